@@ -1,0 +1,103 @@
+import { mkdirSync } from "node:fs";
+import { request } from "node:https";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readEnvironment, type MongoEnvironment } from "./environment.js";
+import { startMongoDouble } from "./server.js";
+
+export interface MongoBackendOptions {
+  /** `start` keeps mongod's data under `.data/mongod`; `test` and `bench` use throw-away data. */
+  purpose: "start" | "test" | "bench";
+  /** Overrides the persistent data directory used for `start`. */
+  dataDir?: string;
+  log?: (line: string) => void;
+  /** Bound on starting a local mongod (a first run downloads MongoDB). */
+  timeoutMs?: number;
+}
+
+export interface MongoBackend {
+  kind: "uri" | "mongod" | "double";
+  uri: string;
+  stop(): Promise<void>;
+}
+
+const REACHABILITY_TIMEOUT_MS = 3_000;
+const DEFAULT_MONGOD_TIMEOUT_MS = 180_000;
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Whether the MongoDB download host answers at all; an offline machine fails this in seconds. */
+function reachable(url: string, timeoutMs: number): Promise<boolean> {
+  return new Promise((done) => {
+    try {
+      const req = request(url, { method: "HEAD", timeout: timeoutMs }, (res) => {
+        res.resume();
+        done(true);
+      });
+      req.on("timeout", () => req.destroy());
+      req.on("error", () => done(false));
+      req.end();
+    } catch {
+      done(false);
+    }
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A local mongod through mongodb-memory-server, or undefined when it cannot be had quickly. */
+async function startLocalMongod(options: MongoBackendOptions, env: MongoEnvironment, log: (line: string) => void): Promise<MongoBackend | undefined> {
+  const { MongoMemoryServer, DryMongoBinary } = await import("mongodb-memory-server");
+  const cached = env.systemBinary ?? (await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(() => undefined));
+  if (!cached && !(await reachable(env.downloadUrl, REACHABILITY_TIMEOUT_MS))) {
+    log(`mongodb-memory-server: ${env.downloadUrl} is unreachable and no mongod binary is available`);
+    return undefined;
+  }
+  const persistent = options.purpose === "start";
+  const dbPath = persistent ? (options.dataDir ?? resolve(REPO_ROOT, ".data/mongod")) : undefined;
+  if (dbPath) mkdirSync(dbPath, { recursive: true });
+  const server = new MongoMemoryServer({ instance: { ...(dbPath ? { dbPath } : {}), storageEngine: "wiredTiger" } });
+  try {
+    await withTimeout(server.start(), options.timeoutMs ?? DEFAULT_MONGOD_TIMEOUT_MS, "starting mongod");
+  } catch (error) {
+    log(`mongodb-memory-server: ${error instanceof Error ? error.message : String(error)}`);
+    void server.stop({ doCleanup: true, force: true }).catch(() => undefined);
+    return undefined;
+  }
+  return {
+    kind: "mongod",
+    uri: server.getUri(),
+    stop: async () => {
+      await server.stop({ doCleanup: !persistent, force: false });
+    },
+  };
+}
+
+/**
+ * Chooses where MongoDB comes from: MONGODB_URI, else a local mongod through
+ * mongodb-memory-server, else the in-process double. Always logs the choice.
+ */
+export async function selectMongoBackend(options: MongoBackendOptions): Promise<MongoBackend> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const env = readEnvironment();
+  if (env.mongodbUri) {
+    log("MongoDB backend: MONGODB_URI");
+    return { kind: "uri", uri: env.mongodbUri, stop: async () => undefined };
+  }
+  const mongod = await startLocalMongod(options, env, log).catch((error: unknown) => {
+    log(`mongodb-memory-server: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  });
+  if (mongod) {
+    log(`MongoDB backend: local mongod (mongodb-memory-server) at ${mongod.uri}`);
+    return mongod;
+  }
+  const double = await startMongoDouble();
+  log(`MongoDB backend: in-process MongoDB double at ${double.uri} (WARNING: in memory only, nothing is persisted)`);
+  return { kind: "double", uri: double.uri, stop: () => double.close() };
+}

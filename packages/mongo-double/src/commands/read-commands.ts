@@ -1,0 +1,109 @@
+import { ProcessingMode } from "mingo";
+import { clonePlain, isPlainObject, toView, type Doc } from "../bson-values.js";
+import { canonicalKey } from "../index-key.js";
+import { foldFor } from "../collation.js";
+import { collectionArg, cursorIdArg, deadlineFor, docArg, matching, numberArg } from "../command-args.js";
+import type { CommandHandler } from "../command-context.js";
+import { CommandError, badValue } from "../errors.js";
+import { projectDocs, queryOptions, runPipeline } from "../query-engine.js";
+import { sortRecords } from "../sort-order.js";
+
+/** Applies a find projection to stored documents. */
+export function project(docs: Doc[], projection: Doc | undefined, collation: unknown): Doc[] {
+  if (!projection || Object.keys(projection).length === 0) return docs;
+  return projectDocs(docs, projection, collation);
+}
+
+const find: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "find");
+  const collation = body.collation;
+  const deadline = deadlineFor(body, context);
+  let records = matching(context.store.collection(context.db, name), docArg(body, "filter") ?? {}, collation, deadline);
+  const sort = docArg(body, "sort");
+  if (sort && Object.keys(sort).length > 0) records = sortRecords(records, sort, collation);
+  const skip = numberArg(body, "skip") ?? 0;
+  if (skip < 0) throw badValue("skip value must be non-negative");
+  let limit = numberArg(body, "limit") ?? 0;
+  let singleBatch = body.singleBatch === true;
+  if (limit < 0) {
+    limit = -limit;
+    singleBatch = true;
+  }
+  records = records.slice(skip, limit > 0 ? skip + limit : undefined);
+  const docs = project(records.map((record) => record.doc), docArg(body, "projection"), collation);
+  return context.cursors.open(`${context.db}.${name}`, docs, numberArg(body, "batchSize"), singleBatch);
+};
+
+const getMore: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "collection");
+  return context.cursors.getMore(cursorIdArg(body.getMore), `${context.db}.${name}`, numberArg(body, "batchSize"));
+};
+
+const killCursors: CommandHandler = (body, context) => {
+  const ids = Array.isArray(body.cursors) ? body.cursors.map(cursorIdArg) : [];
+  return { ...context.cursors.kill(ids), cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+};
+
+const count: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "count");
+  const records = matching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
+  const skip = Math.max(numberArg(body, "skip") ?? 0, 0);
+  const limit = Math.abs(numberArg(body, "limit") ?? 0);
+  const n = Math.max(records.length - skip, 0);
+  return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
+};
+
+/** Values a distinct key reaches, with arrays opened as MongoDB does. */
+function distinctValues(value: unknown, parts: string[]): unknown[] {
+  if (parts.length === 0) return Array.isArray(value) ? value : value === undefined ? [] : [value];
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (Array.isArray(value)) return value.flatMap((item) => distinctValues(item, parts));
+  return isPlainObject(value) ? distinctValues(value[head], rest) : [];
+}
+
+const distinct: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "distinct");
+  if (typeof body.key !== "string") throw new CommandError(14, "BSON field 'distinct.key' is missing or not a string");
+  const records = matching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
+  const fold = foldFor(body.collation);
+  const seen = new Map<string, unknown>();
+  const parts = body.key.split(".");
+  for (const record of records) {
+    for (const value of distinctValues(record.doc, parts)) {
+      const key = canonicalKey(value, fold);
+      if (!seen.has(key)) seen.set(key, value);
+    }
+  }
+  return { values: [...seen.values()], ok: 1 };
+};
+
+const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessions", "$changeStream", "$search", "$geoNear", "$collStats", "$indexStats"]);
+
+const aggregate: CommandHandler = (body, context) => {
+  const target = body.aggregate;
+  if (!Array.isArray(body.pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array");
+  if (!isPlainObject(body.cursor) && body.explain !== true) throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
+  const pipeline = body.pipeline as Doc[];
+  for (const stage of pipeline) {
+    const stageName = Object.keys(stage)[0] ?? "";
+    if (UNSUPPORTED_STAGES.has(stageName)) throw new CommandError(115, `${stageName} is not supported by the MongoDB double`);
+  }
+  const deadline = deadlineFor(body, context);
+  const collation = body.collation;
+  const collection = typeof target === "string" ? context.store.collection(context.db, target) : undefined;
+  const [first, ...rest] = pipeline;
+  const leadingMatch = first && isPlainObject(first.$match) ? first.$match : undefined;
+  const source = typeof target === "string"
+    ? matching(collection, leadingMatch ?? {}, collation, deadline).map((record) => record.view)
+    : [];
+  const options = queryOptions(collation, {
+    processingMode: ProcessingMode.CLONE_INPUT,
+    collectionResolver: (foreign: string) => clonePlain((context.store.collection(context.db, foreign)?.all() ?? []).map((record) => record.view)),
+  });
+  const results = runPipeline(toView(leadingMatch ? rest : pipeline) as Doc[], source, options);
+  deadline.check();
+  const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
+  return context.cursors.open(namespace, results, numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
+};
+
+export const readCommands: Record<string, CommandHandler> = { find, getMore, killCursors, count, distinct, aggregate };

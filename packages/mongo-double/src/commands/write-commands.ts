@@ -1,0 +1,92 @@
+import { serialize } from "bson";
+import { isPlainObject, type Doc } from "../bson-values.js";
+import { collectionArg, deadlineFor, matching, numberArg } from "../command-args.js";
+import type { CommandHandler } from "../command-context.js";
+import { CommandError, toCommandError } from "../errors.js";
+import { applyUpdate, isReplacement } from "../update-engine.js";
+import { upsertDocument } from "./upsert.js";
+
+/** Runs each statement of a write command, collecting mongod-shaped write errors. */
+function runStatements(body: Doc, field: string, run: (statement: Doc, index: number) => void): Doc {
+  const statements = body[field];
+  if (!Array.isArray(statements)) throw new CommandError(14, `BSON field '${field}' is missing or not an array`);
+  const ordered = body.ordered !== false;
+  const writeErrors: Doc[] = [];
+  for (let index = 0; index < statements.length; index++) {
+    try {
+      run(statements[index] as Doc, index);
+    } catch (error) {
+      const failure = toCommandError(error);
+      if (failure.code === 50) throw failure;
+      writeErrors.push({ index, code: failure.code, errmsg: failure.message, ...failure.extra });
+      if (ordered) break;
+    }
+  }
+  return writeErrors.length > 0 ? { writeErrors } : {};
+}
+
+const insert: CommandHandler = (body, context) => {
+  const collection = context.store.ensureCollection(context.db, collectionArg(body, "insert"));
+  let n = 0;
+  const errors = runStatements(body, "documents", (doc) => {
+    collection.insert(doc);
+    n++;
+  });
+  return { n, ...errors, ok: 1 };
+};
+
+const sameBytes = (a: Doc, b: Doc): boolean => Buffer.compare(serialize(a), serialize(b)) === 0;
+
+const update: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "update");
+  const deadline = deadlineFor(body, context);
+  let n = 0;
+  let nModified = 0;
+  const upserted: Doc[] = [];
+  const errors = runStatements(body, "updates", (statement, index) => {
+    const filter = (statement.q ?? {}) as Doc;
+    const arrayFilters = statement.arrayFilters as Doc[] | undefined;
+    const collation = statement.collation;
+    if (statement.multi === true && isReplacement(statement.u)) {
+      throw new CommandError(9, "multi update is not supported for replacement-style update");
+    }
+    const found = matching(context.store.collection(context.db, name), filter, collation, deadline);
+    const targets = statement.multi === true ? found : found.slice(0, 1);
+    if (targets.length === 0 && statement.upsert === true) {
+      const doc = upsertDocument(filter, statement.u, arrayFilters, collation);
+      context.store.ensureCollection(context.db, name).insert(doc);
+      n++;
+      upserted.push({ index, _id: doc._id });
+      return;
+    }
+    const collection = context.store.ensureCollection(context.db, name);
+    for (const target of targets) {
+      deadline.tick();
+      const updated = applyUpdate(target.doc, statement.u, { filter, arrayFilters, collation, inserting: false });
+      n++;
+      if (!sameBytes(target.doc, updated)) {
+        collection.replace(target, updated);
+        nModified++;
+      }
+    }
+  });
+  return { n, nModified, ...(upserted.length > 0 ? { upserted } : {}), ...errors, ok: 1 };
+};
+
+const remove: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "delete");
+  const deadline = deadlineFor(body, context);
+  let n = 0;
+  const errors = runStatements(body, "deletes", (statement) => {
+    if (!isPlainObject(statement.q)) throw new CommandError(9, "BSON field 'delete.deletes.q' is missing but a required field");
+    const collection = context.store.collection(context.db, name);
+    const found = matching(collection, statement.q, statement.collation, deadline);
+    const targets = numberArg(statement, "limit") === 1 ? found.slice(0, 1) : found;
+    for (const target of targets) collection?.remove(target);
+    n += targets.length;
+  });
+  return { n, ...errors, ok: 1 };
+};
+
+export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: remove };
+

@@ -1,0 +1,58 @@
+import { MongoClient, type Collection, type Db, type Document } from "mongodb";
+import { afterAll, beforeAll } from "vitest";
+import { readEnvironment } from "../environment.js";
+import { startMongoDouble, type MongoDouble } from "../server.js";
+
+/** Documents of any shape, with ids of any type. */
+export interface AnyDoc extends Document {
+  _id?: number | string;
+}
+
+/** A database on the backend under test: MONGODB_URI when set (a real mongod), else a double. */
+export interface TestBackend {
+  readonly client: MongoClient;
+  readonly db: Db;
+  /** True when running against the double rather than a real server. */
+  readonly isDouble: boolean;
+  collection(name: string): Collection<AnyDoc>;
+}
+
+/** Connects before the file's tests and drops the database afterwards. */
+export function useBackend(dbName: string): TestBackend {
+  let double: MongoDouble | undefined;
+  let client: MongoClient | undefined;
+  beforeAll(async () => {
+    const { mongodbUri } = readEnvironment();
+    if (!mongodbUri) double = await startMongoDouble();
+    client = new MongoClient(mongodbUri ?? double!.uri, { serverSelectionTimeoutMS: 5_000 });
+    await client.connect();
+    await client.db(dbName).dropDatabase();
+  });
+  afterAll(async () => {
+    await client?.db(dbName).dropDatabase();
+    await client?.close();
+    await double?.close();
+  });
+  return {
+    get client() {
+      return client!;
+    },
+    get db() {
+      return client!.db(dbName);
+    },
+    get isDouble() {
+      return double !== undefined;
+    },
+    collection: (name) => client!.db(dbName).collection<AnyDoc>(name),
+  };
+}
+
+/** The error a promise rejects with (fails the test when it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown> & Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown> & Error;
+  }
+  throw new Error("expected the operation to fail");
+}

@@ -1,0 +1,30 @@
+/** Every environment variable this package reads, read once. */
+export interface MongoEnvironment {
+  /** A MongoDB deployment to use instead of starting anything. */
+  readonly mongodbUri: string | undefined;
+  /** A local mongod binary for mongodb-memory-server (it reads the variable itself too). */
+  readonly systemBinary: string | undefined;
+  /** Where mongodb-memory-server downloads MongoDB from. */
+  readonly downloadUrl: string;
+  /** Port for the standalone double (`npm run mongo:double`). */
+  readonly doublePort: number;
+}
+
+const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() !== "" ? value.trim() : undefined);
+
+/** Parses a port number; empty means the fallback, anything else invalid is an error. */
+export function parsePort(value: string | undefined, fallback: number): number {
+  if (nonEmpty(value) === undefined) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${value}`);
+  return port;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MongoEnvironment {
+  return Object.freeze({
+    mongodbUri: nonEmpty(env.MONGODB_URI),
+    systemBinary: nonEmpty(env.MONGOMS_SYSTEM_BINARY),
+    downloadUrl: nonEmpty(env.MONGOMS_DOWNLOAD_URL) ?? nonEmpty(env.MONGOMS_DOWNLOAD_MIRROR) ?? "https://fastdl.mongodb.org",
+    doublePort: parsePort(env.MONGO_DOUBLE_PORT, 27017),
+  });
+}

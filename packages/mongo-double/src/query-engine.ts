@@ -1,0 +1,115 @@
+import { Context } from "mingo";
+import { Aggregator } from "mingo/aggregator";
+import * as accumulatorOperators from "mingo/operators/accumulator";
+import * as expressionOperators from "mingo/operators/expression";
+import * as pipelineOperators from "mingo/operators/pipeline";
+import * as projectionOperators from "mingo/operators/projection";
+import * as queryOperators from "mingo/operators/query";
+import { $eq, $gt, $gte, $in, $lt, $lte, $ne, $nin } from "mingo/operators/query/comparison";
+import * as windowOperators from "mingo/operators/window";
+import { Query } from "mingo/query";
+import type { Options } from "mingo/types";
+import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
+import { toView, type Doc } from "./bson-values.js";
+import { toCommandError } from "./errors.js";
+import { storedOf, type StoredDoc } from "./stored-doc.js";
+import { parseTypeArgument, typePredicate } from "./type-query.js";
+
+export type Matcher = (record: StoredDoc) => boolean;
+
+type QueryOp = (selector: string, value: unknown, options: Options) => (o: unknown) => boolean;
+type ContextOps = NonNullable<Parameters<typeof Context.init>[0]>;
+// mingo's convenience classes merge their own operators over any given ones; the base classes
+// take the context as it is, so overrides must come with the full operator set.
+const contextOf = (overrides: Record<string, QueryOp>): Context =>
+  Context.init({
+    accumulator: accumulatorOperators as ContextOps["accumulator"],
+    expression: expressionOperators as ContextOps["expression"],
+    pipeline: pipelineOperators as ContextOps["pipeline"],
+    projection: projectionOperators as ContextOps["projection"],
+    query: { ...queryOperators, ...overrides } as ContextOps["query"],
+    window: windowOperators as ContextOps["window"],
+  });
+
+// mingo's $type knows neither objectId/binData/timestamp nor int from long: judge the stored form.
+const $type: QueryOp = (selector, value) => {
+  const predicate = typePredicate(selector, parseTypeArgument(value));
+  return (o: unknown) => predicate(storedOf(o));
+};
+
+const BASE_CONTEXT = contextOf({ $type });
+
+const COMPARISONS = { $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as unknown as Record<string, QueryOp>;
+
+/**
+ * mingo applies a collation only when sorting; MongoDB also applies it when comparing. The
+ * comparison operators are wrapped to compare folded strings on both sides.
+ */
+function collatedContext(fold: Fold): Context {
+  const cache = new WeakMap<object, unknown>();
+  const foldDoc = (o: unknown): unknown => {
+    if (o === null || typeof o !== "object") return foldDeep(o, fold);
+    let folded = cache.get(o);
+    if (folded === undefined) {
+      folded = foldDeep(o, fold);
+      cache.set(o, folded);
+    }
+    return folded;
+  };
+  const query: Record<string, QueryOp> = { $type };
+  for (const [name, operator] of Object.entries(COMPARISONS)) {
+    query[name] = (selector, value, options) => {
+      const inner = operator(selector, foldDeep(value, fold), options);
+      return (o: unknown) => inner(foldDoc(o));
+    };
+  }
+  return contextOf(query);
+}
+
+/** Options for mingo that honour a command's collation. */
+export function queryOptions(collation: unknown, extra: Partial<Options> = {}): Partial<Options> {
+  const fold = foldFor(collation);
+  const sortBy = sortCollation(collation);
+  return {
+    ...extra,
+    scriptEnabled: false,
+    context: fold ? collatedContext(fold) : BASE_CONTEXT,
+    ...(sortBy ? { collation: { ...sortBy, locale: sortBy.locale } as Options["collation"] } : {}),
+  };
+}
+
+/** Runs an aggregation pipeline (view form) over view documents. */
+export function runPipeline(pipeline: Doc[], docs: unknown[], options: Partial<Options>): unknown[] {
+  try {
+    return new Aggregator(pipeline, options).run(docs);
+  } catch (error) {
+    throw toCommandError(error);
+  }
+}
+
+/** Applies a find projection. */
+export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
+  try {
+    return new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
+  } catch (error) {
+    throw toCommandError(error);
+  }
+}
+
+/** Compiles a filter (stored form) into a predicate over stored documents. */
+export function compileFilter(filter: unknown, collation?: unknown): Matcher {
+  const condition = (filter ?? {}) as Doc;
+  if (Object.keys(condition).length === 0) return () => true;
+  try {
+    const query = new Query(toView(condition) as Doc, queryOptions(collation));
+    return (record) => {
+      try {
+        return query.test(record.view);
+      } catch (error) {
+        throw toCommandError(error);
+      }
+    };
+  } catch (error) {
+    throw toCommandError(error);
+  }
+}

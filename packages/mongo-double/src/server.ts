@@ -1,0 +1,71 @@
+import { createServer, type Socket } from "node:net";
+import type { ServerSettings } from "./command-context.js";
+import { dispatchCommand } from "./command-dispatch.js";
+import { CursorManager } from "./cursor-manager.js";
+import { Store } from "./store.js";
+import { TtlMonitor, removeExpired } from "./ttl-monitor.js";
+import { MessageReader, encodeReply, parseMessage } from "./wire-protocol.js";
+
+export interface MongoDoubleOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  host?: string;
+  /** How often expired TTL documents are removed; mongod's default is 60 s. */
+  ttlMonitorIntervalMs?: number;
+}
+
+export interface MongoDouble {
+  uri: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts an in-memory server that the official MongoDB driver talks to as to a standalone mongod. */
+export async function startMongoDouble(options: MongoDoubleOptions = {}): Promise<MongoDouble> {
+  const host = options.host ?? "127.0.0.1";
+  const store = new Store();
+  const cursors = new CursorManager();
+  const settings: ServerSettings = { ttlMonitorSleepSecs: (options.ttlMonitorIntervalMs ?? 60_000) / 1000, maxTimeAlwaysTimeOut: false };
+  const ttl = new TtlMonitor(() => removeExpired(store.allCollections()));
+  const restartTtl = (): void => ttl.start(settings.ttlMonitorSleepSecs * 1000);
+  restartTtl();
+  const sockets = new Set<Socket>();
+  let connections = 0;
+
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.setNoDelay(true);
+    const connectionId = ++connections;
+    const reader = new MessageReader();
+    socket.on("data", (chunk) => {
+      try {
+        for (const message of reader.push(chunk)) {
+          const request = parseMessage(message);
+          const reply = dispatchCommand(request.body, request.db, { store, cursors, settings, connectionId, onSettingsChanged: restartTtl });
+          if (!request.moreToCome) socket.write(encodeReply(request, reply));
+        }
+      } catch {
+        socket.destroy();
+      }
+    });
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    uri: `mongodb://${host}:${port}/?directConnection=true`,
+    port,
+    close: async () => {
+      ttl.stop();
+      cursors.clear();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { bsonTypeName, bsonTypeOf, isPlainObject, type Doc } from "./bson-values.js";
+import { foldFor } from "./collation.js";
+import { badValue } from "./errors.js";
+import type { StoredDoc } from "./stored-doc.js";
+
+const EMPTY_ARRAY = Symbol("empty array");
+
+// MongoDB's comparison order of BSON types.
+const TYPE_RANK: Record<string, number> = {
+  minKey: 1, missing: 2, null: 2, undefined: 2, int: 3, long: 3, double: 3, decimal: 3, string: 4, symbol: 4,
+  object: 5, array: 6, binData: 7, objectId: 8, bool: 9, date: 10, timestamp: 11, regex: 12, maxKey: 13,
+};
+
+const simple = (a: string | number | boolean, b: string | number | boolean): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Compares two view values in MongoDB's order; strings through the collation when given. */
+export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): number {
+  if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) return a === b ? 0 : a === EMPTY_ARRAY ? -1 : 1;
+  const typeA = bsonTypeOf(a);
+  const typeB = bsonTypeOf(b);
+  const rank = simple(TYPE_RANK[typeA] ?? 14, TYPE_RANK[typeB] ?? 14);
+  if (rank !== 0) return rank;
+  if (typeof a === "number" && typeof b === "number") return simple(a, b);
+  if (typeof a === "string" && typeof b === "string") return collator ? collator.compare(a, b) : simple(a, b);
+  if (typeof a === "boolean" && typeof b === "boolean") return simple(a, b);
+  if (a instanceof Date && b instanceof Date) return simple(a.getTime(), b.getTime());
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      const order = bsonCompare(a[i], b[i], collator);
+      if (order !== 0) return order;
+    }
+    return simple(a.length, b.length);
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keysA = Object.keys(a);
+    const keysB = Object.keys(b);
+    for (let i = 0; i < Math.min(keysA.length, keysB.length); i++) {
+      const order = simple(keysA[i]!, keysB[i]!) || bsonCompare(a[keysA[i]!], b[keysB[i]!], collator);
+      if (order !== 0) return order;
+    }
+    return simple(keysA.length, keysB.length);
+  }
+  if (bsonTypeName(a) === "ObjectId") return simple(String(a), String(b));
+  return simple(String(a), String(b));
+}
+
+/** Values a sort path reaches, with arrays opened (a document sorts by one of its elements). */
+function sortCandidates(value: unknown, parts: string[]): unknown[] {
+  if (parts.length === 0) {
+    if (Array.isArray(value)) return value.length === 0 ? [EMPTY_ARRAY] : value;
+    return [value];
+  }
+  const [head, ...rest] = parts as [string, ...string[]];
+  if (Array.isArray(value)) {
+    const found = value.flatMap((item) => (isPlainObject(item) ? sortCandidates(item, parts) : []));
+    return found.length ? found : [undefined];
+  }
+  return isPlainObject(value) ? sortCandidates(value[head], rest) : [undefined];
+}
+
+/** MongoDB sorts ascending by an array's smallest element and descending by its largest. */
+function sortKey(view: Doc, parts: string[], direction: number, collator?: Intl.Collator): unknown {
+  const candidates = sortCandidates(view, parts);
+  let best = candidates[0];
+  for (const candidate of candidates.slice(1)) {
+    const order = bsonCompare(candidate, best, collator);
+    if (direction > 0 ? order < 0 : order > 0) best = candidate;
+  }
+  return best;
+}
+
+/** Sorts stored documents by a sort specification (stable, like a collection scan). */
+export function sortRecords(records: StoredDoc[], spec: Doc, collation?: unknown): StoredDoc[] {
+  const fields = Object.entries(spec).map(([path, direction]) => {
+    const n = typeof direction === "number" ? direction : Number(direction);
+    if (n !== 1 && n !== -1) throw badValue("$sort key ordering must be 1 (for ascending) or -1 (for descending)");
+    return { parts: path.split("."), path, direction: n };
+  });
+  const natural = fields.find((field) => field.path === "$natural");
+  if (natural) return natural.direction < 0 ? [...records].reverse() : records;
+  const collator = foldFor(collation)
+    ? new Intl.Collator((collation as { locale: string }).locale, { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
+    : undefined;
+  const keyed = records.map((record) => ({
+    record,
+    keys: fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),
+  }));
+  keyed.sort((x, y) => {
+    for (let i = 0; i < fields.length; i++) {
+      const order = bsonCompare(x.keys[i], y.keys[i], collator);
+      if (order !== 0) return order * fields[i]!.direction;
+    }
+    return 0;
+  });
+  return keyed.map((entry) => entry.record);
+}

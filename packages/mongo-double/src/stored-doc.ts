@@ -1,0 +1,20 @@
+import { toView, type Doc } from "./bson-values.js";
+
+/** A document as kept by a collection: its BSON-typed form and the view queries run on. */
+export interface StoredDoc {
+  readonly doc: Doc;
+  readonly view: Doc;
+}
+
+const storedByView = new WeakMap<object, Doc>();
+
+/** Wraps a stored-form document; the document must never be mutated afterwards. */
+export function storeDoc(doc: Doc): StoredDoc {
+  const view = toView(doc) as Doc;
+  if (view !== doc) storedByView.set(view, doc);
+  return { doc, view };
+}
+
+/** The typed document behind a view, for operators that care about BSON types. */
+export const storedOf = (view: unknown): unknown =>
+  (view !== null && typeof view === "object" && storedByView.get(view)) || view;

@@ -1,0 +1,70 @@
+import type { Doc } from "./bson-values.js";
+import { foldFor, type Fold } from "./collation.js";
+import { CommandError } from "./errors.js";
+import { formatValue } from "./bson-values.js";
+import { allFieldsMissing, indexEntries, type IndexEntry } from "./index-key.js";
+import type { IndexSpec } from "./index-spec.js";
+import { compileFilter, type Matcher } from "./query-engine.js";
+import type { StoredDoc } from "./stored-doc.js";
+
+/** A unique index: a hash map from canonical key to the owning document's id key. */
+export class UniqueIndex {
+  readonly spec: IndexSpec;
+  readonly #paths: string[];
+  readonly #fold: Fold | undefined;
+  readonly #partial: Matcher | undefined;
+  readonly #owners = new Map<string, string>();
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.#paths = Object.keys(spec.key);
+    this.#fold = foldFor(spec.collation);
+    this.#partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
+  }
+
+  /** The entries a document contributes, or none when sparse/partial leave it out. */
+  entriesOf(record: StoredDoc): IndexEntry[] {
+    if (this.#partial && !this.#partial(record)) return [];
+    if (this.spec.sparse && allFieldsMissing(record.doc, this.#paths)) return [];
+    return indexEntries(record.doc, this.#paths, this.#fold);
+  }
+
+  /** Throws mongod's E11000 error when an entry belongs to another document (any, for a new one). */
+  assertFree(entries: IndexEntry[], ownerId: string | undefined, namespace: string): void {
+    for (const entry of entries) {
+      const owner = this.#owners.get(entry.key);
+      if (owner !== undefined && (ownerId === undefined || owner !== ownerId)) throw this.#duplicate(entry, namespace);
+    }
+  }
+
+  add(entries: IndexEntry[], ownerId: string): void {
+    for (const entry of entries) this.#owners.set(entry.key, ownerId);
+  }
+
+  remove(entries: IndexEntry[], ownerId: string): void {
+    for (const entry of entries) if (this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
+  }
+
+  /** The owner of an equality key on a single-field index without options that hide documents. */
+  lookup(key: string): string | undefined {
+    return this.#owners.get(key);
+  }
+
+  get servesEquality(): boolean {
+    return this.#paths.length === 1 && !this.#partial && !this.spec.sparse && !this.#fold;
+  }
+
+  get path(): string {
+    return this.#paths[0]!;
+  }
+
+  #duplicate(entry: IndexEntry, namespace: string): CommandError {
+    const keyValue: Doc = {};
+    this.#paths.forEach((path, i) => (keyValue[path] = entry.values[i] ?? null));
+    return new CommandError(
+      11000,
+      `E11000 duplicate key error collection: ${namespace} index: ${this.spec.name} dup key: ${formatValue(keyValue)}`,
+      { keyPattern: this.spec.key, keyValue },
+    );
+  }
+}

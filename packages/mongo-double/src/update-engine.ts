@@ -1,0 +1,176 @@
+import { update as mingoUpdate } from "mingo/updater";
+import {
+  bsonTypeOf, clonePlain, formatValue, getPath, isNumeric, isPlainObject, numberOfType, toNumber, toView, type Doc,
+} from "./bson-values.js";
+import { CommandError, toCommandError } from "./errors.js";
+import { canonicalKey } from "./index-key.js";
+import { queryOptions, runPipeline } from "./query-engine.js";
+import { checkModifier, checkOperandTypes } from "./update-checks.js";
+
+export interface UpdateContext {
+  /** The query filter (stored form), for the positional `$` operator. */
+  filter: Doc;
+  arrayFilters?: Doc[];
+  collation?: unknown;
+  /** True when the update builds an upserted document, so `$setOnInsert` applies. */
+  inserting: boolean;
+}
+
+const NUMERIC_WIDTH = ["int", "long", "double", "decimal"];
+
+/** The BSON type mongod gives the result of arithmetic on two numbers: the wider one. */
+const widerType = (a: string, b: string): string => NUMERIC_WIDTH[Math.max(NUMERIC_WIDTH.indexOf(a), NUMERIC_WIDTH.indexOf(b))]!;
+
+/** Writes a value at a dotted path of plain objects (used only for non-positional paths). */
+function setPath(doc: Doc, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let current: Record<string, unknown> | unknown[] = doc;
+  for (const part of parts.slice(0, -1)) {
+    const next: unknown = Array.isArray(current) ? current[Number(part)] : current[part];
+    if (!isPlainObject(next) && !Array.isArray(next)) return;
+    current = next;
+  }
+  const last = parts[parts.length - 1]!;
+  if (Array.isArray(current)) current[Number(last)] = value;
+  else current[last] = value;
+}
+
+/**
+ * Numbers came back from the query library as plain numbers; give each the type mongod would
+ * store: unchanged values keep their old type, arithmetic results the wider operand type.
+ */
+function restoreTypes(result: unknown, old: unknown): unknown {
+  if (typeof result === "number") {
+    if (old !== undefined && isNumeric(old) && toNumber(old) === result) return old;
+    return result;
+  }
+  if (Array.isArray(result)) return result.map((item, i) => restoreTypes(item, Array.isArray(old) ? old[i] : undefined));
+  if (isPlainObject(result)) {
+    const out: Doc = {};
+    for (const key of Object.keys(result)) out[key] = restoreTypes(result[key], isPlainObject(old) ? old[key] : undefined);
+    return out;
+  }
+  return result;
+}
+
+function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
+  checkModifier(update);
+  checkOperandTypes(doc, update);
+  const { $setOnInsert, ...operators } = update;
+  const modifier: Doc = Object.fromEntries(Object.entries(operators).map(([operator, fields]) => [operator, { ...(fields as Doc) }]));
+  if (context.inserting && isPlainObject($setOnInsert)) modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
+  guardId(doc, modifier);
+  const view = clonePlain(toView(doc)) as Doc;
+  // mingo re-tests the condition before updating; it is needed only to resolve the positional `$`.
+  const positional = Object.values(modifier).some((fields) => Object.keys(fields as Doc).some((path) => /(^|\.)\$(\.|$)/.test(path)));
+  try {
+    mingoUpdate(view, toView(modifier) as Doc, toView(context.arrayFilters ?? []) as Doc[], positional ? (toView(context.filter) as Doc) : {}, {
+      cloneMode: "copy",
+      queryOptions: queryOptions(context.collation),
+    });
+  } catch (error) {
+    throw toCommandError(error);
+  }
+  const result = restoreTypes(view, doc) as Doc;
+  // Values written as given keep their exact BSON types.
+  for (const operator of ["$set", "$min", "$max"]) {
+    for (const [path, value] of Object.entries((modifier[operator] as Doc | undefined) ?? {})) {
+      if (!path.includes("$") && canonicalKey(getPath(toView(result), path)) === canonicalKey(toView(value))) setPath(result, path, clonePlain(value));
+    }
+  }
+  for (const operator of ["$inc", "$mul"]) {
+    for (const [path, value] of Object.entries((modifier[operator] as Doc | undefined) ?? {})) {
+      if (path.includes("$")) continue;
+      const before = getPath(doc, path);
+      const type = widerType(before === undefined ? "int" : bsonTypeOf(before), bsonTypeOf(value));
+      setPath(result, path, numberOfType(toNumber(getPath(result, path)), type));
+    }
+  }
+  return result;
+}
+
+/** `_id` may be set to its current value only; any other change is mongod's ImmutableField. */
+function guardId(doc: Doc, modifier: Doc): void {
+  for (const [operator, fields] of Object.entries(modifier)) {
+    for (const path of Object.keys(fields as Doc)) {
+      if (path !== "_id" && !path.startsWith("_id.")) continue;
+      const value = (fields as Doc)[path];
+      if (doc._id === undefined && operator === "$set") continue;
+      if (operator === "$set" && path === "_id" && sameId(doc._id, value)) {
+        delete (modifier[operator] as Doc)[path];
+        continue;
+      }
+      throw new CommandError(66, "Performing an update on the path '_id' would modify the immutable field '_id'");
+    }
+  }
+}
+
+function applyPipeline(doc: Doc, pipeline: Doc[], context: UpdateContext): Doc {
+  const [out] = runPipeline(toView(pipeline) as Doc[], [clonePlain(toView(doc))], queryOptions(context.collation));
+  return restoreTypes(out, doc) as Doc;
+}
+
+const sameId = (a: unknown, b: unknown): boolean => canonicalKey(a) === canonicalKey(b) && bsonTypeOf(a) === bsonTypeOf(b);
+
+/** Whether an update document replaces the whole document rather than using operators. */
+export const isReplacement = (update: unknown): boolean =>
+  isPlainObject(update) && Object.keys(update).length > 0 && !Object.keys(update)[0]!.startsWith("$");
+
+/** Applies an update (operators, replacement or pipeline) and returns the new stored document. */
+export function applyUpdate(doc: Doc, update: unknown, context: UpdateContext): Doc {
+  if (Array.isArray(update)) return finish(doc, applyPipeline(doc, update as Doc[], context), false);
+  if (!isPlainObject(update)) throw new CommandError(9, "Update argument must be either an object or an array");
+  if (isReplacement(update)) {
+    for (const key of Object.keys(update)) {
+      if (key.startsWith("$")) throw new CommandError(52, `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+    }
+    return finish(doc, { _id: doc._id, ...clonePlain(update) }, true);
+  }
+  return finish(doc, applyOperators(doc, update, context), false);
+}
+
+function finish(before: Doc, after: Doc, replacement: boolean): Doc {
+  if (before._id !== undefined && !sameId(before._id, after._id)) {
+    throw new CommandError(
+      66,
+      replacement
+        ? `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(after._id)}`
+        : "Performing an update on the path '_id' would modify the immutable field '_id'",
+    );
+  }
+  if (before._id === undefined || Object.keys(after)[0] === "_id" || after._id === undefined) return after;
+  const { _id, ...rest } = after;
+  return { _id, ...rest };
+}
+
+/**
+ * The document an upsert starts from: the equality conditions of the filter (top level and
+ * inside `$and`), as mongod builds it.
+ */
+export function upsertSeed(filter: Doc): Doc {
+  const seed: Doc = {};
+  const visit = (condition: Doc): void => {
+    for (const [key, value] of Object.entries(condition)) {
+      if (key === "$and" && Array.isArray(value)) value.forEach((part) => isPlainObject(part) && visit(part));
+      if (key.startsWith("$")) continue;
+      if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
+        if ("$eq" in value) assignPath(seed, key, clonePlain(value.$eq));
+        else if (Array.isArray(value.$in) && value.$in.length === 1) assignPath(seed, key, clonePlain(value.$in[0]));
+      } else if (!(value instanceof RegExp)) {
+        assignPath(seed, key, clonePlain(value));
+      }
+    }
+  };
+  visit(filter);
+  return seed;
+}
+
+function assignPath(doc: Doc, path: string, value: unknown): void {
+  const parts = path.split(".");
+  let current = doc;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(current[part])) current[part] = {};
+    current = current[part] as Doc;
+  }
+  current[parts[parts.length - 1]!] = value;
+}
