@@ -1,0 +1,89 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { createContextValues, ConnectError, Code } from "@connectrpc/connect";
+import { Health, UserService } from "@roster/client";
+import { describe, expect, it } from "vitest";
+import { parseApiKeys } from "./api-keys.js";
+import { createAuthGuard } from "./auth-guard.js";
+import { callerKey, type Caller } from "./caller.js";
+
+const apiKey = "management-key-0123456789";
+const serviceKey = "service-key-0123456789";
+const getUser = UserService.method.getUser;
+const appendUserLog = UserService.method.appendUserLog;
+
+function guardWith(verifyAccessToken?: (token: string) => Promise<Caller | undefined>) {
+  return createAuthGuard({
+    apiKeys: parseApiKeys(apiKey),
+    serviceKeys: parseApiKeys(serviceKey),
+    managementScopes: ["roster:users:read"],
+    serviceScopes: ["roster:logs:write"],
+    requiredScopes: {
+      "/roster.user.v1.UserService/GetUser": "roster:users:read",
+      "/roster.user.v1.UserService/AppendUserLog": "roster:logs:write",
+      "/roster.user.v1.UserService/CreateUser": null,
+    },
+    verifyAccessToken,
+  });
+}
+
+async function outcome(guard: ReturnType<typeof guardWith>, method: DescMethod = getUser, authorization?: string) {
+  const contextValues = createContextValues();
+  const requestHeader = new Headers(authorization === undefined ? {} : { authorization });
+  try {
+    await guard({ service: method.parent, method, requestHeader, contextValues });
+    return { code: "ok" as const, caller: contextValues.get(callerKey) };
+  } catch (err) {
+    if (!(err instanceof ConnectError)) throw err;
+    return { code: Code[err.code], caller: undefined };
+  }
+}
+
+describe("auth guard", () => {
+  it("when no credential is sent then the call is UNAUTHENTICATED", async () => {
+    expect((await outcome(guardWith())).code).toBe("Unauthenticated");
+  });
+
+  it("when a wrong key is sent then the call is UNAUTHENTICATED", async () => {
+    expect((await outcome(guardWith(), getUser, "Bearer not-the-key-at-all-123")).code).toBe("Unauthenticated");
+  });
+
+  it("when the scheme is not Bearer then the call is UNAUTHENTICATED", async () => {
+    expect((await outcome(guardWith(), getUser, `Basic ${apiKey}`)).code).toBe("Unauthenticated");
+  });
+
+  it("when a management key calls a management method then the caller is recorded", async () => {
+    const result = await outcome(guardWith(), getUser, `bearer ${apiKey}`);
+    expect(result.code).toBe("ok");
+    expect(result.caller?.kind).toBe("api-key");
+  });
+
+  it("when a management key calls a service-only method then it is PERMISSION_DENIED", async () => {
+    expect((await outcome(guardWith(), appendUserLog, `Bearer ${apiKey}`)).code).toBe("PermissionDenied");
+  });
+
+  it("when a service key calls a service-only method then it is allowed", async () => {
+    const result = await outcome(guardWith(), appendUserLog, `Bearer ${serviceKey}`);
+    expect(result.caller?.kind).toBe("service-key");
+  });
+
+  it("when a method needs no credential then none is asked for", async () => {
+    expect((await outcome(guardWith(), UserService.method.createUser)).code).toBe("ok");
+  });
+
+  it("when a method is missing from the scope table then a credential is still required", async () => {
+    expect((await outcome(guardWith(), UserService.method.deleteUser)).code).toBe("Unauthenticated");
+    expect((await outcome(guardWith(), UserService.method.deleteUser, `Bearer ${apiKey}`)).code).toBe("ok");
+  });
+
+  it("when health is called then no credential is needed", async () => {
+    expect((await outcome(guardWith(), Health.method.check)).code).toBe("ok");
+  });
+
+  it("when an access token verifies with the scope then it is allowed, and without it PERMISSION_DENIED", async () => {
+    const verify = async (token: string): Promise<Caller | undefined> =>
+      token === "a.b.c" ? { kind: "access-token", id: "user:1", subject: "1", scopes: new Set(["roster:users:read"]) } : undefined;
+    expect((await outcome(guardWith(verify), getUser, "Bearer a.b.c")).caller?.subject).toBe("1");
+    expect((await outcome(guardWith(verify), appendUserLog, "Bearer a.b.c")).code).toBe("PermissionDenied");
+    expect((await outcome(guardWith(verify), getUser, "Bearer x.y.z")).code).toBe("Unauthenticated");
+  });
+});

@@ -1,0 +1,39 @@
+import type { ApiKey } from "./api-keys.js";
+import type { EnvReader } from "./env.js";
+import type { LogLevel } from "./logging.js";
+
+/** Settings every Roster service shares; each service adds its own. */
+export interface CommonConfig {
+  /** Address both servers bind to. */
+  host: string;
+  logLevel: LogLevel;
+  mongodbUri: string;
+  database: string;
+  apiKeys: ApiKey[];
+  serviceKeys: ApiKey[];
+  /** The credential this service presents to the other Roster service. */
+  outgoingServiceKey: string | undefined;
+  maxMessageBytes: number;
+  /** The `iss` and `aud` of the access tokens token-service mints and both services accept. */
+  tokenIssuer: string;
+  tokenAudience: string;
+  shutdownGraceMs: number;
+}
+
+const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export function readCommonConfig(env: EnvReader, defaultDatabase: string, databaseVariable: string): CommonConfig {
+  return {
+    host: env.string("ROSTER_HOST", "0.0.0.0"),
+    logLevel: env.oneOf("LOG_LEVEL", logLevels, "info"),
+    mongodbUri: env.url("MONGODB_URI", "mongodb://127.0.0.1:27017", ["mongodb:", "mongodb+srv:"]),
+    database: env.string(databaseVariable, defaultDatabase),
+    apiKeys: env.apiKeys("ROSTER_API_KEYS"),
+    serviceKeys: env.apiKeys("ROSTER_SERVICE_KEYS"),
+    outgoingServiceKey: env.optionalString("ROSTER_SERVICE_KEY"),
+    tokenIssuer: env.string("ROSTER_TOKEN_ISSUER", "roster"),
+    tokenAudience: env.string("ROSTER_TOKEN_AUDIENCE", "roster"),
+    maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    shutdownGraceMs: env.integer("ROSTER_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
+  };
+}

@@ -1,0 +1,52 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { CallGuard } from "./grpc-server.js";
+import type { HttpHandler } from "./http-server.js";
+import type { ServiceRegistration } from "./service-registration.js";
+
+/** A plain-HTTP endpoint beside the RPCs (probes, metrics, JWKS). */
+export type HttpRoute = (...args: Parameters<HttpHandler>) => void | Promise<void>;
+
+export interface ConnectHandlerOptions {
+  services: readonly ServiceRegistration[];
+  guard?: CallGuard;
+  /** GET routes by exact path. */
+  httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  maxReceiveMessageBytes: number;
+}
+
+/**
+ * Connect, gRPC-Web and gRPC on @connectrpc/connect-node, over the same
+ * handlers the native gRPC server runs, with the same guard in front.
+ */
+export function createConnectHandler(options: ConnectHandlerOptions): HttpHandler {
+  const interceptors: Interceptor[] = [];
+  const guard = options.guard;
+  if (guard !== undefined) {
+    interceptors.push((next) => async (req) => {
+      await guard({ service: req.service, method: req.method, requestHeader: req.header, contextValues: req.contextValues });
+      return next(req);
+    });
+  }
+  const routes = options.httpRoutes ?? {};
+  return connectNodeAdapter({
+    routes(router) {
+      for (const { service, impl } of options.services) router.service(service, impl);
+    },
+    interceptors,
+    readMaxBytes: options.maxReceiveMessageBytes,
+    fallback(req, res) {
+      const path = (req.url ?? "/").split("?")[0] ?? "/";
+      const route = req.method === "GET" || req.method === "HEAD" ? routes[path] : undefined;
+      if (route === undefined) {
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end("not found\n");
+        return;
+      }
+      Promise.resolve(route(req, res)).catch(() => {
+        if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+        res.end("internal error\n");
+      });
+    },
+  });
+}

@@ -1,0 +1,57 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { create } from "@bufbuild/protobuf";
+import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema } from "@roster/client";
+import { isDomainError, type DomainErrorKind } from "./domain-error.js";
+
+/** The `domain` of every ErrorInfo Roster sends. */
+export const errorDomain = "roster.dev";
+
+const codeOfKind: Record<DomainErrorKind, Code> = {
+  "invalid-argument": Code.InvalidArgument,
+  "not-found": Code.NotFound,
+  "already-exists": Code.AlreadyExists,
+  "failed-precondition": Code.FailedPrecondition,
+  "permission-denied": Code.PermissionDenied,
+  unauthenticated: Code.Unauthenticated,
+  "resource-exhausted": Code.ResourceExhausted,
+  "deadline-exceeded": Code.DeadlineExceeded,
+  aborted: Code.Aborted,
+  unavailable: Code.Unavailable,
+};
+
+/** Builds a ConnectError carrying an ErrorInfo (and BadRequest when fields are named). */
+export function statusError(
+  code: Code,
+  reason: string,
+  message: string,
+  fieldViolations: readonly { field: string; description: string }[] = [],
+  metadata: Readonly<Record<string, string>> = {},
+): ConnectError {
+  const details = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: errorDomain, metadata: { ...metadata } }) },
+  ];
+  if (fieldViolations.length > 0) {
+    const violations = fieldViolations.map((v) => create(BadRequest_FieldViolationSchema, v));
+    return new ConnectError(message, code, undefined, [
+      ...details,
+      { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) },
+    ]);
+  }
+  return new ConnectError(message, code, undefined, details);
+}
+
+/**
+ * The one place errors become wire statuses. Domain errors keep their kind,
+ * reason and fields; ConnectErrors pass through; anything else is an internal
+ * error whose cause is reported to `onInternal` and never sent to the caller.
+ */
+export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
+  if (isDomainError(err)) {
+    return statusError(codeOfKind[err.kind], err.reason, err.message, err.fieldViolations, err.metadata);
+  }
+  if (err instanceof ConnectError) {
+    return err;
+  }
+  onInternal(err);
+  return statusError(Code.Internal, "INTERNAL", "internal error");
+}

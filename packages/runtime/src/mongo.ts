@@ -1,0 +1,86 @@
+import { MongoClient, MongoServerError, type Db, type IndexDescription } from "mongodb";
+import type { Logger } from "./logging.js";
+import type { HealthState } from "./health.js";
+import { ServingStatus } from "./health.js";
+
+/** Connects with timeouts that surface a missing database in seconds, not minutes. */
+export async function connectMongo(uri: string, appName: string): Promise<MongoClient> {
+  const client = new MongoClient(uri, {
+    appName,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    retryWrites: true,
+  });
+  await client.connect();
+  return client;
+}
+
+/** The key pattern and value of a unique-index violation (code 11000), if that is what `err` is. */
+export function duplicateKeyOf(err: unknown): { keyPattern: Record<string, unknown>; keyValue: Record<string, unknown> } | undefined {
+  if (!(err instanceof MongoServerError) || err.code !== 11000) return undefined;
+  return {
+    keyPattern: (err.keyPattern as Record<string, unknown> | undefined) ?? {},
+    keyValue: (err.keyValue as Record<string, unknown> | undefined) ?? {},
+  };
+}
+
+export interface ReadinessMonitor {
+  /** Runs one check now and applies its result. */
+  checkNow(): Promise<boolean>;
+  stop(): void;
+}
+
+/**
+ * Keeps the health state in step with the database: SERVING only while the
+ * `check` (a ping plus "the indexes exist") succeeds. Transitions are logged.
+ */
+export function monitorReadiness(options: {
+  check: () => Promise<boolean>;
+  health: HealthState;
+  intervalMs: number;
+  logger: Logger;
+}): ReadinessMonitor {
+  let running: Promise<boolean> | undefined;
+  const checkNow = () => {
+    running ??= options
+      .check()
+      .catch((err: unknown) => {
+        options.logger.warn({ err: String(err) }, "readiness check failed");
+        return false;
+      })
+      .then((ok) => {
+        const was = options.health.isServing();
+        options.health.setAll(ok ? ServingStatus.SERVING : ServingStatus.NOT_SERVING);
+        if (was !== ok) options.logger.info({ serving: ok }, ok ? "serving" : "not serving");
+        running = undefined;
+        return ok;
+      });
+    return running;
+  };
+  const timer = setInterval(() => void checkNow(), options.intervalMs);
+  timer.unref();
+  return { checkNow, stop: () => clearInterval(timer) };
+}
+
+/** The indexes one collection must have; each needs an explicit, stable name. */
+export interface CollectionIndexes {
+  collection: string;
+  indexes: (IndexDescription & { name: string })[];
+}
+
+/** Creates every index (idempotent: createIndexes with identical options is a no-op). */
+export async function ensureIndexes(db: Db, specs: readonly CollectionIndexes[]): Promise<void> {
+  for (const spec of specs) await db.collection(spec.collection).createIndexes(spec.indexes);
+}
+
+/** Pings the server and checks that every index still exists (someone may have dropped one). */
+export async function indexesPresent(db: Db, specs: readonly CollectionIndexes[]): Promise<boolean> {
+  await db.command({ ping: 1 });
+  for (const spec of specs) {
+    const existing = new Set(
+      (await db.collection(spec.collection).listIndexes().toArray().catch(() => [])).map((i) => i.name as string),
+    );
+    if (!spec.indexes.every((index) => existing.has(index.name))) return false;
+  }
+  return true;
+}

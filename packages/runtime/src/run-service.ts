@@ -1,0 +1,71 @@
+import type { Db, MongoClient } from "mongodb";
+import type { CommonConfig } from "./common-config.js";
+import type { HttpRoute } from "./connect-server.js";
+import type { CallGuard } from "./grpc-server.js";
+import { HealthState } from "./health.js";
+import { createLogger, type Logger } from "./logging.js";
+import { connectMongo, monitorReadiness } from "./mongo.js";
+import { startServiceHost, type ServiceHost } from "./service-host.js";
+import type { ServiceRegistration } from "./service-registration.js";
+import { onShutdownSignal } from "./shutdown.js";
+
+/** What a service contributes; everything else (servers, health, shutdown) is shared. */
+export interface ServiceApp {
+  services: ServiceRegistration[];
+  guard: CallGuard;
+  httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /** True while the service can do its work: database reachable, indexes present. */
+  ready(): Promise<boolean>;
+  close?(): Promise<void>;
+}
+
+export interface RunServiceOptions<C extends CommonConfig> {
+  name: string;
+  config: C;
+  grpcPort: number;
+  httpPort: number;
+  readinessIntervalMs?: number;
+  createApp(deps: { config: C; client: MongoClient; db: Db; logger: Logger }): Promise<ServiceApp>;
+}
+
+/**
+ * The common life of a Roster service: connect to MongoDB, build the app,
+ * serve it on both ports, track readiness, and drain on SIGTERM/SIGINT.
+ */
+export async function runService<C extends CommonConfig>(options: RunServiceOptions<C>): Promise<ServiceHost> {
+  const { config } = options;
+  const logger = createLogger(options.name, config.logLevel);
+  process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
+  const client = await connectMongo(config.mongodbUri, options.name);
+  const db = client.db(config.database);
+  const app = await options.createApp({ config, client, db, logger });
+  const serviceNames = app.services.map((s) => s.service.typeName);
+  const health = new HealthState(serviceNames);
+  const readiness = monitorReadiness({
+    check: () => app.ready(),
+    health,
+    intervalMs: options.readinessIntervalMs ?? 5_000,
+    logger,
+  });
+  await readiness.checkNow();
+  const host = await startServiceHost({
+    name: options.name,
+    host: config.host,
+    grpcPort: options.grpcPort,
+    httpPort: options.httpPort,
+    services: app.services,
+    guard: app.guard,
+    health,
+    logger,
+    httpRoutes: app.httpRoutes,
+    maxMessageBytes: config.maxMessageBytes,
+  });
+  onShutdownSignal(async () => {
+    readiness.stop();
+    health.shutdown();
+    await host.close(config.shutdownGraceMs);
+    await app.close?.();
+    await client.close();
+  }, logger);
+  return host;
+}

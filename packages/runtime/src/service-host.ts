@@ -1,0 +1,87 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
+import { createConnectHandler, type HttpRoute } from "./connect-server.js";
+import { createGrpcServer, listenGrpc, type CallGuard } from "./grpc-server.js";
+import { createHealthService, type HealthState } from "./health.js";
+import { listenHttp } from "./http-server.js";
+import type { Logger } from "./logging.js";
+import { createMetrics } from "./metrics.js";
+import { createReflectionServices } from "./reflection.js";
+import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
+
+export interface ServiceHostOptions {
+  name: string;
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  /** The business services; health and reflection are added here. */
+  services: readonly ServiceRegistration[];
+  guard: CallGuard;
+  health: HealthState;
+  logger: Logger;
+  httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  maxMessageBytes: number;
+}
+
+export interface ServiceHost {
+  grpcPort: number;
+  httpPort: number;
+  /** Drains both servers, waiting at most `graceMs` for in-flight calls. */
+  close(graceMs: number): Promise<void>;
+}
+
+/** Serves one set of handlers twice: native gRPC on grpc-js, and Connect/gRPC-Web/gRPC on HTTP. */
+export async function startServiceHost(options: ServiceHostOptions): Promise<ServiceHost> {
+  const { logger, health } = options;
+  const onInternalError = (err: unknown, method: DescMethod) =>
+    logger.error({ err, method: `${method.parent.typeName}/${method.name}` }, "internal error");
+  const metrics = createMetrics(options.name);
+  const reflection = createReflectionServices([...options.services.map((s) => s.service), Health]);
+  const services = [
+    ...options.services,
+    { service: Health, impl: createHealthService(health) },
+    { service: ServerReflection, impl: reflection.v1 },
+    { service: ServerReflectionV1alpha, impl: reflection.v1alpha },
+  ].map((registration) => wrapHandlers(registration as ServiceRegistration, { onInternalError, onCallEnd: metrics.onCallEnd }));
+
+  const grpcServer = createGrpcServer({
+    services,
+    guard: options.guard,
+    onInternalError,
+    maxReceiveMessageBytes: options.maxMessageBytes,
+  });
+  const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort);
+
+  const probe = (ok: () => boolean): HttpRoute => (_req, res) => {
+    const serving = ok();
+    res.writeHead(serving ? 200 : 503, { "content-type": "application/json" });
+    res.end(JSON.stringify({ status: serving ? "SERVING" : "NOT_SERVING" }));
+  };
+  const http = await listenHttp(
+    createConnectHandler({
+      services,
+      guard: options.guard,
+      maxReceiveMessageBytes: options.maxMessageBytes,
+      httpRoutes: {
+        "/healthz": probe(() => true),
+        "/readyz": probe(() => health.isServing()),
+        "/metrics": metrics.route,
+        ...options.httpRoutes,
+      },
+    }),
+    options.host,
+    options.httpPort,
+  );
+  logger.info({ grpcPort, httpPort: http.port }, "listening");
+
+  return {
+    grpcPort,
+    httpPort: http.port,
+    async close(graceMs) {
+      const drained = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+      const timer = setTimeout(() => grpcServer.forceShutdown(), graceMs);
+      await Promise.all([drained, http.close(graceMs)]);
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { toConnectError } from "./error-mapping.js";
+
+/** A service descriptor and the handlers that implement (part of) it. */
+export interface ServiceRegistration<S extends DescService = DescService> {
+  service: S;
+  impl: Partial<ServiceImpl<S>>;
+}
+
+export interface HandlerHooks {
+  /** Receives every error that is not a domain or Connect error; the caller only sees INTERNAL. */
+  onInternalError(err: unknown, method: DescMethod): void;
+  /** Hears of every finished call: its status code (0 = OK) and how long it took. */
+  onCallEnd?(method: DescMethod, code: number, seconds: number): void;
+}
+
+type AnyHandler = (input: unknown, ctx: HandlerContext) => unknown;
+
+/**
+ * Wraps every handler of a registration so that whatever it throws leaves as a
+ * proper status (see toConnectError) and every call is counted. Applied once,
+ * before the handlers are handed to both servers, so native gRPC and Connect
+ * answer and measure identically.
+ */
+export function wrapHandlers<S extends DescService>(registration: ServiceRegistration<S>, hooks: HandlerHooks): ServiceRegistration<S> {
+  const source = registration.impl as Record<string, AnyHandler | undefined>;
+  const wrapped: Record<string, AnyHandler> = {};
+  for (const method of registration.service.methods) {
+    const handler = source[method.localName];
+    if (handler === undefined) continue;
+    const onInternal = (err: unknown) => hooks.onInternalError(err, method);
+    const bound = handler.bind(registration.impl);
+    const end = hooks.onCallEnd
+      ? (code: number, start: number) => hooks.onCallEnd?.(method, code, (performance.now() - start) / 1000)
+      : undefined;
+    switch (method.methodKind) {
+      case "unary":
+      case "client_streaming":
+        wrapped[method.localName] = async (input, ctx) => {
+          const start = end === undefined ? 0 : performance.now();
+          try {
+            const output = await bound(input, ctx);
+            end?.(0, start);
+            return output;
+          } catch (err) {
+            const status = toConnectError(err, onInternal);
+            end?.(status.code, start);
+            throw status;
+          }
+        };
+        break;
+      case "server_streaming":
+      case "bidi_streaming":
+        wrapped[method.localName] = async function* (input, ctx) {
+          const start = end === undefined ? 0 : performance.now();
+          try {
+            yield* bound(input, ctx) as AsyncIterable<unknown>;
+            end?.(0, start);
+          } catch (err) {
+            const status = toConnectError(err, onInternal);
+            end?.(status.code, start);
+            throw status;
+          }
+        };
+        break;
+    }
+  }
+  return { service: registration.service, impl: wrapped as Partial<ServiceImpl<S>> };
+}
