@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  grpcPort: number;
+  httpPort: number;
+  /** Every line the process wrote so far (JSON log lines, mostly). */
+  output: string[];
+  /** Sends `signal` and resolves with the exit code (null if killed by a signal). */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+export interface StartServiceProcessOptions {
+  name: string;
+  /** The service's compiled entry point (dist/main.js). */
+  entry: string;
+  env: Record<string, string>;
+  readyTimeoutMs?: number;
+  /** Receives each output line as it arrives (e.g. to pass through to the terminal). */
+  onLine?: (line: string) => void;
+}
+
+/**
+ * Starts a service as a child process and resolves once it logs "listening"
+ * with its ports. Fails with the process's own output if it exits first.
+ */
+export function startServiceProcess(options: StartServiceProcessOptions): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [options.entry], {
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const stop = async (signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000) => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop("SIGKILL");
+      reject(new Error(`${options.name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.join("\n")}`));
+    }, options.readyTimeoutMs ?? 30_000);
+    const onLine = (line: string) => {
+      output.push(line);
+      options.onLine?.(line);
+      if (!line.includes('"listening"')) return;
+      try {
+        const record = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number };
+        if (record.msg === "listening" && record.grpcPort !== undefined && record.httpPort !== undefined) {
+          clearTimeout(timer);
+          resolve({ name: options.name, child, grpcPort: record.grpcPort, httpPort: record.httpPort, output, stop });
+        }
+      } catch {
+        // not a log record
+      }
+    };
+    createInterface({ input: child.stdout! }).on("line", onLine);
+    createInterface({ input: child.stderr! }).on("line", onLine);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited with code ${code} before listening:\n${output.join("\n")}`));
+    });
+  });
+}

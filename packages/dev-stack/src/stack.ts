@@ -1,0 +1,127 @@
+import { randomBytes } from "node:crypto";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { selectMongoBackend } from "@roster/mongo-double";
+import { freePort } from "./free-port.js";
+import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+
+export type ServiceName = "user-service" | "token-service";
+
+export interface StackPorts {
+  userGrpc: number;
+  userHttp: number;
+  tokenGrpc: number;
+  tokenHttp: number;
+}
+
+export interface StackOptions {
+  purpose: "start" | "test" | "bench";
+  /** Fixed ports; free ones are chosen when omitted. */
+  ports?: StackPorts;
+  /** Management and service keys; random ones when omitted. */
+  apiKey?: string;
+  serviceKey?: string;
+  /** Encrypts token-service's signing keys at rest; random when omitted (fine for throw-away databases). */
+  signingKeySecret?: string;
+  /** Extra environment for both services (overrides the stack's own). */
+  env?: Record<string, string>;
+  log?: (line: string) => void;
+  onServiceLine?: (service: ServiceName, line: string) => void;
+}
+
+export interface Stack {
+  backend: { kind: "uri" | "mongod" | "double"; uri: string };
+  apiKey: string;
+  serviceKey: string;
+  ports: StackPorts;
+  services: Record<ServiceName, ServiceProcess>;
+  /** The environment a service was started with, to start another copy of it. */
+  envOf(name: ServiceName): Record<string, string>;
+  start(name: ServiceName): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+export function randomKey(prefix: string): string {
+  return `${prefix}${randomBytes(24).toString("base64url")}`;
+}
+
+const require = createRequire(import.meta.url);
+
+/** The compiled entry point (dist/main.js) of a service. */
+export function serviceEntry(name: ServiceName): string {
+  return join(dirname(require.resolve(`@roster/${name}`)), "main.js");
+}
+
+/** Starts a MongoDB backend (see selectMongoBackend) and both services as child processes. */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const log = options.log ?? (() => {});
+  const backend = await selectMongoBackend({ purpose: options.purpose, log });
+  const ports = options.ports ?? {
+    userGrpc: await freePort(),
+    userHttp: await freePort(),
+    tokenGrpc: await freePort(),
+    tokenHttp: await freePort(),
+  };
+  const apiKey = options.apiKey ?? randomKey("roster_key_");
+  const serviceKey = options.serviceKey ?? randomKey("roster_svc_");
+  // Tests get databases of their own so they never touch a developer's data.
+  const suffix = options.purpose === "start" ? "" : `_${options.purpose}_${randomBytes(4).toString("hex")}`;
+  const shared = {
+    MONGODB_URI: backend.uri,
+    ROSTER_HOST: "127.0.0.1",
+    ROSTER_API_KEYS: apiKey,
+    ROSTER_SERVICE_KEYS: serviceKey,
+    ROSTER_SERVICE_KEY: serviceKey,
+    USER_SERVICE_URL: `http://127.0.0.1:${ports.userGrpc}`,
+    TOKEN_SERVICE_URL: `http://127.0.0.1:${ports.tokenGrpc}`,
+    ROSTER_JWKS_URL: `http://127.0.0.1:${ports.tokenHttp}/.well-known/jwks.json`,
+    USER_SERVICE_DATABASE: `roster_users${suffix}`,
+    TOKEN_SERVICE_DATABASE: `roster_tokens${suffix}`,
+    ROSTER_SIGNING_KEY_SECRET: options.signingKeySecret ?? randomKey("roster_sks_"),
+  };
+  const envs: Record<ServiceName, Record<string, string>> = {
+    "user-service": {
+      ...shared,
+      USER_SERVICE_PORT: String(ports.userGrpc),
+      USER_SERVICE_HTTP_PORT: String(ports.userHttp),
+      ...options.env,
+    },
+    "token-service": {
+      ...shared,
+      TOKEN_SERVICE_PORT: String(ports.tokenGrpc),
+      TOKEN_SERVICE_HTTP_PORT: String(ports.tokenHttp),
+      ...options.env,
+    },
+  };
+  const start = (name: ServiceName) =>
+    startServiceProcess({
+      name,
+      entry: serviceEntry(name),
+      env: envs[name],
+      onLine: options.onServiceLine && ((line) => options.onServiceLine?.(name, line)),
+    });
+  let services: Record<ServiceName, ServiceProcess>;
+  try {
+    const [user, token] = await Promise.all([start("user-service"), start("token-service")]);
+    services = { "user-service": user, "token-service": token };
+  } catch (err) {
+    await backend.stop();
+    throw err;
+  }
+  return {
+    backend: { kind: backend.kind, uri: backend.uri },
+    apiKey,
+    serviceKey,
+    ports,
+    services,
+    envOf: (name) => ({ ...envs[name] }),
+    async start(name) {
+      services[name] = await start(name);
+      return services[name];
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((s) => s.stop()));
+      await backend.stop();
+    },
+  };
+}

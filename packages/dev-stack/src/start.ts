@@ -1,0 +1,63 @@
+// `npm start`: both services on their documented ports, on the selected MongoDB backend.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { randomKey, startStack } from "./stack.js";
+
+const dataDir = join(process.cwd(), ".data");
+const credentialsFile = join(dataDir, "dev-credentials.json");
+
+interface DevCredentials {
+  apiKey: string;
+  serviceKey: string;
+  signingKeySecret: string;
+}
+
+/**
+ * Development keys, generated once and kept beside the data so they survive
+ * restarts (token-service cannot open its stored signing keys with another secret).
+ */
+function devCredentials(): DevCredentials {
+  try {
+    return JSON.parse(readFileSync(credentialsFile, "utf8")) as DevCredentials;
+  } catch {
+    const created = { apiKey: randomKey("roster_key_"), serviceKey: randomKey("roster_svc_"), signingKeySecret: randomKey("roster_sks_") };
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(credentialsFile, JSON.stringify(created, null, 2) + "\n", { mode: 0o600 });
+    return created;
+  }
+}
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const configured = process.env.ROSTER_API_KEYS;
+const credentials = devCredentials();
+const stack = await startStack({
+  purpose: "start",
+  ports: {
+    userGrpc: port("USER_SERVICE_PORT", 50051),
+    userHttp: port("USER_SERVICE_HTTP_PORT", 8051),
+    tokenGrpc: port("TOKEN_SERVICE_PORT", 50052),
+    tokenHttp: port("TOKEN_SERVICE_HTTP_PORT", 8052),
+  },
+  apiKey: configured ?? credentials.apiKey,
+  serviceKey: process.env.ROSTER_SERVICE_KEY ?? credentials.serviceKey,
+  signingKeySecret: process.env.ROSTER_SIGNING_KEY_SECRET ?? credentials.signingKeySecret,
+  log: (line) => console.log(line),
+  onServiceLine: (_service, line) => console.log(line),
+});
+console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}`);
+console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}`);
+if (configured === undefined) {
+  console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);
+}
+
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  stack.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on("SIGINT", shutdown);
+process.on("SIGTERM", shutdown);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { connectJson } from "./helpers/connect-json.js";
+import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
+import { stackInfo } from "./helpers/stack-info.js";
+
+const stack = stackInfo();
+const users = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", stack.user.grpc);
+const tokens = plainClient("roster/token/v1/token_service.proto", "roster.token.v1.TokenService", stack.token.grpc);
+
+const cases = [
+  { name: "user-service GetUser", client: users, method: "getUser", http: stack.user.http, path: "/roster.user.v1.UserService/GetUser" },
+  {
+    name: "token-service ListPersonalAccessTokens",
+    client: tokens,
+    method: "listPersonalAccessTokens",
+    http: stack.token.http,
+    path: "/roster.token.v1.TokenService/ListPersonalAccessTokens",
+  },
+];
+
+describe.each(cases)("management auth on $name", ({ client, method, http, path }) => {
+  it("when called over native gRPC without a credential then it is UNAUTHENTICATED", async () => {
+    expect(await codeOf(() => unary(client, method, {}))).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it("when called over native gRPC with a wrong key then it is UNAUTHENTICATED", async () => {
+    expect(await codeOf(() => unary(client, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(grpc.status.UNAUTHENTICATED);
+  });
+
+  it("when called over native gRPC with a good key then it is not UNAUTHENTICATED", async () => {
+    const code = await codeOf(() => unary(client, method, {}, bearer(stack.apiKey)));
+    expect(code).not.toBe(grpc.status.UNAUTHENTICATED);
+    expect(code).not.toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it("when called with Connect JSON then the credential is checked the same way", async () => {
+    expect((await connectJson(http, path, {})).body.code).toBe("unauthenticated");
+    expect((await connectJson(http, path, {}, "roster_key_not-a-real-key-at-all")).body.code).toBe("unauthenticated");
+    expect((await connectJson(http, path, {}, stack.apiKey)).body.code).not.toBe("unauthenticated");
+  });
+
+  it("when refused then the status carries an ErrorInfo reason", async () => {
+    const reply = await connectJson(http, path, {});
+    const details = reply.body.details as { type: string; debug?: { reason?: string } }[];
+    expect(details.map((d) => d.type)).toContain("google.rpc.ErrorInfo");
+  });
+});
+
+describe("service-only methods", () => {
+  it("when a management key calls AppendUserLog then it is PERMISSION_DENIED", async () => {
+    expect(await codeOf(() => unary(users, "appendUserLog", {}, bearer(stack.apiKey)))).toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it("when a service key calls AppendUserLog then it passes the auth check", async () => {
+    const code = await codeOf(() => unary(users, "appendUserLog", {}, bearer(stack.serviceKey)));
+    expect([grpc.status.UNAUTHENTICATED, grpc.status.PERMISSION_DENIED]).not.toContain(code);
+  });
+});
