@@ -1,0 +1,112 @@
+import type { Db } from "mongodb";
+import {
+  RoleService,
+  UserService,
+  closeClient,
+  createTokenServiceClient,
+  managementScopes,
+  requiredScopes,
+  serviceScopes,
+} from "@roster/client";
+import { createAccessTokenVerifier, createAuthGuard, indexesPresent, ensureIndexes, type Logger, type ServiceApp, type ServiceRegistration } from "@roster/runtime";
+import type { UserServiceConfig } from "./config.js";
+import { Identities } from "./domain/identities.js";
+import { PasswordService } from "./domain/password-credentials.js";
+import { PasswordHasher } from "./domain/passwords.js";
+import { SignIn } from "./domain/sign-in.js";
+import { TokenCleanupWorker } from "./domain/token-cleanup.js";
+import { UserLogBook } from "./domain/user-logs.js";
+import { Users } from "./domain/users.js";
+import { createRoleServiceImpl } from "./rpc/role-service.js";
+import { createSearchUsersHandler } from "./rpc/search-users.js";
+import { createUserServiceImpl } from "./rpc/user-service.js";
+import { userServiceIndexes } from "./storage/indexes.js";
+import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
+import { UserLogRepository } from "./storage/user-log-repository.js";
+import { UserRepository } from "./storage/user-repository.js";
+
+/** Wires user-service together: storage, domain and handlers meet only here. */
+export async function createApp(deps: { config: UserServiceConfig; db: Db; logger: Logger }): Promise<ServiceApp> {
+  const { config, db, logger } = deps;
+  const indexes = userServiceIndexes(config.userLogRetentionDays);
+  await ensureIndexes(db, indexes);
+
+  const store = new UserRepository(db);
+  const logs = new UserLogBook(new UserLogRepository(db));
+  const appendLog = logs.append;
+  const passwords = new PasswordService(new PasswordHasher(config.argon2), {
+    minLength: config.passwordMinLength,
+    maxLength: config.passwordMaxLength,
+  });
+  const customDataLimits = { maxBytes: config.customDataMaxBytes, maxDepth: config.customDataMaxDepth };
+
+  const tokenService = createTokenServiceClient({
+    transport: "grpc-js",
+    address: new URL(config.tokenServiceUrl).host,
+    credential: config.outgoingServiceKey,
+  });
+  const cleanupQueue = new TokenCleanupRepository(db);
+  const cleanupWorker = new TokenCleanupWorker({
+    queue: cleanupQueue,
+    deleteTokens: async (userId) => {
+      await tokenService.deleteUserPersonalAccessTokens({ userId });
+    },
+    userExists: async (userId) => (await store.findById(userId)) !== null,
+    logger,
+  });
+
+  const users = new Users({
+    store,
+    appendLog,
+    passwords,
+    customDataLimits,
+    enqueueTokenCleanup: async (userId) => {
+      await cleanupQueue.enqueue(userId);
+      cleanupWorker.wake();
+    },
+  });
+  const signIn = new SignIn({
+    users,
+    store,
+    passwords,
+    appendLog,
+    lockout: {
+      threshold: config.lockoutThreshold,
+      windowMs: config.lockoutWindowSeconds * 1000,
+      durationMs: config.lockoutDurationSeconds * 1000,
+    },
+    resetCodeTtlMs: config.resetCodeTtlSeconds * 1000,
+  });
+  const identities = new Identities({ users, store, appendLog, limits: customDataLimits });
+
+  const userService: ServiceRegistration<typeof UserService> = {
+    service: UserService,
+    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers: createSearchUsersHandler({ db, logger }) },
+  };
+  const roleService: ServiceRegistration<typeof RoleService> = {
+    service: RoleService,
+    impl: createRoleServiceImpl({ db, logger, appendLog }),
+  };
+
+  cleanupWorker.start();
+  return {
+    services: [userService as ServiceRegistration, roleService as ServiceRegistration],
+    guard: createAuthGuard({
+      apiKeys: config.apiKeys,
+      serviceKeys: config.serviceKeys,
+      managementScopes,
+      serviceScopes,
+      requiredScopes,
+      verifyAccessToken: createAccessTokenVerifier({
+        jwksUrl: config.jwksUrl,
+        issuer: config.tokenIssuer,
+        audience: config.tokenAudience,
+      }),
+    }),
+    ready: () => indexesPresent(db, indexes),
+    close: async () => {
+      await cleanupWorker.stop();
+      closeClient(tokenService);
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@roster/runtime";
+
+/** argon2id cost parameters (OWASP's minimum is m=19 MiB, t=2, p=1). */
+export interface Argon2Params {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+/** Everything user-service reads from its environment (see the README's configuration table). */
+export interface UserServiceConfig extends CommonConfig {
+  grpcPort: number;
+  httpPort: number;
+  tokenServiceUrl: string;
+  /** Where token-service publishes the keys that verify access tokens. */
+  jwksUrl: string;
+  argon2: Argon2Params;
+  passwordMinLength: number;
+  passwordMaxLength: number;
+  /** Failed verifications within `lockoutWindowSeconds` that lock a user. */
+  lockoutThreshold: number;
+  lockoutWindowSeconds: number;
+  lockoutDurationSeconds: number;
+  resetCodeTtlSeconds: number;
+  userLogRetentionDays: number;
+  customDataMaxBytes: number;
+  customDataMaxDepth: number;
+}
+
+export function loadConfig(env: Env): Readonly<UserServiceConfig> {
+  const reader = new EnvReader(env);
+  return reader.done({
+    ...readCommonConfig(reader, "roster_users", "USER_SERVICE_DATABASE"),
+    grpcPort: reader.port("USER_SERVICE_PORT", 50051),
+    httpPort: reader.port("USER_SERVICE_HTTP_PORT", 8051),
+    tokenServiceUrl: reader.url("TOKEN_SERVICE_URL", "http://127.0.0.1:50052", ["http:", "https:"]),
+    jwksUrl: reader.url("ROSTER_JWKS_URL", "http://127.0.0.1:8052/.well-known/jwks.json", ["http:", "https:"]),
+    argon2: {
+      memoryCost: reader.integer("ARGON2_MEMORY_KIB", 19_456, { min: 1_024, max: 1_048_576 }),
+      timeCost: reader.integer("ARGON2_TIME_COST", 2, { min: 1, max: 20 }),
+      parallelism: reader.integer("ARGON2_PARALLELISM", 1, { min: 1, max: 16 }),
+    },
+    passwordMinLength: reader.integer("PASSWORD_MIN_LENGTH", 8, { min: 1, max: 128 }),
+    passwordMaxLength: reader.integer("PASSWORD_MAX_LENGTH", 128, { min: 8, max: 1_024 }),
+    lockoutThreshold: reader.integer("LOCKOUT_THRESHOLD", 5, { min: 1, max: 1_000 }),
+    lockoutWindowSeconds: reader.integer("LOCKOUT_WINDOW_SECONDS", 900, { min: 1, max: 86_400 }),
+    lockoutDurationSeconds: reader.integer("LOCKOUT_DURATION_SECONDS", 900, { min: 1, max: 604_800 }),
+    resetCodeTtlSeconds: reader.integer("RESET_CODE_TTL_SECONDS", 3_600, { min: 60, max: 604_800 }),
+    userLogRetentionDays: reader.integer("USER_LOG_RETENTION_DAYS", 90, { min: 1, max: 3_650 }),
+    customDataMaxBytes: reader.integer("CUSTOM_DATA_MAX_BYTES", 65_536, { min: 1_024, max: 1_048_576 }),
+    customDataMaxDepth: reader.integer("CUSTOM_DATA_MAX_DEPTH", 8, { min: 1, max: 32 }),
+  });
+}

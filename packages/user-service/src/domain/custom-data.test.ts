@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { isDomainError } from "@roster/runtime/domain-error";
+import { checkCustomData, mergePatch, type JsonRecord } from "./custom-data.js";
+
+const limits = { maxBytes: 200, maxDepth: 3 };
+
+function reasonOf(data: JsonRecord): string | undefined {
+  try {
+    checkCustomData(data, limits, "custom_data");
+    return undefined;
+  } catch (err) {
+    return isDomainError(err) ? err.reason : "other";
+  }
+}
+
+describe("custom data", () => {
+  it("when a patch has nulls, objects and scalars then RFC 7386 rules apply", () => {
+    const target: JsonRecord = { a: 1, b: { c: 2, d: 3 }, e: [1, 2] };
+    expect(mergePatch(target, { a: null, b: { c: null, x: true }, e: [3], f: "new" })).toEqual({
+      b: { d: 3, x: true },
+      e: [3],
+      f: "new",
+    });
+    expect(target).toEqual({ a: 1, b: { c: 2, d: 3 }, e: [1, 2] });
+  });
+
+  it("when a patch puts an object over a scalar then the object replaces it", () => {
+    expect(mergePatch({ a: 1 }, { a: { b: null, c: 1 } })).toEqual({ a: { c: 1 } });
+  });
+
+  it("when data is too big or too deep then it is refused with the reason", () => {
+    expect(reasonOf({ ok: { fine: 1 } })).toBeUndefined();
+    expect(reasonOf({ big: "x".repeat(300) })).toBe("CUSTOM_DATA_TOO_LARGE");
+    expect(reasonOf({ a: { b: { c: { d: 1 } } } })).toBe("CUSTOM_DATA_TOO_LARGE");
+  });
+
+  it("when a key starts with $ or has a dot then it is invalid", () => {
+    expect(reasonOf({ $where: 1 })).toBe("INVALID_ARGUMENT");
+    expect(reasonOf({ nested: [{ "a.b": 1 }] })).toBe("INVALID_ARGUMENT");
+  });
+});

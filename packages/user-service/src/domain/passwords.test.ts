@@ -1,0 +1,54 @@
+import { createHash } from "node:crypto";
+import argon2 from "argon2";
+import bcrypt from "bcryptjs";
+import { describe, expect, it } from "vitest";
+import { isDomainError } from "@roster/runtime/domain-error";
+import { PasswordHasher, validateDigest } from "./passwords.js";
+
+const hasher = new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+
+describe("PasswordHasher", () => {
+  it("when a password is hashed then it is argon2id and verifies without rehash", async () => {
+    const stored = await hasher.hash("correct horse");
+    expect(stored.hash.startsWith("$argon2id$")).toBe(true);
+    expect(await hasher.verify(stored, "correct horse")).toEqual({ ok: true, rehash: false });
+    expect(await hasher.verify(stored, "wrong horse")).toEqual({ ok: false, rehash: false });
+  });
+
+  it("when a legacy digest matches then it asks for a rehash", async () => {
+    const sha = createHash("sha256").update("saltpass").digest("hex");
+    const salted = validateDigest({ algorithm: "sha256", encodedDigest: sha.toUpperCase(), salt: "salt", saltPosition: "prefix" }, "d");
+    expect(await hasher.verify(salted, "pass")).toEqual({ ok: true, rehash: true });
+    expect((await hasher.verify(salted, "pas")).ok).toBe(false);
+
+    const md5 = validateDigest({ algorithm: "md5", encodedDigest: createHash("md5").update("pw-suffixed").digest("hex"), salt: "-suffixed", saltPosition: "suffix" }, "d");
+    expect((await hasher.verify(md5, "pw")).ok).toBe(true);
+
+    const sha1 = validateDigest({ algorithm: "sha1", encodedDigest: createHash("sha1").update("pw").digest("hex"), salt: "" }, "d");
+    expect(await hasher.verify(sha1, "pw")).toEqual({ ok: true, rehash: true });
+  });
+
+  it("when bcrypt and argon2i digests are imported then they verify", async () => {
+    const b = validateDigest({ algorithm: "bcrypt", encodedDigest: bcrypt.hashSync("pw", 4), salt: "" }, "d");
+    expect(await hasher.verify(b, "pw")).toEqual({ ok: true, rehash: true });
+    const i = validateDigest({ algorithm: "argon2i", encodedDigest: await argon2.hash("pw", { type: argon2.argon2i, memoryCost: 1024, timeCost: 1 }), salt: "" }, "d");
+    expect(await hasher.verify(i, "pw")).toEqual({ ok: true, rehash: true });
+  });
+
+  it("when a digest has the wrong shape then INVALID_PASSWORD_DIGEST names the field", () => {
+    for (const bad of [
+      { algorithm: "sha256" as const, encodedDigest: "abc", salt: "" },
+      { algorithm: "bcrypt" as const, encodedDigest: "$2b$nope", salt: "" },
+      { algorithm: "argon2id" as const, encodedDigest: "$argon2i$v=19$x", salt: "" },
+      { algorithm: "md5" as const, encodedDigest: "a".repeat(32), salt: "s" },
+    ]) {
+      try {
+        validateDigest(bad, "password_digest");
+        expect.unreachable();
+      } catch (err) {
+        expect(isDomainError(err) && err.reason).toBe("INVALID_PASSWORD_DIGEST");
+        expect(isDomainError(err) && err.fieldViolations[0]?.field).toBe("password_digest");
+      }
+    }
+  });
+});

@@ -1,0 +1,91 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import argon2 from "argon2";
+import bcrypt from "bcryptjs";
+import { invalidField } from "@roster/runtime/domain-error";
+
+/** Algorithms a stored password may use; only argon2id is ever written by Roster itself. */
+export type PasswordAlgorithm = "argon2id" | "argon2i" | "bcrypt" | "sha256" | "sha1" | "md5";
+
+/** A stored secret: never leaves the service, never logged. */
+export interface StoredPassword {
+  algorithm: PasswordAlgorithm;
+  hash: string;
+  salt?: string;
+  saltPosition?: "prefix" | "suffix";
+}
+
+export interface ImportedDigest {
+  algorithm: PasswordAlgorithm;
+  encodedDigest: string;
+  salt: string;
+  saltPosition?: "prefix" | "suffix";
+}
+
+export interface Argon2Cost {
+  memoryCost: number;
+  timeCost: number;
+  parallelism: number;
+}
+
+const hexLength: Partial<Record<PasswordAlgorithm, number>> = { sha256: 64, sha1: 40, md5: 32 };
+
+/** Checks an imported digest's shape so that a typo is refused at import, not at the first sign-in. */
+export function validateDigest(digest: ImportedDigest, field: string): StoredPassword {
+  const { algorithm, encodedDigest, salt } = digest;
+  const bad = (description: string) => invalidField(field, description, "INVALID_PASSWORD_DIGEST");
+  if (encodedDigest.length === 0 || encodedDigest.length > 1024) throw bad("encoded_digest must be 1-1024 characters");
+  if (salt.length > 256) throw bad("salt must be at most 256 characters");
+  const expectedHex = hexLength[algorithm];
+  if (expectedHex !== undefined) {
+    if (!new RegExp(`^[0-9a-fA-F]{${expectedHex}}$`).test(encodedDigest)) throw bad(`must be ${expectedHex} hex digits for ${algorithm}`);
+    if (salt !== "" && digest.saltPosition === undefined) throw bad("salt_position is required with a salt");
+    return salt === ""
+      ? { algorithm, hash: encodedDigest.toLowerCase() }
+      : { algorithm, hash: encodedDigest.toLowerCase(), salt, saltPosition: digest.saltPosition };
+  }
+  if (salt !== "") throw bad(`${algorithm} digests embed their salt; salt must be empty`);
+  if (algorithm === "bcrypt") {
+    if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(encodedDigest)) throw bad("must be a bcrypt modular crypt string");
+  } else if (!encodedDigest.startsWith(`$${algorithm}$`)) {
+    throw bad(`must be a PHC string starting with $${algorithm}$`);
+  }
+  return { algorithm, hash: encodedDigest };
+}
+
+function legacyDigest(stored: StoredPassword, password: string): string {
+  const salted =
+    stored.salt === undefined ? password : stored.saltPosition === "prefix" ? stored.salt + password : password + stored.salt;
+  return createHash(stored.algorithm).update(salted, "utf8").digest("hex");
+}
+
+/** Hashes with argon2id and verifies any supported algorithm. */
+export class PasswordHasher {
+  constructor(private readonly cost: Argon2Cost) {}
+
+  async hash(password: string): Promise<StoredPassword> {
+    return { algorithm: "argon2id", hash: await argon2.hash(password, { type: argon2.argon2id, ...this.cost }) };
+  }
+
+  /** Whether `password` matches, and whether the stored form should be replaced by a fresh argon2id hash. */
+  async verify(stored: StoredPassword, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+    const ok = await this.matches(stored, password);
+    return { ok, rehash: ok && (stored.algorithm !== "argon2id" || argon2.needsRehash(stored.hash, this.cost)) };
+  }
+
+  private async matches(stored: StoredPassword, password: string): Promise<boolean> {
+    switch (stored.algorithm) {
+      case "argon2id":
+      case "argon2i":
+        return argon2.verify(stored.hash, password).catch(() => false);
+      case "bcrypt":
+        return bcrypt.compare(password, stored.hash).catch(() => false);
+      case "sha256":
+      case "sha1":
+      case "md5": {
+        const actual = Buffer.from(legacyDigest(stored, password), "hex");
+        const expected = Buffer.from(stored.hash, "hex");
+        return actual.length === expected.length && timingSafeEqual(actual, expected);
+      }
+    }
+  }
+}

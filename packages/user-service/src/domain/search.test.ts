@@ -1,0 +1,143 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type {
+  UserFilterSchema} from "@roster/client";
+import {
+  SearchUsersRequestSchema,
+  SortDirection,
+  TextField,
+  TextMatchMode,
+  UserSortField,
+} from "@roster/client";
+import { isDomainError } from "@roster/runtime/domain-error";
+import { describe, expect, it } from "vitest";
+import { planSearch, searchUsers, type UserSearchStore } from "./search.js";
+import type { SearchPlan } from "./search-plan.js";
+
+type FilterInit = MessageInitShape<typeof UserFilterSchema>;
+const request = (init: MessageInitShape<typeof SearchUsersRequestSchema>) => create(SearchUsersRequestSchema, init);
+const text = (field: TextField, mode: TextMatchMode, value: string, extra: object = {}): FilterInit => ({
+  filter: { case: "text", value: { field, mode, value, ...extra } },
+});
+const and = (...filters: FilterInit[]): FilterInit => ({ filter: { case: "and", value: { filters } } });
+
+function rejection(init: MessageInitShape<typeof SearchUsersRequestSchema>): { field?: string; reason: string } {
+  try {
+    planSearch(request(init));
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return { field: err.fieldViolations[0]?.field, reason: err.reason };
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("planSearch", () => {
+  it("when nothing is given then it lists everyone by creation time, 20 a page", () => {
+    const plan = planSearch(request({}));
+    expect(plan).toMatchObject({ filter: undefined, sort: { field: "createTime", descending: false }, pageSize: 20, after: undefined });
+  });
+
+  it("when query and filter are both given then they are joined by AND", () => {
+    const plan = planSearch(request({ query: " Ali ", filter: { filter: { case: "suspended", value: false } } }));
+    expect(plan.filter).toMatchObject({
+      kind: "and",
+      children: [{ kind: "freeText", text: "Ali", key: "ali", wordGrams: ["ali", "  a", " al"] }, { kind: "flag", flag: "suspended", value: false }],
+    });
+  });
+
+  it("when text filters use each mode then the plan carries normalised values and patterns", () => {
+    const plan = planSearch(
+      request({
+        filter: and(
+          text(TextField.PHONE, TextMatchMode.PREFIX, "+49 (30)"),
+          text(TextField.NAME, TextMatchMode.LIKE, "J*n?"),
+          text(TextField.USERNAME, TextMatchMode.CONTAINS, "a.b"),
+          text(TextField.EMAIL, TextMatchMode.SIMILARITY, "alice", { similarityThreshold: 0.5 }),
+        ),
+      }),
+    );
+    expect(plan.filter).toMatchObject({
+      kind: "and",
+      children: [
+        { kind: "match", target: { field: "phone" }, match: "prefix", value: "+4930" },
+        { kind: "pattern", target: { field: "name" }, pattern: "^J.*n.$" },
+        { kind: "pattern", target: { field: "username" }, pattern: "a\\.b" },
+        // 6 trigrams, a match shares >= 3, so it holds one of any 4: the 4 inner ones are probed.
+        { kind: "similarity", field: "email", threshold: 0.5, minShared: 3, probe: ["ali", "ce ", "ice", "lic"] },
+      ],
+    });
+  });
+
+  it("when sorting by name descending with a large page size then the size is capped at 100", () => {
+    const plan = planSearch(request({ sort: { field: UserSortField.NAME, direction: SortDirection.DESCENDING }, pageSize: 500 }));
+    expect(plan.sort).toEqual({ field: "name", descending: true });
+    expect(plan.pageSize).toBe(100);
+  });
+
+  it("when a nested regex is catastrophic then REGEX_REJECTED names its path in the request", () => {
+    const bad = rejection({ filter: and(text(TextField.NAME, TextMatchMode.EXACT, "x"), text(TextField.NAME, TextMatchMode.REGEX, "(a+)+$")) });
+    expect(bad).toEqual({ field: "filter.and.filters[1].text.value", reason: "REGEX_REJECTED" });
+  });
+
+  it.each<[string, MessageInitShape<typeof SearchUsersRequestSchema>, string]>([
+    ["a missing mode", { filter: text(TextField.NAME, TextMatchMode.UNSPECIFIED, "x") }, "filter.text.mode"],
+    ["a missing field", { filter: text(TextField.UNSPECIFIED, TextMatchMode.EXACT, "x") }, "filter.text.field"],
+    ["an empty value", { filter: text(TextField.NAME, TextMatchMode.EXACT, "") }, "filter.text.value"],
+    ["an oversized value", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x".repeat(257)) }, "filter.text.value"],
+    ["a threshold outside similarity", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { similarityThreshold: 0.5 }) }, "filter.text.similarity_threshold"],
+    ["a threshold over 1", { filter: text(TextField.NAME, TextMatchMode.SIMILARITY, "x", { similarityThreshold: 1.5 }) }, "filter.text.similarity_threshold"],
+    ["similarity on custom data", { filter: text(TextField.CUSTOM_DATA, TextMatchMode.SIMILARITY, "x", { customDataPath: "a" }) }, "filter.text.mode"],
+    ["a custom path on a plain field", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { customDataPath: "a" }) }, "filter.text.custom_data_path"],
+    ["a bad custom path", { filter: text(TextField.CUSTOM_DATA, TextMatchMode.EXACT, "x", { customDataPath: "a..b" }) }, "filter.text.custom_data_path"],
+    ["an empty id list", { filter: { filter: { case: "ids", value: { ids: [] } } } }, "filter.ids.ids"],
+    ["a bad identity target", { filter: { filter: { case: "identityTarget", value: "Google!" } } }, "filter.identity_target"],
+    ["an empty time range", { filter: { filter: { case: "createTime", value: {} } } }, "filter.create_time"],
+    [
+      "a reversed time range",
+      { filter: { filter: { case: "updateTime", value: { startTime: timestampFromDate(new Date(2)), endTime: timestampFromDate(new Date(1)) } } } },
+      "filter.update_time.end_time",
+    ],
+    ["an empty AND", { filter: { filter: { case: "and", value: { filters: [] } } } }, "filter.and.filters"],
+    ["an unset filter", { filter: {} }, "filter"],
+    ["an oversized query", { query: "q".repeat(257) }, "query"],
+    ["a negative page size", { pageSize: -1 }, "page_size"],
+  ])("when the request has %s then INVALID_ARGUMENT names %s", (_, init, field) => {
+    expect(rejection(init).field).toBe(field);
+  });
+
+  it("when filters nest more than 5 levels then FILTER_TOO_COMPLEX", () => {
+    let filter: FilterInit = { filter: { case: "suspended", value: true } };
+    for (let i = 0; i < 5; i++) filter = { filter: { case: "not", value: { filter } } };
+    expect(rejection({ filter })).toEqual({ field: "filter.not.filter.not.filter.not.filter.not.filter.not.filter", reason: "FILTER_TOO_COMPLEX" });
+  });
+
+  it("when a tree holds more than 50 filters then FILTER_TOO_COMPLEX", () => {
+    const leaf: FilterInit = { filter: { case: "suspended", value: true } };
+    const branch = and(...Array.from({ length: 20 }, () => leaf));
+    expect(rejection({ filter: and(branch, branch, branch) }).reason).toBe("FILTER_TOO_COMPLEX");
+  });
+});
+
+describe("searchUsers paging", () => {
+  const store: UserSearchStore<string> & { plans: SearchPlan[] } = {
+    plans: [],
+    async search(plan) {
+      this.plans.push(plan);
+      return { items: ["u1"], next: { value: 1700000000000, id: "u1" }, total: 7 };
+    },
+  };
+
+  it("when a page has more then its token resumes the same query after the last user", async () => {
+    const first = await searchUsers(store, request({ query: "ali" }));
+    expect(first).toMatchObject({ users: ["u1"], totalSize: 7 });
+    await searchUsers(store, request({ query: "ali", pageSize: 5, pageToken: first.nextPageToken }));
+    expect(store.plans[1]?.after).toEqual({ value: 1700000000000, id: "u1" });
+  });
+
+  it("when a token is replayed with another query or sort then INVALID_PAGE_TOKEN", async () => {
+    const { nextPageToken } = await searchUsers(store, request({ query: "ali" }));
+    expect(rejection({ query: "bob", pageToken: nextPageToken })).toEqual({ field: "page_token", reason: "INVALID_PAGE_TOKEN" });
+    expect(rejection({ query: "ali", sort: { field: UserSortField.NAME }, pageToken: nextPageToken }).reason).toBe("INVALID_PAGE_TOKEN");
+    expect(rejection({ query: "ali", pageToken: "garbage!" }).reason).toBe("INVALID_PAGE_TOKEN");
+  });
+});

@@ -1,0 +1,129 @@
+import { UserLogEvent, UserLogResult } from "@roster/client";
+import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
+import type { UserDocument } from "../storage/user-document.js";
+import type { PasswordCredential, PasswordService } from "./password-credentials.js";
+import { hashResetCode, newResetCode } from "./reset-codes.js";
+import type { AppendLog } from "./user-logs.js";
+import type { Identifier, Users } from "./users.js";
+import type { UserStore } from "./user-store.js";
+
+export interface LockoutPolicy {
+  threshold: number;
+  windowMs: number;
+  durationMs: number;
+}
+
+export interface SignInDeps {
+  users: Users;
+  store: UserStore;
+  passwords: PasswordService;
+  appendLog: AppendLog;
+  lockout: LockoutPolicy;
+  resetCodeTtlMs: number;
+  now?: () => Date;
+}
+
+const invalidPassword = () => new DomainError("unauthenticated", { reason: "INVALID_PASSWORD", message: "invalid credentials" });
+
+/** Passwords after creation: admin set, verification with lockout, reset codes, unlock. */
+export class SignIn {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: SignInDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async setPassword(id: string, credential: PasswordCredential, actor: string): Promise<UserDocument> {
+    const password = await this.deps.passwords.prepare(credential, "");
+    await this.deps.users.get(id);
+    const now = this.now();
+    return this.deps.users.patchLogged(
+      id,
+      { set: { password: { ...password, setTime: now }, failedAttempts: { count: 0 }, updateTime: now }, unset: ["lockUntil", "resetCode"] },
+      actor,
+      UserLogEvent.PASSWORD_SET,
+      { algorithm: password.algorithm },
+    );
+  }
+
+  /** Every attempt against a known user is logged; an unknown identifier looks like a wrong password. */
+  async verify(target: { id: string } | Identifier, password: string, actor: string): Promise<UserDocument> {
+    if (password.length === 0 || password.length > 1024) throw invalidField("password", "must be 1-1024 characters");
+    const user = "id" in target ? await this.deps.users.get(target.id) : await this.deps.users.findByIdentifier(target);
+    if (user === null) throw invalidPassword();
+    const now = this.now();
+    const fail = async (reason: string, error: DomainError) => {
+      await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
+      throw error;
+    };
+    if (user.suspended) return fail("USER_SUSPENDED", failedPrecondition("USER_SUSPENDED", "the user is suspended"));
+    if (user.lockUntil !== undefined && user.lockUntil > now) return fail("USER_LOCKED", this.lockedError(user.lockUntil));
+    if (user.password === undefined) return fail("NO_PASSWORD", invalidPassword());
+    const { ok, rehash } = await this.deps.passwords.hasher.verify(user.password, password);
+    if (!ok) {
+      await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason: "INVALID_CREDENTIALS" });
+      await this.countFailure(user._id, now, actor);
+      throw invalidPassword();
+    }
+    const set: Partial<UserDocument> = { lastSignInTime: now, failedAttempts: { count: 0 } };
+    if (rehash) set.password = { ...(await this.deps.passwords.hasher.hash(password)), setTime: now };
+    return this.deps.users.patchLogged(user._id, { set, unset: ["lockUntil"] }, actor, UserLogEvent.SIGN_IN_SUCCEEDED, {
+      ...(rehash ? { rehashedFrom: user.password.algorithm } : {}),
+    });
+  }
+
+  private async countFailure(id: string, now: Date, actor: string): Promise<void> {
+    const { threshold, windowMs, durationMs } = this.deps.lockout;
+    const count = await this.deps.store.recordFailure(id, now, new Date(now.getTime() - windowMs));
+    if (count < threshold) return;
+    const lockUntil = new Date(now.getTime() + durationMs);
+    await this.deps.store.patch(id, { set: { lockUntil, failedAttempts: { count: 0 } } });
+    await this.log(id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, { failures: count, lockExpireTime: lockUntil.toISOString() });
+  }
+
+  private lockedError(until: Date): DomainError {
+    return failedPrecondition("USER_LOCKED", "too many failed attempts; the user is locked", { lock_expire_time: until.toISOString() });
+  }
+
+  async unlock(id: string, actor: string): Promise<UserDocument> {
+    const user = await this.deps.users.get(id);
+    const locked = user.lockUntil !== undefined && user.lockUntil > this.now();
+    const patch = { set: { failedAttempts: { count: 0 }, updateTime: this.now() }, unset: ["lockUntil" as const] };
+    if (!locked) return (await this.deps.store.patch(id, patch)) ?? user;
+    return this.deps.users.patchLogged(id, patch, actor, UserLogEvent.USER_UNLOCKED, {});
+  }
+
+  async createResetCode(id: string, actor: string): Promise<{ code: string; expireTime: Date }> {
+    const user = await this.deps.users.get(id);
+    if (user.suspended) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
+    const { code, hash } = newResetCode();
+    const expireTime = new Date(this.now().getTime() + this.deps.resetCodeTtlMs);
+    await this.deps.users.patchLogged(id, { set: { resetCode: { hash, expireTime } } }, actor, UserLogEvent.PASSWORD_RESET_REQUESTED, {
+      expireTime: expireTime.toISOString(),
+    });
+    return { code, expireTime };
+  }
+
+  /** The policy is checked before the code is taken, so a refused password leaves the code usable. */
+  async consumeResetCode(code: string, newPassword: string, actor: string): Promise<UserDocument> {
+    if (code === "" || code.length > 256) throw invalidField("code", "must be 1-256 characters");
+    const password = await this.deps.passwords.prepare({ kind: "password", password: newPassword }, "", "new_password");
+    const now = this.now();
+    const hash = hashResetCode(code);
+    const user = await this.deps.store.findByResetCode(hash);
+    if (user?.suspended === true) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
+    const updated = await this.deps.store.consumeResetCode(hash, now, {
+      set: { password: { ...password, setTime: now }, failedAttempts: { count: 0 }, updateTime: now },
+    });
+    if (updated === null) {
+      if (user !== null) await this.log(user._id, UserLogEvent.PASSWORD_RESET, UserLogResult.FAILURE, actor, { reason: "RESET_CODE_INVALID" });
+      throw new DomainError("unauthenticated", { reason: "RESET_CODE_INVALID", message: "the reset code is invalid or expired" });
+    }
+    await this.log(updated._id, UserLogEvent.PASSWORD_RESET, UserLogResult.SUCCESS, actor, {});
+    return updated;
+  }
+
+  private log(userId: string, eventType: UserLogEvent, result: UserLogResult, actor: string, payload: Record<string, unknown>) {
+    return this.deps.appendLog({ userId, eventType, actor, result, payload });
+  }
+}

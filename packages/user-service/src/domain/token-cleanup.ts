@@ -1,0 +1,98 @@
+import type { Logger } from "@roster/runtime";
+
+/** A pending "delete this user's tokens" task, durable until token-service confirms. */
+export interface TokenCleanupTask {
+  userId: string;
+  attempts: number;
+}
+
+export interface TokenCleanupQueue {
+  enqueue(userId: string): Promise<void>;
+  /** Claims one due task for `leaseMs` (so another process does not run it meanwhile). */
+  claimDue(now: Date, leaseMs: number): Promise<TokenCleanupTask | null>;
+  complete(userId: string): Promise<void>;
+  retryLater(userId: string, at: Date, error: string): Promise<void>;
+}
+
+export interface TokenCleanupDeps {
+  queue: TokenCleanupQueue;
+  /** Asks token-service to delete the user's tokens; throws when it cannot. */
+  deleteTokens(userId: string): Promise<void>;
+  /** Whether the user still exists: then the delete never happened and the task is dropped. */
+  userExists(userId: string): Promise<boolean>;
+  logger: Logger;
+  idleIntervalMs?: number;
+  maxBackoffMs?: number;
+}
+
+/** Exponential backoff from 1 s, capped, with jitter so many instances do not retry in lockstep. */
+export function backoffMs(attempts: number, maxMs: number): number {
+  const base = Math.min(maxMs, 1000 * 2 ** Math.min(attempts, 20));
+  return Math.round(base * (0.5 + Math.random() / 2));
+}
+
+/**
+ * Drains the token-cleanup queue: each task is retried with backoff until
+ * token-service confirms, across restarts (the queue is in MongoDB).
+ */
+export class TokenCleanupWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: TokenCleanupDeps) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  /** Runs soon, e.g. right after a delete enqueued a task. */
+  wake(): void {
+    if (!this.stopped && this.running === undefined) this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drain().then(() => undefined).finally(() => {
+        this.running = undefined;
+        if (!this.stopped) this.schedule(this.deps.idleIntervalMs ?? 2_000);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Runs every due task once; bounded so one pass cannot spin forever. */
+  async drain(maxTasks = 100): Promise<number> {
+    let done = 0;
+    for (let i = 0; i < maxTasks && !this.stopped; i++) {
+      const now = new Date();
+      const task = await this.deps.queue.claimDue(now, 30_000).catch((err: unknown) => {
+        this.deps.logger.warn({ err: String(err) }, "token cleanup: cannot read the queue");
+        return null;
+      });
+      if (task === null) break;
+      done += await this.runTask(task, now);
+    }
+    return done;
+  }
+
+  private async runTask(task: TokenCleanupTask, now: Date): Promise<number> {
+    try {
+      if (!(await this.deps.userExists(task.userId))) await this.deps.deleteTokens(task.userId);
+      await this.deps.queue.complete(task.userId);
+      return 1;
+    } catch (err) {
+      const delay = backoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
+      this.deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
+      await this.deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
+      return 0;
+    }
+  }
+}

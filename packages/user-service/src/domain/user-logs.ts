@@ -1,0 +1,112 @@
+import { EventEmitter } from "node:events";
+import type { UserLogEvent, UserLogResult } from "@roster/client";
+import { invalidField } from "@roster/runtime/domain-error";
+import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+
+/** A user-log entry as the domain asks for it; storage adds the id and time. */
+export interface NewUserLog {
+  userId: string;
+  eventType: UserLogEvent;
+  /** The acting credential's id (Caller id), or "system" for background work. */
+  actor: string;
+  result: UserLogResult;
+  /** Safe details only: never a secret, password, digest or token. */
+  payload: Record<string, unknown>;
+}
+
+/** Appends one entry to a user's audit trail. */
+export type AppendLog = (entry: NewUserLog) => Promise<void>;
+
+/** A stored entry; ids are opaque strings that increase with time. */
+export interface UserLogRecord extends NewUserLog {
+  id: string;
+  createTime: Date;
+}
+
+export interface UserLogQuery {
+  userId?: string;
+  events?: number[];
+  startTime?: Date;
+  endTime?: Date;
+}
+
+/** What the log book needs from storage. */
+export interface UserLogStore {
+  append(entry: NewUserLog): Promise<UserLogRecord>;
+  list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]>;
+  count(query: UserLogQuery): Promise<number>;
+  listAfter(query: UserLogQuery, afterId: string, limit: number): Promise<UserLogRecord[]>;
+  currentMarker(): Promise<string>;
+}
+
+export const maxPayloadBytes = 8_192;
+const watchBatch = 100;
+
+export function checkPayload(payload: Record<string, unknown>, field: string): void {
+  if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) {
+    throw invalidField(field, `must be at most ${maxPayloadBytes} bytes as JSON`);
+  }
+}
+
+/**
+ * The audit trail: appends, lists and streams entries. Watchers poll storage
+ * by increasing id, so entries written by any process reach them; an
+ * in-process signal wakes them early for entries written here.
+ */
+export class UserLogBook {
+  private readonly appended = new EventEmitter().setMaxListeners(0);
+
+  constructor(
+    private readonly store: UserLogStore,
+    private readonly pollIntervalMs = 500,
+  ) {}
+
+  readonly append: AppendLog = async (entry) => {
+    await this.appendRecord(entry);
+  };
+
+  async appendRecord(entry: NewUserLog): Promise<UserLogRecord> {
+    const record = await this.store.append(entry);
+    this.appended.emit("entry");
+    return record;
+  }
+
+  async list(query: UserLogQuery, pageSize: number, pageToken: string): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
+    const size = pageSizeOf(pageSize);
+    const fingerprint = JSON.stringify([query.userId, query.events, query.startTime?.getTime(), query.endTime?.getTime()]);
+    const cursor = decodePageToken(pageToken, fingerprint);
+    const before = typeof cursor?.id === "string" ? cursor.id : undefined;
+    const [page, total] = await Promise.all([this.store.list(query, size + 1, before), this.store.count(query)]);
+    const logs = page.slice(0, size);
+    const last = logs.at(-1);
+    const nextPageToken = page.length > size && last !== undefined ? encodePageToken({ id: last.id }, fingerprint) : "";
+    return { logs, nextPageToken, total };
+  }
+
+  /** Yields entries appended after the call starts until `signal` aborts. */
+  async *watch(query: UserLogQuery, signal: AbortSignal): AsyncGenerator<UserLogRecord> {
+    let marker = await this.store.currentMarker();
+    while (!signal.aborted) {
+      const batch = await this.store.listAfter(query, marker, watchBatch);
+      for (const record of batch) {
+        marker = record.id;
+        yield record;
+      }
+      if (batch.length < watchBatch) await this.nextWake(signal);
+    }
+  }
+
+  private nextWake(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.appended.off("entry", done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.pollIntervalMs);
+      this.appended.on("entry", done);
+      signal.addEventListener("abort", done);
+    });
+  }
+}

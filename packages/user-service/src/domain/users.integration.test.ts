@@ -1,0 +1,194 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { UserLogEvent } from "@roster/client";
+import { createLogger, ensureIndexes } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
+import { userServiceIndexes } from "../storage/indexes.js";
+import { TokenCleanupRepository } from "../storage/token-cleanup-repository.js";
+import { UserLogRepository } from "../storage/user-log-repository.js";
+import { UserRepository } from "../storage/user-repository.js";
+import { useTestDb } from "../storage/test-mongo.js";
+import { Identities } from "./identities.js";
+import { PasswordService } from "./password-credentials.js";
+import { PasswordHasher } from "./passwords.js";
+import { SignIn } from "./sign-in.js";
+import { TokenCleanupWorker } from "./token-cleanup.js";
+import { UserLogBook } from "./user-logs.js";
+import { Users, type CreateUserInput } from "./users.js";
+
+const testDb = useTestDb("users_it");
+let users: Users;
+let signIn: SignIn;
+let identities: Identities;
+let logs: UserLogBook;
+let cleanups: TokenCleanupRepository;
+let store: UserRepository;
+let clock = new Date("2030-01-01T00:00:00Z");
+const now = () => clock;
+
+function input(overrides: Partial<CreateUserInput> = {}): CreateUserInput {
+  return {
+    username: "", email: "", emailVerified: false, phone: "", phoneVerified: false, name: "", avatarUrl: "",
+    profile: { claims: {} }, customData: {}, ...overrides,
+  };
+}
+
+async function failure(fn: () => Promise<unknown>): Promise<{ reason: string; field?: string }> {
+  try {
+    await fn();
+  } catch (err) {
+    if (isDomainError(err)) return { reason: err.reason, field: err.fieldViolations[0]?.field };
+    throw err;
+  }
+  throw new Error("expected a failure");
+}
+
+beforeAll(async () => {
+  const { db } = testDb;
+  await ensureIndexes(db, userServiceIndexes(90));
+  store = new UserRepository(db);
+  logs = new UserLogBook(new UserLogRepository(db), 50);
+  cleanups = new TokenCleanupRepository(db);
+  const passwords = new PasswordService(new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), { minLength: 8, maxLength: 64 });
+  const limits = { maxBytes: 1024, maxDepth: 4 };
+  users = new Users({ store, appendLog: logs.append, passwords, customDataLimits: limits, enqueueTokenCleanup: (id) => cleanups.enqueue(id), now });
+  signIn = new SignIn({ users, store, passwords, appendLog: logs.append, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, resetCodeTtlMs: 3_600_000, now });
+  identities = new Identities({ users, store, appendLog: logs.append, limits, now });
+}, 30_000);
+
+describe("users against MongoDB", () => {
+  it("when identifiers differ only in case or format then the unique indexes refuse the second user", async () => {
+    const ada = await users.create(input({ username: "Ada", email: "Ada@Example.com", phone: "+44 20 7946 0000", name: "Ada Lovelace" }), "key:admin");
+    expect(ada).toMatchObject({ usernameKey: "ada", emailKey: "ada@example.com", phone: "+442079460000" });
+    expect(ada.grams.length).toBeGreaterThan(0);
+    expect(await failure(() => users.create(input({ username: "ADA" }), "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "username" });
+    expect(await failure(() => users.create(input({ email: "ada@EXAMPLE.com" }), "key:admin"))).toEqual({ reason: "EMAIL_TAKEN", field: "primary_email" });
+    expect(await failure(() => users.create(input({ phone: "0044 20 7946 0000" }), "key:admin"))).toEqual({ reason: "PHONE_TAKEN", field: "primary_phone" });
+    // Users without identifiers do not collide on the partial indexes.
+    await users.create(input(), "key:admin");
+    await users.create(input(), "key:admin");
+    expect((await users.getByIdentifier({ kind: "email", value: "ADA@example.com" }))._id).toBe(ada._id);
+  });
+
+  it("when an update takes a taken username then ALREADY_EXISTS names user.username", async () => {
+    const bob = await users.create(input({ username: "bob" }), "key:admin");
+    const values = { ...input({ username: "ada" }), profile: { claims: {} }, customData: {} };
+    expect(await failure(() => users.update(bob._id, ["username"], values, "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "user.username" });
+    const renamed = await users.update(bob._id, ["username", "name"], { ...values, username: "Robert", name: "Bob B" }, "key:admin");
+    expect(renamed).toMatchObject({ username: "Robert", usernameKey: "robert", name: "Bob B", nameKey: "bob b" });
+  });
+
+  it("when custom data is merged then nulls delete keys and the cap holds", async () => {
+    const user = await users.create(input({ customData: { plan: "free", prefs: { theme: "dark", lang: "en" } } }), "key:admin");
+    const merged = await users.mergeCustomData(user._id, { plan: null, prefs: { lang: "fr" } }, "key:admin");
+    expect(merged.customData).toEqual({ prefs: { theme: "dark", lang: "fr" } });
+    expect(await failure(() => users.mergeCustomData(user._id, { blob: "x".repeat(1100) }, "key:admin"))).toMatchObject({ reason: "CUSTOM_DATA_TOO_LARGE" });
+  });
+
+  it("when a password fails N times in the window then the user is locked until unlocked", async () => {
+    const user = await users.create(input({ username: "carol", credential: { kind: "password", password: "tangerine-kettle" } }), "key:admin");
+    for (let i = 0; i < 3; i++) {
+      expect(await failure(() => signIn.verify({ kind: "username", value: "CAROL" }, "wrong-password", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
+    }
+    expect(await failure(() => signIn.verify({ id: user._id }, "tangerine-kettle", "key:app"))).toMatchObject({ reason: "USER_LOCKED" });
+    await signIn.unlock(user._id, "key:admin");
+    const verified = await signIn.verify({ id: user._id }, "tangerine-kettle", "key:app");
+    expect(verified.lastSignInTime).toEqual(clock);
+    const events = (await logs.list({ userId: user._id }, 100, "")).logs.map((l) => l.eventType);
+    expect(events.filter((e) => e === UserLogEvent.SIGN_IN_FAILED)).toHaveLength(4);
+    expect(events).toContain(UserLogEvent.USER_LOCKED);
+    expect(events).toContain(UserLogEvent.USER_UNLOCKED);
+    expect(events[0]).toBe(UserLogEvent.SIGN_IN_SUCCEEDED);
+  });
+
+  it("when failures are spread beyond the window then no lockout happens", async () => {
+    const user = await users.create(input({ credential: { kind: "password", password: "tangerine-kettle" } }), "key:admin");
+    for (let i = 0; i < 4; i++) {
+      clock = new Date(clock.getTime() + 61_000);
+      expect(await failure(() => signIn.verify({ id: user._id }, "nope-nope", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
+    }
+    expect((await signIn.verify({ id: user._id }, "tangerine-kettle", "key:app"))._id).toBe(user._id);
+  });
+
+  it("when a legacy digest verifies then it is rehashed to argon2id", async () => {
+    const { createHash } = await import("node:crypto");
+    const digest = createHash("sha1").update("legacy-secret").digest("hex");
+    const user = await users.create(input({ credential: { kind: "digest", digest: { algorithm: "sha1", encodedDigest: digest, salt: "" } } }), "key:admin");
+    await signIn.verify({ id: user._id }, "legacy-secret", "key:app");
+    expect((await store.findById(user._id))?.password?.algorithm).toBe("argon2id");
+  });
+
+  it("when a reset code is consumed then it sets the password once; a weak password keeps the code", async () => {
+    const user = await users.create(input(), "key:admin");
+    const { code } = await signIn.createResetCode(user._id, "key:admin");
+    expect(JSON.stringify(await store.findById(user._id))).not.toContain(code);
+    expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin"))).toMatchObject({ reason: "PASSWORD_TOO_COMMON", field: "new_password" });
+    await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin");
+    expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin"))).toMatchObject({ reason: "RESET_CODE_INVALID" });
+    expect((await signIn.verify({ id: user._id }, "orchid-lantern-9", "key:app"))._id).toBe(user._id);
+  });
+
+  it("when an identity is linked to two users then the unique index refuses the second", async () => {
+    const a = await users.create(input(), "key:admin");
+    const b = await users.create(input(), "key:admin");
+    await identities.link(a._id, { target: "google", providerUserId: "g-1", details: { email: "a@x.io" } }, "key:admin");
+    expect(await failure(() => identities.link(b._id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TAKEN" });
+    expect(await failure(() => identities.link(a._id, { target: "google", providerUserId: "g-2", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TARGET_LINKED" });
+    await identities.link(a._id, { target: "google", providerUserId: "g-1", details: { email: "new@x.io" } }, "key:admin");
+    expect((await identities.list(a._id))[0]?.details).toEqual({ email: "new@x.io" });
+    await identities.unlink(a._id, "google", "key:admin");
+    expect(await failure(() => identities.unlink(a._id, "google", "key:admin"))).toMatchObject({ reason: "IDENTITY_NOT_FOUND" });
+    await identities.link(b._id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin");
+  });
+
+  it("when a user is deleted then its logs stay and the token cleanup retries until token-service answers", async () => {
+    const user = await users.create(input(), "key:admin");
+    await users.delete(user._id, "key:admin");
+    expect(await store.findById(user._id)).toBeNull();
+    expect((await logs.list({ userId: user._id }, 10, "")).logs.map((l) => l.eventType)).toEqual([UserLogEvent.USER_DELETED, UserLogEvent.USER_CREATED]);
+    let up = false;
+    const deleted: string[] = [];
+    const worker = new TokenCleanupWorker({
+      queue: cleanups,
+      userExists: async (id) => (await store.findById(id)) !== null,
+      deleteTokens: async (id) => {
+        if (!up) throw new Error("token-service unavailable");
+        deleted.push(id);
+      },
+      logger: createLogger("test", "fatal"),
+      maxBackoffMs: 1,
+    });
+    expect(await worker.drain()).toBe(0);
+    expect(await cleanups.count()).toBe(1);
+    up = true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await worker.drain()).toBe(1);
+    expect(deleted).toEqual([user._id]);
+    expect(await cleanups.count()).toBe(0);
+  });
+
+  it("when logs are paged then pages are disjoint, newest first, and filters apply", async () => {
+    const user = await users.create(input(), "key:admin");
+    for (let i = 0; i < 5; i++) await users.setSuspended(user._id, i % 2 === 0, "key:admin");
+    const first = await logs.list({ userId: user._id }, 4, "");
+    expect(first.total).toBe(6);
+    const second = await logs.list({ userId: user._id }, 4, first.nextPageToken);
+    expect(second.nextPageToken).toBe("");
+    expect([...first.logs, ...second.logs].map((l) => l.id)).toHaveLength(6);
+    expect(new Set([...first.logs, ...second.logs].map((l) => l.id)).size).toBe(6);
+    const suspended = await logs.list({ userId: user._id, events: [UserLogEvent.USER_SUSPENDED] }, 10, "");
+    expect(suspended.total).toBe(3);
+  });
+
+  it("when a watcher is running then it receives only new entries", async () => {
+    const user = await users.create(input(), "key:admin");
+    const controller = new AbortController();
+    const watch = logs.watch({ userId: user._id }, controller.signal);
+    const firstNext = watch.next();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await users.setSuspended(user._id, true, "key:admin");
+    const received = await firstNext;
+    expect(received.value?.eventType).toBe(UserLogEvent.USER_SUSPENDED);
+    controller.abort();
+    await watch.return(undefined);
+  });
+});

@@ -1,0 +1,166 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import {
+  AddressSchema,
+  IdentitySchema,
+  PasswordAlgorithm,
+  SaltPosition,
+  UserLogActorSchema,
+  UserLogActorType,
+  UserLogSchema,
+  UserProfileSchema,
+  UserSchema,
+  type Identity,
+  type PasswordDigest,
+  type User,
+  type UserLog,
+  type UserProfile,
+} from "@roster/client";
+import { invalidField } from "@roster/runtime/domain-error";
+import type { JsonRecord } from "../domain/custom-data.js";
+import type { PasswordCredential } from "../domain/password-credentials.js";
+import type { PasswordAlgorithm as StoredAlgorithm } from "../domain/passwords.js";
+import { addressClaims, profileClaims, type ProfileClaims, type ProfileInput } from "../domain/profile.js";
+import type { CreateUserInput } from "../domain/users.js";
+import type { UserLogRecord } from "../domain/user-logs.js";
+import type { IdentityDocument, UserDocument } from "../storage/user-document.js";
+
+export function dateOf(timestamp: Timestamp | undefined): Date | undefined {
+  return timestamp === undefined ? undefined : timestampDate(timestamp);
+}
+
+function stamp(date: Date | undefined): Timestamp | undefined {
+  return date === undefined ? undefined : timestampFromDate(date);
+}
+
+export function profileToProto(profile: ProfileClaims): UserProfile {
+  const { address, ...claims } = profile;
+  return create(UserProfileSchema, {
+    ...(claims as Record<string, string>),
+    address: typeof address === "object" ? create(AddressSchema, address) : undefined,
+  });
+}
+
+/** The claims present in a request profile (proto3 `optional` gives presence). */
+export function profileFromProto(profile: UserProfile | undefined): ProfileInput {
+  const claims: Record<string, string> = {};
+  for (const claim of profileClaims) {
+    const value = profile?.[claim];
+    if (value !== undefined) claims[claim] = value;
+  }
+  if (profile?.address === undefined) return { claims };
+  const address: Record<string, string> = {};
+  for (const claim of addressClaims) {
+    const value = profile.address[claim];
+    if (value !== undefined) address[claim] = value;
+  }
+  return { claims, address };
+}
+
+export function identityToProto(identity: IdentityDocument): Identity {
+  return create(IdentitySchema, {
+    target: identity.target,
+    providerUserId: identity.providerUserId,
+    details: identity.details as JsonObject,
+    createTime: stamp(identity.linkTime),
+  });
+}
+
+export function userToProto(user: UserDocument, now = new Date()): User {
+  return create(UserSchema, {
+    id: user._id,
+    username: user.username ?? "",
+    primaryEmail: user.email ?? "",
+    primaryEmailVerified: user.emailVerified,
+    primaryPhone: user.phone ?? "",
+    primaryPhoneVerified: user.phoneVerified,
+    name: user.name ?? "",
+    avatarUrl: user.avatarUrl ?? "",
+    profile: profileToProto(user.profile as ProfileClaims),
+    customData: user.customData as JsonObject,
+    identities: user.identities.map(identityToProto),
+    suspended: user.suspended,
+    hasPassword: user.password !== undefined,
+    createTime: stamp(user.createTime),
+    updateTime: stamp(user.updateTime),
+    lastSignInTime: stamp(user.lastSignInTime),
+    lockExpireTime: user.lockUntil !== undefined && user.lockUntil > now ? stamp(user.lockUntil) : undefined,
+  });
+}
+
+const algorithms: Partial<Record<PasswordAlgorithm, StoredAlgorithm>> = {
+  [PasswordAlgorithm.ARGON2ID]: "argon2id",
+  [PasswordAlgorithm.ARGON2I]: "argon2i",
+  [PasswordAlgorithm.BCRYPT]: "bcrypt",
+  [PasswordAlgorithm.SHA256]: "sha256",
+  [PasswordAlgorithm.SHA1]: "sha1",
+  [PasswordAlgorithm.MD5]: "md5",
+};
+
+export function digestFromProto(digest: PasswordDigest, field: string): PasswordCredential {
+  const algorithm = algorithms[digest.algorithm];
+  if (algorithm === undefined) throw invalidField(`${field}.algorithm`, "is required", "INVALID_PASSWORD_DIGEST");
+  const saltPosition =
+    digest.saltPosition === SaltPosition.PREFIX ? "prefix" : digest.saltPosition === SaltPosition.SUFFIX ? "suffix" : undefined;
+  return { kind: "digest", digest: { algorithm, encodedDigest: digest.encodedDigest, salt: digest.salt, saltPosition } };
+}
+
+export function credentialFromProto(
+  credential: { case: "password"; value: string } | { case: "passwordDigest"; value: PasswordDigest } | { case: undefined; value?: undefined },
+): PasswordCredential | undefined {
+  if (credential.case === "password") return { kind: "password", password: credential.value };
+  if (credential.case === "passwordDigest") return digestFromProto(credential.value, "password_digest");
+  return undefined;
+}
+
+export interface CreateUserFields {
+  username: string;
+  primaryEmail: string;
+  primaryEmailVerified: boolean;
+  primaryPhone: string;
+  primaryPhoneVerified: boolean;
+  name: string;
+  avatarUrl: string;
+  profile?: UserProfile;
+  customData?: JsonObject;
+}
+
+export function userFieldsFromProto(source: CreateUserFields): Omit<CreateUserInput, "credential"> {
+  return {
+    username: source.username,
+    email: source.primaryEmail,
+    emailVerified: source.primaryEmailVerified,
+    phone: source.primaryPhone,
+    phoneVerified: source.primaryPhoneVerified,
+    name: source.name,
+    avatarUrl: source.avatarUrl,
+    profile: profileFromProto(source.profile),
+    customData: (source.customData ?? {}) as JsonRecord,
+  };
+}
+
+/** Caller ids are `key:<id>`, `service:<name>` or `user:<id>`; background work acts as `system`. */
+export function actorToProto(actor: string) {
+  const [prefix, ...rest] = actor.split(":");
+  const id = rest.join(":");
+  const types: Record<string, UserLogActorType> = {
+    key: UserLogActorType.API_KEY,
+    service: UserLogActorType.SERVICE,
+    user: UserLogActorType.ACCESS_TOKEN,
+  };
+  const type = prefix === undefined ? undefined : types[prefix];
+  if (type === undefined) return create(UserLogActorSchema, { type: UserLogActorType.SYSTEM, id: actor });
+  return create(UserLogActorSchema, { type, id });
+}
+
+export function userLogToProto(log: UserLogRecord): UserLog {
+  return create(UserLogSchema, {
+    id: log.id,
+    userId: log.userId,
+    event: log.eventType,
+    actor: actorToProto(log.actor),
+    createTime: stamp(log.createTime),
+    result: log.result,
+    payload: log.payload as JsonObject,
+  });
+}

@@ -1,0 +1,79 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { RoleSchema, type Role, type RoleService } from "@roster/client";
+import { create } from "@bufbuild/protobuf";
+import { callerKey, type Logger } from "@roster/runtime";
+import { invalidField } from "@roster/runtime/domain-error";
+import type { Db } from "mongodb";
+import { Roles, type RoleInput } from "../domain/roles.js";
+import type { AppendLog } from "../domain/user-logs.js";
+import { RoleRepository, type RoleDocument } from "../storage/role-repository.js";
+import { userToProto } from "./convert.js";
+
+function roleToProto(role: RoleDocument): Role {
+  return create(RoleSchema, {
+    id: role._id,
+    name: role.name,
+    description: role.description,
+    permissions: role.permissions,
+    createTime: timestampFromDate(role.createTime),
+    updateTime: timestampFromDate(role.updateTime),
+  });
+}
+
+function roleInput(role: Role | undefined): RoleInput {
+  if (role === undefined) throw invalidField("role", "is required");
+  return { name: role.name, description: role.description, permissions: role.permissions };
+}
+
+function actorOf(ctx: HandlerContext): string {
+  return ctx.values.get(callerKey)?.id ?? "system";
+}
+
+/** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
+export function createRoleServiceImpl(deps: { db: Db; logger: Logger; appendLog: AppendLog }): ServiceImpl<typeof RoleService> {
+  const roles = new Roles({ store: new RoleRepository(deps.db), appendLog: deps.appendLog });
+  const rolesOf = (list: RoleDocument[]) => ({ roles: list.map(roleToProto) });
+  return {
+    async createRole(request) {
+      return { role: roleToProto(await roles.create(roleInput(request.role))) };
+    },
+    async getRole(request) {
+      return { role: roleToProto(await roles.get(request.roleId)) };
+    },
+    async listRoles(request) {
+      const page = await roles.list(request.namePrefix, request.pageSize, request.pageToken);
+      return { ...rolesOf(page.items), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+    async updateRole(request) {
+      const input = roleInput(request.role);
+      const role = await roles.update(request.role?.id ?? "", input, request.updateMask?.paths ?? []);
+      return { role: roleToProto(role) };
+    },
+    async deleteRole(request, ctx) {
+      await roles.delete(request.roleId, actorOf(ctx));
+      return {};
+    },
+    async assignUserRoles(request, ctx) {
+      return rolesOf(await roles.assign(request.userId, request.roleIds, actorOf(ctx)));
+    },
+    async removeUserRoles(request, ctx) {
+      return rolesOf(await roles.remove(request.userId, request.roleIds, actorOf(ctx)));
+    },
+    async replaceUserRoles(request, ctx) {
+      return rolesOf(await roles.replace(request.userId, request.roleIds, actorOf(ctx)));
+    },
+    async listUserRoles(request) {
+      const page = await roles.listUserRoles(request.userId, request.pageSize, request.pageToken);
+      return { ...rolesOf(page.items), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+    async listRoleUsers(request) {
+      const page = await roles.listRoleUsers(request.roleId, request.pageSize, request.pageToken);
+      const now = new Date();
+      return { users: page.items.map((u) => userToProto(u, now)), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+    async getUserPermissions(request) {
+      return roles.permissions(request.userId);
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { UserService } from "@roster/client";
+import type { Logger } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
+import type { Db } from "mongodb";
+import { searchUsers } from "../domain/search.js";
+import { UserSearch } from "../storage/user-search.js";
+import { userToProto } from "./convert.js";
+
+/** The default server-side time limit of one search query. */
+export const defaultSearchTimeLimitMs = 2_000;
+
+/** SearchUsers: plan the request, run it, convert the page. */
+export function createSearchUsersHandler(deps: {
+  db: Db;
+  logger: Logger;
+  /** `maxTimeMS` of each search query; scanning filters over it fail with SEARCH_TIME_LIMIT_EXCEEDED. */
+  timeLimitMs?: number;
+}): ServiceImpl<typeof UserService>["searchUsers"] {
+  const store = new UserSearch(deps.db, { timeLimitMs: deps.timeLimitMs ?? defaultSearchTimeLimitMs });
+  return async (request) => {
+    try {
+      const result = await searchUsers(store, request);
+      const now = new Date();
+      return { users: result.users.map((u) => userToProto(u, now)), nextPageToken: result.nextPageToken, totalSize: result.totalSize };
+    } catch (err) {
+      if (isDomainError(err) && err.reason === "SEARCH_TIME_LIMIT_EXCEEDED") {
+        // Worth an operator's eye: a caller keeps sending a scan the indexes cannot serve.
+        deps.logger.warn({ query: request.query, filter: request.filter !== undefined }, "search ran over its time limit");
+      }
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,224 @@
+import { create, type JsonObject } from "@bufbuild/protobuf";
+import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import {
+  ImportUserResultSchema,
+  StatusSchema,
+  UserLogEvent,
+  UserLogResult,
+  type UserService,
+} from "@roster/client";
+import { callerKey, toConnectError, type Logger } from "@roster/runtime";
+import { invalidField } from "@roster/runtime/domain-error";
+import type { JsonRecord } from "../domain/custom-data.js";
+import type { Identities } from "../domain/identities.js";
+import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
+import type { SignIn } from "../domain/sign-in.js";
+import { checkPayload, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
+import { maxImportItems, type Users } from "../domain/users.js";
+import {
+  credentialFromProto,
+  dateOf,
+  identityToProto,
+  profileFromProto,
+  userFieldsFromProto,
+  userLogToProto,
+  userToProto,
+} from "./convert.js";
+
+export interface UserServiceDeps {
+  users: Users;
+  signIn: SignIn;
+  identities: Identities;
+  logs: UserLogBook;
+  logger: Logger;
+}
+
+const updatablePaths = new Set([
+  "username", "primary_email", "primary_email_verified", "primary_phone", "primary_phone_verified", "name", "avatar_url",
+  "profile", "profile.given_name", "profile.family_name", "profile.middle_name", "profile.nickname", "profile.preferred_username",
+  "profile.profile", "profile.website", "profile.gender", "profile.birthdate", "profile.zoneinfo", "profile.locale", "profile.address",
+  "custom_data",
+]);
+
+function actorOf(ctx: HandlerContext): string {
+  return ctx.values.get(callerKey)?.id ?? "system";
+}
+
+function requiredId(value: string, field = "user_id"): string {
+  if (value === "") throw invalidField(field, "is required");
+  if (value.length > 64) throw invalidField(field, "must be at most 64 characters");
+  return value;
+}
+
+function eventsOf(events: UserLogEvent[]): number[] {
+  if (events.length > 20) throw invalidField("events", "must have at most 20 entries");
+  if (events.some((e) => e === UserLogEvent.UNSPECIFIED || UserLogEvent[e] === undefined)) {
+    throw invalidField("events", "must name known events");
+  }
+  return events;
+}
+
+/** UserService handlers (all but SearchUsers): validate, call the domain, map the result. */
+export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<typeof UserService>, "searchUsers"> {
+  const { users, signIn, identities, logs } = deps;
+  const onInternal = (err: unknown) => deps.logger.error({ err }, "import item failed");
+  const createOne = async (request: Parameters<ServiceImpl<typeof UserService>["createUser"]>[0], ctx: HandlerContext) =>
+    users.create({ ...userFieldsFromProto(request), credential: credentialFromProto(request.credential) }, actorOf(ctx));
+
+  return {
+    async createUser(request, ctx) {
+      return { user: userToProto(await createOne(request, ctx)) };
+    },
+
+    async importUsers(request, ctx) {
+      if (request.requests.length === 0 || request.requests.length > maxImportItems) {
+        throw invalidField("requests", `must have 1-${maxImportItems} items`);
+      }
+      const results = [];
+      // Sequential on purpose: argon2 is memory-hard, and a burst of 1,000 parallel hashes would starve the process.
+      for (const item of request.requests) {
+        try {
+          results.push(create(ImportUserResultSchema, { result: { case: "user", value: userToProto(await createOne(item, ctx)) } }));
+        } catch (err) {
+          const status = toConnectError(err, onInternal);
+          const details = status.details.flatMap((d) => ("desc" in d ? [anyPack(d.desc, create(d.desc, d.value))] : []));
+          const error = create(StatusSchema, { code: status.code, message: status.rawMessage, details });
+          results.push(create(ImportUserResultSchema, { result: { case: "error", value: error } }));
+        }
+      }
+      return { results };
+    },
+
+    async getUser(request) {
+      return { user: userToProto(await users.get(requiredId(request.userId))) };
+    },
+
+    async getUserByIdentifier(request) {
+      const { case: kind, value } = request.identifier;
+      if (kind === undefined) throw invalidField("identifier", "one of username, email or phone is required");
+      return { user: userToProto(await users.getByIdentifier({ kind, value })) };
+    },
+
+    async updateUser(request, ctx) {
+      if (request.user === undefined) throw invalidField("user", "is required");
+      const id = requiredId(request.user.id, "user.id");
+      const paths = request.updateMask?.paths ?? [];
+      if (paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
+      const bad = paths.find((p) => !updatablePaths.has(p));
+      if (bad !== undefined) throw invalidField("update_mask", `"${bad.slice(0, 64)}" is not an updatable path`, "INVALID_UPDATE_MASK");
+      const user = await users.update(id, [...new Set(paths)], userFieldsFromProto(request.user), actorOf(ctx));
+      return { user: userToProto(user) };
+    },
+
+    async updateUserProfile(request, ctx) {
+      const id = requiredId(request.userId);
+      if (request.profile === undefined) throw invalidField("profile", "is required");
+      return { user: userToProto(await users.mergeProfile(id, profileFromProto(request.profile), actorOf(ctx))) };
+    },
+
+    async updateUserCustomData(request, ctx) {
+      const id = requiredId(request.userId);
+      if (request.customData === undefined) throw invalidField("custom_data", "is required");
+      return { user: userToProto(await users.mergeCustomData(id, request.customData as JsonRecord, actorOf(ctx))) };
+    },
+
+    async deleteUser(request, ctx) {
+      await users.delete(requiredId(request.userId), actorOf(ctx));
+      return {};
+    },
+
+    async suspendUser(request, ctx) {
+      const id = requiredId(request.userId);
+      if (request.reason.length > 1024) throw invalidField("reason", "must be at most 1024 characters");
+      return { user: userToProto(await users.setSuspended(id, true, actorOf(ctx), request.reason)) };
+    },
+
+    async unsuspendUser(request, ctx) {
+      return { user: userToProto(await users.setSuspended(requiredId(request.userId), false, actorOf(ctx))) };
+    },
+
+    async setPassword(request, ctx) {
+      const id = requiredId(request.userId);
+      const credential = credentialFromProto(request.credential);
+      if (credential === undefined) throw invalidField("credential", "one of password or password_digest is required");
+      return { user: userToProto(await signIn.setPassword(id, credential, actorOf(ctx))) };
+    },
+
+    async verifyPassword(request, ctx) {
+      const { case: kind, value } = request.user;
+      if (kind === undefined) throw invalidField("user", "one of user_id, username, email or phone is required");
+      const target = kind === "userId" ? { id: requiredId(value) } : { kind, value };
+      return { user: userToProto(await signIn.verify(target, request.password, actorOf(ctx))) };
+    },
+
+    async createPasswordResetCode(request, ctx) {
+      const { code, expireTime } = await signIn.createResetCode(requiredId(request.userId), actorOf(ctx));
+      return { code, expireTime: timestampFromDate(expireTime) };
+    },
+
+    async consumePasswordResetCode(request, ctx) {
+      return { user: userToProto(await signIn.consumeResetCode(request.code, request.newPassword, actorOf(ctx))) };
+    },
+
+    async unlockUser(request, ctx) {
+      return { user: userToProto(await signIn.unlock(requiredId(request.userId), actorOf(ctx))) };
+    },
+
+    async listIdentities(request) {
+      const all = await identities.list(requiredId(request.userId));
+      const page = pageOf(all, request.pageSize, request.pageToken, request.userId);
+      return { identities: page.items.map(identityToProto), nextPageToken: page.nextPageToken, totalSize: all.length };
+    },
+
+    async linkIdentity(request, ctx) {
+      const id = requiredId(request.userId);
+      if (request.identity === undefined) throw invalidField("identity", "is required");
+      const { target, providerUserId, details } = request.identity;
+      const linked = await identities.link(id, { target, providerUserId, details: (details ?? {}) as JsonRecord }, actorOf(ctx));
+      return { identity: identityToProto(linked) };
+    },
+
+    async unlinkIdentity(request, ctx) {
+      await identities.unlink(requiredId(request.userId), request.target, actorOf(ctx));
+      return {};
+    },
+
+    async listUserLogs(request) {
+      const query: UserLogQuery = {
+        userId: requiredId(request.userId),
+        events: eventsOf(request.events),
+        startTime: dateOf(request.startTime),
+        endTime: dateOf(request.endTime),
+      };
+      const page = await logs.list(query, request.pageSize, request.pageToken);
+      return { userLogs: page.logs.map(userLogToProto), nextPageToken: page.nextPageToken, totalSize: page.total };
+    },
+
+    async appendUserLog(request, ctx) {
+      const userId = requiredId(request.userId);
+      if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined) throw invalidField("event", "is required");
+      if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField("result", "is required");
+      const payload = (request.payload ?? {}) as JsonObject;
+      checkPayload(payload, "payload");
+      const record = await logs.appendRecord({ userId, eventType: request.event, result: request.result, actor: actorOf(ctx), payload });
+      return { userLog: userLogToProto(record) };
+    },
+
+    async *watchUserLogs(request, ctx) {
+      if (request.userId.length > 64) throw invalidField("user_id", "must be at most 64 characters");
+      const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
+      for await (const record of logs.watch(query, ctx.signal)) yield { userLog: userLogToProto(record) };
+    },
+  };
+}
+
+/** Identities are few (at most 20), so they page in memory by target. */
+function pageOf<T extends { target: string }>(all: T[], pageSize: number, pageToken: string, userId: string) {
+  const size = pageSizeOf(pageSize);
+  const after = decodePageToken(pageToken, `identities|${userId}`)?.target;
+  const rest = typeof after === "string" ? all.filter((i) => i.target > after) : all;
+  const items = rest.slice(0, size);
+  const last = items.at(-1);
+  return { items, nextPageToken: rest.length > size && last !== undefined ? encodePageToken({ target: last.target }, `identities|${userId}`) : "" };
+}

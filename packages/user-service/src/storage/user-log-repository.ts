@@ -1,0 +1,96 @@
+import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import type { NewUserLog, UserLogQuery, UserLogRecord, UserLogStore } from "../domain/user-logs.js";
+
+export const userLogsCollection = "user_logs";
+
+/** A stored entry; `_id` is an ObjectId, so ids increase with time and serve as the list and watch cursor. */
+export interface UserLogDocument {
+  _id: ObjectId;
+  userId: string;
+  event: number;
+  actor: string;
+  result: number;
+  payload: Record<string, unknown>;
+  /** TTL index field: entries expire `USER_LOG_RETENTION_DAYS` after this. */
+  createTime: Date;
+}
+
+function toRecord(doc: UserLogDocument): UserLogRecord {
+  return {
+    id: doc._id.toHexString(),
+    userId: doc.userId,
+    eventType: doc.event,
+    actor: doc.actor,
+    result: doc.result,
+    payload: doc.payload,
+    createTime: doc.createTime,
+  };
+}
+
+function filterOf(query: UserLogQuery): Filter<UserLogDocument> {
+  const filter: Filter<UserLogDocument> = {};
+  if (query.userId !== undefined) filter.userId = query.userId;
+  if (query.events !== undefined && query.events.length > 0) filter.event = { $in: query.events };
+  if (query.startTime !== undefined || query.endTime !== undefined) {
+    filter.createTime = {
+      ...(query.startTime === undefined ? {} : { $gte: query.startTime }),
+      ...(query.endTime === undefined ? {} : { $lt: query.endTime }),
+    };
+  }
+  return filter;
+}
+
+function isObjectIdHex(value: string): boolean {
+  return /^[0-9a-f]{24}$/.test(value);
+}
+
+/** The `user_logs` collection: append-only, read newest first or after a cursor. */
+export class UserLogRepository implements UserLogStore {
+  private readonly logs: Collection<UserLogDocument>;
+
+  constructor(db: Db) {
+    this.logs = db.collection<UserLogDocument>(userLogsCollection);
+  }
+
+  async append(entry: NewUserLog, now = new Date()): Promise<UserLogRecord> {
+    const doc: UserLogDocument = {
+      _id: new ObjectId(),
+      userId: entry.userId,
+      event: entry.eventType,
+      actor: entry.actor,
+      result: entry.result,
+      payload: entry.payload,
+      createTime: now,
+    };
+    await this.logs.insertOne(doc);
+    return toRecord(doc);
+  }
+
+  /** Newest first, strictly older than `beforeId` when given; `limit + 1` tells whether there is more. */
+  async list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]> {
+    const filter = filterOf(query);
+    if (beforeId !== undefined && isObjectIdHex(beforeId)) filter._id = { $lt: new ObjectId(beforeId) };
+    const docs = await this.logs.find(filter).sort({ _id: -1 }).limit(limit).toArray();
+    return docs.map(toRecord);
+  }
+
+  count(query: UserLogQuery): Promise<number> {
+    return this.logs.countDocuments(filterOf(query));
+  }
+
+  /** Oldest first, strictly newer than `afterId`: what a watcher has not seen yet. */
+  async listAfter(query: UserLogQuery, afterId: string, limit: number): Promise<UserLogRecord[]> {
+    const docs = await this.logs
+      .find({ ...filterOf(query), _id: { $gt: new ObjectId(afterId) } })
+      .sort({ _id: 1 })
+      .limit(limit)
+      .toArray();
+    return docs.map(toRecord);
+  }
+
+  /** A cursor after every entry stored so far: a watch starts here, so it does not replay. */
+  async currentMarker(): Promise<string> {
+    const newest = await this.logs.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
+    return (newest?._id ?? ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 1)).toHexString();
+  }
+}

@@ -1,0 +1,211 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField } from "@roster/client";
+import { ensureIndexes } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
+import type { Document } from "mongodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { planSearch, searchUsers } from "../domain/search.js";
+import { trigramsOf } from "../domain/trigrams.js";
+import { roleIndexes } from "./role-indexes.js";
+import { searchIndexes } from "./search-indexes.js";
+import { useTestDb } from "./test-mongo.js";
+import type { UserDocument } from "./user-document.js";
+import { UserSearch } from "./user-search.js";
+
+type RequestInit = MessageInitShape<typeof SearchUsersRequestSchema>;
+const testDb = useTestDb("user_search");
+const day = (n: number) => new Date(Date.UTC(2024, 0, n));
+
+function user(id: string, fields: Partial<UserDocument>, created: number): UserDocument {
+  const doc: UserDocument = {
+    _id: id,
+    emailVerified: false,
+    phoneVerified: false,
+    profile: {},
+    customData: {},
+    identities: [],
+    roleIds: [],
+    suspended: false,
+    grams: [],
+    createTime: day(created),
+    updateTime: day(created + 10),
+    failedAttempts: { count: 0 },
+    ...fields,
+  };
+  if (doc.username !== undefined) doc.usernameKey = doc.username.toLowerCase();
+  if (doc.email !== undefined) doc.emailKey = doc.email.toLowerCase();
+  if (doc.name !== undefined) doc.nameKey = doc.name.toLowerCase();
+  doc.grams = trigramsOf([doc.username, doc.email, doc.phone, doc.name]);
+  return doc;
+}
+
+const link = (target: string) => ({ target, providerUserId: "p", details: {}, linkTime: day(1) });
+const users = [
+  user("u01", { username: "Alice", email: "Alice@Example.com", name: "Alice Liddell", phone: "+4930111", roleIds: ["r-admin"] }, 1),
+  user("u02", { username: "alicia", email: "alicia@example.org", name: "Alicia Keys", customData: { plan: { tier: "Gold", seats: 5 } } }, 2),
+  user("u03", { username: "bob", email: "bob@example.com", name: "John Smith", suspended: true, identities: [link("google")] }, 3),
+  user("u04", { username: "carol", name: "Carol O'Brien", password: { algorithm: "argon2id", hash: "h", setTime: day(1) } }, 4),
+  user("u05", { email: "dave@test.io", name: "Dave (a.k.a. D*)", lastSignInTime: day(20), customData: { plan: { seats: 5, tier: "Gold" } } }, 5),
+  user("u06", { username: "eve", phone: "+4930222", name: "Eve Smithers", roleIds: ["r-admin", "r-dev"] }, 6),
+  user("u07", { username: "Zed", lastSignInTime: day(15), customData: { note: "line1\nline2" } }, 7),
+  user("u08", { username: "mallory", name: "alice cooper", identities: [link("github")] }, 8),
+];
+
+let search: UserSearch;
+beforeAll(async () => {
+  const db = testDb.db;
+  await ensureIndexes(db, [...searchIndexes, ...roleIndexes]);
+  await db.collection("roles").insertOne({ _id: "r-admin", name: "Admin", nameKey: "admin" } as Document);
+  await db.collection<UserDocument>("users").insertMany(users);
+  search = new UserSearch(db, { timeLimitMs: 2_000 });
+});
+
+async function ids(init: RequestInit): Promise<string[]> {
+  const result = await searchUsers(search, create(SearchUsersRequestSchema, { pageSize: 100, ...init }));
+  return result.users.map((u) => u._id);
+}
+
+const text = (field: TextField, mode: TextMatchMode, value: string, extra: object = {}): RequestInit => ({
+  filter: { filter: { case: "text", value: { field, mode, value, ...extra } } },
+});
+const F = TextField;
+const M = TextMatchMode;
+
+describe("UserSearch against the database", () => {
+  it.each<[string, RequestInit, string[]]>([
+    ["exact username, any case", text(F.USERNAME, M.EXACT, "ALICE"), ["u01"]],
+    ["exact username, case-sensitive", text(F.USERNAME, M.EXACT, "alice", { caseSensitive: true }), []],
+    ["prefix username", text(F.USERNAME, M.PREFIX, "ali"), ["u01", "u02"]],
+    ["prefix username, case-sensitive", text(F.USERNAME, M.PREFIX, "Ali", { caseSensitive: true }), ["u01"]],
+    ["exact email, any case", text(F.EMAIL, M.EXACT, "alice@EXAMPLE.com"), ["u01"]],
+    ["prefix phone with spaces", text(F.PHONE, M.PREFIX, "+49 30"), ["u01", "u06"]],
+    ["exact id", text(F.ID, M.EXACT, "u03"), ["u03"]],
+    ["prefix name with regex characters", text(F.NAME, M.PREFIX, "dave (a.k"), ["u05"]],
+    ["contains name", text(F.NAME, M.CONTAINS, "SMITH"), ["u03", "u06"]],
+    ["contains name, case-sensitive", text(F.NAME, M.CONTAINS, "smith", { caseSensitive: true }), []],
+    ["like name", text(F.NAME, M.LIKE, "* o'?rien"), ["u04"]],
+    ["like with an escaped star", text(F.NAME, M.LIKE, "*D\\*)"), ["u05"]],
+    ["regex email", text(F.EMAIL, M.REGEX, "@example\\.(com|org)$"), ["u01", "u02", "u03"]],
+    ["similarity name", text(F.NAME, M.SIMILARITY, "alise liddel", { similarityThreshold: 0.3 }), ["u01"]],
+    ["similarity username", text(F.USERNAME, M.SIMILARITY, "alicia"), ["u01", "u02"]],
+    ["similarity username, strict", text(F.USERNAME, M.SIMILARITY, "alicia", { similarityThreshold: 0.9 }), ["u02"]],
+    ["custom data exact", text(F.CUSTOM_DATA, M.EXACT, "gold", { customDataPath: "plan.tier" }), ["u02", "u05"]],
+    ["custom data contains across lines", text(F.CUSTOM_DATA, M.REGEX, "1.line", { customDataPath: "note" }), ["u07"]],
+    ["free text: a word of the name", { query: "smi" }, ["u03", "u06"]],
+    ["free text: name start", { query: "alice" }, ["u01", "u08"]],
+    ["free text: email and phone", { query: "+4930 2" }, ["u06"]],
+    ["free text: id", { query: "u04" }, ["u04"]],
+    ["ids", { filter: { filter: { case: "ids", value: { ids: ["u02", "u07", "nope"] } } } }, ["u02", "u07"]],
+    ["emails", { filter: { filter: { case: "emails", value: { emails: ["BOB@example.com", "dave@test.io"] } } } }, ["u03", "u05"]],
+    ["suspended", { filter: { filter: { case: "suspended", value: true } } }, ["u03"]],
+    ["has password", { filter: { filter: { case: "hasPassword", value: true } } }, ["u04"]],
+    ["has role by id", { filter: { filter: { case: "hasRole", value: { role: { case: "roleId", value: "r-dev" } } } } }, ["u06"]],
+    ["has role by name", { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "ADMIN" } } } } }, ["u01", "u06"]],
+    ["has unknown role name", { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "x" } } } } }, []],
+    ["identity target", { filter: { filter: { case: "identityTarget", value: "github" } } }, ["u08"]],
+    ["created in range", { filter: { filter: { case: "createTime", value: { startTime: timestampFromDate(day(2)), endTime: timestampFromDate(day(4)) } } } }, ["u02", "u03"]],
+    ["signed in after", { filter: { filter: { case: "lastSignInTime", value: { startTime: timestampFromDate(day(16)) } } } }, ["u05"]],
+    [
+      "custom data equals an object in another key order",
+      { filter: { filter: { case: "customDataEquals", value: { path: "plan", value: { kind: { case: "structValue", value: { fields: { tier: { kind: { case: "stringValue", value: "Gold" } }, seats: { kind: { case: "numberValue", value: 5 } } } } } } } } } },
+      ["u02", "u05"],
+    ],
+    [
+      "AND / OR / NOT",
+      {
+        filter: {
+          filter: {
+            case: "and",
+            value: {
+              filters: [
+                { filter: { case: "or", value: { filters: [text(F.NAME, M.CONTAINS, "smith").filter!, text(F.USERNAME, M.PREFIX, "ali").filter!] } } },
+                { filter: { case: "not", value: { filter: { filter: { case: "suspended", value: true } } } } },
+              ],
+            },
+          },
+        },
+      },
+      ["u01", "u02", "u06"],
+    ],
+  ])("when searching by %s then the right users match", async (_, init, expected) => {
+    expect(await ids(init)).toEqual(expected);
+  });
+
+  it("when paging by username descending then pages are complete, ordered and stable, missing usernames last", async () => {
+    const seen: string[] = [];
+    let pageToken = "";
+    for (let i = 0; i < 10; i++) {
+      const init: RequestInit = { sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING }, pageSize: 3, pageToken };
+      const page = await searchUsers(search, create(SearchUsersRequestSchema, init));
+      expect(page.totalSize).toBe(users.length);
+      seen.push(...page.users.map((u) => u._id));
+      pageToken = page.nextPageToken;
+      if (pageToken === "") break;
+    }
+    expect(seen).toEqual(["u07", "u08", "u06", "u04", "u03", "u02", "u01", "u05"]);
+  });
+
+  it("when paging by last sign-in ascending then users who never signed in come first, by id", async () => {
+    const seen: string[] = [];
+    let pageToken = "";
+    for (let i = 0; i < 10; i++) {
+      const init: RequestInit = { sort: { field: UserSortField.LAST_SIGN_IN_TIME }, pageSize: 4, pageToken };
+      const page = await searchUsers(search, create(SearchUsersRequestSchema, init));
+      seen.push(...page.users.map((u) => u._id));
+      pageToken = page.nextPageToken;
+      if (pageToken === "") break;
+    }
+    expect(seen).toEqual(["u01", "u02", "u03", "u04", "u06", "u08", "u07", "u05"]);
+  });
+
+  it("when the server runs out of time then RESOURCE_EXHAUSTED SEARCH_TIME_LIMIT_EXCEEDED", async (ctx) => {
+    const admin = testDb.db.admin();
+    const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(() => true, () => false);
+    if (!enabled) ctx.skip();
+    try {
+      const err = await searchUsers(search, create(SearchUsersRequestSchema, text(F.NAME, M.CONTAINS, "x"))).catch((e: unknown) => e);
+      expect(isDomainError(err) && { kind: err.kind, reason: err.reason }).toEqual({ kind: "resource-exhausted", reason: "SEARCH_TIME_LIMIT_EXCEEDED" });
+    } finally {
+      await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
+    }
+  });
+});
+
+/** Every field name a filter constrains, at any depth. */
+function fieldsOf(filter: object): string[] {
+  return Object.entries(filter).flatMap(([key, value]) =>
+    key === "$and" || key === "$or" || key === "$nor" ? (value as object[]).flatMap(fieldsOf) : [key],
+  );
+}
+
+const indexed = new Set(["_id", "usernameKey", "emailKey", "phone", "nameKey", "grams", "roleIds", "identities.target", "createTime", "updateTime", "lastSignInTime"]);
+const indexedModes: [string, RequestInit][] = [
+  ["exact username", text(F.USERNAME, M.EXACT, "Alice")],
+  ["prefix email", text(F.EMAIL, M.PREFIX, "ali")],
+  ["prefix phone", text(F.PHONE, M.PREFIX, "+49")],
+  ["exact name", text(F.NAME, M.EXACT, "Alice Liddell")],
+  ["prefix id", text(F.ID, M.PREFIX, "u0")],
+  ["similarity", text(F.NAME, M.SIMILARITY, "alise")],
+  ["free text", { query: "ali smi" }],
+];
+
+describe("indexed search modes", () => {
+  it.each(indexedModes)("when searching by %s then every branch of the filter constrains an indexed field", async (_, init) => {
+    const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
+    const branches: object[] = "$or" in filter ? (filter.$or as object[]) : [filter];
+    for (const branch of branches) expect(fieldsOf(branch).some((f) => indexed.has(f))).toBe(true);
+    expect(fieldsOf(filter).every((f) => indexed.has(f))).toBe(true);
+  });
+
+  it("when searching case-sensitively then the key index narrows before the display value decides", async () => {
+    const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, text(F.USERNAME, M.PREFIX, "Ali", { caseSensitive: true }))));
+    expect(fieldsOf(filter)).toEqual(["usernameKey", "username"]);
+  });
+
+  it.runIf(!!process.env.MONGODB_URI).each(indexedModes)("when searching by %s on MongoDB then explain shows no collection scan", async (_, init) => {
+    const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
+    const explain = await testDb.db.collection<UserDocument>("users").find(filter).explain("queryPlanner");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain("COLLSCAN");
+  });
+});

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { grpc } from "./helpers/plain-grpc.js";
+import { callUsers, failureOf, unique } from "./helpers/users.js";
+
+interface UserReply { user: { id: string; lastSignInTime: unknown; lockExpireTime: unknown } }
+
+describe("passwords", () => {
+  it("when verified by identifier then success sets last_sign_in_time; wrong and unknown look alike", async () => {
+    const username = unique("pw_");
+    const { user } = await callUsers<UserReply>("createUser", { username, password: "tangerine-kettle" });
+    const ok = await callUsers<UserReply>("verifyPassword", { username: username.toUpperCase(), password: "tangerine-kettle" });
+    expect(ok.user.lastSignInTime).not.toBeNull();
+    expect(await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "wrong-one" }))).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "INVALID_PASSWORD" });
+    expect(await failureOf(() => callUsers("verifyPassword", { username: unique("ghost_"), password: "x" }))).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "INVALID_PASSWORD" });
+    expect(await failureOf(() => callUsers("verifyPassword", { password: "x" }))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, fields: ["user"] });
+  });
+
+  it("when a suspended user verifies then FAILED_PRECONDITION USER_SUSPENDED, and unsuspending restores it", async () => {
+    const { user } = await callUsers<UserReply>("createUser", { username: unique("sus_"), password: "tangerine-kettle" });
+    await callUsers("suspendUser", { userId: user.id, reason: "abuse" });
+    expect(await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" }))).toMatchObject({ code: grpc.status.FAILED_PRECONDITION, reason: "USER_SUSPENDED" });
+    await callUsers("unsuspendUser", { userId: user.id });
+    await callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" });
+  });
+
+  it("when failures reach the threshold then USER_LOCKED until UnlockUser", async () => {
+    const { user } = await callUsers<UserReply>("createUser", { username: unique("lock_"), password: "tangerine-kettle" });
+    for (let i = 0; i < 5; i++) await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "bad-guess" }));
+    expect(await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" }))).toMatchObject({ code: grpc.status.FAILED_PRECONDITION, reason: "USER_LOCKED" });
+    expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.lockExpireTime).not.toBeNull();
+    await callUsers("unlockUser", { userId: user.id });
+    await callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" });
+  });
+
+  it("when a reset code is consumed then the new password works and the code is spent", async () => {
+    const { user } = await callUsers<UserReply>("createUser", { username: unique("rst_") });
+    const { code } = await callUsers<{ code: string }>("createPasswordResetCode", { userId: user.id });
+    await callUsers("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" });
+    expect(await failureOf(() => callUsers("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" }))).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
+    await callUsers("verifyPassword", { userId: user.id, password: "orchid-lantern-9" });
+    await callUsers("setPassword", { userId: user.id, password: "another-fine-one" });
+    await callUsers("verifyPassword", { userId: user.id, password: "another-fine-one" });
+  });
+});
