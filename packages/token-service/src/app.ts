@@ -1,0 +1,65 @@
+import type { Db } from "mongodb";
+import { TokenService, managementScopes, requiredScopes, serviceScopes } from "@roster/client";
+import {
+  createAccessTokenVerifier,
+  createAuthGuard,
+  ensureIndexes,
+  indexesPresent,
+  type Logger,
+  type ServiceApp,
+  type ServiceRegistration,
+} from "@roster/runtime";
+import { createUserDirectoryClient } from "./clients/user-directory-client.js";
+import type { TokenServiceConfig } from "./config.js";
+import { createAccessTokens } from "./crypto/access-tokens.js";
+import { createKeyEncryption } from "./crypto/key-encryption.js";
+import { createKeyRing } from "./crypto/signing-keys.js";
+import { createPatManagement } from "./domain/pats.js";
+import { createTokenUse } from "./domain/token-use.js";
+import { createJwksRoute } from "./http/jwks-route.js";
+import { createTokenServiceImpl } from "./rpc/token-service.js";
+import { tokenServiceIndexes } from "./storage/indexes.js";
+import { createPatRepository } from "./storage/pat-repository.js";
+import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
+
+/** Wires token-service together: storage, domain and handlers meet only here. */
+export async function createApp(deps: { config: TokenServiceConfig; db: Db; logger: Logger }): Promise<ServiceApp> {
+  const { config, db, logger } = deps;
+  await ensureIndexes(db, tokenServiceIndexes);
+  const keyRing = createKeyRing({
+    repository: createSigningKeyRepository(db),
+    encryption: createKeyEncryption(config.signingKeySecret),
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+  });
+  await keyRing.initialise();
+  const accessTokens = createAccessTokens({
+    keyRing,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  });
+  const store = createPatRepository(db);
+  const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, serviceKey: config.outgoingServiceKey });
+  const common = { store, users, pepper: config.patPepper, logger };
+  const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser });
+  const tokenUse = createTokenUse({ ...common, accessTokens, issuer: config.tokenIssuer });
+  const tokenService: ServiceRegistration<typeof TokenService> = {
+    service: TokenService,
+    impl: createTokenServiceImpl({ pats, tokenUse, keyRing }),
+  };
+  return {
+    services: [tokenService as ServiceRegistration],
+    guard: createAuthGuard({
+      apiKeys: config.apiKeys,
+      serviceKeys: config.serviceKeys,
+      managementScopes,
+      serviceScopes,
+      requiredScopes,
+      // Our own access tokens, checked against the keys in MongoDB: no HTTP round trip to ourselves.
+      verifyAccessToken: createAccessTokenVerifier({ keys: keyRing.getKey, issuer: config.tokenIssuer, audience: config.tokenAudience }),
+    }),
+    httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
+    ready: () => indexesPresent(db, tokenServiceIndexes),
+    close: async () => users.close(),
+  };
+}

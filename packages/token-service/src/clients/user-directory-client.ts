@@ -1,0 +1,89 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  closeClient,
+  createRoleServiceClient,
+  createUserServiceClient,
+  UserLogEvent,
+  UserLogResult,
+  type RosterClientOptions,
+} from "@roster/client";
+import { DomainError } from "@roster/runtime/domain-error";
+import type { PatLogEvent, UserDirectory } from "../domain/user-directory.js";
+
+const logEvents: Record<PatLogEvent, UserLogEvent> = {
+  "pat-created": UserLogEvent.PAT_CREATED,
+  "pat-revoked": UserLogEvent.PAT_REVOKED,
+  "pat-exchanged": UserLogEvent.PAT_EXCHANGED,
+};
+
+/** Codes that mean "user-service could not answer now", as opposed to a refusal. */
+const transient = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.ResourceExhausted, Code.Aborted]);
+
+/**
+ * Turns a failed call into UNAVAILABLE when user-service is down or slow.
+ * Any other refusal (a bad service credential, say) is a fault of this
+ * deployment, reported as an internal error with its cause, never relayed:
+ * user-service's UNAUTHENTICATED is not the caller's.
+ */
+function upstreamError(operation: string, err: unknown): Error {
+  if (err instanceof ConnectError && transient.has(err.code)) {
+    return new DomainError("unavailable", {
+      reason: "USER_SERVICE_UNAVAILABLE",
+      message: "user-service is unavailable; retry later",
+      cause: err,
+    });
+  }
+  return new Error(`user-service ${operation} failed`, { cause: err });
+}
+
+/** UserDirectory over user-service's gRPC port, with token-service's own service credential. */
+export function createUserDirectoryClient(options: {
+  userServiceUrl: string;
+  serviceKey: string | undefined;
+  timeoutMs?: number;
+}): UserDirectory & { close(): void } {
+  const url = new URL(options.userServiceUrl);
+  const clientOptions: RosterClientOptions = {
+    transport: "grpc-js",
+    address: url.host,
+    credential: options.serviceKey,
+    timeoutMs: options.timeoutMs ?? 5_000,
+  };
+  const users = createUserServiceClient(clientOptions);
+  const roles = createRoleServiceClient(clientOptions);
+  return {
+    async findUser(userId) {
+      try {
+        const { user } = await users.getUser({ userId });
+        return user === undefined ? undefined : { id: user.id, username: user.username, suspended: user.suspended };
+      } catch (err) {
+        // An id user-service cannot even parse names no user either.
+        if (err instanceof ConnectError && (err.code === Code.NotFound || err.code === Code.InvalidArgument)) return undefined;
+        throw upstreamError("GetUser", err);
+      }
+    },
+    async permissionsOf(userId) {
+      try {
+        return (await roles.getUserPermissions({ userId })).permissions;
+      } catch (err) {
+        throw upstreamError("GetUserPermissions", err);
+      }
+    },
+    async appendLog(entry) {
+      try {
+        await users.appendUserLog({
+          userId: entry.userId,
+          event: logEvents[entry.event],
+          result: entry.success ? UserLogResult.SUCCESS : UserLogResult.FAILURE,
+          payload: entry.payload,
+        });
+      } catch (err) {
+        throw upstreamError("AppendUserLog", err);
+      }
+    },
+    close() {
+      closeClient(users);
+      closeClient(roles);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { ConfigError } from "@roster/runtime";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.js";
+
+const secret = "s".repeat(32);
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return err.problems.map((p) => p.variable);
+  }
+}
+
+describe("loadConfig", () => {
+  it("when ROSTER_SIGNING_KEY_SECRET is unset then it fails naming the variable", () => {
+    expect(problemsOf({})).toEqual(["ROSTER_SIGNING_KEY_SECRET"]);
+  });
+
+  it("when the secret is too short and another variable is bad then both are named", () => {
+    expect(problemsOf({ ROSTER_SIGNING_KEY_SECRET: "short", ROSTER_MAX_TOKENS_PER_USER: "0" })).toEqual([
+      "ROSTER_SIGNING_KEY_SECRET",
+      "ROSTER_MAX_TOKENS_PER_USER",
+    ]);
+  });
+
+  it("when only the secret is given then the documented defaults apply", () => {
+    const config = loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret });
+    expect(config).toMatchObject({ maxTokensPerUser: 100, accessTokenTtlSeconds: 900, patPepper: undefined, tokenIssuer: "roster" });
+  });
+});

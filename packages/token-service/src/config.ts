@@ -1,0 +1,29 @@
+import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@roster/runtime";
+
+/** Everything token-service reads from its environment (see the README's configuration table). */
+export interface TokenServiceConfig extends CommonConfig {
+  grpcPort: number;
+  httpPort: number;
+  userServiceUrl: string;
+  /** Encrypts the signing keys' private halves at rest (ROSTER_SIGNING_KEY_SECRET, at least 32 characters). */
+  signingKeySecret: string;
+  /** HMAC key for PAT hashes; plain SHA-256 when unset. Changing it invalidates every PAT. */
+  patPepper: string | undefined;
+  accessTokenTtlSeconds: number;
+  maxTokensPerUser: number;
+}
+
+/** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
+  const reader = new EnvReader(env);
+  return reader.done({
+    ...readCommonConfig(reader, "roster_tokens", "TOKEN_SERVICE_DATABASE"),
+    grpcPort: reader.port("TOKEN_SERVICE_PORT", 50052),
+    httpPort: reader.port("TOKEN_SERVICE_HTTP_PORT", 8052),
+    userServiceUrl: reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]),
+    signingKeySecret: reader.secret("ROSTER_SIGNING_KEY_SECRET", 32),
+    patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),
+    accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 30, max: 86_400 }),
+    maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
+  });
+}

@@ -1,0 +1,51 @@
+import type { Db } from "mongodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
+import { startTestMongo } from "../test-support.js";
+import { createAccessTokens } from "./access-tokens.js";
+import { createKeyEncryption } from "./key-encryption.js";
+import { createKeyRing, type KeyRing } from "./signing-keys.js";
+
+let mongo: Awaited<ReturnType<typeof startTestMongo>>;
+let db: Db;
+let keyRing: KeyRing;
+
+beforeAll(async () => {
+  mongo = await startTestMongo();
+}, 30_000);
+afterAll(() => mongo.stop());
+beforeEach(async () => {
+  db = await mongo.db();
+  keyRing = createKeyRing({ repository: createSigningKeyRepository(db), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
+  await keyRing.initialise();
+});
+
+const tokens = (claims: { issuer?: string; audience?: string; ttlSeconds?: number } = {}) =>
+  createAccessTokens({ keyRing, issuer: claims.issuer ?? "roster", audience: claims.audience ?? "roster", ttlSeconds: claims.ttlSeconds ?? 900 });
+
+const grant = { userId: "u1", scopes: ["a", "b"], patId: "pat_1" };
+
+describe("access tokens", () => {
+  it("when minted and verified then the claims round-trip", async () => {
+    const { token, claims } = await tokens().mint(grant);
+    expect(await tokens().verify(token)).toEqual(claims);
+  });
+
+  it("when the issuer or audience differs then the token is not ours", async () => {
+    const { token } = await tokens().mint(grant);
+    expect(await tokens({ issuer: "elsewhere" }).verify(token)).toBeUndefined();
+    expect(await tokens({ audience: "elsewhere" }).verify(token)).toBeUndefined();
+  });
+
+  it("when expired then it does not verify", async () => {
+    const { token } = await tokens({ ttlSeconds: -60 }).mint(grant);
+    expect(await tokens().verify(token)).toBeUndefined();
+  });
+
+  it("when the key was never published then it does not verify", async () => {
+    const other = createKeyRing({ repository: createSigningKeyRepository(await mongo.db()), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
+    await other.initialise();
+    const { token } = await createAccessTokens({ keyRing: other, issuer: "roster", audience: "roster", ttlSeconds: 900 }).mint(grant);
+    expect(await tokens().verify(token)).toBeUndefined();
+  });
+});

@@ -1,0 +1,83 @@
+import { randomUUID } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
+import { accessTokenAlgorithms, accessTokenType } from "@roster/runtime";
+import type { KeyRing } from "./signing-keys.js";
+
+/** What an access token says, once its signature and claims have been checked. */
+export interface AccessTokenClaims {
+  sub: string;
+  scopes: string[];
+  /** The PAT the token was minted from (RFC 9068 `client_id`). */
+  clientId: string;
+  jti: string;
+  iss: string;
+  aud: string;
+  iat: number;
+  exp: number;
+  nbf: number;
+}
+
+export interface AccessTokens {
+  mint(grant: { userId: string; scopes: readonly string[]; patId: string }): Promise<{ token: string; claims: AccessTokenClaims }>;
+  /** The token's claims, or undefined when it is not a valid access token of ours (any reason). */
+  verify(token: string): Promise<AccessTokenClaims | undefined>;
+}
+
+/** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, EdDSA). */
+export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
+  const { keyRing, issuer, audience } = options;
+  return {
+    async mint({ userId, scopes, patId }) {
+      const key = await keyRing.active();
+      const iat = Math.floor(Date.now() / 1000);
+      const claims: AccessTokenClaims = {
+        sub: userId,
+        scopes: [...scopes],
+        clientId: patId,
+        jti: randomUUID(),
+        iss: issuer,
+        aud: audience,
+        iat,
+        exp: iat + options.ttlSeconds,
+        nbf: 0,
+      };
+      const token = await new SignJWT({ scope: claims.scopes.join(" "), client_id: patId })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: accessTokenType })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(userId)
+        .setJti(claims.jti)
+        .setIssuedAt(iat)
+        .setExpirationTime(claims.exp)
+        .sign(key.privateKey);
+      return { token, claims };
+    },
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, keyRing.getKey, {
+          issuer,
+          audience,
+          algorithms: [...accessTokenAlgorithms],
+          typ: accessTokenType,
+          requiredClaims: ["exp", "iat", "sub", "jti"],
+        });
+        const scope = typeof payload.scope === "string" ? payload.scope : "";
+        return {
+          sub: String(payload.sub),
+          scopes: scope.split(" ").filter((s) => s !== ""),
+          clientId: typeof payload.client_id === "string" ? payload.client_id : "",
+          jti: String(payload.jti),
+          iss: issuer,
+          aud: audience,
+          iat: Number(payload.iat),
+          exp: Number(payload.exp),
+          nbf: typeof payload.nbf === "number" ? payload.nbf : 0,
+        };
+      } catch (err) {
+        // Storage failing while keys are looked up is an outage, not a verdict on the token.
+        if (err instanceof errors.JOSEError) return undefined;
+        throw err;
+      }
+    },
+  };
+}

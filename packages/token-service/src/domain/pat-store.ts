@@ -1,0 +1,34 @@
+/** A personal access token as kept: metadata and the hash of its secret. */
+export interface PatRecord {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  hint: string;
+  scopes: string[];
+  createTime: Date;
+  expireTime: Date | undefined;
+  lastUseTime: Date | undefined;
+}
+
+/** Where a page of a user's tokens starts: after this token in newest-first order. */
+export interface PatCursor {
+  createTime: Date;
+  id: string;
+}
+
+/** Persistence of PATs; the only code that speaks MongoDB about them implements it. */
+export interface PatStore {
+  /** Inserts a token; throws ALREADY_EXISTS `TOKEN_NAME_TAKEN` when the user has one of that name. */
+  insert(record: PatRecord): Promise<void>;
+  findBySecretHash(secretHash: string): Promise<PatRecord | undefined>;
+  countForUser(userId: string): Promise<number>;
+  listForUser(userId: string, after: PatCursor | undefined, limit: number): Promise<PatRecord[]>;
+  /** Applies the changes to the user's token; undefined when there is none with that id. Name clashes throw as `insert`. */
+  update(userId: string, id: string, changes: { name?: string; expireTime?: Date | null }): Promise<PatRecord | undefined>;
+  /** Deletes the user's token; the deleted record, or undefined when there was none. */
+  delete(userId: string, id: string): Promise<PatRecord | undefined>;
+  deleteAllForUser(userId: string): Promise<number>;
+  /** Sets `lastUseTime` to `at` unless it is already later than `notBefore`, so busy tokens cost one write a minute. */
+  touch(id: string, at: Date, notBefore: Date): Promise<void>;
+}

@@ -1,0 +1,144 @@
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@roster/runtime";
+import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
+import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
+import type { PatRecord, PatStore } from "./pat-store.js";
+import { validateScopes } from "./scopes.js";
+import type { PatLogEntry, UserDirectory } from "./user-directory.js";
+
+export interface PatManagementDeps {
+  store: PatStore;
+  users: UserDirectory;
+  pepper: string | undefined;
+  maxTokensPerUser: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+const maxNameLength = 64;
+const maxIdLength = 128;
+
+export function requireId(field: string, value: string): string {
+  if (value.length === 0) throw invalidField(field, "is required");
+  if (value.length > maxIdLength) throw invalidField(field, `must be at most ${maxIdLength} characters`);
+  return value;
+}
+
+function validName(field: string, name: string): string {
+  if ([...name].length > maxNameLength || name.trim() === "") {
+    throw invalidField(field, `must be 1–${maxNameLength} characters, not only whitespace`);
+  }
+  return name;
+}
+
+function futureExpiry(field: string, expireTime: Date | undefined, now: Date): Date | undefined {
+  if (expireTime !== undefined && expireTime.getTime() <= now.getTime()) {
+    throw invalidField(field, "must be in the future", "EXPIRE_TIME_IN_PAST");
+  }
+  return expireTime;
+}
+
+const tokenNotFound = () => notFound("TOKEN_NOT_FOUND", "the user has no personal access token with this id");
+
+/**
+ * Creating, listing, changing and revoking PATs. Audit entries: a creation
+ * that cannot be logged is undone and fails (UNAVAILABLE), so no token exists
+ * without its PAT_CREATED entry; a revocation that cannot be logged still
+ * stands (refusing to revoke would be worse) and the missing entry is logged
+ * at error level with everything needed to restore it.
+ */
+export function createPatManagement(deps: PatManagementDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  const logRevocation = async (entry: PatLogEntry) => {
+    await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.error({ err, auditEntry: entry }, "user log entry lost"));
+  };
+
+  return {
+    async create(input: { userId: string; name: string; expireTime: Date | undefined; scopes: readonly string[] }) {
+      const at = now();
+      const userId = requireId("user_id", input.userId);
+      const name = validName("name", input.name);
+      const expireTime = futureExpiry("expire_time", input.expireTime, at);
+      const scopes = validateScopes("scopes", input.scopes);
+      const user = await deps.users.findUser(userId);
+      if (user === undefined) throw notFound("USER_NOT_FOUND", "no user has this id", { user_id: userId });
+      if (user.suspended) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
+      // A soft cap: concurrent creates may pass the count together and overshoot by their number.
+      if ((await deps.store.countForUser(userId)) >= deps.maxTokensPerUser) {
+        throw new DomainError("resource-exhausted", {
+          reason: "TOKEN_LIMIT_REACHED",
+          message: `a user has at most ${deps.maxTokensPerUser} personal access tokens`,
+          metadata: { limit: String(deps.maxTokensPerUser) },
+        });
+      }
+      const secret = generatePatSecret();
+      const record: PatRecord = {
+        id: `pat_${randomBytes(12).toString("hex")}`,
+        userId,
+        name,
+        secretHash: hashPatSecret(secret, deps.pepper),
+        hint: patHint(secret),
+        scopes,
+        createTime: at,
+        expireTime,
+        lastUseTime: undefined,
+      };
+      await deps.store.insert(record);
+      try {
+        await deps.users.appendLog({ userId, event: "pat-created", success: true, payload: { token_id: record.id, name } });
+      } catch (err) {
+        await deps.store.delete(userId, record.id);
+        throw err;
+      }
+      return { record, secret };
+    },
+
+    async list(input: { userId: string; pageSize: number; pageToken: string }) {
+      const userId = requireId("user_id", input.userId);
+      const size = pageSizeOf(input.pageSize);
+      const after = input.pageToken === "" ? undefined : decodePageToken(input.pageToken, userId);
+      const [page, totalSize] = await Promise.all([deps.store.listForUser(userId, after, size + 1), deps.store.countForUser(userId)]);
+      const records = page.slice(0, size);
+      const last = records.at(-1);
+      const nextPageToken = page.length > size && last !== undefined ? encodePageToken(userId, last) : "";
+      return { records, nextPageToken, totalSize };
+    },
+
+    async update(input: { userId: string; id: string; paths: readonly string[]; name: string; expireTime: Date | undefined }) {
+      const userId = requireId("personal_access_token.user_id", input.userId);
+      const id = requireId("personal_access_token.id", input.id);
+      if (input.paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
+      const changes: { name?: string; expireTime?: Date | null } = {};
+      for (const path of input.paths) {
+        if (path === "name") changes.name = validName("personal_access_token.name", input.name);
+        else if (path === "expire_time") {
+          changes.expireTime = futureExpiry("personal_access_token.expire_time", input.expireTime, now()) ?? null;
+        } else throw invalidField("update_mask", `unknown or immutable path "${path}"; allowed: name, expire_time`, "INVALID_UPDATE_MASK");
+      }
+      const record = await deps.store.update(userId, id, changes);
+      if (record === undefined) throw tokenNotFound();
+      return record;
+    },
+
+    async delete(input: { userId: string; id: string }) {
+      const userId = requireId("user_id", input.userId);
+      const id = requireId("token_id", input.id);
+      const record = await deps.store.delete(userId, id);
+      if (record === undefined) throw tokenNotFound();
+      await logRevocation({ userId, event: "pat-revoked", success: true, payload: { token_id: id, name: record.name } });
+    },
+
+    async deleteAllForUser(input: { userId: string }) {
+      const userId = requireId("user_id", input.userId);
+      const deleted = await deps.store.deleteAllForUser(userId);
+      if (deleted > 0) {
+        await logRevocation({ userId, event: "pat-revoked", success: true, payload: { reason: "USER_DELETED", count: deleted } });
+      }
+      return deleted;
+    },
+  };
+}
+
+export type PatManagement = ReturnType<typeof createPatManagement>;

@@ -1,0 +1,168 @@
+import type { Logger } from "@roster/runtime";
+import { DomainError, invalidField } from "@roster/runtime/domain-error";
+import type { AccessTokenClaims, AccessTokens } from "../crypto/access-tokens.js";
+import { hashPatSecret, isWellFormedPat, patPrefix } from "./pat-secret.js";
+import type { PatRecord, PatStore } from "./pat-store.js";
+import { grantedScopes, validateScopes } from "./scopes.js";
+import type { UserDirectory, UserSummary } from "./user-directory.js";
+
+export interface TokenUseDeps {
+  store: PatStore;
+  users: UserDirectory;
+  accessTokens: AccessTokens;
+  pepper: string | undefined;
+  issuer: string;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** RFC 7662 §2.2; every field but `active` is absent for an inactive token. */
+export interface Introspection {
+  active: boolean;
+  scope?: string;
+  clientId?: string;
+  username?: string;
+  tokenType?: "access_token" | "personal_access_token";
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  sub?: string;
+  aud?: string;
+  iss?: string;
+  jti?: string;
+}
+
+const maxPatLength = 256;
+const maxIntrospectedLength = 8 * 1024;
+const lastUseResolutionMs = 60_000;
+const inactive: Introspection = { active: false };
+
+type PatRefusal = "TOKEN_MALFORMED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "USER_SUSPENDED";
+
+const refusalMessages: Record<PatRefusal, string> = {
+  TOKEN_MALFORMED: "this is not a personal access token (wrong prefix, length or checksum)",
+  TOKEN_INVALID: "the personal access token is unknown or revoked",
+  TOKEN_EXPIRED: "the personal access token has expired",
+  USER_SUSPENDED: "the token's user is suspended",
+};
+
+type PatCheck = { ok: true; record: PatRecord; user: UserSummary } | { ok: false; reason: PatRefusal; record?: PatRecord };
+
+const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+/**
+ * Using tokens: exchanging a PAT for an access token, and introspection. The
+ * PAT's user is looked up in user-service on every use, never cached, so a
+ * deletion or suspension takes effect the moment it returns.
+ */
+export function createTokenUse(deps: TokenUseDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  const checkPat = async (secret: string): Promise<PatCheck> => {
+    // The checksum rejects typos and truncations before any database read.
+    if (secret.length > maxPatLength || !isWellFormedPat(secret)) return { ok: false, reason: "TOKEN_MALFORMED" };
+    const record = await deps.store.findBySecretHash(hashPatSecret(secret, deps.pepper));
+    if (record === undefined) return { ok: false, reason: "TOKEN_INVALID" };
+    if (record.expireTime !== undefined && record.expireTime.getTime() <= now().getTime()) {
+      return { ok: false, reason: "TOKEN_EXPIRED", record };
+    }
+    const user = await deps.users.findUser(record.userId);
+    if (user === undefined) return { ok: false, reason: "TOKEN_INVALID", record };
+    if (user.suspended) return { ok: false, reason: "USER_SUSPENDED", record };
+    return { ok: true, record, user };
+  };
+
+  const touch = (record: PatRecord) => {
+    const at = now();
+    if (record.lastUseTime !== undefined && at.getTime() - record.lastUseTime.getTime() < lastUseResolutionMs) return;
+    deps.store
+      .touch(record.id, at, new Date(at.getTime() - lastUseResolutionMs))
+      .catch((err: unknown) => deps.logger.warn({ err, tokenId: record.id }, "could not record the token's last use"));
+  };
+
+  return {
+    /**
+     * Refusals of a known token are logged as failed PAT_EXCHANGED entries,
+     * best effort (the caller is refused either way). A successful exchange
+     * whose entry cannot be written fails with UNAVAILABLE and no token: no
+     * access token is issued without its audit entry.
+     */
+    async exchange(input: { secret: string; scopes: readonly string[] }) {
+      if (input.secret === "") throw invalidField("personal_access_token", "is required");
+      const requested = validateScopes("scopes", input.scopes);
+      const check = await checkPat(input.secret);
+      if (!check.ok) {
+        if (check.record !== undefined) {
+          const entry = {
+            userId: check.record.userId,
+            event: "pat-exchanged" as const,
+            success: false,
+            payload: { token_id: check.record.id, reason: check.reason },
+          };
+          await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.warn({ err, auditEntry: entry }, "user log entry lost"));
+        }
+        throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
+      }
+      const { record } = check;
+      const permissions = await deps.users.permissionsOf(record.userId);
+      const scopes = grantedScopes(requested, record.scopes, permissions);
+      const minted = await deps.accessTokens.mint({ userId: record.userId, scopes, patId: record.id });
+      await deps.users.appendLog({
+        userId: record.userId,
+        event: "pat-exchanged",
+        success: true,
+        payload: { token_id: record.id, name: record.name, jti: minted.claims.jti, scope: scopes.join(" ") },
+      });
+      touch(record);
+      return { accessToken: minted.token, expireTime: new Date(minted.claims.exp * 1000), scopes };
+    },
+
+    async introspect(input: { token: string }): Promise<Introspection> {
+      if (input.token === "") throw invalidField("token", "is required");
+      if (input.token.length > maxIntrospectedLength) throw invalidField("token", "must be at most 8 KiB");
+      if (input.token.startsWith(patPrefix)) {
+        const check = await checkPat(input.token);
+        if (!check.ok) return inactive;
+        const { record, user } = check;
+        touch(record);
+        return {
+          active: true,
+          scope: grantedScopes([], record.scopes, await deps.users.permissionsOf(user.id)).join(" "),
+          clientId: record.id,
+          username: user.username,
+          tokenType: "personal_access_token",
+          exp: record.expireTime === undefined ? 0 : seconds(record.expireTime),
+          iat: seconds(record.createTime),
+          nbf: 0,
+          sub: user.id,
+          iss: deps.issuer,
+          jti: record.id,
+        };
+      }
+      const claims = await deps.accessTokens.verify(input.token);
+      if (claims === undefined) return inactive;
+      const user = await deps.users.findUser(claims.sub);
+      if (user === undefined || user.suspended) return inactive;
+      return introspectionOf(claims, user);
+    },
+  };
+}
+
+function introspectionOf(claims: AccessTokenClaims, user: UserSummary): Introspection {
+  return {
+    active: true,
+    scope: claims.scopes.join(" "),
+    clientId: claims.clientId,
+    username: user.username,
+    tokenType: "access_token",
+    exp: claims.exp,
+    iat: claims.iat,
+    nbf: claims.nbf,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: claims.jti,
+  };
+}
+
+export type TokenUse = ReturnType<typeof createTokenUse>;

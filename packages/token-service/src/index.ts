@@ -1,0 +1,2 @@
+export { createApp } from "./app.js";
+export { loadConfig, type TokenServiceConfig } from "./config.js";

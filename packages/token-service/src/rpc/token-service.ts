@@ -1,0 +1,69 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { TokenService } from "@roster/client";
+import type { KeyRing } from "../crypto/signing-keys.js";
+import type { PatManagement } from "../domain/pats.js";
+import type { TokenUse } from "../domain/token-use.js";
+import { introspectionMessage, jwkMessage, optionalDate, patMessage } from "./convert.js";
+
+/** TokenService over the domain modules: translate, call, shape the answer. */
+export function createTokenServiceImpl(deps: {
+  pats: PatManagement;
+  tokenUse: TokenUse;
+  keyRing: KeyRing;
+}): ServiceImpl<typeof TokenService> {
+  const { pats, tokenUse, keyRing } = deps;
+  const jwks = async () => (await keyRing.published()).map(jwkMessage);
+  return {
+    async createPersonalAccessToken(req) {
+      const { record, secret } = await pats.create({
+        userId: req.userId,
+        name: req.name,
+        expireTime: optionalDate(req.expireTime),
+        scopes: req.scopes,
+      });
+      return { personalAccessToken: patMessage(record), secret };
+    },
+    async listPersonalAccessTokens(req) {
+      const page = await pats.list({ userId: req.userId, pageSize: req.pageSize, pageToken: req.pageToken });
+      return { personalAccessTokens: page.records.map(patMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+    },
+    async updatePersonalAccessToken(req) {
+      const token = req.personalAccessToken;
+      const record = await pats.update({
+        userId: token?.userId ?? "",
+        id: token?.id ?? "",
+        paths: req.updateMask?.paths ?? [],
+        name: token?.name ?? "",
+        expireTime: optionalDate(token?.expireTime),
+      });
+      return { personalAccessToken: patMessage(record) };
+    },
+    async deletePersonalAccessToken(req) {
+      await pats.delete({ userId: req.userId, id: req.tokenId });
+      return {};
+    },
+    async deleteUserPersonalAccessTokens(req) {
+      return { deletedCount: await pats.deleteAllForUser({ userId: req.userId }) };
+    },
+    async exchangePersonalAccessToken(req) {
+      const result = await tokenUse.exchange({ secret: req.personalAccessToken, scopes: req.scopes });
+      return {
+        accessToken: result.accessToken,
+        tokenType: "Bearer",
+        expireTime: timestampFromDate(result.expireTime),
+        scopes: result.scopes,
+      };
+    },
+    async introspectToken(req) {
+      return introspectionMessage(await tokenUse.introspect({ token: req.token }));
+    },
+    async getJwks() {
+      return { keys: await jwks() };
+    },
+    async rotateSigningKeys() {
+      const active = await keyRing.rotate();
+      return { activeKeyId: active.kid, keys: await jwks() };
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { CollectionIndexes } from "@roster/runtime";
+
+export const patCollection = "personal_access_tokens";
+export const signingKeyCollection = "signing_keys";
+
+/**
+ * Every index token-service relies on, created at start-up. Shard keys, were
+ * these collections sharded: `userId` for tokens (every management query
+ * names the user; exchange looks up by `secretHash`, a scatter-gather that a
+ * hashed `secretHash` shard key would avoid at the price of per-user lists);
+ * signing keys stay tiny and unsharded.
+ */
+export const tokenServiceIndexes: CollectionIndexes[] = [
+  {
+    collection: patCollection,
+    indexes: [
+      // A user's token names are unique in the database, not only in code: two racing creates cannot both win.
+      { name: "userId_name_unique", key: { userId: 1, name: 1 }, unique: true },
+      { name: "secretHash_unique", key: { secretHash: 1 }, unique: true },
+      { name: "userId_createTime_id", key: { userId: 1, createTime: -1, _id: -1 } },
+    ],
+  },
+  {
+    collection: signingKeyCollection,
+    // Rotation inserts generation n+1; when instances race, exactly one insert wins and all agree on it.
+    indexes: [{ name: "generation_unique", key: { generation: 1 }, unique: true }],
+  },
+];

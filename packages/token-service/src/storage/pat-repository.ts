@@ -1,0 +1,89 @@
+import type { Db, Filter } from "mongodb";
+import { duplicateKeyOf } from "@roster/runtime";
+import { alreadyExists } from "@roster/runtime/domain-error";
+import type { PatRecord, PatStore } from "../domain/pat-store.js";
+import { patCollection } from "./indexes.js";
+
+interface PatDocument {
+  _id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  hint: string;
+  scopes: string[];
+  createTime: Date;
+  expireTime: Date | null;
+  lastUseTime: Date | null;
+}
+
+function toRecord(doc: PatDocument): PatRecord {
+  return {
+    id: doc._id,
+    userId: doc.userId,
+    name: doc.name,
+    secretHash: doc.secretHash,
+    hint: doc.hint,
+    scopes: doc.scopes,
+    createTime: doc.createTime,
+    expireTime: doc.expireTime ?? undefined,
+    lastUseTime: doc.lastUseTime ?? undefined,
+  };
+}
+
+function nameTaken(err: unknown): Error {
+  const duplicate = duplicateKeyOf(err);
+  if (duplicate !== undefined && "name" in duplicate.keyPattern) {
+    return alreadyExists("TOKEN_NAME_TAKEN", "the user already has a token with this name", "name");
+  }
+  return err as Error;
+}
+
+export function createPatRepository(db: Db): PatStore {
+  const pats = db.collection<PatDocument>(patCollection);
+  return {
+    async insert(record) {
+      const { id, expireTime, lastUseTime, ...rest } = record;
+      try {
+        await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null });
+      } catch (err) {
+        throw nameTaken(err);
+      }
+    },
+    async findBySecretHash(secretHash) {
+      const doc = await pats.findOne({ secretHash });
+      return doc === null ? undefined : toRecord(doc);
+    },
+    countForUser(userId) {
+      return pats.countDocuments({ userId });
+    },
+    async listForUser(userId, after, limit) {
+      const filter: Filter<PatDocument> =
+        after === undefined
+          ? { userId }
+          : { userId, $or: [{ createTime: { $lt: after.createTime } }, { createTime: after.createTime, _id: { $lt: after.id } }] };
+      const docs = await pats.find(filter).sort({ createTime: -1, _id: -1 }).limit(limit).toArray();
+      return docs.map(toRecord);
+    },
+    async update(userId, id, changes) {
+      const set: Partial<PatDocument> = {};
+      if (changes.name !== undefined) set.name = changes.name;
+      if (changes.expireTime !== undefined) set.expireTime = changes.expireTime;
+      try {
+        const doc = await pats.findOneAndUpdate({ _id: id, userId }, { $set: set }, { returnDocument: "after" });
+        return doc === null ? undefined : toRecord(doc);
+      } catch (err) {
+        throw nameTaken(err);
+      }
+    },
+    async delete(userId, id) {
+      const doc = await pats.findOneAndDelete({ _id: id, userId });
+      return doc === null ? undefined : toRecord(doc);
+    },
+    async deleteAllForUser(userId) {
+      return (await pats.deleteMany({ userId })).deletedCount;
+    },
+    async touch(id, at, notBefore) {
+      await pats.updateOne({ _id: id, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: notBefore } }] }, { $set: { lastUseTime: at } });
+    },
+  };
+}

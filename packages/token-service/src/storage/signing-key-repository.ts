@@ -1,0 +1,44 @@
+import type { Db } from "mongodb";
+import { duplicateKeyOf } from "@roster/runtime";
+import { signingKeyCollection } from "./indexes.js";
+
+/** A signing key as stored: the public half as a JWK, the private half sealed (see KeyEncryption). */
+export interface StoredSigningKey {
+  kid: string;
+  /** Increases by one per rotation; the highest is the active key. */
+  generation: number;
+  alg: "EdDSA";
+  publicJwk: { kty: string; crv: string; x: string };
+  sealedPrivateKey: string;
+  createTime: Date;
+}
+
+interface SigningKeyDocument extends Omit<StoredSigningKey, "kid"> {
+  _id: string;
+}
+
+export interface SigningKeyRepository {
+  /** The newest keys first, at most `limit`. */
+  newest(limit: number): Promise<StoredSigningKey[]>;
+  /** Inserts a key; false when another key already holds its generation (a concurrent rotation won). */
+  insert(key: StoredSigningKey): Promise<boolean>;
+}
+
+export function createSigningKeyRepository(db: Db): SigningKeyRepository {
+  const keys = db.collection<SigningKeyDocument>(signingKeyCollection);
+  return {
+    async newest(limit) {
+      const docs = await keys.find({}).sort({ generation: -1 }).limit(limit).toArray();
+      return docs.map(({ _id, ...rest }) => ({ kid: _id, ...rest }));
+    },
+    async insert({ kid, ...rest }) {
+      try {
+        await keys.insertOne({ _id: kid, ...rest });
+        return true;
+      } catch (err) {
+        if (duplicateKeyOf(err) !== undefined) return false;
+        throw err;
+      }
+    },
+  };
+}

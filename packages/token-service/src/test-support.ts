@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import { MongoClient, type Db } from "mongodb";
+import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
+import { createLogger, ensureIndexes } from "@roster/runtime";
+import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-directory.js";
+import { tokenServiceIndexes } from "./storage/indexes.js";
+
+/** A MongoDB double with token-service's indexes, one fresh database per call of `db()`. */
+export async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<void> }> {
+  const double: MongoDouble = await startMongoDouble();
+  const client = await MongoClient.connect(double.uri, { serverSelectionTimeoutMS: 5_000 });
+  return {
+    async db() {
+      const db = client.db(`tokens_${randomBytes(4).toString("hex")}`);
+      await ensureIndexes(db, tokenServiceIndexes);
+      return db;
+    },
+    async stop() {
+      await client.close();
+      await double.close();
+    },
+  };
+}
+
+/** A user-service stand-in: users and permissions by id, and the log entries written. */
+export function fakeUserDirectory(): UserDirectory & {
+  users: Map<string, UserSummary>;
+  permissions: Map<string, string[]>;
+  logs: PatLogEntry[];
+  failLogs: boolean;
+} {
+  const directory = {
+    users: new Map<string, UserSummary>(),
+    permissions: new Map<string, string[]>(),
+    logs: [] as PatLogEntry[],
+    failLogs: false,
+    async findUser(userId: string) {
+      return directory.users.get(userId);
+    },
+    async permissionsOf(userId: string) {
+      return directory.permissions.get(userId) ?? [];
+    },
+    async appendLog(entry: PatLogEntry) {
+      if (directory.failLogs) throw new Error("user-service is down");
+      directory.logs.push(entry);
+    },
+  };
+  return directory;
+}
+
+export const silentLogger = createLogger("token-service-test", "silent");

@@ -1,0 +1,110 @@
+// Helpers for the token tests: ready clients, users with permissions, and a
+// private user-service + token-service pair for stop/start scenarios.
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { ConnectError } from "@connectrpc/connect";
+import {
+  closeClient,
+  createRoleServiceClient,
+  createTokenServiceClient,
+  createUserServiceClient,
+  ErrorInfoSchema,
+} from "@roster/client";
+import { freePort, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import { stackInfo, type StackInfo } from "./stack-info.js";
+
+export interface Ports {
+  user: { grpc: number; http: number };
+  token: { grpc: number; http: number };
+}
+
+export function rosterClients(ports: Ports, credential: string) {
+  const tokens = createTokenServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.token.grpc}`, credential });
+  const users = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential });
+  const roles = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential });
+  return { tokens, users, roles, close: () => [tokens, users, roles].forEach(closeClient) };
+}
+
+export type RosterClients = ReturnType<typeof rosterClients>;
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}${randomBytes(5).toString("hex")}`;
+}
+
+/** A new user holding a role with `permissions`. */
+export async function userWithPermissions(clients: RosterClients, permissions: string[]): Promise<string> {
+  const { user } = await clients.users.createUser({ username: uniqueName("u") });
+  if (user === undefined) throw new Error("CreateUser returned no user");
+  if (permissions.length > 0) {
+    const { role } = await clients.roles.createRole({ role: { name: uniqueName("role-"), permissions } });
+    await clients.roles.assignUserRoles({ userId: user.id, roleIds: [role?.id ?? ""] });
+  }
+  return user.id;
+}
+
+/** A new PAT's secret and id. */
+export async function newPat(clients: RosterClients, userId: string, scopes: string[] = []): Promise<{ secret: string; id: string }> {
+  const created = await clients.tokens.createPersonalAccessToken({ userId, name: uniqueName("pat-"), scopes });
+  return { secret: created.secret, id: created.personalAccessToken?.id ?? "" };
+}
+
+/** `CODE/REASON` of a failed call, or "OK". */
+export async function outcome(call: () => Promise<unknown>): Promise<string> {
+  try {
+    await call();
+    return "OK";
+  } catch (err) {
+    const error = ConnectError.from(err);
+    const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+    return `${error.code}/${reason}`;
+  }
+}
+
+const entry = (pkg: string) => fileURLToPath(new URL("./main.js", import.meta.resolve(pkg)));
+
+/** A user-service + token-service pair on fresh databases of the shared MongoDB, restartable one by one. */
+export async function startPrivatePair(stack: StackInfo = stackInfo()) {
+  const ports: Ports = {
+    user: { grpc: await freePort(), http: await freePort() },
+    token: { grpc: await freePort(), http: await freePort() },
+  };
+  const suffix = randomBytes(4).toString("hex");
+  const shared = {
+    USER_SERVICE_URL: `http://127.0.0.1:${ports.user.grpc}`,
+    TOKEN_SERVICE_URL: `http://127.0.0.1:${ports.token.grpc}`,
+    USER_SERVICE_DATABASE: `roster_users_pair_${suffix}`,
+    TOKEN_SERVICE_DATABASE: `roster_tokens_pair_${suffix}`,
+  };
+  const envs = {
+    "user-service": {
+      ...stack.env["user-service"],
+      ...shared,
+      USER_SERVICE_PORT: String(ports.user.grpc),
+      USER_SERVICE_HTTP_PORT: String(ports.user.http),
+    },
+    "token-service": {
+      ...stack.env["token-service"],
+      ...shared,
+      TOKEN_SERVICE_PORT: String(ports.token.grpc),
+      TOKEN_SERVICE_HTTP_PORT: String(ports.token.http),
+    },
+  };
+  const start = (name: "user-service" | "token-service") =>
+    startServiceProcess({ name, entry: entry(`@roster/${name}`), env: envs[name] });
+  const processes: Record<string, ServiceProcess> = {};
+  [processes["user-service"], processes["token-service"]] = await Promise.all([start("user-service"), start("token-service")]);
+  return {
+    ports,
+    async restart(name: "user-service" | "token-service") {
+      await processes[name]?.stop();
+      processes[name] = await start(name);
+    },
+    stopService: (name: "user-service" | "token-service") => processes[name]?.stop(),
+    startService: async (name: "user-service" | "token-service") => {
+      processes[name] = await start(name);
+    },
+    async stop() {
+      await Promise.all(Object.values(processes).map((p) => p.stop()));
+    },
+  };
+}
