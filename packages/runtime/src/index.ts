@@ -26,3 +26,4 @@ export { runService, type ServiceApp, type RunServiceOptions } from "./run-servi
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
 export { createAccessTokenVerifier, callerOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+export { optionalDate, optionalTimestamp } from "./proto-time.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rejection, useBackend } from "./test-backend.js";
+import { rejection, useBackend } from "../testing.js";
 
 const backend = useBackend("conformance_bulk_write");
 

@@ -1,6 +1,6 @@
 import { Decimal128, Long, ObjectId, Binary, Timestamp } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
-import { rejection, useBackend } from "./test-backend.js";
+import { rejection, useBackend } from "../testing.js";
 
 const backend = useBackend("conformance_queries");
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { useBackend } from "./test-backend.js";
+import { useBackend } from "../testing.js";
 
 const backend = useBackend("conformance_ttl");
 

@@ -1,6 +1,6 @@
 import { Double, Long } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { rejection, useBackend } from "./test-backend.js";
+import { rejection, useBackend } from "../testing.js";
 
 const backend = useBackend("conformance_unique");
 

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { optionalTimestamp } from "@roster/runtime";
 import {
   IntrospectTokenResponseSchema,
   JsonWebKeySchema,
@@ -11,14 +12,6 @@ import {
 import type { PublicJwk } from "../crypto/signing-keys.js";
 import type { PatRecord } from "../domain/pat-store.js";
 import type { Introspection } from "../domain/token-use.js";
-
-export function optionalDate(timestamp: Timestamp | undefined): Date | undefined {
-  return timestamp === undefined ? undefined : timestampDate(timestamp);
-}
-
-function optionalTimestamp(date: Date | undefined): Timestamp | undefined {
-  return date === undefined ? undefined : timestampFromDate(date);
-}
 
 /** A PAT's metadata; the hash never leaves storage. */
 export function patMessage(record: PatRecord): PersonalAccessToken {

@@ -4,7 +4,8 @@ import type { TokenService } from "@roster/client";
 import type { KeyRing } from "../crypto/signing-keys.js";
 import type { PatManagement } from "../domain/pats.js";
 import type { TokenUse } from "../domain/token-use.js";
-import { introspectionMessage, jwkMessage, optionalDate, patMessage } from "./convert.js";
+import { optionalDate } from "@roster/runtime";
+import { introspectionMessage, jwkMessage, patMessage } from "./convert.js";
 
 /** TokenService over the domain modules: translate, call, shape the answer. */
 export function createTokenServiceImpl(deps: {

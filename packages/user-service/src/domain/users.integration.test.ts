@@ -6,7 +6,7 @@ import { userServiceIndexes } from "../storage/indexes.js";
 import { TokenCleanupRepository } from "../storage/token-cleanup-repository.js";
 import { UserLogRepository } from "../storage/user-log-repository.js";
 import { UserRepository } from "../storage/user-repository.js";
-import { useTestDb } from "../storage/test-mongo.js";
+import { useBackend } from "@roster/mongo-double/testing";
 import { Identities } from "./identities.js";
 import { PasswordService } from "./password-credentials.js";
 import { PasswordHasher } from "./passwords.js";
@@ -15,7 +15,7 @@ import { TokenCleanupWorker } from "./token-cleanup.js";
 import { UserLogBook } from "./user-logs.js";
 import { Users, type CreateUserInput } from "./users.js";
 
-const testDb = useTestDb("users_it");
+const testDb = useBackend("users_it");
 let users: Users;
 let signIn: SignIn;
 let identities: Identities;

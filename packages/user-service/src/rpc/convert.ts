@@ -1,5 +1,5 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { optionalTimestamp } from "@roster/runtime";
 import {
   AddressSchema,
   IdentitySchema,
@@ -24,14 +24,6 @@ import { addressClaims, profileClaims, type ProfileClaims, type ProfileInput } f
 import type { CreateUserInput } from "../domain/users.js";
 import type { UserLogRecord } from "../domain/user-logs.js";
 import type { IdentityDocument, UserDocument } from "../storage/user-document.js";
-
-export function dateOf(timestamp: Timestamp | undefined): Date | undefined {
-  return timestamp === undefined ? undefined : timestampDate(timestamp);
-}
-
-function stamp(date: Date | undefined): Timestamp | undefined {
-  return date === undefined ? undefined : timestampFromDate(date);
-}
 
 export function profileToProto(profile: ProfileClaims): UserProfile {
   const { address, ...claims } = profile;
@@ -62,7 +54,7 @@ export function identityToProto(identity: IdentityDocument): Identity {
     target: identity.target,
     providerUserId: identity.providerUserId,
     details: identity.details as JsonObject,
-    createTime: stamp(identity.linkTime),
+    createTime: optionalTimestamp(identity.linkTime),
   });
 }
 
@@ -81,10 +73,10 @@ export function userToProto(user: UserDocument, now = new Date()): User {
     identities: user.identities.map(identityToProto),
     suspended: user.suspended,
     hasPassword: user.password !== undefined,
-    createTime: stamp(user.createTime),
-    updateTime: stamp(user.updateTime),
-    lastSignInTime: stamp(user.lastSignInTime),
-    lockExpireTime: user.lockUntil !== undefined && user.lockUntil > now ? stamp(user.lockUntil) : undefined,
+    createTime: optionalTimestamp(user.createTime),
+    updateTime: optionalTimestamp(user.updateTime),
+    lastSignInTime: optionalTimestamp(user.lastSignInTime),
+    lockExpireTime: user.lockUntil !== undefined && user.lockUntil > now ? optionalTimestamp(user.lockUntil) : undefined,
   });
 }
 
@@ -159,7 +151,7 @@ export function userLogToProto(log: UserLogRecord): UserLog {
     userId: log.userId,
     event: log.eventType,
     actor: actorToProto(log.actor),
-    createTime: stamp(log.createTime),
+    createTime: optionalTimestamp(log.createTime),
     result: log.result,
     payload: log.payload as JsonObject,
   });

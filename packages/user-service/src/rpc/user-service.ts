@@ -8,7 +8,7 @@ import {
   UserLogResult,
   type UserService,
 } from "@roster/client";
-import { callerKey, toConnectError, type Logger } from "@roster/runtime";
+import { callerKey, optionalDate, toConnectError, type Logger } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
@@ -18,7 +18,6 @@ import { checkPayload, type UserLogBook, type UserLogQuery } from "../domain/use
 import { maxImportItems, type Users } from "../domain/users.js";
 import {
   credentialFromProto,
-  dateOf,
   identityToProto,
   profileFromProto,
   userFieldsFromProto,
@@ -188,8 +187,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const query: UserLogQuery = {
         userId: requiredId(request.userId),
         events: eventsOf(request.events),
-        startTime: dateOf(request.startTime),
-        endTime: dateOf(request.endTime),
+        startTime: optionalDate(request.startTime),
+        endTime: optionalDate(request.endTime),
       };
       const page = await logs.list(query, request.pageSize, request.pageToken);
       return { userLogs: page.logs.map(userLogToProto), nextPageToken: page.nextPageToken, totalSize: page.total };

@@ -6,10 +6,10 @@ import { Roles } from "../domain/roles.js";
 import type { NewUserLog } from "../domain/user-logs.js";
 import { roleIndexes } from "./role-indexes.js";
 import { RoleRepository } from "./role-repository.js";
-import { useTestDb } from "./test-mongo.js";
+import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
 
-const testDb = useTestDb("roles");
+const testDb = useBackend("roles");
 const logs: NewUserLog[] = [];
 let roles: Roles;
 

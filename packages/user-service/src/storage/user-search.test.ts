@@ -9,12 +9,12 @@ import { planSearch, searchUsers } from "../domain/search.js";
 import { trigramsOf } from "../domain/trigrams.js";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
-import { useTestDb } from "./test-mongo.js";
+import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
 import { UserSearch } from "./user-search.js";
 
 type RequestInit = MessageInitShape<typeof SearchUsersRequestSchema>;
-const testDb = useTestDb("user_search");
+const testDb = useBackend("user_search");
 const day = (n: number) => new Date(Date.UTC(2024, 0, n));
 
 function user(id: string, fields: Partial<UserDocument>, created: number): UserDocument {

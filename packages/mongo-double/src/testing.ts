@@ -1,7 +1,7 @@
 import { MongoClient, type Collection, type Db, type Document } from "mongodb";
 import { afterAll, beforeAll } from "vitest";
-import { readEnvironment } from "../environment.js";
-import { startMongoDouble, type MongoDouble } from "../server.js";
+import { readEnvironment } from "./environment.js";
+import { startMongoDouble, type MongoDouble } from "./server.js";
 
 /** Documents of any shape, with ids of any type. */
 export interface AnyDoc extends Document {
@@ -17,7 +17,11 @@ export interface TestBackend {
   collection(name: string): Collection<AnyDoc>;
 }
 
-/** Connects before the file's tests and drops the database afterwards. */
+/**
+ * A database for one test file, on the backend under test: connects before the
+ * file's tests and drops the database afterwards. Any package's storage tests
+ * use it, so they run against a real mongod whenever MONGODB_URI is set.
+ */
 export function useBackend(dbName: string): TestBackend {
   let double: MongoDouble | undefined;
   let client: MongoClient | undefined;
