@@ -4,7 +4,7 @@ import {
 } from "./bson-values.js";
 import { CommandError, toCommandError } from "./errors.js";
 import { canonicalKey } from "./index-key.js";
-import { queryOptions, runPipeline } from "./query-engine.js";
+import { compileFilter, queryOptions, runPipeline } from "./query-engine.js";
 import { checkModifier, checkOperandTypes } from "./update-checks.js";
 
 export interface UpdateContext {
@@ -61,10 +61,9 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   if (context.inserting && isPlainObject($setOnInsert)) modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
   guardId(doc, modifier);
   const view = clonePlain(toView(doc)) as Doc;
-  // mingo re-tests the condition before updating; it is needed only to resolve the positional `$`.
-  const positional = Object.values(modifier).some((fields) => Object.keys(fields as Doc).some((path) => /(^|\.)\$(\.|$)/.test(path)));
+  const resolved = resolvePositional(modifier, view, context);
   try {
-    mingoUpdate(view, toView(modifier) as Doc, toView(context.arrayFilters ?? []) as Doc[], positional ? (toView(context.filter) as Doc) : {}, {
+    mingoUpdate(view, toView(resolved) as Doc, toView(context.arrayFilters ?? []) as Doc[], {}, {
       cloneMode: "copy",
       queryOptions: queryOptions(context.collation),
     });
@@ -74,12 +73,12 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   const result = restoreTypes(view, doc) as Doc;
   // Values written as given keep their exact BSON types.
   for (const operator of ["$set", "$min", "$max"]) {
-    for (const [path, value] of Object.entries((modifier[operator] as Doc | undefined) ?? {})) {
+    for (const [path, value] of Object.entries((resolved[operator] as Doc | undefined) ?? {})) {
       if (!path.includes("$") && canonicalKey(getPath(toView(result), path)) === canonicalKey(toView(value))) setPath(result, path, clonePlain(value));
     }
   }
   for (const operator of ["$inc", "$mul"]) {
-    for (const [path, value] of Object.entries((modifier[operator] as Doc | undefined) ?? {})) {
+    for (const [path, value] of Object.entries((resolved[operator] as Doc | undefined) ?? {})) {
       if (path.includes("$")) continue;
       const before = getPath(doc, path);
       const type = widerType(before === undefined ? "int" : bsonTypeOf(before), bsonTypeOf(value));
@@ -87,6 +86,62 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
     }
   }
   return result;
+}
+
+/** Whether a filter tests the array at `path` (only then can `$` find a match, as in mongod). */
+function mentions(filter: Doc, path: string): boolean {
+  return Object.entries(filter).some(([key, value]) =>
+    key === "$and" || key === "$or" || key === "$nor"
+      ? Array.isArray(value) && value.some((clause) => isPlainObject(clause) && mentions(clause, path))
+      : key === path || key.startsWith(`${path}.`),
+  );
+}
+
+/** A copy of `doc` whose array at `path` holds only `element`. */
+function withOnlyElement(doc: Doc, path: string[], element: unknown): Doc {
+  const [head, ...rest] = path as [string, ...string[]];
+  const copy: Doc = { ...doc };
+  copy[head] = rest.length === 0 ? [element] : withOnlyElement((doc[head] ?? {}) as Doc, rest, element);
+  return copy;
+}
+
+/**
+ * Replaces each positional `$` with the index of the first element of its array
+ * that the query matched, as mongod does. Every `arr.$.x` path of one update
+ * then addresses the same element (mingo would report them as conflicting).
+ */
+function resolvePositional(modifier: Doc, view: Doc, context: UpdateContext): Doc {
+  const matches = compileFilter(context.filter, context.collation);
+  const indexes = new Map<string, number>();
+  const indexOf = (arrayPath: string[]): number => {
+    const key = arrayPath.join(".");
+    let index = indexes.get(key);
+    if (index === undefined) {
+      const array = getPath(view, key);
+      index = Array.isArray(array) && mentions(context.filter, key)
+        ? array.findIndex((element) => {
+            const candidate = withOnlyElement(view, arrayPath, element);
+            return matches({ doc: candidate, view: candidate });
+          })
+        : -1;
+      if (index < 0) throw new CommandError(2, "The positional operator did not find the match needed from the query.");
+      indexes.set(key, index);
+    }
+    return index;
+  };
+  const resolvePath = (path: string): string => {
+    const parts = path.split(".");
+    const at = parts.indexOf("$");
+    if (at <= 0) return path;
+    parts[at] = String(indexOf(parts.slice(0, at)));
+    return parts.join(".");
+  };
+  return Object.fromEntries(
+    Object.entries(modifier).map(([operator, fields]) => [
+      operator,
+      Object.fromEntries(Object.entries(fields as Doc).map(([path, value]) => [resolvePath(path), value])),
+    ]),
+  );
 }
 
 /** `_id` may be set to its current value only; any other change is mongod's ImmutableField. */

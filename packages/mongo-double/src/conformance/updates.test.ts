@@ -104,4 +104,18 @@ describe("updates", () => {
     await items.updateOne({ _id: 1 }, { $inc: { "grades.$[g].v": 100 } }, { arrayFilters: [{ "g.k": "a" }] });
     expect((await items.findOne({ _id: 1 }))?.grades).toEqual([{ k: "a", v: 101 }, { k: "b", v: 20 }]);
   });
+
+  it("when several paths go through the same positional $ then they all update the first matched element", async () => {
+    const items = backend.collection("positional_many");
+    await items.insertOne({ _id: 1, ids: [{ t: "a", v: 1 }, { t: "b", v: 2 }, { t: "b", v: 3 }] });
+    await items.updateOne({ _id: 1, "ids.t": "b" }, { $set: { "ids.$.v": 5, "ids.$.w": 6 }, $inc: { "ids.$.n": 1 } });
+    expect((await items.findOne({ _id: 1 }))?.ids).toEqual([{ t: "a", v: 1 }, { t: "b", v: 5, w: 6, n: 1 }, { t: "b", v: 3 }]);
+  });
+
+  it("when the query does not match inside the array then the positional $ fails with BadValue (2)", async () => {
+    const items = backend.collection("positional_none");
+    await items.insertOne({ _id: 1, ids: [{ t: "a" }] });
+    const error = await rejection(items.updateOne({ _id: 1 }, { $set: { "ids.$.v": 1 } }));
+    expect(error.code).toBe(2);
+  });
 });
