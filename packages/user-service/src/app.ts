@@ -81,7 +81,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
 
   const userService: ServiceRegistration<typeof UserService> = {
     service: UserService,
-    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers: createSearchUsersHandler({ db, logger }) },
+    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers: createSearchUsersHandler({ db, logger, timeLimitMs: config.searchTimeLimitMs }) },
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,

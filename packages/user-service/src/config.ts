@@ -25,6 +25,8 @@ export interface UserServiceConfig extends CommonConfig {
   userLogRetentionDays: number;
   customDataMaxBytes: number;
   customDataMaxDepth: number;
+  /** maxTimeMS of searches that cannot use an index (contains, like, regex, custom data). */
+  searchTimeLimitMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<UserServiceConfig> {
@@ -49,5 +51,6 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
     userLogRetentionDays: reader.integer("USER_LOG_RETENTION_DAYS", 90, { min: 1, max: 3_650 }),
     customDataMaxBytes: reader.integer("CUSTOM_DATA_MAX_BYTES", 65_536, { min: 1_024, max: 1_048_576 }),
     customDataMaxDepth: reader.integer("CUSTOM_DATA_MAX_DEPTH", 8, { min: 1, max: 32 }),
+    searchTimeLimitMs: reader.integer("SEARCH_TIME_LIMIT_MS", 2_000, { min: 10, max: 60_000 }),
   });
 }

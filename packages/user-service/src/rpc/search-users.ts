@@ -7,17 +7,14 @@ import { searchUsers } from "../domain/search.js";
 import { UserSearch } from "../storage/user-search.js";
 import { userToProto } from "./convert.js";
 
-/** The default server-side time limit of one search query. */
-export const defaultSearchTimeLimitMs = 2_000;
-
 /** SearchUsers: plan the request, run it, convert the page. */
 export function createSearchUsersHandler(deps: {
   db: Db;
   logger: Logger;
   /** `maxTimeMS` of each search query; scanning filters over it fail with SEARCH_TIME_LIMIT_EXCEEDED. */
-  timeLimitMs?: number;
+  timeLimitMs: number;
 }): ServiceImpl<typeof UserService>["searchUsers"] {
-  const store = new UserSearch(deps.db, { timeLimitMs: deps.timeLimitMs ?? defaultSearchTimeLimitMs });
+  const store = new UserSearch(deps.db, { timeLimitMs: deps.timeLimitMs });
   return async (request) => {
     try {
       const result = await searchUsers(store, request);

@@ -1,0 +1,68 @@
+// The README's curl and Node snippets, run as written against the running stack,
+// so the README cannot drift from what the services do.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectJson } from "./helpers/connect-json.js";
+import { stackInfo } from "./helpers/stack-info.js";
+
+const run = promisify(execFile);
+const stack = stackInfo();
+const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
+
+/** Code blocks of one language, in order. */
+function blocks(language: string): string[] {
+  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1] ?? "");
+}
+
+/** Every curl command of the shell blocks, continuation lines joined. */
+const curls = blocks("sh")
+  .flatMap((block) => block.replace(/\\\n\s*/g, "").split("\n"))
+  .filter((line) => line.startsWith("curl "));
+
+/** The documented ports, pointed at this run's services. */
+function localise(text: string): string {
+  return text
+    .replaceAll("127.0.0.1:8051", `127.0.0.1:${stack.user.http}`)
+    .replaceAll("127.0.0.1:8052", `127.0.0.1:${stack.token.http}`)
+    .replaceAll("127.0.0.1:50051", `127.0.0.1:${stack.user.grpc}`)
+    .replaceAll("127.0.0.1:50052", `127.0.0.1:${stack.token.grpc}`);
+}
+
+const env = { ...process.env, ROSTER_KEY: stack.apiKey };
+
+describe("README", () => {
+  beforeAll(async () => {
+    // The README's examples are about the user "ada" that its grpcurl example creates.
+    await connectJson(stack.user.http, "/roster.user.v1.UserService/CreateUser", { username: "ada", primaryEmail: "ada@example.com" }, stack.apiKey);
+  });
+
+  it("when read then it shows the start and test lines and curl examples", () => {
+    expect(readme).toContain("npm ci && npm start");
+    expect(readme).toContain("npm ci && npm test");
+    expect(curls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(curls)("when `%s` runs then it succeeds", async (command) => {
+    const { stdout } = await run("sh", ["-c", localise(command)], { env, timeout: 10_000 });
+    const body = JSON.parse(stdout) as Record<string, unknown>;
+    expect(body.code).toBeUndefined();
+    expect(Object.keys(body).length).toBeGreaterThan(0);
+  });
+
+  describe("Node snippet", () => {
+    const dir = mkdtempSync(join(fileURLToPath(new URL(".", import.meta.url)), ".readme-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("when run then it finds the user", async () => {
+      const [snippet] = blocks("ts");
+      const file = join(dir, "snippet.mjs");
+      writeFileSync(file, `${localise(snippet ?? "")}\nconsole.log(JSON.stringify({ username: user?.username }));\n`);
+      const { stdout } = await run(process.execPath, [file], { env, timeout: 10_000 });
+      expect(JSON.parse(stdout)).toEqual({ username: "ada" });
+    });
+  });
+});
