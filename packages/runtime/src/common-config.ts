@@ -18,6 +18,8 @@ export interface CommonConfig {
   tokenIssuer: string;
   tokenAudience: string;
   shutdownGraceMs: number;
+  /** How often readiness (database reachable, indexes present) is re-checked. */
+  readinessIntervalMs: number;
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -35,5 +37,6 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     tokenAudience: env.string("ROSTER_TOKEN_AUDIENCE", "roster"),
     maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     shutdownGraceMs: env.integer("ROSTER_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
+    readinessIntervalMs: env.integer("ROSTER_READINESS_INTERVAL_MS", 5_000, { min: 100, max: 300_000 }),
   };
 }

@@ -20,7 +20,7 @@ export { createGrpcServer, listenGrpc, type CallGuard, type CallGuardInput } fro
 export { HealthState, ServingStatus, createHealthService } from "./health.js";
 export { listenHttp } from "./http-server.js";
 export { createLogger, type Logger, type LogLevel } from "./logging.js";
-export { connectMongo, duplicateKeyOf, ensureIndexes, indexesPresent, type CollectionIndexes } from "./mongo.js";
+export { connectMongo, duplicateKeyOf, ensureIndexes, ensureIndexesPresent, indexesPresent, type CollectionIndexes } from "./mongo.js";
 export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";

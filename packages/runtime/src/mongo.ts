@@ -84,3 +84,15 @@ export async function indexesPresent(db: Db, specs: readonly CollectionIndexes[]
   }
   return true;
 }
+
+/**
+ * The readiness of a service whose correctness rests on its indexes: the
+ * database answers and every index exists. A missing index (dropped by hand,
+ * or a database that came back empty) is recreated rather than left to fail
+ * every later check; the service is ready again once that succeeds.
+ */
+export async function ensureIndexesPresent(db: Db, specs: readonly CollectionIndexes[]): Promise<boolean> {
+  if (await indexesPresent(db, specs)) return true;
+  await ensureIndexes(db, specs);
+  return indexesPresent(db, specs);
+}

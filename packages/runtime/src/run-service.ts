@@ -24,7 +24,6 @@ export interface RunServiceOptions<C extends CommonConfig> {
   config: C;
   grpcPort: number;
   httpPort: number;
-  readinessIntervalMs?: number;
   createApp(deps: { config: C; client: MongoClient; db: Db; logger: Logger }): Promise<ServiceApp>;
 }
 
@@ -44,7 +43,7 @@ export async function runService<C extends CommonConfig>(options: RunServiceOpti
   const readiness = monitorReadiness({
     check: () => app.ready(),
     health,
-    intervalMs: options.readinessIntervalMs ?? 5_000,
+    intervalMs: config.readinessIntervalMs,
     logger,
   });
   await readiness.checkNow();

@@ -4,7 +4,7 @@ import {
   createAccessTokenVerifier,
   createAuthGuard,
   ensureIndexes,
-  indexesPresent,
+  ensureIndexesPresent,
   type Logger,
   type ServiceApp,
   type ServiceRegistration,
@@ -59,7 +59,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
       verifyAccessToken: createAccessTokenVerifier({ keys: keyRing.getKey, issuer: config.tokenIssuer, audience: config.tokenAudience }),
     }),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
-    ready: () => indexesPresent(db, tokenServiceIndexes),
+    ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => users.close(),
   };
 }

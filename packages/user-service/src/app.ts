@@ -8,7 +8,7 @@ import {
   requiredScopes,
   serviceScopes,
 } from "@roster/client";
-import { createAccessTokenVerifier, createAuthGuard, indexesPresent, ensureIndexes, type Logger, type ServiceApp, type ServiceRegistration } from "@roster/runtime";
+import { createAccessTokenVerifier, createAuthGuard, ensureIndexesPresent, ensureIndexes, type Logger, type ServiceApp, type ServiceRegistration } from "@roster/runtime";
 import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
 import { PasswordService } from "./domain/password-credentials.js";
@@ -103,7 +103,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
         audience: config.tokenAudience,
       }),
     }),
-    ready: () => indexesPresent(db, indexes),
+    ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();
       closeClient(tokenService);
