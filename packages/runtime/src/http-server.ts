@@ -1,6 +1,7 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
 
@@ -14,6 +15,31 @@ export interface HttpListener {
 }
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0");
+
+/**
+ * The socket as a stream that first yields `head`, the bytes already read to
+ * tell the protocol apart. The HTTP/2 session reads a socket's native handle
+ * directly and would never see bytes put back with `unshift` (HTTP/1 does).
+ */
+function replaying(socket: net.Socket, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read: () => void socket.resume(),
+    write: (chunk: Buffer, _encoding, callback) => void socket.write(chunk, callback),
+    final: (callback) => void socket.end(callback),
+    destroy: (err, callback) => {
+      socket.destroy(err ?? undefined);
+      callback(err);
+    },
+  });
+  stream.push(head);
+  socket.on("data", (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.once("end", () => stream.push(null));
+  socket.once("error", (err) => stream.destroy(err));
+  socket.once("close", () => stream.destroy());
+  return stream;
+}
 
 /**
  * One plaintext port for HTTP/1.1 and HTTP/2 (prior knowledge): curl's
@@ -34,10 +60,14 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
     socket.once("close", () => sockets.delete(socket));
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
-      socket.unshift(chunk);
       const head = chunk.subarray(0, Math.min(chunk.length, http2Preface.length));
-      (head.equals(http2Preface.subarray(0, head.length)) ? h2 : h1).emit("connection", socket);
-      socket.resume();
+      if (head.equals(http2Preface.subarray(0, head.length))) {
+        h2.emit("connection", replaying(socket, chunk));
+      } else {
+        socket.unshift(chunk);
+        h1.emit("connection", socket);
+        socket.resume();
+      }
     });
   });
   await new Promise<void>((resolve, reject) => {
