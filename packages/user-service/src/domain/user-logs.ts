@@ -35,12 +35,18 @@ export interface UserLogStore {
   append(entry: NewUserLog): Promise<UserLogRecord>;
   list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]>;
   count(query: UserLogQuery): Promise<number>;
-  listAfter(query: UserLogQuery, afterId: string, limit: number): Promise<UserLogRecord[]>;
-  currentMarker(): Promise<string>;
+  /** Entries created at or after `since`, oldest first. */
+  listSince(query: UserLogQuery, since: Date, limit: number): Promise<UserLogRecord[]>;
 }
 
 export const maxPayloadBytes = 8_192;
-const watchBatch = 100;
+const watchBatch = 1_000;
+/**
+ * How far apart the clocks of the instances writing one log may be. Each
+ * writer stamps entries with its own clock, so a watcher re-reads this far
+ * back and skips what it has already sent.
+ */
+const clockSkewMs = 5_000;
 
 export function checkPayload(payload: Record<string, unknown>, field: string): void {
   if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) {
@@ -50,7 +56,7 @@ export function checkPayload(payload: Record<string, unknown>, field: string): v
 
 /**
  * The audit trail: appends, lists and streams entries. Watchers poll storage
- * by increasing id, so entries written by any process reach them; an
+ * by creation time, so entries written by any instance reach them; an
  * in-process signal wakes them early for entries written here.
  */
 export class UserLogBook {
@@ -83,16 +89,26 @@ export class UserLogBook {
     return { logs, nextPageToken, total };
   }
 
-  /** Yields entries appended after the call starts until `signal` aborts. */
+  /** Yields entries appended after the call starts, by any instance, until `signal` aborts. */
   async *watch(query: UserLogQuery, signal: AbortSignal): AsyncGenerator<UserLogRecord> {
-    let marker = await this.store.currentMarker();
+    let newest = Date.now();
+    const sent = new Map<string, number>();
+    const window = () => new Date(newest - clockSkewMs);
+    // What is already stored when the watch starts counts as sent: a watch does not replay.
+    for (const record of await this.store.listSince(query, window(), watchBatch)) sent.set(record.id, record.createTime.getTime());
     while (!signal.aborted) {
-      const batch = await this.store.listAfter(query, marker, watchBatch);
+      const batch = await this.store.listSince(query, window(), watchBatch);
+      let fresh = 0;
       for (const record of batch) {
-        marker = record.id;
+        if (sent.has(record.id)) continue;
+        const time = record.createTime.getTime();
+        sent.set(record.id, time);
+        newest = Math.max(newest, time);
+        fresh++;
         yield record;
       }
-      if (batch.length < watchBatch) await this.nextWake(signal);
+      for (const [id, time] of sent) if (time < newest - clockSkewMs) sent.delete(id);
+      if (fresh === 0 || batch.length < watchBatch) await this.nextWake(signal);
     }
   }
 

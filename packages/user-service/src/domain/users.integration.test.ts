@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { UserLogEvent } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client";
 import { createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { userServiceIndexes } from "../storage/indexes.js";
@@ -188,6 +188,22 @@ describe("users against MongoDB", () => {
     await users.setSuspended(user._id, true, "key:admin");
     const received = await firstNext;
     expect(received.value?.eventType).toBe(UserLogEvent.USER_SUSPENDED);
+    controller.abort();
+    await watch.return(undefined);
+  });
+
+  it("when another instance with a slower clock writes an entry then the watcher still receives it, once", async () => {
+    const user = await users.create(input(), "key:admin");
+    const otherInstance = new UserLogRepository(testDb.db);
+    const controller = new AbortController();
+    const watch = logs.watch({ userId: user._id }, controller.signal);
+    const firstNext = watch.next();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const entry = { userId: user._id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:other", result: UserLogResult.SUCCESS, payload: {} };
+    await otherInstance.append(entry, new Date(Date.now() - 2_000));
+    expect((await firstNext).value?.actor).toBe("key:other");
+    await users.setSuspended(user._id, true, "key:admin");
+    expect((await watch.next()).value?.actor).toBe("key:admin");
     controller.abort();
     await watch.return(undefined);
   });

@@ -32,6 +32,7 @@ export function userLogIndexes(retentionDays: number): CollectionIndexes {
     indexes: [
       { name: "userId_id", key: { userId: 1, _id: -1 } },
       { name: "userId_event_id", key: { userId: 1, event: 1, _id: -1 } },
+      { name: "userId_createTime", key: { userId: 1, createTime: 1 } },
       { name: "createTime_ttl", key: { createTime: 1 }, expireAfterSeconds: retentionDays * 86_400 },
     ],
   };

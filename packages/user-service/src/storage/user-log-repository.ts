@@ -3,7 +3,7 @@ import type { NewUserLog, UserLogQuery, UserLogRecord, UserLogStore } from "../d
 
 export const userLogsCollection = "user_logs";
 
-/** A stored entry; `_id` is an ObjectId, so ids increase with time and serve as the list and watch cursor. */
+/** A stored entry; `_id` is an ObjectId, so ids increase with time and serve as the list cursor. */
 export interface UserLogDocument {
   _id: ObjectId;
   userId: string;
@@ -78,19 +78,11 @@ export class UserLogRepository implements UserLogStore {
     return this.logs.countDocuments(filterOf(query));
   }
 
-  /** Oldest first, strictly newer than `afterId`: what a watcher has not seen yet. */
-  async listAfter(query: UserLogQuery, afterId: string, limit: number): Promise<UserLogRecord[]> {
-    const docs = await this.logs
-      .find({ ...filterOf(query), _id: { $gt: new ObjectId(afterId) } })
-      .sort({ _id: 1 })
-      .limit(limit)
-      .toArray();
+  /** Oldest first, created at or after `since` (served by the userId_createTime index). */
+  async listSince(query: UserLogQuery, since: Date, limit: number): Promise<UserLogRecord[]> {
+    const filter = filterOf(query);
+    filter.createTime = { ...(filter.createTime as object | undefined), $gte: since };
+    const docs = await this.logs.find(filter).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
     return docs.map(toRecord);
-  }
-
-  /** A cursor after every entry stored so far: a watch starts here, so it does not replay. */
-  async currentMarker(): Promise<string> {
-    const newest = await this.logs.find({}, { projection: { _id: 1 } }).sort({ _id: -1 }).limit(1).next();
-    return (newest?._id ?? ObjectId.createFromTime(Math.floor(Date.now() / 1000) - 1)).toHexString();
   }
 }
