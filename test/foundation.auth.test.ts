@@ -4,21 +4,25 @@ import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.j
 import { stackInfo } from "./helpers/stack-info.js";
 
 const stack = stackInfo();
-const users = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", stack.user.grpc);
-const tokens = plainClient("roster/token/v1/token_service.proto", "roster.token.v1.TokenService", stack.token.grpc);
+const userServiceProto = ["roster/user/v1/user_service.proto", "roster.user.v1.UserService"] as const;
+const tokenServiceProto = ["roster/token/v1/token_service.proto", "roster.token.v1.TokenService"] as const;
+const users = plainClient(...userServiceProto, stack.user.grpc);
 
 const cases = [
-  { name: "user-service GetUser", client: users, method: "getUser", http: stack.user.http, path: "/roster.user.v1.UserService/GetUser" },
+  { name: "user-service GetUser", proto: userServiceProto, ports: stack.user, method: "getUser", path: "/roster.user.v1.UserService/GetUser" },
   {
     name: "token-service ListPersonalAccessTokens",
-    client: tokens,
+    proto: tokenServiceProto,
+    ports: stack.token,
     method: "listPersonalAccessTokens",
-    http: stack.token.http,
     path: "/roster.token.v1.TokenService/ListPersonalAccessTokens",
   },
 ];
 
-describe.each(cases)("management auth on $name", ({ client, method, http, path }) => {
+describe.each(cases)("management auth on $name", ({ proto, ports, method, path }) => {
+  const client = plainClient(...proto, ports.grpc);
+  const http = ports.http;
+
   it("when called over native gRPC without a credential then it is UNAUTHENTICATED", async () => {
     expect(await codeOf(() => unary(client, method, {}))).toBe(grpc.status.UNAUTHENTICATED);
   });
@@ -31,6 +35,14 @@ describe.each(cases)("management auth on $name", ({ client, method, http, path }
     const code = await codeOf(() => unary(client, method, {}, bearer(stack.apiKey)));
     expect(code).not.toBe(grpc.status.UNAUTHENTICATED);
     expect(code).not.toBe(grpc.status.PERMISSION_DENIED);
+  });
+
+  it("when called with gRPC on the HTTP port then the credential is checked the same way", async () => {
+    const overHttp = plainClient(...proto, http);
+    expect(await codeOf(() => unary(overHttp, method, {}))).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await codeOf(() => unary(overHttp, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await codeOf(() => unary(overHttp, method, {}, bearer(stack.apiKey)))).not.toBe(grpc.status.UNAUTHENTICATED);
+    overHttp.close();
   });
 
   it("when called with Connect JSON then the credential is checked the same way", async () => {

@@ -11,10 +11,15 @@ const targets = [
 
 describe.each(targets)("health of $name", ({ ports, services }) => {
   const health = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", ports.grpc);
+  // The HTTP port speaks gRPC too (connect-node); a plain gRPC client must get the same answers there.
+  const healthOverHttpPort = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", ports.http);
 
-  it("when asked over native gRPC without a credential then the server and each service are SERVING", async () => {
+  it.each([
+    ["the native gRPC port", health],
+    ["the HTTP port", healthOverHttpPort],
+  ])("when asked over %s without a credential then the server and each service are SERVING", async (_port, client) => {
     for (const service of ["", ...services]) {
-      await expect(unary(health, "check", { service })).resolves.toEqual({ status: "SERVING" });
+      await expect(unary(client, "check", { service })).resolves.toEqual({ status: "SERVING" });
     }
   });
 

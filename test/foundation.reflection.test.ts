@@ -30,6 +30,12 @@ async function reflect(version: "v1" | "v1alpha", port: number, request: object)
 }
 
 describe.each(["v1", "v1alpha"] as const)("server reflection %s", (version) => {
+  it("when asked on the HTTP port (gRPC over connect-node) then it lists the same services", async () => {
+    const native = await reflect(version, stack.user.grpc, { listServices: "" });
+    const http = await reflect(version, stack.user.http, { listServices: "" });
+    expect(http.listServicesResponse?.service).toEqual(native.listServicesResponse?.service);
+  });
+
   it("when user-service is asked to list services then it names UserService, RoleService and Health", async () => {
     const reply = await reflect(version, stack.user.grpc, { listServices: "" });
     const names = reply.listServicesResponse?.service.map((s) => s.name);
