@@ -20,7 +20,7 @@ const cases = [
 ];
 
 describe.each(cases)("management auth on $name", ({ proto, ports, method, path }) => {
-  const client = plainClient(...proto, ports.grpc);
+  const client = plainClient(proto[0], proto[1], ports.grpc);
   const http = ports.http;
 
   it("when called over native gRPC without a credential then it is UNAUTHENTICATED", async () => {
@@ -38,7 +38,7 @@ describe.each(cases)("management auth on $name", ({ proto, ports, method, path }
   });
 
   it("when called with gRPC on the HTTP port then the credential is checked the same way", async () => {
-    const overHttp = plainClient(...proto, http);
+    const overHttp = plainClient(proto[0], proto[1], http);
     expect(await codeOf(() => unary(overHttp, method, {}))).toBe(grpc.status.UNAUTHENTICATED);
     expect(await codeOf(() => unary(overHttp, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(grpc.status.UNAUTHENTICATED);
     expect(await codeOf(() => unary(overHttp, method, {}, bearer(stack.apiKey)))).not.toBe(grpc.status.UNAUTHENTICATED);
