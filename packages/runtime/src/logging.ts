@@ -13,6 +13,7 @@ export function createLogger(service: string, level: LogLevel): Logger {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
     redact: { paths: ["authorization", "*.authorization", "password", "*.password", "secret", "*.secret"], censor: "[redacted]" },
   });
 }

@@ -1,5 +1,6 @@
 import type { Db, MongoClient } from "mongodb";
 import type { CommonConfig } from "./common-config.js";
+import { ConfigError } from "./env.js";
 import type { HttpRoute } from "./connect-server.js";
 import type { CallGuard } from "./grpc-server.js";
 import { HealthState } from "./health.js";
@@ -19,21 +20,39 @@ export interface ServiceApp {
   close?(): Promise<void>;
 }
 
-export interface RunServiceOptions<C extends CommonConfig> {
+export interface RunServiceOptions<C extends CommonConfig & { grpcPort: number; httpPort: number }> {
   name: string;
-  config: C;
-  grpcPort: number;
-  httpPort: number;
-  createApp(deps: { config: C; client: MongoClient; db: Db; logger: Logger }): Promise<ServiceApp>;
+  /** Reads and validates the configuration (throws ConfigError naming the bad variables). */
+  loadConfig(): Readonly<C>;
+  createApp(deps: { config: Readonly<C>; client: MongoClient; db: Db; logger: Logger }): Promise<ServiceApp>;
 }
 
 /**
- * The common life of a Roster service: connect to MongoDB, build the app,
- * serve it on both ports, track readiness, and drain on SIGTERM/SIGINT.
+ * The common life of a Roster service: read its configuration, connect to
+ * MongoDB, build the app, serve it on both ports, track readiness, and drain
+ * on SIGTERM/SIGINT. A failure to start is logged as one JSON line and ends
+ * the process with exit code 1.
  */
-export async function runService<C extends CommonConfig>(options: RunServiceOptions<C>): Promise<ServiceHost> {
-  const { config } = options;
-  const logger = createLogger(options.name, config.logLevel);
+export async function runService<C extends CommonConfig & { grpcPort: number; httpPort: number }>(
+  options: RunServiceOptions<C>,
+): Promise<ServiceHost> {
+  let logger = createLogger(options.name, "info");
+  try {
+    const config = options.loadConfig();
+    logger = createLogger(options.name, config.logLevel);
+    return await start(options, config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) logger.fatal({ problems: err.problems }, err.message);
+    else logger.fatal({ err }, "failed to start");
+    process.exit(1);
+  }
+}
+
+async function start<C extends CommonConfig & { grpcPort: number; httpPort: number }>(
+  options: RunServiceOptions<C>,
+  config: Readonly<C>,
+  logger: Logger,
+): Promise<ServiceHost> {
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
   const client = await connectMongo(config.mongodbUri, options.name);
   const db = client.db(config.database);
@@ -50,8 +69,8 @@ export async function runService<C extends CommonConfig>(options: RunServiceOpti
   const host = await startServiceHost({
     name: options.name,
     host: config.host,
-    grpcPort: options.grpcPort,
-    httpPort: options.httpPort,
+    grpcPort: config.grpcPort,
+    httpPort: config.httpPort,
     services: app.services,
     guard: app.guard,
     health,
