@@ -1,7 +1,7 @@
 import { ObjectId } from "bson";
 import { bsonTypeOf, isPlainObject, type Doc } from "./bson-values.js";
 import { CommandError } from "./errors.js";
-import { canonicalKey } from "./index-key.js";
+import { canonicalKey, indexEntries } from "./index-key.js";
 import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 import { UniqueIndex } from "./unique-index.js";
@@ -34,6 +34,8 @@ export class Collection {
   readonly #records = new Map<string, StoredDoc>();
   readonly #indexes: IndexSpec[] = [ID_INDEX];
   readonly #unique: UniqueIndex[] = [new UniqueIndex({ ...ID_INDEX, unique: true })];
+  /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
+  #compound: string[][] = [];
 
   constructor(db: string, name: string) {
     this.db = db;
@@ -54,13 +56,12 @@ export class Collection {
 
   /**
    * The documents a filter can match: one hash lookup when it asks equality on `_id` or on a
-   * plain single-field unique index, every document otherwise.
+   * single-field unique index that holds every document with that value, every document otherwise.
    */
   candidates(filter: Doc, foldsStrings: boolean): StoredDoc[] {
     for (const index of this.#unique) {
-      if (!index.servesEquality) continue;
       const value = equalityValue(filter[index.path]);
-      if (value === undefined || (foldsStrings && typeof value === "string")) continue;
+      if (value === undefined || (foldsStrings && typeof value === "string") || !index.servesEqualityOn(value)) continue;
       const owner = index.lookup(canonicalKey(value));
       const record = owner === undefined ? undefined : this.#records.get(owner);
       return record ? [record] : [];
@@ -68,8 +69,13 @@ export class Collection {
     return this.all();
   }
 
+  #checkKeys(record: StoredDoc): void {
+    for (const paths of this.#compound) indexEntries(record.doc, paths);
+  }
+
   insert(doc: Doc): StoredDoc {
     const record = storeDoc(withIdFirst(doc));
+    this.#checkKeys(record);
     const id = canonicalKey(record.doc._id);
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
@@ -81,6 +87,7 @@ export class Collection {
   /** Swaps a document for its updated version, keeping its place in natural order. */
   replace(old: StoredDoc, doc: Doc): StoredDoc {
     const record = storeDoc(doc);
+    this.#checkKeys(record);
     const id = canonicalKey(old.doc._id);
     const before = this.#unique.map((index) => index.entriesOf(old));
     const after = this.#unique.map((index) => index.entriesOf(record));
@@ -115,6 +122,10 @@ export class Collection {
         index.add(entries, id);
       }
       this.#unique.push(index);
+    } else if (Object.keys(spec.key).length > 1) {
+      const paths = Object.keys(spec.key);
+      for (const record of this.#records.values()) indexEntries(record.doc, paths);
+      this.#compound.push(paths);
     }
     this.#indexes.push(spec);
     return true;
@@ -127,5 +138,6 @@ export class Collection {
     this.#indexes.splice(position, 1);
     const unique = this.#unique.findIndex((index) => index.spec.name === name);
     if (unique >= 0) this.#unique.splice(unique, 1);
+    this.#compound = this.#indexes.filter((index) => !index.unique && Object.keys(index.key).length > 1).map((index) => Object.keys(index.key));
   }
 }

@@ -50,28 +50,70 @@ export interface IndexEntry {
   values: unknown[];
 }
 
+/** Where a path first meets an array: the number of path components before it, or undefined. */
+function arrayDepth(doc: unknown, path: string[]): number | undefined {
+  let node = doc;
+  for (let i = 0; i <= path.length; i++) {
+    if (Array.isArray(node)) {
+      const part = path[i];
+      if (part === undefined || !/^\d+$/.test(part)) return i;
+      node = node[Number(part)];
+      continue;
+    }
+    if (i === path.length || !isPlainObject(node)) return undefined;
+    node = node[path[i]!];
+  }
+  return undefined;
+}
+
+function valueAt(doc: unknown, path: string[]): unknown {
+  let node = doc;
+  for (const part of path) {
+    if (Array.isArray(node) && /^\d+$/.test(part)) node = node[Number(part)];
+    else if (isPlainObject(node)) node = node[part];
+    else return undefined;
+  }
+  return node;
+}
+
 /**
- * All keys a document contributes to an index. A compound index may hold at most one array
- * field per document, as in MongoDB.
+ * The value tuples a document contributes to a compound index. Fields that go
+ * through the same array take their values from the same element, as mongod's
+ * key generator does (`{"a.x": 1, "a.y": 1}` pairs each element's x with its y);
+ * arrays at different paths are "parallel arrays", which mongod refuses.
  */
+function keyTuples(doc: unknown, paths: string[][]): unknown[][] {
+  const depths = paths.map((path) => arrayDepth(doc, path));
+  const first = depths.findIndex((depth) => depth !== undefined);
+  if (first < 0) return [paths.map((path) => valueAt(doc, path))];
+  const depth = depths[first]!;
+  const prefix = paths[first]!.slice(0, depth);
+  const sharing = paths.map((path, i) => depths[i] !== undefined && depths[i] === depth && path.slice(0, depth).join(".") === prefix.join("."));
+  const other = paths.findIndex((_path, i) => depths[i] !== undefined && !sharing[i]);
+  if (other >= 0) throw new CommandError(171, `cannot index parallel arrays [${paths[other]!.join(".")}] [${paths[first]!.join(".")}]`);
+  const array = valueAt(doc, prefix) as unknown[];
+  const fixed = paths.map((path) => valueAt(doc, path));
+  if (array.length === 0) return [paths.map((path, i) => (!sharing[i] ? fixed[i] : path.length === depth ? EMPTY_ARRAY_KEY : undefined))];
+  return array.flatMap((element) => {
+    // Inside one element the remaining paths may meet further (nested) arrays.
+    const inner = paths.map((path, i) => (sharing[i] && path.length > depth ? path.slice(depth) : []));
+    const nested = keyTuples(element, inner.filter((rest) => rest.length > 0));
+    return nested.map((values) => {
+      let next = 0;
+      return paths.map((_path, i) => (!sharing[i] ? fixed[i] : inner[i]!.length === 0 ? element : values[next++]));
+    });
+  });
+}
+
+/** All keys a document contributes to an index. */
 export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry[] {
   if (paths.length === 1 && !paths[0]!.includes(".")) {
     // The common case: one top-level scalar field.
     const value = doc[paths[0]!];
     if (!Array.isArray(value)) return [{ key: canonicalKey(value, fold), values: [value] }];
   }
-  let combos: unknown[][] = [[]];
-  let arrayPath: string | undefined;
-  for (const path of paths) {
-    const values = fieldValues(doc, path.split("."));
-    if (values.length > 1) {
-      if (arrayPath !== undefined) throw new CommandError(171, `cannot index parallel arrays [${path}] [${arrayPath}]`);
-      arrayPath = path;
-    }
-    combos = combos.flatMap((combo) => values.map((value) => [...combo, value]));
-  }
   const seen = new Map<string, IndexEntry>();
-  for (const values of combos) {
+  for (const values of keyTuples(doc, paths.map((path) => path.split(".")))) {
     const key = values.map((value) => (value === EMPTY_ARRAY_KEY ? EMPTY_ARRAY_KEY : canonicalKey(value, fold))).join("\u0000");
     if (!seen.has(key)) seen.set(key, { key, values: values.map((value) => (value === EMPTY_ARRAY_KEY ? undefined : value)) });
   }

@@ -5,7 +5,7 @@ import { formatValue } from "./bson-values.js";
 import { allFieldsMissing, indexEntries, type IndexEntry } from "./index-key.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
-import type { StoredDoc } from "./stored-doc.js";
+import { storeDoc, type StoredDoc } from "./stored-doc.js";
 
 /** A unique index: a hash map from canonical key to the owning document's id key. */
 export class UniqueIndex {
@@ -50,8 +50,20 @@ export class UniqueIndex {
     return this.#owners.get(key);
   }
 
-  get servesEquality(): boolean {
-    return this.#paths.length === 1 && !this.#partial && !this.spec.sparse && !this.#fold;
+  /**
+   * Whether every document matching `{ path: value }` is in this index, so a
+   * lookup finds all of them. Sparse and partial indexes leave documents out,
+   * but not those an equality on a present value matches: a partial filter on
+   * this field alone (such as `{ $type: "string" }`) is tried on the value itself.
+   */
+  servesEqualityOn(value: unknown): boolean {
+    if (this.#paths.length !== 1 || this.#fold) return false;
+    if (value === null) return !this.#partial && !this.spec.sparse;
+    if (!this.#partial) return true;
+    const filter = this.spec.partialFilterExpression ?? {};
+    if (Object.keys(filter).some((key) => key !== this.path)) return false;
+    const probe = storeDoc(this.path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as Doc);
+    return this.#partial(probe);
   }
 
   get path(): string {

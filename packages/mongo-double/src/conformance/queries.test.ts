@@ -114,4 +114,21 @@ describe("queries", () => {
       await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
     }
   });
+
+  it("when equality is asked on fields of sparse or partial unique indexes then documents outside the index are still found", async () => {
+    const items = backend.collection("partial_lookup");
+    await items.createIndex({ email: 1 }, { unique: true, partialFilterExpression: { email: { $type: "string" } } });
+    await items.createIndex({ code: 1 }, { unique: true, sparse: true });
+    await items.insertMany([
+      { _id: 1, email: "a@x", code: "c1" },
+      { _id: 2, email: 5 },
+      { _id: 3, email: 5 },
+      { _id: 4 },
+    ]);
+    expect(await items.find({ email: "a@x" }).toArray()).toEqual([{ _id: 1, email: "a@x", code: "c1" }]);
+    expect((await items.find({ email: 5 }).toArray()).map((d) => d._id)).toEqual([2, 3]);
+    expect((await items.find({ email: { $eq: null } }).toArray()).map((d) => d._id)).toEqual([4]);
+    expect((await items.find({ code: null }).toArray()).map((d) => d._id)).toEqual([2, 3, 4]);
+    expect((await items.find({ code: "c1" }).toArray()).map((d) => d._id)).toEqual([1]);
+  });
 });

@@ -66,6 +66,23 @@ describe("unique indexes", () => {
     expect(error.keyValue).toEqual({ tenant: 1, name: "x" });
   });
 
+  it("when a compound index covers two fields of one array of documents then each element gives one paired key", async () => {
+    const items = backend.collection("same_array");
+    await items.createIndex({ "links.target": 1, "links.id": 1 }, { unique: true });
+    await items.insertOne({ _id: 1, links: [{ target: "google", id: "g1" }, { target: "github", id: "h1" }] });
+    // Pairs that only a cross product of the two fields would produce are not keys.
+    await items.insertOne({ _id: 2, links: [{ target: "google", id: "h1" }] });
+    const error = await rejection(items.insertOne({ _id: 3, links: [{ target: "github", id: "h1" }] }));
+    expect(error.code).toBe(11000);
+  });
+
+  it("when a compound index covers two different arrays of one document then it fails with 171", async () => {
+    const items = backend.collection("parallel_arrays");
+    await items.createIndex({ a: 1, b: 1 });
+    const error = await rejection(items.insertOne({ _id: 1, a: [1, 2], b: [1, 2] }));
+    expect(error.code).toBe(171);
+  });
+
   it("when numbers of different BSON types are equal then they are duplicate keys", async () => {
     const items = backend.db.collection("numeric_types");
     await items.createIndex({ n: 1 }, { unique: true });
