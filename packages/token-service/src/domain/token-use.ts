@@ -60,7 +60,7 @@ export function createTokenUse(deps: TokenUseDeps) {
 
   const checkPat = async (secret: string): Promise<PatCheck> => {
     // The checksum rejects typos and truncations before any database read.
-    if (secret.length > maxPatLength || !isWellFormedPat(secret)) return { ok: false, reason: "TOKEN_MALFORMED" };
+    if (!isWellFormedPat(secret)) return { ok: false, reason: "TOKEN_MALFORMED" };
     const record = await deps.store.findBySecretHash(hashPatSecret(secret, deps.pepper));
     if (record === undefined) return { ok: false, reason: "TOKEN_INVALID" };
     if (record.expireTime !== undefined && record.expireTime.getTime() <= now().getTime()) {
@@ -89,6 +89,8 @@ export function createTokenUse(deps: TokenUseDeps) {
      */
     async exchange(input: { secret: string; scopes: readonly string[] }) {
       if (input.secret === "") throw invalidField("personal_access_token", "is required");
+      // Over the field's limit is bad input like any other; a wrong length within it is a malformed token.
+      if (input.secret.length > maxPatLength) throw invalidField("personal_access_token", `must be at most ${maxPatLength} characters`);
       const requested = validateScopes("scopes", input.scopes);
       const check = await checkPat(input.secret);
       if (!check.ok) {

@@ -66,7 +66,9 @@ function textNode(text: TextFilter, at: string): PlanNode {
     target = { field };
   }
   const value = text.value;
-  if (value.length === 0 || value.length > filterLimits.maxValueLength) throw invalidField(`${at}.value`, "must be 1-256 characters");
+  // A regex over the limit is a pattern refused as too long: regexProblem reports it as REGEX_REJECTED.
+  const tooLong = value.length > filterLimits.maxValueLength && text.mode !== TextMatchMode.REGEX;
+  if (value.length === 0 || tooLong) throw invalidField(`${at}.value`, "must be 1-256 characters");
   if (value.includes("\0")) throw invalidField(`${at}.value`, "must not contain NUL");
   if (text.mode !== TextMatchMode.SIMILARITY && text.similarityThreshold !== 0) {
     throw invalidField(`${at}.similarity_threshold`, "is only allowed with TEXT_MATCH_MODE_SIMILARITY");

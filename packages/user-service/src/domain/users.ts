@@ -157,7 +157,19 @@ export class Users {
     actor: string,
   ): Promise<UserDocument> {
     const current = await this.get(id);
-    const fields = storedFields(values, "user.");
+    // Only masked fields are read (AIP-134): an unmasked value is neither validated nor written.
+    const masked = (path: string, value: string) => (paths.includes(path) ? value : "");
+    const fields = storedFields(
+      {
+        ...values,
+        username: masked("username", values.username),
+        email: masked("primary_email", values.email),
+        phone: masked("primary_phone", values.phone),
+        name: masked("name", values.name),
+        avatarUrl: masked("avatar_url", values.avatarUrl),
+      },
+      "user.",
+    );
     const byPath: Record<string, (keyof UserDocument)[]> = {
       username: ["username", "usernameKey"],
       primary_email: ["email", "emailKey"],
