@@ -16,18 +16,22 @@ describe.each(["user-service", "token-service"] as const)("shutdown of %s", (nam
       env: { ...stack.env[name], [`${prefix}_SERVICE_PORT`]: String(grpcPort), [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort) },
     });
     const health = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", service.grpcPort);
-    const call = serverStream(health, "watch", { service: "" }) as grpc.ClientReadableStream<{ status: string }>;
     const seen: string[] = [];
-    const ended = new Promise<void>((resolve) => {
-      call.on("data", (m: { status: string }) => seen.push(m.status));
-      call.on("end", resolve);
-      call.on("error", () => resolve());
-    });
-    await expect.poll(() => seen).toEqual(["SERVING"]);
-
-    const code = await service.stop("SIGTERM");
-    await ended;
-    health.close();
+    let code: number | null;
+    try {
+      const call = serverStream(health, "watch", { service: "" }) as grpc.ClientReadableStream<{ status: string }>;
+      const ended = new Promise<void>((resolve) => {
+        call.on("data", (m: { status: string }) => seen.push(m.status));
+        call.on("end", resolve);
+        call.on("error", () => resolve());
+      });
+      await expect.poll(() => seen).toEqual(["SERVING"]);
+      code = await service.stop("SIGTERM");
+      await ended;
+    } finally {
+      health.close();
+      await service.stop("SIGKILL");
+    }
 
     expect(code).toBe(0);
     expect(seen).toEqual(["SERVING", "NOT_SERVING"]);

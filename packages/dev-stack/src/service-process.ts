@@ -22,6 +22,12 @@ export interface StartServiceProcessOptions {
   onLine?: (line: string) => void;
 }
 
+/** Children still running; killed if this process exits without stopping them (a failed test, say). */
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /**
  * Starts a service as a child process and resolves once it logs "listening"
  * with its ports. Fails with the process's own output if it exits first.
@@ -32,7 +38,13 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   const stop = async (signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill(signal);
