@@ -1,5 +1,6 @@
 // Unary gRPC load against one server: h2load when installed, else a lean Node
-// HTTP/2 generator in a child process. Both send one pre-encoded request.
+// HTTP/2 generator in a child process. Both send pre-encoded requests; only
+// the Node generator rotates bodies, runs for a duration and times each call.
 import { Buffer } from "node:buffer";
 import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -23,24 +24,34 @@ export function hasH2load() {
 }
 
 /**
- * Sends `requests` unary calls to http://127.0.0.1:port{path} over `clients`
- * connections with `streams` concurrent streams each; resolves
- * { tool, reqPerSec, succeeded, failed }. Bounded by timeoutMs.
+ * Sends unary calls to http://127.0.0.1:port{path} over `clients` connections
+ * with `streams` concurrent streams each: `requests` calls, or (Node generator
+ * only) as many as fit in `durationMs` after `warmupMs`. `frames` (default
+ * [frame]) are sent in rotation; `headers` are added to every request;
+ * `protocol` "connect" sends Connect unary calls (body unframed) instead of gRPC.
+ * Resolves { tool, reqPerSec, succeeded, failed } and, from the Node
+ * generator, p50/p99 latency in ms and firstFailure { status, message }.
+ * Bounded by timeoutMs.
  */
-export function runLoad({ port, path, frame, requests = 20_000, clients = 10, streams = 10, timeoutMs = 120_000, tool }) {
+export function runLoad({ port, path, frame, frames = [frame], headers = {}, protocol = "grpc", requests = 20_000, warmupMs, durationMs,
+  clients = 10, streams = 10, timeoutMs = 120_000, tool }) {
   const useH2load = tool === undefined ? hasH2load() : tool === "h2load";
+  if (useH2load && (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc")) {
+    throw new Error("h2load sends one gRPC request body a fixed number of times; use the Node generator");
+  }
   return useH2load
-    ? runH2load({ port, path, frame, requests, clients, streams, timeoutMs })
-    : runNodeLoad({ port, path, frame, requests, clients, streams, timeoutMs });
+    ? runH2load({ port, path, frame: frames[0], headers, requests, clients, streams, timeoutMs })
+    : runNodeLoad({ port, path, frames, headers, protocol, requests, warmupMs, durationMs, clients, streams, timeoutMs });
 }
 
-async function runH2load({ port, path, frame, requests, clients, streams, timeoutMs }) {
+async function runH2load({ port, path, frame, headers, requests, clients, streams, timeoutMs }) {
   const dir = mkdtempSync(join(tmpdir(), "bench-"));
   const body = join(dir, "request.bin");
   writeFileSync(body, frame);
   try {
+    const extra = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
     const args = ["-n", String(requests), "-c", String(clients), "-m", String(streams), "-d", body,
-      "-H", "content-type: application/grpc", "-H", "te: trailers", `http://127.0.0.1:${port}${path}`];
+      "-H", "content-type: application/grpc", "-H", "te: trailers", ...extra, `http://127.0.0.1:${port}${path}`];
     const stdout = await execBounded("h2load", args, timeoutMs);
     const rate = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout);
     const counts = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
@@ -52,18 +63,29 @@ async function runH2load({ port, path, frame, requests, clients, streams, timeou
 }
 
 async function runNodeLoad(options) {
-  const { timeoutMs, frame, ...rest } = options;
-  const stdout = await execBounded(process.execPath, [nodeLoadScript, JSON.stringify({ ...rest, frame: frame.toString("base64") })], timeoutMs);
+  const { timeoutMs, frames, ...rest } = options;
+  const spec = JSON.stringify({ ...rest, frames: frames.map((f) => Buffer.from(f).toString("base64")) });
+  const stdout = await execBounded(process.execPath, [nodeLoadScript], timeoutMs, spec);
   return { tool: "node", ...JSON.parse(stdout) };
 }
 
-function execBounded(file, args, timeoutMs) {
+const running = new Set();
+
+function execBounded(file, args, timeoutMs, input) {
   return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(file, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      running.delete(child);
       if (err) reject(new Error(`${file} failed: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
+    running.add(child);
+    child.stdin.end(input);
   });
+}
+
+/** Kills load generators still running, for a run that is being aborted. */
+export function stopLoads() {
+  for (const child of running) child.kill("SIGKILL");
 }
 
 /** One call; resolves the grpc-status it ended with (as a string), to check a target really answers OK. */

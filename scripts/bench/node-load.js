@@ -1,30 +1,87 @@
-// Child process: the fallback load generator. argv[2] is JSON
-// { port, path, frame (base64), requests, clients, streams }; prints a JSON result.
+// Child process: the Node HTTP/2 load generator. stdin is JSON
+// { port, path, frames (base64[]), headers, protocol, clients, streams,
+//   requests | (warmupMs, durationMs) }; prints a JSON result with the
+// request rate, p50/p99 latency and the first failure seen.
+// Latencies go into a preallocated Float64Array so recording stays cheap.
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
+import { performance } from "node:perf_hooks";
+import { text } from "node:stream/consumers";
 
-const { port, path, frame: frameBase64, requests, clients, streams } = JSON.parse(process.argv[2]);
-const frame = Buffer.from(frameBase64, "base64");
-const headers = { ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" };
+const options = JSON.parse(await text(process.stdin));
+const { port, path, clients, streams, protocol = "grpc" } = options;
+const frames = options.frames.map((f) => Buffer.from(f, "base64"));
+const headers = {
+  ":method": "POST",
+  ":path": path,
+  ...(protocol === "grpc" ? { "content-type": "application/grpc", te: "trailers" } : { "content-type": "application/proto", "connect-protocol-version": "1" }),
+  ...options.headers,
+};
+const byDuration = options.durationMs !== undefined;
+// Enough room for 200k calls/s; calls beyond it are counted but not timed.
+const latencies = new Float64Array(byDuration ? Math.ceil((options.durationMs / 1000) * 200_000) : options.requests);
 
 let started = 0;
-let succeeded = 0;
+let next = 0;
+let recording = !byDuration;
+let stopped = false;
+let timed = 0;
+let completed = 0;
 let failed = 0;
+let firstFailure;
+
+function succeededCall(status, httpStatus) {
+  return protocol === "grpc" ? status === "0" : httpStatus === 200;
+}
 
 function callLoop(session, done) {
-  if (started >= requests) return done();
+  if (stopped || (!byDuration && started >= options.requests)) return done();
   started++;
+  const frame = frames[next];
+  next = next + 1 === frames.length ? 0 : next + 1;
+  const begin = performance.now();
   const stream = session.request(headers);
   let status;
-  stream.on("response", (h) => (status ??= h["grpc-status"]));
-  stream.on("trailers", (t) => (status ??= t["grpc-status"]));
+  let message;
+  let httpStatus;
+  stream.on("response", (h) => {
+    httpStatus = h[":status"];
+    status ??= h["grpc-status"];
+    message ??= h["grpc-message"];
+  });
+  stream.on("trailers", (t) => {
+    status ??= t["grpc-status"];
+    message ??= t["grpc-message"];
+  });
   stream.on("data", () => {});
   stream.on("close", () => {
-    if (status === "0") succeeded++;
-    else failed++;
+    if (succeededCall(status, httpStatus)) {
+      // Counted by when it completes, so slow calls started in the warm-up still count.
+      if (recording) {
+        if (timed < latencies.length) latencies[timed++] = performance.now() - begin;
+        completed++;
+      }
+    } else {
+      failed++;
+      firstFailure ??= { status: status ?? `HTTP ${httpStatus ?? "none"} / ${stream.rstCode ?? ""}`, message: decodeMessage(message) };
+    }
+    if (firstFailure !== undefined) stopped = true;
     callLoop(session, done);
   });
   stream.end(frame);
+}
+
+function decodeMessage(message) {
+  if (message === undefined) return "";
+  try {
+    return decodeURIComponent(message);
+  } catch {
+    return message;
+  }
+}
+
+function percentile(sorted, p) {
+  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 }
 
 const sessions = await Promise.all(
@@ -34,8 +91,30 @@ const sessions = await Promise.all(
     session.once("error", reject);
   })),
 );
-const begin = process.hrtime.bigint();
+let begin = performance.now();
+let end;
+const timers = [];
+if (byDuration) {
+  timers[0] = setTimeout(() => {
+    recording = true;
+    begin = performance.now();
+    timers[1] = setTimeout(() => {
+      recording = false;
+      end = performance.now();
+      stopped = true;
+    }, options.durationMs);
+  }, options.warmupMs ?? 0);
+}
 await Promise.all(sessions.flatMap((session) => Array.from({ length: streams }, () => new Promise((done) => callLoop(session, done)))));
-const seconds = Number(process.hrtime.bigint() - begin) / 1e9;
+end ??= performance.now();
+timers.forEach(clearTimeout);
 for (const session of sessions) session.close();
-process.stdout.write(JSON.stringify({ reqPerSec: requests / seconds, succeeded, failed }));
+const sorted = latencies.subarray(0, timed).sort();
+process.stdout.write(JSON.stringify({
+  reqPerSec: (completed / (end - begin)) * 1000,
+  succeeded: completed,
+  failed,
+  p50: percentile(sorted, 0.5),
+  p99: percentile(sorted, 0.99),
+  firstFailure,
+}));

@@ -1,0 +1,65 @@
+// `npm run bench`: the transport comparison, then the RPC benchmark on the whole stack.
+// Usage (after `npx turbo run build`):
+//   node scripts/bench/index.js [--users 10000] [--duration 5] [--only <rpc substring>] [--skip-transport]
+//     [--profile-dir <dir>]   (a CPU profile of each service, <pid>.cpuprofile)
+import { parseArgs } from "node:util";
+import { stopLoads } from "./load.js";
+import { benchRpcs } from "./rpc.js";
+import { benchTransports } from "./transport-bench.js";
+
+const { values: flags } = parseArgs({
+  options: {
+    users: { type: "string", default: "10000" },
+    duration: { type: "string", default: "5" },
+    only: { type: "string" },
+    "skip-transport": { type: "boolean", default: false },
+    "profile-dir": { type: "string" },
+  },
+});
+const users = Number(flags.users);
+const durationMs = Number(flags.duration) * 1000;
+if (!Number.isInteger(users) || users < 1 || !(durationMs > 0)) {
+  console.error("bench: --users must be a positive integer and --duration a positive number of seconds");
+  process.exit(2);
+}
+
+let stack;
+let aborting = false;
+/** Stops whatever runs and exits; the stack's services and backend must not outlive the run. */
+async function abort(reason, code) {
+  if (aborting) return;
+  aborting = true;
+  console.error(`bench: ${reason}`);
+  stopLoads();
+  const forceExit = setTimeout(() => process.exit(code), 20_000);
+  await stack?.stop().catch(() => {});
+  clearTimeout(forceExit);
+  process.exit(code);
+}
+
+const watchdog = setTimeout(() => void abort("gave up after 15 minutes", 1), 15 * 60_000);
+process.once("SIGINT", () => void abort("interrupted", 130));
+process.once("SIGTERM", () => void abort("terminated", 143));
+
+try {
+  if (!flags["skip-transport"] && flags.only === undefined) {
+    console.log("== Transport: a no-op on each server stack ==");
+    await benchTransports();
+    console.log("");
+  }
+  console.log("== RPCs on the running services ==");
+  await benchRpcs({
+    users,
+    durationMs,
+    only: flags.only,
+    profileDir: flags["profile-dir"],
+    onStack: (started) => (stack = started),
+  });
+} catch (error) {
+  if (!aborting) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
+} finally {
+  clearTimeout(watchdog);
+}

@@ -1,0 +1,114 @@
+// The RPC benchmark: starts the whole stack, seeds it, drives each RPC with
+// many concurrent native gRPC clients and prints requests/s, p50/p99 latency
+// and the ratio to the no-op (Health/Check) of the same service in the same run.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startStack } from "@roster/dev-stack";
+import { loadConfig } from "@roster/user-service";
+import { measureArgon2 } from "./argon2-rate.js";
+import { runLoad } from "./load.js";
+import { rpcCases } from "./rpc-cases.js";
+import { seed } from "./rpc-seed.js";
+
+const defaultClients = 10;
+const defaultStreams = 10;
+
+/**
+ * Runs the benchmark and prints its table. `only` keeps the rows whose name
+ * contains it (plus the no-ops they are compared with). `onStack` receives the
+ * stack as soon as it runs, so a caller can stop it on SIGINT or a watchdog.
+ * `profileDir` makes each service write a CPU profile there when it stops.
+ */
+export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs = 3_000, only, onStack = () => {}, profileDir }) {
+  const stack = await startStack({ purpose: "bench", log: (line) => console.log(line), env: profileDir && profilerEnv(profileDir) });
+  onStack(stack);
+  try {
+    const seeded = await seed(stack, { users });
+    const cases = selectCases(rpcCases({ ports: stack.ports, users, seeded }), only);
+    const headers = { authorization: `Bearer ${stack.apiKey}` };
+    const results = [];
+    for (const row of cases) {
+      const clients = row.clients ?? defaultClients;
+      const streams = row.streams ?? defaultStreams;
+      const result = await runLoad({
+        port: row.port, path: row.path, frames: row.frames, headers, protocol: row.protocol, clients, streams,
+        warmupMs, durationMs, timeoutMs: warmupMs + durationMs + 60_000, tool: "node",
+      });
+      if (result.failed > 0 || result.succeeded === 0) {
+        const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
+        throw new Error(`${row.name} (${row.path}): grpc-status ${failure.status}: ${failure.message}`);
+      }
+      console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s`);
+      results.push({ row, result, concurrency: clients * streams });
+    }
+    const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword"));
+    const argon2 = verify && (await rawArgon2(stack, { durationMs, concurrency: verify.concurrency }));
+    printTable({ results, argon2, stack, users, durationMs, warmupMs });
+  } finally {
+    await stack.stop();
+  }
+}
+
+function profilerEnv(dir) {
+  const preload = fileURLToPath(new URL("./cpu-profile.js", import.meta.url));
+  return { NODE_OPTIONS: `--import=${preload}`, ROSTER_BENCH_PROFILE_DIR: resolve(dir) };
+}
+
+function selectCases(cases, only) {
+  if (only === undefined) return cases;
+  const wanted = cases.filter((c) => c.name.toLowerCase().includes(only.toLowerCase()));
+  if (wanted.length === 0) throw new Error(`no RPC row matches --only ${only}; rows: ${cases.map((c) => c.name).join(", ")}`);
+  const services = new Set(wanted.map((c) => c.service));
+  return cases.filter((c) => wanted.includes(c) || (c.noop && services.has(c.service)));
+}
+
+async function rawArgon2(stack, { durationMs, concurrency }) {
+  const params = loadConfig({ ...process.env, ...stack.envOf("user-service") }).argon2;
+  return { params, ...(await measureArgon2(params, { durationMs, concurrency })) };
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux). */
+function rssMiB(pid) {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? (Number(match[1]) / 1024).toFixed(0) : "?";
+  } catch {
+    return "?";
+  }
+}
+
+function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
+  const noop = new Map(results.filter((r) => r.row.noop).map((r) => [r.row.service, r.result.reqPerSec]));
+  const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+  const header = ["RPC", "service", "conc.", "req/s", "p50 ms", "p99 ms", "vs no-op"];
+  const rows = results.map(({ row, result, concurrency }) => [
+    row.name,
+    row.service,
+    String(concurrency),
+    result.reqPerSec.toFixed(0),
+    ms(result.p50),
+    ms(result.p99),
+    `${((result.reqPerSec / noop.get(row.service)) * 100).toFixed(1)}%`,
+  ]);
+  if (argon2) {
+    rows.push(["argon2id verify, raw in-process", "(bench)", String(results.find((r) => r.row.path.endsWith("/VerifyPassword")).concurrency),
+      argon2.reqPerSec.toFixed(0), ms(argon2.p50), ms(argon2.p99), "-"]);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  console.log("");
+  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${stack.backend.kind}, node ${process.version}`);
+  console.log(`Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
+    `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight.`);
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  if (argon2) {
+    const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword")).result.reqPerSec;
+    const { memoryCost, timeCost, parallelism } = argon2.params;
+    console.log(`VerifyPassword runs at ${((verify / argon2.reqPerSec) * 100).toFixed(1)}% of the raw argon2id verify rate ` +
+      `(m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}).`);
+  }
+  const memory = Object.entries(stack.services).map(([name, s]) => `${name} ${rssMiB(s.child.pid)} MiB`);
+  console.log(`RSS after the run: ${memory.join(", ")}.`);
+}
