@@ -203,7 +203,8 @@ export class UserSearch implements UserSearchStore<UserDocument> {
       const maxTimeMS = this.options.timeLimitMs;
       const [docs, total] = await Promise.all([
         this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS }).toArray(),
-        this.users.countDocuments(filter, { maxTimeMS }),
+        // An unfiltered total comes from collection metadata: counting a million users on every page would scan them all.
+        Object.keys(filter).length === 0 ? this.users.estimatedDocumentCount({ maxTimeMS }) : this.users.countDocuments(filter, { maxTimeMS }),
       ]);
       const items = docs.slice(0, plan.pageSize);
       const last = items[items.length - 1];
