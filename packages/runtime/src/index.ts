@@ -27,3 +27,4 @@ export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./s
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
 export { createAccessTokenVerifier, callerOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
+export { createServiceAuthGuard, type AccessTokenKeys } from "./service-auth.js";

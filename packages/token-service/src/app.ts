@@ -1,8 +1,7 @@
 import type { Db } from "mongodb";
-import { TokenService, managementScopes, requiredScopes, serviceScopes } from "@roster/client";
+import { TokenService } from "@roster/client";
 import {
-  createAccessTokenVerifier,
-  createAuthGuard,
+  createServiceAuthGuard,
   ensureIndexes,
   ensureIndexesPresent,
   type Logger,
@@ -49,15 +48,8 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   };
   return {
     services: [tokenService as ServiceRegistration],
-    guard: createAuthGuard({
-      apiKeys: config.apiKeys,
-      serviceKeys: config.serviceKeys,
-      managementScopes,
-      serviceScopes,
-      requiredScopes,
-      // Our own access tokens, checked against the keys in MongoDB: no HTTP round trip to ourselves.
-      verifyAccessToken: createAccessTokenVerifier({ keys: keyRing.getKey, issuer: config.tokenIssuer, audience: config.tokenAudience }),
-    }),
+    // Our own access tokens are checked against the keys in MongoDB: no HTTP round trip to ourselves.
+    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => users.close(),

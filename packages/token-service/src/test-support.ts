@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { createLogger, ensureIndexes } from "@roster/runtime";
@@ -6,7 +7,7 @@ import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-dire
 import { tokenServiceIndexes } from "./storage/indexes.js";
 
 /** A MongoDB double with token-service's indexes, one fresh database per call of `db()`. */
-export async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<void> }> {
+async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<void> }> {
   const double: MongoDouble = await startMongoDouble();
   const client = await MongoClient.connect(double.uri, { serverSelectionTimeoutMS: 5_000 });
   return {
@@ -49,3 +50,27 @@ export function fakeUserDirectory(): UserDirectory & {
 }
 
 export const silentLogger = createLogger("token-service-test", "silent");
+
+/**
+ * A double for the calling test file (started before its tests, stopped after):
+ * `db` is a fresh database with token-service's indexes for each test, and
+ * `another()` makes one more (a second instance's view, say).
+ */
+export function useTestMongo(): { readonly db: Db; another(): Promise<Db> } {
+  let mongo: Awaited<ReturnType<typeof startTestMongo>> | undefined;
+  let current: Db | undefined;
+  beforeAll(async () => {
+    mongo = await startTestMongo();
+  }, 30_000);
+  afterAll(() => mongo?.stop());
+  beforeEach(async () => {
+    current = await mongo!.db();
+  });
+  return {
+    get db() {
+      if (current === undefined) throw new Error("useTestMongo: no database outside a test");
+      return current;
+    },
+    another: () => mongo!.db(),
+  };
+}

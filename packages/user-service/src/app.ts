@@ -1,14 +1,13 @@
 import type { Db } from "mongodb";
+import { RoleService, UserService, closeClient, createTokenServiceClient } from "@roster/client";
 import {
-  RoleService,
-  UserService,
-  closeClient,
-  createTokenServiceClient,
-  managementScopes,
-  requiredScopes,
-  serviceScopes,
-} from "@roster/client";
-import { createAccessTokenVerifier, createAuthGuard, ensureIndexesPresent, ensureIndexes, type Logger, type ServiceApp, type ServiceRegistration } from "@roster/runtime";
+  createServiceAuthGuard,
+  ensureIndexes,
+  ensureIndexesPresent,
+  type Logger,
+  type ServiceApp,
+  type ServiceRegistration,
+} from "@roster/runtime";
 import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
 import { PasswordService } from "./domain/password-credentials.js";
@@ -91,18 +90,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    guard: createAuthGuard({
-      apiKeys: config.apiKeys,
-      serviceKeys: config.serviceKeys,
-      managementScopes,
-      serviceScopes,
-      requiredScopes,
-      verifyAccessToken: createAccessTokenVerifier({
-        jwksUrl: config.jwksUrl,
-        issuer: config.tokenIssuer,
-        audience: config.tokenAudience,
-      }),
-    }),
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

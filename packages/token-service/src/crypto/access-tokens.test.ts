@@ -1,21 +1,17 @@
 import type { Db } from "mongodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { startTestMongo } from "../test-support.js";
+import { useTestMongo } from "../test-support.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createKeyEncryption } from "./key-encryption.js";
 import { createKeyRing, type KeyRing } from "./signing-keys.js";
 
-let mongo: Awaited<ReturnType<typeof startTestMongo>>;
+const mongo = useTestMongo();
 let db: Db;
 let keyRing: KeyRing;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-}, 30_000);
-afterAll(() => mongo.stop());
 beforeEach(async () => {
-  db = await mongo.db();
+  db = mongo.db;
   keyRing = createKeyRing({ repository: createSigningKeyRepository(db), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
   await keyRing.initialise();
 });
@@ -43,7 +39,7 @@ describe("access tokens", () => {
   });
 
   it("when the key was never published then it does not verify", async () => {
-    const other = createKeyRing({ repository: createSigningKeyRepository(await mongo.db()), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
+    const other = createKeyRing({ repository: createSigningKeyRepository(await mongo.another()), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
     await other.initialise();
     const { token } = await createAccessTokens({ keyRing: other, issuer: "roster", audience: "roster", ttlSeconds: 900 }).mint(grant);
     expect(await tokens().verify(token)).toBeUndefined();

@@ -1,21 +1,17 @@
 import type { Db } from "mongodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { startTestMongo } from "../test-support.js";
+import { useTestMongo } from "../test-support.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { createKeyEncryption } from "./key-encryption.js";
 import { createKeyRing, publishedKeys } from "./signing-keys.js";
 
 const secret = "0123456789abcdef0123456789abcdef";
-let mongo: Awaited<ReturnType<typeof startTestMongo>>;
+const mongo = useTestMongo();
 let db: Db;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-}, 30_000);
-afterAll(() => mongo.stop());
 beforeEach(async () => {
-  db = await mongo.db();
+  db = mongo.db;
 });
 
 const ring = (options: { secret?: string; now?: () => Date } = {}) =>

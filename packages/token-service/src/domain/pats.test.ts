@@ -1,22 +1,18 @@
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { fakeUserDirectory, silentLogger, startTestMongo } from "../test-support.js";
+import { fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
 import { createPatManagement } from "./pats.js";
 
-let mongo: Awaited<ReturnType<typeof startTestMongo>>;
+const mongo = useTestMongo();
 let db: Db;
 let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-}, 30_000);
-afterAll(() => mongo.stop());
 
 beforeEach(async () => {
-  db = await mongo.db();
+  db = mongo.db;
   users = fakeUserDirectory();
   users.users.set("u1", { id: "u1", username: "ada", suspended: false });
   users.users.set("u2", { id: "u2", username: "bob", suspended: false });

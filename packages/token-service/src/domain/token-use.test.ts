@@ -1,30 +1,26 @@
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createKeyEncryption } from "../crypto/key-encryption.js";
 import { createKeyRing } from "../crypto/signing-keys.js";
 import { createPatRepository } from "../storage/pat-repository.js";
 import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { fakeUserDirectory, silentLogger, startTestMongo } from "../test-support.js";
+import { fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createTokenUse } from "./token-use.js";
 
-let mongo: Awaited<ReturnType<typeof startTestMongo>>;
+const mongo = useTestMongo();
 let db: Db;
 let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
 let use: ReturnType<typeof createTokenUse>;
 let clock: Date;
 
-beforeAll(async () => {
-  mongo = await startTestMongo();
-}, 30_000);
-afterAll(() => mongo.stop());
 
 beforeEach(async () => {
-  db = await mongo.db();
+  db = mongo.db;
   clock = new Date();
   users = fakeUserDirectory();
   users.users.set("u1", { id: "u1", username: "ada", suspended: false });
