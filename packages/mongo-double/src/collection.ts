@@ -131,6 +131,14 @@ export class Collection {
     return true;
   }
 
+  /** Changes a TTL index's expiry (collMod); returns the old value. */
+  setExpireAfterSeconds(name: string, seconds: number): number | undefined {
+    const position = this.#indexes.findIndex((index) => index.name === name);
+    const old = this.#indexes[position]!.expireAfterSeconds as number | undefined;
+    this.#indexes[position] = { ...this.#indexes[position]!, expireAfterSeconds: seconds };
+    return old;
+  }
+
   dropIndex(name: string): void {
     if (name === "_id_") throw new CommandError(72, "cannot drop _id index");
     const position = this.#indexes.findIndex((index) => index.name === name);

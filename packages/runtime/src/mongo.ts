@@ -68,9 +68,23 @@ export interface CollectionIndexes {
   indexes: (IndexDescription & { name: string })[];
 }
 
-/** Creates every index (idempotent: createIndexes with identical options is a no-op). */
+/**
+ * Creates every index (idempotent: createIndexes with identical options is a
+ * no-op). A TTL index whose expiry changed in the configuration is updated in
+ * place with collMod first; createIndexes would refuse it as a conflict.
+ */
 export async function ensureIndexes(db: Db, specs: readonly CollectionIndexes[]): Promise<void> {
-  for (const spec of specs) await db.collection(spec.collection).createIndexes(spec.indexes);
+  for (const spec of specs) {
+    const collection = db.collection(spec.collection);
+    const existing = await collection.listIndexes().toArray().catch(() => []);
+    for (const index of spec.indexes) {
+      const current = existing.find((e) => e.name === index.name);
+      if (index.expireAfterSeconds !== undefined && current !== undefined && current.expireAfterSeconds !== index.expireAfterSeconds) {
+        await db.command({ collMod: spec.collection, index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds } });
+      }
+    }
+    await collection.createIndexes(spec.indexes);
+  }
 }
 
 /** Pings the server and checks that every index still exists (someone may have dropped one). */

@@ -1,5 +1,5 @@
 import { Long } from "bson";
-import { isPlainObject, type Doc } from "../bson-values.js";
+import { isNumeric, isPlainObject, toNumber, type Doc } from "../bson-values.js";
 import { collectionArg } from "../command-args.js";
 import type { CommandHandler } from "../command-context.js";
 import { CommandError } from "../errors.js";
@@ -92,6 +92,24 @@ const dropIndexes: CommandHandler = (body, context) => {
   return { nIndexesWas, ok: 1 };
 };
 
+/** collMod's index form, the one that changes a TTL index's expireAfterSeconds; other options are refused. */
+const collMod: CommandHandler = (body, context) => {
+  const name = collectionArg(body, "collMod");
+  const unsupported = Object.keys(body).find((option) => option !== "collMod" && option !== "index");
+  if (unsupported) throw new CommandError(115, `collMod option '${unsupported}' is not supported by the MongoDB double`);
+  const collection = context.store.collection(context.db, name);
+  if (!collection) throw new CommandError(26, `ns does not exist: ${context.db}.${name}`);
+  if (!isPlainObject(body.index)) return { ok: 1 };
+  const target = body.index;
+  const index = collection
+    .indexes()
+    .find((spec) => (typeof target.name === "string" ? spec.name === target.name : JSON.stringify(spec.key) === JSON.stringify(target.keyPattern)));
+  if (!index) throw new CommandError(27, `cannot find index ${JSON.stringify(target.name ?? target.keyPattern)} for ns ${collection.namespace}`);
+  if (!isNumeric(target.expireAfterSeconds)) throw new CommandError(2, "no expireAfterSeconds or hidden field");
+  const old = collection.setExpireAfterSeconds(index.name, toNumber(target.expireAfterSeconds));
+  return { ...(old === undefined ? {} : { expireAfterSeconds_old: old }), expireAfterSeconds_new: toNumber(target.expireAfterSeconds), ok: 1 };
+};
+
 export const collectionCommands: Record<string, CommandHandler> = {
-  create, drop, dropDatabase, listCollections, listDatabases, createIndexes, listIndexes, dropIndexes,
+  create, drop, dropDatabase, listCollections, listDatabases, createIndexes, listIndexes, dropIndexes, collMod,
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { useBackend } from "../testing.js";
+import { rejection, useBackend } from "../testing.js";
 
 const backend = useBackend("conformance_ttl");
 
@@ -21,4 +21,22 @@ describe("TTL indexes", () => {
       await admin.command({ setParameter: 1, ttlMonitorSleepSecs: was });
     }
   }, 15_000);
+
+  it("when collMod changes a TTL index's expireAfterSeconds then listIndexes shows the new value and the old is reported", async () => {
+    const logs = backend.collection("ttl_change");
+    await logs.createIndex({ at: 1 }, { name: "at_ttl", expireAfterSeconds: 3_600 });
+    const reply = await backend.db.command({ collMod: "ttl_change", index: { name: "at_ttl", expireAfterSeconds: 60 } });
+    expect(reply).toMatchObject({ expireAfterSeconds_old: 3_600, expireAfterSeconds_new: 60 });
+    const index = (await logs.listIndexes().toArray()).find((i) => i.name === "at_ttl");
+    expect(index?.expireAfterSeconds).toBe(60);
+    const missing = await rejection(backend.db.command({ collMod: "ttl_change", index: { name: "nope", expireAfterSeconds: 1 } }));
+    expect(missing.code).toBe(27);
+  });
+
+  it("when an index exists with another expireAfterSeconds then createIndexes fails with IndexOptionsConflict (85)", async () => {
+    const logs = backend.collection("ttl_conflict");
+    await logs.createIndex({ at: 1 }, { name: "at_ttl", expireAfterSeconds: 3_600 });
+    const error = await rejection(logs.createIndex({ at: 1 }, { name: "at_ttl", expireAfterSeconds: 60 }));
+    expect(error.code).toBe(85);
+  });
 });
