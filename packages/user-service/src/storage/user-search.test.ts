@@ -12,6 +12,7 @@ import { searchIndexes } from "./search-indexes.js";
 import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
 import { UserSearch } from "./user-search.js";
+import { usersCollection } from "./user-repository.js";
 
 type RequestInit = MessageInitShape<typeof SearchUsersRequestSchema>;
 const testDb = useBackend("user_search");
@@ -179,7 +180,13 @@ function fieldsOf(filter: object): string[] {
   );
 }
 
-const indexed = new Set(["_id", "usernameKey", "emailKey", "phone", "nameKey", "grams", "roleIds", "identities.target", "createTime", "updateTime", "lastSignInTime"]);
+/** Fields an index can serve on its own: `_id` and the leading field of every users index search relies on. */
+const indexed = new Set([
+  "_id",
+  ...[...searchIndexes, ...roleIndexes]
+    .filter((spec) => spec.collection === usersCollection)
+    .flatMap((spec) => spec.indexes.map((index) => Object.keys(index.key)[0]!)),
+]);
 const indexedModes: [string, RequestInit][] = [
   ["exact username", text(F.USERNAME, M.EXACT, "Alice")],
   ["prefix email", text(F.EMAIL, M.PREFIX, "ali")],
