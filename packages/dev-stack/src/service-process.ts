@@ -17,6 +17,8 @@ export interface StartServiceProcessOptions {
   /** The service's compiled entry point (dist/main.js). */
   entry: string;
   env: Record<string, string>;
+  /** Working directory of the process (where it looks for a `.env` file). */
+  cwd?: string;
   readyTimeoutMs?: number;
   /** Receives each output line as it arrives (e.g. to pass through to the terminal). */
   onLine?: (line: string) => void;
@@ -35,6 +37,7 @@ process.once("exit", () => {
 export function startServiceProcess(options: StartServiceProcessOptions): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [options.entry], {
     env: { ...process.env, ...options.env },
+    cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
   });
   const output: string[] = [];

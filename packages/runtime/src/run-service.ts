@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Db, MongoClient } from "mongodb";
 import type { CommonConfig } from "./common-config.js";
 import { ConfigError } from "./env.js";
@@ -28,7 +29,8 @@ export interface RunServiceOptions<C extends CommonConfig & { grpcPort: number; 
 }
 
 /**
- * The common life of a Roster service: read its configuration, connect to
+ * The common life of a Roster service: read its configuration (the
+ * environment, then a `.env` file in the working directory), connect to
  * MongoDB, build the app, serve it on both ports, track readiness, and drain
  * on SIGTERM/SIGINT. A failure to start is logged as one JSON line and ends
  * the process with exit code 1.
@@ -38,6 +40,8 @@ export async function runService<C extends CommonConfig & { grpcPort: number; ht
 ): Promise<ServiceHost> {
   let logger = createLogger(options.name, "info");
   try {
+    // Variables already set in the environment win over the file's.
+    if (existsSync(".env")) process.loadEnvFile(".env");
     const config = options.loadConfig();
     logger = createLogger(options.name, config.logLevel);
     return await start(options, config, logger);
