@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserLogEvent, UserLogResult } from "@roster/client";
+import { invalidField } from "@roster/runtime/domain-error";
 import { createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { userServiceIndexes } from "../storage/indexes.js";
@@ -206,5 +207,27 @@ describe("users against MongoDB", () => {
     expect((await watch.next()).value?.actor).toBe("key:admin");
     controller.abort();
     await watch.return(undefined);
+  });
+
+  it("when many users are created at once then results keep request order and of two claiming one username the first wins", async () => {
+    const name = `many${Date.now()}`;
+    const unreadable = () => {
+      throw invalidField("primary_phone", "is not a phone number");
+    };
+    const results = await users.createMany(
+      [
+        () => input({ username: `${name}a`, credential: { kind: "password", password: "a sturdy passphrase 1" } }),
+        // The first claimant is slow to prepare (a password to hash), the second fast: order must still decide.
+        () => input({ username: `${name}B`, credential: { kind: "password", password: "a sturdy passphrase 2" } }),
+        unreadable,
+        () => input({ username: `${name}b` }),
+      ],
+      "key:admin",
+      4,
+    );
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+    expect(results[1]?.status === "fulfilled" && results[1].value.username).toBe(`${name}B`);
+    expect(results[3]?.status === "rejected" && (results[3].reason as { reason?: string }).reason).toBe("USERNAME_TAKEN");
+    expect(await testDb.db.collection("users").countDocuments({ usernameKey: { $regex: `^${name}` } })).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { settleBounded } from "./settle-bounded.js";
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { DomainError, invalidField, isDomainError, notFound } from "@roster/runtime/domain-error";
 import type { UserDocument } from "../storage/user-document.js";
@@ -97,12 +98,36 @@ export class Users {
   }
 
   async create(input: CreateUserInput, actor: string): Promise<UserDocument> {
+    return this.insertNew(await this.prepare(input), actor);
+  }
+
+  /**
+   * Creates many users, each independently: preparing them (validation and
+   * password hashing, the slow part) runs `concurrency` at a time, inserting
+   * runs in request order, so of two items claiming one identifier the first wins.
+   * An input that cannot even be read is a thunk that throws.
+   */
+  async createMany(inputs: readonly (() => CreateUserInput)[], actor: string, concurrency: number): Promise<PromiseSettledResult<UserDocument>[]> {
+    const prepared = await settleBounded(inputs, concurrency, (input) => this.prepare(input()));
+    const results: PromiseSettledResult<UserDocument>[] = [];
+    for (const item of prepared) {
+      if (item.status === "rejected") results.push(item);
+      else results.push(await this.insertNew(item.value, actor).then(
+        (value) => ({ status: "fulfilled", value }) as const,
+        (reason: unknown) => ({ status: "rejected", reason }) as const,
+      ));
+    }
+    return results;
+  }
+
+  /** A new user document from validated input, its password hashed; nothing is written. */
+  private async prepare(input: CreateUserInput): Promise<UserDocument> {
     const fields = storedFields(input, "");
     checkProfile(input.profile, "profile");
     checkCustomData(input.customData, this.deps.customDataLimits, "custom_data");
     const password = input.credential === undefined ? undefined : await this.deps.passwords.prepare(input.credential, "");
     const now = this.now();
-    const user: UserDocument = {
+    return {
       ...(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<UserDocument>),
       _id: randomUUID(),
       emailVerified: input.emailVerified,
@@ -118,8 +143,11 @@ export class Users {
       failedAttempts: { count: 0 },
       ...(password === undefined ? {} : { password: { ...password, setTime: now } }),
     };
+  }
+
+  private async insertNew(user: UserDocument, actor: string): Promise<UserDocument> {
     await this.deps.store.insert(user);
-    await this.log(user._id, UserLogEvent.USER_CREATED, actor, { hasPassword: password !== undefined });
+    await this.log(user._id, UserLogEvent.USER_CREATED, actor, { hasPassword: user.password !== undefined });
     return user;
   }
 
