@@ -1,4 +1,4 @@
-import { createContextKey } from "@connectrpc/connect";
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
 
 /** Who is calling: resolved once per call by the auth guard, read by handlers. */
 export interface Caller {
@@ -12,3 +12,8 @@ export interface Caller {
 
 /** Where the guard leaves the caller in `HandlerContext.values`. */
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+
+/** The id audit trails record for a call: its caller, or "system" for work no credential started. */
+export function actorOf(ctx: HandlerContext): string {
+  return ctx.values.get(callerKey)?.id ?? "system";
+}

@@ -1,8 +1,8 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { RoleSchema, type Role, type RoleService } from "@roster/client";
 import { create } from "@bufbuild/protobuf";
-import { callerKey, type Logger } from "@roster/runtime";
+import { actorOf, type Logger } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { Roles, type RoleInput } from "../domain/roles.js";
@@ -26,9 +26,6 @@ function roleInput(role: Role | undefined): RoleInput {
   return { name: role.name, description: role.description, permissions: role.permissions };
 }
 
-function actorOf(ctx: HandlerContext): string {
-  return ctx.values.get(callerKey)?.id ?? "system";
-}
 
 /** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
 export function createRoleServiceImpl(deps: { db: Db; logger: Logger; appendLog: AppendLog }): ServiceImpl<typeof RoleService> {

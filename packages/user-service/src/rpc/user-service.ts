@@ -1,6 +1,6 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import {
   ImportUserResultSchema,
   StatusSchema,
@@ -8,7 +8,7 @@ import {
   UserLogResult,
   type UserService,
 } from "@roster/client";
-import { callerKey, optionalDate, toConnectError, type Logger } from "@roster/runtime";
+import { actorOf, optionalDate, toConnectError, type Logger } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
@@ -47,9 +47,6 @@ const updatablePaths = new Set([
  */
 const importConcurrency = 4;
 
-function actorOf(ctx: HandlerContext): string {
-  return ctx.values.get(callerKey)?.id ?? "system";
-}
 
 function requiredId(value: string, field = "user_id"): string {
   if (value === "") throw invalidField(field, "is required");
