@@ -18,8 +18,13 @@ export { connectErrorFromGrpc } from "./grpc-status.js";
 export type { Credential } from "./credential.js";
 export {
   requiredScopes,
+  selfScopes,
   managementScopes,
   serviceScopes,
+  selfServiceScopes,
+  checkScopes,
+  isGrantableScope,
+  maxScopeLength,
   scopeUsersRead,
   scopeUsersWrite,
   scopeRolesRead,
@@ -28,8 +33,10 @@ export {
   scopeLogsWrite,
   scopeTokensRead,
   scopeTokensWrite,
+  scopeTokensSelf,
   scopeKeysWrite,
 } from "./scopes.js";
+export type { ScopeCheck, ScopeViolation } from "./scopes.js";
 
 // roster.user.v1: users
 export {

@@ -74,7 +74,9 @@ export type PersonalAccessToken = Message<"roster.token.v1.PersonalAccessToken">
 
   /**
    * The scopes the token may request in an exchange: at most 50 scope
-   * strings of 1–128 characters; empty means every permission the user has.
+   * strings in the grammar of role permissions (1–128 characters of
+   * lower-case letters, digits and `._:-`), never a service-only scope such
+   * as `roster:logs:write`; empty means every permission the user has.
    *
    * @generated from field: repeated string scopes = 7;
    */

@@ -306,7 +306,7 @@ export type ExchangePersonalAccessTokenRequest = Message<"roster.token.v1.Exchan
 
   /**
    * Scopes requested for the access token; empty requests every scope the
-   * token allows. At most 50 entries of 1–128 characters.
+   * token allows. At most 50, in the grammar of `PersonalAccessToken.scopes`.
    *
    * @generated from field: repeated string scopes = 2;
    */
@@ -577,9 +577,14 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *
  * Every RPC except ExchangePersonalAccessToken needs a bearer credential in
  * the `authorization` metadata (a management API key, or an access token
- * minted here) holding the scope its comment names. Management scopes are
- * global: a credential with `roster:tokens:write` manages any user's
- * tokens. Errors carry a `google.rpc.ErrorInfo` (domain `roster.dev`) with a
+ * minted here) holding the scope its comment names. `roster:tokens:read`,
+ * `roster:tokens:write` and `roster:keys:write` are administrator powers: a
+ * credential with `roster:tokens:write` manages any user's tokens, and so
+ * can act as any user. `roster:tokens:self` is the self-service form: it
+ * admits the PAT management RPCs that say so, for the caller's own user only
+ * (the `sub` of its access token); naming any other user id is
+ * PERMISSION_DENIED `NOT_OWN_RESOURCE`. The service-only scope
+ * `roster:logs:write` is never carried by a PAT or an access token. Errors carry a `google.rpc.ErrorInfo` (domain `roster.dev`) with a
  * stable `reason`, and `google.rpc.BadRequest` field violations for bad
  * input. Besides the errors each RPC lists, any RPC may return:
  *
@@ -605,11 +610,13 @@ export const TokenService: GenService<{
    * user has at most 100 tokens (configurable). Writes a PAT_CREATED entry
    * to the user's log.
    *
-   * Scope: `roster:tokens:write`.
+   * Scope: `roster:tokens:write`, or `roster:tokens:self` for the caller's own tokens.
    * Errors: NOT_FOUND `USER_NOT_FOUND`; FAILED_PRECONDITION
    * `USER_SUSPENDED`; ALREADY_EXISTS `TOKEN_NAME_TAKEN`; RESOURCE_EXHAUSTED
-   * `TOKEN_LIMIT_REACHED`; INVALID_ARGUMENT `EXPIRE_TIME_IN_PAST`;
-   * UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
+   * `TOKEN_LIMIT_REACHED`; INVALID_ARGUMENT `EXPIRE_TIME_IN_PAST`,
+   * `INVALID_SCOPE` (a scope outside the grammar of role permissions),
+   * `SCOPE_NOT_GRANTABLE` (a service-only scope); PERMISSION_DENIED
+   * `NOT_OWN_RESOURCE`; UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
    *
    * @generated from rpc roster.token.v1.TokenService.CreatePersonalAccessToken
    */
@@ -622,8 +629,8 @@ export const TokenService: GenService<{
    * Lists a user's personal access tokens (metadata only, never secrets),
    * newest first.
    *
-   * Scope: `roster:tokens:read`.
-   * Errors: INVALID_ARGUMENT `INVALID_PAGE_TOKEN`.
+   * Scope: `roster:tokens:read`, or `roster:tokens:self` for the caller's own tokens.
+   * Errors: INVALID_ARGUMENT `INVALID_PAGE_TOKEN`; PERMISSION_DENIED `NOT_OWN_RESOURCE`.
    *
    * @generated from rpc roster.token.v1.TokenService.ListPersonalAccessTokens
    */
@@ -635,10 +642,11 @@ export const TokenService: GenService<{
   /**
    * Renames a personal access token or changes its expiry.
    *
-   * Scope: `roster:tokens:write`.
+   * Scope: `roster:tokens:write`, or `roster:tokens:self` for the caller's own tokens.
    * Errors: NOT_FOUND `TOKEN_NOT_FOUND` (also when it belongs to another
    * user); ALREADY_EXISTS `TOKEN_NAME_TAKEN`; INVALID_ARGUMENT
-   * `INVALID_UPDATE_MASK`, `EXPIRE_TIME_IN_PAST`.
+   * `INVALID_UPDATE_MASK`, `EXPIRE_TIME_IN_PAST`; PERMISSION_DENIED
+   * `NOT_OWN_RESOURCE`.
    *
    * @generated from rpc roster.token.v1.TokenService.UpdatePersonalAccessToken
    */
@@ -653,8 +661,9 @@ export const TokenService: GenService<{
    * minted from it stay valid until they expire. Writes a PAT_REVOKED entry
    * to the user's log.
    *
-   * Scope: `roster:tokens:write`.
-   * Errors: NOT_FOUND `TOKEN_NOT_FOUND` (also when it belongs to another user).
+   * Scope: `roster:tokens:write`, or `roster:tokens:self` for the caller's own tokens.
+   * Errors: NOT_FOUND `TOKEN_NOT_FOUND` (also when it belongs to another
+   * user); PERMISSION_DENIED `NOT_OWN_RESOURCE`.
    *
    * @generated from rpc roster.token.v1.TokenService.DeletePersonalAccessToken
    */
@@ -681,11 +690,13 @@ export const TokenService: GenService<{
   /**
    * Exchanges a personal access token for a short-lived signed JWT access
    * token. The granted scopes are the requested ones ∩ the token's scopes ∩
-   * the user's effective permissions (possibly empty). Writes a
+   * the user's effective permissions (possibly empty), never a service-only
+   * scope, even one a role stored before it was refused. Writes a
    * PAT_EXCHANGED entry to the user's log.
    *
    * Scope: none: the personal access token is the credential.
-   * Errors: UNAUTHENTICATED `TOKEN_MALFORMED` (wrong prefix, length or
+   * Errors: INVALID_ARGUMENT `INVALID_SCOPE`, `SCOPE_NOT_GRANTABLE` (a
+   * requested scope, as for CreatePersonalAccessToken); UNAUTHENTICATED `TOKEN_MALFORMED` (wrong prefix, length or
    * checksum), `TOKEN_INVALID` (unknown, revoked, or its user deleted),
    * `TOKEN_EXPIRED`, `USER_SUSPENDED`; UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
    *

@@ -45,7 +45,9 @@ export type Role = Message<"roster.user.v1.Role"> & {
   /**
    * Permissions granted, as scope strings such as `roster:users:read` or
    * `billing:invoices:write`: at most 100, each 1–128 characters of
-   * lower-case letters, digits and `._:-`. Stored de-duplicated and sorted.
+   * lower-case letters, digits and `._:-` (the grammar PAT scopes share).
+   * Never a service-only scope such as `roster:logs:write`. Stored
+   * de-duplicated and sorted.
    *
    * @generated from field: repeated string permissions = 4;
    */

@@ -598,6 +598,11 @@ export const GetUserPermissionsResponseSchema: GenMessage<GetUserPermissionsResp
 /**
  * Manages roles and which users hold them (role-based access control).
  *
+ * A role's permissions are the application's own (such as `orders:read`)
+ * and Roster's scopes. Every `roster:*` scope except `roster:tokens:self` is
+ * an administrator power (see UserService), so a role carrying one makes its
+ * holders administrators; service-only scopes cannot be granted at all.
+ *
  * Authentication, common errors and paging work as described on UserService.
  * The scope follows what a method returns: role data needs
  * `roster:roles:read`, user data needs `roster:users:read`. Role assignment
@@ -613,7 +618,7 @@ export const RoleService: GenService<{
    * Scope: `roster:roles:write`.
    * Errors: ALREADY_EXISTS `ROLE_NAME_TAKEN`; INVALID_ARGUMENT
    * `INVALID_PERMISSION` (a permission that is not a valid scope string;
-   * BadRequest names it).
+   * BadRequest names it), `SCOPE_NOT_GRANTABLE` (a service-only scope).
    *
    * @generated from rpc roster.user.v1.RoleService.CreateRole
    */
@@ -654,7 +659,8 @@ export const RoleService: GenService<{
    *
    * Scope: `roster:roles:write`.
    * Errors: NOT_FOUND `ROLE_NOT_FOUND`; ALREADY_EXISTS `ROLE_NAME_TAKEN`;
-   * INVALID_ARGUMENT `INVALID_UPDATE_MASK`, `INVALID_PERMISSION`.
+   * INVALID_ARGUMENT `INVALID_UPDATE_MASK`, `INVALID_PERMISSION`,
+   * `SCOPE_NOT_GRANTABLE`.
    *
    * @generated from rpc roster.user.v1.RoleService.UpdateRole
    */

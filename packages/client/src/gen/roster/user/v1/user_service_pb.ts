@@ -1371,6 +1371,15 @@ export const WatchUserLogsResponseSchema: GenMessage<WatchUserLogsResponse> = /*
  *   over its limit; BadRequest names the field. Nothing is written.
  * - UNAVAILABLE: storage is unreachable; safe to retry.
  *
+ * Scopes. Administrator powers, reaching other users' data or the
+ * deployment: `roster:users:read`, `roster:users:write`,
+ * `roster:roles:read`, `roster:roles:write` (which can grant any other
+ * power), `roster:logs:read`, `roster:tokens:read`, `roster:tokens:write`
+ * (which can act as any user) and `roster:keys:write`. Self-service, acting
+ * only on the caller's own user: `roster:tokens:self`. Service-only, held by
+ * Roster's service credentials and never granted by a role or carried by a
+ * personal access token or access token: `roster:logs:write`.
+ *
  * Lists take `page_size` (default 20, at most 100; larger values are
  * lowered to 100, negative ones are rejected) and an opaque `page_token` from
  * a previous response, valid only with otherwise identical parameters
@@ -1699,7 +1708,7 @@ export const UserService: GenService<{
    * TokenService recording PAT events). The actor is the calling credential.
    * The user need not exist any more (tokens are revoked after deletion).
    *
-   * Scope: `roster:logs:write` (granted to service credentials only).
+   * Scope: `roster:logs:write` (service-only).
    * Errors: none beyond the common ones.
    *
    * @generated from rpc roster.user.v1.UserService.AppendUserLog
