@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { UserLogEvent, UserLogResult } from "@roster/client";
-import { failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
+import { checkScopes } from "@roster/client/scopes";
+import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import type { RoleDocument } from "../storage/role-repository.js";
 import type { UserDocument } from "../storage/user-document.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
@@ -9,7 +10,6 @@ import type { AppendLog } from "./user-logs.js";
 export const maxRolesPerUser = 100;
 const maxPermissions = 100;
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-const permissionPattern = /^[a-z0-9._:-]{1,128}$/;
 
 /** A user's role ids before and after a change. */
 export interface UserRolesChange {
@@ -56,15 +56,11 @@ function checkDescription(description: string): string {
   return description;
 }
 
-/** Validates scope strings; stored de-duplicated and sorted. */
+/** Validates permissions in the one scope grammar, refusing service-only scopes; stored de-duplicated and sorted. */
 export function checkPermissions(permissions: string[]): string[] {
-  if (permissions.length > maxPermissions) throw invalidField("role.permissions", `must have at most ${maxPermissions} entries`);
-  permissions.forEach((p, i) => {
-    if (!permissionPattern.test(p)) {
-      throw invalidField(`role.permissions[${i}]`, "must be 1-128 characters of lower-case letters, digits and ._:-", "INVALID_PERMISSION");
-    }
-  });
-  return [...new Set(permissions)].sort();
+  const checked = checkScopes("role.permissions", permissions, { max: maxPermissions, malformedReason: "INVALID_PERMISSION" });
+  if (!checked.ok) throw invalidArgument(checked.violations, checked.reason);
+  return checked.scopes;
 }
 
 function requiredId(value: string, field: string): string {

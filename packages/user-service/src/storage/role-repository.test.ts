@@ -63,6 +63,18 @@ describe("role CRUD", () => {
     expect(await testDb.db.collection("roles").countDocuments()).toBe(0);
   });
 
+  it("when a permission is service-only then SCOPE_NOT_GRANTABLE names it on create and update, and nothing is written", async () => {
+    expect(await failure(roles.create({ name: "audit", description: "", permissions: ["roster:logs:write"] }))).toMatchObject({
+      kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[0]",
+    });
+    const role = await roles.create({ name: "ops", description: "", permissions: ["ops:read"] });
+    expect(await failure(roles.update(role._id, { name: "", description: "", permissions: ["ops:read", "roster:logs:write"] }, ["permissions"]))).toMatchObject({
+      kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[1]",
+    });
+    expect((await roles.get(role._id)).permissions).toEqual(["ops:read"]);
+    expect(await testDb.db.collection("roles").countDocuments()).toBe(1);
+  });
+
   it("when updating by mask then only masked fields change, and a bad mask or unknown role fails", async () => {
     const role = await roles.create({ name: "dev", description: "old", permissions: ["a"] });
     const updated = await roles.update(role._id, { name: "ignored!", description: "new", permissions: ["b", "a"] }, ["description", "permissions"]);
