@@ -22,6 +22,12 @@ describe("grantedScopes", () => {
   it("when the user has no permissions then nothing is granted, whatever is asked", () => {
     expect(grantedScopes(["orders:read"], ["orders:read"], [])).toEqual([]);
   });
+
+  it("when a stored permission is service-only or outside the grammar then it is never granted, even when asked for", () => {
+    const stored = ["orders:read", "roster:logs:write", "Orders:Write"];
+    expect(grantedScopes([], [], stored)).toEqual(["orders:read"]);
+    expect(grantedScopes(["roster:logs:write"], ["roster:logs:write", "Orders:Write"], stored)).toEqual([]);
+  });
 });
 
 describe("validateScopes", () => {
@@ -29,12 +35,26 @@ describe("validateScopes", () => {
     expect(validateScopes("scopes", ["b", "a", "b"])).toEqual(["a", "b"]);
   });
 
-  it("when an entry is empty, too long or has a space then the entry is named", () => {
+  it("when an entry is empty, too long, has a space or upper case then INVALID_SCOPE names the entry", () => {
     try {
-      validateScopes("scopes", ["ok", "", "x".repeat(129), "a b"]);
+      validateScopes("scopes", ["ok", "", "x".repeat(129), "a b", "Roster:Users:Read"]);
       expect.unreachable();
     } catch (err) {
-      expect(isDomainError(err) && err.fieldViolations.map((v) => v.field)).toEqual(["scopes[1]", "scopes[2]", "scopes[3]"]);
+      expect(isDomainError(err) && err.reason).toBe("INVALID_SCOPE");
+      expect(isDomainError(err) && err.fieldViolations.map((v) => v.field)).toEqual(["scopes[1]", "scopes[2]", "scopes[3]", "scopes[4]"]);
+    }
+  });
+
+  it("when an entry is service-only then SCOPE_NOT_GRANTABLE names it", () => {
+    try {
+      validateScopes("scopes", ["orders:read", "roster:logs:write"]);
+      expect.unreachable();
+    } catch (err) {
+      expect(isDomainError(err) && { kind: err.kind, reason: err.reason, fields: err.fieldViolations.map((v) => v.field) }).toEqual({
+        kind: "invalid-argument",
+        reason: "SCOPE_NOT_GRANTABLE",
+        fields: ["scopes[1]"],
+      });
     }
   });
 
