@@ -8,6 +8,7 @@ import {
   createRoleServiceClient,
   createTokenServiceClient,
   createUserServiceClient,
+  BadRequestSchema,
   ErrorInfoSchema,
 } from "@roster/client";
 import { freePort, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
@@ -58,6 +59,19 @@ export async function outcome(call: () => Promise<unknown>): Promise<string> {
     const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
     return `${error.code}/${reason}`;
   }
+}
+
+/** The code, ErrorInfo reason and BadRequest field names of a call that must fail. */
+export async function refusalOf(call: () => Promise<unknown>): Promise<{ code: number; reason: string; fields: string[] }> {
+  try {
+    await call();
+  } catch (err) {
+    const error = ConnectError.from(err);
+    const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
+    const fields = error.findDetails(BadRequestSchema).flatMap((bad) => bad.fieldViolations.map((v) => v.field));
+    return { code: error.code, reason, fields };
+  }
+  throw new Error("expected the call to fail");
 }
 
 const entry = (pkg: string) => fileURLToPath(new URL("./main.js", import.meta.resolve(pkg)));

@@ -4,12 +4,14 @@ import { Health, UserService } from "@roster/client";
 import { describe, expect, it } from "vitest";
 import { parseApiKeys } from "./api-keys.js";
 import { createAuthGuard } from "./auth-guard.js";
-import { callerKey, type Caller } from "./caller.js";
+import { callerKey, requireOwnUser, type Caller } from "./caller.js";
+import { isDomainError } from "./domain-error.js";
 
 const apiKey = "management-key-0123456789";
 const serviceKey = "service-key-0123456789";
 const getUser = UserService.method.getUser;
 const appendUserLog = UserService.method.appendUserLog;
+const deleteUser = UserService.method.deleteUser;
 
 function guardWith(verifyAccessToken?: (token: string) => Promise<Caller | undefined>) {
   return createAuthGuard({
@@ -21,7 +23,9 @@ function guardWith(verifyAccessToken?: (token: string) => Promise<Caller | undef
       "/roster.user.v1.UserService/GetUser": "roster:users:read",
       "/roster.user.v1.UserService/AppendUserLog": "roster:logs:write",
       "/roster.user.v1.UserService/CreateUser": null,
+      "/roster.user.v1.UserService/DeleteUser": "roster:users:write",
     },
+    selfScopes: { "/roster.user.v1.UserService/DeleteUser": "roster:users:self" },
     verifyAccessToken,
   });
 }
@@ -71,8 +75,8 @@ describe("auth guard", () => {
   });
 
   it("when a method is missing from the scope table then a credential is still required", async () => {
-    expect((await outcome(guardWith(), UserService.method.deleteUser)).code).toBe("Unauthenticated");
-    expect((await outcome(guardWith(), UserService.method.deleteUser, `Bearer ${apiKey}`)).code).toBe("ok");
+    expect((await outcome(guardWith(), UserService.method.updateUser)).code).toBe("Unauthenticated");
+    expect((await outcome(guardWith(), UserService.method.updateUser, `Bearer ${apiKey}`)).code).toBe("ok");
   });
 
   it("when health is called then no credential is needed", async () => {
@@ -85,5 +89,58 @@ describe("auth guard", () => {
     expect((await outcome(guardWith(verify), getUser, "Bearer a.b.c")).caller?.subject).toBe("1");
     expect((await outcome(guardWith(verify), appendUserLog, "Bearer a.b.c")).code).toBe("PermissionDenied");
     expect((await outcome(guardWith(verify), getUser, "Bearer x.y.z")).code).toBe("Unauthenticated");
+  });
+
+  it("when an access token carries a service-only scope then it is still PERMISSION_DENIED for the service-only method", async () => {
+    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:1", subject: "1", scopes: new Set(["roster:logs:write"]) });
+    expect((await outcome(guardWith(verify), appendUserLog, "Bearer a.b.c")).code).toBe("PermissionDenied");
+  });
+
+  it("when an access token holds only the method's self-service scope then it is admitted for its own subject only", async () => {
+    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:7", subject: "7", scopes: new Set(["roster:users:self"]) });
+    const result = await outcome(guardWith(verify), deleteUser, "Bearer a.b.c");
+    expect(result.code).toBe("ok");
+    expect(result.caller?.ownUserOnly).toBe("7");
+    expect((await outcome(guardWith(verify), getUser, "Bearer a.b.c")).code).toBe("PermissionDenied");
+  });
+
+  it("when an access token holds the administrator scope as well then it is admitted for any user", async () => {
+    const scopes = new Set(["roster:users:write", "roster:users:self"]);
+    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:7", subject: "7", scopes });
+    const result = await outcome(guardWith(verify), deleteUser, "Bearer a.b.c");
+    expect(result.code).toBe("ok");
+    expect(result.caller?.ownUserOnly).toBeUndefined();
+  });
+
+  it("when a credential without a subject holds only a self-service scope then it is PERMISSION_DENIED", async () => {
+    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:?", scopes: new Set(["roster:users:self"]) });
+    expect((await outcome(guardWith(verify), deleteUser, "Bearer a.b.c")).code).toBe("PermissionDenied");
+  });
+});
+
+describe("requireOwnUser", () => {
+  const ctxOf = (caller: Caller | undefined) => {
+    const values = createContextValues().set(callerKey, caller);
+    return { values } as Parameters<typeof requireOwnUser>[0];
+  };
+  const self: Caller = { kind: "access-token", id: "user:7", subject: "7", scopes: new Set(), ownUserOnly: "7" };
+
+  it("when a call admitted for its own user names another user then it is PERMISSION_DENIED NOT_OWN_RESOURCE naming the field", () => {
+    try {
+      requireOwnUser(ctxOf(self), "8", "user_id");
+      expect.unreachable();
+    } catch (err) {
+      expect(isDomainError(err) && { kind: err.kind, reason: err.reason, metadata: err.metadata }).toEqual({
+        kind: "permission-denied",
+        reason: "NOT_OWN_RESOURCE",
+        metadata: { field: "user_id" },
+      });
+    }
+  });
+
+  it("when it names its own user, or the caller is not limited, then it passes", () => {
+    expect(() => requireOwnUser(ctxOf(self), "7", "user_id")).not.toThrow();
+    expect(() => requireOwnUser(ctxOf({ ...self, ownUserOnly: undefined }), "8", "user_id")).not.toThrow();
+    expect(() => requireOwnUser(ctxOf(undefined), "8", "user_id")).not.toThrow();
   });
 });

@@ -15,6 +15,8 @@ export interface AuthGuardOptions {
   serviceScopes: readonly string[];
   /** The scope each method needs, by path `/pkg.Service/Method`; `null` means no credential at all. */
   requiredScopes: Readonly<Record<string, string | null>>;
+  /** A self-service scope that also admits a method, by path, for the caller's own user (its handler checks the request with `requireOwnUser`). */
+  selfScopes?: Readonly<Record<string, string>>;
   /** Verifies an access token minted by token-service; resolves undefined when it is not valid. */
   verifyAccessToken?: (token: string) => Promise<Caller | undefined>;
 }
@@ -28,7 +30,10 @@ const openServices: readonly DescService[] = [Health, ServerReflection, ServerRe
  * Authenticates the bearer credential of every call and checks the method's
  * scope. Missing or invalid credential → UNAUTHENTICATED; valid but without
  * the scope → PERMISSION_DENIED. Methods not listed need a credential but no
- * particular scope, so a forgotten entry fails closed.
+ * particular scope, so a forgotten entry fails closed. Where a method also
+ * has a self-service scope, an access token holding only that one is
+ * admitted as `ownUserOnly` its subject, for the handler to check the
+ * request's user id with `requireOwnUser`.
  */
 export function createAuthGuard(options: AuthGuardOptions): CallGuard {
   const open = new Set(openServices.map((s) => s.typeName));
@@ -41,11 +46,19 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
     apiKeyCallers.set(key, { kind: "service-key", id: `service:${key.id}`, scopes: allScopes });
   }
   const keys = [...options.apiKeys, ...options.serviceKeys];
+  // Defence in depth: a service-only scope counts only on a service key, whatever an access token carries.
+  const serviceOnly = new Set(options.serviceScopes);
+  const holds = (caller: Caller, scope: string) => caller.scopes.has(scope) && (caller.kind === "service-key" || !serviceOnly.has(scope));
 
   const authorize = (call: CallGuardInput, caller: Caller | undefined, scope: string | undefined): void => {
     if (caller === undefined) throw unauthenticated("INVALID_CREDENTIAL", "the credential is not valid");
-    if (scope !== undefined && !caller.scopes.has(scope)) {
-      throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], { scope });
+    if (scope !== undefined && !holds(caller, scope)) {
+      const self = options.selfScopes?.[`/${call.service.typeName}/${call.method.name}`];
+      if (self === undefined || caller.subject === undefined || !holds(caller, self)) {
+        throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], { scope });
+      }
+      call.contextValues.set(callerKey, { ...caller, ownUserOnly: caller.subject });
+      return;
     }
     call.contextValues.set(callerKey, caller);
   };

@@ -1,4 +1,4 @@
-import { managementScopes, requiredScopes, serviceScopes } from "@roster/client";
+import { managementScopes, requiredScopes, selfScopes, serviceScopes } from "@roster/client";
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 import { createAuthGuard } from "./auth-guard.js";
 import type { CommonConfig } from "./common-config.js";
@@ -19,6 +19,7 @@ export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKe
     managementScopes,
     serviceScopes,
     requiredScopes,
+    selfScopes,
     verifyAccessToken: createAccessTokenVerifier({ ...keys, issuer: config.tokenIssuer, audience: config.tokenAudience } as AccessTokenVerifierOptions),
   });
 }

@@ -4,10 +4,14 @@ import type { TokenService } from "@roster/client";
 import type { KeyRing } from "../crypto/signing-keys.js";
 import type { PatManagement } from "../domain/pats.js";
 import type { TokenUse } from "../domain/token-use.js";
-import { optionalDate } from "@roster/runtime";
+import { optionalDate, requireOwnUser } from "@roster/runtime";
 import { introspectionMessage, jwkMessage, patMessage } from "./convert.js";
 
-/** TokenService over the domain modules: translate, call, shape the answer. */
+/**
+ * TokenService over the domain modules: translate, call, shape the answer.
+ * The PAT management methods a self-service scope admits first check that
+ * the request's user id is the caller's own (`requireOwnUser`).
+ */
 export function createTokenServiceImpl(deps: {
   pats: PatManagement;
   tokenUse: TokenUse;
@@ -16,7 +20,8 @@ export function createTokenServiceImpl(deps: {
   const { pats, tokenUse, keyRing } = deps;
   const jwks = async () => (await keyRing.published()).map(jwkMessage);
   return {
-    async createPersonalAccessToken(req) {
+    async createPersonalAccessToken(req, ctx) {
+      requireOwnUser(ctx, req.userId, "user_id");
       const { record, secret } = await pats.create({
         userId: req.userId,
         name: req.name,
@@ -25,12 +30,14 @@ export function createTokenServiceImpl(deps: {
       });
       return { personalAccessToken: patMessage(record), secret };
     },
-    async listPersonalAccessTokens(req) {
+    async listPersonalAccessTokens(req, ctx) {
+      requireOwnUser(ctx, req.userId, "user_id");
       const page = await pats.list({ userId: req.userId, pageSize: req.pageSize, pageToken: req.pageToken });
       return { personalAccessTokens: page.records.map(patMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
-    async updatePersonalAccessToken(req) {
+    async updatePersonalAccessToken(req, ctx) {
       const token = req.personalAccessToken;
+      requireOwnUser(ctx, token?.userId ?? "", "personal_access_token.user_id");
       const record = await pats.update({
         userId: token?.userId ?? "",
         id: token?.id ?? "",
@@ -40,7 +47,8 @@ export function createTokenServiceImpl(deps: {
       });
       return { personalAccessToken: patMessage(record) };
     },
-    async deletePersonalAccessToken(req) {
+    async deletePersonalAccessToken(req, ctx) {
+      requireOwnUser(ctx, req.userId, "user_id");
       await pats.delete({ userId: req.userId, id: req.tokenId });
       return {};
     },
