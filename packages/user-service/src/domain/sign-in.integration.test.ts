@@ -172,3 +172,36 @@ describe("lockout windows and unfinished attempts", () => {
     expect({ count: after.failedAttempts.count, locked: after.lockUntil !== undefined && after.lockUntil > clock }).toEqual({ count: 0, locked: false });
   });
 });
+
+describe("timing of VerifyPassword failures", () => {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+  it("when an unknown identifier, a password-less user and a wrong password are verified then their median costs are within 10%", async () => {
+    // Small enough to keep the run short, large enough that argon2 dominates a database round trip.
+    const timed = newSignIn(new PasswordHasher({ memoryCost: 16_384, timeCost: 2, parallelism: 1 }), { threshold: 1_000, windowMs: 60_000, durationMs: 300_000 });
+    const known = await newUser();
+    await timed.setPassword(known._id, { kind: "password", password: secret }, "key:admin");
+    const passwordless = await newUser();
+    const attempts = {
+      wrong: () => timed.verify({ kind: "username", value: known.username! }, "bad-guess", "key:admin"),
+      unknown: () => timed.verify({ kind: "username", value: "nobody-by-that-name" }, "bad-guess", "key:admin"),
+      passwordless: () => timed.verify({ kind: "username", value: passwordless.username! }, "bad-guess", "key:admin"),
+    };
+    const kinds = Object.keys(attempts) as (keyof typeof attempts)[];
+    // The process's CPU time counts everything a call makes the service do (argon2 on the thread pool, the driver,
+    // the database double in this process) and, unlike the wall clock, not the waits for a core on a shared
+    // machine. Rounds time every kind once, in a rotating order; the first rounds warm up.
+    const costs: Record<keyof typeof attempts, number[]> = { wrong: [], unknown: [], passwordless: [] };
+    for (let round = 0; round < 46; round++) {
+      for (let i = 0; i < kinds.length; i++) {
+        const kind = kinds[(round + i) % kinds.length]!;
+        const before = process.cpuUsage();
+        expect(await outcome(attempts[kind]())).toBe("INVALID_PASSWORD");
+        const used = process.cpuUsage(before);
+        if (round >= 6) costs[kind].push(used.user + used.system);
+      }
+    }
+    const ratios = Object.fromEntries(kinds.map((k) => [k, Number((median(costs[k]) / median(costs.wrong)).toFixed(3))]));
+    for (const kind of kinds) expect(Math.abs(ratios[kind]! - 1), `${kind}: ${JSON.stringify(ratios)}`).toBeLessThan(0.1);
+  }, 60_000);
+});

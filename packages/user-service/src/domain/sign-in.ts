@@ -47,8 +47,8 @@ export class SignIn {
   }
 
   /**
-   * Every attempt against a known user is logged; an unknown identifier looks
-   * like a wrong password. The attempt is counted before the
+   * Every attempt against a known user is logged; an unknown identifier looks,
+   * and takes as long, as a wrong password. The attempt is counted before the
    * password is checked, in the write that admits it, so that however many
    * arrive at once and on however many instances, a window checks at most
    * `threshold` passwords. An admitted attempt counts as failed until it
@@ -60,8 +60,8 @@ export class SignIn {
     const now = this.now();
     const { threshold, windowMs } = this.deps.lockout;
     const admitted = await this.deps.store.admitAttempt(who, { now, windowStartCutoff: new Date(now.getTime() - windowMs), threshold });
-    if (admitted === null) return this.refuse(who, now, actor);
-    const { ok, rehash } = admitted.password === undefined ? { ok: false, rehash: false } : await this.deps.passwords.hasher.verify(admitted.password, password);
+    if (admitted === null) return this.refuse(who, password, now, actor);
+    const { ok, rehash } = await this.deps.passwords.hasher.verify(admitted.password, password);
     if (!ok) {
       await this.fail(admitted, now, actor);
       throw invalidPassword();
@@ -74,9 +74,12 @@ export class SignIn {
   }
 
   /** Answers an attempt that was not admitted: no such user, a suspended one, or one out of attempts. */
-  private async refuse(who: UserSelector, now: Date, actor: string): Promise<never> {
+  private async refuse(who: UserSelector, password: string, now: Date, actor: string): Promise<never> {
     const user = "id" in who ? await this.deps.users.get(who.id) : await this.deps.store.findByIdentifier(who.key, who.value);
-    if (user === null) throw invalidPassword();
+    if (user === null) {
+      await this.deps.passwords.hasher.verify(undefined, password);
+      throw invalidPassword();
+    }
     const [reason, error] = user.suspended
       ? ["USER_SUSPENDED", failedPrecondition("USER_SUSPENDED", "the user is suspended")]
       : ["USER_LOCKED", this.lockedError(this.nextAdmission(user, now))];
