@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { freePort, serviceEntry, startServiceProcess } from "@roster/dev-stack";
 import { jsonOf, type PlainStruct } from "./helpers/contract.js";
-import { grpc } from "./helpers/plain-grpc.js";
+import { bearer, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
+import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique } from "./helpers/users.js";
 
 interface UserReply { user: { id: string; lastSignInTime: unknown; lockExpireTime: unknown } }
@@ -66,5 +68,28 @@ describe("passwords", () => {
     expect(right).toMatchObject({ code: grpc.status.FAILED_PRECONDITION, reason: "USER_LOCKED" });
     expect(tally((await Promise.all(guesses)).map((f) => f.reason))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
     expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.lastSignInTime).toBeNull();
+  });
+
+  it("when 50 wrong passwords are split over two user-service instances then still only 5 are checked", async () => {
+    const stack = stackInfo();
+    const ports = { grpc: await freePort(), http: await freePort() };
+    const second = await startServiceProcess({
+      name: "user-service",
+      entry: serviceEntry("user-service"),
+      env: { ...stack.env["user-service"], USER_SERVICE_PORT: String(ports.grpc), USER_SERVICE_HTTP_PORT: String(ports.http) },
+    });
+    const secondClient = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", ports.grpc);
+    try {
+      const { user } = await callUsers<UserReply>("createUser", { username: unique("two_"), password: "tangerine-kettle" });
+      const request = { userId: user.id, password: "bad-guess" };
+      const guesses = Array.from({ length: 50 }, (_, i) =>
+        failureOf(() => (i % 2 === 0 ? callUsers("verifyPassword", request) : unary(secondClient, "verifyPassword", request, bearer(stack.apiKey)))),
+      );
+      expect(tally((await Promise.all(guesses)).map((f) => f.reason))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
+      expect(tally(await failedSignInReasons(user.id))).toEqual({ INVALID_CREDENTIALS: 5, USER_LOCKED: 45 });
+    } finally {
+      secondClient.close();
+      await second.stop();
+    }
   });
 });
