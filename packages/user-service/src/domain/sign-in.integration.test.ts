@@ -42,7 +42,7 @@ async function newUser(password?: string) {
   return users.create({ ...input, ...(password === undefined ? {} : { credential: { kind: "password", password } }) }, "key:admin");
 }
 
-/** What a call ended with: the user on success, else the error's kind and reason. */
+/** What a call ended with: "OK", or the reason of the domain error it threw. */
 const outcome = (call: Promise<unknown>) =>
   call.then(
     () => "OK",
@@ -59,7 +59,7 @@ class HeldHasher extends PasswordHasher {
     this.release();
   }
 
-  override async verify(stored: StoredPassword, password: string) {
+  override async verify(stored: StoredPassword | undefined, password: string) {
     this.verifies++;
     await this.opened;
     return super.verify(stored, password);
