@@ -1,8 +1,16 @@
 import { describe, expect, it } from "vitest";
-import { grpc } from "./helpers/plain-grpc.js";
+import { freePort, serviceEntry, startServiceProcess } from "@roster/dev-stack";
+import { jsonOf, type PlainStruct } from "./helpers/contract.js";
+import { bearer, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
+import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique } from "./helpers/users.js";
 
 interface UserReply { user: { id: string; lastSignInTime: unknown; lockExpireTime: unknown } }
+interface LogsReply { userLogs: { payload: PlainStruct }[] }
+
+const tally = (values: unknown[]) => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [String(v)]: (acc[String(v)] ?? 0) + 1 }), {});
+const failedSignInReasons = async (userId: string) =>
+  (await callUsers<LogsReply>("listUserLogs", { userId, events: ["USER_LOG_EVENT_SIGN_IN_FAILED"], pageSize: 100 })).userLogs.map((l) => jsonOf(l.payload).reason);
 
 describe("passwords", () => {
   it("when verified by identifier then success sets last_sign_in_time; wrong and unknown look alike", async () => {
@@ -40,5 +48,48 @@ describe("passwords", () => {
     await callUsers("verifyPassword", { userId: user.id, password: "orchid-lantern-9" });
     await callUsers("setPassword", { userId: user.id, password: "another-fine-one" });
     await callUsers("verifyPassword", { userId: user.id, password: "another-fine-one" });
+  });
+
+  // The stack runs with the default LOCKOUT_THRESHOLD of 5.
+  it("when 50 wrong passwords arrive at once then 5 are checked and the other 45 answer USER_LOCKED", async () => {
+    const { user } = await callUsers<UserReply>("createUser", { username: unique("par_"), password: "tangerine-kettle" });
+    const guesses = Array.from({ length: 50 }, () => failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "bad-guess" })));
+    expect(tally((await Promise.all(guesses)).map((f) => f.reason))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
+    expect(tally(await failedSignInReasons(user.id))).toEqual({ INVALID_CREDENTIALS: 5, USER_LOCKED: 45 });
+    expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.lockExpireTime).not.toBeNull();
+  });
+
+  it("when the right password is sent while 50 wrong ones are in flight and one was refused then it answers USER_LOCKED", async () => {
+    const username = unique("hid_");
+    const { user } = await callUsers<UserReply>("createUser", { username, password: "tangerine-kettle" });
+    const guesses = Array.from({ length: 50 }, () => failureOf(() => callUsers("verifyPassword", { username, password: "bad-guess" })));
+    await Promise.race(guesses);
+    const right = await failureOf(() => callUsers("verifyPassword", { username, password: "tangerine-kettle" }));
+    expect(right).toMatchObject({ code: grpc.status.FAILED_PRECONDITION, reason: "USER_LOCKED" });
+    expect(tally((await Promise.all(guesses)).map((f) => f.reason))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
+    expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.lastSignInTime).toBeNull();
+  });
+
+  it("when 50 wrong passwords are split over two user-service instances then still only 5 are checked", async () => {
+    const stack = stackInfo();
+    const ports = { grpc: await freePort(), http: await freePort() };
+    const second = await startServiceProcess({
+      name: "user-service",
+      entry: serviceEntry("user-service"),
+      env: { ...stack.env["user-service"], USER_SERVICE_PORT: String(ports.grpc), USER_SERVICE_HTTP_PORT: String(ports.http) },
+    });
+    const secondClient = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", ports.grpc);
+    try {
+      const { user } = await callUsers<UserReply>("createUser", { username: unique("two_"), password: "tangerine-kettle" });
+      const request = { userId: user.id, password: "bad-guess" };
+      const guesses = Array.from({ length: 50 }, (_, i) =>
+        failureOf(() => (i % 2 === 0 ? callUsers("verifyPassword", request) : unary(secondClient, "verifyPassword", request, bearer(stack.apiKey)))),
+      );
+      expect(tally((await Promise.all(guesses)).map((f) => f.reason))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
+      expect(tally(await failedSignInReasons(user.id))).toEqual({ INVALID_CREDENTIALS: 5, USER_LOCKED: 45 });
+    } finally {
+      secondClient.close();
+      await second.stop();
+    }
   });
 });

@@ -13,7 +13,7 @@ const limits = { maxBytes: 1024, maxDepth: 4 };
 function oneUserStore(user: UserDocument): UserStore {
   const unused = () => Promise.reject(new Error("not used by identities"));
   return {
-    insert: unused, findByIdentifier: unused, findByResetCode: unused, patch: unused, recordFailure: unused,
+    insert: unused, findByIdentifier: unused, findByResetCode: unused, patch: unused, admitAttempt: unused, lockIfExhausted: unused,
     consumeResetCode: unused, pullIdentity: unused, delete: unused,
     findById: (id) => Promise.resolve(id === user._id ? user : null),
     replaceIdentity: () => Promise.resolve(user),

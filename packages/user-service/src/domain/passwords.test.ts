@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { PasswordHasher, validateDigest } from "./passwords.js";
 
@@ -13,6 +13,13 @@ describe("PasswordHasher", () => {
     expect(stored.hash.startsWith("$argon2id$")).toBe(true);
     expect(await hasher.verify(stored, "correct horse")).toEqual({ ok: true, rehash: false });
     expect(await hasher.verify(stored, "wrong horse")).toEqual({ ok: false, rehash: false });
+  });
+
+  it("when there is no stored password then no password matches, after an argon2id check at the configured cost", async () => {
+    const spy = vi.spyOn(argon2, "verify");
+    expect(await hasher.verify(undefined, "correct horse")).toEqual({ ok: false, rehash: false });
+    expect(spy.mock.calls.map(([hash]) => hash.split("$").slice(1, 4).join("$"))).toEqual(["argon2id$v=19$m=1024,p=1,t=1"]);
+    spy.mockRestore();
   });
 
   it("when a legacy digest matches then it asks for a rehash", async () => {

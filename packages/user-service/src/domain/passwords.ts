@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { invalidField } from "@roster/runtime/domain-error";
@@ -60,14 +60,33 @@ function legacyDigest(stored: StoredPassword, password: string): string {
 
 /** Hashes with argon2id and verifies any supported algorithm. */
 export class PasswordHasher {
-  constructor(private readonly cost: Argon2Cost) {}
+  /**
+   * An argon2id hash of a random secret at the configured cost, made when the
+   * service starts: checking a password against it costs what checking a
+   * real one costs, so a missing user or password does not answer sooner.
+   */
+  private readonly decoy: Promise<string>;
+
+  constructor(private readonly cost: Argon2Cost) {
+    this.decoy = argon2.hash(randomBytes(32), { type: argon2.argon2id, ...cost });
+    // A failure surfaces at the first verify that needs the decoy, not as an unhandled rejection.
+    this.decoy.catch(() => undefined);
+  }
 
   async hash(password: string): Promise<StoredPassword> {
     return { algorithm: "argon2id", hash: await argon2.hash(password, { type: argon2.argon2id, ...this.cost }) };
   }
 
-  /** Whether `password` matches, and whether the stored form should be replaced by a fresh argon2id hash. */
-  async verify(stored: StoredPassword, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+  /**
+   * Whether `password` matches, and whether the stored form should be replaced
+   * by a fresh argon2id hash. Without a stored password the answer is no, after
+   * the same argon2id work as a wrong guess against a current hash.
+   */
+  async verify(stored: StoredPassword | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+    if (stored === undefined) {
+      await argon2.verify(await this.decoy, password);
+      return { ok: false, rehash: false };
+    }
     const ok = await this.matches(stored, password);
     return { ok, rehash: ok && (stored.algorithm !== "argon2id" || argon2.needsRehash(stored.hash, this.cost)) };
   }

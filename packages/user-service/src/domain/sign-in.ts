@@ -4,8 +4,8 @@ import type { UserDocument } from "../storage/user-document.js";
 import type { PasswordCredential, PasswordService } from "./password-credentials.js";
 import { hashResetCode, newResetCode } from "./reset-codes.js";
 import type { AppendLog } from "./user-logs.js";
-import type { Identifier, Users } from "./users.js";
-import type { UserStore } from "./user-store.js";
+import { identifierKeyOf, type Identifier, type Users } from "./users.js";
+import type { UserSelector, UserStore } from "./user-store.js";
 
 export interface LockoutPolicy {
   threshold: number;
@@ -46,39 +46,69 @@ export class SignIn {
     );
   }
 
-  /** Every attempt against a known user is logged; an unknown identifier looks like a wrong password. */
+  /**
+   * Every attempt against a known user is logged; an unknown identifier looks,
+   * and takes as long, as a wrong password. The attempt is counted before the
+   * password is checked, in the write that admits it, so that however many
+   * arrive at once and on however many instances, a window checks at most
+   * `threshold` passwords. An admitted attempt counts as failed until it
+   * succeeds: one whose check throws, or whose instance dies, still counts.
+   */
   async verify(target: { id: string } | Identifier, password: string, actor: string): Promise<UserDocument> {
     if (password.length === 0 || password.length > 1024) throw invalidField("password", "must be 1-1024 characters");
-    const user = "id" in target ? await this.deps.users.get(target.id) : await this.deps.users.findByIdentifier(target);
-    if (user === null) throw invalidPassword();
+    const who: UserSelector = "id" in target ? { id: target.id } : identifierKeyOf(target);
     const now = this.now();
-    const fail = async (reason: string, error: DomainError) => {
-      await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
-      throw error;
-    };
-    if (user.suspended) return fail("USER_SUSPENDED", failedPrecondition("USER_SUSPENDED", "the user is suspended"));
-    if (user.lockUntil !== undefined && user.lockUntil > now) return fail("USER_LOCKED", this.lockedError(user.lockUntil));
-    if (user.password === undefined) return fail("NO_PASSWORD", invalidPassword());
-    const { ok, rehash } = await this.deps.passwords.hasher.verify(user.password, password);
+    const { threshold, windowMs } = this.deps.lockout;
+    const admitted = await this.deps.store.admitAttempt(who, { now, windowStartCutoff: new Date(now.getTime() - windowMs), threshold });
+    if (admitted === null) return this.refuse(who, password, now, actor);
+    const { ok, rehash } = await this.deps.passwords.hasher.verify(admitted.password, password);
     if (!ok) {
-      await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason: "INVALID_CREDENTIALS" });
-      await this.countFailure(user._id, now, actor);
+      await this.fail(admitted, now, actor);
       throw invalidPassword();
     }
     const set: Partial<UserDocument> = { lastSignInTime: now, failedAttempts: { count: 0 } };
     if (rehash) set.password = { ...(await this.deps.passwords.hasher.hash(password)), setTime: now };
-    return this.deps.users.patchLogged(user._id, { set, unset: ["lockUntil"] }, actor, UserLogEvent.SIGN_IN_SUCCEEDED, {
-      ...(rehash ? { rehashedFrom: user.password.algorithm } : {}),
+    return this.deps.users.patchLogged(admitted._id, { set, unset: ["lockUntil"] }, actor, UserLogEvent.SIGN_IN_SUCCEEDED, {
+      ...(rehash && admitted.password !== undefined ? { rehashedFrom: admitted.password.algorithm } : {}),
     });
   }
 
-  private async countFailure(id: string, now: Date, actor: string): Promise<void> {
-    const { threshold, windowMs, durationMs } = this.deps.lockout;
-    const count = await this.deps.store.recordFailure(id, now, new Date(now.getTime() - windowMs));
-    if (count < threshold) return;
+  /** Answers an attempt that was not admitted: no such user, a suspended one, or one out of attempts. */
+  private async refuse(who: UserSelector, password: string, now: Date, actor: string): Promise<never> {
+    const user = "id" in who ? await this.deps.users.get(who.id) : await this.deps.store.findByIdentifier(who.key, who.value);
+    if (user === null) {
+      await this.deps.passwords.hasher.verify(undefined, password);
+      throw invalidPassword();
+    }
+    const [reason, error] = user.suspended
+      ? ["USER_SUSPENDED", failedPrecondition("USER_SUSPENDED", "the user is suspended")]
+      : ["USER_LOCKED", this.lockedError(this.nextAdmission(user, now))];
+    await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
+    throw error;
+  }
+
+  /**
+   * When a user out of attempts may try again: at the end of the lock, or,
+   * while attempts of a full window are still being checked, at the window's end.
+   */
+  private nextAdmission(user: UserDocument, now: Date): Date {
+    if (user.lockUntil !== undefined && user.lockUntil > now) return user.lockUntil;
+    const { windowStart } = user.failedAttempts;
+    return windowStart === undefined ? now : new Date(Math.max(now.getTime(), windowStart.getTime() + this.deps.lockout.windowMs));
+  }
+
+  /**
+   * The attempt that filled the window locks the user when it fails, unless a
+   * success has cleared the count meanwhile; the earlier ones need not check.
+   */
+  private async fail(user: UserDocument, now: Date, actor: string): Promise<void> {
+    const { threshold, durationMs } = this.deps.lockout;
+    const count = user.failedAttempts.count;
     const lockUntil = new Date(now.getTime() + durationMs);
-    await this.deps.store.patch(id, { set: { lockUntil, failedAttempts: { count: 0 } } });
-    await this.log(id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, { failures: count, lockExpireTime: lockUntil.toISOString() });
+    const locked = count >= threshold && (await this.deps.store.lockIfExhausted(user._id, threshold, lockUntil));
+    const reason = user.password === undefined ? "NO_PASSWORD" : "INVALID_CREDENTIALS";
+    await this.log(user._id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
+    if (locked) await this.log(user._id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, { failures: count, lockExpireTime: lockUntil.toISOString() });
   }
 
   private lockedError(until: Date): DomainError {

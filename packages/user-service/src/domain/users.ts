@@ -32,6 +32,17 @@ export type Identifier = { kind: "username" | "email" | "phone"; value: string }
 
 export const maxImportItems = 1_000;
 
+/** The stored key an identifier is looked up by, normalised; the field named on bad input is the identifier's. */
+export function identifierKeyOf({ kind, value }: Identifier): { key: IdentifierKey; value: string } {
+  const lookups: Record<Identifier["kind"], [IdentifierKey, () => string]> = {
+    username: ["usernameKey", () => normaliseUsername(value, "username").key],
+    email: ["emailKey", () => normaliseEmail(value, "email")],
+    phone: ["phone", () => normalisePhone(value, "phone")],
+  };
+  const [key, normalise] = lookups[kind];
+  return { key, value: normalise() };
+}
+
 /** Validates and normalises identifier/display fields into their stored form (undefined = unset). */
 function storedFields(input: UserFieldsInput, prefix: string): Partial<UserDocument> {
   const username = input.username === "" ? undefined : normaliseUsername(input.username, `${prefix}username`);
@@ -164,14 +175,9 @@ export class Users {
   }
 
   /** Looks a user up by a normalised identifier; the field named on bad input is the identifier's. */
-  async findByIdentifier({ kind, value }: Identifier): Promise<UserDocument | null> {
-    const lookups: Record<Identifier["kind"], [IdentifierKey, () => string]> = {
-      username: ["usernameKey", () => normaliseUsername(value, "username").key],
-      email: ["emailKey", () => normaliseEmail(value, "email")],
-      phone: ["phone", () => normalisePhone(value, "phone")],
-    };
-    const [key, normalise] = lookups[kind];
-    return this.deps.store.findByIdentifier(key, normalise());
+  async findByIdentifier(identifier: Identifier): Promise<UserDocument | null> {
+    const { key, value } = identifierKeyOf(identifier);
+    return this.deps.store.findByIdentifier(key, value);
   }
 
   /**

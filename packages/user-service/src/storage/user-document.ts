@@ -39,7 +39,7 @@ export interface UserDocument {
   createTime: Date;
   updateTime: Date;
   lastSignInTime?: Date;
-  /** Failed password attempts inside the current lockout window. */
+  /** Password attempts admitted in the window that began at `windowStart`; a success, a lock or an unlock clears it. */
   failedAttempts: { count: number; windowStart?: Date };
   lockUntil?: Date;
   /** SHA-256 of the current password-reset code; a new code replaces it, consuming removes it. */

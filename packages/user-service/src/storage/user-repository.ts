@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter, UpdateFilter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import type { IdentifierKey, UserPatch, UserStore } from "../domain/user-store.js";
+import type { AttemptRule, IdentifierKey, UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
 import type { IdentityDocument, UserDocument } from "./user-document.js";
 
 export const usersCollection = "users";
@@ -58,19 +58,35 @@ export class UserRepository implements UserStore {
       .catch(mapDuplicate);
   }
 
-  /**
-   * Counts one failed verification atomically: inside the current window the
-   * counter is incremented, otherwise a new window starts. Returns the count.
-   */
-  async recordFailure(id: string, now: Date, windowStartCutoff: Date): Promise<number> {
-    const inWindow = await this.users.findOneAndUpdate(
-      { _id: id, "failedAttempts.windowStart": { $gt: windowStartCutoff } },
-      { $inc: { "failedAttempts.count": 1 } },
+  async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }: AttemptRule): Promise<UserDocument | null> {
+    const selector = "id" in who ? { _id: who.id } : { [who.key]: who.value };
+    const inWindow = { $gt: ["$failedAttempts.windowStart", windowStartCutoff] };
+    return this.users.findOneAndUpdate(
+      {
+        ...selector,
+        suspended: false,
+        lockUntil: { $not: { $gt: now } },
+        $or: [{ "failedAttempts.windowStart": { $not: { $gt: windowStartCutoff } } }, { "failedAttempts.count": { $lt: threshold } }],
+      } as Filter<UserDocument>,
+      [
+        {
+          $set: {
+            failedAttempts: {
+              $cond: [inWindow, { count: { $add: ["$failedAttempts.count", 1] }, windowStart: "$failedAttempts.windowStart" }, { count: 1, windowStart: now }],
+            },
+          },
+        },
+      ],
       { returnDocument: "after" },
     );
-    if (inWindow !== null) return inWindow.failedAttempts.count;
-    await this.users.updateOne({ _id: id }, { $set: { failedAttempts: { count: 1, windowStart: now } } });
-    return 1;
+  }
+
+  async lockIfExhausted(id: string, threshold: number, lockUntil: Date): Promise<boolean> {
+    const result = await this.users.updateOne(
+      { _id: id, "failedAttempts.count": { $gte: threshold } },
+      { $set: { lockUntil, failedAttempts: { count: 0 } } },
+    );
+    return result.modifiedCount === 1;
   }
 
   /** Atomically takes a valid reset code and applies `patch`; null when the code is unknown, used or expired. */
