@@ -12,6 +12,7 @@ export {
   notFound,
   alreadyExists,
   failedPrecondition,
+  rateLimited,
   type DomainErrorKind,
   type FieldViolation,
 } from "./domain-error.js";
