@@ -3,11 +3,12 @@
 // bounded rate. A private pair with small limits keeps the shared stack out of it.
 import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
-import type { DescService } from "@bufbuild/protobuf";
+import { fromBinary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { ErrorInfoSchema, RetryInfoSchema, TokenService, UserService, closeClient, createUserServiceClient } from "@roster/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { newPat, outcome, rosterClients, startPrivatePair, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
 
@@ -98,6 +99,15 @@ describe("ExchangePersonalAccessToken", () => {
     const delay = await retryDelayOf(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: valid.secret }));
     expect(delay).toBeGreaterThan(0);
     expect(delay).toBeLessThanOrEqual(60);
+    // Over Connect JSON on HTTP/1.1 (what curl sends): the same address, the same refusal and detail.
+    const json = await connectJson(pair.ports.token.http, "/roster.token.v1.TokenService/ExchangePersonalAccessToken", { personalAccessToken: valid.secret }, apiKey);
+    expect(json.status).toBe(429);
+    const details = json.body.details as { type: string; value: string }[];
+    const retryInfo = details.find((d) => d.type === "google.rpc.RetryInfo");
+    expect(retryInfo).toBeDefined();
+    const seconds = Number(fromBinary(RetryInfoSchema, Buffer.from(retryInfo?.value ?? "", "base64")).retryDelay?.seconds ?? -1n);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThanOrEqual(60);
 
     const other = clientFrom(TokenService, pair.ports.token.http, "127.0.0.2", apiKey);
     expect(await outcome(() => other.exchangePersonalAccessToken({ personalAccessToken: valid.secret }))).toBe("OK");
