@@ -19,10 +19,10 @@ const http2Preface = Buffer.from("PRI * HTTP/2.0");
 // An HTTP/2 session runs over the replaying stream, whose socket has no peer address of its own.
 const sessionAddresses = new WeakMap<http2.Http2Session, string | undefined>();
 
-/** The TCP peer address of a request on a listenHttp port, over HTTP/1.1 or HTTP/2. */
+/** The TCP peer address of a request, over HTTP/1.1 or HTTP/2 (a session on a real socket, TLS say, needs no entry). */
 export function remoteAddressOf(req: http.IncomingMessage | http2.Http2ServerRequest): string | undefined {
-  if ("stream" in req && req.stream.session !== undefined) return sessionAddresses.get(req.stream.session);
-  return req.socket.remoteAddress;
+  const session = "stream" in req ? req.stream.session : undefined;
+  return (session !== undefined ? sessionAddresses.get(session) : undefined) ?? req.socket.remoteAddress;
 }
 
 /**
