@@ -76,8 +76,11 @@ export async function refusalOf(call: () => Promise<unknown>): Promise<{ code: n
 
 const entry = (pkg: string) => fileURLToPath(new URL("./main.js", import.meta.resolve(pkg)));
 
-/** A user-service + token-service pair on fresh databases of the shared MongoDB, restartable one by one. */
-export async function startPrivatePair(stack: StackInfo = stackInfo()) {
+/**
+ * A user-service + token-service pair on fresh databases of the shared MongoDB,
+ * restartable one by one, with `env` added to both services' environment.
+ */
+export async function startPrivatePair(stack: StackInfo = stackInfo(), env: Record<string, string> = {}) {
   const ports: Ports = {
     user: { grpc: await freePort(), http: await freePort() },
     token: { grpc: await freePort(), http: await freePort() },
@@ -88,6 +91,7 @@ export async function startPrivatePair(stack: StackInfo = stackInfo()) {
     TOKEN_SERVICE_URL: `http://127.0.0.1:${ports.token.grpc}`,
     USER_SERVICE_DATABASE: `roster_users_pair_${suffix}`,
     TOKEN_SERVICE_DATABASE: `roster_tokens_pair_${suffix}`,
+    ...env,
   };
   const envs = {
     "user-service": {
@@ -113,6 +117,8 @@ export async function startPrivatePair(stack: StackInfo = stackInfo()) {
       await processes[name]?.stop();
       processes[name] = await start(name);
     },
+    /** The lines the service's current process has written (its JSON logs). */
+    output: (name: "user-service" | "token-service") => processes[name]?.output ?? [],
     stopService: (name: "user-service" | "token-service") => processes[name]?.stop(),
     startService: async (name: "user-service" | "token-service") => {
       processes[name] = await start(name);

@@ -3,8 +3,10 @@ import { createContextValues, ConnectError, Code } from "@connectrpc/connect";
 import { Health, UserService } from "@roster/client";
 import { describe, expect, it } from "vitest";
 import { parseApiKeys } from "./api-keys.js";
+import type { AuthFailure } from "./auth-failures.js";
 import { createAuthGuard } from "./auth-guard.js";
 import { callerKey, requireOwnUser, type Caller } from "./caller.js";
+import { clientAddressKey } from "./client-address.js";
 import { isDomainError } from "./domain-error.js";
 
 const apiKey = "management-key-0123456789";
@@ -142,5 +144,34 @@ describe("requireOwnUser", () => {
     expect(() => requireOwnUser(ctxOf(self), "7", "user_id")).not.toThrow();
     expect(() => requireOwnUser(ctxOf({ ...self, ownUserOnly: undefined }), "8", "user_id")).not.toThrow();
     expect(() => requireOwnUser(ctxOf(undefined), "8", "user_id")).not.toThrow();
+  });
+});
+
+describe("failure reports", () => {
+  it("when a credential is missing, a bad API key or a bad access token then each is reported with its kind, reason, method and address", async () => {
+    const reports: AuthFailure[] = [];
+    const guard = createAuthGuard({
+      apiKeys: parseApiKeys(apiKey),
+      serviceKeys: [],
+      managementScopes: ["roster:users:read"],
+      serviceScopes: [],
+      requiredScopes: { "/roster.user.v1.UserService/GetUser": "roster:users:read" },
+      verifyAccessToken: () => Promise.resolve(undefined),
+      failures: { record: (failure) => reports.push(failure) },
+    });
+    const call = (authorization?: string) => {
+      const contextValues = createContextValues().set(clientAddressKey, "10.0.0.7");
+      const requestHeader = new Headers(authorization === undefined ? {} : { authorization });
+      return Promise.resolve()
+        .then(() => guard({ service: UserService, method: getUser, requestHeader, contextValues }))
+        .catch(() => undefined);
+    };
+    await call();
+    await call("Bearer not-the-key");
+    await call("Bearer aaa.bbb.ccc");
+    await call(`Bearer ${apiKey}`);
+    expect(reports.map((r) => `${r.credential}/${r.reason}`)).toEqual(["none/MISSING_CREDENTIAL", "api_key/INVALID_CREDENTIAL", "access_token/INVALID_CREDENTIAL"]);
+    expect(reports[0]?.origin).toEqual({ address: "10.0.0.7", method: "roster.user.v1.UserService/GetUser" });
+    expect(JSON.stringify(reports)).not.toContain("not-the-key");
   });
 });

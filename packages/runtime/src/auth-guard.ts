@@ -2,7 +2,9 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
 import { matchApiKey, type ApiKey } from "./api-keys.js";
+import type { AuthFailures, CredentialKind } from "./auth-failures.js";
 import { callerKey, type Caller } from "./caller.js";
+import { clientAddressKey } from "./client-address.js";
 import { statusError } from "./error-mapping.js";
 import type { CallGuard, CallGuardInput } from "./grpc-server.js";
 
@@ -19,6 +21,8 @@ export interface AuthGuardOptions {
   selfScopes?: Readonly<Record<string, string>>;
   /** Verifies an access token minted by token-service; resolves undefined when it is not valid. */
   verifyAccessToken?: (token: string) => Promise<Caller | undefined>;
+  /** Hears of every refused credential (counted and logged there). */
+  failures?: AuthFailures;
 }
 
 const bearerPrefix = /^bearer\s+/i;
@@ -50,8 +54,14 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
   const serviceOnly = new Set(options.serviceScopes);
   const holds = (caller: Caller, scope: string) => caller.scopes.has(scope) && (caller.kind === "service-key" || !serviceOnly.has(scope));
 
-  const authorize = (call: CallGuardInput, caller: Caller | undefined, scope: string | undefined): void => {
-    if (caller === undefined) throw unauthenticated("INVALID_CREDENTIAL", "the credential is not valid");
+  const refuse = (call: CallGuardInput, credential: CredentialKind, reason: string, message: string) => {
+    const origin = { address: call.contextValues.get(clientAddressKey), method: `${call.service.typeName}/${call.method.name}` };
+    options.failures?.record({ credential, reason, origin });
+    return unauthenticated(reason, message);
+  };
+
+  const authorize = (call: CallGuardInput, caller: Caller | undefined, scope: string | undefined, credential: CredentialKind): void => {
+    if (caller === undefined) throw refuse(call, credential, "INVALID_CREDENTIAL", "the credential is not valid");
     if (scope !== undefined && !holds(caller, scope)) {
       const self = options.selfScopes?.[`/${call.service.typeName}/${call.method.name}`];
       if (self === undefined || caller.subject === undefined || !holds(caller, self)) {
@@ -69,15 +79,15 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
     if (required === null) return;
     const header = call.requestHeader.get("authorization");
     if (header === null || !bearerPrefix.test(header)) {
-      throw unauthenticated("MISSING_CREDENTIAL", "this call needs a bearer credential in the authorization header");
+      throw refuse(call, "none", "MISSING_CREDENTIAL", "this call needs a bearer credential in the authorization header");
     }
     const credential = header.replace(bearerPrefix, "").trim();
     const key = matchApiKey(keys, credential);
-    if (key !== undefined) return authorize(call, apiKeyCallers.get(key), required);
-    if (options.verifyAccessToken === undefined || credential.split(".").length !== 3) {
-      return authorize(call, undefined, required);
-    }
-    return options.verifyAccessToken(credential).then((caller) => authorize(call, caller, required));
+    if (key !== undefined) return authorize(call, apiKeyCallers.get(key), required, "api_key");
+    // Only a JWT has three dot-separated parts; anything else was meant as an API key.
+    const kind: CredentialKind = credential.split(".").length === 3 ? "access_token" : "api_key";
+    if (options.verifyAccessToken === undefined || kind === "api_key") return authorize(call, undefined, required, kind);
+    return options.verifyAccessToken(credential).then((caller) => authorize(call, caller, required, kind));
   };
 }
 

@@ -20,6 +20,10 @@ export interface CommonConfig {
   shutdownGraceMs: number;
   /** How often readiness (database reachable, indexes present) is re-checked. */
   readinessIntervalMs: number;
+  /** Per-minute limits on guessing credentials (PATs, reset codes), per process; 0 disables one. */
+  rateLimits: { perAddress: number; perTarget: number };
+  /** Log lines per minute for each kind of refused credential and reason; the rest are only counted. */
+  authFailureLogLinesPerMinute: number;
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -38,5 +42,10 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     shutdownGraceMs: env.integer("ROSTER_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
     readinessIntervalMs: env.integer("ROSTER_READINESS_INTERVAL_MS", 5_000, { min: 100, max: 300_000 }),
+    rateLimits: {
+      perAddress: env.integer("ROSTER_RATE_LIMIT_PER_ADDRESS", 60, { min: 0, max: 1_000_000 }),
+      perTarget: env.integer("ROSTER_RATE_LIMIT_PER_TARGET", 60, { min: 0, max: 1_000_000 }),
+    },
+    authFailureLogLinesPerMinute: env.integer("ROSTER_AUTH_FAILURE_LOG_LINES_PER_MINUTE", 10, { min: 0, max: 100_000 }),
   };
 }

@@ -1,7 +1,8 @@
-import type { Interceptor } from "@connectrpc/connect";
+import { createContextValues, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { clientAddressKey, socketAddress } from "./client-address.js";
 import type { CallGuard } from "./grpc-server.js";
-import type { HttpHandler } from "./http-server.js";
+import { remoteAddressOf, type HttpHandler } from "./http-server.js";
 import type { ServiceRegistration } from "./service-registration.js";
 
 /** A plain-HTTP endpoint beside the RPCs (probes, metrics, JWKS). */
@@ -34,6 +35,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
       for (const { service, impl } of options.services) router.service(service, impl);
     },
     interceptors,
+    contextValues: (req) => createContextValues().set(clientAddressKey, socketAddress(remoteAddressOf(req))),
     readMaxBytes: options.maxReceiveMessageBytes,
     fallback(req, res) {
       const path = (req.url ?? "/").split("?")[0] ?? "/";

@@ -28,6 +28,8 @@ export interface DomainErrorInit {
   message: string;
   fieldViolations?: FieldViolation[];
   metadata?: Record<string, string>;
+  /** For a refusal that passes with time (a rate limit): how long to wait, sent as google.rpc.RetryInfo. */
+  retryDelayMs?: number;
   cause?: unknown;
 }
 
@@ -39,6 +41,7 @@ export class DomainError extends Error {
   readonly reason: string;
   readonly fieldViolations: readonly FieldViolation[];
   readonly metadata: Readonly<Record<string, string>>;
+  readonly retryDelayMs: number | undefined;
   readonly [domainErrorTag] = true;
 
   constructor(kind: DomainErrorKind, init: DomainErrorInit) {
@@ -47,6 +50,7 @@ export class DomainError extends Error {
     this.reason = init.reason;
     this.fieldViolations = init.fieldViolations ?? [];
     this.metadata = init.metadata ?? {};
+    this.retryDelayMs = init.retryDelayMs;
   }
 }
 
@@ -81,4 +85,9 @@ export function alreadyExists(reason: string, message: string, field?: string): 
 
 export function failedPrecondition(reason: string, message: string, metadata?: Record<string, string>): DomainError {
   return new DomainError("failed-precondition", { reason, message, metadata });
+}
+
+/** RESOURCE_EXHAUSTED `RATE_LIMITED`: too many attempts; the same call may succeed after `retryDelayMs`. */
+export function rateLimited(message: string, retryDelayMs: number): DomainError {
+  return new DomainError("resource-exhausted", { reason: "RATE_LIMITED", message, retryDelayMs });
 }

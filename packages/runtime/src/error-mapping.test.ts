@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema } from "@roster/client";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "@roster/client";
 import { describe, expect, it } from "vitest";
-import { alreadyExists, invalidArgument, notFound } from "./domain-error.js";
+import { alreadyExists, invalidArgument, notFound, rateLimited } from "./domain-error.js";
 import { toConnectError } from "./error-mapping.js";
 
 const unexpected = () => {
@@ -28,6 +28,18 @@ describe("toConnectError", () => {
     const err = toConnectError(notFound("USER_NOT_FOUND", "no user u1"), unexpected);
     expect(err.code).toBe(Code.NotFound);
     expect(err.findDetails(BadRequestSchema)).toEqual([]);
+  });
+
+  it("when rate limited then RESOURCE_EXHAUSTED carries RATE_LIMITED and a RetryInfo rounded up to the millisecond", () => {
+    const err = toConnectError(rateLimited("too many attempts", 1234.2), unexpected);
+    expect(err.code).toBe(Code.ResourceExhausted);
+    expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("RATE_LIMITED");
+    const delay = err.findDetails(RetryInfoSchema)[0]?.retryDelay;
+    expect({ seconds: delay?.seconds, nanos: delay?.nanos }).toEqual({ seconds: 1n, nanos: 235_000_000 });
+  });
+
+  it("when no delay is given then there is no RetryInfo", () => {
+    expect(toConnectError(notFound("USER_NOT_FOUND", "no user u1"), unexpected).findDetails(RetryInfoSchema)).toEqual([]);
   });
 
   it("when a ConnectError is thrown then it passes through unchanged", () => {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { create } from "@bufbuild/protobuf";
-import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema } from "@roster/client";
+import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
+import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "@roster/client";
 import { isDomainError, type DomainErrorKind } from "./domain-error.js";
 
 /** The `domain` of every ErrorInfo Roster sends. */
@@ -19,23 +19,27 @@ const codeOfKind: Record<DomainErrorKind, Code> = {
   unavailable: Code.Unavailable,
 };
 
-/** Builds a ConnectError carrying an ErrorInfo (and BadRequest when fields are named). */
+/** Builds a ConnectError carrying an ErrorInfo, a BadRequest when fields are named, and a RetryInfo when a delay is given. */
 export function statusError(
   code: Code,
   reason: string,
   message: string,
   fieldViolations: readonly { field: string; description: string }[] = [],
   metadata: Readonly<Record<string, string>> = {},
+  retryDelayMs?: number,
 ): ConnectError {
-  const details = [
+  const details: { desc: DescMessage; value: MessageInitShape<DescMessage> }[] = [
     { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: errorDomain, metadata: { ...metadata } }) },
   ];
   if (fieldViolations.length > 0) {
     const violations = fieldViolations.map((v) => create(BadRequest_FieldViolationSchema, v));
-    return new ConnectError(message, code, undefined, [
-      ...details,
-      { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) },
-    ]);
+    details.push({ desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) });
+  }
+  if (retryDelayMs !== undefined) {
+    // Whole milliseconds, rounded up: retrying a moment early would only be refused again.
+    const ms = Math.max(0, Math.ceil(retryDelayMs));
+    const retryDelay = { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1_000_000 };
+    details.push({ desc: RetryInfoSchema, value: create(RetryInfoSchema, { retryDelay }) });
   }
   return new ConnectError(message, code, undefined, details);
 }
@@ -47,7 +51,7 @@ export function statusError(
  */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (isDomainError(err)) {
-    return statusError(codeOfKind[err.kind], err.reason, err.message, err.fieldViolations, err.metadata);
+    return statusError(codeOfKind[err.kind], err.reason, err.message, err.fieldViolations, err.metadata, err.retryDelayMs);
   }
   if (err instanceof ConnectError) {
     return err;

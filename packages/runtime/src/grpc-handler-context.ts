@@ -2,6 +2,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { Deadline, Metadata } from "@grpc/grpc-js";
+import { clientAddressKey, peerAddress } from "./client-address.js";
 import { MetadataHeaders, headersToMetadata } from "./grpc-metadata.js";
 
 /** The parts of a grpc-js server call (any kind) the context reads. */
@@ -10,6 +11,7 @@ export interface GrpcCall {
   readonly cancelled: boolean;
   getDeadline(): Deadline;
   getHost(): string;
+  getPeer(): string;
   once(event: "cancelled", listener: () => void): unknown;
   sendMetadata(metadata: Metadata): void;
 }
@@ -88,8 +90,13 @@ export class GrpcHandlerContext implements HandlerContext {
     return (this.responseTrailers ??= new Headers());
   }
 
+  /** Starts with the client address, as connect-node's context values do (see connect-server.ts). */
   get values(): ContextValues {
-    return (this.contextValueStore ??= createContextValues());
+    if (this.contextValueStore === undefined) {
+      this.contextValueStore = createContextValues();
+      this.contextValueStore.set(clientAddressKey, peerAddress(this.call.getPeer()));
+    }
+    return this.contextValueStore;
   }
 
   /** The name CallGuardInput uses for `values`. */

@@ -16,6 +16,15 @@ export interface HttpListener {
 
 const http2Preface = Buffer.from("PRI * HTTP/2.0");
 
+// An HTTP/2 session runs over the replaying stream, whose socket has no peer address of its own.
+const sessionAddresses = new WeakMap<http2.Http2Session, string | undefined>();
+
+/** The TCP peer address of a request, over HTTP/1.1 or HTTP/2 (a session on a real socket, TLS say, needs no entry). */
+export function remoteAddressOf(req: http.IncomingMessage | http2.Http2ServerRequest): string | undefined {
+  const session = "stream" in req ? req.stream.session : undefined;
+  return (session !== undefined ? sessionAddresses.get(session) : undefined) ?? req.socket.remoteAddress;
+}
+
 /**
  * The socket as a stream that first yields `head`, the bytes already read to
  * tell the protocol apart. The HTTP/2 session reads a socket's native handle
@@ -51,7 +60,10 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
   const h2 = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
+  // The "connection" event creates the session synchronously: this is its socket's address.
+  let connectingAddress: string | undefined;
   h2.on("session", (session) => {
+    sessionAddresses.set(session, connectingAddress);
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
@@ -62,7 +74,9 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
       socket.pause();
       const head = chunk.subarray(0, Math.min(chunk.length, http2Preface.length));
       if (head.equals(http2Preface.subarray(0, head.length))) {
+        connectingAddress = socket.remoteAddress;
         h2.emit("connection", replaying(socket, chunk));
+        connectingAddress = undefined;
       } else {
         socket.unshift(chunk);
         h1.emit("connection", socket);

@@ -1,7 +1,10 @@
 export { type ApiKey, parseApiKeys, matchApiKey, sha256 } from "./api-keys.js";
 export { createAuthGuard, type AuthGuardOptions } from "./auth-guard.js";
+export { createAuthFailures, type AuthFailure, type AuthFailures, type CredentialKind } from "./auth-failures.js";
 export { actorOf, callerKey, requireOwnUser, type Caller } from "./caller.js";
+export { clientAddressKey, originOf, type CallOrigin } from "./client-address.js";
 export { readCommonConfig, type CommonConfig } from "./common-config.js";
+export { createCredentialThrottle, type CredentialAttempt, type CredentialThrottle, type CredentialThrottlePolicy } from "./credential-throttle.js";
 export { createConnectHandler, type HttpRoute } from "./connect-server.js";
 export {
   DomainError,
@@ -11,6 +14,7 @@ export {
   notFound,
   alreadyExists,
   failedPrecondition,
+  rateLimited,
   type DomainErrorKind,
   type FieldViolation,
 } from "./domain-error.js";

@@ -1,11 +1,13 @@
 import { existsSync } from "node:fs";
 import type { Db, MongoClient } from "mongodb";
+import { createAuthFailures, type AuthFailures } from "./auth-failures.js";
 import type { CommonConfig } from "./common-config.js";
 import { ConfigError } from "./env.js";
 import type { HttpRoute } from "./connect-server.js";
 import type { CallGuard } from "./grpc-server.js";
 import { HealthState } from "./health.js";
 import { createLogger, type Logger } from "./logging.js";
+import { createMetrics } from "./metrics.js";
 import { connectMongo, monitorReadiness } from "./mongo.js";
 import { startServiceHost, type ServiceHost } from "./service-host.js";
 import type { ServiceRegistration } from "./service-registration.js";
@@ -25,7 +27,7 @@ export interface RunServiceOptions<C extends CommonConfig & { grpcPort: number; 
   name: string;
   /** Reads and validates the configuration (throws ConfigError naming the bad variables). */
   loadConfig(): Readonly<C>;
-  createApp(deps: { config: Readonly<C>; client: MongoClient; db: Db; logger: Logger }): Promise<ServiceApp>;
+  createApp(deps: { config: Readonly<C>; client: MongoClient; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp>;
 }
 
 /**
@@ -60,7 +62,9 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
   const client = await connectMongo(config.mongodbUri, options.name);
   const db = client.db(config.database);
-  const app = await options.createApp({ config, client, db, logger });
+  const metrics = createMetrics(options.name);
+  const authFailures = createAuthFailures({ registry: metrics.registry, logger, logLinesPerMinute: config.authFailureLogLinesPerMinute });
+  const app = await options.createApp({ config, client, db, logger, authFailures });
   const serviceNames = app.services.map((s) => s.service.typeName);
   const health = new HealthState(serviceNames);
   const readiness = monitorReadiness({
@@ -81,6 +85,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     logger,
     httpRoutes: app.httpRoutes,
     maxMessageBytes: config.maxMessageBytes,
+    metrics,
   });
   onShutdownSignal(async () => {
     readiness.stop();

@@ -1,5 +1,6 @@
 import { managementScopes, requiredScopes, selfScopes, serviceScopes } from "@roster/client";
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+import type { AuthFailures } from "./auth-failures.js";
 import { createAuthGuard } from "./auth-guard.js";
 import type { CommonConfig } from "./common-config.js";
 import type { CallGuard } from "./grpc-server.js";
@@ -12,7 +13,7 @@ export type AccessTokenKeys = Omit<AccessTokenVerifierOptions, "issuer" | "audie
  * access tokens from token-service (with this deployment's issuer and
  * audience), and the scope table of the contract.
  */
-export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKeys): CallGuard {
+export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKeys, failures?: AuthFailures): CallGuard {
   return createAuthGuard({
     apiKeys: config.apiKeys,
     serviceKeys: config.serviceKeys,
@@ -21,5 +22,6 @@ export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKe
     requiredScopes,
     selfScopes,
     verifyAccessToken: createAccessTokenVerifier({ ...keys, issuer: config.tokenIssuer, audience: config.tokenAudience } as AccessTokenVerifierOptions),
+    failures,
   });
 }

@@ -5,7 +5,7 @@ import { createGrpcServer, listenGrpc, type CallGuard } from "./grpc-server.js";
 import { createHealthService, type HealthState } from "./health.js";
 import { listenHttp } from "./http-server.js";
 import type { Logger } from "./logging.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { createReflectionServices } from "./reflection.js";
 import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
 
@@ -21,6 +21,8 @@ export interface ServiceHostOptions {
   logger: Logger;
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
   maxMessageBytes: number;
+  /** The registry /metrics serves; a new one when omitted. */
+  metrics?: Metrics;
 }
 
 export interface ServiceHost {
@@ -35,7 +37,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
   const { logger, health } = options;
   const onInternalError = (err: unknown, method: DescMethod) =>
     logger.error({ err, method: `${method.parent.typeName}/${method.name}` }, "internal error");
-  const metrics = createMetrics(options.name);
+  const metrics = options.metrics ?? createMetrics(options.name);
   const reflection = createReflectionServices([...options.services.map((s) => s.service), Health]);
   const services = [
     ...options.services,

@@ -1,7 +1,9 @@
 import type { Db } from "mongodb";
 import { TokenService } from "@roster/client";
 import {
+  createCredentialThrottle,
   createServiceAuthGuard,
+  type AuthFailures,
   ensureIndexes,
   ensureIndexesPresent,
   type Logger,
@@ -22,8 +24,8 @@ import { createPatRepository } from "./storage/pat-repository.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
 /** Wires token-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: { config: TokenServiceConfig; db: Db; logger: Logger }): Promise<ServiceApp> {
-  const { config, db, logger } = deps;
+export async function createApp(deps: { config: TokenServiceConfig; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp> {
+  const { config, db, logger, authFailures } = deps;
   await ensureIndexes(db, tokenServiceIndexes);
   const keyRing = createKeyRing({
     repository: createSigningKeyRepository(db),
@@ -41,7 +43,14 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, serviceKey: config.outgoingServiceKey });
   const common = { store, users, pepper: config.patPepper, logger };
   const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser });
-  const tokenUse = createTokenUse({ ...common, accessTokens, issuer: config.tokenIssuer });
+  const { perAddress, perTarget } = config.rateLimits;
+  const tokenUse = createTokenUse({
+    ...common,
+    accessTokens,
+    issuer: config.tokenIssuer,
+    exchangeThrottle: createCredentialThrottle("pat", { perAddress, perTarget }, authFailures),
+    introspectionThrottle: createCredentialThrottle("pat", { perAddress: config.introspectionRateLimitPerAddress, perTarget }, authFailures),
+  });
   const tokenService: ServiceRegistration<typeof TokenService> = {
     service: TokenService,
     impl: createTokenServiceImpl({ pats, tokenUse, keyRing }),
@@ -49,7 +58,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   return {
     services: [tokenService as ServiceRegistration],
     // Our own access tokens are checked against the keys in MongoDB: no HTTP round trip to ourselves.
-    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }),
+    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, authFailures),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => users.close(),

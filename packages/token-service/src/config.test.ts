@@ -29,5 +29,25 @@ describe("loadConfig", () => {
   it("when only the secret is given then the documented defaults apply", () => {
     const config = loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret });
     expect(config).toMatchObject({ maxTokensPerUser: 100, accessTokenTtlSeconds: 900, patPepper: undefined, tokenIssuer: "roster" });
+    expect(config).toMatchObject({ rateLimits: { perAddress: 60, perTarget: 60 }, introspectionRateLimitPerAddress: 600, authFailureLogLinesPerMinute: 10 });
+  });
+
+  it("when a rate limit or the failure log rate is negative or not a number then each is named, and 0 is allowed", () => {
+    expect(
+      problemsOf({
+        ROSTER_SIGNING_KEY_SECRET: secret,
+        ROSTER_RATE_LIMIT_PER_ADDRESS: "-1",
+        ROSTER_RATE_LIMIT_PER_TARGET: "many",
+        ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS: "-5",
+        ROSTER_AUTH_FAILURE_LOG_LINES_PER_MINUTE: "1.5",
+      }),
+    ).toEqual([
+      "ROSTER_RATE_LIMIT_PER_ADDRESS",
+      "ROSTER_RATE_LIMIT_PER_TARGET",
+      "ROSTER_AUTH_FAILURE_LOG_LINES_PER_MINUTE",
+      "ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS",
+    ]);
+    const off = loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret, ROSTER_RATE_LIMIT_PER_ADDRESS: "0", ROSTER_RATE_LIMIT_PER_TARGET: "0" });
+    expect(off.rateLimits).toEqual({ perAddress: 0, perTarget: 0 });
   });
 });

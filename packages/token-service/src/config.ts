@@ -11,6 +11,8 @@ export interface TokenServiceConfig extends CommonConfig {
   patPepper: string | undefined;
   accessTokenTtlSeconds: number;
   maxTokensPerUser: number;
+  /** Refused PAT introspections per minute from one client address; 0 disables the limit. */
+  introspectionRateLimitPerAddress: number;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
@@ -25,5 +27,6 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
     patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),
     accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 30, max: 86_400 }),
     maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
+    introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, { min: 0, max: 1_000_000 }),
   });
 }

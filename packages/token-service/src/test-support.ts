@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
-import { createLogger, ensureIndexes } from "@roster/runtime";
+import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
 import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-directory.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
 
@@ -74,3 +74,9 @@ export function useTestMongo(): { readonly db: Db; another(): Promise<Db> } {
     another: () => mongo!.db(),
   };
 }
+
+/** Where test calls come from. */
+export const testOrigin = { address: "10.0.0.1", method: "roster.token.v1.TokenService/ExchangePersonalAccessToken" };
+
+/** A throttle that never refuses and reports nowhere. */
+export const unlimitedThrottle = createCredentialThrottle("pat", { perAddress: 0, perTarget: 0 }, { record: () => undefined });

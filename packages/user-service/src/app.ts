@@ -1,7 +1,9 @@
 import type { Db } from "mongodb";
 import { RoleService, UserService, closeClient, createTokenServiceClient } from "@roster/client";
 import {
+  createCredentialThrottle,
   createServiceAuthGuard,
+  type AuthFailures,
   ensureIndexes,
   ensureIndexesPresent,
   type Logger,
@@ -25,8 +27,8 @@ import { UserLogRepository } from "./storage/user-log-repository.js";
 import { UserRepository } from "./storage/user-repository.js";
 
 /** Wires user-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: { config: UserServiceConfig; db: Db; logger: Logger }): Promise<ServiceApp> {
-  const { config, db, logger } = deps;
+export async function createApp(deps: { config: UserServiceConfig; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp> {
+  const { config, db, logger, authFailures } = deps;
   const indexes = userServiceIndexes(config.userLogRetentionDays);
   await ensureIndexes(db, indexes);
 
@@ -75,6 +77,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
       durationMs: config.lockoutDurationSeconds * 1000,
     },
     resetCodeTtlMs: config.resetCodeTtlSeconds * 1000,
+    resetThrottle: createCredentialThrottle("reset_code", config.rateLimits, authFailures),
   });
   const identities = new Identities({ users, store, appendLog, limits: customDataLimits });
 
@@ -90,7 +93,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }),
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }, authFailures),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

@@ -5,5 +5,5 @@ import { loadConfig } from "./config.js";
 await runService({
   name: "user-service",
   loadConfig: () => loadConfig(process.env),
-  createApp: ({ config, db, logger }) => createApp({ config, db, logger }),
+  createApp: ({ config, db, logger, authFailures }) => createApp({ config, db, logger, authFailures }),
 });

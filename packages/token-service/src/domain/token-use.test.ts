@@ -1,3 +1,4 @@
+import { createCredentialThrottle, type AuthFailure } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import { createKeyEncryption } from "../crypto/key-encryption.js";
 import { createKeyRing } from "../crypto/signing-keys.js";
 import { createPatRepository } from "../storage/pat-repository.js";
 import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
+import { fakeUserDirectory, silentLogger, testOrigin, unlimitedThrottle, useTestMongo } from "../test-support.js";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createTokenUse } from "./token-use.js";
@@ -17,6 +18,9 @@ let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
 let use: ReturnType<typeof createTokenUse>;
 let clock: Date;
+let deps: Omit<Parameters<typeof createTokenUse>[0], "exchangeThrottle" | "introspectionThrottle">;
+
+const origin = testOrigin;
 
 
 beforeEach(async () => {
@@ -30,7 +34,8 @@ beforeEach(async () => {
   const accessTokens = createAccessTokens({ keyRing, issuer: "roster", audience: "roster", ttlSeconds: 900 });
   const common = { store: createPatRepository(db), users, pepper: undefined, logger: silentLogger, now: () => clock };
   pats = createPatManagement({ ...common, maxTokensPerUser: 10 });
-  use = createTokenUse({ ...common, accessTokens, issuer: "roster" });
+  deps = { ...common, accessTokens, issuer: "roster" };
+  use = createTokenUse({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });
 });
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
@@ -46,27 +51,27 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 describe("exchange", () => {
   it("when exchanged then the grant is requested ∩ PAT scopes ∩ permissions and the exchange is logged", async () => {
     const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: ["orders:read", "billing:read"] });
-    const result = await use.exchange({ secret, scopes: [] });
+    const result = await use.exchange({ secret, scopes: [] }, origin);
     expect(result.scopes).toEqual(["orders:read"]);
-    const introspected = await use.introspect({ token: result.accessToken });
+    const introspected = await use.introspect({ token: result.accessToken }, origin);
     expect(introspected).toMatchObject({ active: true, sub: "u1", username: "ada", clientId: record.id, tokenType: "access_token", scope: "orders:read" });
     expect(users.logs.at(-1)).toMatchObject({ event: "pat-exchanged", success: true, payload: { token_id: record.id } });
   });
 
   it("when the token is malformed, unknown, expired, or its user suspended or gone then each has its reason", async () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: new Date(clock.getTime() + 60_000), scopes: [] });
-    expect(await refusal(use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }))).toBe(
+    expect(await refusal(use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }, origin))).toBe(
       "unauthenticated/TOKEN_MALFORMED",
     );
-    expect(await refusal(use.exchange({ secret: generatePatSecret(), scopes: [] }))).toBe("unauthenticated/TOKEN_INVALID");
+    expect(await refusal(use.exchange({ secret: generatePatSecret(), scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
     users.users.set("u1", { id: "u1", username: "ada", suspended: true });
-    expect(await refusal(use.exchange({ secret, scopes: [] }))).toBe("unauthenticated/USER_SUSPENDED");
-    expect(await use.introspect({ token: secret })).toEqual({ active: false });
+    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/USER_SUSPENDED");
+    expect(await use.introspect({ token: secret }, origin)).toEqual({ active: false });
     users.users.delete("u1");
-    expect(await refusal(use.exchange({ secret, scopes: [] }))).toBe("unauthenticated/TOKEN_INVALID");
+    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
     users.users.set("u1", { id: "u1", username: "ada", suspended: false });
     clock = new Date(clock.getTime() + 120_000);
-    expect(await refusal(use.exchange({ secret, scopes: [] }))).toBe("unauthenticated/TOKEN_EXPIRED");
+    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_EXPIRED");
     expect(users.logs.filter((l) => l.event === "pat-exchanged").map((l) => l.payload.reason)).toEqual([
       "USER_SUSPENDED",
       "TOKEN_INVALID",
@@ -77,26 +82,58 @@ describe("exchange", () => {
   it("when the exchange cannot be logged then no access token is returned", async () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
     users.failLogs = true;
-    await expect(use.exchange({ secret, scopes: [] })).rejects.toThrow(/down/);
+    await expect(use.exchange({ secret, scopes: [] }, origin)).rejects.toThrow(/down/);
   });
 
   it("when used repeatedly within a minute then last use is written once", async () => {
     const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
-    await use.introspect({ token: secret });
+    await use.introspect({ token: secret }, origin);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const first = (await pats.list({ userId: "u1", pageSize: 0, pageToken: "" })).records[0]?.lastUseTime;
     expect(first).toEqual(clock);
     clock = new Date(clock.getTime() + 30_000);
-    await use.exchange({ secret, scopes: [] });
+    await use.exchange({ secret, scopes: [] }, origin);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await pats.list({ userId: "u1", pageSize: 0, pageToken: "" })).records.find((r) => r.id === record.id)?.lastUseTime).toEqual(first);
+  });
+});
+
+describe("limits", () => {
+  function throttled(perAddress: number, perTarget: number) {
+    const reports: AuthFailure[] = [];
+    const failures = { record: (failure: AuthFailure) => reports.push(failure) };
+    const throttle = () => createCredentialThrottle("pat", { perAddress, perTarget }, failures);
+    const limitedUse = createTokenUse({ ...deps, exchangeThrottle: throttle(), introspectionThrottle: throttle() });
+    return { limitedUse, reports };
+  }
+
+  it("when an expired PAT is retried then it is reported by token id, never by secret, and cut off after its per-target limit", async () => {
+    const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: new Date(clock.getTime() + 1_000), scopes: [] });
+    clock = new Date(clock.getTime() + 2_000);
+    const { limitedUse, reports } = throttled(100, 2);
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await refusal(limitedUse.exchange({ secret, scopes: [] }, origin)));
+    expect(results).toEqual(["unauthenticated/TOKEN_EXPIRED", "unauthenticated/TOKEN_EXPIRED", "resource-exhausted/RATE_LIMITED"]);
+    expect(reports.map((r) => r.reason)).toEqual(["TOKEN_EXPIRED", "TOKEN_EXPIRED", "RATE_LIMITED"]);
+    expect(reports[0]).toMatchObject({ credential: "pat", origin, subject: { tokenId: record.id, userId: "u1" } });
+    expect(JSON.stringify(reports)).not.toContain(secret.slice(11));
+  });
+
+  it("when one address has used up its failures then a valid PAT from another address is still exchanged and introspected", async () => {
+    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    const { limitedUse } = throttled(2, 100);
+    for (let i = 0; i < 2; i++) await refusal(limitedUse.exchange({ secret: generatePatSecret(), scopes: [] }, origin));
+    expect(await refusal(limitedUse.exchange({ secret, scopes: [] }, origin))).toBe("resource-exhausted/RATE_LIMITED");
+    const other = { ...origin, address: "10.0.0.2" };
+    expect(await refusal(limitedUse.exchange({ secret, scopes: [] }, other))).toBe("OK");
+    for (let i = 0; i < 5; i++) expect((await limitedUse.introspect({ token: secret }, origin)).active).toBe(true);
   });
 });
 
 describe("introspect", () => {
   it("when a PAT is active then the RFC 7662 fields describe it", async () => {
     const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: ["orders:write"] });
-    expect(await use.introspect({ token: secret })).toEqual({
+    expect(await use.introspect({ token: secret }, origin)).toEqual({
       active: true,
       scope: "orders:write",
       clientId: record.id,
@@ -114,8 +151,8 @@ describe("introspect", () => {
   it("when the token is garbage or deleted then it is inactive, not an error", async () => {
     const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
     await pats.delete({ userId: "u1", id: record.id });
-    expect(await use.introspect({ token: secret })).toEqual({ active: false });
-    expect(await use.introspect({ token: "a.b.c" })).toEqual({ active: false });
-    expect(await use.introspect({ token: "hello" })).toEqual({ active: false });
+    expect(await use.introspect({ token: secret }, origin)).toEqual({ active: false });
+    expect(await use.introspect({ token: "a.b.c" }, origin)).toEqual({ active: false });
+    expect(await use.introspect({ token: "hello" }, origin)).toEqual({ active: false });
   });
 });

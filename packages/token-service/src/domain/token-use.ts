@@ -1,4 +1,4 @@
-import type { Logger } from "@roster/runtime";
+import type { CallOrigin, CredentialAttempt, CredentialThrottle, Logger } from "@roster/runtime";
 import { DomainError, invalidField } from "@roster/runtime/domain-error";
 import type { AccessTokenClaims, AccessTokens } from "../crypto/access-tokens.js";
 import { hashPatSecret, isWellFormedPat, patPrefix } from "./pat-secret.js";
@@ -13,6 +13,10 @@ export interface TokenUseDeps {
   pepper: string | undefined;
   issuer: string;
   logger: Logger;
+  /** Limits and reports refused PATs in exchange, per address and per PAT and user. */
+  exchangeThrottle: CredentialThrottle;
+  /** The same for introspection, whose limit per address is its own: resource servers introspect on behalf of their callers. */
+  introspectionThrottle: CredentialThrottle;
   now?: () => Date;
 }
 
@@ -58,11 +62,14 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 export function createTokenUse(deps: TokenUseDeps) {
   const now = deps.now ?? (() => new Date());
 
-  const checkPat = async (secret: string): Promise<PatCheck> => {
-    // The checksum rejects typos and truncations before any database read.
+  const checkPat = async (secret: string, attempt: CredentialAttempt): Promise<PatCheck> => {
+    // The checksum rejects typos and truncations before any database read (and before any per-target state is kept).
     if (!isWellFormedPat(secret)) return { ok: false, reason: "TOKEN_MALFORMED" };
-    const record = await deps.store.findBySecretHash(hashPatSecret(secret, deps.pepper));
+    const secretHash = hashPatSecret(secret, deps.pepper);
+    await attempt.charge(`pat:${secretHash}`);
+    const record = await deps.store.findBySecretHash(secretHash);
     if (record === undefined) return { ok: false, reason: "TOKEN_INVALID" };
+    await attempt.charge(`user:${record.userId}`);
     if (record.expireTime !== undefined && record.expireTime.getTime() <= now().getTime()) {
       return { ok: false, reason: "TOKEN_EXPIRED", record };
     }
@@ -70,6 +77,18 @@ export function createTokenUse(deps: TokenUseDeps) {
     if (user === undefined) return { ok: false, reason: "TOKEN_INVALID", record };
     if (user.suspended) return { ok: false, reason: "USER_SUSPENDED", record };
     return { ok: true, record, user };
+  };
+
+  /** Checks a PAT within the throttle's limits and reports a refusal (by the token's public id, never its secret). */
+  const usePat = async <T>(throttle: CredentialThrottle, origin: CallOrigin, secret: string, use: (check: PatCheck) => Promise<T>): Promise<T> => {
+    const attempt = await throttle.begin(origin);
+    try {
+      const check = await checkPat(secret, attempt);
+      if (!check.ok) attempt.fail(check.reason, check.record && { tokenId: check.record.id, userId: check.record.userId });
+      return await use(check);
+    } finally {
+      await attempt.end();
+    }
   };
 
   const touch = (record: PatRecord) => {
@@ -80,67 +99,72 @@ export function createTokenUse(deps: TokenUseDeps) {
       .catch((err: unknown) => deps.logger.warn({ err, tokenId: record.id }, "could not record the token's last use"));
   };
 
+  /**
+   * Refusals of a known token are logged as failed PAT_EXCHANGED entries,
+   * best effort (the caller is refused either way). A successful exchange
+   * whose entry cannot be written fails with UNAVAILABLE and no token: no
+   * access token is issued without its audit entry.
+   */
+  const exchangeChecked = async (check: PatCheck, requested: readonly string[]) => {
+    if (!check.ok) {
+      if (check.record !== undefined) {
+        const entry = {
+          userId: check.record.userId,
+          event: "pat-exchanged" as const,
+          success: false,
+          payload: { token_id: check.record.id, reason: check.reason },
+        };
+        await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.warn({ err, auditEntry: entry }, "user log entry lost"));
+      }
+      throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
+    }
+    const { record } = check;
+    const permissions = await deps.users.permissionsOf(record.userId);
+    const scopes = grantedScopes(requested, record.scopes, permissions);
+    const minted = await deps.accessTokens.mint({ userId: record.userId, scopes, patId: record.id });
+    await deps.users.appendLog({
+      userId: record.userId,
+      event: "pat-exchanged",
+      success: true,
+      payload: { token_id: record.id, name: record.name, jti: minted.claims.jti, scope: scopes.join(" ") },
+    });
+    touch(record);
+    return { accessToken: minted.token, expireTime: new Date(minted.claims.exp * 1000), scopes };
+  };
+
+  const introspectChecked = async (check: PatCheck): Promise<Introspection> => {
+    if (!check.ok) return inactive;
+    const { record, user } = check;
+    touch(record);
+    return {
+      active: true,
+      scope: grantedScopes([], record.scopes, await deps.users.permissionsOf(user.id)).join(" "),
+      clientId: record.id,
+      username: user.username,
+      tokenType: "personal_access_token",
+      exp: record.expireTime === undefined ? 0 : seconds(record.expireTime),
+      iat: seconds(record.createTime),
+      nbf: 0,
+      sub: user.id,
+      iss: deps.issuer,
+      jti: record.id,
+    };
+  };
+
   return {
-    /**
-     * Refusals of a known token are logged as failed PAT_EXCHANGED entries,
-     * best effort (the caller is refused either way). A successful exchange
-     * whose entry cannot be written fails with UNAVAILABLE and no token: no
-     * access token is issued without its audit entry.
-     */
-    async exchange(input: { secret: string; scopes: readonly string[] }) {
+    /** Exchanges a PAT for an access token, within the exchange limits (see exchangeChecked for the audit trail). */
+    async exchange(input: { secret: string; scopes: readonly string[] }, origin: CallOrigin) {
       if (input.secret === "") throw invalidField("personal_access_token", "is required");
       // Over the field's limit is bad input like any other; a wrong length within it is a malformed token.
       if (input.secret.length > maxPatLength) throw invalidField("personal_access_token", `must be at most ${maxPatLength} characters`);
       const requested = validateScopes("scopes", input.scopes);
-      const check = await checkPat(input.secret);
-      if (!check.ok) {
-        if (check.record !== undefined) {
-          const entry = {
-            userId: check.record.userId,
-            event: "pat-exchanged" as const,
-            success: false,
-            payload: { token_id: check.record.id, reason: check.reason },
-          };
-          await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.warn({ err, auditEntry: entry }, "user log entry lost"));
-        }
-        throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
-      }
-      const { record } = check;
-      const permissions = await deps.users.permissionsOf(record.userId);
-      const scopes = grantedScopes(requested, record.scopes, permissions);
-      const minted = await deps.accessTokens.mint({ userId: record.userId, scopes, patId: record.id });
-      await deps.users.appendLog({
-        userId: record.userId,
-        event: "pat-exchanged",
-        success: true,
-        payload: { token_id: record.id, name: record.name, jti: minted.claims.jti, scope: scopes.join(" ") },
-      });
-      touch(record);
-      return { accessToken: minted.token, expireTime: new Date(minted.claims.exp * 1000), scopes };
+      return usePat(deps.exchangeThrottle, origin, input.secret, (check) => exchangeChecked(check, requested));
     },
 
-    async introspect(input: { token: string }): Promise<Introspection> {
+    async introspect(input: { token: string }, origin: CallOrigin): Promise<Introspection> {
       if (input.token === "") throw invalidField("token", "is required");
       if (input.token.length > maxIntrospectedLength) throw invalidField("token", "must be at most 8 KiB");
-      if (input.token.startsWith(patPrefix)) {
-        const check = await checkPat(input.token);
-        if (!check.ok) return inactive;
-        const { record, user } = check;
-        touch(record);
-        return {
-          active: true,
-          scope: grantedScopes([], record.scopes, await deps.users.permissionsOf(user.id)).join(" "),
-          clientId: record.id,
-          username: user.username,
-          tokenType: "personal_access_token",
-          exp: record.expireTime === undefined ? 0 : seconds(record.expireTime),
-          iat: seconds(record.createTime),
-          nbf: 0,
-          sub: user.id,
-          iss: deps.issuer,
-          jti: record.id,
-        };
-      }
+      if (input.token.startsWith(patPrefix)) return usePat(deps.introspectionThrottle, origin, input.token, introspectChecked);
       const claims = await deps.accessTokens.verify(input.token);
       if (claims === undefined) return inactive;
       const user = await deps.users.findUser(claims.sub);

@@ -4,7 +4,7 @@ import type { TokenService } from "@roster/client";
 import type { KeyRing } from "../crypto/signing-keys.js";
 import type { PatManagement } from "../domain/pats.js";
 import type { TokenUse } from "../domain/token-use.js";
-import { optionalDate, requireOwnUser } from "@roster/runtime";
+import { optionalDate, originOf, requireOwnUser } from "@roster/runtime";
 import { introspectionMessage, jwkMessage, patMessage } from "./convert.js";
 
 /**
@@ -55,8 +55,8 @@ export function createTokenServiceImpl(deps: {
     async deleteUserPersonalAccessTokens(req) {
       return { deletedCount: await pats.deleteAllForUser({ userId: req.userId }) };
     },
-    async exchangePersonalAccessToken(req) {
-      const result = await tokenUse.exchange({ secret: req.personalAccessToken, scopes: req.scopes });
+    async exchangePersonalAccessToken(req, ctx) {
+      const result = await tokenUse.exchange({ secret: req.personalAccessToken, scopes: req.scopes }, originOf(ctx));
       return {
         accessToken: result.accessToken,
         tokenType: "Bearer",
@@ -64,8 +64,8 @@ export function createTokenServiceImpl(deps: {
         scopes: result.scopes,
       };
     },
-    async introspectToken(req) {
-      return introspectionMessage(await tokenUse.introspect({ token: req.token }));
+    async introspectToken(req, ctx) {
+      return introspectionMessage(await tokenUse.introspect({ token: req.token }, originOf(ctx)));
     },
     async getJwks() {
       return { keys: await jwks() };

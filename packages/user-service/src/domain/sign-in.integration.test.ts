@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserLogEvent } from "@roster/client";
-import { ensureIndexes } from "@roster/runtime";
+import { createCredentialThrottle, ensureIndexes, type AuthFailure } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { useBackend } from "@roster/mongo-double/testing";
 import { userServiceIndexes } from "../storage/indexes.js";
@@ -22,6 +22,9 @@ let signIn: SignIn;
 let logs: UserLogBook;
 let store: UserRepository;
 let newSignIn: (hasher: PasswordHasher, lockout: LockoutPolicy) => SignIn;
+const perAddress = 3;
+const reports: AuthFailure[] = [];
+const origin = (address: string) => ({ address, method: "roster.user.v1.UserService/ConsumePasswordResetCode" });
 
 beforeAll(async () => {
   await ensureIndexes(testDb.db, userServiceIndexes(90));
@@ -32,7 +35,16 @@ beforeAll(async () => {
   const now = () => clock;
   users = new Users({ store, appendLog, passwords, customDataLimits: { maxBytes: 1024, maxDepth: 4 }, enqueueTokenCleanup: () => Promise.resolve(), now });
   newSignIn = (hasher, lockout) =>
-    new SignIn({ users, store, passwords: new PasswordService(hasher, { minLength: 8, maxLength: 64 }), appendLog, lockout, resetCodeTtlMs: ttlMs, now });
+    new SignIn({
+      users,
+      store,
+      passwords: new PasswordService(hasher, { minLength: 8, maxLength: 64 }),
+      appendLog,
+      lockout,
+      resetCodeTtlMs: ttlMs,
+      now,
+      resetThrottle: createCredentialThrottle("reset_code", { perAddress, perTarget: 2 }, { record: (f) => reports.push(f) }),
+    });
   signIn = newSignIn(new PasswordHasher(cheap), { threshold: 3, windowMs: 60_000, durationMs: 300_000 });
 }, 30_000);
 
@@ -88,7 +100,7 @@ describe("password reset code expiry", () => {
     const { code, expireTime } = await signIn.createResetCode(user._id, "key:admin");
     expect(expireTime.getTime() - clock.getTime()).toBe(ttlMs);
     clock = new Date(expireTime.getTime() + 1);
-    const failure = await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin").catch((err: unknown) => err);
+    const failure = await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.1")).catch((err: unknown) => err);
     expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({ kind: "unauthenticated", reason: "RESET_CODE_INVALID" });
     expect((await users.get(user._id)).password).toBeUndefined();
   });
@@ -204,4 +216,38 @@ describe("timing of VerifyPassword failures", () => {
     const ratios = Object.fromEntries(kinds.map((k) => [k, Number((median(costs[k]) / median(costs.wrong)).toFixed(3))]));
     for (const kind of kinds) expect(Math.abs(ratios[kind]! - 1), `${kind}: ${JSON.stringify(ratios)}`).toBeLessThan(0.1);
   }, 60_000);
+});
+
+describe("password reset code guessing", () => {
+  const outcome = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "OK",
+      (err: unknown) => (isDomainError(err) ? `${err.kind}/${err.reason}` : Promise.reject(err)),
+    );
+
+  it("when one address guesses codes then it is cut off after its limit, while the real code from another address still works and no report holds a code", async () => {
+    const user = await newUser();
+    const { code } = await signIn.createResetCode(user._id, "key:admin");
+    const guesses = Array.from({ length: perAddress + 2 }, (_, i) => `guess-${i}-${"x".repeat(20)}`);
+    const results = [];
+    for (const guess of guesses) results.push(await outcome(signIn.consumeResetCode(guess, "orchid-lantern-9", "key:admin", origin("10.0.0.2"))));
+    expect(results).toEqual([
+      ...Array<string>(perAddress).fill("unauthenticated/RESET_CODE_INVALID"),
+      "resource-exhausted/RATE_LIMITED",
+      "resource-exhausted/RATE_LIMITED",
+    ]);
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.2")))).toBe("resource-exhausted/RATE_LIMITED");
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.3")))).toBe("OK");
+    const text = JSON.stringify(reports);
+    for (const secret of [code, ...guesses]) expect(text).not.toContain(secret);
+  });
+
+  it("when a refused new password is retried then it never counts as a guess", async () => {
+    const user = await newUser();
+    const { code } = await signIn.createResetCode(user._id, "key:admin");
+    for (let i = 0; i < perAddress + 2; i++) {
+      expect(await outcome(signIn.consumeResetCode(code, "short", "key:admin", origin("10.0.0.4")))).toBe("invalid-argument/PASSWORD_TOO_SHORT");
+    }
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.4")))).toBe("OK");
+  });
 });

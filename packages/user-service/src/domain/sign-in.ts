@@ -1,4 +1,5 @@
 import { UserLogEvent, UserLogResult } from "@roster/client";
+import type { CallOrigin, CredentialThrottle } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { UserDocument } from "../storage/user-document.js";
 import type { PasswordCredential, PasswordService } from "./password-credentials.js";
@@ -20,6 +21,8 @@ export interface SignInDeps {
   appendLog: AppendLog;
   lockout: LockoutPolicy;
   resetCodeTtlMs: number;
+  /** Limits and reports reset-code guessing. */
+  resetThrottle: CredentialThrottle;
   now?: () => Date;
 }
 
@@ -134,23 +137,35 @@ export class SignIn {
     return { code, expireTime };
   }
 
-  /** The policy is checked before the code is taken, so a refused password leaves the code usable. */
-  async consumeResetCode(code: string, newPassword: string, actor: string): Promise<UserDocument> {
+  /**
+   * The policy is checked before the code is taken, so a refused password
+   * leaves the code usable. Guesses are limited per client address and per
+   * target (the code's user when the code is known, else the code), before
+   * any password is hashed.
+   */
+  async consumeResetCode(code: string, newPassword: string, actor: string, origin: CallOrigin): Promise<UserDocument> {
     if (code === "" || code.length > 256) throw invalidField("code", "must be 1-256 characters");
-    const password = await this.deps.passwords.prepare({ kind: "password", password: newPassword }, "", "new_password");
-    const now = this.now();
-    const hash = hashResetCode(code);
-    const user = await this.deps.store.findByResetCode(hash);
-    if (user?.suspended === true) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
-    const updated = await this.deps.store.consumeResetCode(hash, now, {
-      set: { password: { ...password, setTime: now }, failedAttempts: { count: 0 }, updateTime: now },
-    });
-    if (updated === null) {
-      if (user !== null) await this.log(user._id, UserLogEvent.PASSWORD_RESET, UserLogResult.FAILURE, actor, { reason: "RESET_CODE_INVALID" });
-      throw new DomainError("unauthenticated", { reason: "RESET_CODE_INVALID", message: "the reset code is invalid or expired" });
+    const attempt = await this.deps.resetThrottle.begin(origin);
+    try {
+      const hash = hashResetCode(code);
+      const user = await this.deps.store.findByResetCode(hash);
+      await attempt.charge(user === null ? `code:${hash}` : `user:${user._id}`);
+      const password = await this.deps.passwords.prepare({ kind: "password", password: newPassword }, "", "new_password");
+      if (user?.suspended === true) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
+      const now = this.now();
+      const updated = await this.deps.store.consumeResetCode(hash, now, {
+        set: { password: { ...password, setTime: now }, failedAttempts: { count: 0 }, updateTime: now },
+      });
+      if (updated === null) {
+        attempt.fail("RESET_CODE_INVALID", user === null ? undefined : { userId: user._id });
+        if (user !== null) await this.log(user._id, UserLogEvent.PASSWORD_RESET, UserLogResult.FAILURE, actor, { reason: "RESET_CODE_INVALID" });
+        throw new DomainError("unauthenticated", { reason: "RESET_CODE_INVALID", message: "the reset code is invalid or expired" });
+      }
+      await this.log(updated._id, UserLogEvent.PASSWORD_RESET, UserLogResult.SUCCESS, actor, {});
+      return updated;
+    } finally {
+      await attempt.end();
     }
-    await this.log(updated._id, UserLogEvent.PASSWORD_RESET, UserLogResult.SUCCESS, actor, {});
-    return updated;
   }
 
   private log(userId: string, eventType: UserLogEvent, result: UserLogResult, actor: string, payload: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
-import { createLogger, ensureIndexes } from "@roster/runtime";
+import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { userServiceIndexes } from "../storage/indexes.js";
 import { TokenCleanupRepository } from "../storage/token-cleanup-repository.js";
@@ -15,6 +15,9 @@ import { SignIn } from "./sign-in.js";
 import { TokenCleanupWorker } from "./token-cleanup.js";
 import { UserLogBook } from "./user-logs.js";
 import { Users, type CreateUserInput } from "./users.js";
+
+const origin = { address: "10.0.0.1", method: "roster.user.v1.UserService/ConsumePasswordResetCode" };
+const unlimited = createCredentialThrottle("reset_code", { perAddress: 0, perTarget: 0 }, { record: () => undefined });
 
 const testDb = useBackend("users_it");
 let users: Users;
@@ -52,7 +55,7 @@ beforeAll(async () => {
   const passwords = new PasswordService(new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), { minLength: 8, maxLength: 64 });
   const limits = { maxBytes: 1024, maxDepth: 4 };
   users = new Users({ store, appendLog: logs.append, passwords, customDataLimits: limits, enqueueTokenCleanup: (id) => cleanups.enqueue(id), now });
-  signIn = new SignIn({ users, store, passwords, appendLog: logs.append, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, resetCodeTtlMs: 3_600_000, now });
+  signIn = new SignIn({ users, store, passwords, appendLog: logs.append, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, resetCodeTtlMs: 3_600_000, resetThrottle: unlimited, now });
   identities = new Identities({ users, store, appendLog: logs.append, limits, now });
 }, 30_000);
 
@@ -122,9 +125,9 @@ describe("users against MongoDB", () => {
     const user = await users.create(input(), "key:admin");
     const { code } = await signIn.createResetCode(user._id, "key:admin");
     expect(JSON.stringify(await store.findById(user._id))).not.toContain(code);
-    expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin"))).toMatchObject({ reason: "PASSWORD_TOO_COMMON", field: "new_password" });
-    await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin");
-    expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin"))).toMatchObject({ reason: "RESET_CODE_INVALID" });
+    expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin", origin))).toMatchObject({ reason: "PASSWORD_TOO_COMMON", field: "new_password" });
+    await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin);
+    expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin))).toMatchObject({ reason: "RESET_CODE_INVALID" });
     expect((await signIn.verify({ id: user._id }, "orchid-lantern-9", "key:app"))._id).toBe(user._id);
   });
 

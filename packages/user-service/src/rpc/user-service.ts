@@ -8,7 +8,7 @@ import {
   UserLogResult,
   type UserService,
 } from "@roster/client";
-import { actorOf, optionalDate, toConnectError, type Logger } from "@roster/runtime";
+import { actorOf, optionalDate, originOf, toConnectError, type Logger } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
@@ -160,7 +160,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async consumePasswordResetCode(request, ctx) {
-      return { user: userToProto(await signIn.consumeResetCode(request.code, request.newPassword, actorOf(ctx))) };
+      return { user: userToProto(await signIn.consumeResetCode(request.code, request.newPassword, actorOf(ctx), originOf(ctx))) };
     },
 
     async unlockUser(request, ctx) {
