@@ -12,6 +12,7 @@ import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
 import { PasswordService } from "./domain/password-credentials.js";
 import { PasswordHasher } from "./domain/passwords.js";
+import { Roles } from "./domain/roles.js";
 import { SignIn } from "./domain/sign-in.js";
 import { TokenCleanupWorker } from "./domain/token-cleanup.js";
 import { UserLogBook } from "./domain/user-logs.js";
@@ -20,6 +21,7 @@ import { createRoleServiceImpl } from "./rpc/role-service.js";
 import { createSearchUsersHandler } from "./rpc/search-users.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
 import { userServiceIndexes } from "./storage/indexes.js";
+import { RoleRepository } from "./storage/role-repository.js";
 import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
 import { UserLogRepository } from "./storage/user-log-repository.js";
 import { UserRepository } from "./storage/user-repository.js";
@@ -31,6 +33,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   await ensureIndexes(db, indexes);
 
   const store = new UserRepository(db);
+  const roleStore = new RoleRepository(db);
   const logs = new UserLogBook(new UserLogRepository(db));
   const appendLog = logs.append;
   const passwords = new PasswordService(new PasswordHasher(config.argon2), {
@@ -84,7 +87,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
-    impl: createRoleServiceImpl({ db, logger, appendLog }),
+    impl: createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog }) }),
   };
 
   cleanupWorker.start();

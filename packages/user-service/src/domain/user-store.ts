@@ -6,6 +6,8 @@ export type IdentifierKey = "usernameKey" | "emailKey" | "phone";
 export interface UserPatch {
   set: Partial<UserDocument>;
   unset?: (keyof UserDocument)[];
+  /** Counters to raise atomically. */
+  inc?: Partial<Record<"tokenEpoch", number>>;
 }
 
 /** What user use cases need from storage. Unique-index violations surface as ALREADY_EXISTS naming the field. */
