@@ -93,7 +93,8 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }),
+    // Access tokens are checked against the user as stored here now, on every call.
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

@@ -111,6 +111,27 @@ describe("introspect", () => {
     });
   });
 
+  it("when an access token's user loses a permission or was suspended since minting then introspection follows the user", async () => {
+    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    const { accessToken } = await use.exchange({ secret, scopes: [] });
+    users.permissions.set("u1", ["orders:read"]);
+    expect(await use.introspect({ token: accessToken })).toMatchObject({ active: true, scope: "orders:read" });
+    users.tokenEpochs.set("u1", 1);
+    expect(await use.introspect({ token: accessToken })).toEqual({ active: false });
+    const fresh = await use.exchange({ secret, scopes: [] });
+    expect(await use.introspect({ token: fresh.accessToken })).toMatchObject({ active: true, scope: "orders:read" });
+    users.users.delete("u1");
+    expect(await use.introspect({ token: fresh.accessToken })).toEqual({ active: false });
+  });
+
+  it("when the PAT expires before the access token TTL runs out then the access token expires with the PAT", async () => {
+    const expireTime = new Date(Date.now() + 60_000);
+    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime, scopes: [] });
+    const minted = await use.exchange({ secret, scopes: [] });
+    expect(minted.expireTime.getTime()).toBeLessThanOrEqual(expireTime.getTime());
+    expect((await use.introspect({ token: minted.accessToken })).exp).toBe(Math.floor(expireTime.getTime() / 1000));
+  });
+
   it("when the token is garbage or deleted then it is inactive, not an error", async () => {
     const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
     await pats.delete({ userId: "u1", id: record.id });
