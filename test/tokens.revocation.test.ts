@@ -1,4 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { UserLogEvent } from "@roster/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { newPat, outcome, rosterClients, uniqueName, type RosterClients } from "./helpers/tokens.js";
@@ -10,6 +11,7 @@ afterAll(() => [admin, ...holders].forEach((c) => c.close()));
 
 const usersRead = "roster:users:read";
 const tokensRead = "roster:tokens:read";
+const logsRead = "roster:logs:read";
 
 /** A user holding one role per permission set, and clients that call with an access token exchanged from its PAT. */
 async function tokenHolder(...roles: string[][]) {
@@ -27,6 +29,7 @@ async function tokenHolder(...roles: string[][]) {
   const clients = rosterClients(stack, accessToken);
   holders.push(clients);
   return {
+    clients,
     userId,
     roleIds,
     pat,
@@ -120,5 +123,31 @@ describe("access tokens and the PAT they came from", () => {
     expect(await outcome(holder.exchange)).toBe("16/TOKEN_INVALID");
     expect(await holder.introspect()).toMatchObject({ active: true, clientId: holder.pat.id });
     expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["OK", "OK"]);
+  });
+});
+
+describe("streams opened with an access token", () => {
+  it("when the user is suspended while it watches its logs then the stream ends UNAUTHENTICATED instead of delivering the next entry", async () => {
+    const holder = await tokenHolder([logsRead]);
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 10_000);
+    const watching = outcome(async () => {
+      const stream = holder.clients.users.watchUserLogs({ userId: holder.userId }, { signal: abort.signal, timeoutMs: 15_000 });
+      for await (const response of stream) seen.push(UserLogEvent[response.userLog?.event ?? UserLogEvent.UNSPECIFIED] ?? "");
+    });
+    try {
+      // The stream works: an entry written after it opened arrives.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await admin.users.updateUser({ user: { id: holder.userId, name: "Watched" }, updateMask: { paths: ["name"] } });
+      for (let waited = 0; seen.length === 0 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(seen).toEqual(["USER_UPDATED"]);
+      await admin.users.suspendUser({ userId: holder.userId });
+      expect(await watching).toBe("16/USER_SUSPENDED");
+      expect(seen).toEqual(["USER_UPDATED"]);
+    } finally {
+      clearTimeout(timer);
+      abort.abort();
+    }
   });
 });

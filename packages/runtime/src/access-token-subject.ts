@@ -16,6 +16,8 @@ export interface AccessTokenGrant {
   scopes: readonly string[];
   /** The subject's token epoch at minting; 0 when the token carries none. */
   tokenEpoch: number;
+  /** `exp`, in seconds since the Unix epoch. */
+  expiresAt: number;
 }
 
 /** A user's state as its service of record sees it now. */
@@ -44,7 +46,7 @@ export type AccessTokenVerdict =
  * makes the token inactive; otherwise it grants its scopes ∩ the subject's
  * current permissions, sorted, and nothing else.
  */
-export function judgeAccessToken(grant: AccessTokenGrant, state: SubjectState | undefined): AccessTokenVerdict {
+export function judgeAccessToken(grant: Omit<AccessTokenGrant, "expiresAt">, state: SubjectState | undefined): AccessTokenVerdict {
   if (state === undefined) return { active: false, reason: "USER_DELETED", message: "the token's user no longer exists" };
   if (state.suspended) return { active: false, reason: "USER_SUSPENDED", message: "the token's user is suspended" };
   if (grant.tokenEpoch !== state.tokenEpoch) {

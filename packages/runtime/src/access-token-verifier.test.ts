@@ -55,7 +55,9 @@ describe("createAccessTokenVerifier", () => {
   it("when the token is valid then it resolves its subject, scopes and token epoch (0 when absent)", async () => {
     const key = await newKey("k1");
     const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
-    expect(await verify(await sign(key))).toEqual({ subject: "u_123", scopes: ["roster:users:read", "roster:tokens:read"], tokenEpoch: 0 });
+    const token = await sign(key);
+    const exp = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { exp: number }).exp;
+    expect(await verify(token)).toEqual({ subject: "u_123", scopes: ["roster:users:read", "roster:tokens:read"], tokenEpoch: 0, expiresAt: exp });
     expect((await verify(await sign(key, { token_epoch: 3 })))?.tokenEpoch).toBe(3);
   });
 

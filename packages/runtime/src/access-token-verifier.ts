@@ -26,8 +26,9 @@ export function grantOfAccessToken(payload: JWTPayload): AccessTokenGrant | unde
   if (typeof payload.sub !== "string" || payload.sub === "") return undefined;
   const epoch = payload[tokenEpochClaim] ?? 0;
   if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) return undefined;
+  if (typeof payload.exp !== "number") return undefined;
   const scope = typeof payload.scope === "string" ? payload.scope : "";
-  return { subject: payload.sub, scopes: scope.split(" ").filter((s) => s !== ""), tokenEpoch: epoch };
+  return { subject: payload.sub, scopes: scope.split(" ").filter((s) => s !== ""), tokenEpoch: epoch, expiresAt: payload.exp };
 }
 
 /**

@@ -2,7 +2,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
 import { matchApiKey, type ApiKey } from "./api-keys.js";
-import { callerKey, type Caller } from "./caller.js";
+import { callerKey, recheckKey, type Caller } from "./caller.js";
 import { statusError } from "./error-mapping.js";
 import type { CallGuard, CallGuardInput } from "./grpc-server.js";
 
@@ -48,6 +48,8 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
       throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], { scope });
     }
     call.contextValues.set(callerKey, caller);
+    const refresh = caller.refresh;
+    if (refresh !== undefined) call.contextValues.set(recheckKey, async () => authorize(call, await refresh(), scope));
   };
 
   return (call) => {

@@ -1,6 +1,6 @@
 export { type ApiKey, parseApiKeys, matchApiKey, sha256 } from "./api-keys.js";
 export { createAuthGuard, type AuthGuardOptions } from "./auth-guard.js";
-export { actorOf, callerKey, type Caller } from "./caller.js";
+export { actorOf, callerKey, recheckKey, type Caller } from "./caller.js";
 export { readCommonConfig, type CommonConfig } from "./common-config.js";
 export { createConnectHandler, type HttpRoute } from "./connect-server.js";
 export {

@@ -2,10 +2,10 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { createContextValues, ConnectError, Code } from "@connectrpc/connect";
 import { ErrorInfoSchema, TokenService, UserService } from "@roster/client";
 import { generateKeyPair, SignJWT, type CryptoKey } from "jose";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { SubjectState } from "./access-token-subject.js";
 import { parseApiKeys } from "./api-keys.js";
-import { callerKey } from "./caller.js";
+import { callerKey, recheckKey } from "./caller.js";
 import type { CommonConfig } from "./common-config.js";
 import { DomainError } from "./domain-error.js";
 import { createServiceAuthGuard } from "./service-auth.js";
@@ -107,5 +107,46 @@ describe("service auth guard: access tokens meet their subject's current state",
     };
     expect(await call(counting, `${token.slice(0, -4)}AAAA`)).toBe("Unauthenticated/INVALID_CREDENTIAL");
     expect(resolved).toBe(0);
+  });
+});
+
+describe("service auth guard: re-checking a caller whose stream is open", () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** Lets the guard admit a call, then returns its re-check, reporting "OK" or `CODE/REASON`. */
+  async function admitted(resolve: (subject: string) => Promise<SubjectState | undefined>, token: string) {
+    const guard = createServiceAuthGuard(config, { keys: async () => publicKey }, resolve);
+    const contextValues = createContextValues();
+    await guard({ service: getUser.parent, method: getUser, requestHeader: new Headers({ authorization: `Bearer ${token}` }), contextValues });
+    const recheck = contextValues.get(recheckKey);
+    if (recheck === undefined) throw new Error("no re-check for an access token");
+    return () =>
+      recheck().then(
+        () => "OK",
+        (err: unknown) => `${Code[(err as ConnectError).code]}/${(err as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason ?? ""}`,
+      );
+  }
+
+  it("when the user is suspended, loses the scope or the token expires after the call was admitted then the re-check refuses it", async () => {
+    let current: SubjectState | undefined = state();
+    const recheck = await admitted(async () => current, await accessToken({ scope: "roster:users:read" }));
+    expect(await recheck()).toBe("OK");
+    current = state({ permissions: ["roster:tokens:read"] });
+    expect(await recheck()).toBe("PermissionDenied/INSUFFICIENT_SCOPE");
+    current = state({ suspended: true });
+    expect(await recheck()).toBe("Unauthenticated/USER_SUSPENDED");
+    current = undefined;
+    expect(await recheck()).toBe("Unauthenticated/USER_DELETED");
+    current = state();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.now() + 120_000);
+    expect(await recheck()).toBe("Unauthenticated/INVALID_CREDENTIAL");
+  });
+
+  it("when an API key is admitted then there is nothing to re-check", async () => {
+    const guard = createServiceAuthGuard(config, { keys: async () => publicKey }, async () => state());
+    const contextValues = createContextValues();
+    await guard({ service: getUser.parent, method: getUser, requestHeader: new Headers({ authorization: `Bearer ${apiKey}` }), contextValues });
+    expect(contextValues.get(recheckKey)).toBeUndefined();
   });
 });

@@ -24,6 +24,18 @@ export function callerOfAccessToken(grant: AccessTokenGrant, state: SubjectState
   return { kind: "access-token", id: `user:${grant.subject}`, subject: grant.subject, scopes: new Set(verdict.scopes) };
 }
 
+/** The caller of a verified token now, and again (token expiry included) whenever `refresh` is called. */
+async function currentCaller(grant: AccessTokenGrant, resolveSubject: ResolveSubject): Promise<Caller> {
+  const state = await resolveSubject(grant.subject).catch((err: unknown) => {
+    throw isDomainError(err) ? toConnectError(err, () => undefined) : err;
+  });
+  const refresh = async () => {
+    if (Date.now() >= grant.expiresAt * 1000) throw statusError(Code.Unauthenticated, "INVALID_CREDENTIAL", "the credential is not valid");
+    return currentCaller(grant, resolveSubject);
+  };
+  return { ...callerOfAccessToken(grant, state), refresh };
+}
+
 /**
  * The guard every Roster service runs: the configured API and service keys,
  * access tokens from token-service (with this deployment's issuer and
@@ -42,11 +54,7 @@ export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKe
     requiredScopes,
     verifyAccessToken: async (token) => {
       const grant = await verify(token);
-      if (grant === undefined) return undefined;
-      const state = await resolveSubject(grant.subject).catch((err: unknown) => {
-        throw isDomainError(err) ? toConnectError(err, () => undefined) : err;
-      });
-      return callerOfAccessToken(grant, state);
+      return grant === undefined ? undefined : currentCaller(grant, resolveSubject);
     },
   });
 }
