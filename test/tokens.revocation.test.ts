@@ -1,5 +1,5 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { UserLogEvent } from "@roster/client";
+import { closeClient, createUserServiceClient, UserLogEvent } from "@roster/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { newPat, outcome, rosterClients, uniqueName, type RosterClients } from "./helpers/tokens.js";
@@ -49,6 +49,13 @@ describe("access tokens follow their user's state", () => {
     await admin.users.suspendUser({ userId: holder.userId });
     expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["16/USER_SUSPENDED", "16/USER_SUSPENDED"]);
     expect((await holder.introspect()).active).toBe(false);
+    // The HTTP port runs the same guard: Connect refuses it alike.
+    const overConnect = createUserServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${stack.user.http}`, credential: holder.accessToken });
+    try {
+      expect(await outcome(() => overConnect.getUser({ userId: holder.userId }))).toBe("16/USER_SUSPENDED");
+    } finally {
+      closeClient(overConnect);
+    }
   });
 
   it("when the user is unsuspended then tokens issued before the suspension stay refused and a new exchange works on both", async () => {
