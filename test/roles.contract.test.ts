@@ -91,6 +91,7 @@ describe("user roles contract", () => {
       ["replaceUserRoles", { roleIds: [role.id] }],
       ["listUserRoles", {}],
       ["getUserPermissions", {}],
+      ["getUserAccess", {}],
     ];
     for (const [method, request] of calls) {
       expect(await failureOf(() => callRoles(method, { userId: "no-such-user", ...request }))).toMatchObject(userNotFound);

@@ -79,6 +79,16 @@ describe("role CRUD", () => {
 });
 
 describe("user roles", () => {
+  it("when a user is suspended and unsuspended then GetUserAccess reports its state, a raised token epoch and its permissions", async () => {
+    const [a, b, userId] = await Promise.all([newRole(["docs:read"]), newRole(["docs:read", "docs:write"]), newUser()]);
+    await callRoles("assignUserRoles", { userId, roleIds: [a.id, b.id] });
+    expect(await client.getUserAccess({ userId })).toMatchObject({ userId, suspended: false, tokenEpoch: 0, permissions: ["docs:read", "docs:write"] });
+    await callUsers("suspendUser", { userId });
+    expect(await client.getUserAccess({ userId })).toMatchObject({ suspended: true, tokenEpoch: 1 });
+    await callUsers("unsuspendUser", { userId });
+    expect(await client.getUserAccess({ userId })).toMatchObject({ suspended: false, tokenEpoch: 1 });
+  });
+
   it("when roles are assigned twice then it is idempotent, permissions are the union and the log records it once", async () => {
     const [a, b, userId] = await Promise.all([newRole(["docs:read", "docs:write"]), newRole(["docs:read", "admin:all"]), newUser()]);
     await callRoles("assignUserRoles", { userId, roleIds: [a.id, b.id] });

@@ -73,4 +73,23 @@ describe("token-service restarts", () => {
     );
     expect(back).toBe("OK");
   }, 90_000);
+
+  it("when user-service is down then token-service refuses access tokens with UNAVAILABLE, never grants them", async () => {
+    const userId = await userWithPermissions(clients, ["roster:tokens:read"]);
+    const pat = await newPat(clients, userId);
+    const { accessToken } = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
+    const holder = rosterClients(pair.ports, accessToken);
+    try {
+      expect(await outcome(() => holder.tokens.listPersonalAccessTokens({ userId }))).toBe("OK");
+      await pair.stopService("user-service");
+      try {
+        expect(await outcome(() => holder.tokens.listPersonalAccessTokens({ userId }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+        expect(await outcome(() => clients.tokens.introspectToken({ token: accessToken }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+      } finally {
+        await pair.startService("user-service");
+      }
+    } finally {
+      holder.close();
+    }
+  }, 90_000);
 });

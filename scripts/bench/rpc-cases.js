@@ -3,6 +3,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import {
   ExchangePersonalAccessTokenRequestSchema,
+  GetJwksRequestSchema,
   GetUserByIdentifierRequestSchema,
   GetUserPermissionsRequestSchema,
   GetUserRequestSchema,
@@ -47,7 +48,8 @@ function typo(text) {
 
 /**
  * The benchmark rows. Each: { name, service ("user-service" | "token-service"),
- * port, path, frames, protocol?, clients?, streams?, noop? }.
+ * port, path, frames, protocol?, clients?, streams?, noop?, headers? } (the API
+ * key unless `headers` says otherwise).
  */
 export function rpcCases({ ports, users, seeded }) {
   const healthPath = pathOf(Health, "check");
@@ -55,13 +57,14 @@ export function rpcCases({ ports, users, seeded }) {
   const search = (init) => ({ path: pathOf(UserService, "searchUsers"), frames: frames(SearchUsersRequestSchema, init) });
   const user = (row) => ({ service: "user-service", port: ports.userGrpc, ...row });
   const token = (row) => ({ service: "token-service", port: ports.tokenGrpc, ...row });
+  // An access token costs a signature check and a read of its user's state on every call; an API key neither.
+  const withAccessToken = { headers: { authorization: `Bearer ${seeded.accessToken}` } };
+  const getUser = { path: pathOf(UserService, "getUser"), frames: frames(GetUserRequestSchema, pool(poolSize, () => ({ userId: randomOf(seeded.userIds) }))) };
+  const getJwks = { path: pathOf(TokenService, "getJwks"), frames: frames(GetJwksRequestSchema, [{}]) };
   return [
     user({ name: "Health/Check (no-op)", noop: true, path: healthPath, frames: healthFrames }),
-    user({
-      name: "GetUser",
-      path: pathOf(UserService, "getUser"),
-      frames: frames(GetUserRequestSchema, pool(poolSize, () => ({ userId: randomOf(seeded.userIds) }))),
-    }),
+    user({ name: "GetUser", ...getUser }),
+    user({ name: "GetUser (access token)", ...getUser, ...withAccessToken }),
     user({
       name: "GetUserByIdentifier (email)",
       path: pathOf(UserService, "getUserByIdentifier"),
@@ -108,6 +111,8 @@ export function rpcCases({ ports, users, seeded }) {
       frames: [toBinary(HealthCheckRequestSchema, create(HealthCheckRequestSchema))],
     }),
     token({ name: "Health/Check (no-op)", noop: true, path: healthPath, frames: healthFrames }),
+    token({ name: "GetJwks", ...getJwks }),
+    token({ name: "GetJwks (access token)", ...getJwks, ...withAccessToken }),
     token({
       name: "IntrospectToken (PAT)",
       path: pathOf(TokenService, "introspectToken"),

@@ -7,6 +7,7 @@ import {
   createTokenServiceClient,
   createUserServiceClient,
   scopeRolesRead,
+  scopeTokensRead,
   scopeUsersRead,
 } from "@roster/client";
 import { progressBar } from "./progress.js";
@@ -42,7 +43,7 @@ export async function seed(stack, { users }) {
     const { secret: pat } = await tokenClient.createPersonalAccessToken({
       userId: roleUserIds[0],
       name: "bench",
-      scopes: [scopeUsersRead, scopeRolesRead],
+      scopes: [scopeUsersRead, scopeRolesRead, scopeTokensRead],
     });
     const { accessToken } = await tokenClient.exchangePersonalAccessToken({ personalAccessToken: pat });
     return { userIds, roleUserIds, passwordLogins, pat, accessToken };
@@ -86,7 +87,7 @@ async function createPasswordUsers(client) {
 }
 
 async function assignRoles(client, userIds) {
-  const permissions = [[scopeUsersRead, scopeRolesRead], [scopeUsersRead, "billing:invoices:read"], ["billing:invoices:write", "reports:read"]];
+  const permissions = [[scopeUsersRead, scopeRolesRead, scopeTokensRead], [scopeUsersRead, "billing:invoices:read"], ["billing:invoices:write", "reports:read"]];
   const roleIds = [];
   for (const [i, rolePermissions] of permissions.entries()) {
     const { role } = await client.createRole({ role: { name: `bench-role-${i}`, description: "benchmark role", permissions: rolePermissions } });

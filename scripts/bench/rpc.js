@@ -32,7 +32,7 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
       const clients = row.clients ?? defaultClients;
       const streams = row.streams ?? defaultStreams;
       const result = await runLoad({
-        port: row.port, path: row.path, frames: row.frames, headers, protocol: row.protocol, clients, streams,
+        port: row.port, path: row.path, frames: row.frames, headers: row.headers ?? headers, protocol: row.protocol, clients, streams,
         warmupMs, durationMs, timeoutMs: warmupMs + durationMs + 60_000, tool: "node",
       });
       if (result.failed > 0 || result.succeeded === 0) {

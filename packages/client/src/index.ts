@@ -245,6 +245,8 @@ export {
   ListRoleUsersResponseSchema,
   GetUserPermissionsRequestSchema,
   GetUserPermissionsResponseSchema,
+  GetUserAccessRequestSchema,
+  GetUserAccessResponseSchema,
   RoleService,
 } from "./gen/roster/user/v1/role_service_pb.js";
 export type {
@@ -270,6 +272,8 @@ export type {
   ListRoleUsersResponse,
   GetUserPermissionsRequest,
   GetUserPermissionsResponse,
+  GetUserAccessRequest,
+  GetUserAccessResponse,
 } from "./gen/roster/user/v1/role_service_pb.js";
 
 // roster.token.v1: tokens and keys

@@ -144,6 +144,7 @@ const roleServiceScopes: ScopeTable<typeof RoleService> = {
   listUserRoles: scopeRolesRead,
   listRoleUsers: scopeUsersRead,
   getUserPermissions: scopeRolesRead,
+  getUserAccess: scopeUsersRead,
 };
 
 const tokenServiceScopes: ScopeTable<typeof TokenService> = {

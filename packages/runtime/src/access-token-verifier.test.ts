@@ -18,9 +18,13 @@ async function newKey(kid: string): Promise<{ kid: string; privateKey: CryptoKey
   return { kid, privateKey };
 }
 
-function sign(key: { kid: string; privateKey: CryptoKey }, claims: { iss?: string; aud?: string; exp?: number; scope?: string } = {}) {
+function sign(
+  key: { kid: string; privateKey: CryptoKey },
+  claims: { iss?: string; aud?: string; exp?: number; scope?: string; token_epoch?: unknown } = {},
+) {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: claims.scope ?? "roster:users:read roster:tokens:read" })
+  const epoch = claims.token_epoch === undefined ? {} : { token_epoch: claims.token_epoch };
+  return new SignJWT({ scope: claims.scope ?? "roster:users:read roster:tokens:read", ...epoch })
     .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
     .setIssuer(claims.iss ?? issuer)
     .setAudience(claims.aud ?? audience)
@@ -48,16 +52,19 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe("createAccessTokenVerifier", () => {
-  it("when the token is valid then it resolves the user as caller with the token's scopes", async () => {
+  it("when the token is valid then it resolves its subject, scopes and token epoch (0 when absent)", async () => {
     const key = await newKey("k1");
     const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
-    const caller = await verify(await sign(key));
-    expect(caller).toEqual({
-      kind: "access-token",
-      id: "user:u_123",
-      subject: "u_123",
-      scopes: new Set(["roster:users:read", "roster:tokens:read"]),
-    });
+    const token = await sign(key);
+    const exp = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { exp: number }).exp;
+    expect(await verify(token)).toEqual({ subject: "u_123", scopes: ["roster:users:read", "roster:tokens:read"], tokenEpoch: 0, expiresAt: exp });
+    expect((await verify(await sign(key, { token_epoch: 3 })))?.tokenEpoch).toBe(3);
+  });
+
+  it("when the token epoch is not a non-negative integer then it resolves undefined", async () => {
+    const key = await newKey("k7");
+    const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
+    for (const epoch of [-1, 1.5, "2"]) expect(await verify(await sign(key, { token_epoch: epoch }))).toBeUndefined();
   });
 
   it("when the issuer, audience or expiry is wrong then it resolves undefined", async () => {

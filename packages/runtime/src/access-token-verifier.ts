@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { Caller } from "./caller.js";
+import { tokenEpochClaim, type AccessTokenGrant } from "./access-token-subject.js";
 import { statusError } from "./error-mapping.js";
 
 /** The algorithms token-service signs with; anything else (`none` above all) is refused before a key is looked up. */
@@ -21,25 +21,23 @@ export type AccessTokenVerifierOptions = VerifierClaims &
     | { /** Resolves the key of a token's header, for a verifier that holds the keys itself. */ keys: JWTVerifyGetKey }
   );
 
-/** The caller an access token stands for: `user:<sub>` with the token's scopes. */
-export function callerOfAccessToken(payload: JWTPayload): Caller | undefined {
+/** What a verified token's payload grants; undefined when a claim has the wrong shape. */
+export function grantOfAccessToken(payload: JWTPayload): AccessTokenGrant | undefined {
   if (typeof payload.sub !== "string" || payload.sub === "") return undefined;
+  const epoch = payload[tokenEpochClaim] ?? 0;
+  if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) return undefined;
+  if (typeof payload.exp !== "number") return undefined;
   const scope = typeof payload.scope === "string" ? payload.scope : "";
-  return {
-    kind: "access-token",
-    id: `user:${payload.sub}`,
-    subject: payload.sub,
-    scopes: new Set(scope.split(" ").filter((s) => s !== "")),
-  };
+  return { subject: payload.sub, scopes: scope.split(" ").filter((s) => s !== ""), tokenEpoch: epoch, expiresAt: payload.exp };
 }
 
 /**
  * Verifies access tokens minted by token-service, locally: signature (EdDSA or
- * ES256 only), `typ`, `iss`, `aud`, `exp`. Resolves undefined for any token
- * that is not valid; rejects with UNAVAILABLE `SIGNING_KEYS_UNAVAILABLE` when
+ * ES256 only), `typ`, `iss`, `aud`, `exp`. Resolves what the token grants, or
+ * undefined for any token that is not valid; rejects with UNAVAILABLE `SIGNING_KEYS_UNAVAILABLE` when
  * the keys cannot be fetched, because then the token is not known to be bad.
  */
-export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<Caller | undefined> {
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<AccessTokenGrant | undefined> {
   const keys = "jwksUrl" in options ? remoteKeys(new URL(options.jwksUrl)) : options.keys;
   return async (token) => {
     try {
@@ -50,7 +48,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         typ: accessTokenType,
         requiredClaims: ["exp", "iat", "sub", "jti"],
       });
-      return callerOfAccessToken(payload);
+      return grantOfAccessToken(payload);
     } catch (err) {
       if (keysUnavailable(err)) {
         throw statusError(Code.Unavailable, "SIGNING_KEYS_UNAVAILABLE", "the token signing keys cannot be fetched; retry later");

@@ -13,6 +13,8 @@ const knownReasons: ReadonlySet<string> = new Set([
   "TOKEN_INVALID",
   "TOKEN_EXPIRED",
   "USER_SUSPENDED",
+  "USER_DELETED",
+  "TOKEN_REVOKED",
   "RESET_CODE_INVALID",
   "RATE_LIMITED",
 ]);

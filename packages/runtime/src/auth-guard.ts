@@ -3,7 +3,7 @@ import { Code } from "@connectrpc/connect";
 import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
 import { matchApiKey, type ApiKey } from "./api-keys.js";
 import type { AuthFailures, CredentialKind } from "./auth-failures.js";
-import { callerKey, type Caller } from "./caller.js";
+import { callerKey, recheckKey, type Caller, type CredentialRefusal } from "./caller.js";
 import { clientAddressKey } from "./client-address.js";
 import { statusError } from "./error-mapping.js";
 import type { CallGuard, CallGuardInput } from "./grpc-server.js";
@@ -20,7 +20,7 @@ export interface AuthGuardOptions {
   /** A self-service scope that also admits a method, by path, for the caller's own user (its handler checks the request with `requireOwnUser`). */
   selfScopes?: Readonly<Record<string, string>>;
   /** Verifies an access token minted by token-service; resolves undefined when it is not valid. */
-  verifyAccessToken?: (token: string) => Promise<Caller | undefined>;
+  verifyAccessToken?: (token: string) => Promise<Caller | CredentialRefusal | undefined>;
   /** Hears of every refused credential (counted and logged there). */
   failures?: AuthFailures;
 }
@@ -60,17 +60,25 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
     return unauthenticated(reason, message);
   };
 
-  const authorize = (call: CallGuardInput, caller: Caller | undefined, scope: string | undefined, credential: CredentialKind): void => {
-    if (caller === undefined) throw refuse(call, credential, "INVALID_CREDENTIAL", "the credential is not valid");
+  const authorize = (
+    call: CallGuardInput,
+    credentialCaller: Caller | CredentialRefusal | undefined,
+    scope: string | undefined,
+    credential: CredentialKind,
+  ): void => {
+    if (credentialCaller === undefined) throw refuse(call, credential, "INVALID_CREDENTIAL", "the credential is not valid");
+    if ("refused" in credentialCaller) throw refuse(call, credential, credentialCaller.refused, credentialCaller.message);
+    let caller = credentialCaller;
     if (scope !== undefined && !holds(caller, scope)) {
       const self = options.selfScopes?.[`/${call.service.typeName}/${call.method.name}`];
       if (self === undefined || caller.subject === undefined || !holds(caller, self)) {
         throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], { scope });
       }
-      call.contextValues.set(callerKey, { ...caller, ownUserOnly: caller.subject });
-      return;
+      caller = { ...caller, ownUserOnly: caller.subject };
     }
     call.contextValues.set(callerKey, caller);
+    const refresh = caller.refresh;
+    if (refresh !== undefined) call.contextValues.set(recheckKey, async () => authorize(call, await refresh(), scope, credential));
   };
 
   return (call) => {

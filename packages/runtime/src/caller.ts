@@ -11,10 +11,25 @@ export interface Caller {
   scopes: ReadonlySet<string>;
   /** Set when only a self-service scope admitted the call: the one user id it may act on (the subject). */
   ownUserOnly?: string;
+  /** For access tokens: the same token judged afresh, with its user's state now. */
+  refresh?: () => Promise<Caller | CredentialRefusal>;
+}
+
+/** Why a credential whose signature verified stands for nobody now: UNAUTHENTICATED with this reason. */
+export interface CredentialRefusal {
+  refused: string;
+  message: string;
 }
 
 /** Where the guard leaves the caller in `HandlerContext.values`. */
 export const callerKey = createContextKey<Caller | undefined>(undefined, { description: "authenticated caller" });
+
+/**
+ * Where the guard leaves a re-check of the call's credential and scope, for
+ * callers whose rights can change while a stream is open; the stream runs it
+ * before each message it sends.
+ */
+export const recheckKey = createContextKey<(() => Promise<void>) | undefined>(undefined, { description: "credential re-check" });
 
 /** The id audit trails record for a call: its caller, or "system" for work no credential started. */
 export function actorOf(ctx: HandlerContext): string {

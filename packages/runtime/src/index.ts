@@ -1,7 +1,7 @@
 export { type ApiKey, parseApiKeys, matchApiKey, sha256 } from "./api-keys.js";
 export { createAuthGuard, type AuthGuardOptions } from "./auth-guard.js";
 export { createAuthFailures, type AuthFailure, type AuthFailures, type CredentialKind } from "./auth-failures.js";
-export { actorOf, callerKey, requireOwnUser, type Caller } from "./caller.js";
+export { actorOf, callerKey, recheckKey, requireOwnUser, type Caller, type CredentialRefusal } from "./caller.js";
 export { clientAddressKey, originOf, type CallOrigin } from "./client-address.js";
 export { readCommonConfig, type CommonConfig } from "./common-config.js";
 export { createCredentialThrottle, type CredentialAttempt, type CredentialThrottle, type CredentialThrottlePolicy } from "./credential-throttle.js";
@@ -29,6 +29,15 @@ export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
-export { createAccessTokenVerifier, callerOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+export { createAccessTokenVerifier, grantOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
-export { createServiceAuthGuard, type AccessTokenKeys } from "./service-auth.js";
+export { createServiceAuthGuard, callerOfAccessToken, type AccessTokenKeys } from "./service-auth.js";
+export {
+  judgeAccessToken,
+  tokenEpochClaim,
+  type AccessTokenGrant,
+  type AccessTokenRefusal,
+  type AccessTokenVerdict,
+  type ResolveSubject,
+  type SubjectState,
+} from "./access-token-subject.js";

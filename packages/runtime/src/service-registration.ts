@@ -1,5 +1,6 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { recheckKey } from "./caller.js";
 import { toConnectError } from "./error-mapping.js";
 
 /** A service descriptor and the handlers that implement (part of) it. */
@@ -55,7 +56,12 @@ export function wrapHandlers<S extends DescService>(registration: ServiceRegistr
         wrapped[method.localName] = async function* (input, ctx) {
           const start = end === undefined ? 0 : performance.now();
           try {
-            yield* bound(input, ctx) as AsyncIterable<unknown>;
+            const recheck = ctx.values.get(recheckKey);
+            for await (const message of bound(input, ctx) as AsyncIterable<unknown>) {
+              // A stream outlives the check made when it opened: nothing is sent once its credential is revoked.
+              await recheck?.();
+              yield message;
+            }
             end?.(0, start);
           } catch (err) {
             const status = toConnectError(err, onInternal);

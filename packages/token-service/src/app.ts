@@ -57,8 +57,9 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   };
   return {
     services: [tokenService as ServiceRegistration],
-    // Our own access tokens are checked against the keys in MongoDB: no HTTP round trip to ourselves.
-    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, authFailures),
+    // Our own access tokens are checked against the keys in MongoDB (no HTTP round trip to ourselves),
+    // then their user against user-service, on every call.
+    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, users.accessOf, authFailures),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => users.close(),

@@ -23,23 +23,27 @@ async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<vo
   };
 }
 
-/** A user-service stand-in: users and permissions by id, and the log entries written. */
+/** A user-service stand-in: users, permissions and token epochs by id, and the log entries written. */
 export function fakeUserDirectory(): UserDirectory & {
   users: Map<string, UserSummary>;
   permissions: Map<string, string[]>;
+  tokenEpochs: Map<string, number>;
   logs: PatLogEntry[];
   failLogs: boolean;
 } {
   const directory = {
     users: new Map<string, UserSummary>(),
     permissions: new Map<string, string[]>(),
+    tokenEpochs: new Map<string, number>(),
     logs: [] as PatLogEntry[],
     failLogs: false,
     async findUser(userId: string) {
       return directory.users.get(userId);
     },
-    async permissionsOf(userId: string) {
-      return directory.permissions.get(userId) ?? [];
+    async accessOf(userId: string) {
+      const user = directory.users.get(userId);
+      if (user === undefined) return undefined;
+      return { ...user, tokenEpoch: directory.tokenEpochs.get(userId) ?? 0, permissions: directory.permissions.get(userId) ?? [] };
     },
     async appendLog(entry: PatLogEntry) {
       if (directory.failLogs) throw new Error("user-service is down");

@@ -14,6 +14,7 @@ import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
 import { PasswordService } from "./domain/password-credentials.js";
 import { PasswordHasher } from "./domain/passwords.js";
+import { Roles } from "./domain/roles.js";
 import { SignIn } from "./domain/sign-in.js";
 import { TokenCleanupWorker } from "./domain/token-cleanup.js";
 import { UserLogBook } from "./domain/user-logs.js";
@@ -22,6 +23,7 @@ import { createRoleServiceImpl } from "./rpc/role-service.js";
 import { createSearchUsersHandler } from "./rpc/search-users.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
 import { userServiceIndexes } from "./storage/indexes.js";
+import { RoleRepository } from "./storage/role-repository.js";
 import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
 import { UserLogRepository } from "./storage/user-log-repository.js";
 import { UserRepository } from "./storage/user-repository.js";
@@ -33,6 +35,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   await ensureIndexes(db, indexes);
 
   const store = new UserRepository(db);
+  const roleStore = new RoleRepository(db);
   const logs = new UserLogBook(new UserLogRepository(db));
   const appendLog = logs.append;
   const passwords = new PasswordService(new PasswordHasher(config.argon2), {
@@ -87,13 +90,14 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
-    impl: createRoleServiceImpl({ db, logger, appendLog }),
+    impl: createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog }) }),
   };
 
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }, authFailures),
+    // Access tokens are checked against the user as stored here now, on every call.
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

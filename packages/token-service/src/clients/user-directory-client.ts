@@ -51,22 +51,25 @@ export function createUserDirectoryClient(options: {
   };
   const users = createUserServiceClient(clientOptions);
   const roles = createRoleServiceClient(clientOptions);
+  /** An id user-service cannot even parse names no user either. */
+  const absent = (err: unknown) => err instanceof ConnectError && (err.code === Code.NotFound || err.code === Code.InvalidArgument);
   return {
     async findUser(userId) {
       try {
         const { user } = await users.getUser({ userId });
         return user === undefined ? undefined : { id: user.id, username: user.username, suspended: user.suspended };
       } catch (err) {
-        // An id user-service cannot even parse names no user either.
-        if (err instanceof ConnectError && (err.code === Code.NotFound || err.code === Code.InvalidArgument)) return undefined;
+        if (absent(err)) return undefined;
         throw upstreamError("GetUser", err);
       }
     },
-    async permissionsOf(userId) {
+    async accessOf(userId) {
       try {
-        return (await roles.getUserPermissions({ userId })).permissions;
+        const access = await roles.getUserAccess({ userId });
+        return { id: access.userId, username: access.username, suspended: access.suspended, tokenEpoch: access.tokenEpoch, permissions: access.permissions };
       } catch (err) {
-        throw upstreamError("GetUserPermissions", err);
+        if (absent(err)) return undefined;
+        throw upstreamError("GetUserAccess", err);
       }
     },
     async appendLog(entry) {

@@ -19,12 +19,21 @@ beforeEach(async () => {
 const tokens = (claims: { issuer?: string; audience?: string; ttlSeconds?: number } = {}) =>
   createAccessTokens({ keyRing, issuer: claims.issuer ?? "roster", audience: claims.audience ?? "roster", ttlSeconds: claims.ttlSeconds ?? 900 });
 
-const grant = { userId: "u1", scopes: ["a", "b"], patId: "pat_1" };
+const grant = { userId: "u1", scopes: ["a", "b"], patId: "pat_1", tokenEpoch: 2 };
 
 describe("access tokens", () => {
   it("when minted and verified then the claims round-trip", async () => {
     const { token, claims } = await tokens().mint(grant);
     expect(await tokens().verify(token)).toEqual(claims);
+  });
+
+  it("when the PAT expires before the TTL runs out then exp is the PAT's expiry, rounded down", async () => {
+    const notAfter = new Date(Date.now() + 60_500);
+    const { token, claims } = await tokens().mint({ ...grant, notAfter });
+    expect(claims.exp).toBe(Math.floor(notAfter.getTime() / 1000));
+    expect((await tokens().verify(token))?.exp).toBe(claims.exp);
+    const later = await tokens().mint({ ...grant, notAfter: new Date(Date.now() + 3_600_000) });
+    expect(later.claims.exp - later.claims.iat).toBe(900);
   });
 
   it("when the issuer or audience differs then the token is not ours", async () => {

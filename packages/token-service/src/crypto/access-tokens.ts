@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
-import { accessTokenAlgorithms, accessTokenType } from "@roster/runtime";
+import { accessTokenAlgorithms, accessTokenType, grantOfAccessToken, tokenEpochClaim } from "@roster/runtime";
 import type { KeyRing } from "./signing-keys.js";
 
 /** What an access token says, once its signature and claims have been checked. */
@@ -9,6 +9,8 @@ export interface AccessTokenClaims {
   scopes: string[];
   /** The PAT the token was minted from (RFC 9068 `client_id`). */
   clientId: string;
+  /** The user's token epoch at minting; a suspension since then revokes the token. */
+  tokenEpoch: number;
   jti: string;
   iss: string;
   aud: string;
@@ -17,8 +19,18 @@ export interface AccessTokenClaims {
   nbf: number;
 }
 
+/** What an access token is minted for. */
+export interface AccessTokenRequest {
+  userId: string;
+  scopes: readonly string[];
+  patId: string;
+  tokenEpoch: number;
+  /** The token expires no later than this (its PAT's expiry), even when the TTL reaches further. */
+  notAfter?: Date;
+}
+
 export interface AccessTokens {
-  mint(grant: { userId: string; scopes: readonly string[]; patId: string }): Promise<{ token: string; claims: AccessTokenClaims }>;
+  mint(request: AccessTokenRequest): Promise<{ token: string; claims: AccessTokenClaims }>;
   /** The token's claims, or undefined when it is not a valid access token of ours (any reason). */
   verify(token: string): Promise<AccessTokenClaims | undefined>;
 }
@@ -27,21 +39,24 @@ export interface AccessTokens {
 export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
   const { keyRing, issuer, audience } = options;
   return {
-    async mint({ userId, scopes, patId }) {
+    async mint({ userId, scopes, patId, tokenEpoch, notAfter }) {
       const key = await keyRing.active();
       const iat = Math.floor(Date.now() / 1000);
+      const ttlExp = iat + options.ttlSeconds;
       const claims: AccessTokenClaims = {
         sub: userId,
         scopes: [...scopes],
         clientId: patId,
+        tokenEpoch,
         jti: randomUUID(),
         iss: issuer,
         aud: audience,
         iat,
-        exp: iat + options.ttlSeconds,
+        // Rounded down: never a moment past the PAT's expiry.
+        exp: notAfter === undefined ? ttlExp : Math.min(ttlExp, Math.floor(notAfter.getTime() / 1000)),
         nbf: 0,
       };
-      const token = await new SignJWT({ scope: claims.scopes.join(" "), client_id: patId })
+      const token = await new SignJWT({ scope: claims.scopes.join(" "), client_id: patId, [tokenEpochClaim]: tokenEpoch })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: accessTokenType })
         .setIssuer(issuer)
         .setAudience(audience)
@@ -61,11 +76,13 @@ export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; 
           typ: accessTokenType,
           requiredClaims: ["exp", "iat", "sub", "jti"],
         });
-        const scope = typeof payload.scope === "string" ? payload.scope : "";
+        const grant = grantOfAccessToken(payload);
+        if (grant === undefined) return undefined;
         return {
-          sub: String(payload.sub),
-          scopes: scope.split(" ").filter((s) => s !== ""),
+          sub: grant.subject,
+          scopes: [...grant.scopes],
           clientId: typeof payload.client_id === "string" ? payload.client_id : "",
+          tokenEpoch: grant.tokenEpoch,
           jti: String(payload.jti),
           iss: issuer,
           aud: audience,

@@ -52,9 +52,9 @@ describe("key ring", () => {
     const keyRing = ring();
     await keyRing.initialise();
     const tokens = createAccessTokens({ keyRing, issuer: "iss", audience: "aud", ttlSeconds: 900 });
-    const before = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1" });
+    const before = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1", tokenEpoch: 0 });
     await keyRing.rotate();
-    const after = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1" });
+    const after = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1", tokenEpoch: 0 });
     expect((await tokens.verify(before.token))?.sub).toBe("u1");
     expect((await tokens.verify(after.token))?.clientId).toBe("p1");
   });
@@ -65,7 +65,7 @@ describe("key ring", () => {
     const b = createKeyRing({ repository: createSigningKeyRepository(db), encryption: createKeyEncryption(secret), accessTokenTtlSeconds: 900 });
     await b.initialise();
     await a.rotate();
-    const token = await createAccessTokens({ keyRing: a, issuer: "i", audience: "a", ttlSeconds: 60 }).mint({ userId: "u", scopes: [], patId: "p" });
+    const token = await createAccessTokens({ keyRing: a, issuer: "i", audience: "a", ttlSeconds: 60 }).mint({ userId: "u", scopes: [], patId: "p", tokenEpoch: 0 });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(await createAccessTokens({ keyRing: b, issuer: "i", audience: "a", ttlSeconds: 60 }).verify(token.token)).toBeDefined();
   });

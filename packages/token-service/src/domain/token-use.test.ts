@@ -22,7 +22,6 @@ let deps: Omit<Parameters<typeof createTokenUse>[0], "exchangeThrottle" | "intro
 
 const origin = testOrigin;
 
-
 beforeEach(async () => {
   db = mongo.db;
   clock = new Date();
@@ -146,6 +145,27 @@ describe("introspect", () => {
       iss: "roster",
       jti: record.id,
     });
+  });
+
+  it("when an access token's user loses a permission or was suspended since minting then introspection follows the user", async () => {
+    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    const { accessToken } = await use.exchange({ secret, scopes: [] }, origin);
+    users.permissions.set("u1", ["orders:read"]);
+    expect(await use.introspect({ token: accessToken }, origin)).toMatchObject({ active: true, scope: "orders:read" });
+    users.tokenEpochs.set("u1", 1);
+    expect(await use.introspect({ token: accessToken }, origin)).toEqual({ active: false });
+    const fresh = await use.exchange({ secret, scopes: [] }, origin);
+    expect(await use.introspect({ token: fresh.accessToken }, origin)).toMatchObject({ active: true, scope: "orders:read" });
+    users.users.delete("u1");
+    expect(await use.introspect({ token: fresh.accessToken }, origin)).toEqual({ active: false });
+  });
+
+  it("when the PAT expires before the access token TTL runs out then the access token expires with the PAT", async () => {
+    const expireTime = new Date(Date.now() + 60_000);
+    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime, scopes: [] });
+    const minted = await use.exchange({ secret, scopes: [] }, origin);
+    expect(minted.expireTime.getTime()).toBeLessThanOrEqual(expireTime.getTime());
+    expect((await use.introspect({ token: minted.accessToken }, origin)).exp).toBe(Math.floor(expireTime.getTime() / 1000));
   });
 
   it("when the token is garbage or deleted then it is inactive, not an error", async () => {

@@ -1,10 +1,11 @@
 import type { CallOrigin, CredentialAttempt, CredentialThrottle, Logger } from "@roster/runtime";
+import { judgeAccessToken } from "@roster/runtime/access-token-subject";
 import { DomainError, invalidField } from "@roster/runtime/domain-error";
 import type { AccessTokenClaims, AccessTokens } from "../crypto/access-tokens.js";
 import { hashPatSecret, isWellFormedPat, patPrefix } from "./pat-secret.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import { grantedScopes, validateScopes } from "./scopes.js";
-import type { UserDirectory, UserSummary } from "./user-directory.js";
+import type { UserAccess, UserDirectory } from "./user-directory.js";
 
 export interface TokenUseDeps {
   store: PatStore;
@@ -50,14 +51,16 @@ const refusalMessages: Record<PatRefusal, string> = {
   USER_SUSPENDED: "the token's user is suspended",
 };
 
-type PatCheck = { ok: true; record: PatRecord; user: UserSummary } | { ok: false; reason: PatRefusal; record?: PatRecord };
+type PatCheck = { ok: true; record: PatRecord; user: UserAccess } | { ok: false; reason: PatRefusal; record?: PatRecord };
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
  * Using tokens: exchanging a PAT for an access token, and introspection. The
- * PAT's user is looked up in user-service on every use, never cached, so a
- * deletion or suspension takes effect the moment it returns.
+ * token's user is looked up in user-service on every use (one round trip,
+ * never cached), so a deletion, suspension or role change takes effect the
+ * moment it returns. An access token is judged by the same rule the guards of
+ * both services apply (judgeAccessToken), so introspection and the API agree.
  */
 export function createTokenUse(deps: TokenUseDeps) {
   const now = deps.now ?? (() => new Date());
@@ -73,7 +76,7 @@ export function createTokenUse(deps: TokenUseDeps) {
     if (record.expireTime !== undefined && record.expireTime.getTime() <= now().getTime()) {
       return { ok: false, reason: "TOKEN_EXPIRED", record };
     }
-    const user = await deps.users.findUser(record.userId);
+    const user = await deps.users.accessOf(record.userId);
     if (user === undefined) return { ok: false, reason: "TOKEN_INVALID", record };
     if (user.suspended) return { ok: false, reason: "USER_SUSPENDED", record };
     return { ok: true, record, user };
@@ -118,10 +121,15 @@ export function createTokenUse(deps: TokenUseDeps) {
       }
       throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
     }
-    const { record } = check;
-    const permissions = await deps.users.permissionsOf(record.userId);
-    const scopes = grantedScopes(requested, record.scopes, permissions);
-    const minted = await deps.accessTokens.mint({ userId: record.userId, scopes, patId: record.id });
+    const { record, user } = check;
+    const scopes = grantedScopes(requested, record.scopes, user.permissions);
+    const minted = await deps.accessTokens.mint({
+      userId: record.userId,
+      scopes,
+      patId: record.id,
+      tokenEpoch: user.tokenEpoch,
+      notAfter: record.expireTime,
+    });
     await deps.users.appendLog({
       userId: record.userId,
       event: "pat-exchanged",
@@ -138,7 +146,7 @@ export function createTokenUse(deps: TokenUseDeps) {
     touch(record);
     return {
       active: true,
-      scope: grantedScopes([], record.scopes, await deps.users.permissionsOf(user.id)).join(" "),
+      scope: grantedScopes([], record.scopes, user.permissions).join(" "),
       clientId: record.id,
       username: user.username,
       tokenType: "personal_access_token",
@@ -167,17 +175,19 @@ export function createTokenUse(deps: TokenUseDeps) {
       if (input.token.startsWith(patPrefix)) return usePat(deps.introspectionThrottle, origin, input.token, introspectChecked);
       const claims = await deps.accessTokens.verify(input.token);
       if (claims === undefined) return inactive;
-      const user = await deps.users.findUser(claims.sub);
-      if (user === undefined || user.suspended) return inactive;
-      return introspectionOf(claims, user);
+      const user = await deps.users.accessOf(claims.sub);
+      const verdict = judgeAccessToken({ subject: claims.sub, scopes: claims.scopes, tokenEpoch: claims.tokenEpoch }, user);
+      if (!verdict.active || user === undefined) return inactive;
+      return introspectionOf(claims, user, verdict.scopes);
     },
   };
 }
 
-function introspectionOf(claims: AccessTokenClaims, user: UserSummary): Introspection {
+/** `scope` is what the token grants now: its scopes ∩ the user's current permissions. */
+function introspectionOf(claims: AccessTokenClaims, user: UserAccess, scopes: string[]): Introspection {
   return {
     active: true,
-    scope: claims.scopes.join(" "),
+    scope: scopes.join(" "),
     clientId: claims.clientId,
     username: user.username,
     tokenType: "access_token",

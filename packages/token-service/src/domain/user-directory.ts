@@ -6,6 +6,14 @@ export interface UserSummary {
   suspended: boolean;
 }
 
+/** What a user's credentials may do now. */
+export interface UserAccess extends UserSummary {
+  /** Raised by every suspension; access tokens carry the epoch they were minted in. */
+  tokenEpoch: number;
+  /** The user's effective permissions (the union of its roles'), sorted. */
+  permissions: string[];
+}
+
 export type PatLogEvent = "pat-created" | "pat-revoked" | "pat-exchanged";
 
 export interface PatLogEntry {
@@ -25,7 +33,7 @@ export interface PatLogEntry {
 export interface UserDirectory {
   /** The user, or undefined when it does not exist (any more). */
   findUser(userId: string): Promise<UserSummary | undefined>;
-  /** The user's effective permissions (the union of its roles'). */
-  permissionsOf(userId: string): Promise<string[]>;
+  /** The user's state and effective permissions in one round trip, or undefined when it does not exist (any more). */
+  accessOf(userId: string): Promise<UserAccess | undefined>;
   appendLog(entry: PatLogEntry): Promise<void>;
 }

@@ -17,6 +17,17 @@ export interface UserRolesChange {
   after: string[];
 }
 
+/** What a user's credentials may do now: the state every access token is checked against. */
+export interface UserAccess {
+  userId: string;
+  /** Empty when the user has none. */
+  username: string;
+  suspended: boolean;
+  tokenEpoch: number;
+  /** The union of the permissions of the user's roles, sorted. */
+  permissions: string[];
+}
+
 /** What role use cases need from storage. A duplicate name surfaces as ALREADY_EXISTS `ROLE_NAME_TAKEN`. */
 export interface RoleStore {
   insert(role: RoleDocument): Promise<void>;
@@ -26,6 +37,8 @@ export interface RoleStore {
   update(id: string, set: Partial<RoleDocument>): Promise<RoleDocument | null>;
   delete(id: string): Promise<boolean>;
   userRoleIds(userId: string): Promise<string[] | null>;
+  /** One read of the user by id and one of its roles by id; null when there is no such user. */
+  userAccess(userId: string): Promise<UserAccess | null>;
   addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
   removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
   replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
@@ -211,6 +224,12 @@ export class Roles {
     const roles = await this.rolesOf(await this.heldRoleIds(requiredId(userId, "user_id")));
     const permissions = new Set(roles.flatMap((r) => r.permissions));
     return { permissions: [...permissions].sort(), roleIds: roles.map((r) => r._id) };
+  }
+
+  async access(userId: string): Promise<UserAccess> {
+    const access = await this.deps.store.userAccess(requiredId(userId, "user_id"));
+    if (access === null) throw userNotFound(userId);
+    return access;
   }
 
   private page<T>(rows: T[], limit: number, total: number, tokenOf: (last: T) => string): Page<T> {

@@ -6,6 +6,8 @@ export type IdentifierKey = "usernameKey" | "emailKey" | "phone";
 export interface UserPatch {
   set: Partial<UserDocument>;
   unset?: (keyof UserDocument)[];
+  /** Counters to raise atomically. */
+  inc?: Partial<Record<"tokenEpoch", number>>;
 }
 
 /** A user as a request names it: by id, or by a normalised identifier. */

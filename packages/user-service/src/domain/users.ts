@@ -287,7 +287,9 @@ export class Users {
     const current = await this.get(id);
     if (current.suspended === suspended) return current;
     const event = suspended ? UserLogEvent.USER_SUSPENDED : UserLogEvent.USER_UNSUSPENDED;
-    return this.patchLogged(id, { set: { suspended, updateTime: this.now() } }, actor, event, reason === "" ? {} : { reason });
+    // A new epoch revokes every access token minted before the suspension, also once it is lifted.
+    const patch: UserPatch = { set: { suspended, updateTime: this.now() }, inc: suspended ? { tokenEpoch: 1 } : undefined };
+    return this.patchLogged(id, patch, actor, event, reason === "" ? {} : { reason });
   }
 
   async patchLogged(id: string, patch: UserPatch, actor: string, event: UserLogEvent, payload: Record<string, unknown>): Promise<UserDocument> {

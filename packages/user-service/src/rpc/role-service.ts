@@ -2,12 +2,10 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { RoleSchema, type Role, type RoleService } from "@roster/client";
 import { create } from "@bufbuild/protobuf";
-import { actorOf, type Logger } from "@roster/runtime";
+import { actorOf } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
-import type { Db } from "mongodb";
-import { Roles, type RoleInput } from "../domain/roles.js";
-import type { AppendLog } from "../domain/user-logs.js";
-import { RoleRepository, type RoleDocument } from "../storage/role-repository.js";
+import type { RoleInput, Roles } from "../domain/roles.js";
+import type { RoleDocument } from "../storage/role-repository.js";
 import { userToProto } from "./convert.js";
 
 function roleToProto(role: RoleDocument): Role {
@@ -28,8 +26,8 @@ function roleInput(role: Role | undefined): RoleInput {
 
 
 /** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
-export function createRoleServiceImpl(deps: { db: Db; logger: Logger; appendLog: AppendLog }): ServiceImpl<typeof RoleService> {
-  const roles = new Roles({ store: new RoleRepository(deps.db), appendLog: deps.appendLog });
+export function createRoleServiceImpl(deps: { roles: Roles }): ServiceImpl<typeof RoleService> {
+  const { roles } = deps;
   const rolesOf = (list: RoleDocument[]) => ({ roles: list.map(roleToProto) });
   return {
     async createRole(request) {
@@ -71,6 +69,9 @@ export function createRoleServiceImpl(deps: { db: Db; logger: Logger; appendLog:
     },
     async getUserPermissions(request) {
       return roles.permissions(request.userId);
+    },
+    async getUserAccess(request) {
+      return roles.access(request.userId);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Collection, Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import type { RoleStore, UserRolesChange } from "../domain/roles.js";
+import type { RoleStore, UserAccess, UserRolesChange } from "../domain/roles.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
@@ -72,6 +72,24 @@ export class RoleRepository implements RoleStore {
   async userRoleIds(userId: string): Promise<string[] | null> {
     const user = await this.users.findOne({ _id: userId }, { projection: { roleIds: 1 } });
     return user === null ? null : (user.roleIds ?? []);
+  }
+
+  /**
+   * Both reads go by `_id`, and the role read is skipped for a user without
+   * roles: this runs on every call made with an access token.
+   */
+  async userAccess(userId: string): Promise<UserAccess | null> {
+    const user = await this.users.findOne({ _id: userId }, { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } });
+    if (user === null) return null;
+    const roleIds = user.roleIds ?? [];
+    const roles = roleIds.length === 0 ? [] : await this.roles.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
+    return {
+      userId,
+      username: user.username ?? "",
+      suspended: user.suspended,
+      tokenEpoch: user.tokenEpoch ?? 0,
+      permissions: [...new Set(roles.flatMap((r) => r.permissions))].sort(),
+    };
   }
 
   /**

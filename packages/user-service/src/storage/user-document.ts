@@ -32,6 +32,11 @@ export interface UserDocument {
   /** Role ids assigned to the user (multikey index: has-role filter, a role's users). */
   roleIds: string[];
   suspended: boolean;
+  /**
+   * Raised by every suspension; an access token is valid only under the epoch
+   * it was minted in. Absent means 0.
+   */
+  tokenEpoch?: number;
   /** The PHC-format hash (argon2id, or a legacy digest awaiting rehash); absent when the user has none. */
   password?: PasswordDocument;
   /** Distinct lower-cased trigrams of username, email, phone and name (multikey index: similarity search). */

@@ -53,6 +53,7 @@ export class UserRepository implements UserStore {
     if (patch.unset !== undefined && patch.unset.length > 0) {
       update.$unset = Object.fromEntries(patch.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
     }
+    if (patch.inc !== undefined) update.$inc = patch.inc;
     return this.users
       .findOneAndUpdate({ _id: id }, update, { returnDocument: "after" })
       .catch(mapDuplicate);

@@ -341,7 +341,8 @@ export type ExchangePersonalAccessTokenResponse = Message<"roster.token.v1.Excha
   tokenType: string;
 
   /**
-   * When the access token expires (configurable lifetime, default 15 minutes).
+   * When the access token expires (configurable lifetime, default 15
+   * minutes), never after the personal access token's expiry.
    *
    * @generated from field: google.protobuf.Timestamp expire_time = 3;
    */
@@ -589,17 +590,28 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  * input. Besides the errors each RPC lists, any RPC may return:
  *
  * - UNAUTHENTICATED `MISSING_CREDENTIAL` / `INVALID_CREDENTIAL`: no usable credential.
+ * - UNAUTHENTICATED `USER_DELETED` / `USER_SUSPENDED` / `TOKEN_REVOKED`: an
+ *   access token whose user is deleted, is suspended, or was suspended after
+ *   the token was minted.
  * - PERMISSION_DENIED `INSUFFICIENT_SCOPE`: the credential lacks the scope
  *   (ErrorInfo metadata `scope`).
  * - INVALID_ARGUMENT `INVALID_ARGUMENT`: a field is missing, malformed or
  *   over its limit; BadRequest names the field. Nothing is written.
  * - UNAVAILABLE: storage (or, where noted, UserService) is unreachable; safe to retry.
+ *   A call with an access token is UNAVAILABLE `USER_SERVICE_UNAVAILABLE`
+ *   when UserService cannot tell the token's user's state.
  *
  * Access tokens are JWTs signed with EdDSA (Ed25519) or ES256 carrying
- * `iss`, `sub` (the user id), `aud`, `exp`, `iat`, `jti` and `scope`
- * (space-separated). Resource servers verify them locally with the keys of
- * GetJwks (also served as plain HTTP `GET /.well-known/jwks.json`) or call
- * IntrospectToken.
+ * `iss`, `sub` (the user id), `aud`, `exp`, `iat`, `jti`, `scope`
+ * (space-separated), `client_id` (the PAT) and `token_epoch`. Resource servers
+ * verify them locally with the keys of GetJwks (also served as plain HTTP
+ * `GET /.well-known/jwks.json`) or call IntrospectToken; only IntrospectToken
+ * also sees a suspension, deletion or role change before `exp`. Roster's own
+ * services check every access token against its user's state at each call:
+ * it grants its scopes ∩ the user's current permissions, and nothing once the
+ * user is deleted or suspended, or was suspended after minting (a PAT
+ * exchanged again after UnsuspendUser yields a token that works). An access
+ * token minted from a PAT that is deleted later stays valid until its `exp`.
  *
  * @generated from service roster.token.v1.TokenService
  */
@@ -710,11 +722,14 @@ export const TokenService: GenService<{
   /**
    * Introspects a personal access token or an access token minted here, in
    * the shape of RFC 7662. A token that is not valid for any reason
-   * (malformed, expired, revoked, bad signature, suspended or deleted user)
-   * answers `active: false` with no other field set, never an error.
+   * (malformed, expired, revoked, bad signature, suspended or deleted user,
+   * or an access token minted before its user's last suspension) answers
+   * `active: false` with no other field set, never an error. The `scope` of
+   * an access token is what Roster's services grant it now: its scopes ∩ the
+   * user's current permissions.
    *
    * Scope: `roster:tokens:read`.
-   * Errors: none beyond the common ones.
+   * Errors: UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
    *
    * @generated from rpc roster.token.v1.TokenService.IntrospectToken
    */

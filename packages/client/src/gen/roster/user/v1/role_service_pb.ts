@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roster/user/v1/role_service.proto.
  */
 export const file_roster_user_v1_role_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFyb3N0ZXIvdXNlci92MS9yb2xlX3NlcnZpY2UucHJvdG8SDnJvc3Rlci51c2VyLnYxIjcKEUNyZWF0ZVJvbGVSZXF1ZXN0EiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIjgKEkNyZWF0ZVJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSIhCg5HZXRSb2xlUmVxdWVzdBIPCgdyb2xlX2lkGAEgASgJIjUKD0dldFJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSJOChBMaXN0Um9sZXNSZXF1ZXN0EhMKC25hbWVfcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKEUxpc3RSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJoChFVcGRhdGVSb2xlUmVxdWVzdBIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siOAoSVXBkYXRlUm9sZVJlc3BvbnNlEiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIiQKEURlbGV0ZVJvbGVSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkiFAoSRGVsZXRlUm9sZVJlc3BvbnNlIjsKFkFzc2lnblVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghyb2xlX2lkcxgCIAMoCSI+ChdBc3NpZ25Vc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiOwoWUmVtb3ZlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj4KF1JlbW92ZVVzZXJSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZSI8ChdSZXBsYWNlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj8KGFJlcGxhY2VVc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiTgoUTGlzdFVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJpChVMaXN0VXNlclJvbGVzUmVzcG9uc2USIwoFcm9sZXMYASADKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIk4KFExpc3RSb2xlVXNlcnNSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiaQoVTGlzdFJvbGVVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIsChlHZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiQwoaR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USEwoLcGVybWlzc2lvbnMYASADKAkSEAoIcm9sZV9pZHMYAiADKAkygggKC1JvbGVTZXJ2aWNlElMKCkNyZWF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5DcmVhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLkNyZWF0ZVJvbGVSZXNwb25zZRJKCgdHZXRSb2xlEh4ucm9zdGVyLnVzZXIudjEuR2V0Um9sZVJlcXVlc3QaHy5yb3N0ZXIudXNlci52MS5HZXRSb2xlUmVzcG9uc2USUAoJTGlzdFJvbGVzEiAucm9zdGVyLnVzZXIudjEuTGlzdFJvbGVzUmVxdWVzdBohLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlc1Jlc3BvbnNlElMKClVwZGF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5VcGRhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLlVwZGF0ZVJvbGVSZXNwb25zZRJTCgpEZWxldGVSb2xlEiEucm9zdGVyLnVzZXIudjEuRGVsZXRlUm9sZVJlcXVlc3QaIi5yb3N0ZXIudXNlci52MS5EZWxldGVSb2xlUmVzcG9uc2USYgoPQXNzaWduVXNlclJvbGVzEiYucm9zdGVyLnVzZXIudjEuQXNzaWduVXNlclJvbGVzUmVxdWVzdBonLnJvc3Rlci51c2VyLnYxLkFzc2lnblVzZXJSb2xlc1Jlc3BvbnNlEmIKD1JlbW92ZVVzZXJSb2xlcxImLnJvc3Rlci51c2VyLnYxLlJlbW92ZVVzZXJSb2xlc1JlcXVlc3QaJy5yb3N0ZXIudXNlci52MS5SZW1vdmVVc2VyUm9sZXNSZXNwb25zZRJlChBSZXBsYWNlVXNlclJvbGVzEicucm9zdGVyLnVzZXIudjEuUmVwbGFjZVVzZXJSb2xlc1JlcXVlc3QaKC5yb3N0ZXIudXNlci52MS5SZXBsYWNlVXNlclJvbGVzUmVzcG9uc2USXAoNTGlzdFVzZXJSb2xlcxIkLnJvc3Rlci51c2VyLnYxLkxpc3RVc2VyUm9sZXNSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuTGlzdFVzZXJSb2xlc1Jlc3BvbnNlElwKDUxpc3RSb2xlVXNlcnMSJC5yb3N0ZXIudXNlci52MS5MaXN0Um9sZVVzZXJzUmVxdWVzdBolLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlVXNlcnNSZXNwb25zZRJrChJHZXRVc2VyUGVybWlzc2lvbnMSKS5yb3N0ZXIudXNlci52MS5HZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Gioucm9zdGVyLnVzZXIudjEuR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_roster_user_v1_role, file_roster_user_v1_user]);
+  fileDesc("CiFyb3N0ZXIvdXNlci92MS9yb2xlX3NlcnZpY2UucHJvdG8SDnJvc3Rlci51c2VyLnYxIjcKEUNyZWF0ZVJvbGVSZXF1ZXN0EiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIjgKEkNyZWF0ZVJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSIhCg5HZXRSb2xlUmVxdWVzdBIPCgdyb2xlX2lkGAEgASgJIjUKD0dldFJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSJOChBMaXN0Um9sZXNSZXF1ZXN0EhMKC25hbWVfcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKEUxpc3RSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJoChFVcGRhdGVSb2xlUmVxdWVzdBIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siOAoSVXBkYXRlUm9sZVJlc3BvbnNlEiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIiQKEURlbGV0ZVJvbGVSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkiFAoSRGVsZXRlUm9sZVJlc3BvbnNlIjsKFkFzc2lnblVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghyb2xlX2lkcxgCIAMoCSI+ChdBc3NpZ25Vc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiOwoWUmVtb3ZlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj4KF1JlbW92ZVVzZXJSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZSI8ChdSZXBsYWNlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj8KGFJlcGxhY2VVc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiTgoUTGlzdFVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJpChVMaXN0VXNlclJvbGVzUmVzcG9uc2USIwoFcm9sZXMYASADKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIk4KFExpc3RSb2xlVXNlcnNSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiaQoVTGlzdFJvbGVVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIsChlHZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiQwoaR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USEwoLcGVybWlzc2lvbnMYASADKAkSEAoIcm9sZV9pZHMYAiADKAkiJwoUR2V0VXNlckFjY2Vzc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJ3ChVHZXRVc2VyQWNjZXNzUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIRCglzdXNwZW5kZWQYAyABKAgSEwoLdG9rZW5fZXBvY2gYBCABKAUSEwoLcGVybWlzc2lvbnMYBSADKAky4AgKC1JvbGVTZXJ2aWNlElMKCkNyZWF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5DcmVhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLkNyZWF0ZVJvbGVSZXNwb25zZRJKCgdHZXRSb2xlEh4ucm9zdGVyLnVzZXIudjEuR2V0Um9sZVJlcXVlc3QaHy5yb3N0ZXIudXNlci52MS5HZXRSb2xlUmVzcG9uc2USUAoJTGlzdFJvbGVzEiAucm9zdGVyLnVzZXIudjEuTGlzdFJvbGVzUmVxdWVzdBohLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlc1Jlc3BvbnNlElMKClVwZGF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5VcGRhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLlVwZGF0ZVJvbGVSZXNwb25zZRJTCgpEZWxldGVSb2xlEiEucm9zdGVyLnVzZXIudjEuRGVsZXRlUm9sZVJlcXVlc3QaIi5yb3N0ZXIudXNlci52MS5EZWxldGVSb2xlUmVzcG9uc2USYgoPQXNzaWduVXNlclJvbGVzEiYucm9zdGVyLnVzZXIudjEuQXNzaWduVXNlclJvbGVzUmVxdWVzdBonLnJvc3Rlci51c2VyLnYxLkFzc2lnblVzZXJSb2xlc1Jlc3BvbnNlEmIKD1JlbW92ZVVzZXJSb2xlcxImLnJvc3Rlci51c2VyLnYxLlJlbW92ZVVzZXJSb2xlc1JlcXVlc3QaJy5yb3N0ZXIudXNlci52MS5SZW1vdmVVc2VyUm9sZXNSZXNwb25zZRJlChBSZXBsYWNlVXNlclJvbGVzEicucm9zdGVyLnVzZXIudjEuUmVwbGFjZVVzZXJSb2xlc1JlcXVlc3QaKC5yb3N0ZXIudXNlci52MS5SZXBsYWNlVXNlclJvbGVzUmVzcG9uc2USXAoNTGlzdFVzZXJSb2xlcxIkLnJvc3Rlci51c2VyLnYxLkxpc3RVc2VyUm9sZXNSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuTGlzdFVzZXJSb2xlc1Jlc3BvbnNlElwKDUxpc3RSb2xlVXNlcnMSJC5yb3N0ZXIudXNlci52MS5MaXN0Um9sZVVzZXJzUmVxdWVzdBolLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlVXNlcnNSZXNwb25zZRJrChJHZXRVc2VyUGVybWlzc2lvbnMSKS5yb3N0ZXIudXNlci52MS5HZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Gioucm9zdGVyLnVzZXIudjEuR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USXAoNR2V0VXNlckFjY2VzcxIkLnJvc3Rlci51c2VyLnYxLkdldFVzZXJBY2Nlc3NSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuR2V0VXNlckFjY2Vzc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_roster_user_v1_role, file_roster_user_v1_user]);
 
 /**
  * Request message for CreateRole.
@@ -596,6 +596,78 @@ export const GetUserPermissionsResponseSchema: GenMessage<GetUserPermissionsResp
   messageDesc(file_roster_user_v1_role_service, 21);
 
 /**
+ * Request message for GetUserAccess.
+ *
+ * @generated from message roster.user.v1.GetUserAccessRequest
+ */
+export type GetUserAccessRequest = Message<"roster.user.v1.GetUserAccessRequest"> & {
+  /**
+   * The user's id. Required.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+};
+
+/**
+ * Describes the message roster.user.v1.GetUserAccessRequest.
+ * Use `create(GetUserAccessRequestSchema)` to create a new message.
+ */
+export const GetUserAccessRequestSchema: GenMessage<GetUserAccessRequest> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 22);
+
+/**
+ * Response message for GetUserAccess.
+ *
+ * @generated from message roster.user.v1.GetUserAccessResponse
+ */
+export type GetUserAccessResponse = Message<"roster.user.v1.GetUserAccessResponse"> & {
+  /**
+   * The user's id.
+   *
+   * @generated from field: string user_id = 1;
+   */
+  userId: string;
+
+  /**
+   * The user's username; empty when it has none.
+   *
+   * @generated from field: string username = 2;
+   */
+  username: string;
+
+  /**
+   * Whether the user is suspended: its tokens are refused.
+   *
+   * @generated from field: bool suspended = 3;
+   */
+  suspended: boolean;
+
+  /**
+   * Raised by every suspension. An access token carries the epoch it was
+   * minted under (claim `token_epoch`) and is refused under any other, so
+   * tokens minted before a suspension stay revoked after it is lifted.
+   *
+   * @generated from field: int32 token_epoch = 4;
+   */
+  tokenEpoch: number;
+
+  /**
+   * The union of the permissions of the user's roles, de-duplicated and sorted.
+   *
+   * @generated from field: repeated string permissions = 5;
+   */
+  permissions: string[];
+};
+
+/**
+ * Describes the message roster.user.v1.GetUserAccessResponse.
+ * Use `create(GetUserAccessResponseSchema)` to create a new message.
+ */
+export const GetUserAccessResponseSchema: GenMessage<GetUserAccessResponse> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 23);
+
+/**
  * Manages roles and which users hold them (role-based access control).
  *
  * A role's permissions are the application's own (such as `orders:read`)
@@ -764,6 +836,22 @@ export const RoleService: GenService<{
     methodKind: "unary";
     input: typeof GetUserPermissionsRequestSchema;
     output: typeof GetUserPermissionsResponseSchema;
+  },
+  /**
+   * Gets what a user's credentials may do now, in one read: whether the user
+   * is suspended, its token epoch and its effective permissions. TokenService
+   * asks this on every use of a token, so that a suspension, a deletion or a
+   * role change applies to the next call.
+   *
+   * Scope: `roster:users:read` (it returns user state).
+   * Errors: NOT_FOUND `USER_NOT_FOUND`.
+   *
+   * @generated from rpc roster.user.v1.RoleService.GetUserAccess
+   */
+  getUserAccess: {
+    methodKind: "unary";
+    input: typeof GetUserAccessRequestSchema;
+    output: typeof GetUserAccessResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_roster_user_v1_role_service, 0);

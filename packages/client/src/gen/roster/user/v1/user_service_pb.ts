@@ -1365,6 +1365,13 @@ export const WatchUserLogsResponseSchema: GenMessage<WatchUserLogsResponse> = /*
  * return:
  *
  * - UNAUTHENTICATED `MISSING_CREDENTIAL` / `INVALID_CREDENTIAL`: no usable credential.
+ * - UNAUTHENTICATED `USER_DELETED` / `USER_SUSPENDED` / `TOKEN_REVOKED`: an
+ *   access token whose user is deleted, is suspended, or was suspended after
+ *   the token was minted. An access token grants its scopes ∩ the user's
+ *   permissions at the time of the call. A stream (WatchUserLogs) opened
+ *   with an access token re-checks it before each message and ends with
+ *   these errors, PERMISSION_DENIED, or `INVALID_CREDENTIAL` once the token
+ *   expires.
  * - PERMISSION_DENIED `INSUFFICIENT_SCOPE`: the credential lacks the scope
  *   (ErrorInfo metadata `scope`).
  * - INVALID_ARGUMENT `INVALID_ARGUMENT`: a field is missing, malformed or
