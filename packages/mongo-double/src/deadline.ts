@@ -1,9 +1,35 @@
 import { CommandError } from "./errors.js";
 
+/**
+ * Paused commands wait here in turn; one resumes per turn of the event loop, so the sockets are
+ * polled between any two slices, however many commands are working: a cheap command waits for
+ * one slice at most, not for a slice of each.
+ */
+const paused: Array<() => void> = [];
+let resumeScheduled = false;
+
+function resumeNext(): void {
+  resumeScheduled = false;
+  paused.shift()?.();
+  if (paused.length > 0) scheduleResume();
+}
+
+function scheduleResume(): void {
+  if (resumeScheduled) return;
+  resumeScheduled = true;
+  setImmediate(resumeNext);
+}
+
+const nextTurn = (): Promise<void> =>
+  new Promise((resolve) => {
+    paused.push(resolve);
+    scheduleResume();
+  });
+
 /** Units of work (documents examined, comparisons) between two looks at the clock. */
-const CHECK_EVERY = 16;
+const CHECK_EVERY = 4;
 /** Longest stretch a reading command works before other connections get their turn. */
-const SLICE_MS = 4;
+const SLICE_MS = 1;
 
 /**
  * Enforces a command's maxTimeMS the way mongod does: checked while the operation works, not
@@ -44,7 +70,7 @@ export class Deadline {
   }
 
   async #yield(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await nextTurn();
     this.#sliceEnds = performance.now() + SLICE_MS;
     this.check();
   }
