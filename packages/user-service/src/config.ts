@@ -25,7 +25,7 @@ export interface UserServiceConfig extends CommonConfig {
   userLogRetentionDays: number;
   customDataMaxBytes: number;
   customDataMaxDepth: number;
-  /** maxTimeMS of searches that cannot use an index (contains, like, regex, custom data). */
+  /** Time limit of one search, its queries together (each runs with what is left as maxTimeMS). */
   searchTimeLimitMs: number;
   /** Budget to decide a REGEX-mode pattern's matching cost; undecided patterns are refused. */
   searchRegexCheckMs: number;

@@ -11,7 +11,7 @@ import { userToProto } from "./convert.js";
 export function createSearchUsersHandler(deps: {
   db: Db;
   logger: Logger;
-  /** `maxTimeMS` of each search query; scanning filters over it fail with SEARCH_TIME_LIMIT_EXCEEDED. */
+  /** Time limit of each search, its queries together; a search over it fails with SEARCH_TIME_LIMIT_EXCEEDED. */
   timeLimitMs: number;
   /** Decides the matching cost of REGEX-mode patterns before they reach the database. */
   regexCostOf: RegexCostOf;
