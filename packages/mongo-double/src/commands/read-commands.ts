@@ -104,6 +104,24 @@ const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessio
 /** Stages that treat each document on its own, so running them a chunk at a time changes nothing. */
 const PER_DOCUMENT_STAGES = new Set(["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"]);
 
+/**
+ * A `$group` on a constant key whose fields only `$sum` constants, such as the driver's
+ * countDocuments ends with (`{ _id: 1, n: { $sum: 1 } }`), as a function of the number of
+ * documents: answered without a pass over them that could not yield.
+ */
+function constantGroup(stage: Doc): ((count: number) => Doc[]) | undefined {
+  const spec = stage.$group;
+  if (!isPlainObject(spec) || Object.keys(stage).length !== 1) return undefined;
+  const { _id: key, ...fields } = spec;
+  if (!(key === null || typeof key === "number" || (typeof key === "string" && !key.startsWith("$")))) return undefined;
+  const sums: Array<[string, number]> = [];
+  for (const [field, accumulator] of Object.entries(fields)) {
+    if (!isPlainObject(accumulator) || Object.keys(accumulator).length !== 1 || typeof accumulator.$sum !== "number") return undefined;
+    sums.push([field, accumulator.$sum]);
+  }
+  return (count) => (count === 0 ? [] : [{ _id: key, ...Object.fromEntries(sums.map(([field, each]) => [field, each * count])) }]);
+}
+
 const aggregate: CommandHandler = async (body, context) => {
   const target = body.aggregate;
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array");
@@ -129,7 +147,9 @@ const aggregate: CommandHandler = async (body, context) => {
   const firstWhole = stages.findIndex((stage) => !PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ""));
   const perDocument = firstWhole < 0 ? stages : stages.slice(0, firstWhole);
   const streamed = perDocument.length > 0 ? await inChunks(source, deadline, (chunk) => runPipeline(perDocument, chunk, options)) : source;
-  const results = perDocument.length === stages.length ? streamed : runPipeline(stages.slice(perDocument.length), streamed, options);
+  const whole = stages.slice(perDocument.length);
+  const counted = whole.length === 1 ? constantGroup(whole[0]!) : undefined;
+  const results = whole.length === 0 ? streamed : counted ? counted(streamed.length) : runPipeline(whole, streamed, options);
   deadline.check();
   const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
   return context.cursors.open(namespace, results, numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
