@@ -80,12 +80,21 @@ describe("SearchUsers", () => {
     expect(await usernames({ hasRole: { roleName: role.name.toUpperCase() } })).toEqual(["eve"]);
   });
 
-  it("when a regex is catastrophic then INVALID_ARGUMENT REGEX_REJECTED names its path", async () => {
-    const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_REGEX", value: "(a+)+$" } };
+  it.each(["(a+)+$", ".*.*.*.*.*.*.*.*!"])("when a regex is catastrophic (%s) then INVALID_ARGUMENT REGEX_REJECTED names its path", async (value) => {
+    const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_REGEX", value } };
     expect(await failureOf(() => callUsers("searchUsers", { filter: { and: { filters: [{ suspended: false }, bad] } } }))).toEqual({
       code: grpc.status.INVALID_ARGUMENT,
       reason: "REGEX_REJECTED",
       fields: ["filter.and.filters[1].text.value"],
+    });
+  });
+
+  it("when a LIKE pattern has more than 16 '*' then INVALID_ARGUMENT PATTERN_REJECTED names its path", async () => {
+    const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_LIKE", value: "*a".repeat(17) } };
+    expect(await failureOf(() => callUsers("searchUsers", { filter: bad }))).toEqual({
+      code: grpc.status.INVALID_ARGUMENT,
+      reason: "PATTERN_REJECTED",
+      fields: ["filter.text.value"],
     });
   });
 

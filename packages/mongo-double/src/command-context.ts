@@ -19,4 +19,5 @@ export interface CommandContext {
   readonly onSettingsChanged: () => void;
 }
 
-export type CommandHandler = (body: Doc, context: CommandContext) => Doc;
+/** Runs one command; reading commands may work asynchronously, in slices (see Deadline). */
+export type CommandHandler = (body: Doc, context: CommandContext) => Doc | Promise<Doc>;

@@ -18,8 +18,8 @@ const HANDLERS: Record<string, CommandHandler> = {
 // Session, cluster-time and concern fields mean nothing to a single in-memory node.
 const IGNORED_FIELDS = ["lsid", "txnNumber", "$db", "$clusterTime", "$readPreference", "writeConcern", "readConcern", "autocommit", "apiVersion", "apiStrict", "apiDeprecationErrors"];
 
-/** Executes one command body as received and returns the reply document (never throws). */
-export function dispatchCommand(raw: Doc, defaultDb: string, context: Omit<CommandContext, "db">): Doc {
+/** Executes one command body as received and returns the reply document (never rejects). */
+export async function dispatchCommand(raw: Doc, defaultDb: string, context: Omit<CommandContext, "db">): Promise<Doc> {
   try {
     const unwrapped = isPlainObject(raw.$query) ? raw.$query : raw;
     const body = fromWire(unwrapped) as Doc;
@@ -33,7 +33,7 @@ export function dispatchCommand(raw: Doc, defaultDb: string, context: Omit<Comma
     for (const field of IGNORED_FIELDS) delete body[field];
     const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
     if (!handler) throw new CommandError(59, `no such command: '${name}'`);
-    return handler(body, { ...context, db });
+    return await handler(body, { ...context, db });
   } catch (error) {
     return { ok: 0, ...toCommandError(error).toReply() };
   }

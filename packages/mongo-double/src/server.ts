@@ -37,12 +37,20 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
     socket.setNoDelay(true);
     const connectionId = ++connections;
     const reader = new MessageReader();
+    // One connection's commands run in the order they arrived, one at a time, as on mongod;
+    // while one works in slices, other connections' commands run between the slices.
+    let previous: Promise<void> = Promise.resolve();
+    const serve = async (message: Buffer): Promise<void> => {
+      const request = parseMessage(message);
+      const reply = await dispatchCommand(request.body, request.db, { store, cursors, settings, connectionId, onSettingsChanged: restartTtl });
+      if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request, reply));
+    };
     socket.on("data", (chunk) => {
       try {
         for (const message of reader.push(chunk)) {
-          const request = parseMessage(message);
-          const reply = dispatchCommand(request.body, request.db, { store, cursors, settings, connectionId, onSettingsChanged: restartTtl });
-          if (!request.moreToCome) socket.write(encodeReply(request, reply));
+          previous = previous.then(() => serve(message)).catch(() => {
+            socket.destroy();
+          });
         }
       } catch {
         socket.destroy();

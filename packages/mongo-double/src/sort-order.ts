@@ -1,5 +1,6 @@
 import { bsonTypeName, bsonTypeOf, isPlainObject, type Doc } from "./bson-values.js";
 import { foldFor } from "./collation.js";
+import type { Deadline } from "./deadline.js";
 import { badValue } from "./errors.js";
 import type { StoredDoc } from "./stored-doc.js";
 
@@ -69,28 +70,87 @@ function sortKey(view: Doc, parts: string[], direction: number, collator?: Intl.
   return best;
 }
 
-/** Sorts stored documents by a sort specification (stable, like a collection scan). */
-export function sortRecords(records: StoredDoc[], spec: Doc, collation?: unknown): StoredDoc[] {
+interface Keyed {
+  record: StoredDoc;
+  keys: unknown[];
+}
+
+/** How a sort specification orders records: by `$natural` (1 or -1), or by keys and a comparison. */
+type SortOrder = { natural: number } | { keysOf(record: StoredDoc): unknown[]; compare(x: Keyed, y: Keyed): number };
+
+function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   const fields = Object.entries(spec).map(([path, direction]) => {
     const n = typeof direction === "number" ? direction : Number(direction);
     if (n !== 1 && n !== -1) throw badValue("$sort key ordering must be 1 (for ascending) or -1 (for descending)");
     return { parts: path.split("."), path, direction: n };
   });
   const natural = fields.find((field) => field.path === "$natural");
-  if (natural) return natural.direction < 0 ? [...records].reverse() : records;
+  if (natural) return { natural: natural.direction };
   const collator = foldFor(collation)
     ? new Intl.Collator((collation as { locale: string }).locale, { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
     : undefined;
-  const keyed = records.map((record) => ({
-    record,
-    keys: fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),
-  }));
-  keyed.sort((x, y) => {
-    for (let i = 0; i < fields.length; i++) {
-      const order = bsonCompare(x.keys[i], y.keys[i], collator);
-      if (order !== 0) return order * fields[i]!.direction;
+  return {
+    keysOf: (record) => fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),
+    compare: (x, y) => {
+      for (let i = 0; i < fields.length; i++) {
+        const order = bsonCompare(x.keys[i], y.keys[i], collator);
+        if (order !== 0) return order * fields[i]!.direction;
+      }
+      return 0;
+    },
+  };
+}
+
+const inNaturalOrder = (records: StoredDoc[], direction: number): StoredDoc[] => (direction < 0 ? [...records].reverse() : records);
+
+/** Sorts stored documents by a sort specification (stable, like a collection scan), in one go. */
+export function sortRecords(records: StoredDoc[], spec: Doc, collation?: unknown): StoredDoc[] {
+  const order = sortOrder(spec, collation);
+  if ("natural" in order) return inNaturalOrder(records, order.natural);
+  return records
+    .map((record) => ({ record, keys: order.keysOf(record) }))
+    .sort(order.compare)
+    .map((entry) => entry.record);
+}
+
+/** Records sorted in runs of this many at once; runs are then merged in slices. */
+const RUN = 256;
+
+/**
+ * The same sort for reads, in slices that let other commands run between them (see Deadline):
+ * keys are computed record by record, runs sorted, then merged pairwise (stable: ties keep
+ * the order they came in).
+ */
+export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline): Promise<StoredDoc[]> {
+  const order = sortOrder(spec, collation);
+  if ("natural" in order) return inNaturalOrder(records, order.natural);
+  let runs: Keyed[][] = [];
+  for (let start = 0; start < records.length; start += RUN) {
+    const run = records.slice(start, start + RUN).map((record) => ({ record, keys: order.keysOf(record) }));
+    runs.push(run.sort(order.compare));
+    const pause = deadline.step(run.length * Math.log2(RUN));
+    if (pause) await pause;
+  }
+  while (runs.length > 1) {
+    const merged: Keyed[][] = [];
+    for (let i = 0; i < runs.length; i += 2) {
+      merged.push(i + 1 < runs.length ? await merge(runs[i]!, runs[i + 1]!, order.compare, deadline) : runs[i]!);
     }
-    return 0;
-  });
-  return keyed.map((entry) => entry.record);
+    runs = merged;
+  }
+  return (runs[0] ?? []).map((entry) => entry.record);
+}
+
+async function merge(left: Keyed[], right: Keyed[], compare: (x: Keyed, y: Keyed) => number, deadline: Deadline): Promise<Keyed[]> {
+  const out: Keyed[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < left.length && j < right.length) {
+    out.push(compare(right[j]!, left[i]!) < 0 ? right[j++]! : left[i++]!);
+    const pause = deadline.step();
+    if (pause) await pause;
+  }
+  for (; i < left.length; i++) out.push(left[i]!);
+  for (; j < right.length; j++) out.push(right[j]!);
+  return out;
 }

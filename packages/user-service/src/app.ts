@@ -12,6 +12,7 @@ import {
 } from "@roster/runtime";
 import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
+import { createRegexCostChecker } from "./domain/regex-cost.js";
 import { PasswordService } from "./domain/password-credentials.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import { Roles } from "./domain/roles.js";
@@ -84,9 +85,11 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   });
   const identities = new Identities({ users, store, appendLog, limits: customDataLimits });
 
+  const regexCosts = createRegexCostChecker({ budgetMs: config.searchRegexCheckMs });
+  const searchUsers = createSearchUsersHandler({ db, logger, timeLimitMs: config.searchTimeLimitMs, regexCostOf: regexCosts.costOf });
   const userService: ServiceRegistration<typeof UserService> = {
     service: UserService,
-    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers: createSearchUsersHandler({ db, logger, timeLimitMs: config.searchTimeLimitMs }) },
+    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers },
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
@@ -102,6 +105,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     close: async () => {
       await cleanupWorker.stop();
       closeClient(tokenService);
+      await regexCosts.close();
     },
   };
 }

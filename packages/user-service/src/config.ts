@@ -25,8 +25,10 @@ export interface UserServiceConfig extends CommonConfig {
   userLogRetentionDays: number;
   customDataMaxBytes: number;
   customDataMaxDepth: number;
-  /** maxTimeMS of searches that cannot use an index (contains, like, regex, custom data). */
+  /** Time limit of one search, its queries together (each runs with what is left as maxTimeMS). */
   searchTimeLimitMs: number;
+  /** Budget to decide a REGEX-mode pattern's matching cost; undecided patterns are refused. */
+  searchRegexCheckMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<UserServiceConfig> {
@@ -52,5 +54,6 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
     customDataMaxBytes: reader.integer("CUSTOM_DATA_MAX_BYTES", 65_536, { min: 1_024, max: 1_048_576 }),
     customDataMaxDepth: reader.integer("CUSTOM_DATA_MAX_DEPTH", 8, { min: 1, max: 32 }),
     searchTimeLimitMs: reader.integer("SEARCH_TIME_LIMIT_MS", 2_000, { min: 10, max: 60_000 }),
+    searchRegexCheckMs: reader.integer("SEARCH_REGEX_CHECK_MS", 1_000, { min: 50, max: 10_000 }),
   });
 }

@@ -2,11 +2,12 @@ import { ProcessingMode } from "mingo";
 import { clonePlain, isPlainObject, toView, type Doc } from "../bson-values.js";
 import { canonicalKey } from "../index-key.js";
 import { foldFor } from "../collation.js";
-import { collectionArg, cursorIdArg, deadlineFor, docArg, matching, numberArg } from "../command-args.js";
+import { collectionArg, cursorIdArg, deadlineFor, docArg, numberArg, scanMatching } from "../command-args.js";
 import type { CommandHandler } from "../command-context.js";
+import type { Deadline } from "../deadline.js";
 import { CommandError, badValue } from "../errors.js";
 import { projectDocs, queryOptions, runPipeline } from "../query-engine.js";
-import { sortRecords } from "../sort-order.js";
+import { sortRecordsInSlices } from "../sort-order.js";
 
 /** Applies a find projection to stored documents. */
 export function project(docs: Doc[], projection: Doc | undefined, collation: unknown): Doc[] {
@@ -14,13 +15,29 @@ export function project(docs: Doc[], projection: Doc | undefined, collation: unk
   return projectDocs(docs, projection, collation);
 }
 
-const find: CommandHandler = (body, context) => {
+/** Documents handed to mingo at once by reading commands, between two looks at the deadline. */
+const CHUNK = 256;
+
+/** Applies `transform` to `items` a chunk at a time, pausing between chunks when the slice is used up. */
+async function inChunks<T, R>(items: T[], deadline: Deadline, transform: (chunk: T[]) => R[]): Promise<R[]> {
+  if (items.length <= CHUNK) return transform(items);
+  const out: R[] = [];
+  for (let start = 0; start < items.length; start += CHUNK) {
+    const chunk = items.slice(start, start + CHUNK);
+    for (const item of transform(chunk)) out.push(item);
+    const pause = deadline.step(chunk.length);
+    if (pause) await pause;
+  }
+  return out;
+}
+
+const find: CommandHandler = async (body, context) => {
   const name = collectionArg(body, "find");
   const collation = body.collation;
   const deadline = deadlineFor(body, context);
-  let records = matching(context.store.collection(context.db, name), docArg(body, "filter") ?? {}, collation, deadline);
+  let records = await scanMatching(context.store.collection(context.db, name), docArg(body, "filter") ?? {}, collation, deadline);
   const sort = docArg(body, "sort");
-  if (sort && Object.keys(sort).length > 0) records = sortRecords(records, sort, collation);
+  if (sort && Object.keys(sort).length > 0) records = await sortRecordsInSlices(records, sort, collation, deadline);
   const skip = numberArg(body, "skip") ?? 0;
   if (skip < 0) throw badValue("skip value must be non-negative");
   let limit = numberArg(body, "limit") ?? 0;
@@ -30,7 +47,9 @@ const find: CommandHandler = (body, context) => {
     singleBatch = true;
   }
   records = records.slice(skip, limit > 0 ? skip + limit : undefined);
-  const docs = project(records.map((record) => record.doc), docArg(body, "projection"), collation);
+  const projection = docArg(body, "projection");
+  const docs = await inChunks(records, deadline, (chunk) => project(chunk.map((record) => record.doc), projection, collation));
+  deadline.check();
   return context.cursors.open(`${context.db}.${name}`, docs, numberArg(body, "batchSize"), singleBatch);
 };
 
@@ -44,9 +63,9 @@ const killCursors: CommandHandler = (body, context) => {
   return { ...context.cursors.kill(ids), cursorsAlive: [], cursorsUnknown: [], ok: 1 };
 };
 
-const count: CommandHandler = (body, context) => {
+const count: CommandHandler = async (body, context) => {
   const name = collectionArg(body, "count");
-  const records = matching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
+  const records = await scanMatching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
   const skip = Math.max(numberArg(body, "skip") ?? 0, 0);
   const limit = Math.abs(numberArg(body, "limit") ?? 0);
   const n = Math.max(records.length - skip, 0);
@@ -61,10 +80,11 @@ function distinctValues(value: unknown, parts: string[]): unknown[] {
   return isPlainObject(value) ? distinctValues(value[head], rest) : [];
 }
 
-const distinct: CommandHandler = (body, context) => {
+const distinct: CommandHandler = async (body, context) => {
   const name = collectionArg(body, "distinct");
   if (typeof body.key !== "string") throw new CommandError(14, "BSON field 'distinct.key' is missing or not a string");
-  const records = matching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
+  const deadline = deadlineFor(body, context);
+  const records = await scanMatching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadline);
   const fold = foldFor(body.collation);
   const seen = new Map<string, unknown>();
   const parts = body.key.split(".");
@@ -73,13 +93,36 @@ const distinct: CommandHandler = (body, context) => {
       const key = canonicalKey(value, fold);
       if (!seen.has(key)) seen.set(key, value);
     }
+    const pause = deadline.step();
+    if (pause) await pause;
   }
   return { values: [...seen.values()], ok: 1 };
 };
 
 const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessions", "$changeStream", "$search", "$geoNear", "$collStats", "$indexStats"]);
 
-const aggregate: CommandHandler = (body, context) => {
+/** Stages that treat each document on its own, so running them a chunk at a time changes nothing. */
+const PER_DOCUMENT_STAGES = new Set(["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"]);
+
+/**
+ * A `$group` on a constant key whose fields only `$sum` constants, such as the driver's
+ * countDocuments ends with (`{ _id: 1, n: { $sum: 1 } }`), as a function of the number of
+ * documents: answered without a pass over them that could not yield.
+ */
+function constantGroup(stage: Doc): ((count: number) => Doc[]) | undefined {
+  const spec = stage.$group;
+  if (!isPlainObject(spec) || Object.keys(stage).length !== 1) return undefined;
+  const { _id: key, ...fields } = spec;
+  if (!(key === null || typeof key === "number" || (typeof key === "string" && !key.startsWith("$")))) return undefined;
+  const sums: Array<[string, number]> = [];
+  for (const [field, accumulator] of Object.entries(fields)) {
+    if (!isPlainObject(accumulator) || Object.keys(accumulator).length !== 1 || typeof accumulator.$sum !== "number") return undefined;
+    sums.push([field, accumulator.$sum]);
+  }
+  return (count) => (count === 0 ? [] : [{ _id: key, ...Object.fromEntries(sums.map(([field, each]) => [field, each * count])) }]);
+}
+
+const aggregate: CommandHandler = async (body, context) => {
   const target = body.aggregate;
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array");
   if (!isPlainObject(body.cursor) && body.explain !== true) throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
@@ -94,13 +137,19 @@ const aggregate: CommandHandler = (body, context) => {
   const [first, ...rest] = pipeline;
   const leadingMatch = first && isPlainObject(first.$match) ? first.$match : undefined;
   const source = typeof target === "string"
-    ? matching(collection, leadingMatch ?? {}, collation, deadline).map((record) => record.view)
+    ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline)).map((record) => record.view)
     : [];
   const options = queryOptions(collation, {
     processingMode: ProcessingMode.CLONE_INPUT,
     collectionResolver: (foreign: string) => clonePlain((context.store.collection(context.db, foreign)?.all() ?? []).map((record) => record.view)),
   });
-  const results = runPipeline(toView(leadingMatch ? rest : pipeline) as Doc[], source, options);
+  const stages = toView(leadingMatch ? rest : pipeline) as Doc[];
+  const firstWhole = stages.findIndex((stage) => !PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ""));
+  const perDocument = firstWhole < 0 ? stages : stages.slice(0, firstWhole);
+  const streamed = perDocument.length > 0 ? await inChunks(source, deadline, (chunk) => runPipeline(perDocument, chunk, options)) : source;
+  const whole = stages.slice(perDocument.length);
+  const counted = whole.length === 1 ? constantGroup(whole[0]!) : undefined;
+  const results = whole.length === 0 ? streamed : counted ? counted(streamed.length) : runPipeline(whole, streamed, options);
   deadline.check();
   const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
   return context.cursors.open(namespace, results, numberArg(docArg(body, "cursor") ?? {}, "batchSize"));

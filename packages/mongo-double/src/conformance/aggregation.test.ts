@@ -20,6 +20,13 @@ describe("counting, distinct and aggregation", () => {
     expect(await orders().countDocuments({ status: "none" })).toBe(0);
   });
 
+  it("when $group has a constant key and constant sums then it counts, and yields nothing for no input", async () => {
+    const group = { $group: { _id: null, n: { $sum: 1 }, twice: { $sum: 2 } } };
+    expect(await orders().aggregate([{ $match: { status: "open" } }, group]).toArray()).toEqual([{ _id: null, n: 2, twice: 4 }]);
+    expect(await orders().aggregate([{ $match: { status: "none" } }, group]).toArray()).toEqual([]);
+    expect(await orders().aggregate([{ $group: { _id: "all", n: { $sum: 1 } } }]).toArray()).toEqual([{ _id: "all", n: 3 }]);
+  });
+
   it("when estimatedDocumentCount is called then it returns the collection size", async () => {
     expect(await orders().estimatedDocumentCount()).toBe(3);
     expect(await backend.collection("absent").estimatedDocumentCount()).toBe(0);

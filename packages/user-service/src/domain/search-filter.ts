@@ -3,7 +3,7 @@ import { ValueSchema, timestampDate } from "@bufbuild/protobuf/wkt";
 import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
-import { escapeRegex, globToRegex, regexProblem } from "./search-regex.js";
+import { escapeRegex, globProblem, globToRegex, regexProblem } from "./search-regex.js";
 import { rarestFirst, trigramsOf } from "./trigrams.js";
 
 /** Limits from query.proto: the whole tree, its depth, and each list. */
@@ -82,12 +82,15 @@ function textNode(text: TextFilter, at: string): PlanNode {
       return { kind: "match", target, match: "prefix", value: normalised, caseSensitive };
     case TextMatchMode.CONTAINS:
       return { kind: "pattern", target, pattern: escapeRegex(normalised), caseSensitive };
-    case TextMatchMode.LIKE:
+    case TextMatchMode.LIKE: {
+      const problem = globProblem(value);
+      if (problem !== undefined) throw invalidField(`${at}.value`, problem, "PATTERN_REJECTED");
       return { kind: "pattern", target, pattern: globToRegex(value), caseSensitive };
+    }
     case TextMatchMode.REGEX: {
       const problem = regexProblem(value);
       if (problem !== undefined) throw invalidField(`${at}.value`, problem, "REGEX_REJECTED");
-      return { kind: "pattern", target, pattern: value, caseSensitive };
+      return { kind: "pattern", target, pattern: value, caseSensitive, regexAt: `${at}.value` };
     }
     case TextMatchMode.SIMILARITY: {
       if (target.field === "id" || target.field === "customData") {

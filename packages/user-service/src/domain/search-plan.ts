@@ -17,8 +17,12 @@ export type SortField = "createTime" | "updateTime" | "lastSignInTime" | "userna
 export type PlanNode =
   /** Whole-value or leading match; `value` is already normalised for the field. */
   | { kind: "match"; target: TextTarget; match: "exact" | "prefix"; value: string; caseSensitive: boolean }
-  /** A regular expression (unanchored unless it anchors itself) that scans. */
-  | { kind: "pattern"; target: TextTarget; pattern: string; caseSensitive: boolean }
+  /**
+   * A regular expression (unanchored unless it anchors itself) that scans.
+   * `regexAt` is set when the caller wrote it (REGEX mode): the request path
+   * to name if its matching cost is refused.
+   */
+  | { kind: "pattern"; target: TextTarget; pattern: string; caseSensitive: boolean; regexAt?: string }
   /**
    * Trigram similarity of one field to `value` of at least `threshold`.
    * `grams` are the value's trigrams; a match shares at least `minShared` of

@@ -15,17 +15,55 @@ export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
-/** Turns a glob (`*` any run, `?` one character, `\` escapes) into an anchored pattern. */
-export function globToRegex(glob: string): string {
-  let out = "^";
+/** Most `*` wildcards in one glob; the translation is linear, this keeps its constant small. */
+export const maxGlobWildcards = 16;
+/** Matches any one character, whatever the flags (PCRE and JavaScript agree on it). */
+const anyChar = "[\\s\\S]";
+/** End of input in both dialects: PCRE's `$` also matches before a final newline, JavaScript's does not. */
+const endOfInput = `(?!${anyChar})`;
+
+/** Splits a glob at its unescaped `*`s into regex fragments (`?` becomes one character, the rest literal). */
+function globSegments(glob: string): string[] {
+  const segments = [""];
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i] as string;
-    if (ch === "\\" && i + 1 < glob.length) out += escapeRegex(glob[++i] as string);
-    else if (ch === "*") out += ".*";
-    else if (ch === "?") out += ".";
-    else out += escapeRegex(ch);
+    if (ch === "*") segments.push("");
+    else {
+      const fragment = ch === "\\" && i + 1 < glob.length ? escapeRegex(glob[++i] as string) : ch === "?" ? anyChar : escapeRegex(ch);
+      segments[segments.length - 1] += fragment;
+    }
   }
-  return `${out}$`;
+  return segments;
+}
+
+/** Why a glob is refused, or undefined when it is acceptable. */
+export function globProblem(glob: string): string | undefined {
+  if (globSegments(glob).length - 1 > maxGlobWildcards) return `must have at most ${maxGlobWildcards} '*' wildcards`;
+  return undefined;
+}
+
+/**
+ * Turns a glob (`*` any run, `?` one character, `\` escapes) into an anchored
+ * pattern that cannot backtrack catastrophically. The first segment must start
+ * the value and the last must end it; each segment between is matched at its
+ * earliest occurrence, inside a lookahead whose capture is then consumed
+ * (`(?=([\s\S]*?seg))\1`). Lookaheads are atomic in PCRE and JavaScript
+ * alike, so a failure later never retries an earlier segment: the work is
+ * O(value length x pattern length). Earliest occurrences are enough for globs,
+ * because segments have fixed lengths: an earlier end leaves more room for the
+ * rest.
+ */
+export function globToRegex(glob: string): string {
+  const segments = globSegments(glob);
+  const first = segments[0] as string;
+  if (segments.length === 1) return `^${first}${endOfInput}`;
+  const last = segments[segments.length - 1] as string;
+  let out = `^${first}`;
+  let group = 0;
+  for (const middle of segments.slice(1, -1)) {
+    if (middle !== "") out += `(?=(${anyChar}*?${middle}))\\${++group}`;
+  }
+  return last === "" ? out : `${out}${anyChar}*${last}${endOfInput}`;
 }
 
 interface GroupState {

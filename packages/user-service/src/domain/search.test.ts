@@ -10,8 +10,9 @@ import {
   UserSortField,
 } from "@roster/client";
 import { isDomainError } from "@roster/runtime/domain-error";
-import { describe, expect, it } from "vitest";
-import { planSearch, searchUsers, type UserSearchStore } from "./search.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { createRegexCostChecker, type RegexCost } from "./regex-cost.js";
+import { planSearch, searchUsers, type RegexCostOf, type UserSearchStore } from "./search.js";
 import type { SearchPlan } from "./search-plan.js";
 
 type FilterInit = MessageInitShape<typeof UserFilterSchema>;
@@ -60,7 +61,7 @@ describe("planSearch", () => {
       kind: "and",
       children: [
         { kind: "match", target: { field: "phone" }, match: "prefix", value: "+4930" },
-        { kind: "pattern", target: { field: "name" }, pattern: "^J.*n.$" },
+        { kind: "pattern", target: { field: "name" }, pattern: "^J[\\s\\S]*n[\\s\\S](?![\\s\\S])" },
         { kind: "pattern", target: { field: "username" }, pattern: "a\\.b" },
         // 6 trigrams, a match shares >= 3, so it holds one of any 4: the 4 inner ones are probed.
         { kind: "similarity", field: "email", threshold: 0.5, minShared: 3, probe: ["ali", "ce ", "ice", "lic"] },
@@ -118,6 +119,8 @@ describe("planSearch", () => {
   });
 });
 
+const linear: RegexCostOf = async () => ({ kind: "linear" });
+
 describe("searchUsers paging", () => {
   const store: UserSearchStore<string> & { plans: SearchPlan[] } = {
     plans: [],
@@ -128,16 +131,75 @@ describe("searchUsers paging", () => {
   };
 
   it("when a page has more then its token resumes the same query after the last user", async () => {
-    const first = await searchUsers(store, request({ query: "ali" }));
+    const first = await searchUsers(store, request({ query: "ali" }), linear);
     expect(first).toMatchObject({ users: ["u1"], totalSize: 7 });
-    await searchUsers(store, request({ query: "ali", pageSize: 5, pageToken: first.nextPageToken }));
+    await searchUsers(store, request({ query: "ali", pageSize: 5, pageToken: first.nextPageToken }), linear);
     expect(store.plans[1]?.after).toEqual({ value: 1700000000000, id: "u1" });
   });
 
   it("when a token is replayed with another query or sort then INVALID_PAGE_TOKEN", async () => {
-    const { nextPageToken } = await searchUsers(store, request({ query: "ali" }));
+    const { nextPageToken } = await searchUsers(store, request({ query: "ali" }), linear);
     expect(rejection({ query: "bob", pageToken: nextPageToken })).toEqual({ field: "page_token", reason: "INVALID_PAGE_TOKEN" });
     expect(rejection({ query: "ali", sort: { field: UserSortField.NAME }, pageToken: nextPageToken }).reason).toBe("INVALID_PAGE_TOKEN");
     expect(rejection({ query: "ali", pageToken: "garbage!" }).reason).toBe("INVALID_PAGE_TOKEN");
+  });
+});
+
+describe("searchUsers regex cost", () => {
+  const store: UserSearchStore<string> & { searched: number } = {
+    searched: 0,
+    async search() {
+      this.searched++;
+      return { items: [], next: undefined, total: 0 };
+    },
+  };
+  const checker = createRegexCostChecker({ budgetMs: 5_000 });
+  afterAll(() => checker.close());
+
+  async function outcome(field: TextField, pattern: string, costOf: RegexCostOf, extra: object = {}): Promise<{ field?: string; reason: string; searched: boolean }> {
+    const before = store.searched;
+    const filter = and(text(TextField.USERNAME, TextMatchMode.PREFIX, "x"), text(field, TextMatchMode.REGEX, pattern, extra));
+    const reason = await searchUsers(store, request({ filter }), costOf).then(
+      () => ({ reason: "OK" }),
+      (err: unknown) => (isDomainError(err) ? { field: err.fieldViolations[0]?.field, reason: err.reason } : Promise.reject(err)),
+    );
+    return { ...reason, searched: store.searched > before };
+  }
+  const costing = (cost: RegexCost): RegexCostOf => async () => cost;
+
+  it("when a REGEX stacks eight unbounded quantifiers before a missing character then REGEX_REJECTED names it and nothing runs", async () => {
+    expect(await outcome(TextField.NAME, ".*.*.*.*.*.*.*.*!", checker.costOf)).toEqual({
+      field: "filter.and.filters[1].text.value",
+      reason: "REGEX_REJECTED",
+      searched: false,
+    });
+  });
+
+  it("when a REGEX is linear or quadratic on a user field then it runs", async () => {
+    expect(await outcome(TextField.EMAIL, "\\.org$", checker.costOf)).toEqual({ reason: "OK", searched: true });
+    expect(await outcome(TextField.EMAIL, "a.*b", checker.costOf)).toEqual({ reason: "OK", searched: true });
+  });
+
+  it.each<[string, TextField, RegexCost]>([
+    ["cubic on a user field", TextField.NAME, { kind: "polynomial", degree: 3 }],
+    ["quadratic on custom data", TextField.CUSTOM_DATA, { kind: "polynomial", degree: 2 }],
+    ["exponential", TextField.NAME, { kind: "exponential" }],
+    ["undecided within its budget", TextField.NAME, { kind: "unknown", why: "timeout" }],
+  ])("when a REGEX is %s then REGEX_REJECTED and nothing runs", async (_, field, cost) => {
+    const extra = field === TextField.CUSTOM_DATA ? { customDataPath: "note" } : {};
+    expect(await outcome(field, "a.*b", costing(cost), extra)).toEqual({ field: "filter.and.filters[1].text.value", reason: "REGEX_REJECTED", searched: false });
+  });
+
+  it("when a REGEX is linear on custom data then it runs", async () => {
+    expect(await outcome(TextField.CUSTOM_DATA, "^gold", costing({ kind: "linear" }), { customDataPath: "plan.tier" })).toEqual({ reason: "OK", searched: true });
+  });
+
+  it("when the check takes longer than its budget then the pattern is refused, not waited for", async () => {
+    const impatient = createRegexCostChecker({ budgetMs: 1 });
+    try {
+      expect(await impatient.costOf("(a?){30}a{30}", "is")).toEqual({ kind: "unknown", why: "timeout" });
+    } finally {
+      await impatient.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { SortDirection, UserSortField, type SearchUsersRequest } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
+import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import { compactPhone, normaliseKey, planFilter } from "./search-filter.js";
 import { rarestFirst, wordTrigrams, wordsOf } from "./trigrams.js";
@@ -71,15 +72,52 @@ export function planSearch(request: SearchUsersRequest): SearchPlan {
   return { filter, sort, pageSize, after: cursorFrom(request.pageToken, fingerprint), fingerprint };
 }
 
+/** Decides a regular expression's worst-case matching cost under flags (`i`, `s`). */
+export type RegexCostOf = (pattern: string, flags: string) => Promise<RegexCost>;
+
+/**
+ * Highest polynomial degree of matching cost accepted. User fields hold at
+ * most 256 characters, so a quadratic pattern costs at most 65,536 steps per
+ * value; custom-data strings may be 64 KiB long, so only linear patterns run there.
+ */
+const maxRegexDegree = (node: Extract<PlanNode, { kind: "pattern" }>): number => (node.target.field === "customData" ? 1 : 2);
+
+function callerRegexes(node: PlanNode | undefined): Extract<PlanNode, { kind: "pattern" }>[] {
+  if (node === undefined) return [];
+  if (node.kind === "pattern") return node.regexAt === undefined ? [] : [node];
+  if (node.kind === "and" || node.kind === "or") return node.children.flatMap(callerRegexes);
+  return node.kind === "not" ? callerRegexes(node.child) : [];
+}
+
+/** Refuses, naming its field, every regular expression whose worst-case cost is over its bound or undecided. */
+async function refuseCostlyRegexes(filter: PlanNode | undefined, costOf: RegexCostOf): Promise<void> {
+  const regexes = callerRegexes(filter);
+  const costs = await Promise.all(regexes.map((node) => costOf(node.pattern, node.caseSensitive ? "s" : "is")));
+  regexes.forEach((node, i) => {
+    const cost = costs[i] as RegexCost;
+    const max = maxRegexDegree(node);
+    const problem =
+      cost.kind === "unknown"
+        ? "could not be shown free of catastrophic backtracking in time; simplify it"
+        : cost.kind === "exponential"
+          ? "is prone to catastrophic backtracking (exponential in the value's length)"
+          : cost.kind === "polynomial" && cost.degree > max
+            ? `is prone to catastrophic backtracking (degree ${cost.degree} polynomial in the value's length; at most ${max} allowed here)`
+            : undefined;
+    if (problem !== undefined) throw invalidField(node.regexAt as string, problem, "REGEX_REJECTED");
+  });
+}
+
 export interface SearchResult<T> {
   users: T[];
   nextPageToken: string;
   totalSize: number;
 }
 
-/** Runs a search: plan, one storage round, and the token for the page after. */
-export async function searchUsers<T>(store: UserSearchStore<T>, request: SearchUsersRequest): Promise<SearchResult<T>> {
+/** Runs a search: plan, the cost check of the caller's regexes, one storage round, and the token for the page after. */
+export async function searchUsers<T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf): Promise<SearchResult<T>> {
   const plan = planSearch(request);
+  await refuseCostlyRegexes(plan.filter, regexCostOf);
   const page = await store.search(plan);
   const next = page.next;
   const nextPageToken =

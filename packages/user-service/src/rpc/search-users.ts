@@ -3,7 +3,7 @@ import type { UserService } from "@roster/client";
 import type { Logger } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
-import { searchUsers } from "../domain/search.js";
+import { searchUsers, type RegexCostOf } from "../domain/search.js";
 import { UserSearch } from "../storage/user-search.js";
 import { userToProto } from "./convert.js";
 
@@ -11,13 +11,15 @@ import { userToProto } from "./convert.js";
 export function createSearchUsersHandler(deps: {
   db: Db;
   logger: Logger;
-  /** `maxTimeMS` of each search query; scanning filters over it fail with SEARCH_TIME_LIMIT_EXCEEDED. */
+  /** Time limit of each search, its queries together; a search over it fails with SEARCH_TIME_LIMIT_EXCEEDED. */
   timeLimitMs: number;
+  /** Decides the matching cost of REGEX-mode patterns before they reach the database. */
+  regexCostOf: RegexCostOf;
 }): ServiceImpl<typeof UserService>["searchUsers"] {
   const store = new UserSearch(deps.db, { timeLimitMs: deps.timeLimitMs });
   return async (request) => {
     try {
-      const result = await searchUsers(store, request);
+      const result = await searchUsers(store, request, deps.regexCostOf);
       const now = new Date();
       return { users: result.users.map((u) => userToProto(u, now)), nextPageToken: result.nextPageToken, totalSize: result.totalSize };
     } catch (err) {

@@ -4,8 +4,10 @@ import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, User
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Document } from "mongodb";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRegexCostChecker } from "../domain/regex-cost.js";
 import { planSearch, searchUsers } from "../domain/search.js";
+import { maxGlobWildcards } from "../domain/search-regex.js";
 import { trigramsOf } from "../domain/trigrams.js";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
@@ -54,6 +56,8 @@ const users = [
 ];
 
 let search: UserSearch;
+const regexCosts = createRegexCostChecker({ budgetMs: 5_000 });
+afterAll(() => regexCosts.close());
 beforeAll(async () => {
   const db = testDb.db;
   await ensureIndexes(db, [...searchIndexes, ...roleIndexes]);
@@ -63,7 +67,7 @@ beforeAll(async () => {
 });
 
 async function ids(init: RequestInit): Promise<string[]> {
-  const result = await searchUsers(search, create(SearchUsersRequestSchema, { pageSize: 100, ...init }));
+  const result = await searchUsers(search, create(SearchUsersRequestSchema, { pageSize: 100, ...init }), regexCosts.costOf);
   return result.users.map((u) => u._id);
 }
 
@@ -138,7 +142,7 @@ describe("UserSearch against the database", () => {
     let pageToken = "";
     for (let i = 0; i < 10; i++) {
       const init: RequestInit = { sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING }, pageSize: 3, pageToken };
-      const page = await searchUsers(search, create(SearchUsersRequestSchema, init));
+      const page = await searchUsers(search, create(SearchUsersRequestSchema, init), regexCosts.costOf);
       expect(page.totalSize).toBe(users.length);
       seen.push(...page.users.map((u) => u._id));
       pageToken = page.nextPageToken;
@@ -152,7 +156,7 @@ describe("UserSearch against the database", () => {
     let pageToken = "";
     for (let i = 0; i < 10; i++) {
       const init: RequestInit = { sort: { field: UserSortField.LAST_SIGN_IN_TIME }, pageSize: 4, pageToken };
-      const page = await searchUsers(search, create(SearchUsersRequestSchema, init));
+      const page = await searchUsers(search, create(SearchUsersRequestSchema, init), regexCosts.costOf);
       seen.push(...page.users.map((u) => u._id));
       pageToken = page.nextPageToken;
       if (pageToken === "") break;
@@ -165,11 +169,42 @@ describe("UserSearch against the database", () => {
     const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(() => true, () => false);
     if (!enabled) ctx.skip();
     try {
-      const err = await searchUsers(search, create(SearchUsersRequestSchema, text(F.NAME, M.CONTAINS, "x"))).catch((e: unknown) => e);
+      const err = await searchUsers(search, create(SearchUsersRequestSchema, text(F.NAME, M.CONTAINS, "x")), regexCosts.costOf).catch((e: unknown) => e);
       expect(isDomainError(err) && { kind: err.kind, reason: err.reason }).toEqual({ kind: "resource-exhausted", reason: "SEARCH_TIME_LIMIT_EXCEEDED" });
     } finally {
       await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
     }
+  });
+});
+
+describe("worst-case patterns", () => {
+  // A database of its own, so these users stay out of the other tests' counts.
+  let flood: UserSearch;
+  const run = "a".repeat(256);
+  beforeAll(async () => {
+    const db = testDb.client.db("user_search_flood");
+    await db.dropDatabase();
+    await db.collection<UserDocument>("users").insertMany([
+      user("f1", { username: "f1", name: run, customData: { note: run.repeat(64) } }, 1),
+      user("f2", { username: "f2", name: `${run.slice(1)}b` }, 2),
+    ]);
+    flood = new UserSearch(db, { timeLimitMs: 2_000 });
+  });
+  afterAll(() => testDb.client.db("user_search_flood").dropDatabase());
+
+  const floodIds = async (init: RequestInit) =>
+    (await searchUsers(flood, create(SearchUsersRequestSchema, init), regexCosts.costOf)).users.map((u) => u._id);
+  const stars = `${"*a".repeat(maxGlobWildcards - 1)}*`;
+
+  it("when a LIKE pattern floods '*' against a long run of one letter then the right users match", async () => {
+    expect(await floodIds(text(F.NAME, M.LIKE, `${stars}b`))).toEqual(["f2"]);
+    expect(await floodIds(text(F.NAME, M.LIKE, `${stars}a`))).toEqual(["f1"]);
+    expect(await floodIds(text(F.CUSTOM_DATA, M.LIKE, `${stars}b`, { customDataPath: "note" }))).toEqual([]);
+  });
+
+  it("when a LIKE pattern has too many '*' then INVALID_ARGUMENT PATTERN_REJECTED names its value", async () => {
+    const err = await floodIds(text(F.NAME, M.LIKE, `${stars}*b`)).catch((e: unknown) => e);
+    expect(isDomainError(err) && { reason: err.reason, field: err.fieldViolations[0]?.field }).toEqual({ reason: "PATTERN_REJECTED", field: "filter.text.value" });
   });
 });
 

@@ -10,7 +10,7 @@ import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
 
 export interface UserSearchOptions {
-  /** Server-side limit per query (`maxTimeMS`), so scanning filters fail instead of hanging. */
+  /** Time limit of one search, all its queries together (each gets what is left as `maxTimeMS`). */
   timeLimitMs: number;
   /** Most similarity candidates scored per filter (the best-sharing ones are kept). */
   similarityCandidates?: number;
@@ -131,15 +131,35 @@ function cursorOf(doc: UserDocument, field: string): PageCursor {
   return { id: doc._id, value: value instanceof Date ? value.getTime() : typeof value === "string" ? value : null };
 }
 
+function timeLimitExceeded(cause?: unknown): DomainError {
+  return new DomainError("resource-exhausted", {
+    reason: "SEARCH_TIME_LIMIT_EXCEEDED",
+    message: "the search ran over the server's time limit; narrow it with an indexed filter",
+    cause,
+  });
+}
+
 function searchError(err: unknown): never {
-  if (err instanceof MongoServerError && err.code === 50) {
-    throw new DomainError("resource-exhausted", {
-      reason: "SEARCH_TIME_LIMIT_EXCEEDED",
-      message: "the search ran over the server's time limit; narrow it with an indexed filter",
-      cause: err,
-    });
+  throw err instanceof MongoServerError && err.code === 50 ? timeLimitExceeded(err) : err;
+}
+
+/**
+ * One search's time limit, shared by its queries (similarity candidates, the page, the count):
+ * each runs with `maxTimeMS` set to what is left, so the whole search stays within the limit.
+ */
+class SearchClock {
+  readonly #ends: number;
+
+  constructor(limitMs: number) {
+    this.#ends = Date.now() + limitMs;
   }
-  throw err;
+
+  /** `maxTimeMS` for the next query; fails the search when nothing is left. */
+  left(): number {
+    const ms = this.#ends - Date.now();
+    if (ms < 1) throw timeLimitExceeded();
+    return ms;
+  }
 }
 
 /** Runs search plans against the `users` collection. */
@@ -156,11 +176,11 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   }
 
   /** Looks up what the filter cannot express directly: similarity matches and roles named by name. */
-  private async resolve(node: PlanNode | undefined, into: Resolved): Promise<void> {
+  private async resolve(node: PlanNode | undefined, into: Resolved, clock: SearchClock): Promise<void> {
     if (node === undefined) return;
-    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => this.resolve(c, into)));
-    else if (node.kind === "not") await this.resolve(node.child, into);
-    else if (node.kind === "similarity") into.set(node, { _id: { $in: await this.similar(node) } });
+    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => this.resolve(c, into, clock)));
+    else if (node.kind === "not") await this.resolve(node.child, into, clock);
+    else if (node.kind === "similarity") into.set(node, { _id: { $in: await this.similar(node, clock) } });
     else if (node.kind === "hasRoleName") {
       const role = await this.roles.findOne({ nameKey: node.nameKey }, { projection: { _id: 1 } });
       into.set(node, role === null ? matchNothing : { roleIds: String(role._id) });
@@ -168,7 +188,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   }
 
   /** Candidates from the trigram index, then pg_trgm similarity on the one field, in code. */
-  private async similar(node: Extract<PlanNode, { kind: "similarity" }>): Promise<string[]> {
+  private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<string[]> {
     const candidates = await this.users
       .aggregate<{ _id: string; value?: string }>(
         [
@@ -178,7 +198,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
           { $sort: { shared: -1, _id: 1 } },
           { $limit: this.options.similarityCandidates ?? 10_000 },
         ],
-        { maxTimeMS: this.options.timeLimitMs },
+        { maxTimeMS: clock.left() },
       )
       .toArray();
     return candidates
@@ -187,25 +207,30 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   }
 
   /** The Mongo filter a plan stands for. */
-  async filterFor(plan: SearchPlan): Promise<UserFilter> {
+  async filterFor(plan: SearchPlan, clock = new SearchClock(this.options.timeLimitMs)): Promise<UserFilter> {
     const resolved: Resolved = new Map();
-    await this.resolve(plan.filter, resolved);
+    await this.resolve(plan.filter, resolved, clock);
     return plan.filter === undefined ? {} : filterOf(plan.filter, resolved);
   }
 
   async search(plan: SearchPlan): Promise<SearchPage<UserDocument>> {
     try {
-      const filter = await this.filterFor(plan);
+      const clock = new SearchClock(this.options.timeLimitMs);
+      const filter = await this.filterFor(plan, clock);
       const field = sortKeys[plan.sort.field];
       const direction = plan.sort.descending ? -1 : 1;
       const sort: Sort = { [field]: direction, _id: direction };
       const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, plan.sort.descending, plan.after)] };
-      const maxTimeMS = this.options.timeLimitMs;
-      const [docs, total] = await Promise.all([
-        this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS }).toArray(),
-        // An unfiltered total comes from collection metadata: counting a million users on every page would scan them all.
-        Object.keys(filter).length === 0 ? this.users.estimatedDocumentCount({ maxTimeMS }) : this.users.countDocuments(filter, { maxTimeMS }),
-      ]);
+      // One query after the other: a scan that runs out of time is not paid for twice.
+      const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS: clock.left() }).toArray();
+      const total =
+        // A first page that holds every match has counted them already.
+        plan.after === undefined && docs.length <= plan.pageSize
+          ? docs.length
+          : // An unfiltered total comes from collection metadata: counting a million users on every page would scan them all.
+            Object.keys(filter).length === 0
+            ? await this.users.estimatedDocumentCount({ maxTimeMS: clock.left() })
+            : await this.users.countDocuments(filter, { maxTimeMS: clock.left() });
       const items = docs.slice(0, plan.pageSize);
       const last = items[items.length - 1];
       return { items, next: docs.length > plan.pageSize && last !== undefined ? cursorOf(last, field) : undefined, total };

@@ -181,9 +181,12 @@ export type TextFilter = Message<"roster.user.v1.TextFilter"> & {
 
   /**
    * The value to match, 1–256 characters. For LIKE: a glob where `*` matches
-   * any run of characters and `?` one character (`\` escapes). For REGEX: an
-   * RE2-compatible pattern without backreferences or lookaround; patterns
-   * prone to catastrophic backtracking are refused.
+   * any run of characters and `?` one character (`\` escapes), with at most 16
+   * `*` (INVALID_ARGUMENT `PATTERN_REJECTED` otherwise). For REGEX: an
+   * RE2-compatible pattern without backreferences or lookaround whose
+   * worst-case matching cost is at most quadratic in the field's length (linear
+   * on custom data); other patterns, and patterns not shown to be within that
+   * in time, are refused with INVALID_ARGUMENT `REGEX_REJECTED`.
    *
    * @generated from field: string value = 3;
    */
