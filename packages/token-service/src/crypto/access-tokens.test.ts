@@ -1,3 +1,4 @@
+import { generateKeyPair, SignJWT } from "jose";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
@@ -43,5 +44,21 @@ describe("access tokens", () => {
     await other.initialise();
     const { token } = await createAccessTokens({ keyRing: other, issuer: "roster", audience: "roster", ttlSeconds: 900 }).mint(grant);
     expect(await tokens().verify(token)).toBeUndefined();
+  });
+
+  it("when a token is signed with ES256 and its kid resolves to an EC key then it does not verify: only EdDSA is accepted", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const lenient = createAccessTokens({ keyRing: { ...keyRing, getKey: async () => publicKey }, issuer: "roster", audience: "roster", ttlSeconds: 900 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: "a" })
+      .setProtectedHeader({ alg: "ES256", kid: "k-es256", typ: "at+jwt" })
+      .setIssuer("roster")
+      .setAudience("roster")
+      .setSubject("u1")
+      .setJti("j1")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    expect(await lenient.verify(token)).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { errors, type JWTVerifyGetKey } from "jose";
+import { accessTokenAlgorithm } from "@roster/runtime";
 import type { SigningKeyRepository, StoredSigningKey } from "../storage/signing-key-repository.js";
 import type { KeyEncryption } from "./key-encryption.js";
 
@@ -15,7 +16,7 @@ export interface PublicJwk {
 
 export interface ActiveSigningKey {
   kid: string;
-  alg: "EdDSA";
+  alg: typeof accessTokenAlgorithm;
   privateKey: KeyObject;
 }
 
@@ -95,7 +96,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
         cause: err,
       });
     }
-    return { kid: newest.kid, alg: newest.alg, privateKey: createPrivateKey({ key: der, format: "der", type: "pkcs8" }) };
+    return { kid: newest.kid, alg: accessTokenAlgorithm, privateKey: createPrivateKey({ key: der, format: "der", type: "pkcs8" }) };
   };
 
   const current = async (): Promise<Snapshot> =>
@@ -108,7 +109,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     await options.repository.insert({
       kid,
       generation,
-      alg: "EdDSA",
+      alg: accessTokenAlgorithm,
       publicJwk: { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x) },
       sealedPrivateKey: options.encryption.seal(privateKey.export({ format: "der", type: "pkcs8" }), kid),
       createTime: now(),
@@ -129,7 +130,7 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       return activeOf(await current());
     },
     async published() {
-      return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" as const }));
+      return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: accessTokenAlgorithm, use: "sig" as const }));
     },
     getKey: async (header) => {
       let s = await current();

@@ -1,5 +1,5 @@
 import type { Db } from "mongodb";
-import { duplicateKeyOf } from "@roster/runtime";
+import { duplicateKeyOf, type accessTokenAlgorithm } from "@roster/runtime";
 import { signingKeyCollection } from "./indexes.js";
 
 /** A signing key as stored: the public half as a JWK, the private half sealed (see KeyEncryption). */
@@ -7,7 +7,7 @@ export interface StoredSigningKey {
   kid: string;
   /** Increases by one per rotation; the highest is the active key. */
   generation: number;
-  alg: "EdDSA";
+  alg: typeof accessTokenAlgorithm;
   publicJwk: { kty: string; crv: string; x: string };
   sealedPrivateKey: string;
   createTime: Date;
