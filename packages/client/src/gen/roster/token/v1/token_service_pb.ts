@@ -590,7 +590,7 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *   over its limit; BadRequest names the field. Nothing is written.
  * - UNAVAILABLE: storage (or, where noted, UserService) is unreachable; safe to retry.
  *
- * Access tokens are JWTs signed with EdDSA (Ed25519) or ES256 carrying
+ * Access tokens are JWTs signed with EdDSA (Ed25519) only, carrying
  * `iss`, `sub` (the user id), `aud`, `exp`, `iat`, `jti` and `scope`
  * (space-separated). Resource servers verify them locally with the keys of
  * GetJwks (also served as plain HTTP `GET /.well-known/jwks.json`) or call
@@ -609,7 +609,8 @@ export const TokenService: GenService<{
    * Errors: NOT_FOUND `USER_NOT_FOUND`; FAILED_PRECONDITION
    * `USER_SUSPENDED`; ALREADY_EXISTS `TOKEN_NAME_TAKEN`; RESOURCE_EXHAUSTED
    * `TOKEN_LIMIT_REACHED`; INVALID_ARGUMENT `EXPIRE_TIME_IN_PAST`;
-   * UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
+   * UNAVAILABLE `USER_SERVICE_UNAVAILABLE`; ABORTED `TOKEN_CREATION_CONTENDED`
+   * (many creations for the same user at once; safe to retry).
    *
    * @generated from rpc roster.token.v1.TokenService.CreatePersonalAccessToken
    */
