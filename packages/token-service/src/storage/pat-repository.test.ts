@@ -1,5 +1,6 @@
 import { MongoServerError, type Db } from "mongodb";
 import { ensureIndexes } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PatRecord } from "../domain/pat-store.js";
 import { useTestMongo } from "../test-support.js";
@@ -91,5 +92,23 @@ describe("PAT repository: the per-user cap", () => {
     const racing = await Promise.all(Array.from({ length: 5 }, () => store.insertWithinCap(record("u1"), 3)));
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await slotsOf("u1")).toEqual([0, 1, 2]);
+  });
+
+  it("when every attempt loses its slot to another create then it stops after a bounded number of reads with ABORTED", async () => {
+    let reads = 0;
+    const real = db.collection(patCollection);
+    const lost = new MongoServerError({ message: "E11000 duplicate key error", code: 11000, keyPattern: { userId: 1, slot: 1 } });
+    const contended = {
+      collection: () => ({
+        find: (...args: Parameters<typeof real.find>) => {
+          reads += 1;
+          return real.find(...args);
+        },
+        insertOne: () => Promise.reject(lost),
+      }),
+    } as unknown as Db;
+    const err = await createPatRepository(contended).insertWithinCap(record("u1"), 5).catch((e: unknown) => e);
+    expect(isDomainError(err) && `${err.kind}/${err.reason}`).toBe("aborted/TOKEN_CREATION_CONTENDED");
+    expect(reads).toBe(10);
   });
 });
