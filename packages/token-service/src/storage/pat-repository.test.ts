@@ -43,9 +43,10 @@ const legacy = (userId: string) => {
 };
 
 describe("PAT repository: the per-user cap", () => {
-  it("when 30 inserts race against a cap of 10 then exactly 10 are stored, each in its own slot, and the index refuses a second token in a slot", async () => {
-    const store = createPatRepository(db);
-    const results = await Promise.all(Array.from({ length: 30 }, () => store.insertWithinCap(record("u1"), 10)));
+  it("when 30 inserts from three instances race against a cap of 10 then exactly 10 are stored, each in its own slot, and the index refuses a second token in a slot", async () => {
+    const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
+    const store = instances[0]!;
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)));
     expect(results.filter(Boolean)).toHaveLength(10);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await store.insertWithinCap(record("u2"), 10)).toBe(true);
@@ -85,11 +86,12 @@ describe("PAT repository: the per-user cap", () => {
 
   it("when the cap is lowered below what a user holds then creates are refused until they hold fewer than the new cap", async () => {
     const store = createPatRepository(db);
+    const other = createPatRepository(db);
     const held = Array.from({ length: 5 }, () => record("u1"));
     for (const r of held) await store.insertWithinCap(r, 10);
     expect(await store.insertWithinCap(record("u1"), 3)).toBe(false);
     for (const r of held.slice(0, 3)) await store.delete("u1", r.id);
-    const racing = await Promise.all(Array.from({ length: 5 }, () => store.insertWithinCap(record("u1"), 3)));
+    const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3)));
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await slotsOf("u1")).toEqual([0, 1, 2]);
   });

@@ -1,9 +1,10 @@
-import type { Collection, Db, Filter } from "mongodb";
+import type { Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
-import { alreadyExists, DomainError } from "@roster/runtime/domain-error";
+import { alreadyExists } from "@roster/runtime/domain-error";
 import type { PatRecord, PatStore } from "../domain/pat-store.js";
 import { patCollection } from "./indexes.js";
-import { surveySlots, type StraySlot } from "./pat-slots.js";
+import { insertInFreeSlot } from "./pat-slots.js";
+import { createPerKeyQueue } from "./per-key-queue.js";
 
 interface PatDocument {
   _id: string;
@@ -19,12 +20,6 @@ interface PatDocument {
   slot?: number;
 }
 
-/**
- * Reads of the user's slots per create. Every lost race means another insert
- * for the same user won a slot, so this bounds a create's work, not the cap.
- */
-const maxSlotAttempts = 10;
-
 function toRecord(doc: PatDocument): PatRecord {
   return {
     id: doc._id,
@@ -39,20 +34,6 @@ function toRecord(doc: PatDocument): PatRecord {
   };
 }
 
-const slotTaken = (err: unknown) => "slot" in (duplicateKeyOf(err)?.keyPattern ?? {});
-
-/** Moves stray tokens into free slots; a slot another create took meanwhile is skipped (the next read sees it). */
-async function settleStrays(pats: Collection<PatDocument>, strays: StraySlot[], free: number[]): Promise<void> {
-  await Promise.all(
-    strays.slice(0, free.length).map(async (stray, i) => {
-      const filter: Filter<PatDocument> = { _id: stray.id, slot: stray.slot === undefined ? { $exists: false } : stray.slot };
-      await pats.updateOne(filter, { $set: { slot: free[i] } }).catch((err: unknown) => {
-        if (!slotTaken(err)) throw err;
-      });
-    }),
-  );
-}
-
 function nameTaken(err: unknown): Error {
   const duplicate = duplicateKeyOf(err);
   if (duplicate !== undefined && "name" in duplicate.keyPattern) {
@@ -63,29 +44,30 @@ function nameTaken(err: unknown): Error {
 
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
+  const oneUserAtATime = createPerKeyQueue();
   return {
-    async insertWithinCap(record, cap) {
+    insertWithinCap(record, cap) {
       const { id, expireTime, lastUseTime, ...rest } = record;
-      for (let attempt = 0; attempt < maxSlotAttempts; attempt++) {
-        const held = await pats.find({ userId: record.userId }, { projection: { slot: 1 } }).toArray();
-        const { free, strays } = surveySlots(held, cap);
-        if (free.length === 0) return false;
-        // Strays count against the cap: they take free slots first, and a create proceeds only once none is left.
-        if (strays.length > 0) {
-          await settleStrays(pats, strays, free);
-          continue;
-        }
-        try {
-          await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null, slot: free[0] });
-          return true;
-        } catch (err) {
-          if (!slotTaken(err)) throw nameTaken(err);
-        }
-      }
-      throw new DomainError("aborted", {
-        reason: "TOKEN_CREATION_CONTENDED",
-        message: "too many personal access tokens are being created for this user at once; retry",
-      });
+      // Creates for one user queue up in this process, so they do not race each other for slots; other instances may still.
+      return oneUserAtATime(record.userId, () =>
+        insertInFreeSlot(
+          {
+            held: () => pats.find({ userId: record.userId }, { projection: { slot: 1 } }).toArray(),
+            async move(stray, slot) {
+              const filter: Filter<PatDocument> = { _id: stray.id, slot: stray.slot === undefined ? { $exists: false } : stray.slot };
+              await pats.updateOne(filter, { $set: { slot } });
+            },
+            async insert(slot) {
+              try {
+                await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null, slot });
+              } catch (err) {
+                throw nameTaken(err);
+              }
+            },
+          },
+          cap,
+        ),
+      );
     },
     async findBySecretHash(secretHash) {
       const doc = await pats.findOne({ secretHash });
