@@ -1,3 +1,6 @@
+import { randomBytes } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { MongoClient } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { newPat, outcome, rosterClients, userWithPermissions } from "./helpers/tokens.js";
@@ -61,6 +64,72 @@ describe("rotation", () => {
       expect((await reader.tokens.getJwks({})).keys.length).toBeGreaterThan(0);
     } finally {
       reader.close();
+    }
+  });
+});
+
+/** A signing-key document, as much of it as a forger needs to know. */
+interface StoredKey {
+  _id: string;
+  generation: number;
+  mac?: unknown;
+  [field: string]: unknown;
+}
+
+describe("signing-key records written straight into the database", () => {
+  it("when a key record without a valid MAC is inserted then it is not published and tokens it signs are refused everywhere", async () => {
+    const env = stack.env["token-service"];
+    const mongo = await MongoClient.connect(stack.mongodbUri);
+    const keys = mongo.db(env.TOKEN_SERVICE_DATABASE).collection<StoredKey>("signing_keys");
+    const forgedKids = [`forged-${randomBytes(6).toString("hex")}`, `forged-${randomBytes(6).toString("hex")}`];
+    try {
+      // A fresh active key, so a record one generation below it would still be within its publication window.
+      await clients.tokens.rotateSigningKeys({});
+      const genuine = await keys.find({}).sort({ generation: -1 }).limit(1).next();
+      if (genuine === null) throw new Error("no signing key stored");
+      const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+      const { kty, crv, x } = await exportJWK(publicKey);
+      const forged = (kid: string, generation: number, mac: unknown): StoredKey => ({
+        ...genuine,
+        _id: kid,
+        generation,
+        publicJwk: { kty, crv, x },
+        sealedPrivateKey: "v1.AAAA.AAAA.AAAA",
+        createTime: new Date(),
+        mac,
+      });
+      // One record with no MAC at all, one replaying the genuine record's MAC.
+      await keys.insertMany([forged(forgedKids[0]!, genuine.generation - 0.5, undefined), forged(forgedKids[1]!, genuine.generation - 0.25, genuine.mac)]);
+      await clients.tokens.rotateSigningKeys({});
+
+      const userId = await userWithPermissions(clients, []);
+      for (const kid of forgedKids) {
+        const now = Math.floor(Date.now() / 1000);
+        const token = await new SignJWT({ scope: "roster:users:read roster:tokens:read" })
+          .setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" })
+          .setIssuer(env.ROSTER_TOKEN_ISSUER ?? "roster")
+          .setAudience(env.ROSTER_TOKEN_AUDIENCE ?? "roster")
+          .setSubject(userId)
+          .setJti(crypto.randomUUID())
+          .setIssuedAt(now)
+          .setExpirationTime(now + 300)
+          .sign(privateKey);
+        const as = rosterClients(stack, token);
+        try {
+          expect({
+            introspection: (await clients.tokens.introspectToken({ token })).active,
+            userService: await outcome(() => as.users.getUser({ userId })),
+            tokenService: await outcome(() => as.tokens.getJwks({})),
+          }, kid).toEqual({ introspection: false, userService: "16/INVALID_CREDENTIAL", tokenService: "16/INVALID_CREDENTIAL" });
+        } finally {
+          as.close();
+        }
+      }
+      const published = [...(await clients.tokens.getJwks({})).keys.map((k) => k.kid), ...(await httpJwks()).keys.map((k) => k.kid)];
+      expect(published.filter((kid) => forgedKids.includes(kid))).toEqual([]);
+    } finally {
+      await keys.deleteMany({ _id: { $in: forgedKids } });
+      await mongo.close();
     }
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
+import { startExtraTokenService } from "./helpers/token-process.js";
 import { newPat, outcome, rosterClients, uniqueName, userWithPermissions } from "./helpers/tokens.js";
 
 const stack = stackInfo();
@@ -23,6 +24,26 @@ describe("personal access token management", () => {
     const create = () => outcome(() => clients.tokens.createPersonalAccessToken({ userId, name: "same" }));
     expect((await Promise.all([create(), create()])).sort()).toEqual(["6/TOKEN_NAME_TAKEN", "OK"]);
   });
+
+  it("when 150 creates for one user race on two token-service instances against the cap of 100 then exactly 100 succeed and the rest are TOKEN_LIMIT_REACHED", async () => {
+    expect(stack.env["token-service"].ROSTER_MAX_TOKENS_PER_USER ?? "100").toBe("100");
+    const second = await startExtraTokenService(stack, {});
+    const secondClients = rosterClients(second.ports, stack.apiKey);
+    try {
+      const userId = await userWithPermissions(clients, []);
+      const via = (i: number) => (i % 2 === 0 ? clients : secondClients);
+      const outcomes = await Promise.all(
+        Array.from({ length: 150 }, (_, i) => outcome(() => via(i).tokens.createPersonalAccessToken({ userId, name: `race-${i}` }))),
+      );
+      const tally: Record<string, number> = {};
+      for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
+      expect(tally).toEqual({ OK: 100, "8/TOKEN_LIMIT_REACHED": 50 });
+      expect((await clients.tokens.listPersonalAccessTokens({ userId, pageSize: 1 })).totalSize).toBe(100);
+    } finally {
+      secondClients.close();
+      await second.stop();
+    }
+  }, 60_000);
 
   it("when the user is unknown or the expiry is past then creation is refused with its reason", async () => {
     expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId: "no-such-user", name: "x" }))).toBe("5/USER_NOT_FOUND");

@@ -87,6 +87,24 @@ describe("createAccessTokenVerifier", () => {
     expect(await verify("not-a-jwt")).toBeUndefined();
   });
 
+  it("when a token is signed with ES256 under a published ES256 key then it resolves undefined: only EdDSA is accepted", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    published.push({ ...(await exportJWK(publicKey)), kid: "k-es256", alg: "ES256", use: "sig" });
+    const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: "roster:users:read" })
+      .setProtectedHeader({ alg: "ES256", kid: "k-es256", typ: "at+jwt" })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject("u_123")
+      .setIssuedAt(now)
+      .setJti("j2")
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    expect(await verify(token)).toBeUndefined();
+    expect(await verify(await sign(await newKey("k-eddsa")))).toBeDefined();
+  });
+
   it("when a token names a kid the cached set lacks then the set is fetched again", async () => {
     const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
     expect(await verify(await sign(await newKey("k4")))).toBeDefined();

@@ -3,8 +3,12 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyG
 import { tokenEpochClaim, type AccessTokenGrant } from "./access-token-subject.js";
 import { statusError } from "./error-mapping.js";
 
-/** The algorithms token-service signs with; anything else (`none` above all) is refused before a key is looked up. */
-export const accessTokenAlgorithms: readonly string[] = Object.freeze(["EdDSA", "ES256"]);
+/**
+ * The one algorithm token-service signs access tokens with (Ed25519 keys), and
+ * so the only one any verifier accepts: anything else (`none` above all) is
+ * refused before a key is looked up.
+ */
+export const accessTokenAlgorithm = "EdDSA";
 /** The `typ` header of access tokens (RFC 9068), so no other JWT signed with the same keys passes as one. */
 export const accessTokenType = "at+jwt";
 
@@ -32,9 +36,9 @@ export function grantOfAccessToken(payload: JWTPayload): AccessTokenGrant | unde
 }
 
 /**
- * Verifies access tokens minted by token-service, locally: signature (EdDSA or
- * ES256 only), `typ`, `iss`, `aud`, `exp`. Resolves what the token grants, or
- * undefined for any token that is not valid; rejects with UNAVAILABLE `SIGNING_KEYS_UNAVAILABLE` when
+ * Verifies access tokens minted by token-service, locally: signature
+ * (`accessTokenAlgorithm` only), `typ`, `iss`, `aud`, `exp`. Resolves what the
+ * token grants, or undefined for any token that is not valid; rejects with UNAVAILABLE `SIGNING_KEYS_UNAVAILABLE` when
  * the keys cannot be fetched, because then the token is not known to be bad.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<AccessTokenGrant | undefined> {
@@ -44,7 +48,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
       const { payload } = await jwtVerify(token, keys, {
         issuer: options.issuer,
         audience: options.audience,
-        algorithms: [...accessTokenAlgorithms],
+        algorithms: [accessTokenAlgorithm],
         typ: accessTokenType,
         requiredClaims: ["exp", "iat", "sub", "jti"],
       });

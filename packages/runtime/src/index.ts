@@ -29,7 +29,7 @@ export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
-export { createAccessTokenVerifier, grantOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+export { createAccessTokenVerifier, grantOfAccessToken, accessTokenAlgorithm, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
 export { createServiceAuthGuard, callerOfAccessToken, type AccessTokenKeys } from "./service-auth.js";
 export {

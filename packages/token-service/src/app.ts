@@ -14,6 +14,7 @@ import { createUserDirectoryClient } from "./clients/user-directory-client.js";
 import type { TokenServiceConfig } from "./config.js";
 import { createAccessTokens } from "./crypto/access-tokens.js";
 import { createKeyEncryption } from "./crypto/key-encryption.js";
+import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing } from "./crypto/signing-keys.js";
 import { createPatManagement } from "./domain/pats.js";
 import { createTokenUse } from "./domain/token-use.js";
@@ -30,7 +31,9 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   const keyRing = createKeyRing({
     repository: createSigningKeyRepository(db),
     encryption: createKeyEncryption(config.signingKeySecret),
+    integrity: createKeyIntegrity(config.signingKeySecret),
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    logger,
   });
   await keyRing.initialise();
   const accessTokens = createAccessTokens({

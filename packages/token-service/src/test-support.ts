@@ -3,8 +3,12 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
+import { createKeyEncryption } from "./crypto/key-encryption.js";
+import { createKeyIntegrity } from "./crypto/key-integrity.js";
+import { createKeyRing, type KeyRing, type KeyRingOptions } from "./crypto/signing-keys.js";
 import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-directory.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
+import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
 /** A MongoDB double with token-service's indexes, one fresh database per call of `db()`. */
 async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<void> }> {
@@ -54,6 +58,19 @@ export function fakeUserDirectory(): UserDirectory & {
 }
 
 export const silentLogger = createLogger("token-service-test", "silent");
+
+/** A key ring over `db`, sealed and MAC'd with `secret` (a fixed one unless given); any other option may be overridden. */
+export function testKeyRing(db: Db, options: Partial<KeyRingOptions> & { secret?: string } = {}): KeyRing {
+  const { secret = "0123456789abcdef0123456789abcdef", ...rest } = options;
+  return createKeyRing({
+    repository: createSigningKeyRepository(db),
+    encryption: createKeyEncryption(secret),
+    integrity: createKeyIntegrity(secret),
+    accessTokenTtlSeconds: 900,
+    logger: silentLogger,
+    ...rest,
+  });
+}
 
 /**
  * A double for the calling test file (started before its tests, stopped after):

@@ -1,10 +1,9 @@
+import { generateKeyPair, SignJWT } from "jose";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
-import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { useTestMongo } from "../test-support.js";
+import { testKeyRing, useTestMongo } from "../test-support.js";
 import { createAccessTokens } from "./access-tokens.js";
-import { createKeyEncryption } from "./key-encryption.js";
-import { createKeyRing, type KeyRing } from "./signing-keys.js";
+import type { KeyRing } from "./signing-keys.js";
 
 const mongo = useTestMongo();
 let db: Db;
@@ -12,7 +11,7 @@ let keyRing: KeyRing;
 
 beforeEach(async () => {
   db = mongo.db;
-  keyRing = createKeyRing({ repository: createSigningKeyRepository(db), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
+  keyRing = testKeyRing(db);
   await keyRing.initialise();
 });
 
@@ -48,9 +47,25 @@ describe("access tokens", () => {
   });
 
   it("when the key was never published then it does not verify", async () => {
-    const other = createKeyRing({ repository: createSigningKeyRepository(await mongo.another()), encryption: createKeyEncryption("k".repeat(32)), accessTokenTtlSeconds: 900 });
+    const other = testKeyRing(await mongo.another());
     await other.initialise();
     const { token } = await createAccessTokens({ keyRing: other, issuer: "roster", audience: "roster", ttlSeconds: 900 }).mint(grant);
     expect(await tokens().verify(token)).toBeUndefined();
+  });
+
+  it("when a token is signed with ES256 and its kid resolves to an EC key then it does not verify: only EdDSA is accepted", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("ES256");
+    const lenient = createAccessTokens({ keyRing: { ...keyRing, getKey: async () => publicKey }, issuer: "roster", audience: "roster", ttlSeconds: 900 });
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ scope: "a" })
+      .setProtectedHeader({ alg: "ES256", kid: "k-es256", typ: "at+jwt" })
+      .setIssuer("roster")
+      .setAudience("roster")
+      .setSubject("u1")
+      .setJti("j1")
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(privateKey);
+    expect(await lenient.verify(token)).toBeUndefined();
   });
 });

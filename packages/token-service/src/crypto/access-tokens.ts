@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { errors, jwtVerify, SignJWT } from "jose";
-import { accessTokenAlgorithms, accessTokenType, grantOfAccessToken, tokenEpochClaim } from "@roster/runtime";
+import { accessTokenAlgorithm, accessTokenType, grantOfAccessToken, tokenEpochClaim } from "@roster/runtime";
 import type { KeyRing } from "./signing-keys.js";
 
 /** What an access token says, once its signature and claims have been checked. */
@@ -35,7 +35,7 @@ export interface AccessTokens {
   verify(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
-/** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, EdDSA). */
+/** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
 export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
   const { keyRing, issuer, audience } = options;
   return {
@@ -72,7 +72,7 @@ export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; 
         const { payload } = await jwtVerify(token, keyRing.getKey, {
           issuer,
           audience,
-          algorithms: [...accessTokenAlgorithms],
+          algorithms: [accessTokenAlgorithm],
           typ: accessTokenType,
           requiredClaims: ["exp", "iat", "sub", "jti"],
         });

@@ -1,10 +1,10 @@
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { Db } from "mongodb";
-import { beforeEach, describe, expect, it } from "vitest";
-import { createSigningKeyRepository } from "../storage/signing-key-repository.js";
-import { useTestMongo } from "../test-support.js";
+import { createLogger } from "@roster/runtime";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { testKeyRing, useTestMongo } from "../test-support.js";
 import { createAccessTokens } from "./access-tokens.js";
-import { createKeyEncryption } from "./key-encryption.js";
-import { createKeyRing, publishedKeys } from "./signing-keys.js";
+import { publishedKeys, type KeyRingOptions } from "./signing-keys.js";
 
 const secret = "0123456789abcdef0123456789abcdef";
 const mongo = useTestMongo();
@@ -14,14 +14,34 @@ beforeEach(async () => {
   db = mongo.db;
 });
 
-const ring = (options: { secret?: string; now?: () => Date } = {}) =>
-  createKeyRing({
-    repository: createSigningKeyRepository(db),
-    encryption: createKeyEncryption(options.secret ?? secret),
-    accessTokenTtlSeconds: 900,
-    refreshMs: 0,
-    now: options.now,
-  });
+const ring = (options: Partial<KeyRingOptions> & { secret?: string } = {}) => testKeyRing(db, { secret, refreshMs: 0, ...options });
+
+/** The stored key documents, typed as far as these tests look into them. */
+const stored = () => db.collection<{ _id: string; generation: number; mac?: unknown; [field: string]: unknown }>("signing_keys");
+
+/** A logger that records what is logged at warn and error level. */
+function recordingLogger() {
+  const logger = createLogger("token-service-test", "silent");
+  return { logger, warn: vi.spyOn(logger, "warn"), error: vi.spyOn(logger, "error") };
+}
+
+/** A record as an attacker with write access to the database would insert it: their own public key, no valid MAC. */
+async function forgedRecord(kid: string, generation: number, mac: unknown) {
+  const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
+  const { kty, crv, x } = await exportJWK(publicKey);
+  const record = { _id: kid, generation, alg: "EdDSA", publicJwk: { kty, crv, x }, sealedPrivateKey: "v1.AAAA.AAAA.AAAA", createTime: new Date(), mac };
+  const sign = () =>
+    new SignJWT({ scope: "a" })
+      .setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" })
+      .setIssuer("iss")
+      .setAudience("aud")
+      .setSubject("u1")
+      .setJti("j1")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
+  return { record, sign };
+}
 
 describe("key ring", () => {
   it("when two instances start at once then they agree on one key", async () => {
@@ -62,7 +82,7 @@ describe("key ring", () => {
   it("when another instance rotates then a token with the new kid is found by a fresh lookup", async () => {
     const a = ring();
     await a.initialise();
-    const b = createKeyRing({ repository: createSigningKeyRepository(db), encryption: createKeyEncryption(secret), accessTokenTtlSeconds: 900 });
+    const b = testKeyRing(db, { secret });
     await b.initialise();
     await a.rotate();
     const token = await createAccessTokens({ keyRing: a, issuer: "i", audience: "a", ttlSeconds: 60 }).mint({ userId: "u", scopes: [], patId: "p", tokenEpoch: 0 });
@@ -70,9 +90,45 @@ describe("key ring", () => {
     expect(await createAccessTokens({ keyRing: b, issuer: "i", audience: "a", ttlSeconds: 60 }).verify(token.token)).toBeDefined();
   });
 
-  it("when the configured secret is not the one the key was sealed with then start-up fails naming the variable", async () => {
+  it("when the configured secret is not the one the keys were made with then start-up fails naming the variable and adds no key", async () => {
     await ring().initialise();
-    await expect(ring({ secret: secret.replace("0", "x") }).initialise()).rejects.toThrow(/ROSTER_SIGNING_KEY_SECRET/);
+    const wrong = secret.replace("0", "x");
+    await expect(ring({ secret: wrong }).initialise()).rejects.toThrow(/ROSTER_SIGNING_KEY_SECRET/);
+    await stored().updateMany({}, { $unset: { mac: "" } });
+    await expect(ring({ secret: wrong }).initialise()).rejects.toThrow(/ROSTER_SIGNING_KEY_SECRET/);
+    expect(await stored().countDocuments({})).toBe(1);
+  });
+
+  it("when a stored record has no MAC or a wrong one then it is never published, verified against or signed with, and is logged", async () => {
+    const { logger, warn, error } = recordingLogger();
+    const keyRing = ring({ logger });
+    await keyRing.initialise();
+    const genuine = await stored().findOne({});
+    if (genuine === null) throw new Error("no key stored");
+    const below = await forgedRecord("forged-below", genuine.generation - 0.5, undefined);
+    const above = await forgedRecord("forged-above", genuine.generation + 1, genuine.mac);
+    await stored().insertMany([below.record, above.record]);
+    const tokens = createAccessTokens({ keyRing, issuer: "iss", audience: "aud", ttlSeconds: 900 });
+    expect((await keyRing.published()).map((k) => k.kid)).toEqual([genuine._id]);
+    expect((await keyRing.active()).kid).toBe(genuine._id);
+    expect(await tokens.verify(await below.sign())).toBeUndefined();
+    expect(await tokens.verify(await above.sign())).toBeUndefined();
+    const kidsIn = (spy: typeof warn) => spy.mock.calls.map(([fields]) => (fields as { kid?: string }).kid);
+    expect({ warn: kidsIn(warn), error: kidsIn(error) }).toEqual({ warn: ["forged-below"], error: ["forged-above"] });
+    const rotated = await keyRing.rotate();
+    expect((await stored().findOne({ _id: rotated.kid }))?.generation).toBe(genuine.generation + 2);
+  });
+
+  it("when the keys were stored before records carried a MAC then start-up retires them for a new key and says so", async () => {
+    await ring().initialise();
+    const legacy = await stored().findOneAndUpdate({}, { $unset: { mac: "" } });
+    const { logger, warn } = recordingLogger();
+    const upgraded = ring({ logger });
+    await upgraded.initialise();
+    const active = await upgraded.active();
+    expect(active.kid).not.toBe(legacy?._id);
+    expect((await upgraded.published()).map((k) => k.kid)).toEqual([active.kid]);
+    expect(warn.mock.calls.some(([fields]) => JSON.stringify(fields).includes(String(legacy?._id)))).toBe(true);
   });
 });
 
@@ -84,6 +140,7 @@ describe("publishedKeys", () => {
     publicJwk: { kty: "OKP", crv: "Ed25519", x: "x" },
     sealedPrivateKey: "",
     createTime: new Date(createdMs),
+    mac: undefined,
   });
 
   it("when a key's successor is older than the retention then it and older keys are dropped", () => {

@@ -1,7 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import { errors, type JWTVerifyGetKey } from "jose";
+import { accessTokenAlgorithm, type Logger } from "@roster/runtime";
 import type { SigningKeyRepository, StoredSigningKey } from "../storage/signing-key-repository.js";
 import type { KeyEncryption } from "./key-encryption.js";
+import type { KeyIntegrity } from "./key-integrity.js";
 
 /** A published public key, in the JSON Web Key form of the JWKS. */
 export interface PublicJwk {
@@ -15,12 +17,16 @@ export interface PublicJwk {
 
 export interface ActiveSigningKey {
   kid: string;
-  alg: "EdDSA";
+  alg: typeof accessTokenAlgorithm;
   privateKey: KeyObject;
 }
 
 export interface KeyRing {
-  /** Creates the first key if there is none yet; fails when the active key cannot be decrypted. */
+  /**
+   * Creates the first key if there is none it trusts yet (records stored
+   * without a MAC are replaced by a new key); fails when the stored keys were
+   * not made with the configured secret.
+   */
   initialise(): Promise<void>;
   /** The key new tokens are signed with: the newest one. */
   active(): Promise<ActiveSigningKey>;
@@ -35,7 +41,9 @@ export interface KeyRing {
 export interface KeyRingOptions {
   repository: SigningKeyRepository;
   encryption: KeyEncryption;
+  integrity: KeyIntegrity;
   accessTokenTtlSeconds: number;
+  logger: Logger;
   /** How long an instance trusts its view of the keys before reading them again. */
   refreshMs?: number;
   now?: () => Date;
@@ -43,7 +51,12 @@ export interface KeyRingOptions {
 
 interface Snapshot {
   loadedAt: number;
+  /** The published keys: trusted ones only. */
   keys: StoredSigningKey[];
+  /** Records read whose MAC is missing or does not verify, newest first. */
+  distrusted: StoredSigningKey[];
+  /** The highest generation stored, trusted or not, so a rotation never collides with a record it ignores. */
+  highestGeneration: number;
   active: ActiveSigningKey | undefined;
   publicKeys: Map<string, KeyObject>;
 }
@@ -59,6 +72,11 @@ const unknownKidCooldownMs = 1_000;
  * its successor is created and stays published until the tokens it may have
  * signed have expired (token lifetime + this cache's refresh interval, since
  * another instance may sign with it that much longer, + clock skew).
+ *
+ * A record counts only when its MAC (see KeyIntegrity) verifies, so write
+ * access to the database alone cannot add a key that signs or verifies: any
+ * other record is never published, signed with or verified against, and is
+ * logged once per process.
  */
 export function createKeyRing(options: KeyRingOptions): KeyRing {
   const now = options.now ?? (() => new Date());
@@ -66,16 +84,35 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   const retentionMs = options.accessTokenTtlSeconds * 1000 + refreshMs + clockSkewMs;
   let snapshot: Snapshot | undefined;
   let loading: Promise<Snapshot> | undefined;
+  const reported = new Set<string>();
+
+  const isTrusted = (record: StoredSigningKey): boolean => {
+    if (record.alg === accessTokenAlgorithm && options.integrity.verify(record, record.mac)) return true;
+    if (!reported.has(record.kid)) {
+      reported.add(record.kid);
+      const { kid, generation } = record;
+      if (record.mac === undefined) {
+        const why = "stored before records carried one, or not by token-service";
+        options.logger.warn({ kid, generation }, `signing key record has no MAC (${why}); it is neither published nor used`);
+      } else {
+        options.logger.error({ kid, generation }, "signing key record fails its integrity check (MAC or algorithm); it is neither published nor used");
+      }
+    }
+    return false;
+  };
 
   const load = (): Promise<Snapshot> => {
     loading ??= options.repository
       .newest(readLimit)
-      .then((keys) => {
-        const published = publishedKeys(keys, now().getTime(), retentionMs);
+      .then((records) => {
+        const trusted = records.filter(isTrusted);
+        const published = publishedKeys(trusted, now().getTime(), retentionMs);
         snapshot = {
           loadedAt: Date.now(),
           keys: published,
-          active: reuseOrOpenActive(keys[0]),
+          distrusted: records.filter((r) => !trusted.includes(r)),
+          highestGeneration: Math.max(0, ...records.map((r) => r.generation).filter(Number.isFinite)),
+          active: reuseOrOpenActive(trusted[0]),
           publicKeys: new Map(published.map((k) => [k.kid, createPublicKey({ key: { ...k.publicJwk }, format: "jwk" })])),
         };
         return snapshot;
@@ -84,18 +121,22 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     return loading;
   };
 
-  const reuseOrOpenActive = (newest: StoredSigningKey | undefined): ActiveSigningKey | undefined => {
-    if (newest === undefined) return undefined;
-    if (snapshot?.active?.kid === newest.kid) return snapshot.active;
+  const openPrivateKey = (record: StoredSigningKey): KeyObject => {
     let der: Buffer;
     try {
-      der = options.encryption.open(newest.sealedPrivateKey, newest.kid);
+      der = options.encryption.open(record.sealedPrivateKey, record.kid);
     } catch (err) {
-      throw new Error(`signing key ${newest.kid} cannot be decrypted: is ROSTER_SIGNING_KEY_SECRET the secret it was sealed with?`, {
+      throw new Error(`signing key ${record.kid} cannot be decrypted: is ROSTER_SIGNING_KEY_SECRET the secret it was sealed with?`, {
         cause: err,
       });
     }
-    return { kid: newest.kid, alg: newest.alg, privateKey: createPrivateKey({ key: der, format: "der", type: "pkcs8" }) };
+    return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
+  };
+
+  const reuseOrOpenActive = (newest: StoredSigningKey | undefined): ActiveSigningKey | undefined => {
+    if (newest === undefined) return undefined;
+    if (snapshot?.active?.kid === newest.kid) return snapshot.active;
+    return { kid: newest.kid, alg: accessTokenAlgorithm, privateKey: openPrivateKey(newest) };
   };
 
   const current = async (): Promise<Snapshot> =>
@@ -105,14 +146,40 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
     const kid = randomBytes(12).toString("base64url");
     const jwk = publicKey.export({ format: "jwk" });
-    await options.repository.insert({
+    const facts = {
       kid,
       generation,
-      alg: "EdDSA",
+      alg: accessTokenAlgorithm,
       publicJwk: { kty: String(jwk.kty), crv: String(jwk.crv), x: String(jwk.x) },
-      sealedPrivateKey: options.encryption.seal(privateKey.export({ format: "der", type: "pkcs8" }), kid),
       createTime: now(),
+    };
+    await options.repository.insert({
+      ...facts,
+      sealedPrivateKey: options.encryption.seal(privateKey.export({ format: "der", type: "pkcs8" }), kid),
+      mac: options.integrity.mac(facts),
     });
+  };
+
+  /**
+   * With no trusted key, records without a MAC are the ones stored before
+   * records carried one: opening one proves the secret is right, and a new
+   * key replaces them. Records that all fail their check otherwise mean the
+   * wrong secret (or nothing but forgeries): a start-up error, not a new key.
+   */
+  const replaceDistrusted = (s: Snapshot): void => {
+    const opens = (record: StoredSigningKey) => {
+      try {
+        openPrivateKey(record);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (s.distrusted.some((r) => r.mac === undefined && opens(r))) {
+      options.logger.warn({ replaced: s.distrusted.map((r) => r.kid) }, "signing keys without a MAC are retired; a new key signs from now on");
+    } else if (s.distrusted.length > 0) {
+      throw new Error("no stored signing key passes its integrity check: is ROSTER_SIGNING_KEY_SECRET the secret they were created with?");
+    }
   };
 
   const activeOf = (s: Snapshot): ActiveSigningKey => {
@@ -122,14 +189,18 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
 
   return {
     async initialise() {
-      if ((await load()).active === undefined) await insertNext(1);
+      const s = await load();
+      if (s.active === undefined) {
+        replaceDistrusted(s);
+        await insertNext(Math.floor(s.highestGeneration) + 1);
+      }
       activeOf(await load());
     },
     async active() {
       return activeOf(await current());
     },
     async published() {
-      return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: "sig" as const }));
+      return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: accessTokenAlgorithm, use: "sig" as const }));
     },
     getKey: async (header) => {
       let s = await current();
@@ -142,9 +213,9 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       return key;
     },
     async rotate() {
-      const newest = (await load()).keys[0];
+      const { highestGeneration } = await load();
       // A lost race means another instance rotated at this very moment: its key is the new active one for everybody.
-      await insertNext((newest?.generation ?? 0) + 1);
+      await insertNext(Math.floor(highestGeneration) + 1);
       return activeOf(await load());
     },
   };

@@ -19,8 +19,12 @@ export interface PatCursor {
 
 /** Persistence of PATs; the only code that speaks MongoDB about them implements it. */
 export interface PatStore {
-  /** Inserts a token; throws ALREADY_EXISTS `TOKEN_NAME_TAKEN` when the user has one of that name. */
-  insert(record: PatRecord): Promise<void>;
+  /**
+   * Inserts a token unless its user already holds `cap` (false then), however
+   * many inserts race, on however many instances. Throws ALREADY_EXISTS
+   * `TOKEN_NAME_TAKEN` when the user has a token of that name.
+   */
+  insertWithinCap(record: PatRecord, cap: number): Promise<boolean>;
   findBySecretHash(secretHash: string): Promise<PatRecord | undefined>;
   countForUser(userId: string): Promise<number>;
   listForUser(userId: string, after: PatCursor | undefined, limit: number): Promise<PatRecord[]>;

@@ -60,6 +60,21 @@ describe("PAT management", () => {
     expect(await reasonOf(create("u1", "d"))).toBe("resource-exhausted/TOKEN_LIMIT_REACHED");
   });
 
+  it("when 150 creates for one user race on three instances against a cap of 100 then exactly 100 exist and the rest are TOKEN_LIMIT_REACHED", async () => {
+    const instances = [1, 2, 3].map(() =>
+      createPatManagement({ store: createPatRepository(db), users, pepper: "pepper", maxTokensPerUser: 100, logger: silentLogger }),
+    );
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => reasonOf(instances[i % 3]!.create({ userId: "u1", name: `t${i}`, expireTime: undefined, scopes: [] }))),
+    );
+    const tally: Record<string, number> = {};
+    for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
+    expect(tally).toEqual({ OK: 100, "resource-exhausted/TOKEN_LIMIT_REACHED": 50 });
+    expect(await db.collection("personal_access_tokens").countDocuments({ userId: "u1" })).toBe(100);
+    const refusal = await instances[0]!.create({ userId: "u1", name: "one-more", expireTime: undefined, scopes: [] }).catch((err: unknown) => err);
+    expect(isDomainError(refusal) && refusal.metadata).toEqual({ limit: "100" });
+  }, 60_000);
+
   it("when the creation cannot be logged then the token is removed and the call fails", async () => {
     users.failLogs = true;
     await expect(create("u1", "ci")).rejects.toThrow(/down/);

@@ -65,14 +65,6 @@ export function createPatManagement(deps: PatManagementDeps) {
       const user = await deps.users.findUser(userId);
       if (user === undefined) throw notFound("USER_NOT_FOUND", "no user has this id", { user_id: userId });
       if (user.suspended) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
-      // A soft cap: concurrent creates may pass the count together and overshoot by their number.
-      if ((await deps.store.countForUser(userId)) >= deps.maxTokensPerUser) {
-        throw new DomainError("resource-exhausted", {
-          reason: "TOKEN_LIMIT_REACHED",
-          message: `a user has at most ${deps.maxTokensPerUser} personal access tokens`,
-          metadata: { limit: String(deps.maxTokensPerUser) },
-        });
-      }
       const secret = generatePatSecret();
       const record: PatRecord = {
         id: `pat_${randomBytes(12).toString("hex")}`,
@@ -85,7 +77,13 @@ export function createPatManagement(deps: PatManagementDeps) {
         expireTime,
         lastUseTime: undefined,
       };
-      await deps.store.insert(record);
+      if (!(await deps.store.insertWithinCap(record, deps.maxTokensPerUser))) {
+        throw new DomainError("resource-exhausted", {
+          reason: "TOKEN_LIMIT_REACHED",
+          message: `a user has at most ${deps.maxTokensPerUser} personal access tokens`,
+          metadata: { limit: String(deps.maxTokensPerUser) },
+        });
+      }
       try {
         await deps.users.appendLog({ userId, event: "pat-created", success: true, payload: { token_id: record.id, name } });
       } catch (err) {

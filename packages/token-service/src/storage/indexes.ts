@@ -17,6 +17,8 @@ export const tokenServiceIndexes: CollectionIndexes[] = [
       // A user's token names are unique in the database, not only in code: two racing creates cannot both win.
       { name: "userId_name_unique", key: { userId: 1, name: 1 }, unique: true },
       { name: "secretHash_unique", key: { secretHash: 1 }, unique: true },
+      // The per-user cap: each token holds one of the slots [0, cap); tokens stored before slots existed hold none.
+      { name: "userId_slot_unique", key: { userId: 1, slot: 1 }, unique: true, partialFilterExpression: { slot: { $exists: true } } },
       { name: "userId_createTime_id", key: { userId: 1, createTime: -1, _id: -1 } },
     ],
   },

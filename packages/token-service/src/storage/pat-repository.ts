@@ -3,6 +3,8 @@ import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
 import type { PatRecord, PatStore } from "../domain/pat-store.js";
 import { patCollection } from "./indexes.js";
+import { insertInFreeSlot } from "./pat-slots.js";
+import { createPerKeyQueue } from "./per-key-queue.js";
 
 interface PatDocument {
   _id: string;
@@ -14,6 +16,8 @@ interface PatDocument {
   createTime: Date;
   expireTime: Date | null;
   lastUseTime: Date | null;
+  /** The token's place under its user's cap (see pat-slots.ts); absent on tokens stored before slots existed. */
+  slot?: number;
 }
 
 function toRecord(doc: PatDocument): PatRecord {
@@ -40,14 +44,30 @@ function nameTaken(err: unknown): Error {
 
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
+  const oneUserAtATime = createPerKeyQueue();
   return {
-    async insert(record) {
+    insertWithinCap(record, cap) {
       const { id, expireTime, lastUseTime, ...rest } = record;
-      try {
-        await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null });
-      } catch (err) {
-        throw nameTaken(err);
-      }
+      // Creates for one user queue up in this process, so they do not race each other for slots; other instances may still.
+      return oneUserAtATime(record.userId, () =>
+        insertInFreeSlot(
+          {
+            held: () => pats.find({ userId: record.userId }, { projection: { slot: 1 } }).toArray(),
+            async move(stray, slot) {
+              const filter: Filter<PatDocument> = { _id: stray.id, slot: stray.slot === undefined ? { $exists: false } : stray.slot };
+              await pats.updateOne(filter, { $set: { slot } });
+            },
+            async insert(slot) {
+              try {
+                await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null, slot });
+              } catch (err) {
+                throw nameTaken(err);
+              }
+            },
+          },
+          cap,
+        ),
+      );
     },
     async findBySecretHash(secretHash) {
       const doc = await pats.findOne({ secretHash });

@@ -2,15 +2,21 @@ import type { Db } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { signingKeyCollection } from "./indexes.js";
 
-/** A signing key as stored: the public half as a JWK, the private half sealed (see KeyEncryption). */
+/**
+ * A signing key as stored: the public half as a JWK, the private half sealed
+ * (see KeyEncryption). Whoever can write the database can write any of these
+ * fields; only a record whose `mac` verifies is one token-service made.
+ */
 export interface StoredSigningKey {
   kid: string;
   /** Increases by one per rotation; the highest is the active key. */
   generation: number;
-  alg: "EdDSA";
+  alg: string;
   publicJwk: { kty: string; crv: string; x: string };
   sealedPrivateKey: string;
   createTime: Date;
+  /** HMAC over the record's facts (see KeyIntegrity); undefined on records stored before there was one. */
+  mac: unknown;
 }
 
 interface SigningKeyDocument extends Omit<StoredSigningKey, "kid"> {
@@ -29,7 +35,8 @@ export function createSigningKeyRepository(db: Db): SigningKeyRepository {
   return {
     async newest(limit) {
       const docs = await keys.find({}).sort({ generation: -1 }).limit(limit).toArray();
-      return docs.map(({ _id, ...rest }) => ({ kid: _id, ...rest }));
+      // Whatever the database holds is read as it is; the key ring decides what to trust.
+      return docs.map(({ _id, mac, ...rest }) => ({ kid: String(_id), ...rest, mac: mac ?? undefined }));
     },
     async insert({ kid, ...rest }) {
       try {

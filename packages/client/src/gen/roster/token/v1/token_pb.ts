@@ -105,28 +105,28 @@ export const PersonalAccessTokenSchema: GenMessage<PersonalAccessToken> = /*@__P
  */
 export type JsonWebKey = Message<"roster.token.v1.JsonWebKey"> & {
   /**
-   * Key type: `OKP` (Ed25519) or `EC` (P-256).
+   * Key type: `OKP`.
    *
    * @generated from field: string kty = 1;
    */
   kty: string;
 
   /**
-   * Curve: `Ed25519` or `P-256`.
+   * Curve: `Ed25519`.
    *
    * @generated from field: string crv = 2;
    */
   crv: string;
 
   /**
-   * Public key: the Ed25519 key, or the P-256 x coordinate (base64url).
+   * The Ed25519 public key (base64url).
    *
    * @generated from field: string x = 3;
    */
   x: string;
 
   /**
-   * The P-256 y coordinate (base64url); empty for OKP keys.
+   * Always empty: OKP keys have no y coordinate. Kept for the JWK shape.
    *
    * @generated from field: string y = 4;
    */
@@ -140,7 +140,7 @@ export type JsonWebKey = Message<"roster.token.v1.JsonWebKey"> & {
   kid: string;
 
   /**
-   * Signing algorithm: `EdDSA` or `ES256`.
+   * Signing algorithm: `EdDSA`, the only one Roster signs with or accepts.
    *
    * @generated from field: string alg = 6;
    */

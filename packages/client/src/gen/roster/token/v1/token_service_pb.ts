@@ -601,7 +601,7 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *   A call with an access token is UNAVAILABLE `USER_SERVICE_UNAVAILABLE`
  *   when UserService cannot tell the token's user's state.
  *
- * Access tokens are JWTs signed with EdDSA (Ed25519) or ES256 carrying
+ * Access tokens are JWTs signed with EdDSA (Ed25519) only, carrying
  * `iss`, `sub` (the user id), `aud`, `exp`, `iat`, `jti`, `scope`
  * (space-separated), `client_id` (the PAT) and `token_epoch`. Resource servers
  * verify them locally with the keys of GetJwks (also served as plain HTTP
@@ -628,7 +628,9 @@ export const TokenService: GenService<{
    * `TOKEN_LIMIT_REACHED`; INVALID_ARGUMENT `EXPIRE_TIME_IN_PAST`,
    * `INVALID_SCOPE` (a scope outside the grammar of role permissions),
    * `SCOPE_NOT_GRANTABLE` (a service-only scope); PERMISSION_DENIED
-   * `NOT_OWN_RESOURCE`; UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
+   * `NOT_OWN_RESOURCE`; UNAVAILABLE `USER_SERVICE_UNAVAILABLE`; ABORTED
+   * `TOKEN_CREATION_CONTENDED` (many creations for the same user at once;
+   * safe to retry).
    *
    * @generated from rpc roster.token.v1.TokenService.CreatePersonalAccessToken
    */

@@ -1,0 +1,116 @@
+import { MongoServerError, type Db } from "mongodb";
+import { ensureIndexes } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { PatRecord } from "../domain/pat-store.js";
+import { useTestMongo } from "../test-support.js";
+import { patCollection, tokenServiceIndexes } from "./indexes.js";
+import { createPatRepository } from "./pat-repository.js";
+
+const mongo = useTestMongo();
+let db: Db;
+let serial = 0;
+
+beforeEach(() => {
+  db = mongo.db;
+});
+
+function record(userId: string): PatRecord {
+  serial += 1;
+  return {
+    id: `pat_${serial}`,
+    userId,
+    name: `t${serial}`,
+    secretHash: `hash${serial}`,
+    hint: "",
+    scopes: [],
+    createTime: new Date(),
+    expireTime: undefined,
+    lastUseTime: undefined,
+  };
+}
+
+/** The stored documents, typed as far as these tests look into them. */
+const tokens = () => db.collection<{ _id: string; userId: string; slot?: number }>(patCollection);
+
+const slotsOf = async (userId: string) =>
+  (await tokens().find({ userId }).toArray()).map((doc) => doc.slot ?? -1).sort((a, b) => a - b);
+
+/** A token as stored before slots existed. */
+const legacy = (userId: string) => {
+  const { id, ...rest } = record(userId);
+  return { _id: id, ...rest, expireTime: null, lastUseTime: null };
+};
+
+describe("PAT repository: the per-user cap", () => {
+  it("when 30 inserts from three instances race against a cap of 10 then exactly 10 are stored, each in its own slot, and the index refuses a second token in a slot", async () => {
+    const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
+    const store = instances[0]!;
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)));
+    expect(results.filter(Boolean)).toHaveLength(10);
+    expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(await store.insertWithinCap(record("u2"), 10)).toBe(true);
+    const { id, ...rest } = record("u1");
+    const direct = await tokens().insertOne({ _id: id, ...rest, slot: 4 }).catch((err: unknown) => err);
+    expect(direct).toBeInstanceOf(MongoServerError);
+    expect((direct as MongoServerError).code).toBe(11000);
+  });
+
+  it("when a token is deleted then its slot is free for the next create", async () => {
+    const store = createPatRepository(db);
+    const first = record("u1");
+    await store.insertWithinCap(first, 2);
+    await store.insertWithinCap(record("u1"), 2);
+    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    await store.delete("u1", first.id);
+    expect(await store.insertWithinCap(record("u1"), 2)).toBe(true);
+    expect(await slotsOf("u1")).toEqual([0, 1]);
+  });
+
+  it("when tokens stored without a slot exist then the index still builds, they count against the cap and take slots first", async () => {
+    await tokens().dropIndex("userId_slot_unique");
+    await tokens().insertMany([legacy("u1"), legacy("u1"), legacy("u1")]);
+    await ensureIndexes(db, tokenServiceIndexes);
+    const store = createPatRepository(db);
+    expect(await store.insertWithinCap(record("u1"), 4)).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 4)).toBe(false);
+    expect(await slotsOf("u1")).toEqual([0, 1, 2, 3]);
+  });
+
+  it("when more tokens without a slot exist than the cap then creation is refused and none is lost", async () => {
+    await tokens().insertMany([legacy("u1"), legacy("u1"), legacy("u1")]);
+    const store = createPatRepository(db);
+    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    expect(await tokens().countDocuments({ userId: "u1" })).toBe(3);
+  });
+
+  it("when the cap is lowered below what a user holds then creates are refused until they hold fewer than the new cap", async () => {
+    const store = createPatRepository(db);
+    const other = createPatRepository(db);
+    const held = Array.from({ length: 5 }, () => record("u1"));
+    for (const r of held) await store.insertWithinCap(r, 10);
+    expect(await store.insertWithinCap(record("u1"), 3)).toBe(false);
+    for (const r of held.slice(0, 3)) await store.delete("u1", r.id);
+    const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3)));
+    expect(racing.filter(Boolean)).toHaveLength(1);
+    expect(await slotsOf("u1")).toEqual([0, 1, 2]);
+  });
+
+  it("when every attempt loses its slot to another create then it stops after a bounded number of reads with ABORTED", async () => {
+    let reads = 0;
+    const real = db.collection(patCollection);
+    const lost = new MongoServerError({ message: "E11000 duplicate key error", code: 11000, keyPattern: { userId: 1, slot: 1 } });
+    const contended = {
+      collection: () => ({
+        find: (...args: Parameters<typeof real.find>) => {
+          reads += 1;
+          return real.find(...args);
+        },
+        insertOne: () => Promise.reject(lost),
+      }),
+    } as unknown as Db;
+    const err = await createPatRepository(contended).insertWithinCap(record("u1"), 5).catch((e: unknown) => e);
+    expect(isDomainError(err) && `${err.kind}/${err.reason}`).toBe("aborted/TOKEN_CREATION_CONTENDED");
+    expect(reads).toBe(10);
+  });
+});

@@ -1,0 +1,86 @@
+import { randomInt } from "node:crypto";
+import { duplicateKeyOf } from "@roster/runtime";
+import { DomainError } from "@roster/runtime/domain-error";
+
+/** What a user's tokens occupy, as the slot read of a create sees it. */
+export interface HeldSlot {
+  _id: string;
+  slot?: number;
+}
+
+/** A token outside the slots [0, cap): stored before slots existed, or above a cap that was since lowered. */
+export interface StraySlot {
+  id: string;
+  slot: number | undefined;
+}
+
+export interface SlotSurvey {
+  /** Free slots in [0, cap), in random order so concurrent creates rarely pick the same one. */
+  free: number[];
+  strays: StraySlot[];
+}
+
+/**
+ * A user's tokens each hold a distinct slot in [0, cap) (a unique index on
+ * {userId, slot}), so the database itself refuses the token past the cap.
+ */
+export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey {
+  const taken = new Set<number>();
+  const strays: StraySlot[] = [];
+  for (const { _id, slot } of held) {
+    if (typeof slot === "number" && Number.isInteger(slot) && slot >= 0 && slot < cap) taken.add(slot);
+    else strays.push({ id: _id, slot: typeof slot === "number" ? slot : undefined });
+  }
+  const free: number[] = [];
+  for (let slot = 0; slot < cap; slot++) if (!taken.has(slot)) free.push(slot);
+  for (let i = free.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [free[i], free[j]] = [free[j]!, free[i]!];
+  }
+  return { free, strays };
+}
+
+/** How a create reaches the user's tokens; `move` and `insert` throw the database's duplicate-key error for a taken slot. */
+export interface SlotStore {
+  held(): Promise<HeldSlot[]>;
+  move(stray: StraySlot, slot: number): Promise<void>;
+  insert(slot: number): Promise<void>;
+}
+
+/**
+ * Reads of the user's slots per create. Every lost race means another insert
+ * for the same user won a slot, so this bounds a create's work, not the cap.
+ */
+const maxSlotAttempts = 10;
+
+const slotTaken = (err: unknown) => "slot" in (duplicateKeyOf(err)?.keyPattern ?? {});
+
+/**
+ * Inserts into a free slot; false when none is free. Strays count against the
+ * cap: they take free slots first, and a create proceeds only once none is
+ * left outside. A slot lost to a concurrent create means reading again.
+ */
+export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<boolean> {
+  for (let attempt = 0; attempt < maxSlotAttempts; attempt++) {
+    const { free, strays } = surveySlots(await store.held(), cap);
+    if (free.length === 0) return false;
+    if (strays.length > 0) {
+      await Promise.all(strays.slice(0, free.length).map((stray, i) => store.move(stray, free[i]!).catch(unlessSlotTaken)));
+      continue;
+    }
+    try {
+      await store.insert(free[0]!);
+      return true;
+    } catch (err) {
+      unlessSlotTaken(err);
+    }
+  }
+  throw new DomainError("aborted", {
+    reason: "TOKEN_CREATION_CONTENDED",
+    message: "too many personal access tokens are being created for this user at once; retry",
+  });
+}
+
+function unlessSlotTaken(err: unknown): void {
+  if (!slotTaken(err)) throw err;
+}
