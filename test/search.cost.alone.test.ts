@@ -1,3 +1,4 @@
+// Runs alone (its own vitest run, see package.json): it measures latency, which other files running at the same time would disturb.
 import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
