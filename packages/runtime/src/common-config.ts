@@ -1,6 +1,7 @@
 import type { ApiKey } from "./api-keys.js";
 import type { EnvReader } from "./env.js";
 import type { LogLevel } from "./logging.js";
+import { readTlsConfig, type TlsConfig } from "./tls-config.js";
 
 /** Settings every Roster service shares; each service adds its own. */
 export interface CommonConfig {
@@ -20,6 +21,7 @@ export interface CommonConfig {
   shutdownGraceMs: number;
   /** How often readiness (database reachable, indexes present) is re-checked. */
   readinessIntervalMs: number;
+  tls: TlsConfig;
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -38,5 +40,6 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     shutdownGraceMs: env.integer("ROSTER_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
     readinessIntervalMs: env.integer("ROSTER_READINESS_INTERVAL_MS", 5_000, { min: 100, max: 300_000 }),
+    tls: readTlsConfig(env),
   };
 }
