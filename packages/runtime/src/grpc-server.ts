@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { GrpcHandlerContext, type GrpcCall } from "./grpc-handler-context.js";
 import { errorToStatus, type InternalErrorReporter } from "./grpc-status.js";
 import type { ServiceRegistration } from "./service-registration.js";
+import type { TlsConfig } from "./tls-config.js";
 
 export type { ServiceRegistration };
 
@@ -83,11 +84,17 @@ export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
   return server;
 }
 
-/** Binds the server without TLS and resolves the bound port (useful with port 0). */
-export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+/** TLS when `tls` holds a certificate (client certificates checked against its CA when required), plaintext otherwise. */
+function serverCredentials(tls: TlsConfig | undefined): grpc.ServerCredentials {
+  if (tls?.identity === undefined) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.identity.cert, private_key: tls.identity.key }], tls.clientAuth === "require");
+}
+
+/** Binds the server and resolves the bound port (useful with port 0). */
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: TlsConfig): Promise<number> {
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+    server.bindAsync(address, serverCredentials(tls), (err, boundPort) => {
       if (err) reject(err);
       else resolve(boundPort);
     });

@@ -2,8 +2,10 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { TlsConfig, TlsIdentity } from "./tls-config.js";
 
 /** A request handler that serves both HTTP/1.1 and HTTP/2 requests (what connect-node produces). */
 export type HttpHandler = ReturnType<typeof connectNodeAdapter>;
@@ -41,23 +43,42 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
   return stream;
 }
 
-/**
- * One plaintext port for HTTP/1.1 and HTTP/2 (prior knowledge): curl's
- * default HTTP/1.1 JSON calls and gRPC clients' h2c both land on the same
- * handler. The first bytes decide: only HTTP/2 opens with "PRI * HTTP/2.0".
- */
-export async function listenHttp(handler: HttpHandler, host: string, port: number): Promise<HttpListener> {
-  const h1 = http.createServer(handler);
-  const h2 = http2.createServer({}, handler);
-  const sockets = new Set<net.Socket>();
+/** A listening socket server and how to wind down the connections it holds. */
+interface ServedConnections {
+  server: net.Server;
+  sockets: Set<net.Socket>;
+  /** Closes every connection that has no request in flight, now and as the others finish. */
+  closeIdle(): void;
+}
+
+function trackSessions(h2: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  const server = net.createServer((socket) => {
+  return sessions;
+}
+
+function trackSockets(server: net.Server): Set<net.Socket> {
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+  });
+  return sockets;
+}
+
+/**
+ * Plaintext HTTP/1.1 and HTTP/2 (prior knowledge) on one port: curl's default
+ * HTTP/1.1 JSON calls and gRPC clients' h2c both land on the same handler.
+ * The first bytes decide: only HTTP/2 opens with "PRI * HTTP/2.0".
+ */
+function plaintext(handler: HttpHandler): ServedConnections {
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer({}, handler);
+  const sessions = trackSessions(h2);
+  const server = net.createServer((socket) => {
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       const head = chunk.subarray(0, Math.min(chunk.length, http2Preface.length));
@@ -70,6 +91,69 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
       }
     });
   });
+  return {
+    server,
+    sockets: trackSockets(server),
+    closeIdle() {
+      for (const session of sessions) session.close();
+      h1.closeIdleConnections();
+    },
+  };
+}
+
+/**
+ * TLS with ALPN: HTTP/2 for gRPC and Connect clients, HTTP/1.1 for browsers
+ * and curl's JSON calls. With client auth required, a connection without a
+ * certificate signed by the CA fails in the handshake, before any request.
+ */
+function secure(handler: HttpHandler, tls: TlsConfig & { identity: TlsIdentity }): ServedConnections {
+  const server = http2.createSecureServer(
+    {
+      ...tls.identity,
+      ca: tls.ca,
+      requestCert: tls.clientAuth === "require",
+      rejectUnauthorized: true,
+      allowHTTP1: true,
+    },
+    handler,
+  );
+  const sessions = trackSessions(server);
+  // HTTP/1.1 connections and their requests in flight; HTTP/2 sessions close themselves once drained.
+  const h1 = new Map<TLSSocket, number>();
+  let closing = false;
+  server.on("secureConnection", (socket: TLSSocket) => {
+    if (socket.alpnProtocol === "h2") return;
+    h1.set(socket, 0);
+    socket.once("close", () => h1.delete(socket));
+  });
+  server.on("request", (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    if (req.httpVersionMajor !== 1) return;
+    const socket = req.socket as TLSSocket;
+    h1.set(socket, (h1.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const inFlight = (h1.get(socket) ?? 1) - 1;
+      h1.set(socket, inFlight);
+      if (closing && inFlight === 0) socket.end();
+    });
+  });
+  return {
+    server,
+    sockets: trackSockets(server),
+    closeIdle() {
+      closing = true;
+      for (const session of sessions) session.close();
+      for (const [socket, inFlight] of h1) if (inFlight === 0) socket.end();
+    },
+  };
+}
+
+/**
+ * The HTTP port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2, in
+ * plaintext or, given a certificate, over TLS.
+ */
+export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsConfig): Promise<HttpListener> {
+  const identity = tls?.identity;
+  const { server, sockets, closeIdle } = tls !== undefined && identity !== undefined ? secure(handler, { ...tls, identity }) : plaintext(handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -78,8 +162,7 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
     port: (server.address() as AddressInfo).port,
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.close();
-      h1.closeIdleConnections();
+      closeIdle();
       const deadline = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
       }, graceMs);

@@ -81,6 +81,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     logger,
     httpRoutes: app.httpRoutes,
     maxMessageBytes: config.maxMessageBytes,
+    tls: config.tls,
   });
   onShutdownSignal(async () => {
     readiness.stop();

@@ -7,6 +7,7 @@ import { listenHttp } from "./http-server.js";
 import type { Logger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
 import { createReflectionServices } from "./reflection.js";
+import type { TlsConfig } from "./tls-config.js";
 import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
 
 export interface ServiceHostOptions {
@@ -21,6 +22,8 @@ export interface ServiceHostOptions {
   logger: Logger;
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
   maxMessageBytes: number;
+  /** Both ports serve TLS when it holds a certificate. */
+  tls?: TlsConfig;
 }
 
 export interface ServiceHost {
@@ -50,7 +53,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     onInternalError,
     maxReceiveMessageBytes: options.maxMessageBytes,
   });
-  const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort);
+  const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort, options.tls);
 
   const probe = (ok: () => boolean): HttpRoute => (_req, res) => {
     const serving = ok();
@@ -71,8 +74,9 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     }),
     options.host,
     options.httpPort,
+    options.tls,
   );
-  logger.info({ grpcPort, httpPort: http.port }, "listening");
+  logger.info({ grpcPort, httpPort: http.port, tls: options.tls?.identity !== undefined, clientAuth: options.tls?.clientAuth ?? "none" }, "listening");
 
   return {
     grpcPort,
