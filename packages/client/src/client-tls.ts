@@ -3,7 +3,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { credentials, type ChannelCredentials } from "@grpc/grpc-js";
 
 /** PEM text or bytes. */
-export type Pem = string | Uint8Array;
+export type Pem = string | Buffer;
 
 /**
  * TLS towards a Roster service. The server is always verified: against `ca`
@@ -18,7 +18,7 @@ export interface ClientTls {
 
 function bytes(pem: Pem | undefined): Buffer | null {
   if (pem === undefined) return null;
-  return typeof pem === "string" ? Buffer.from(pem) : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength);
+  return typeof pem === "string" ? Buffer.from(pem) : pem;
 }
 
 function checked(tls: ClientTls): ClientTls {

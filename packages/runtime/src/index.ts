@@ -28,4 +28,5 @@ export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./ser
 export { createAccessTokenVerifier, callerOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
 export { createServiceAuthGuard, type AccessTokenKeys } from "./service-auth.js";
+export { peerGrpcTarget, peerTls } from "./peer-tls.js";
 export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";

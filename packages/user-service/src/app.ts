@@ -4,6 +4,8 @@ import {
   createServiceAuthGuard,
   ensureIndexes,
   ensureIndexesPresent,
+  peerGrpcTarget,
+  peerTls,
   type Logger,
   type ServiceApp,
   type ServiceRegistration,
@@ -40,8 +42,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const customDataLimits = { maxBytes: config.customDataMaxBytes, maxDepth: config.customDataMaxDepth };
 
   const tokenService = createTokenServiceClient({
-    transport: "grpc-js",
-    address: new URL(config.tokenServiceUrl).host,
+    ...peerGrpcTarget(config.tokenServiceUrl, config.tls),
     credential: config.outgoingServiceKey,
   });
   const cleanupQueue = new TokenCleanupRepository(db);
@@ -90,7 +91,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }),
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) }),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();
