@@ -1,14 +1,18 @@
 // Both services on TLS, calling each other over https://, as a deployment with
 // its own CA runs them; certificates are made for this run and thrown away.
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { closeClient, createUserServiceClient, type ClientTls, type RosterClientOptions } from "@roster/client";
 import { freePort, serviceEntry, startServiceProcess, startStack, type ServiceProcess, type Stack, type StackTls } from "@roster/dev-stack";
 import { createTestCertificateAuthority, type CertificateAndKey } from "@roster/test-pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
+import { blocks, readmeCurls } from "./helpers/readme.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { newPat, outcome, rosterClients, userWithPermissions, type Ports } from "./helpers/tokens.js";
 
@@ -34,6 +38,9 @@ beforeAll(async () => {
   const service = await authority.issue({ commonName: "roster", dnsNames: ["localhost"], ips: ["127.0.0.1"], usage: "server-and-client" });
   client = await authority.issue({ commonName: "a backend", usage: "client" });
   ca = authority.cert;
+  // The names the README's examples use.
+  file("client.pem", client.cert);
+  file("client-key.pem", client.key);
   files = {
     certFile: file("service.pem", service.cert),
     keyFile: file("service-key.pem", service.key),
@@ -150,6 +157,48 @@ describe("both services on TLS, client certificates required", () => {
     expect([Code.Unavailable, Code.Canceled]).toContain(await failureCode(connect.getUser({ userId: "u_missing" })));
     const withCertificate = userClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: { ca, ...client } });
     expect(await outcome(() => withCertificate.getUser({ userId: "u_missing" }))).toBe(`${Code.NotFound}/USER_NOT_FOUND`);
+  });
+});
+
+describe("the README's TLS examples, against services requiring client certificates", () => {
+  const run = promisify(execFile);
+  let stack: Stack;
+  let localise: (text: string) => string;
+  beforeAll(async () => {
+    stack = stacks.find((s) => s.envOf("user-service").ROSTER_TLS_CLIENT_AUTH === "require") ?? (await tlsStack("require"));
+    const ports = portsOf(stack);
+    localise = (text) =>
+      text
+        .replaceAll("certs/", `${dir}/`)
+        .replaceAll("127.0.0.1:8051", `127.0.0.1:${ports.user.http}`)
+        .replaceAll("127.0.0.1:50051", `127.0.0.1:${ports.user.grpc}`);
+    await clientsOf(ports, stack.apiKey, { ca, ...client }).users.createUser({ username: "ada" });
+  });
+
+  const tlsCurls = readmeCurls.filter((line) => line.includes("https://"));
+  it("when read then it shows curl over TLS", () => {
+    expect(tlsCurls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(tlsCurls)("when `%s` runs then it succeeds", async (command) => {
+    const { stdout } = await run("sh", ["-c", localise(command)], { env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 10_000 });
+    const body = JSON.parse(stdout) as Record<string, unknown>;
+    expect(body.code).toBeUndefined();
+    expect(Object.keys(body).length).toBeGreaterThan(0);
+  });
+
+  it("when the Node snippet with tls runs then it finds the user", async () => {
+    const snippet = blocks("ts").find((block) => block.includes("tls"));
+    const snippetDir = mkdtempSync(join(fileURLToPath(new URL(".", import.meta.url)), ".readme-tls-"));
+    try {
+      const path = join(snippetDir, "snippet.mjs");
+      const find = `const { user } = await users.getUserByIdentifier({ identifier: { case: "username", value: "ada" } });`;
+      writeFileSync(path, `${localise(snippet ?? "")}\n${find}\nconsole.log(JSON.stringify({ username: user?.username }));\n`);
+      const { stdout } = await run(process.execPath, [path], { env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 10_000 });
+      expect(JSON.parse(stdout)).toEqual({ username: "ada" });
+    } finally {
+      rmSync(snippetDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -18,8 +18,9 @@ export interface StackPorts {
 export interface StackTls {
   certFile: string;
   keyFile: string;
-  caFile: string;
-  clientAuth?: "none" | "require";
+  /** Verifies the other service and client certificates; the system's roots verify the other service without it. */
+  caFile?: string;
+  clientAuth?: string;
 }
 
 export interface StackOptions {
@@ -88,8 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       : {
           ROSTER_TLS_CERT_FILE: tls.certFile,
           ROSTER_TLS_KEY_FILE: tls.keyFile,
-          ROSTER_TLS_CA_FILE: tls.caFile,
-          ROSTER_TLS_CLIENT_AUTH: tls.clientAuth ?? "none",
+          ...(tls.caFile === undefined ? {} : { ROSTER_TLS_CA_FILE: tls.caFile }),
+          ...(tls.clientAuth === undefined ? {} : { ROSTER_TLS_CLIENT_AUTH: tls.clientAuth }),
         }),
     MONGODB_URI: backend.uri,
     ROSTER_HOST: "127.0.0.1",
