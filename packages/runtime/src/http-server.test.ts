@@ -3,7 +3,7 @@ import * as https from "node:https";
 import { createTestCertificateAuthority, type CertificateAndKey } from "@roster/test-pki";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { listenHttp, type HttpHandler, type HttpListener } from "./http-server.js";
-import type { TlsConfig } from "./tls-config.js";
+import { fixedTls, type TlsConfig } from "./tls-config.js";
 
 // Answers with the HTTP version the request arrived on.
 const versionEcho = ((req, res) => {
@@ -31,8 +31,8 @@ afterEach(async () => {
 });
 
 async function listenTls(clientAuth: TlsConfig["clientAuth"] = "none"): Promise<number> {
-  const tls: TlsConfig = { identity: { cert: Buffer.from(server.cert), key: Buffer.from(server.key) }, ca: Buffer.from(ca), clientAuth };
-  listener = await listenHttp(versionEcho, "127.0.0.1", 0, tls);
+  const tls: TlsConfig = { identity: { cert: Buffer.from(server.cert), key: Buffer.from(server.key) }, ca: Buffer.from(ca), clientAuth, files: {}, reloadIntervalMs: 0 };
+  listener = await listenHttp(versionEcho, "127.0.0.1", 0, fixedTls(tls));
   return listener.port;
 }
 

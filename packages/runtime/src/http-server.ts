@@ -5,7 +5,7 @@ import { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { TlsConfig, TlsIdentity } from "./tls-config.js";
+import type { TlsIdentity, TlsSource } from "./tls-config.js";
 
 /** A request handler that serves both HTTP/1.1 and HTTP/2 requests (what connect-node produces). */
 export type HttpHandler = ReturnType<typeof connectNodeAdapter>;
@@ -106,17 +106,19 @@ function plaintext(handler: HttpHandler): ServedConnections {
  * and curl's JSON calls. With client auth required, a connection without a
  * certificate signed by the CA fails in the handshake, before any request.
  */
-function secure(handler: HttpHandler, tls: TlsConfig & { identity: TlsIdentity }): ServedConnections {
+function secure(handler: HttpHandler, source: TlsSource, identity: TlsIdentity): ServedConnections {
   const server = http2.createSecureServer(
     {
-      ...tls.identity,
-      ca: tls.ca,
-      requestCert: tls.clientAuth === "require",
+      ...identity,
+      ca: source.tls.ca,
+      requestCert: source.tls.clientAuth === "require",
       rejectUnauthorized: true,
       allowHTTP1: true,
     },
     handler,
   );
+  // New connections get the renewed certificate; open ones keep theirs.
+  source.onChange((tls) => server.setSecureContext({ ...tls.identity, ca: tls.ca }));
   const sessions = trackSessions(server);
   // HTTP/1.1 connections and their requests in flight; HTTP/2 sessions close themselves once drained.
   const h1 = new Map<TLSSocket, number>();
@@ -151,9 +153,9 @@ function secure(handler: HttpHandler, tls: TlsConfig & { identity: TlsIdentity }
  * The HTTP port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2, in
  * plaintext or, given a certificate, over TLS.
  */
-export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsConfig): Promise<HttpListener> {
-  const identity = tls?.identity;
-  const { server, sockets, closeIdle } = tls !== undefined && identity !== undefined ? secure(handler, { ...tls, identity }) : plaintext(handler);
+export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsSource): Promise<HttpListener> {
+  const identity = tls?.tls.identity;
+  const { server, sockets, closeIdle } = tls !== undefined && identity !== undefined ? secure(handler, tls, identity) : plaintext(handler);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

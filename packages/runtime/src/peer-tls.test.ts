@@ -51,7 +51,7 @@ function token(): Promise<string> {
 }
 
 function tlsWith(ca: Buffer | undefined): TlsConfig {
-  return { identity: undefined, ca, clientAuth: "none" };
+  return { identity: undefined, ca, clientAuth: "none", files: {}, reloadIntervalMs: 0 };
 }
 
 describe("peerGrpcTarget", () => {
@@ -81,7 +81,7 @@ describe("the JWKS fetch over https", () => {
 
   it("when this service has a certificate then the key server is shown it", async () => {
     const client = await (await createTestCertificateAuthority()).issue({ commonName: "user-service", usage: "client" });
-    const tls: TlsConfig = { identity: { cert: Buffer.from(client.cert), key: Buffer.from(client.key) }, ca, clientAuth: "none" };
+    const tls: TlsConfig = { identity: { cert: Buffer.from(client.cert), key: Buffer.from(client.key) }, ca, clientAuth: "none", files: {}, reloadIntervalMs: 0 };
     const verify = createAccessTokenVerifier({ jwksUrl, jwksTls: peerTls(tls), issuer, audience });
     seenClientCertificates.length = 0;
     expect((await verify(await token()))?.subject).toBe("u_1");

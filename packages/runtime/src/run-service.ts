@@ -10,6 +10,7 @@ import { connectMongo, monitorReadiness } from "./mongo.js";
 import { startServiceHost, type ServiceHost } from "./service-host.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { onShutdownSignal } from "./shutdown.js";
+import { TlsReloader } from "./tls-reload.js";
 
 /** What a service contributes; everything else (servers, health, shutdown) is shared. */
 export interface ServiceApp {
@@ -70,6 +71,10 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     logger,
   });
   await readiness.checkNow();
+  const tls = new TlsReloader(config.tls, {
+    reloaded: () => logger.info("TLS certificate reloaded"),
+    refused: (err) => logger.warn({ err }, "TLS files changed but cannot be used; serving the previous certificate"),
+  });
   const host = await startServiceHost({
     name: options.name,
     host: config.host,
@@ -81,10 +86,12 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     logger,
     httpRoutes: app.httpRoutes,
     maxMessageBytes: config.maxMessageBytes,
-    tls: config.tls,
+    tls,
   });
+  tls.start();
   onShutdownSignal(async () => {
     readiness.stop();
+    tls.stop();
     health.shutdown();
     await host.close(config.shutdownGraceMs);
     await app.close?.();

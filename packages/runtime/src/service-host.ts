@@ -7,7 +7,7 @@ import { listenHttp } from "./http-server.js";
 import type { Logger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
 import { createReflectionServices } from "./reflection.js";
-import type { TlsConfig } from "./tls-config.js";
+import type { TlsSource } from "./tls-config.js";
 import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
 
 export interface ServiceHostOptions {
@@ -23,7 +23,7 @@ export interface ServiceHostOptions {
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
   maxMessageBytes: number;
   /** Both ports serve TLS when it holds a certificate. */
-  tls?: TlsConfig;
+  tls?: TlsSource;
 }
 
 export interface ServiceHost {
@@ -76,7 +76,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     options.httpPort,
     options.tls,
   );
-  logger.info({ grpcPort, httpPort: http.port, tls: options.tls?.identity !== undefined, clientAuth: options.tls?.clientAuth ?? "none" }, "listening");
+  logger.info({ grpcPort, httpPort: http.port, tls: options.tls?.tls.identity !== undefined, clientAuth: options.tls?.tls.clientAuth ?? "none" }, "listening");
 
   return {
     grpcPort,

@@ -42,7 +42,7 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe("readTlsConfig", () => {
   it("when nothing is set then both ports stay plaintext and no client certificate is asked for", () => {
-    expect(read({})).toEqual({ identity: undefined, ca: undefined, clientAuth: "none" });
+    expect(read({})).toEqual({ identity: undefined, ca: undefined, clientAuth: "none", files: {}, reloadIntervalMs: 60_000 });
   });
 
   it("when certificate, key and CA are set then their contents are loaded", () => {

@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
 import { createSecureContext } from "node:tls";
-import type { EnvReader } from "./env.js";
+import { EnvReader } from "./env.js";
 
 /** Whether the servers ask clients for a certificate: `require` refuses a connection without one signed by the CA. */
 export type ClientAuth = "none" | "require";
@@ -18,12 +18,28 @@ export interface TlsConfig {
   /** Verifies the servers this service calls over https:// (instead of the system's roots) and, with client auth, the clients. */
   ca: Buffer | undefined;
   clientAuth: ClientAuth;
+  /** Where the certificate, key and CA were read from, to read them again when they change. */
+  files: { cert?: string; key?: string; ca?: string };
+  /** How often the files are checked for renewed certificates; 0 never. */
+  reloadIntervalMs: number;
+}
+
+/** The TLS settings in force, and news of renewed ones (see tls-reload.ts). */
+export interface TlsSource {
+  readonly tls: TlsConfig;
+  onChange(listener: (tls: TlsConfig) => void): void;
+}
+
+/** A source whose settings never change. */
+export function fixedTls(tls: TlsConfig): TlsSource {
+  return { tls, onChange: () => undefined };
 }
 
 const certFileVariable = "ROSTER_TLS_CERT_FILE";
 const keyFileVariable = "ROSTER_TLS_KEY_FILE";
 const caFileVariable = "ROSTER_TLS_CA_FILE";
 const clientAuthVariable = "ROSTER_TLS_CLIENT_AUTH";
+const reloadVariable = "ROSTER_TLS_RELOAD_INTERVAL_MS";
 
 const pemCertificate = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -83,5 +99,19 @@ export function readTlsConfig(env: EnvReader): TlsConfig {
       env.reject(certFileVariable, `cannot be used for TLS: ${(err as Error).message}`);
     }
   }
-  return { identity, ca, clientAuth };
+  const files = { cert: env.optionalString(certFileVariable), key: env.optionalString(keyFileVariable), ca: env.optionalString(caFileVariable) };
+  return { identity, ca, clientAuth, files, reloadIntervalMs: env.integer(reloadVariable, 60_000, { min: 0, max: 86_400_000 }) };
+}
+
+/** Reads the same files again, checked as at start-up; throws a ConfigError if they cannot be used. */
+export function rereadTlsFiles(tls: TlsConfig): TlsConfig {
+  const reader = new EnvReader({
+    [certFileVariable]: tls.files.cert,
+    [keyFileVariable]: tls.files.key,
+    [caFileVariable]: tls.files.ca,
+    [clientAuthVariable]: tls.clientAuth,
+  });
+  const next = readTlsConfig(reader);
+  reader.done({});
+  return { ...next, reloadIntervalMs: tls.reloadIntervalMs };
 }
