@@ -14,6 +14,8 @@ export interface CommonConfig {
   serviceKeys: ApiKey[];
   /** The credential this service presents to the other Roster service. */
   outgoingServiceKey: string | undefined;
+  /** TLS of both ports and of the calls to the other service. */
+  tls: TlsConfig;
   maxMessageBytes: number;
   /** The `iss` and `aud` of the access tokens token-service mints and both services accept. */
   tokenIssuer: string;
@@ -21,7 +23,6 @@ export interface CommonConfig {
   shutdownGraceMs: number;
   /** How often readiness (database reachable, indexes present) is re-checked. */
   readinessIntervalMs: number;
-  tls: TlsConfig;
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -35,11 +36,11 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     apiKeys: env.apiKeys("ROSTER_API_KEYS"),
     serviceKeys: env.apiKeys("ROSTER_SERVICE_KEYS"),
     outgoingServiceKey: env.optionalString("ROSTER_SERVICE_KEY"),
+    tls: readTlsConfig(env),
     tokenIssuer: env.string("ROSTER_TOKEN_ISSUER", "roster"),
     tokenAudience: env.string("ROSTER_TOKEN_AUDIENCE", "roster"),
     maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
     shutdownGraceMs: env.integer("ROSTER_SHUTDOWN_GRACE_MS", 10_000, { min: 0, max: 120_000 }),
     readinessIntervalMs: env.integer("ROSTER_READINESS_INTERVAL_MS", 5_000, { min: 100, max: 300_000 }),
-    tls: readTlsConfig(env),
   };
 }

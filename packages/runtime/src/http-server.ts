@@ -43,42 +43,27 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
   return stream;
 }
 
-/** A listening socket server and how to wind down the connections it holds. */
-interface ServedConnections {
-  server: net.Server;
-  sockets: Set<net.Socket>;
-  /** Closes every connection that has no request in flight, now and as the others finish. */
-  closeIdle(): void;
-}
+/**
+ * The HTTP port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2, over
+ * TLS when the source holds a certificate. In plaintext, curl's default
+ * HTTP/1.1 JSON calls and gRPC clients' h2c (prior knowledge) land on the
+ * same handler: the first bytes decide, only HTTP/2 opens with "PRI * HTTP/2.0".
+ */
+export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsSource): Promise<HttpListener> {
+  const identity = tls?.tls.identity;
+  if (tls !== undefined && identity !== undefined) return listenSecure(handler, host, port, tls, identity);
 
-function trackSessions(h2: http2.Http2Server | http2.Http2SecureServer): Set<http2.ServerHttp2Session> {
+  const h1 = http.createServer(handler);
+  const h2 = http2.createServer({}, handler);
+  const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
-  return sessions;
-}
-
-function trackSockets(server: net.Server): Set<net.Socket> {
-  const sockets = new Set<net.Socket>();
-  server.on("connection", (socket: net.Socket) => {
+  const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-  });
-  return sockets;
-}
-
-/**
- * Plaintext HTTP/1.1 and HTTP/2 (prior knowledge) on one port: curl's default
- * HTTP/1.1 JSON calls and gRPC clients' h2c both land on the same handler.
- * The first bytes decide: only HTTP/2 opens with "PRI * HTTP/2.0".
- */
-function plaintext(handler: HttpHandler): ServedConnections {
-  const h1 = http.createServer(handler);
-  const h2 = http2.createServer({}, handler);
-  const sessions = trackSessions(h2);
-  const server = net.createServer((socket) => {
     socket.once("data", (chunk: Buffer) => {
       socket.pause();
       const head = chunk.subarray(0, Math.min(chunk.length, http2Preface.length));
@@ -91,12 +76,31 @@ function plaintext(handler: HttpHandler): ServedConnections {
       }
     });
   });
+  return serve(server, host, port, sockets, () => {
+    for (const session of sessions) session.close();
+    h1.closeIdleConnections();
+  });
+}
+
+/**
+ * Listens, and closes in two steps: `closeIdle` ends every connection with no
+ * request in flight at once, the rest are dropped when the grace runs out.
+ */
+async function serve(server: net.Server, host: string, port: number, sockets: Set<net.Socket>, closeIdle: () => void): Promise<HttpListener> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
   return {
-    server,
-    sockets: trackSockets(server),
-    closeIdle() {
-      for (const session of sessions) session.close();
-      h1.closeIdleConnections();
+    port: (server.address() as AddressInfo).port,
+    async close(graceMs) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      closeIdle();
+      const deadline = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      await closed;
+      clearTimeout(deadline);
     },
   };
 }
@@ -106,7 +110,7 @@ function plaintext(handler: HttpHandler): ServedConnections {
  * and curl's JSON calls. With client auth required, a connection without a
  * certificate signed by the CA fails in the handshake, before any request.
  */
-function secure(handler: HttpHandler, source: TlsSource, identity: TlsIdentity): ServedConnections {
+function listenSecure(handler: HttpHandler, host: string, port: number, source: TlsSource, identity: TlsIdentity): Promise<HttpListener> {
   const server = http2.createSecureServer(
     {
       ...identity,
@@ -119,7 +123,16 @@ function secure(handler: HttpHandler, source: TlsSource, identity: TlsIdentity):
   );
   // New connections get the renewed certificate; open ones keep theirs.
   source.onChange((tls) => server.setSecureContext({ ...tls.identity, ca: tls.ca }));
-  const sessions = trackSessions(server);
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
   // HTTP/1.1 connections and their requests in flight; HTTP/2 sessions close themselves once drained.
   const h1 = new Map<TLSSocket, number>();
   let closing = false;
@@ -138,38 +151,9 @@ function secure(handler: HttpHandler, source: TlsSource, identity: TlsIdentity):
       if (closing && inFlight === 0) socket.end();
     });
   });
-  return {
-    server,
-    sockets: trackSockets(server),
-    closeIdle() {
-      closing = true;
-      for (const session of sessions) session.close();
-      for (const [socket, inFlight] of h1) if (inFlight === 0) socket.end();
-    },
-  };
-}
-
-/**
- * The HTTP port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2, in
- * plaintext or, given a certificate, over TLS.
- */
-export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsSource): Promise<HttpListener> {
-  const identity = tls?.tls.identity;
-  const { server, sockets, closeIdle } = tls !== undefined && identity !== undefined ? secure(handler, tls, identity) : plaintext(handler);
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => resolve());
+  return serve(server, host, port, sockets, () => {
+    closing = true;
+    for (const session of sessions) session.close();
+    for (const [socket, inFlight] of h1) if (inFlight === 0) socket.end();
   });
-  return {
-    port: (server.address() as AddressInfo).port,
-    async close(graceMs) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      closeIdle();
-      const deadline = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, graceMs);
-      await closed;
-      clearTimeout(deadline);
-    },
-  };
 }

@@ -19,6 +19,8 @@ export { statusError, toConnectError, errorDomain } from "./error-mapping.js";
 export { createGrpcServer, listenGrpc, type CallGuard, type CallGuardInput } from "./grpc-server.js";
 export { HealthState, ServingStatus, createHealthService } from "./health.js";
 export { listenHttp } from "./http-server.js";
+export { peerGrpcTarget, peerTls } from "./peer-tls.js";
+export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";
 export { createLogger, type Logger, type LogLevel } from "./logging.js";
 export { connectMongo, duplicateKeyOf, ensureIndexes, ensureIndexesPresent, indexesPresent, type CollectionIndexes } from "./mongo.js";
 export { createReflectionServices } from "./reflection.js";
@@ -28,5 +30,3 @@ export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./ser
 export { createAccessTokenVerifier, callerOfAccessToken, accessTokenAlgorithms, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
 export { createServiceAuthGuard, type AccessTokenKeys } from "./service-auth.js";
-export { peerGrpcTarget, peerTls } from "./peer-tls.js";
-export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";

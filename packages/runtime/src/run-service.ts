@@ -75,20 +75,20 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     reloaded: () => logger.info("TLS certificate reloaded"),
     refused: (err) => logger.warn({ err }, "TLS files changed but cannot be used; serving the previous certificate"),
   });
+  tls.start();
   const host = await startServiceHost({
     name: options.name,
     host: config.host,
     grpcPort: config.grpcPort,
     httpPort: config.httpPort,
+    tls,
     services: app.services,
     guard: app.guard,
     health,
     logger,
     httpRoutes: app.httpRoutes,
     maxMessageBytes: config.maxMessageBytes,
-    tls,
   });
-  tls.start();
   onShutdownSignal(async () => {
     readiness.stop();
     tls.stop();

@@ -7,14 +7,16 @@ import { listenHttp } from "./http-server.js";
 import type { Logger } from "./logging.js";
 import { createMetrics } from "./metrics.js";
 import { createReflectionServices } from "./reflection.js";
-import type { TlsSource } from "./tls-config.js";
 import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
+import type { TlsSource } from "./tls-config.js";
 
 export interface ServiceHostOptions {
   name: string;
   host: string;
   grpcPort: number;
   httpPort: number;
+  /** Both ports serve TLS when it holds a certificate. */
+  tls?: TlsSource;
   /** The business services; health and reflection are added here. */
   services: readonly ServiceRegistration[];
   guard: CallGuard;
@@ -22,8 +24,6 @@ export interface ServiceHostOptions {
   logger: Logger;
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
   maxMessageBytes: number;
-  /** Both ports serve TLS when it holds a certificate. */
-  tls?: TlsSource;
 }
 
 export interface ServiceHost {
