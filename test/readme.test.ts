@@ -1,27 +1,19 @@
 // The README's curl and Node snippets, run as written against the running stack,
 // so the README cannot drift from what the services do.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
+import { blocks, readme, readmeCurls } from "./helpers/readme.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 const run = promisify(execFile);
 const stack = stackInfo();
-const readme = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-
-/** Code blocks of one language, in order. */
-function blocks(language: string): string[] {
-  return [...readme.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1] ?? "");
-}
-
-/** Every curl command of the shell blocks, continuation lines joined. */
-const curls = blocks("sh")
-  .flatMap((block) => block.replace(/\\\n\s*/g, "").split("\n"))
-  .filter((line) => line.startsWith("curl "));
+// The https:// ones need certificates: foundation.tls.test.ts runs them against a stack on TLS.
+const curls = readmeCurls.filter((line) => !line.includes("https://"));
 
 /** The documented ports, pointed at this run's services. */
 function localise(text: string): string {

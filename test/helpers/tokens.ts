@@ -10,6 +10,7 @@ import {
   createUserServiceClient,
   BadRequestSchema,
   ErrorInfoSchema,
+  type ClientTls,
 } from "@roster/client";
 import { freePort, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
 import { stackInfo, type StackInfo } from "./stack-info.js";
@@ -19,10 +20,10 @@ export interface Ports {
   token: { grpc: number; http: number };
 }
 
-export function rosterClients(ports: Ports, credential: string) {
-  const tokens = createTokenServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.token.grpc}`, credential });
-  const users = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential });
-  const roles = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential });
+export function rosterClients(ports: Ports, credential: string, tls?: ClientTls) {
+  const tokens = createTokenServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.token.grpc}`, credential, tls });
+  const users = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential, tls });
+  const roles = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential, tls });
   return { tokens, users, roles, close: () => [tokens, users, roles].forEach(closeClient) };
 }
 

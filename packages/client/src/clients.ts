@@ -8,6 +8,7 @@ import {
 } from "@connectrpc/connect-node";
 import type { ChannelCredentials, Interceptor as GrpcJsInterceptor } from "@grpc/grpc-js";
 import { createAuthInterceptor } from "./auth-interceptor.js";
+import { createTlsFailureInterceptor, grpcJsTlsCredentials, http2TlsOptions, type ClientTls } from "./client-tls.js";
 import { onClose } from "./close-client.js";
 import type { Credential } from "./credential.js";
 import { createGrpcJsClient } from "./grpc-js-client.js";
@@ -30,7 +31,9 @@ export interface GrpcJsClientConfig extends CommonOptions {
   transport: "grpc-js";
   /** `host:port` of the gRPC port, such as `127.0.0.1:50051`. */
   address: string;
-  /** Channel credentials; plaintext when omitted. */
+  /** TLS to a port that serves it; plaintext when neither this nor `channelCredentials` is given. */
+  tls?: ClientTls;
+  /** Channel credentials of your own, instead of `tls`. */
   channelCredentials?: ChannelCredentials;
   /** Further grpc-js interceptors, run after the auth and deadline ones. */
   interceptors?: GrpcJsInterceptor[];
@@ -39,8 +42,10 @@ export interface GrpcJsClientConfig extends CommonOptions {
 /** Connect, gRPC or gRPC-Web over @connectrpc/connect-node on HTTP/2: a service's HTTP port. */
 export interface ConnectClientConfig extends CommonOptions {
   transport: "connect" | "grpc" | "grpc-web";
-  /** Base URL of the HTTP port, such as `http://127.0.0.1:8051`. */
+  /** Base URL of the HTTP port, such as `http://127.0.0.1:8051`; `https://` for TLS, verified against the system's roots or `tls.ca`. */
   baseUrl: string;
+  /** CA and client certificate for an `https://` base URL. */
+  tls?: ClientTls;
   /** Further Connect interceptors; the last in the array runs first, the auth interceptor before all. */
   interceptors?: Interceptor[];
 }
@@ -56,14 +61,18 @@ export type RosterClientOptions = GrpcJsClientConfig | ConnectClientConfig;
 export function createRosterClient<T extends DescService>(service: T, options: RosterClientOptions): Client<T> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   if (options.transport === "grpc-js") {
+    if (options.tls !== undefined && options.channelCredentials !== undefined) throw new TypeError("give tls or channelCredentials, not both");
     return createGrpcJsClient(service, options.address, {
       credential: options.credential,
       timeoutMs,
-      channelCredentials: options.channelCredentials,
+      channelCredentials: options.tls === undefined ? options.channelCredentials : grpcJsTlsCredentials(options.tls),
       interceptors: options.interceptors,
     });
   }
-  const sessionManager = new Http2SessionManager(options.baseUrl);
+  const secure = new URL(options.baseUrl).protocol === "https:";
+  // TLS settings on a plaintext URL would be a connection that looks secure and is not.
+  if (options.tls !== undefined && !secure) throw new TypeError(`tls needs an https:// baseUrl, got ${options.baseUrl}`);
+  const sessionManager = new Http2SessionManager(options.baseUrl, undefined, secure ? http2TlsOptions(options.tls ?? {}) : undefined);
   const client = createClient(service, connectTransport(options, timeoutMs, sessionManager));
   onClose(client, () => sessionManager.abort());
   return client;
@@ -71,7 +80,7 @@ export function createRosterClient<T extends DescService>(service: T, options: R
 
 function connectTransport(options: ConnectClientConfig, timeoutMs: number, sessionManager: Http2SessionManager): Transport {
   // Interceptors run last-to-first, so the auth interceptor at the end sets the header before any other sees the request.
-  const interceptors = [...(options.interceptors ?? [])];
+  const interceptors = [createTlsFailureInterceptor(), ...(options.interceptors ?? [])];
   if (options.credential !== undefined) interceptors.push(createAuthInterceptor(options.credential));
   const common = { baseUrl: options.baseUrl, httpVersion: "2", sessionManager, interceptors, defaultTimeoutMs: timeoutMs } as const;
   switch (options.transport) {

@@ -10,6 +10,7 @@ export {
 } from "./clients.js";
 export type { RosterClientOptions, GrpcJsClientConfig, ConnectClientConfig } from "./clients.js";
 export { closeClient } from "./close-client.js";
+export type { ClientTls, Pem } from "./client-tls.js";
 export { createGrpcJsClient } from "./grpc-js-client.js";
 export type { GrpcJsClientOptions } from "./grpc-js-client.js";
 export { createAuthInterceptor } from "./auth-interceptor.js";

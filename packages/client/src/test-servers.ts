@@ -1,5 +1,5 @@
 // Small in-test servers for UserService: a plain grpc-js server and a connect-node server, both on port 0.
-import { createServer, type Http2Server } from "node:http2";
+import { createSecureServer, createServer, type Http2SecureServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { create, fromBinary, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
@@ -34,7 +34,14 @@ function user(id: string) {
   return create(UserSchema, { id, username: `user-${id}` });
 }
 
-export async function startGrpcJsServer(): Promise<{ address: string; seen: SeenCall[]; close: () => Promise<void> }> {
+/** A server certificate with its key, and the CA whose client certificates the server requires, if any (all PEM). */
+export interface TestServerTls {
+  cert: string;
+  key: string;
+  requireClientCertificateFrom?: string;
+}
+
+export async function startGrpcJsServer(tls?: TestServerTls): Promise<{ address: string; seen: SeenCall[]; close: () => Promise<void> }> {
   const seen: SeenCall[] = [];
   const record = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>) => {
     const deadline = call.getDeadline();
@@ -84,12 +91,18 @@ export async function startGrpcJsServer(): Promise<{ address: string; seen: Seen
   const server = new grpc.Server();
   server.addService(definition, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", grpcServerCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return { address: `127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
 }
 
-export async function startConnectServer(): Promise<{ baseUrl: string; seen: SeenCall[]; close: () => Promise<void> }> {
+function grpcServerCredentials(tls: TestServerTls | undefined): grpc.ServerCredentials {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  const clientCa = tls.requireClientCertificateFrom;
+  return grpc.ServerCredentials.createSsl(clientCa === undefined ? null : Buffer.from(clientCa), [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], clientCa !== undefined);
+}
+
+export async function startConnectServer(tls?: TestServerTls): Promise<{ baseUrl: string; seen: SeenCall[]; close: () => Promise<void> }> {
   const seen: SeenCall[] = [];
   const impl: Partial<ServiceImpl<typeof UserService>> = {
     async getUser(req, ctx) {
@@ -106,11 +119,15 @@ export async function startConnectServer(): Promise<{ baseUrl: string; seen: See
       if (req.userId === missingUserId) throw new ConnectError("user not found", Code.NotFound);
     },
   };
-  const server: Http2Server = createServer(connectNodeAdapter({ routes: (router) => router.service(UserService, impl) }));
+  const handler = connectNodeAdapter({ routes: (router) => router.service(UserService, impl) });
+  const server: Http2Server | Http2SecureServer =
+    tls === undefined
+      ? createServer(handler)
+      : createSecureServer({ cert: tls.cert, key: tls.key, ca: tls.requireClientCertificateFrom, requestCert: tls.requireClientCertificateFrom !== undefined }, handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `${tls === undefined ? "http" : "https"}://127.0.0.1:${port}`,
     seen,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -14,8 +14,20 @@ export interface StackPorts {
   tokenHttp: number;
 }
 
+/** TLS for both services: PEM files passed as ROSTER_TLS_*; the services then call each other over https://. */
+export interface StackTls {
+  certFile: string;
+  keyFile: string;
+  /** Verifies the other service and client certificates; the system's roots verify the other service without it. */
+  caFile?: string;
+  clientAuth?: string;
+}
+
 export interface StackOptions {
   purpose: "start" | "test" | "bench";
+  /** A MongoDB that is already running (another stack's, say), instead of selecting a backend. */
+  mongodbUri?: string;
+  tls?: StackTls;
   /** Fixed ports; free ones are chosen when omitted. */
   ports?: StackPorts;
   /** Management and service keys; random ones when omitted. */
@@ -55,7 +67,10 @@ export function serviceEntry(name: ServiceName): string {
 /** Starts a MongoDB backend (see selectMongoBackend) and both services as child processes. */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
-  const backend = await selectMongoBackend({ purpose: options.purpose, log });
+  const backend =
+    options.mongodbUri === undefined
+      ? await selectMongoBackend({ purpose: options.purpose, log })
+      : { kind: "uri" as const, uri: options.mongodbUri, stop: async () => undefined };
   const ports = options.ports ?? {
     userGrpc: await freePort(),
     userHttp: await freePort(),
@@ -66,15 +81,25 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const serviceKey = options.serviceKey ?? randomKey("roster_svc_");
   // Tests get databases of their own so they never touch a developer's data.
   const suffix = options.purpose === "start" ? "" : `_${options.purpose}_${randomBytes(4).toString("hex")}`;
+  const tls = options.tls;
+  const scheme = tls === undefined ? "http" : "https";
   const shared = {
+    ...(tls === undefined
+      ? {}
+      : {
+          ROSTER_TLS_CERT_FILE: tls.certFile,
+          ROSTER_TLS_KEY_FILE: tls.keyFile,
+          ...(tls.caFile === undefined ? {} : { ROSTER_TLS_CA_FILE: tls.caFile }),
+          ...(tls.clientAuth === undefined ? {} : { ROSTER_TLS_CLIENT_AUTH: tls.clientAuth }),
+        }),
     MONGODB_URI: backend.uri,
     ROSTER_HOST: "127.0.0.1",
     ROSTER_API_KEYS: apiKey,
     ROSTER_SERVICE_KEYS: serviceKey,
     ROSTER_SERVICE_KEY: serviceKey,
-    USER_SERVICE_URL: `http://127.0.0.1:${ports.userGrpc}`,
-    TOKEN_SERVICE_URL: `http://127.0.0.1:${ports.tokenGrpc}`,
-    ROSTER_JWKS_URL: `http://127.0.0.1:${ports.tokenHttp}/.well-known/jwks.json`,
+    USER_SERVICE_URL: `${scheme}://127.0.0.1:${ports.userGrpc}`,
+    TOKEN_SERVICE_URL: `${scheme}://127.0.0.1:${ports.tokenGrpc}`,
+    ROSTER_JWKS_URL: `${scheme}://127.0.0.1:${ports.tokenHttp}/.well-known/jwks.json`,
     USER_SERVICE_DATABASE: `roster_users${suffix}`,
     TOKEN_SERVICE_DATABASE: `roster_tokens${suffix}`,
     ROSTER_SIGNING_KEY_SECRET: options.signingKeySecret ?? randomKey("roster_sks_"),

@@ -29,6 +29,9 @@ function devCredentials(): DevCredentials {
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const configured = process.env.ROSTER_API_KEYS;
+// With a certificate both services serve TLS and call each other over https:// (the services check the files).
+const certFile = process.env.ROSTER_TLS_CERT_FILE;
+const tls = certFile === undefined ? undefined : { certFile, keyFile: process.env.ROSTER_TLS_KEY_FILE ?? "", caFile: process.env.ROSTER_TLS_CA_FILE, clientAuth: process.env.ROSTER_TLS_CLIENT_AUTH };
 const credentials = devCredentials();
 const stack = await startStack({
   purpose: "start",
@@ -41,11 +44,13 @@ const stack = await startStack({
   apiKey: configured ?? credentials.apiKey,
   serviceKey: process.env.ROSTER_SERVICE_KEY ?? credentials.serviceKey,
   signingKeySecret: process.env.ROSTER_SIGNING_KEY_SECRET ?? credentials.signingKeySecret,
+  tls,
   log: (line) => console.log(line),
   onServiceLine: (_service, line) => console.log(line),
 });
-console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}`);
-console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}`);
+const over = tls === undefined ? "" : "  (TLS)";
+console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}`);
+console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}`);
 if (configured === undefined) {
   console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);
 }

@@ -1,7 +1,9 @@
 import { Code } from "@connectrpc/connect";
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import type { ClientTls } from "@roster/client";
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import { tokenEpochClaim, type AccessTokenGrant } from "./access-token-subject.js";
 import { statusError } from "./error-mapping.js";
+import { tlsFetch } from "./peer-tls.js";
 
 /**
  * The one algorithm token-service signs access tokens with (Ed25519 keys), and
@@ -21,7 +23,12 @@ interface VerifierClaims {
 
 export type AccessTokenVerifierOptions = VerifierClaims &
   (
-    | { /** token-service's plain-HTTP `/.well-known/jwks.json`; cached, refetched on an unknown `kid`. */ jwksUrl: string }
+    | {
+        /** token-service's `/.well-known/jwks.json`; cached, refetched on an unknown `kid`. */
+        jwksUrl: string;
+        /** How an https:// `jwksUrl` is verified, and the client certificate it is shown. */
+        jwksTls?: ClientTls;
+      }
     | { /** Resolves the key of a token's header, for a verifier that holds the keys itself. */ keys: JWTVerifyGetKey }
   );
 
@@ -42,7 +49,7 @@ export function grantOfAccessToken(payload: JWTPayload): AccessTokenGrant | unde
  * the keys cannot be fetched, because then the token is not known to be bad.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<AccessTokenGrant | undefined> {
-  const keys = "jwksUrl" in options ? remoteKeys(new URL(options.jwksUrl)) : options.keys;
+  const keys = "jwksUrl" in options ? remoteKeys(new URL(options.jwksUrl), options.jwksTls) : options.keys;
   return async (token) => {
     try {
       const { payload } = await jwtVerify(token, keys, {
@@ -71,8 +78,13 @@ const refetchCooldownMs = 1_000;
  * it to end and looks once more, so a flood of bogus kids costs at most one
  * fetch a second.
  */
-function remoteKeys(url: URL): JWTVerifyGetKey {
-  const remote = createRemoteJWKSet(url, { timeoutDuration: 3_000, cooldownDuration: refetchCooldownMs, cacheMaxAge: 10 * 60_000 });
+function remoteKeys(url: URL, tls: ClientTls | undefined): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(url, {
+    timeoutDuration: 3_000,
+    cooldownDuration: refetchCooldownMs,
+    cacheMaxAge: 10 * 60_000,
+    ...(url.protocol === "https:" && tls !== undefined ? { [customFetch]: tlsFetch(tls) } : {}),
+  });
   return async (header, token) => {
     const coolingDown = remote.coolingDown;
     try {

@@ -1,6 +1,7 @@
 import type { ApiKey } from "./api-keys.js";
 import type { EnvReader } from "./env.js";
 import type { LogLevel } from "./logging.js";
+import { readTlsConfig, type TlsConfig } from "./tls-config.js";
 
 /** Settings every Roster service shares; each service adds its own. */
 export interface CommonConfig {
@@ -13,6 +14,8 @@ export interface CommonConfig {
   serviceKeys: ApiKey[];
   /** The credential this service presents to the other Roster service. */
   outgoingServiceKey: string | undefined;
+  /** TLS of both ports and of the calls to the other service. */
+  tls: TlsConfig;
   maxMessageBytes: number;
   /** The `iss` and `aud` of the access tokens token-service mints and both services accept. */
   tokenIssuer: string;
@@ -37,6 +40,7 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     apiKeys: env.apiKeys("ROSTER_API_KEYS"),
     serviceKeys: env.apiKeys("ROSTER_SERVICE_KEYS"),
     outgoingServiceKey: env.optionalString("ROSTER_SERVICE_KEY"),
+    tls: readTlsConfig(env),
     tokenIssuer: env.string("ROSTER_TOKEN_ISSUER", "roster"),
     tokenAudience: env.string("ROSTER_TOKEN_AUDIENCE", "roster"),
     maxMessageBytes: env.integer("ROSTER_MAX_MESSAGE_BYTES", 4 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseApiKeys, type ApiKey } from "./api-keys.js";
 
 /** A configuration problem, naming every variable that is wrong. */
@@ -90,6 +91,22 @@ export class EnvReader {
     } catch (err) {
       return this.fail(name, (err as Error).message, []);
     }
+  }
+
+  /** The contents of the file a variable names; undefined when unset or unreadable (then a problem is recorded). */
+  file(name: string): Buffer | undefined {
+    const path = this.raw(name);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      return this.fail(name, `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined);
+    }
+  }
+
+  /** Records a problem that only a check across variables or file contents can find. */
+  reject(name: string, message: string): void {
+    this.fail(name, message, undefined);
   }
 
   /** Throws a ConfigError if any variable was invalid; returns the value frozen otherwise. */

@@ -6,6 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { GrpcHandlerContext, type GrpcCall } from "./grpc-handler-context.js";
 import { errorToStatus, type InternalErrorReporter } from "./grpc-status.js";
 import type { ServiceRegistration } from "./service-registration.js";
+import type { TlsConfig, TlsSource } from "./tls-config.js";
 
 export type { ServiceRegistration };
 
@@ -83,11 +84,45 @@ export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
   return server;
 }
 
-/** Binds the server without TLS and resolves the bound port (useful with port 0). */
-export function listenGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+/** grpc-js's view of a TLS source: it asks for the certificate and the CA, and hears of renewals. */
+function certificateProvider(source: TlsSource): grpc.experimental.CertificateProvider {
+  const identity = (tls: TlsConfig) => (tls.identity === undefined ? null : { certificate: tls.identity.cert, privateKey: tls.identity.key });
+  const ca = (tls: TlsConfig) => (tls.ca === undefined ? null : { caCertificate: tls.ca });
+  const identityListeners = new Set<grpc.experimental.IdentityCertificateUpdateListener>();
+  const caListeners = new Set<grpc.experimental.CaCertificateUpdateListener>();
+  source.onChange((tls) => {
+    for (const listener of identityListeners) listener(identity(tls));
+    for (const listener of caListeners) listener(ca(tls));
+  });
+  // grpc-js subscribes before it watches for the answer, so the first one must come later.
+  return {
+    addIdentityCertificateListener(listener) {
+      identityListeners.add(listener);
+      process.nextTick(() => listener(identity(source.tls)));
+    },
+    removeIdentityCertificateListener: (listener) => void identityListeners.delete(listener),
+    addCaCertificateListener(listener) {
+      caListeners.add(listener);
+      process.nextTick(() => listener(ca(source.tls)));
+    },
+    removeCaCertificateListener: (listener) => void caListeners.delete(listener),
+  };
+}
+
+/** TLS when the source holds a certificate (client certificates checked against its CA when required), plaintext otherwise. */
+function serverCredentials(source: TlsSource | undefined): grpc.ServerCredentials {
+  if (source?.tls.identity === undefined) return grpc.ServerCredentials.createInsecure();
+  const provider = certificateProvider(source);
+  const requireClientCertificate = source.tls.clientAuth === "require";
+  // The first provider gives the certificate and key, the second (when client certificates are required) the CA.
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, requireClientCertificate ? provider : null, requireClientCertificate);
+}
+
+/** Binds the server and resolves the bound port (useful with port 0). */
+export function listenGrpc(server: grpc.Server, host: string, port: number, tls?: TlsSource): Promise<number> {
   const address = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, boundPort) => {
+    server.bindAsync(address, serverCredentials(tls), (err, boundPort) => {
       if (err) reject(err);
       else resolve(boundPort);
     });

@@ -2,8 +2,10 @@ import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { TlsIdentity, TlsSource } from "./tls-config.js";
 
 /** A request handler that serves both HTTP/1.1 and HTTP/2 requests (what connect-node produces). */
 export type HttpHandler = ReturnType<typeof connectNodeAdapter>;
@@ -51,11 +53,15 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
 }
 
 /**
- * One plaintext port for HTTP/1.1 and HTTP/2 (prior knowledge): curl's
- * default HTTP/1.1 JSON calls and gRPC clients' h2c both land on the same
- * handler. The first bytes decide: only HTTP/2 opens with "PRI * HTTP/2.0".
+ * The HTTP port: Connect, gRPC-Web and gRPC over HTTP/1.1 and HTTP/2, over
+ * TLS when the source holds a certificate. In plaintext, curl's default
+ * HTTP/1.1 JSON calls and gRPC clients' h2c (prior knowledge) land on the
+ * same handler: the first bytes decide, only HTTP/2 opens with "PRI * HTTP/2.0".
  */
-export async function listenHttp(handler: HttpHandler, host: string, port: number): Promise<HttpListener> {
+export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsSource): Promise<HttpListener> {
+  const identity = tls?.tls.identity;
+  if (tls !== undefined && identity !== undefined) return listenSecure(handler, host, port, tls, identity);
+
   const h1 = http.createServer(handler);
   const h2 = http2.createServer({}, handler);
   const sockets = new Set<net.Socket>();
@@ -84,6 +90,17 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
       }
     });
   });
+  return serve(server, host, port, sockets, () => {
+    for (const session of sessions) session.close();
+    h1.closeIdleConnections();
+  });
+}
+
+/**
+ * Listens, and closes in two steps: `closeIdle` ends every connection with no
+ * request in flight at once, the rest are dropped when the grace runs out.
+ */
+async function serve(server: net.Server, host: string, port: number, sockets: Set<net.Socket>, closeIdle: () => void): Promise<HttpListener> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -92,8 +109,7 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
     port: (server.address() as AddressInfo).port,
     async close(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.close();
-      h1.closeIdleConnections();
+      closeIdle();
       const deadline = setTimeout(() => {
         for (const socket of sockets) socket.destroy();
       }, graceMs);
@@ -101,4 +117,57 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
       clearTimeout(deadline);
     },
   };
+}
+
+/**
+ * TLS with ALPN: HTTP/2 for gRPC and Connect clients, HTTP/1.1 for browsers
+ * and curl's JSON calls. With client auth required, a connection without a
+ * certificate signed by the CA fails in the handshake, before any request.
+ */
+function listenSecure(handler: HttpHandler, host: string, port: number, source: TlsSource, identity: TlsIdentity): Promise<HttpListener> {
+  const server = http2.createSecureServer(
+    {
+      ...identity,
+      ca: source.tls.ca,
+      requestCert: source.tls.clientAuth === "require",
+      rejectUnauthorized: true,
+      allowHTTP1: true,
+    },
+    handler,
+  );
+  // New connections get the renewed certificate; open ones keep theirs.
+  source.onChange((tls) => server.setSecureContext({ ...tls.identity, ca: tls.ca }));
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+  });
+  // HTTP/1.1 connections and their requests in flight; HTTP/2 sessions close themselves once drained.
+  const h1 = new Map<TLSSocket, number>();
+  let closing = false;
+  server.on("secureConnection", (socket: TLSSocket) => {
+    if (socket.alpnProtocol === "h2") return;
+    h1.set(socket, 0);
+    socket.once("close", () => h1.delete(socket));
+  });
+  server.on("request", (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+    if (req.httpVersionMajor !== 1) return;
+    const socket = req.socket as TLSSocket;
+    h1.set(socket, (h1.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const inFlight = (h1.get(socket) ?? 1) - 1;
+      h1.set(socket, inFlight);
+      if (closing && inFlight === 0) socket.end();
+    });
+  });
+  return serve(server, host, port, sockets, () => {
+    closing = true;
+    for (const session of sessions) session.close();
+    for (const [socket, inFlight] of h1) if (inFlight === 0) socket.end();
+  });
 }

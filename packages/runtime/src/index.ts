@@ -23,6 +23,8 @@ export { statusError, toConnectError, errorDomain } from "./error-mapping.js";
 export { createGrpcServer, listenGrpc, type CallGuard, type CallGuardInput } from "./grpc-server.js";
 export { HealthState, ServingStatus, createHealthService } from "./health.js";
 export { listenHttp } from "./http-server.js";
+export { peerGrpcTarget, peerTls } from "./peer-tls.js";
+export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";
 export { createLogger, type Logger, type LogLevel } from "./logging.js";
 export { connectMongo, duplicateKeyOf, ensureIndexes, ensureIndexesPresent, indexesPresent, type CollectionIndexes } from "./mongo.js";
 export { createReflectionServices } from "./reflection.js";

@@ -12,6 +12,7 @@ import { connectMongo, monitorReadiness } from "./mongo.js";
 import { startServiceHost, type ServiceHost } from "./service-host.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { onShutdownSignal } from "./shutdown.js";
+import { TlsReloader } from "./tls-reload.js";
 
 /** What a service contributes; everything else (servers, health, shutdown) is shared. */
 export interface ServiceApp {
@@ -74,11 +75,17 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     logger,
   });
   await readiness.checkNow();
+  const tls = new TlsReloader(config.tls, {
+    reloaded: () => logger.info("TLS certificate reloaded"),
+    refused: (err) => logger.warn({ err }, "TLS files changed but cannot be used; serving the previous certificate"),
+  });
+  tls.start();
   const host = await startServiceHost({
     name: options.name,
     host: config.host,
     grpcPort: config.grpcPort,
     httpPort: config.httpPort,
+    tls,
     services: app.services,
     guard: app.guard,
     health,
@@ -89,6 +96,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
   });
   onShutdownSignal(async () => {
     readiness.stop();
+    tls.stop();
     health.shutdown();
     await host.close(config.shutdownGraceMs);
     await app.close?.();

@@ -8,12 +8,15 @@ import type { Logger } from "./logging.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { createReflectionServices } from "./reflection.js";
 import { wrapHandlers, type ServiceRegistration } from "./service-registration.js";
+import type { TlsSource } from "./tls-config.js";
 
 export interface ServiceHostOptions {
   name: string;
   host: string;
   grpcPort: number;
   httpPort: number;
+  /** Both ports serve TLS when it holds a certificate. */
+  tls?: TlsSource;
   /** The business services; health and reflection are added here. */
   services: readonly ServiceRegistration[];
   guard: CallGuard;
@@ -52,7 +55,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     onInternalError,
     maxReceiveMessageBytes: options.maxMessageBytes,
   });
-  const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort);
+  const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort, options.tls);
 
   const probe = (ok: () => boolean): HttpRoute => (_req, res) => {
     const serving = ok();
@@ -73,8 +76,9 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     }),
     options.host,
     options.httpPort,
+    options.tls,
   );
-  logger.info({ grpcPort, httpPort: http.port }, "listening");
+  logger.info({ grpcPort, httpPort: http.port, tls: options.tls?.tls.identity !== undefined, clientAuth: options.tls?.tls.clientAuth ?? "none" }, "listening");
 
   return {
     grpcPort,

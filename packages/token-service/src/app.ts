@@ -43,7 +43,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     ttlSeconds: config.accessTokenTtlSeconds,
   });
   const store = createPatRepository(db);
-  const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, serviceKey: config.outgoingServiceKey });
+  const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey });
   const common = { store, users, pepper: config.patPepper, logger };
   const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser });
   const { perAddress, perTarget } = config.rateLimits;

@@ -6,6 +6,8 @@ import {
   type AuthFailures,
   ensureIndexes,
   ensureIndexesPresent,
+  peerGrpcTarget,
+  peerTls,
   type Logger,
   type ServiceApp,
   type ServiceRegistration,
@@ -46,8 +48,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const customDataLimits = { maxBytes: config.customDataMaxBytes, maxDepth: config.customDataMaxDepth };
 
   const tokenService = createTokenServiceClient({
-    transport: "grpc-js",
-    address: new URL(config.tokenServiceUrl).host,
+    ...peerGrpcTarget(config.tokenServiceUrl, config.tls),
     credential: config.outgoingServiceKey,
   });
   const cleanupQueue = new TokenCleanupRepository(db);
@@ -100,7 +101,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
     // Access tokens are checked against the user as stored here now, on every call.
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures),
+    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures),
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

@@ -7,6 +7,7 @@ import {
   UserLogResult,
   type RosterClientOptions,
 } from "@roster/client";
+import { peerGrpcTarget, type TlsConfig } from "@roster/runtime";
 import { DomainError } from "@roster/runtime/domain-error";
 import type { PatLogEvent, UserDirectory } from "../domain/user-directory.js";
 
@@ -39,13 +40,12 @@ function upstreamError(operation: string, err: unknown): Error {
 /** UserDirectory over user-service's gRPC port, with token-service's own service credential. */
 export function createUserDirectoryClient(options: {
   userServiceUrl: string;
+  tls: TlsConfig;
   serviceKey: string | undefined;
   timeoutMs?: number;
 }): UserDirectory & { close(): void } {
-  const url = new URL(options.userServiceUrl);
   const clientOptions: RosterClientOptions = {
-    transport: "grpc-js",
-    address: url.host,
+    ...peerGrpcTarget(options.userServiceUrl, options.tls),
     credential: options.serviceKey,
     timeoutMs: options.timeoutMs ?? 5_000,
   };
