@@ -75,3 +75,9 @@ export function duplex(client: PlainClient, method: string, metadata = new grpc.
 }
 
 export { grpc };
+
+/** The current time as a google.protobuf.Timestamp in proto-loader's object form. */
+export function timestampNow(): { seconds: number; nanos: number } {
+  const now = Date.now();
+  return { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1_000_000 };
+}
