@@ -67,7 +67,7 @@ describe("watching user logs", () => {
 
   it("when another instance writes the entry then this instance's watchers still get it", async () => {
     const { user } = await callUsers<{ user: { id: string } }>("createUser", { username: unique("watchx_") });
-    const events = await firstEvents(connect, { userId: user.id }, 1, () => secondClient.suspendUser({ userId: user.id }));
+    const events = await firstEvents(connect, { userId: user.id, events: [UserLogEvent.USER_SUSPENDED] }, 1, () => secondClient.suspendUser({ userId: user.id }));
     expect(events).toEqual([UserLogEvent.USER_SUSPENDED]);
   });
 });

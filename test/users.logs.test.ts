@@ -27,7 +27,7 @@ describe("user logs", () => {
   it("when watching over native gRPC then a new entry arrives live", async () => {
     const { user } = await callUsers<{ user: { id: string } }>("createUser", { username: unique("watch_") });
     // From now: the entry below is streamed, however long the call takes to reach the server.
-    const stream = serverStream(userClient, "watchUserLogs", { userId: user.id, startTime: timestampNow() }, bearer(stack.apiKey));
+    const stream = serverStream(userClient, "watchUserLogs", { userId: user.id, events: ["USER_LOG_EVENT_USER_SUSPENDED"], startTime: timestampNow() }, bearer(stack.apiKey));
     const first = new Promise<{ userLog: { event: string } }>((resolve, reject) => {
       stream.once("data", resolve);
       stream.once("error", reject);

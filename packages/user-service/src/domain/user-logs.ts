@@ -94,7 +94,9 @@ export class UserLogBook {
   /**
    * Yields entries created from `from` (default: now) on, by any instance,
    * until `signal` aborts. What is already stored when the watch starts and
-   * stamped before `from` counts as sent: a watch does not replay it. An
+   * stamped before `from` counts as sent: a watch does not replay it (one
+   * stamped in `from`'s very millisecond is sent: times have no finer
+   * resolution, and a duplicate is better than a gap). An
    * entry written while the watch is being set up is stamped after `from`,
    * so it is delivered; one that appears later with an earlier stamp (another
    * instance's slower clock) is delivered too.

@@ -56,6 +56,11 @@ beforeAll(async () => {
   identities = new Identities({ users, store, appendLog: logs.append, limits, now });
 }, 30_000);
 
+/** Resolves once the clock has moved past `ms`: log times have millisecond resolution, and a watch includes its first millisecond. */
+async function clockPast(ms: number): Promise<void> {
+  while (Date.now() <= ms) await new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * A log book whose storage holds the watch's first read until `openStorage()`
  * and resolves `firstRead` once it has answered, so a test can write around it.
@@ -203,6 +208,7 @@ describe("users against MongoDB", () => {
 
   it("when a watcher is running then it receives only new entries", async () => {
     const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
     const controller = new AbortController();
     const watch = logs.watch({ userId: user._id }, controller.signal);
     const firstNext = watch.next();
@@ -215,6 +221,7 @@ describe("users against MongoDB", () => {
 
   it("when an entry is written before the watch's first read of storage then the watcher still receives it", async () => {
     const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
     const { book, openStorage } = bookWithFirstReadHooks();
     const controller = new AbortController();
     const watch = book.watch({ userId: user._id }, controller.signal);
@@ -229,6 +236,7 @@ describe("users against MongoDB", () => {
   it("when a watch starts from a past time then it sends what was written since, and nothing older", async () => {
     const user = await users.create(input(), "key:admin");
     await users.setSuspended(user._id, true, "key:admin");
+    await clockPast(Date.now());
     const from = new Date();
     await users.setSuspended(user._id, false, "key:admin");
     const controller = new AbortController();
@@ -242,6 +250,7 @@ describe("users against MongoDB", () => {
 
   it("when another instance with a slower clock writes an entry then the watcher still receives it, once", async () => {
     const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
     const otherInstance = new UserLogRepository(testDb.db);
     const { book, openStorage, firstRead } = bookWithFirstReadHooks();
     const controller = new AbortController();
