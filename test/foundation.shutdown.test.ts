@@ -84,6 +84,21 @@ describe("shutdown with open calls", () => {
     }
   });
 
+  it("when a connection to the HTTP port has not sent a byte yet then it does not hold the shutdown", async () => {
+    const service = await startPrivate("token-service", { ROSTER_SHUTDOWN_GRACE_MS: "10000" });
+    const silent = net.connect(service.httpPort, "127.0.0.1");
+    silent.on("error", () => undefined);
+    try {
+      await new Promise((resolve) => silent.once("connect", resolve));
+      const stopped = await timedStop(service);
+      expect(stopped.code).toBe(0);
+      expect(stopped.ms).toBeLessThan(5_000);
+    } finally {
+      silent.destroy();
+      await service.stop("SIGKILL");
+    }
+  });
+
   it.each(["user-service", "token-service"] as const)(
     "when %s has idle connections open on both ports then it exits within ROSTER_SHUTDOWN_GRACE_MS",
     async (name) => {
