@@ -1,10 +1,11 @@
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import * as http2 from "node:http2";
 import * as net from "node:net";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { createUserServiceClient, closeClient } from "@roster/client";
 import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, plainClient, serverStream, timestampNow as plainTimestampNow, unary, type PlainClient } from "./helpers/plain-grpc.js";
+import { bearer, grpc, plainClient, serverStream, timestampNow as plainTimestampNow, unary, type PlainClient } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 const stack = stackInfo();
@@ -85,6 +86,28 @@ describe("a client cancelling its call", () => {
     }
 
     await expect.poll(() => handled(watchMethod, "Canceled")).toBe(before + 1);
+    expect(await handled(watchMethod, "Internal")).toBe(0);
+    expect(logRecords().filter((r) => r.level === "error")).toEqual([]);
+  });
+
+  it("when a watch outlives its deadline (grpcurl -max-time) on either port then it is counted as DeadlineExceeded, not as an internal error", async () => {
+    const before = await handled(watchMethod, "DeadlineExceeded");
+    const native = serverStream(users, "watchUserLogs", {}, bearer(stack.apiKey), { deadline: Date.now() + 300 });
+    const nativeStatus = new Promise<number>((resolve) => native.on("status", (status: { code: number }) => resolve(status.code)));
+    native.on("error", () => undefined);
+    native.on("data", () => undefined);
+    const client = createUserServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${service.httpPort}`, credential: stack.apiKey });
+    try {
+      const connectCode = await (async () => {
+        for await (const _ of client.watchUserLogs({}, { timeoutMs: 300 })) continue;
+        return undefined;
+      })().catch((err: unknown) => ConnectError.from(err).code);
+      expect([await nativeStatus, connectCode]).toEqual([grpc.status.DEADLINE_EXCEEDED, Code.DeadlineExceeded]);
+    } finally {
+      closeClient(client);
+    }
+
+    await expect.poll(() => handled(watchMethod, "DeadlineExceeded")).toBe(before + 2);
     expect(await handled(watchMethod, "Internal")).toBe(0);
     expect(logRecords().filter((r) => r.level === "error")).toEqual([]);
   });

@@ -66,8 +66,8 @@ export async function codeOf(fn: () => Promise<unknown>): Promise<grpc.status | 
   }
 }
 
-export function serverStream(client: PlainClient, method: string, request: object, metadata = new grpc.Metadata()) {
-  return (client[method] as StreamMethod).call(client, request, metadata);
+export function serverStream(client: PlainClient, method: string, request: object, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}) {
+  return (client[method] as StreamMethod).call(client, request, metadata, options);
 }
 
 export function duplex(client: PlainClient, method: string, metadata = new grpc.Metadata()) {

@@ -33,11 +33,19 @@ describe("untilStopped", () => {
 });
 
 describe("abortStatus", () => {
-  it("when the deadline passed then the status is DEADLINE_EXCEEDED, and CANCELLED for any other abort", () => {
-    const deadline = new AbortController();
-    deadline.abort(new ConnectError("the operation timed out", Code.DeadlineExceeded));
-    const hungUp = new AbortController();
-    hungUp.abort(new Error("socket closed"));
-    expect([abortStatus(deadline.signal).code, abortStatus(hungUp.signal).code]).toEqual([Code.DeadlineExceeded, Code.Canceled]);
+  const aborted = (reason: unknown, remainingMs?: number) => {
+    const controller = new AbortController();
+    controller.abort(reason);
+    return { signal: controller.signal, timeoutMs: () => remainingMs };
+  };
+
+  it("when the deadline passed, or the client cancelled right at it, then the status is DEADLINE_EXCEEDED", () => {
+    expect(abortStatus(aborted(new ConnectError("the operation timed out", Code.DeadlineExceeded))).code).toBe(Code.DeadlineExceeded);
+    expect(abortStatus(aborted(new ConnectError("stream reset", Code.Canceled), 3)).code).toBe(Code.DeadlineExceeded);
+  });
+
+  it("when the client cancelled well before any deadline, or the abort says nothing, then the status is CANCELLED", () => {
+    expect(abortStatus(aborted(new ConnectError("stream reset", Code.Canceled), 5_000)).code).toBe(Code.Canceled);
+    expect(abortStatus(aborted(new Error("socket closed"))).code).toBe(Code.Canceled);
   });
 });

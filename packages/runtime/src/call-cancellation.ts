@@ -2,13 +2,23 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
+ * At the deadline both sides act: the server's timer ends the call, the
+ * client's own timer may reset the stream first, and either may run a little
+ * early. A cancel this close to the deadline is the deadline.
+ */
+export const deadlineSlackMs = 50;
+
+/**
  * The status of a call whose signal aborted: the client cancelled it or its
  * deadline passed. Whatever the handler threw after that is a consequence of
  * the abort, not a server fault.
  */
-export function abortStatus(signal: AbortSignal): ConnectError {
-  const reason: unknown = signal.reason;
-  if (reason instanceof ConnectError && (reason.code === Code.Canceled || reason.code === Code.DeadlineExceeded)) return reason;
+export function abortStatus(ctx: Pick<HandlerContext, "signal" | "timeoutMs">): ConnectError {
+  const reason: unknown = ctx.signal.reason;
+  if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) return reason;
+  const remaining = ctx.timeoutMs();
+  if (remaining !== undefined && remaining <= deadlineSlackMs) return new ConnectError("the operation timed out", Code.DeadlineExceeded);
+  if (reason instanceof ConnectError && reason.code === Code.Canceled) return reason;
   return new ConnectError("the client cancelled the call", Code.Canceled);
 }
 

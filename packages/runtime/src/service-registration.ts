@@ -37,7 +37,7 @@ export function wrapHandlers<S extends DescService>(registration: ServiceRegistr
     if (handler === undefined) continue;
     const onInternal = (err: unknown) => hooks.onInternalError(err, method);
     const abandoned = (ctx: HandlerContext) => {
-      const status = abortStatus(ctx.signal);
+      const status = abortStatus(ctx);
       hooks.onAbandoned?.(status, method);
       return status;
     };
