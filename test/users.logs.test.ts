@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { grpc, serverStream, bearer } from "./helpers/plain-grpc.js";
+import { grpc, serverStream, bearer, timestampNow } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique, userClient } from "./helpers/users.js";
 
@@ -26,12 +26,12 @@ describe("user logs", () => {
 
   it("when watching over native gRPC then a new entry arrives live", async () => {
     const { user } = await callUsers<{ user: { id: string } }>("createUser", { username: unique("watch_") });
-    const stream = serverStream(userClient, "watchUserLogs", { userId: user.id }, bearer(stack.apiKey));
+    // From now: the entry below is streamed, however long the call takes to reach the server.
+    const stream = serverStream(userClient, "watchUserLogs", { userId: user.id, events: ["USER_LOG_EVENT_USER_SUSPENDED"], startTime: timestampNow() }, bearer(stack.apiKey));
     const first = new Promise<{ userLog: { event: string } }>((resolve, reject) => {
       stream.once("data", resolve);
       stream.once("error", reject);
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
     await callUsers("suspendUser", { userId: user.id });
     expect((await first).userLog.event).toBe("USER_LOG_EVENT_USER_SUSPENDED");
     stream.cancel();

@@ -66,8 +66,8 @@ export async function codeOf(fn: () => Promise<unknown>): Promise<grpc.status | 
   }
 }
 
-export function serverStream(client: PlainClient, method: string, request: object, metadata = new grpc.Metadata()) {
-  return (client[method] as StreamMethod).call(client, request, metadata);
+export function serverStream(client: PlainClient, method: string, request: object, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}) {
+  return (client[method] as StreamMethod).call(client, request, metadata, options);
 }
 
 export function duplex(client: PlainClient, method: string, metadata = new grpc.Metadata()) {
@@ -75,3 +75,9 @@ export function duplex(client: PlainClient, method: string, metadata = new grpc.
 }
 
 export { grpc };
+
+/** The current time as a google.protobuf.Timestamp in proto-loader's object form. */
+export function timestampNow(): { seconds: number; nanos: number } {
+  const now = Date.now();
+  return { seconds: Math.floor(now / 1000), nanos: (now % 1000) * 1_000_000 };
+}

@@ -8,8 +8,16 @@ export interface ServiceProcess {
   httpPort: number;
   /** Every line the process wrote so far (JSON log lines, mostly). */
   output: string[];
+  /** Settles when the process has exited, however that came about. */
+  exited: Promise<ExitStatus>;
   /** Sends `signal` and resolves with the exit code (null if killed by a signal). */
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number | null>;
+}
+
+/** How a process ended: its exit code, or the signal that killed it. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export interface StartServiceProcessOptions {
@@ -22,6 +30,11 @@ export interface StartServiceProcessOptions {
   readyTimeoutMs?: number;
   /** Receives each output line as it arrives (e.g. to pass through to the terminal). */
   onLine?: (line: string) => void;
+  /**
+   * Runs the process in a process group of its own, so a Ctrl-C in the
+   * terminal reaches only the parent, which then stops it with one signal.
+   */
+  detached?: boolean;
 }
 
 /** Children still running; killed if this process exits without stopping them (a failed test, say). */
@@ -39,20 +52,21 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached,
   });
   const output: string[] = [];
   running.add(child);
-  const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => {
+  const exited = new Promise<ExitStatus>((resolve) =>
+    child.once("exit", (code, signal) => {
       running.delete(child);
-      resolve(code);
+      resolve({ code, signal });
     }),
   );
   const stop = async (signal: NodeJS.Signals = "SIGTERM", timeoutMs = 15_000) => {
     if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
     child.kill(signal);
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    const code = await exited;
+    const { code } = await exited;
     clearTimeout(timer);
     return code;
   };
@@ -69,7 +83,7 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
         const record = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number };
         if (record.msg === "listening" && record.grpcPort !== undefined && record.httpPort !== undefined) {
           clearTimeout(timer);
-          resolve({ name: options.name, child, grpcPort: record.grpcPort, httpPort: record.httpPort, output, stop });
+          resolve({ name: options.name, child, grpcPort: record.grpcPort, httpPort: record.httpPort, output, exited, stop });
         }
       } catch {
         // not a log record
@@ -77,7 +91,7 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
     };
     createInterface({ input: child.stdout! }).on("line", onLine);
     createInterface({ input: child.stderr! }).on("line", onLine);
-    void exited.then((code) => {
+    void exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`${options.name} exited with code ${code} before listening:\n${output.join("\n")}`));
     });

@@ -3,7 +3,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { selectMongoBackend } from "@roster/mongo-double";
 import { freePort } from "./free-port.js";
-import { startServiceProcess, type ServiceProcess } from "./service-process.js";
+import { startServiceProcess, type ExitStatus, type ServiceProcess } from "./service-process.js";
 
 export type ServiceName = "user-service" | "token-service";
 
@@ -39,6 +39,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   log?: (line: string) => void;
   onServiceLine?: (service: ServiceName, line: string) => void;
+  /** Hears of a service that exited while the stack was not stopping. */
+  onServiceExit?: (service: ServiceName, status: ExitStatus) => void;
 }
 
 export interface Stack {
@@ -118,13 +120,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...options.env,
     },
   };
-  const start = (name: ServiceName) =>
-    startServiceProcess({
+  let stopping = false;
+  const start = async (name: ServiceName) => {
+    const service = await startServiceProcess({
       name,
       entry: serviceEntry(name),
       env: envs[name],
       onLine: options.onServiceLine && ((line) => options.onServiceLine?.(name, line)),
+      // `npm start` stops its services itself; a terminal's Ctrl-C on top would cut their drain short.
+      detached: options.purpose === "start",
     });
+    void service.exited.then((status) => {
+      if (!stopping) options.onServiceExit?.(name, status);
+    });
+    return service;
+  };
   let services: Record<ServiceName, ServiceProcess>;
   try {
     const [user, token] = await Promise.all([start("user-service"), start("token-service")]);
@@ -145,6 +155,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       return services[name];
     },
     async stop() {
+      stopping = true;
       await Promise.all(Object.values(services).map((s) => s.stop()));
       await backend.stop();
     },

@@ -1,7 +1,7 @@
 // `npm start`: both services on their documented ports, on the selected MongoDB backend.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomKey, startStack } from "./stack.js";
+import { randomKey, startStack, type ServiceName } from "./stack.js";
 
 const dataDir = join(process.cwd(), ".data");
 const credentialsFile = join(dataDir, "dev-credentials.json");
@@ -27,6 +27,17 @@ function devCredentials(): DevCredentials {
   }
 }
 
+let stopping = false;
+/** Stops both services (each drains on its own SIGTERM) and exits with `code`, or 1 if stopping failed. */
+function shutdown(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  stack.stop().then(
+    () => process.exit(code),
+    () => process.exit(1),
+  );
+}
+
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const configured = process.env.ROSTER_API_KEYS;
 // With a certificate both services serve TLS and call each other over https:// (the services check the files).
@@ -47,22 +58,18 @@ const stack = await startStack({
   tls,
   log: (line) => console.log(line),
   onServiceLine: (_service, line) => console.log(line),
+  onServiceExit: (service, { code, signal }) => {
+    console.error(`${service} exited unexpectedly (${signal === null ? `exit code ${code}` : `killed by ${signal}`}); stopping the stack`);
+    shutdown(1);
+  },
 });
 const over = tls === undefined ? "" : "  (TLS)";
-console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}`);
-console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}`);
+const pid = (service: ServiceName) => stack.services[service].child.pid;
+console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}  pid ${pid("user-service")}`);
+console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}  pid ${pid("token-service")}`);
 if (configured === undefined) {
   console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);
 }
 
-let stopping = false;
-const shutdown = () => {
-  if (stopping) return;
-  stopping = true;
-  stack.stop().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.on("SIGINT", shutdown);
-process.on("SIGTERM", shutdown);
+process.on("SIGINT", () => shutdown(0));
+process.on("SIGTERM", () => shutdown(0));

@@ -17,6 +17,14 @@ export interface TestBackend {
   collection(name: string): Collection<AnyDoc>;
 }
 
+/** The backend under test: the deployment at MONGODB_URI when set (a real mongod), else a double started here. */
+export async function startTestBackend(): Promise<{ uri: string; double: MongoDouble | undefined }> {
+  const { mongodbUri } = readEnvironment();
+  if (mongodbUri !== undefined) return { uri: mongodbUri, double: undefined };
+  const double = await startMongoDouble();
+  return { uri: double.uri, double };
+}
+
 /**
  * A database for one test file, on the backend under test: connects before the
  * file's tests and drops the database afterwards. Any package's storage tests
@@ -26,9 +34,9 @@ export function useBackend(dbName: string): TestBackend {
   let double: MongoDouble | undefined;
   let client: MongoClient | undefined;
   beforeAll(async () => {
-    const { mongodbUri } = readEnvironment();
-    if (!mongodbUri) double = await startMongoDouble();
-    client = new MongoClient(mongodbUri ?? double!.uri, { serverSelectionTimeoutMS: 5_000 });
+    const backend = await startTestBackend();
+    double = backend.double;
+    client = new MongoClient(backend.uri, { serverSelectionTimeoutMS: 5_000 });
     await client.connect();
     await client.db(dbName).dropDatabase();
   });

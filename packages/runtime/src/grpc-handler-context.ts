@@ -2,6 +2,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { Deadline, Metadata } from "@grpc/grpc-js";
+import { deadlineSlackMs } from "./call-cancellation.js";
 import { clientAddressKey, peerAddress } from "./client-address.js";
 import { MetadataHeaders, headersToMetadata } from "./grpc-metadata.js";
 
@@ -16,10 +17,6 @@ export interface GrpcCall {
   sendMetadata(metadata: Metadata): void;
 }
 
-// At the deadline both sides act: grpc-js's timer ends the call here, the client's
-// own timer may reset the stream first, and either may run a little early. A cancel
-// this close to the deadline is the deadline.
-const deadlineSlackMs = 50;
 
 /**
  * The Connect HandlerContext of one call on the native gRPC server.

@@ -73,10 +73,17 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
     sessions.add(session);
     session.once("close", () => sessions.delete(session));
   });
+  // Connections that have not sent a byte yet: no request of theirs can be in flight.
+  const silent = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    silent.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      silent.delete(socket);
+    });
     socket.once("data", (chunk: Buffer) => {
+      silent.delete(socket);
       socket.pause();
       const head = chunk.subarray(0, Math.min(chunk.length, http2Preface.length));
       if (head.equals(http2Preface.subarray(0, head.length))) {
@@ -92,6 +99,7 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
   });
   return serve(server, host, port, sockets, () => {
     for (const session of sessions) session.close();
+    for (const socket of silent) socket.destroy();
     h1.closeIdleConnections();
   });
 }

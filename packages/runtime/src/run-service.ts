@@ -101,6 +101,6 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     await host.close(config.shutdownGraceMs);
     await app.close?.();
     await client.close();
-  }, logger);
+  }, logger, config.shutdownGraceMs);
   return host;
 }

@@ -1,4 +1,5 @@
 import type { DescMethod } from "@bufbuild/protobuf";
+import { Code, type ConnectError } from "@connectrpc/connect";
 import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
 import { createConnectHandler, type HttpRoute } from "./connect-server.js";
 import { createGrpcServer, listenGrpc, type CallGuard } from "./grpc-server.js";
@@ -38,8 +39,12 @@ export interface ServiceHost {
 /** Serves one set of handlers twice: native gRPC on grpc-js, and Connect/gRPC-Web/gRPC on HTTP. */
 export async function startServiceHost(options: ServiceHostOptions): Promise<ServiceHost> {
   const { logger, health } = options;
-  const onInternalError = (err: unknown, method: DescMethod) =>
-    logger.error({ err, method: `${method.parent.typeName}/${method.name}` }, "internal error");
+  const methodName = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
+  const onInternalError = (err: unknown, method: DescMethod) => logger.error({ err, method: methodName(method) }, "internal error");
+  // A client hanging up is routine; it must not page anyone.
+  const onAbandoned = (status: ConnectError, method: DescMethod) =>
+    logger.debug({ method: methodName(method), code: Code[status.code] }, status.rawMessage);
+  const stopping = new AbortController();
   const metrics = options.metrics ?? createMetrics(options.name);
   const reflection = createReflectionServices([...options.services.map((s) => s.service), Health]);
   const services = [
@@ -47,7 +52,14 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     { service: Health, impl: createHealthService(health) },
     { service: ServerReflection, impl: reflection.v1 },
     { service: ServerReflectionV1alpha, impl: reflection.v1alpha },
-  ].map((registration) => wrapHandlers(registration as ServiceRegistration, { onInternalError, onCallEnd: metrics.onCallEnd }));
+  ].map((registration) =>
+    wrapHandlers(registration as ServiceRegistration, {
+      onInternalError,
+      onCallEnd: metrics.onCallEnd,
+      onAbandoned,
+      stopping: stopping.signal,
+    }),
+  );
 
   const grpcServer = createGrpcServer({
     services,
@@ -84,9 +96,17 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     grpcPort,
     httpPort: http.port,
     async close(graceMs) {
+      stopping.abort();
       const drained = new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
-      const timer = setTimeout(() => grpcServer.forceShutdown(), graceMs);
-      await Promise.all([drained, http.close(graceMs)]);
+      let timer: NodeJS.Timeout | undefined;
+      // grpc-js waits for every connection to close, even one that never sent a request; the grace ends the wait.
+      const graceOver = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          grpcServer.forceShutdown();
+          resolve();
+        }, graceMs);
+      });
+      await Promise.race([Promise.all([drained, http.close(graceMs)]), graceOver]);
       clearTimeout(timer);
     },
   };

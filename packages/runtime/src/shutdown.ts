@@ -1,10 +1,15 @@
 import type { Logger } from "./logging.js";
 
+/** What closing the app and the database may take after the grace, before the process gives up on them. */
+const closeAllowanceMs = 1_000;
+
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
- * A second signal while stopping exits at once.
+ * A second signal while stopping exits at once, and so does a stop still
+ * running `closeAllowanceMs` after the grace: in-flight calls get `graceMs`,
+ * the process never hangs.
  */
-export function onShutdownSignal(stop: () => Promise<void>, logger: Logger): void {
+export function onShutdownSignal(stop: () => Promise<void>, logger: Logger, graceMs: number): void {
   let stopping = false;
   const handle = (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -13,6 +18,10 @@ export function onShutdownSignal(stop: () => Promise<void>, logger: Logger): voi
     }
     stopping = true;
     logger.info({ signal }, "shutting down");
+    setTimeout(() => {
+      logger.error({ graceMs, closeAllowanceMs }, "shutdown did not finish in time, exiting");
+      process.exit(1);
+    }, graceMs + closeAllowanceMs).unref();
     stop().then(
       () => {
         logger.info("stopped");

@@ -26,6 +26,11 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("when ROSTER_ACCESS_TOKEN_TTL_SECONDS is 5 then access tokens live 5 seconds, and below that it is refused", () => {
+    expect(loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret, ROSTER_ACCESS_TOKEN_TTL_SECONDS: "5" }).accessTokenTtlSeconds).toBe(5);
+    expect(problemsOf({ ROSTER_SIGNING_KEY_SECRET: secret, ROSTER_ACCESS_TOKEN_TTL_SECONDS: "4" })).toEqual(["ROSTER_ACCESS_TOKEN_TTL_SECONDS"]);
+  });
+
   it("when only the secret is given then the documented defaults apply", () => {
     const config = loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret });
     expect(config).toMatchObject({ maxTokensPerUser: 100, accessTokenTtlSeconds: 900, patPepper: undefined, tokenIssuer: "roster" });

@@ -25,7 +25,7 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
     userServiceUrl: reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]),
     signingKeySecret: reader.secret("ROSTER_SIGNING_KEY_SECRET", 32),
     patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),
-    accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 30, max: 86_400 }),
+    accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 5, max: 86_400 }),
     maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
     introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, { min: 0, max: 1_000_000 }),
   });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { MongoClient, type Db } from "mongodb";
-import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
+import { startTestBackend } from "@roster/mongo-double/testing";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
 import { createKeyEncryption } from "./crypto/key-encryption.js";
 import { createKeyIntegrity } from "./crypto/key-integrity.js";
@@ -10,19 +10,26 @@ import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-dire
 import { tokenServiceIndexes } from "./storage/indexes.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
-/** A MongoDB double with token-service's indexes, one fresh database per call of `db()`. */
+/**
+ * The backend under test (MONGODB_URI when set, else a double) with
+ * token-service's indexes, one fresh database per call of `db()`; the
+ * databases are dropped at `stop()` so a real deployment is left as found.
+ */
 async function startTestMongo(): Promise<{ db(): Promise<Db>; stop(): Promise<void> }> {
-  const double: MongoDouble = await startMongoDouble();
-  const client = await MongoClient.connect(double.uri, { serverSelectionTimeoutMS: 5_000 });
+  const { uri, double } = await startTestBackend();
+  const client = await MongoClient.connect(uri, { serverSelectionTimeoutMS: 5_000 });
+  const created: Db[] = [];
   return {
     async db() {
       const db = client.db(`tokens_${randomBytes(4).toString("hex")}`);
+      created.push(db);
       await ensureIndexes(db, tokenServiceIndexes);
       return db;
     },
     async stop() {
+      await Promise.all(created.map((db) => db.dropDatabase()));
       await client.close();
-      await double.close();
+      await double?.close();
     },
   };
 }

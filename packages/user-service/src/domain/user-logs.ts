@@ -47,6 +47,8 @@ const watchBatch = 1_000;
  * back and skips what it has already sent.
  */
 const clockSkewMs = 5_000;
+/** How far back a watch may start; older entries are ListUserLogs's. */
+const maxWatchBacklogMs = 3_600_000;
 
 export function checkPayload(payload: Record<string, unknown>, field: string): void {
   if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) {
@@ -89,13 +91,26 @@ export class UserLogBook {
     return { logs, nextPageToken, total };
   }
 
-  /** Yields entries appended after the call starts, by any instance, until `signal` aborts. */
-  async *watch(query: UserLogQuery, signal: AbortSignal): AsyncGenerator<UserLogRecord> {
-    let newest = Date.now();
+  /**
+   * Yields entries created from `from` (default: now) on, by any instance,
+   * until `signal` aborts. What is already stored when the watch starts and
+   * stamped before `from` counts as sent: a watch does not replay it (one
+   * stamped in `from`'s very millisecond is sent: times have no finer
+   * resolution, and a duplicate is better than a gap). An
+   * entry written while the watch is being set up is stamped after `from`,
+   * so it is delivered; one that appears later with an earlier stamp (another
+   * instance's slower clock) is delivered too.
+   */
+  async *watch(query: UserLogQuery, signal: AbortSignal, from?: Date): AsyncGenerator<UserLogRecord> {
+    const start = (from ?? new Date()).getTime();
+    if (start < Date.now() - maxWatchBacklogMs) throw invalidField("start_time", "must be at most an hour ago; older entries come from ListUserLogs");
+    let newest = start;
     const sent = new Map<string, number>();
     const window = () => new Date(newest - clockSkewMs);
-    // What is already stored when the watch starts counts as sent: a watch does not replay.
-    for (const record of await this.store.listSince(query, window(), watchBatch)) sent.set(record.id, record.createTime.getTime());
+    for (const record of await this.store.listSince(query, window(), watchBatch)) {
+      const time = record.createTime.getTime();
+      if (time < start) sent.set(record.id, time);
+    }
     while (!signal.aborted) {
       const batch = await this.store.listSince(query, window(), watchBatch);
       let fresh = 0;

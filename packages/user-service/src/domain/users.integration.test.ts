@@ -13,7 +13,7 @@ import { PasswordService } from "./password-credentials.js";
 import { PasswordHasher } from "./passwords.js";
 import { SignIn } from "./sign-in.js";
 import { TokenCleanupWorker } from "./token-cleanup.js";
-import { UserLogBook } from "./user-logs.js";
+import { UserLogBook, type UserLogStore } from "./user-logs.js";
 import { Users, type CreateUserInput } from "./users.js";
 
 const origin = { address: "10.0.0.1", method: "roster.user.v1.UserService/ConsumePasswordResetCode" };
@@ -58,6 +58,32 @@ beforeAll(async () => {
   signIn = new SignIn({ users, store, passwords, appendLog: logs.append, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, resetCodeTtlMs: 3_600_000, resetThrottle: unlimited, now });
   identities = new Identities({ users, store, appendLog: logs.append, limits, now });
 }, 30_000);
+
+/** Resolves once the clock has moved past `ms`: log times have millisecond resolution, and a watch includes its first millisecond. */
+async function clockPast(ms: number): Promise<void> {
+  while (Date.now() <= ms) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * A log book whose storage holds the watch's first read until `openStorage()`
+ * and resolves `firstRead` once it has answered, so a test can write around it.
+ */
+function bookWithFirstReadHooks(): { book: UserLogBook; openStorage: () => void; firstRead: Promise<void> } {
+  const store = new UserLogRepository(testDb.db);
+  let openStorage!: () => void;
+  const open = new Promise<void>((resolve) => (openStorage = resolve));
+  let answered!: () => void;
+  const firstRead = new Promise<void>((resolve) => (answered = resolve));
+  const hooked: UserLogStore = Object.assign(Object.create(store) as UserLogRepository, {
+    listSince: async (...args: Parameters<UserLogStore["listSince"]>) => {
+      await open;
+      const records = await store.listSince(...args);
+      answered();
+      return records;
+    },
+  });
+  return { book: new UserLogBook(hooked, 50), openStorage, firstRead };
+}
 
 describe("users against MongoDB", () => {
   it("when identifiers differ only in case or format then the unique indexes refuse the second user", async () => {
@@ -185,10 +211,10 @@ describe("users against MongoDB", () => {
 
   it("when a watcher is running then it receives only new entries", async () => {
     const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
     const controller = new AbortController();
     const watch = logs.watch({ userId: user._id }, controller.signal);
     const firstNext = watch.next();
-    await new Promise((resolve) => setTimeout(resolve, 30));
     await users.setSuspended(user._id, true, "key:admin");
     const received = await firstNext;
     expect(received.value?.eventType).toBe(UserLogEvent.USER_SUSPENDED);
@@ -196,17 +222,50 @@ describe("users against MongoDB", () => {
     await watch.return(undefined);
   });
 
+  it("when an entry is written before the watch's first read of storage then the watcher still receives it", async () => {
+    const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
+    const { book, openStorage } = bookWithFirstReadHooks();
+    const controller = new AbortController();
+    const watch = book.watch({ userId: user._id }, controller.signal);
+    const firstNext = watch.next();
+    await book.append({ userId: user._id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:early", result: UserLogResult.SUCCESS, payload: {} });
+    openStorage();
+    expect((await firstNext).value?.actor).toBe("key:early");
+    controller.abort();
+    await watch.return(undefined);
+  });
+
+  it("when a watch starts from a past time then it sends what was written since, and nothing older", async () => {
+    const user = await users.create(input(), "key:admin");
+    await users.setSuspended(user._id, true, "key:admin");
+    await clockPast(Date.now());
+    const from = new Date();
+    await users.setSuspended(user._id, false, "key:admin");
+    const controller = new AbortController();
+    const watch = logs.watch({ userId: user._id }, controller.signal, from);
+    expect((await watch.next()).value?.eventType).toBe(UserLogEvent.USER_UNSUSPENDED);
+    controller.abort();
+    await watch.return(undefined);
+    const tooOld = logs.watch({ userId: user._id }, controller.signal, new Date(Date.now() - 2 * 3_600_000));
+    expect(await tooOld.next().catch((err: unknown) => (isDomainError(err) ? err.fieldViolations.map((v) => v.field) : err))).toEqual(["start_time"]);
+  });
+
   it("when another instance with a slower clock writes an entry then the watcher still receives it, once", async () => {
     const user = await users.create(input(), "key:admin");
+    await clockPast(Date.now());
     const otherInstance = new UserLogRepository(testDb.db);
+    const { book, openStorage, firstRead } = bookWithFirstReadHooks();
     const controller = new AbortController();
-    const watch = logs.watch({ userId: user._id }, controller.signal);
+    const watch = book.watch({ userId: user._id }, controller.signal);
     const firstNext = watch.next();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    openStorage();
+    // Written after the watch's first read of storage, stamped before the watch started.
+    await firstRead;
     const entry = { userId: user._id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:other", result: UserLogResult.SUCCESS, payload: {} };
     await otherInstance.append(entry, new Date(Date.now() - 2_000));
     expect((await firstNext).value?.actor).toBe("key:other");
-    await users.setSuspended(user._id, true, "key:admin");
+    await book.append({ ...entry, actor: "key:admin" });
     expect((await watch.next()).value?.actor).toBe("key:admin");
     controller.abort();
     await watch.return(undefined);

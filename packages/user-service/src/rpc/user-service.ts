@@ -210,7 +210,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     async *watchUserLogs(request, ctx) {
       if (request.userId.length > 64) throw invalidField("user_id", "must be at most 64 characters");
       const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
-      for await (const record of logs.watch(query, ctx.signal)) yield { userLog: userLogToProto(record) };
+      for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime))) yield { userLog: userLogToProto(record) };
     },
   };
 }
