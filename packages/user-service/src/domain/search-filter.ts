@@ -1,7 +1,9 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
+import { optionalDate } from "@roster/runtime/proto-time";
+import { checkFinite } from "./custom-data.js";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
 import { escapeRegex, globToRegex, regexProblem } from "./search-regex.js";
 import { rarestFirst, trigramsOf } from "./trigrams.js";
@@ -37,8 +39,8 @@ export function customDataPathProblem(path: string): string | undefined {
 }
 
 function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", range: TimeRange, at: string): PlanNode {
-  const start = range.startTime === undefined ? undefined : timestampDate(range.startTime);
-  const end = range.endTime === undefined ? undefined : timestampDate(range.endTime);
+  const start = optionalDate(range.startTime, `${at}.start_time`);
+  const end = optionalDate(range.endTime, `${at}.end_time`);
   if (start === undefined && end === undefined) throw invalidField(at, "needs start_time, end_time or both");
   if (start !== undefined && end !== undefined && end <= start) throw invalidField(`${at}.end_time`, "must be after start_time");
   return { kind: "timeRange", field, start, end };
@@ -158,6 +160,7 @@ export function planFilter(filter: UserFilter, at = "filter"): PlanNode {
         const problem = customDataPathProblem(f.value.path);
         if (problem !== undefined) throw invalidField(here("custom_data_equals.path"), problem);
         if (f.value.value === undefined) throw invalidField(here("custom_data_equals.value"), "is required");
+        checkFinite(f.value.value, here("custom_data_equals.value"));
         return { kind: "customDataEquals", path: f.value.path, value: toJson(ValueSchema, f.value.value) as JsonValue };
       }
       case "and":

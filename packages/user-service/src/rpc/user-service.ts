@@ -190,8 +190,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const query: UserLogQuery = {
         userId: requiredId(request.userId),
         events: eventsOf(request.events),
-        startTime: optionalDate(request.startTime),
-        endTime: optionalDate(request.endTime),
+        startTime: optionalDate(request.startTime, "start_time"),
+        endTime: optionalDate(request.endTime, "end_time"),
       };
       const page = await logs.list(query, request.pageSize, request.pageToken);
       return { userLogs: page.logs.map(userLogToProto), nextPageToken: page.nextPageToken, totalSize: page.total };
