@@ -1,7 +1,9 @@
-import type { Interceptor } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { Interceptor, MethodImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallGuard } from "./grpc-server.js";
 import type { HttpHandler } from "./http-server.js";
+import { strictJsonOptions } from "./request-decoding.js";
 import type { ServiceRegistration } from "./service-registration.js";
 
 /** A plain-HTTP endpoint beside the RPCs (probes, metrics, JWKS). */
@@ -31,7 +33,15 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
   const routes = options.httpRoutes ?? {};
   return connectNodeAdapter({
     routes(router) {
-      for (const { service, impl } of options.services) router.service(service, impl);
+      for (const { service, impl } of options.services) {
+        const handlers = impl as Record<string, MethodImpl<DescMethod> | undefined>;
+        for (const method of service.methods) {
+          const handler = handlers[method.localName];
+          if (handler === undefined) continue;
+          const bound = (handler as (...args: unknown[]) => unknown).bind(impl) as MethodImpl<DescMethod>;
+          router.rpc(method, bound, { jsonOptions: strictJsonOptions(method) });
+        }
+      }
     },
     interceptors,
     readMaxBytes: options.maxReceiveMessageBytes,
