@@ -1,5 +1,6 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import { BadRequestSchema, ErrorInfoSchema } from "@roster/client";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
+import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@roster/client";
 import { describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
 import { detailedFailureOf } from "./helpers/contract.js";
@@ -33,7 +34,58 @@ function connectFailure(status: number, body: ConnectErrorJson) {
   return { status, code: body.code, reason, fields };
 }
 
+async function connectBinary(port: number, path: string, body: Uint8Array) {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/proto", authorization: `Bearer ${stack.apiKey}` },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  return connectFailure(response.status, JSON.parse(await response.text()) as ConnectErrorJson);
+}
+
+/** gRPC-Web over fetch: one enveloped message in, the status and ErrorInfo reason out (headers or trailer frame). */
+async function grpcWeb(port: number, path: string, message: Uint8Array, envelope = true) {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt32BE(message.length, 1);
+  frame.set(message, 5);
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/grpc-web+proto", authorization: `Bearer ${stack.apiKey}` },
+    body: envelope ? frame : message,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const trailers = new Map<string, string>(response.headers);
+  const body = Buffer.from(await response.arrayBuffer());
+  for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
+    if ((body[at] ?? 0) & 0x80) {
+      for (const line of body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString().split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon > 0) trailers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
+      }
+    }
+  }
+  const details = trailers.get("grpc-status-details-bin");
+  const status = details === undefined ? undefined : fromBinary(StatusSchema, Buffer.from(details, "base64"));
+  const info = status?.details.map((d) => anyUnpack(d, ErrorInfoSchema)).find((i) => i !== undefined);
+  return { status: response.status, grpcStatus: Number(trailers.get("grpc-status")), reason: info?.reason };
+}
+
 describe("the HTTP port's answers to bad requests", () => {
+  it("when a binary request cannot be decoded then Connect and gRPC-Web on the HTTP port answer INVALID_ARGUMENT MALFORMED_REQUEST", async () => {
+    expect(await connectBinary(stack.user.http, `${users}/GetUser`, truncated)).toMatchObject({
+      status: 400,
+      code: "invalid_argument",
+      reason: "MALFORMED_REQUEST",
+    });
+    expect(await grpcWeb(stack.user.http, `${users}/GetUser`, truncated)).toEqual({ status: 200, grpcStatus: 3, reason: "MALFORMED_REQUEST" });
+    expect(await grpcWeb(stack.token.http, "/roster.token.v1.TokenService/IntrospectToken", truncated, false)).toEqual({
+      status: 200,
+      grpcStatus: 3,
+      reason: "MALFORMED_REQUEST",
+    });
+  });
+
   it("when a binary request cannot be decoded then the gRPC port answers INVALID_ARGUMENT with reason MALFORMED_REQUEST", async () => {
     const raw = userClient.makeUnaryRequest.bind(userClient);
     const failure = await detailedFailureOf(

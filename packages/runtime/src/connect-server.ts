@@ -3,7 +3,8 @@ import type { Interceptor, MethodImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { CallGuard } from "./grpc-server.js";
 import type { HttpHandler } from "./http-server.js";
-import { strictJsonOptions } from "./request-decoding.js";
+import { checkBinaryRequests, isUndecodable } from "./binary-requests.js";
+import { malformedRequest, strictJsonOptions } from "./request-decoding.js";
 import type { ServiceRegistration } from "./service-registration.js";
 
 /** A plain-HTTP endpoint beside the RPCs (probes, metrics, JWKS). */
@@ -24,12 +25,13 @@ export interface ConnectHandlerOptions {
 export function createConnectHandler(options: ConnectHandlerOptions): HttpHandler {
   const interceptors: Interceptor[] = [];
   const guard = options.guard;
-  if (guard !== undefined) {
-    interceptors.push((next) => async (req) => {
+  interceptors.push((next) => async (req) => {
+    if (!req.stream && isUndecodable(req.message)) throw malformedRequest("cannot decode request");
+    if (guard !== undefined) {
       await guard({ service: req.service, method: req.method, requestHeader: req.header, contextValues: req.contextValues });
-      return next(req);
-    });
-  }
+    }
+    return next(req);
+  });
   const routes = options.httpRoutes ?? {};
   return connectNodeAdapter({
     routes(router) {
@@ -42,6 +44,9 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
           router.rpc(method, bound, { jsonOptions: strictJsonOptions(method) });
         }
       }
+      // The adapter serves router.handlers as they are once this returns.
+      const handlers = router.handlers.map((h) => checkBinaryRequests(h, options.maxReceiveMessageBytes));
+      router.handlers.splice(0, handlers.length, ...handlers);
     },
     interceptors,
     readMaxBytes: options.maxReceiveMessageBytes,
