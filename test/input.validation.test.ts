@@ -93,6 +93,15 @@ describe("non-finite numbers in Struct and Value", () => {
     expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toEqual(nonFinite("filter.custom_data_equals.value"));
   });
 
+  it("when a custom-data equality filter's value has no kind at some level then INVALID_ARGUMENT names its value", async () => {
+    const empty = { kind: { case: undefined } };
+    const inList = { kind: { case: "listValue" as const, value: { values: [{ kind: { case: "numberValue" as const, value: 1 } }, empty] } } };
+    for (const value of [empty, inList]) {
+      const filter = { filter: { case: "customDataEquals" as const, value: { path: "score", value } } };
+      expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toMatchObject({ code: 3, fields: ["filter.custom_data_equals.value"] });
+    }
+  });
+
   it("when a similarity threshold is NaN then INVALID_ARGUMENT names it", async () => {
     const text = { field: TextField.NAME, mode: TextMatchMode.SIMILARITY, value: "ann", similarityThreshold: Number.NaN };
     const refusal = await refusalOf(() => clients.users.searchUsers({ filter: { filter: { case: "text", value: text } } }));

@@ -1,5 +1,5 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema } from "@bufbuild/protobuf/wkt";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
 import { optionalDate } from "@roster/runtime/proto-time";
@@ -36,6 +36,16 @@ export function customDataPathProblem(path: string): string | undefined {
     return "segments must be 1-128 characters, not empty and not starting with '$'";
   }
   return undefined;
+}
+
+/** A filter's google.protobuf.Value as JSON: finite numbers only, and a kind set at every level. */
+function jsonOfValue(value: Value, field: string): JsonValue {
+  checkFinite(value, field);
+  try {
+    return toJson(ValueSchema, value) as JsonValue;
+  } catch {
+    throw invalidField(field, "must have a kind set at every level");
+  }
 }
 
 function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", range: TimeRange, at: string): PlanNode {
@@ -160,8 +170,7 @@ export function planFilter(filter: UserFilter, at = "filter"): PlanNode {
         const problem = customDataPathProblem(f.value.path);
         if (problem !== undefined) throw invalidField(here("custom_data_equals.path"), problem);
         if (f.value.value === undefined) throw invalidField(here("custom_data_equals.value"), "is required");
-        checkFinite(f.value.value, here("custom_data_equals.value"));
-        return { kind: "customDataEquals", path: f.value.path, value: toJson(ValueSchema, f.value.value) as JsonValue };
+        return { kind: "customDataEquals", path: f.value.path, value: jsonOfValue(f.value.value, here("custom_data_equals.value")) };
       }
       case "and":
       case "or": {
