@@ -40,6 +40,12 @@ describe("strictJsonOptions", () => {
     expect(refusal(createUser, bytes({ username: 5 }))).toEqual({ code: 3, reason: "MALFORMED_REQUEST", fields: ["username"] });
   });
 
+  it("when JSON nests a recursive message thousands deep then it is MALFORMED_REQUEST, not a stack overflow", () => {
+    const depth = 20_000;
+    const body = `{"filter":${'{"not":{"filter":'.repeat(depth)}{"suspended":true}${"}}".repeat(depth)}}`;
+    expect(refusal(searchUsers, new TextEncoder().encode(body))?.reason).toBe("MALFORMED_REQUEST");
+  });
+
   it("when free-form custom data holds any keys then they are not taken for unknown fields", () => {
     expect(refusal(createUser, bytes({ username: "a", customData: { anything: { nested: [1, "x"] } } }))).toBeUndefined();
   });

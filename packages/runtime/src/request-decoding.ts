@@ -20,9 +20,13 @@ function enumProblem(field: DescField, value: JsonValue): string | undefined {
   return `${JSON.stringify(value).slice(0, 64)} is not a ${desc.typeName} name`;
 }
 
+// protobuf-es refuses messages nested deeper than this; the walk stops there too rather than overflow the stack.
+const maxDepth = 100;
+
 /** The first unknown key or unknown enum name in a JSON request, with its path in proto field names. */
-function unknownInJson(desc: DescMessage, json: JsonValue, path: string): { field: string; description: string } | undefined {
+function unknownInJson(desc: DescMessage, json: JsonValue, path: string, depth = 0): { field: string; description: string } | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
+  if (depth > maxDepth) return { field: path.slice(0, 256), description: `nests more than ${maxDepth} messages deep` };
   for (const [key, value] of Object.entries(json)) {
     const field = desc.fields.find((f) => f.jsonName === key || f.name === key);
     const at = path === "" ? (field?.name ?? key) : `${path}.${field?.name ?? key}`;
@@ -38,7 +42,7 @@ function unknownInJson(desc: DescMessage, json: JsonValue, path: string): { fiel
         const problem = enumProblem(field, item);
         if (problem !== undefined) return { field: itemPath, description: problem };
       } else if (kind === "message" && field.message !== undefined && !field.message.typeName.startsWith("google.protobuf.")) {
-        const found = unknownInJson(field.message, item, itemPath);
+        const found = unknownInJson(field.message, item, itemPath, depth + 1);
         if (found !== undefined) return found;
       }
     }
