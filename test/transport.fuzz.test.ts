@@ -3,13 +3,14 @@ import { fileURLToPath } from "node:url";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { RoleService, TokenService, UserService } from "@roster/client";
 import { afterAll, describe, expect, it } from "vitest";
-import { fuzzCases, prng } from "./helpers/fuzz-cases.js";
+import { fuzzCases, jsonFuzzCases, prng } from "./helpers/fuzz-cases.js";
 import { grpc } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 // Every RPC on both ports gets malformed and hostile bodies: random bytes,
 // truncations, wrong wire types, oversized fields, invalid UTF-8 and deep
-// Structs. Each answer must be OK or a code the contract documents for that
+// Structs in binary, and unknown keys, wrong types, deep nesting and broken
+// text in Connect JSON. Each answer must be OK or a code the contract documents for that
 // RPC (its own Errors plus the service-wide list), never INTERNAL or UNKNOWN.
 
 const seed = 20261129;
@@ -99,8 +100,9 @@ function overGrpc(port: number, method: DescMethod, body: Uint8Array): Promise<s
 }
 
 /** The status name a raw body gets over Connect on the HTTP port (unary binary, or an enveloped stream request). */
-async function overConnect(port: number, method: DescMethod, body: Uint8Array): Promise<string> {
+async function overConnect(port: number, method: DescMethod, body: Uint8Array, json = false): Promise<string> {
   const streaming = method.methodKind === "server_streaming";
+  const format = json ? "json" : "proto";
   const payload = Buffer.concat([Buffer.alloc(streaming ? 5 : 0), body]);
   if (streaming) payload.writeUInt32BE(body.length, 1);
   const abort = new AbortController();
@@ -109,7 +111,7 @@ async function overConnect(port: number, method: DescMethod, body: Uint8Array): 
     const response = await fetch(`http://127.0.0.1:${port}/${method.parent.typeName}/${method.name}`, {
       method: "POST",
       headers: {
-        "content-type": streaming ? "application/connect+proto" : "application/proto",
+        "content-type": streaming ? `application/connect+${format}` : `application/${format}`,
         authorization: `Bearer ${stack.apiKey}`,
       },
       body: payload,
@@ -151,6 +153,10 @@ describe("malformed requests on every RPC", () => {
           ] as const) {
             if (!allowed.has(answer)) undocumented.push(`${method.name} case ${index} (${fuzz.kind}) on ${port}: ${answer}`);
           }
+        }
+        for (const [index, fuzz] of jsonFuzzCases(method.input, random, casesPerMethod).entries()) {
+          const answer = await overConnect(ports.http, method, fuzz.bytes, true);
+          if (!allowed.has(answer)) undocumented.push(`${method.name} JSON case ${index} (${fuzz.kind}): ${answer}`);
         }
       }
       expect(undocumented).toEqual([]);

@@ -87,3 +87,26 @@ export function fuzzCases(schema: DescMessage, random: () => number, count: numb
   ];
   return Array.from({ length: count }, (_, i) => (makers[i % makers.length] as () => FuzzCase)());
 }
+
+/** `count` hostile Connect JSON bodies for `schema`: unknown keys, wrong types, deep nesting, broken text. */
+export function jsonFuzzCases(schema: DescMessage, random: () => number, count: number): FuzzCase[] {
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const key = () => (schema.fields.length === 0 ? "field1" : pick(schema.fields).jsonName);
+  const text = (value: string) => new TextEncoder().encode(value);
+  const deep = (depth: number) => "{\"a\":".repeat(depth) + "1" + "}".repeat(depth);
+  const makers: (() => FuzzCase)[] = [
+    () => ({ kind: "unknown key", bytes: text(JSON.stringify({ [`x${Math.floor(random() * 1e6)}`]: 1 })) }),
+    () => {
+      const name = key();
+      return { kind: `wrong type for ${name}`, bytes: text(JSON.stringify({ [name]: pick([[1, 2], { nested: true }, 1.5, "text", true]) })) };
+    },
+    () => {
+      const name = key();
+      return { kind: `deep object in ${name}`, bytes: text(`{"${name}":${deep(pick([101, 5000]))}}`) };
+    },
+    () => ({ kind: "truncated JSON", bytes: text(`{"${key()}": "abc`) }),
+    () => ({ kind: "invalid UTF-8", bytes: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]) }),
+    () => ({ kind: "not an object", bytes: text(pick(["[]", "null", "42", "\"s\""])) }),
+  ];
+  return Array.from({ length: count }, (_, i) => (makers[i % makers.length] as () => FuzzCase)());
+}
