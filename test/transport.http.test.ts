@@ -1,6 +1,7 @@
-import { fromBinary } from "@bufbuild/protobuf";
+import { gzipSync } from "node:zlib";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@roster/client";
+import { BadRequestSchema, ErrorInfoSchema, GetUserRequestSchema, StatusSchema } from "@roster/client";
 import { describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
 import { detailedFailureOf } from "./helpers/contract.js";
@@ -84,6 +85,17 @@ describe("the HTTP port's answers to bad requests", () => {
       grpcStatus: 3,
       reason: "MALFORMED_REQUEST",
     });
+  });
+
+  it("when a valid binary request arrives gzip-compressed then it is decoded after decompression, not refused", async () => {
+    const request = toBinary(GetUserRequestSchema, create(GetUserRequestSchema, { userId: "no-such-user" }));
+    const response = await fetch(`http://127.0.0.1:${stack.user.http}${users}/GetUser`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", "content-encoding": "gzip", authorization: `Bearer ${stack.apiKey}` },
+      body: gzipSync(request),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(connectFailure(response.status, (await response.json()) as ConnectErrorJson)).toMatchObject({ status: 404, reason: "USER_NOT_FOUND" });
   });
 
   it("when a binary request cannot be decoded then the gRPC port answers INVALID_ARGUMENT with reason MALFORMED_REQUEST", async () => {

@@ -83,7 +83,12 @@ export function checkBinaryRequests(handler: UniversalHandler, maxBytes: number)
     // The body may change length, so connect must not hold it to the header's.
     const header = new Headers(req.header);
     header.delete("content-length");
-    if (unaryBinary.test(type)) return handler({ ...req, header, body: checkedWhole(stream, schema, maxBytes) });
+    if (unaryBinary.test(type)) {
+      // A compressed unary body is connect's to inflate; its parse failure stays as connect reports it.
+      const encoding = req.header.get("content-encoding") ?? "identity";
+      if (encoding !== "identity") return handler(req);
+      return handler({ ...req, header, body: checkedWhole(stream, schema, maxBytes) });
+    }
     if (envelopedBinary.test(type)) {
       return handler({ ...req, header, body: pipe(checkedEnvelopes(stream, schema, maxBytes), transformJoinEnvelopes()) });
     }
