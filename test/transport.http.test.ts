@@ -87,7 +87,7 @@ describe("the HTTP port's answers to bad requests", () => {
     });
   });
 
-  it("when a valid binary request arrives gzip-compressed then it is decoded after decompression, not refused", async () => {
+  it("when a binary request arrives gzip-compressed then it is judged after decompression: valid passes, undecodable is MALFORMED_REQUEST", async () => {
     const request = toBinary(GetUserRequestSchema, create(GetUserRequestSchema, { userId: "no-such-user" }));
     const response = await fetch(`http://127.0.0.1:${stack.user.http}${users}/GetUser`, {
       method: "POST",
@@ -96,6 +96,13 @@ describe("the HTTP port's answers to bad requests", () => {
       signal: AbortSignal.timeout(10_000),
     });
     expect(connectFailure(response.status, (await response.json()) as ConnectErrorJson)).toMatchObject({ status: 404, reason: "USER_NOT_FOUND" });
+    const garbage = await fetch(`http://127.0.0.1:${stack.user.http}${users}/GetUser`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", "content-encoding": "gzip", authorization: `Bearer ${stack.apiKey}` },
+      body: gzipSync(truncated),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(connectFailure(garbage.status, (await garbage.json()) as ConnectErrorJson)).toMatchObject({ status: 400, reason: "MALFORMED_REQUEST" });
   });
 
   it("when a binary request cannot be decoded then the gRPC port answers INVALID_ARGUMENT with reason MALFORMED_REQUEST", async () => {

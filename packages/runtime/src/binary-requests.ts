@@ -1,3 +1,4 @@
+import { brotliCompressSync, brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -36,7 +37,35 @@ function decodes(schema: DescMessage, bytes: Uint8Array): boolean {
   }
 }
 
-async function* checkedWhole(body: AsyncIterable<Uint8Array>, schema: DescMessage, maxBytes: number): AsyncIterable<Uint8Array> {
+/**
+ * How to check a message under a content encoding: inflate (capped at the
+ * message limit) and the marker in that encoding. Undefined for encodings
+ * connect does not accept either; those keep connect's own answer.
+ */
+interface Codec {
+  inflate(bytes: Uint8Array, maxBytes: number): Uint8Array;
+  marker: Uint8Array;
+}
+
+const codecs: Record<string, Codec> = {
+  identity: { inflate: (bytes) => bytes, marker: markerBytes },
+  gzip: { inflate: (bytes, max) => gunzipSync(bytes, { maxOutputLength: max }), marker: gzipSync(markerBytes) },
+  br: { inflate: (bytes, max) => brotliDecompressSync(bytes, { maxOutputLength: max }), marker: brotliCompressSync(markerBytes) },
+};
+
+/** Whether `bytes` are clearly not a message: they inflate (within the limit) to bytes that do not decode. */
+function undecodable(schema: DescMessage, codec: Codec, bytes: Uint8Array, maxBytes: number): boolean {
+  let plain: Uint8Array;
+  try {
+    plain = codec.inflate(bytes, maxBytes);
+  } catch {
+    // Not inflatable or over the limit: connect reports that itself.
+    return false;
+  }
+  return !decodes(schema, plain);
+}
+
+async function* checkedWhole(body: AsyncIterable<Uint8Array>, schema: DescMessage, codec: Codec, maxBytes: number): AsyncIterable<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -51,14 +80,20 @@ async function* checkedWhole(body: AsyncIterable<Uint8Array>, schema: DescMessag
     return;
   }
   const bytes = Buffer.concat(chunks);
-  yield decodes(schema, bytes) ? bytes : markerBytes;
+  yield undecodable(schema, codec, bytes, maxBytes) ? codec.marker : bytes;
 }
 
-async function* checkedEnvelopes(body: AsyncIterable<Uint8Array>, schema: DescMessage, maxBytes: number): AsyncIterable<EnvelopedMessage> {
+async function* checkedEnvelopes(
+  body: AsyncIterable<Uint8Array>,
+  schema: DescMessage,
+  codec: Codec | undefined,
+  maxBytes: number,
+): AsyncIterable<EnvelopedMessage> {
   try {
     for await (const envelope of pipe(body, transformSplitEnvelope(maxBytes))) {
-      // Compressed messages (flag 1) and end-of-stream frames are connect's to read.
-      yield envelope.flags === 0 && !decodes(schema, envelope.data) ? { flags: 0, data: markerBytes } : envelope;
+      // Flag 1 marks a message compressed with the stream's encoding; other flags (end of stream) are connect's.
+      const used = envelope.flags === 0 ? codecs.identity : envelope.flags === 1 ? codec : undefined;
+      yield used !== undefined && undecodable(schema, used, envelope.data, maxBytes) ? { flags: envelope.flags, data: used.marker } : envelope;
     }
   } catch (err) {
     if (err instanceof ConnectError && err.code === Code.ResourceExhausted) throw err;
@@ -84,13 +119,13 @@ export function checkBinaryRequests(handler: UniversalHandler, maxBytes: number)
     const header = new Headers(req.header);
     header.delete("content-length");
     if (unaryBinary.test(type)) {
-      // A compressed unary body is connect's to inflate; its parse failure stays as connect reports it.
-      const encoding = req.header.get("content-encoding") ?? "identity";
-      if (encoding !== "identity") return handler(req);
-      return handler({ ...req, header, body: checkedWhole(stream, schema, maxBytes) });
+      const codec = codecs[req.header.get("content-encoding") ?? "identity"];
+      if (codec === undefined) return handler(req);
+      return handler({ ...req, header, body: checkedWhole(stream, schema, codec, maxBytes) });
     }
     if (envelopedBinary.test(type)) {
-      return handler({ ...req, header, body: pipe(checkedEnvelopes(stream, schema, maxBytes), transformJoinEnvelopes()) });
+      const codec = codecs[req.header.get("grpc-encoding") ?? req.header.get("connect-content-encoding") ?? "identity"];
+      return handler({ ...req, header, body: pipe(checkedEnvelopes(stream, schema, codec, maxBytes), transformJoinEnvelopes()) });
     }
     return handler(req);
   };
