@@ -1,8 +1,11 @@
-import { createContextValues, type Interceptor } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import { createContextValues, type Interceptor, type MethodImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { clientAddressKey, socketAddress } from "./client-address.js";
 import type { CallGuard } from "./grpc-server.js";
 import { remoteAddressOf, type HttpHandler } from "./http-server.js";
+import { checkBinaryRequests, isUndecodable } from "./binary-requests.js";
+import { malformedRequest, strictJsonOptions } from "./request-decoding.js";
 import type { ServiceRegistration } from "./service-registration.js";
 
 /** A plain-HTTP endpoint beside the RPCs (probes, metrics, JWKS). */
@@ -23,16 +26,28 @@ export interface ConnectHandlerOptions {
 export function createConnectHandler(options: ConnectHandlerOptions): HttpHandler {
   const interceptors: Interceptor[] = [];
   const guard = options.guard;
-  if (guard !== undefined) {
-    interceptors.push((next) => async (req) => {
+  interceptors.push((next) => async (req) => {
+    if (!req.stream && isUndecodable(req.message)) throw malformedRequest("cannot decode request");
+    if (guard !== undefined) {
       await guard({ service: req.service, method: req.method, requestHeader: req.header, contextValues: req.contextValues });
-      return next(req);
-    });
-  }
+    }
+    return next(req);
+  });
   const routes = options.httpRoutes ?? {};
   return connectNodeAdapter({
     routes(router) {
-      for (const { service, impl } of options.services) router.service(service, impl);
+      for (const { service, impl } of options.services) {
+        const handlers = impl as Record<string, MethodImpl<DescMethod> | undefined>;
+        for (const method of service.methods) {
+          const handler = handlers[method.localName];
+          if (handler === undefined) continue;
+          const bound = (handler as (...args: unknown[]) => unknown).bind(impl) as MethodImpl<DescMethod>;
+          router.rpc(method, bound, { jsonOptions: strictJsonOptions(method) });
+        }
+      }
+      // The adapter serves router.handlers as they are once this returns.
+      const handlers = router.handlers.map((h) => checkBinaryRequests(h, options.maxReceiveMessageBytes));
+      router.handlers.splice(0, handlers.length, ...handlers);
     },
     interceptors,
     contextValues: (req) => createContextValues().set(clientAddressKey, socketAddress(remoteAddressOf(req))),

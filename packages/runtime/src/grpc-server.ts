@@ -5,6 +5,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcHandlerContext, type GrpcCall } from "./grpc-handler-context.js";
 import { errorToStatus, type InternalErrorReporter } from "./grpc-status.js";
+import { malformedRequest } from "./request-decoding.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import type { TlsConfig, TlsSource } from "./tls-config.js";
 
@@ -146,7 +147,7 @@ function handleCall(rt: MethodRuntime): grpc.UntypedHandleCall {
 
 /** Runs the guard, then the handler; stays synchronous unless one of them is not. */
 function invoke(rt: MethodRuntime, ctx: GrpcHandlerContext, input: unknown): unknown {
-  if (input === undecodable) throw new ConnectError("cannot decode request", Code.InvalidArgument);
+  if (input === undecodable) throw malformedRequest("cannot decode request");
   if (rt.guard !== undefined) {
     const pending = rt.guard(ctx);
     if (pending !== undefined) return pending.then(() => rt.handler(input, ctx));
@@ -230,7 +231,7 @@ async function* readRequests(call: grpc.ServerReadableStream<unknown, Buffer> | 
   // By default a finished iteration destroys the stream, which for bidi would also
   // destroy the writable side before the status is sent.
   for await (const message of call.iterator({ destroyOnReturn: false })) {
-    if (message === undecodable) throw new ConnectError("cannot decode request", Code.InvalidArgument);
+    if (message === undecodable) throw malformedRequest("cannot decode request");
     yield message;
   }
 }

@@ -25,7 +25,7 @@ export function createTokenServiceImpl(deps: {
       const { record, secret } = await pats.create({
         userId: req.userId,
         name: req.name,
-        expireTime: optionalDate(req.expireTime),
+        expireTime: optionalDate(req.expireTime, "expire_time"),
         scopes: req.scopes,
       });
       return { personalAccessToken: patMessage(record), secret };
@@ -43,7 +43,7 @@ export function createTokenServiceImpl(deps: {
         id: token?.id ?? "",
         paths: req.updateMask?.paths ?? [],
         name: token?.name ?? "",
-        expireTime: optionalDate(token?.expireTime),
+        expireTime: optionalDate(token?.expireTime, "personal_access_token.expire_time"),
       });
       return { personalAccessToken: patMessage(record) };
     },

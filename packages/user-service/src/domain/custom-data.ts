@@ -33,9 +33,27 @@ function badKey(value: JsonValue): string | undefined {
   return undefined;
 }
 
+/**
+ * Refuses NaN and ±Infinity anywhere in a free-form value (a Struct as
+ * JSON, or a google.protobuf.Value message): the binary encoding carries
+ * them, but JSON cannot, so stored they would break every JSON answer that
+ * shows them. Walks without recursion, so no nesting depth overflows it.
+ */
+export function checkFinite(value: unknown, field: string): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "number" && !Number.isFinite(next)) {
+      throw invalidField(field, "must not hold NaN, Infinity or -Infinity", "NON_FINITE_NUMBER");
+    }
+    if (typeof next === "object" && next !== null) pending.push(...Object.values(next));
+  }
+}
+
 /** Refuses free-form data over the size/depth caps or with keys that are not addressable by a dot path. */
 export function checkCustomData(data: JsonRecord, limits: CustomDataLimits, field: string): void {
   const reason = "CUSTOM_DATA_TOO_LARGE";
+  checkFinite(data, field);
   const key = badKey(data);
   if (key !== undefined) {
     throw invalidField(field, `key "${key.slice(0, 40)}" must be 1-128 characters, not start with $ and contain no .`);

@@ -42,6 +42,37 @@ describe("PasswordHasher", () => {
     expect(await hasher.verify(i, "pw")).toEqual({ ok: true, rehash: true });
   });
 
+  it("when a PHC or bcrypt string is incomplete or its parameters are out of range then INVALID_PASSWORD_DIGEST names the field", () => {
+    const salt = "c29tZXNhbHRzb21lc2FsdA";
+    const hash = "Y2hhbmdlLW1lLXBsZWFzZS1jaGFuZ2UtbWU";
+    const bcryptTail = bcrypt.hashSync("pw", 4).slice(7);
+    for (const [algorithm, encodedDigest] of [
+      ["argon2id", "$argon2id$nonsense"],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3,p=4$${salt}$`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3,p=4$${salt}`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3,p=4$bad*salt$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$${hash}`],
+      ["argon2id", `$argon2id$v=18$m=65536,t=3,p=4$${salt}$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=0,p=4$${salt}$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=16,t=3,p=4$${salt}$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3$${salt}$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=65536,t=3,p=4,x=1$${salt}$${hash}`],
+      ["argon2id", `$argon2id$v=19$m=65536.5,t=3,p=4$${salt}$${hash}`],
+      ["argon2i", `$argon2id$v=19$m=65536,t=3,p=4$${salt}$${hash}`],
+      ["bcrypt", `$2b$03$${bcryptTail}`],
+      ["bcrypt", `$2b$32$${bcryptTail}`],
+    ] as const) {
+      try {
+        validateDigest({ algorithm, encodedDigest, salt: "" }, "password_digest");
+        expect.unreachable(encodedDigest);
+      } catch (err) {
+        expect(isDomainError(err) && `${err.reason} ${err.fieldViolations[0]?.field}`).toBe("INVALID_PASSWORD_DIGEST password_digest");
+      }
+    }
+    const good = `$argon2id$v=19$m=19456,t=2,p=1$${salt}$${hash}`;
+    expect(validateDigest({ algorithm: "argon2id", encodedDigest: good, salt: "" }, "d")).toEqual({ algorithm: "argon2id", hash: good });
+  });
+
   it("when a digest has the wrong shape then INVALID_PASSWORD_DIGEST names the field", () => {
     for (const bad of [
       { algorithm: "sha256" as const, encodedDigest: "abc", salt: "" },

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { invalidField } from "@roster/runtime/domain-error";
+import { argon2DigestProblem } from "./argon2-digest.js";
 
 /** Algorithms a stored password may use; only argon2id is ever written by Roster itself. */
 export type PasswordAlgorithm = "argon2id" | "argon2i" | "bcrypt" | "sha256" | "sha1" | "md5";
@@ -45,9 +46,12 @@ export function validateDigest(digest: ImportedDigest, field: string): StoredPas
   }
   if (salt !== "") throw bad(`${algorithm} digests embed their salt; salt must be empty`);
   if (algorithm === "bcrypt") {
-    if (!/^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/.test(encodedDigest)) throw bad("must be a bcrypt modular crypt string");
-  } else if (!encodedDigest.startsWith(`$${algorithm}$`)) {
-    throw bad(`must be a PHC string starting with $${algorithm}$`);
+    const cost = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/.exec(encodedDigest)?.[1];
+    if (cost === undefined) throw bad("must be a bcrypt modular crypt string");
+    if (Number(cost) < 4 || Number(cost) > 31) throw bad("bcrypt cost must be 04-31");
+  } else if (algorithm === "argon2id" || algorithm === "argon2i") {
+    const problem = argon2DigestProblem(encodedDigest, algorithm);
+    if (problem !== undefined) throw bad(problem);
   }
   return { algorithm, hash: encodedDigest };
 }

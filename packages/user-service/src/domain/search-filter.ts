@@ -1,7 +1,9 @@
 import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema, timestampDate } from "@bufbuild/protobuf/wkt";
+import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
 import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
+import { optionalDate } from "@roster/runtime/proto-time";
+import { checkFinite } from "./custom-data.js";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
 import { escapeRegex, globProblem, globToRegex, regexProblem } from "./search-regex.js";
 import { rarestFirst, trigramsOf } from "./trigrams.js";
@@ -36,9 +38,19 @@ export function customDataPathProblem(path: string): string | undefined {
   return undefined;
 }
 
+/** A filter's google.protobuf.Value as JSON: finite numbers only, and a kind set at every level. */
+function jsonOfValue(value: Value, field: string): JsonValue {
+  checkFinite(value, field);
+  try {
+    return toJson(ValueSchema, value) as JsonValue;
+  } catch {
+    throw invalidField(field, "must have a kind set at every level");
+  }
+}
+
 function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", range: TimeRange, at: string): PlanNode {
-  const start = range.startTime === undefined ? undefined : timestampDate(range.startTime);
-  const end = range.endTime === undefined ? undefined : timestampDate(range.endTime);
+  const start = optionalDate(range.startTime, `${at}.start_time`);
+  const end = optionalDate(range.endTime, `${at}.end_time`);
   if (start === undefined && end === undefined) throw invalidField(at, "needs start_time, end_time or both");
   if (start !== undefined && end !== undefined && end <= start) throw invalidField(`${at}.end_time`, "must be after start_time");
   return { kind: "timeRange", field, start, end };
@@ -161,7 +173,7 @@ export function planFilter(filter: UserFilter, at = "filter"): PlanNode {
         const problem = customDataPathProblem(f.value.path);
         if (problem !== undefined) throw invalidField(here("custom_data_equals.path"), problem);
         if (f.value.value === undefined) throw invalidField(here("custom_data_equals.value"), "is required");
-        return { kind: "customDataEquals", path: f.value.path, value: toJson(ValueSchema, f.value.value) as JsonValue };
+        return { kind: "customDataEquals", path: f.value.path, value: jsonOfValue(f.value.value, here("custom_data_equals.value")) };
       }
       case "and":
       case "or": {

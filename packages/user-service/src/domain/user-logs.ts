@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
+import { checkFinite } from "./custom-data.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
@@ -51,6 +52,7 @@ const clockSkewMs = 5_000;
 const maxWatchBacklogMs = 3_600_000;
 
 export function checkPayload(payload: Record<string, unknown>, field: string): void {
+  checkFinite(payload, field);
   if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) {
     throw invalidField(field, `must be at most ${maxPayloadBytes} bytes as JSON`);
   }

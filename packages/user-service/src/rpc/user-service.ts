@@ -190,8 +190,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const query: UserLogQuery = {
         userId: requiredId(request.userId),
         events: eventsOf(request.events),
-        startTime: optionalDate(request.startTime),
-        endTime: optionalDate(request.endTime),
+        startTime: optionalDate(request.startTime, "start_time"),
+        endTime: optionalDate(request.endTime, "end_time"),
       };
       const page = await logs.list(query, request.pageSize, request.pageToken);
       return { userLogs: page.logs.map(userLogToProto), nextPageToken: page.nextPageToken, totalSize: page.total };
@@ -210,7 +210,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     async *watchUserLogs(request, ctx) {
       if (request.userId.length > 64) throw invalidField("user_id", "must be at most 64 characters");
       const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
-      for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime))) yield { userLog: userLogToProto(record) };
+      for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime, "start_time"))) yield { userLog: userLogToProto(record) };
     },
   };
 }

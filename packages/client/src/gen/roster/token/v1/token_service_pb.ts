@@ -597,6 +597,10 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *   (ErrorInfo metadata `scope`).
  * - INVALID_ARGUMENT `INVALID_ARGUMENT`: a field is missing, malformed or
  *   over its limit; BadRequest names the field. Nothing is written.
+ *   Reasons for input any RPC refuses the same way: `MALFORMED_REQUEST` (the
+ *   body does not decode, or JSON names an unknown field or enum value),
+ *   `TIMESTAMP_OUT_OF_RANGE` (a timestamp outside 0001-01-01 to 9999-12-31)
+ *   and `NON_FINITE_NUMBER` (NaN or an infinity in a Struct or Value).
  * - UNAVAILABLE: storage (or, where noted, UserService) is unreachable; safe to retry.
  *   A call with an access token is UNAVAILABLE `USER_SERVICE_UNAVAILABLE`
  *   when UserService cannot tell the token's user's state.
