@@ -3,10 +3,11 @@ import * as http2 from "node:http2";
 import * as net from "node:net";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createUserServiceClient, closeClient } from "@roster/client";
-import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import type { ServiceProcess } from "@roster/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, grpc, plainClient, serverStream, timestampNow as plainTimestampNow, unary, type PlainClient } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
+import { startExtraUserService } from "./helpers/extra-services.js";
 
 const stack = stackInfo();
 const watchMethod = "roster.user.v1.UserService/WatchUserLogs";
@@ -16,16 +17,7 @@ let service: ServiceProcess;
 let users: PlainClient;
 
 beforeAll(async () => {
-  service = await startServiceProcess({
-    name: "user-service",
-    entry: serviceEntry("user-service"),
-    env: {
-      ...stack.env["user-service"],
-      USER_SERVICE_PORT: String(await freePort()),
-      USER_SERVICE_HTTP_PORT: String(await freePort()),
-      LOG_LEVEL: "debug",
-    },
-  });
+  service = await startExtraUserService(stack, { LOG_LEVEL: "debug" });
   users = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", service.grpcPort);
 });
 

@@ -1,9 +1,10 @@
-import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import { freePort, type ServiceProcess } from "@roster/dev-stack";
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { grpc, plainClient, unary } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
+import { startExtraUserService } from "./helpers/extra-services.js";
 
 const stack = stackInfo();
 
@@ -20,17 +21,7 @@ describe("readiness follows the database", () => {
 
   beforeAll(async () => {
     double = await startMongoDouble({ port: await freePort() });
-    service = await startServiceProcess({
-      name: "user-service",
-      entry: serviceEntry("user-service"),
-      env: {
-        ...stack.env["user-service"],
-        MONGODB_URI: double.uri,
-        USER_SERVICE_PORT: String(await freePort()),
-        USER_SERVICE_HTTP_PORT: String(await freePort()),
-        ROSTER_READINESS_INTERVAL_MS: "200",
-      },
-    });
+    service = await startExtraUserService(stack, { MONGODB_URI: double.uri, ROSTER_READINESS_INTERVAL_MS: "200" });
     health = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", service.grpcPort);
   });
 

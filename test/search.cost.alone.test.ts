@@ -1,10 +1,11 @@
 // Runs alone (its own vitest run, see package.json): it measures latency, which other files running at the same time would disturb.
-import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import type { ServiceProcess } from "@roster/dev-stack";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, grpc, plainClient, unary, type PlainClient } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { failureOf, unique } from "./helpers/users.js";
+import { startExtraUserService } from "./helpers/extra-services.js";
 
 const stack = stackInfo();
 // Small, so a scan over it is quick to reach; the users below take several times as long to scan.
@@ -35,17 +36,10 @@ describe("search cost under a flood", () => {
   };
 
   beforeAll(async () => {
-    service = await startServiceProcess({
-      name: "user-service",
-      entry: serviceEntry("user-service"),
-      env: {
-        ...stack.env["user-service"],
-        USER_SERVICE_DATABASE: database,
-        USER_SERVICE_PORT: String(await freePort()),
-        USER_SERVICE_HTTP_PORT: String(await freePort()),
-        SEARCH_TIME_LIMIT_MS: String(timeLimitMs),
-        ROSTER_READINESS_INTERVAL_MS: "200",
-      },
+    service = await startExtraUserService(stack, {
+      USER_SERVICE_DATABASE: database,
+      SEARCH_TIME_LIMIT_MS: String(timeLimitMs),
+      ROSTER_READINESS_INTERVAL_MS: "200",
     });
     const users = client(service.grpcPort, "roster/user/v1/user_service.proto", "roster.user.v1.UserService");
     await unary(users, "createUser", { username: "cost0", name: longRun }, bearer(stack.apiKey));

@@ -4,7 +4,7 @@ import { freePort } from "@roster/dev-stack";
 import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
-import { startExtraTokenService, type ExtraTokenService } from "./helpers/token-process.js";
+import { startExtraTokenService, type ExtraTokenService } from "./helpers/extra-services.js";
 import { newPat, outcome, rosterClients, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
 
 const stack = stackInfo();

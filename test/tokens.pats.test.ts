@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
-import { startExtraTokenService } from "./helpers/token-process.js";
+import { startExtraTokenService } from "./helpers/extra-services.js";
 import { newPat, outcome, rosterClients, uniqueName, userWithPermissions } from "./helpers/tokens.js";
 
 const stack = stackInfo();

@@ -1,9 +1,10 @@
 import { UserLogEvent, closeClient, createUserServiceClient } from "@roster/client";
-import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import type { ServiceProcess } from "@roster/dev-stack";
 import { timestampNow } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callUsers, unique } from "./helpers/users.js";
 import { stackInfo } from "./helpers/stack-info.js";
+import { startExtraUserService } from "./helpers/extra-services.js";
 
 const stack = stackInfo();
 
@@ -42,11 +43,7 @@ describe("watching user logs", () => {
 
   beforeAll(async () => {
     // A second user-service on the same database: entries written there must reach watchers here.
-    second = await startServiceProcess({
-      name: "user-service",
-      entry: serviceEntry("user-service"),
-      env: { ...stack.env["user-service"], USER_SERVICE_PORT: String(await freePort()), USER_SERVICE_HTTP_PORT: String(await freePort()) },
-    });
+    second = await startExtraUserService(stack);
     secondClient = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${second.grpcPort}`, credential: stack.apiKey });
   });
 

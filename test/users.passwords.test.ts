@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { freePort, serviceEntry, startServiceProcess } from "@roster/dev-stack";
 import { jsonOf, type PlainStruct } from "./helpers/contract.js";
 import { bearer, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique } from "./helpers/users.js";
+import { startExtraUserService } from "./helpers/extra-services.js";
 
 interface UserReply { user: { id: string; lastSignInTime: unknown; lockExpireTime: unknown } }
 interface LogsReply { userLogs: { payload: PlainStruct }[] }
@@ -72,13 +72,8 @@ describe("passwords", () => {
 
   it("when 50 wrong passwords are split over two user-service instances then still only 5 are checked", async () => {
     const stack = stackInfo();
-    const ports = { grpc: await freePort(), http: await freePort() };
-    const second = await startServiceProcess({
-      name: "user-service",
-      entry: serviceEntry("user-service"),
-      env: { ...stack.env["user-service"], USER_SERVICE_PORT: String(ports.grpc), USER_SERVICE_HTTP_PORT: String(ports.http) },
-    });
-    const secondClient = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", ports.grpc);
+    const second = await startExtraUserService(stack);
+    const secondClient = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", second.grpcPort);
     try {
       const { user } = await callUsers<UserReply>("createUser", { username: unique("two_"), password: "tangerine-kettle" });
       const request = { userId: user.id, password: "bad-guess" };
