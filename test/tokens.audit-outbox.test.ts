@@ -1,0 +1,64 @@
+import { UserLogEvent } from "@roster/client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stackInfo } from "./helpers/stack-info.js";
+import { newPat, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+
+// Stop/start scenarios need services of their own; delivery retries at most every second here.
+let pair: Awaited<ReturnType<typeof startPrivatePair>>;
+let clients: RosterClients;
+
+beforeAll(async () => {
+  pair = await startPrivatePair(stackInfo(), { TOKEN_SERVICE_AUDIT_RETRY_MAX_MS: "1000" });
+  clients = rosterClients(pair.ports, stackInfo().apiKey);
+}, 60_000);
+
+afterAll(async () => {
+  clients?.close();
+  await pair?.stop();
+}, 30_000);
+
+/** The user's PAT_REVOKED entries' payloads, once `count` of them are there or `timeoutMs` has passed. */
+async function revokedEntries(userId: string, count: number, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { userLogs } = await clients.users.listUserLogs({ userId, events: [UserLogEvent.PAT_REVOKED] });
+    if (userLogs.length >= count || Date.now() > deadline) return userLogs.map((log) => log.payload);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+/** Waits past a few delivery rounds, so an entry delivered twice would show. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
+
+describe("audit entries through the outbox", () => {
+  it("when a PAT is revoked while user-service is down then the revocation stands and its PAT_REVOKED entry appears exactly once", async () => {
+    const userId = await userWithPermissions(clients, []);
+    const pat = await newPat(clients, userId);
+    await pair.stopService("user-service");
+    try {
+      await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
+    } finally {
+      await pair.startService("user-service");
+    }
+    expect((await clients.tokens.listPersonalAccessTokens({ userId })).totalSize).toBe(0);
+    await revokedEntries(userId, 1, 30_000);
+    await settle();
+    const entries = await revokedEntries(userId, 2, 0);
+    expect(entries).toEqual([{ token_id: pat.id, name: expect.any(String) }]);
+  }, 90_000);
+
+  it("when a user is deleted while token-service is down then its clean-up's PAT_REVOKED entry appears exactly once", async () => {
+    const userId = await userWithPermissions(clients, []);
+    await newPat(clients, userId);
+    await newPat(clients, userId);
+    await pair.stopService("token-service");
+    try {
+      await clients.users.deleteUser({ userId });
+    } finally {
+      await pair.startService("token-service");
+    }
+    await revokedEntries(userId, 1, 40_000);
+    await settle();
+    expect(await revokedEntries(userId, 2, 0)).toEqual([{ reason: "USER_DELETED", count: 2 }]);
+  }, 90_000);
+});
