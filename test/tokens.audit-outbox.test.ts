@@ -1,24 +1,13 @@
 import { UserLogEvent } from "@roster/client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stackInfo } from "./helpers/stack-info.js";
-import { newPat, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import { describe, expect, it } from "vitest";
+import { newPat, usePrivatePair, userWithPermissions } from "./helpers/tokens.js";
 
 // Stop/start scenarios need services of their own; delivery retries at most every second here.
-let pair: Awaited<ReturnType<typeof startPrivatePair>>;
-let clients: RosterClients;
-
-beforeAll(async () => {
-  pair = await startPrivatePair(stackInfo(), { TOKEN_SERVICE_AUDIT_RETRY_MAX_MS: "1000" });
-  clients = rosterClients(pair.ports, stackInfo().apiKey);
-}, 60_000);
-
-afterAll(async () => {
-  clients?.close();
-  await pair?.stop();
-}, 30_000);
+const privatePair = usePrivatePair({ TOKEN_SERVICE_AUDIT_RETRY_MAX_MS: "1000" });
 
 /** The user's PAT_REVOKED entries' payloads, once `count` of them are there or `timeoutMs` has passed. */
 async function revokedEntries(userId: string, count: number, timeoutMs: number) {
+  const { clients } = privatePair;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { userLogs } = await clients.users.listUserLogs({ userId, events: [UserLogEvent.PAT_REVOKED] });
@@ -32,6 +21,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 3_000));
 
 describe("audit entries through the outbox", () => {
   it("when a PAT is revoked while user-service is down then the revocation stands and its PAT_REVOKED entry appears exactly once", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, []);
     const pat = await newPat(clients, userId);
     await pair.stopService("user-service");
@@ -48,6 +38,7 @@ describe("audit entries through the outbox", () => {
   }, 90_000);
 
   it("when a user is deleted while token-service is down then its clean-up's PAT_REVOKED entry appears exactly once", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, []);
     await newPat(clients, userId);
     await newPat(clients, userId);

@@ -2,6 +2,7 @@
 // private user-service + token-service pair for stop/start scenarios.
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { ConnectError } from "@connectrpc/connect";
 import {
   closeClient,
@@ -125,6 +126,34 @@ export async function startPrivatePair(stack: StackInfo = stackInfo(), env: Reco
     },
     async stop() {
       await Promise.all(Object.values(processes).map((p) => p.stop()));
+    },
+  };
+}
+
+/**
+ * A private pair (see startPrivatePair) and API-key clients for the calling
+ * test file: started before its tests, stopped after them.
+ */
+export function usePrivatePair(env: Record<string, string> = {}) {
+  const state: { pair?: Awaited<ReturnType<typeof startPrivatePair>>; clients?: RosterClients } = {};
+  beforeAll(async () => {
+    state.pair = await startPrivatePair(stackInfo(), env);
+    state.clients = rosterClients(state.pair.ports, stackInfo().apiKey);
+  }, 60_000);
+  afterAll(async () => {
+    state.clients?.close();
+    await state.pair?.stop();
+  }, 30_000);
+  const required = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("usePrivatePair: used outside a test");
+    return value;
+  };
+  return {
+    get pair() {
+      return required(state.pair);
+    },
+    get clients() {
+      return required(state.clients);
     },
   };
 }

@@ -41,3 +41,4 @@ export {
   type ResolveSubject,
   type SubjectState,
 } from "./access-token-subject.js";
+export { retryBackoffMs } from "./retry-backoff.js";

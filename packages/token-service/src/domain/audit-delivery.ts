@@ -1,4 +1,4 @@
-import type { Logger } from "@roster/runtime";
+import { retryBackoffMs, type Logger } from "@roster/runtime";
 import type { AuditOutboxStore, OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
 
@@ -18,12 +18,6 @@ export interface AuditDeliveryDeps {
 
 const usersPerPass = 20;
 const entriesPerClaim = 50;
-
-/** Exponential backoff from 1 s, capped, with jitter so instances do not retry in lockstep. */
-export function auditBackoffMs(attempts: number, maxMs: number): number {
-  const base = Math.min(maxMs, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.round(base * (0.5 + Math.random() / 2));
-}
 
 /**
  * Moves audit entries from the outbox to user-service: per user in order,
@@ -120,7 +114,7 @@ export class AuditDelivery {
     if (delivered.length > 0) await this.deps.store.delivered(delivered);
     if (failure !== undefined) {
       const { entry, err } = failure;
-      const delay = auditBackoffMs(entry.attempts, this.deps.maxBackoffMs);
+      const delay = retryBackoffMs(entry.attempts, this.deps.maxBackoffMs);
       this.deps.logger.warn({ entryId: entry.id, userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
       await this.deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
     }

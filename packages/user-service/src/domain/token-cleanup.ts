@@ -1,4 +1,4 @@
-import type { Logger } from "@roster/runtime";
+import { retryBackoffMs, type Logger } from "@roster/runtime";
 
 /** A pending "delete this user's tokens" task, durable until token-service confirms. */
 export interface TokenCleanupTask {
@@ -23,12 +23,6 @@ export interface TokenCleanupDeps {
   logger: Logger;
   idleIntervalMs?: number;
   maxBackoffMs?: number;
-}
-
-/** Exponential backoff from 1 s, capped, with jitter so many instances do not retry in lockstep. */
-export function backoffMs(attempts: number, maxMs: number): number {
-  const base = Math.min(maxMs, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.round(base * (0.5 + Math.random() / 2));
 }
 
 /**
@@ -89,7 +83,7 @@ export class TokenCleanupWorker {
       await this.deps.queue.complete(task.userId);
       return 1;
     } catch (err) {
-      const delay = backoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
+      const delay = retryBackoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
       this.deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
       await this.deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
       return 0;
