@@ -157,3 +157,14 @@ export function usePrivatePair(env: Record<string, string> = {}) {
     },
   };
 }
+
+/** Probes until `done` holds or `timeoutMs` has passed; returns the last value probed. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    value = await probe();
+  }
+  return value;
+}

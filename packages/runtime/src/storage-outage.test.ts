@@ -32,6 +32,14 @@ describe("a database outage", () => {
     }
   }, 30_000);
 
+  it("when a socket error reaches the mapping unwrapped then it is UNAVAILABLE STORAGE_UNAVAILABLE, and other errors stay INTERNAL", () => {
+    const epipe = Object.assign(new Error("This socket has been ended by the other party"), { code: "EPIPE" });
+    expect(toConnectError(epipe, unexpected).code).toBe(Code.Unavailable);
+    let internal: unknown;
+    expect(toConnectError(new Error("a bug"), (err) => (internal = err)).code).toBe(Code.Internal);
+    expect(internal).toBeInstanceOf(Error);
+  });
+
   it("when the client is closed then a call maps to UNAVAILABLE STORAGE_UNAVAILABLE", async () => {
     const double = await startMongoDouble();
     const client = await connectMongo(double.uri, "outage-test", { timeoutMs: 1_000 });

@@ -32,12 +32,21 @@ const unreachableCodes = new Set([
   13436, // NotPrimaryOrSecondary
 ]);
 
+/**
+ * Socket errors the driver sometimes lets through unwrapped (a write to a
+ * connection the server has just closed fails with a bare EPIPE). The
+ * database is the only peer a service reaches through raw sockets: the other
+ * service is called through gRPC clients, whose failures are ConnectErrors.
+ */
+const brokenSocketCodes = new Set(["EPIPE", "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+
 export function isStorageUnavailable(err: unknown): boolean {
   for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {
     const { name, code } = cause as { name?: unknown; code?: unknown };
     if (typeof name === "string" && name.startsWith("Mongo")) {
       return unreachableNames.has(name) || (typeof code === "number" && unreachableCodes.has(code));
     }
+    if (typeof code === "string" && brokenSocketCodes.has(code)) return true;
     cause = (cause as { cause?: unknown }).cause;
   }
   return false;

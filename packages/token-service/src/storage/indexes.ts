@@ -4,6 +4,12 @@ export const patCollection = "personal_access_tokens";
 export const signingKeyCollection = "signing_keys";
 export const auditOutboxCollection = "audit_outbox";
 
+export const signingKeyIndexes: CollectionIndexes = {
+  collection: signingKeyCollection,
+  // Rotation inserts generation n+1; when instances race, exactly one insert wins and all agree on it.
+  indexes: [{ name: "generation_unique", key: { generation: 1 }, unique: true }],
+};
+
 /**
  * Every index token-service relies on, created at start-up. Shard keys, were
  * these collections sharded: `userId` for tokens (every management query
@@ -23,11 +29,7 @@ export const tokenServiceIndexes: CollectionIndexes[] = [
       { name: "userId_createTime_id", key: { userId: 1, createTime: -1, _id: -1 } },
     ],
   },
-  {
-    collection: signingKeyCollection,
-    // Rotation inserts generation n+1; when instances race, exactly one insert wins and all agree on it.
-    indexes: [{ name: "generation_unique", key: { generation: 1 }, unique: true }],
-  },
+  signingKeyIndexes,
   {
     collection: auditOutboxCollection,
     indexes: [
