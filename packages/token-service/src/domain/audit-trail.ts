@@ -52,14 +52,24 @@ export interface AuditTrail {
 /** How long a pending entry waits for its confirmation before delivery asks whether its mutation happened. */
 export const pendingGraceMs = 60_000;
 
-const newEntryId = () => `aud_${randomBytes(12).toString("hex")}`;
+let sequence = 0;
+
+/**
+ * Ids sort in the order this process made them (time, then a counter), so
+ * entries of one user written in the same millisecond keep their order; the
+ * random tail keeps instances apart.
+ */
+function newEntryId(at: Date): string {
+  sequence = (sequence + 1) % 0x1000000;
+  return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${randomBytes(6).toString("hex")}`;
+}
 
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */
 export function createOutboxAuditTrail(store: AuditOutboxStore, wake: () => void, now: () => Date = () => new Date()): AuditTrail {
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
     const at = now();
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
-    return { ...entry, id: newEntryId(), createTime: at, confirmed, attempts: 0, nextAttemptTime };
+    return { ...entry, id: newEntryId(at), createTime: at, confirmed, attempts: 0, nextAttemptTime };
   };
   return {
     async record(entry) {
