@@ -134,10 +134,10 @@ export async function startPrivatePair(stack: StackInfo = stackInfo(), env: Reco
  * A private pair (see startPrivatePair) and API-key clients for the calling
  * test file: started before its tests, stopped after them.
  */
-export function usePrivatePair(env: Record<string, string> = {}) {
+export function usePrivatePair(env: Record<string, string> | (() => Record<string, string>) = {}) {
   const state: { pair?: Awaited<ReturnType<typeof startPrivatePair>>; clients?: RosterClients } = {};
   beforeAll(async () => {
-    state.pair = await startPrivatePair(stackInfo(), env);
+    state.pair = await startPrivatePair(stackInfo(), typeof env === "function" ? env() : env);
     state.clients = rosterClients(state.pair.ports, stackInfo().apiKey);
   }, 60_000);
   afterAll(async () => {
