@@ -11,6 +11,7 @@ import {
   createUserServiceClient,
   BadRequestSchema,
   ErrorInfoSchema,
+  type UserLog,
 } from "@roster/client";
 import { freePort, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
 import { stackInfo, type StackInfo } from "./stack-info.js";
@@ -167,4 +168,14 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
     value = await probe();
   }
   return value;
+}
+
+/**
+ * The user's log entries once at least `count` of them satisfy `match`, or
+ * whatever is there after 10 s: token-service's entries arrive through its
+ * outbox, moments after the call that wrote them returned.
+ */
+export async function deliveredLogs(clients: RosterClients, userId: string, match: (log: UserLog) => boolean, count = 1): Promise<UserLog[]> {
+  const matching = async () => (await clients.users.listUserLogs({ userId })).userLogs.filter(match);
+  return eventually(matching, (logs) => logs.length >= count, 10_000);
 }
