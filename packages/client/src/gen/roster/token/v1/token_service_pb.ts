@@ -597,7 +597,9 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *   (ErrorInfo metadata `scope`).
  * - INVALID_ARGUMENT `INVALID_ARGUMENT`: a field is missing, malformed or
  *   over its limit; BadRequest names the field. Nothing is written.
- * - UNAVAILABLE: storage (or, where noted, UserService) is unreachable; safe to retry.
+ * - UNAVAILABLE: storage (`STORAGE_UNAVAILABLE`, answered within
+ *   `ROSTER_MONGODB_TIMEOUT_MS`, 5 s by default) or, where noted, UserService
+ *   is unreachable; safe to retry.
  *   A call with an access token is UNAVAILABLE `USER_SERVICE_UNAVAILABLE`
  *   when UserService cannot tell the token's user's state.
  *
@@ -673,7 +675,8 @@ export const TokenService: GenService<{
    * Deletes (revokes) a personal access token; it fails exchange and
    * introspection from the moment this returns. Access tokens already
    * minted from it stay valid until they expire. Writes a PAT_REVOKED entry
-   * to the user's log.
+   * to the user's log: durable in TokenService before this returns, and in
+   * the log once UserService accepts it (retried until it does).
    *
    * Scope: `roster:tokens:write`, or `roster:tokens:self` for the caller's own tokens.
    * Errors: NOT_FOUND `TOKEN_NOT_FOUND` (also when it belongs to another

@@ -1385,7 +1385,8 @@ export const WatchUserLogsResponseSchema: GenMessage<WatchUserLogsResponse> = /*
  *   (ErrorInfo metadata `scope`).
  * - INVALID_ARGUMENT `INVALID_ARGUMENT`: a field is missing, malformed or
  *   over its limit; BadRequest names the field. Nothing is written.
- * - UNAVAILABLE: storage is unreachable; safe to retry.
+ * - UNAVAILABLE `STORAGE_UNAVAILABLE`: storage is unreachable; safe to retry.
+ *   Answered within `ROSTER_MONGODB_TIMEOUT_MS` (5 s by default).
  *
  * Scopes. Administrator powers, reaching other users' data or the
  * deployment: `roster:users:read`, `roster:users:write`,
