@@ -42,3 +42,4 @@ export {
   type SubjectState,
 } from "./access-token-subject.js";
 export { retryBackoffMs } from "./retry-backoff.js";
+export { BackgroundLoop } from "./background-loop.js";

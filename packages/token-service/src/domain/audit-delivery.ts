@@ -1,4 +1,4 @@
-import { retryBackoffMs, type Logger } from "@roster/runtime";
+import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
 import type { AuditOutboxStore, OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
 
@@ -27,47 +27,24 @@ const entriesPerClaim = 50;
  * keeps them from interleaving one user's entries, and lapses if its holder dies.
  */
 export class AuditDelivery {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
-  private wanted = false;
+  private readonly loop: BackgroundLoop;
   private readonly now: () => Date;
 
   constructor(private readonly deps: AuditDeliveryDeps) {
     this.now = deps.now ?? (() => new Date());
+    // After a pass that delivered, there may be more behind it: the loop goes on at once.
+    this.loop = new BackgroundLoop(async () => (await this.drain()) > 0, deps.idleIntervalMs ?? 2_000);
   }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Runs soon: an entry was just written. */
-  readonly wake = (): void => {
-    if (this.stopped) return;
-    if (this.running === undefined) this.schedule(0);
-    else this.wanted = true;
-  };
+  readonly wake = (): void => this.loop.wake();
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.wanted = false;
-      let more = false;
-      this.running = this.drain()
-        .then((accepted) => void (more = accepted > 0))
-        .finally(() => {
-          this.running = undefined;
-          // After a pass that delivered, there may be more behind it: go on at once.
-          if (!this.stopped) this.schedule(this.wanted || more ? 0 : (this.deps.idleIntervalMs ?? 2_000));
-        });
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. */
@@ -78,7 +55,7 @@ export class AuditDelivery {
     });
     let accepted = 0;
     for (const userId of users) {
-      if (this.stopped) break;
+      if (this.loop.stopped) break;
       accepted += await this.deliverQueue(userId).catch((err: unknown) => {
         this.deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
         return 0;

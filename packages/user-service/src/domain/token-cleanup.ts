@@ -1,4 +1,4 @@
-import { retryBackoffMs, type Logger } from "@roster/runtime";
+import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
 
 /** A pending "delete this user's tokens" task, durable until token-service confirms. */
 export interface TokenCleanupTask {
@@ -30,42 +30,29 @@ export interface TokenCleanupDeps {
  * token-service confirms, across restarts (the queue is in MongoDB).
  */
 export class TokenCleanupWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly deps: TokenCleanupDeps) {}
+  constructor(private readonly deps: TokenCleanupDeps) {
+    this.loop = new BackgroundLoop(() => this.drain().then(() => false), deps.idleIntervalMs ?? 2_000);
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Runs soon, e.g. right after a delete enqueued a task. */
   wake(): void {
-    if (!this.stopped && this.running === undefined) this.schedule(0);
+    this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain().then(() => undefined).finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.deps.idleIntervalMs ?? 2_000);
-      });
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs every due task once; bounded so one pass cannot spin forever. */
   async drain(maxTasks = 100): Promise<number> {
     let done = 0;
-    for (let i = 0; i < maxTasks && !this.stopped; i++) {
+    for (let i = 0; i < maxTasks && !this.loop.stopped; i++) {
       const now = new Date();
       const task = await this.deps.queue.claimDue(now, 30_000).catch((err: unknown) => {
         this.deps.logger.warn({ err: String(err) }, "token cleanup: cannot read the queue");
