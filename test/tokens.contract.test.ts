@@ -5,7 +5,7 @@ import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { startExtraTokenService, type ExtraTokenService } from "./helpers/extra-services.js";
-import { newPat, outcome, rosterClients, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import { deliveredLogs, newPat, outcome, rosterClients, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
 
 const stack = stackInfo();
 const clients = rosterClients(stack, stack.apiKey);
@@ -194,8 +194,7 @@ describe("exchange grants", () => {
     await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
     expect(await clients.tokens.introspectToken({ token: pat.secret })).toMatchObject({ active: false, clientId: "", tokenType: "" });
     expect(await clients.tokens.introspectToken({ token })).toMatchObject({ active: true, clientId: pat.id });
-    const logs = await clients.users.listUserLogs({ userId });
-    expect(logs.userLogs.filter((l) => l.event === UserLogEvent.PAT_REVOKED && l.payload?.token_id === pat.id)).toHaveLength(1);
+    expect(await deliveredLogs(clients, userId, (l) => l.event === UserLogEvent.PAT_REVOKED && l.payload?.token_id === pat.id)).toHaveLength(1);
   });
 });
 
@@ -307,6 +306,7 @@ describe("bad input", () => {
     expect(kept?.name).toMatch(/^pat-/);
     expect(kept?.expireTime).toBeUndefined();
     expect(kept?.lastUseTime).toBeUndefined();
+    await deliveredLogs(clients, userId, (l) => l.event === UserLogEvent.PAT_CREATED);
     const events = (await clients.users.listUserLogs({ userId })).userLogs.map((l) => l.event);
     expect(events.filter((e) => e === UserLogEvent.PAT_CREATED)).toHaveLength(1);
     expect(events).not.toContain(UserLogEvent.PAT_EXCHANGED);

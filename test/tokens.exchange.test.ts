@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
-import { newPat, outcome, rosterClients, userWithPermissions } from "./helpers/tokens.js";
+import { deliveredLogs, newPat, outcome, rosterClients, userWithPermissions } from "./helpers/tokens.js";
 
 const stack = stackInfo();
 const clients = rosterClients(stack, stack.apiKey);
@@ -51,8 +51,7 @@ describe("exchange", () => {
 
   it("when exchanged then the user's log has a PAT_EXCHANGED entry", async () => {
     const { userId, pat } = await mintedFor([]);
-    const logs = await clients.users.listUserLogs({ userId });
-    const exchanged = logs.userLogs.filter((l) => l.payload?.token_id === pat.id && l.event === 19);
+    const exchanged = await deliveredLogs(clients, userId, (l) => l.payload?.token_id === pat.id && l.event === 19);
     expect(exchanged).toHaveLength(1);
   });
 

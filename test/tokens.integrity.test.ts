@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newPat, outcome, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import { eventually, newPat, outcome, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 // Stop/start scenarios need services of their own: the shared stack serves every other test file.
@@ -15,16 +15,6 @@ afterAll(async () => {
   clients?.close();
   await pair?.stop();
 }, 30_000);
-
-async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    value = await probe();
-  }
-  return value;
-}
 
 describe("token-service restarts", () => {
   it("when token-service restarts between issuing and verifying then the access token and the PAT still work", async () => {

@@ -2,6 +2,7 @@
 // private user-service + token-service pair for stop/start scenarios.
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
 import { ConnectError } from "@connectrpc/connect";
 import {
   closeClient,
@@ -11,6 +12,7 @@ import {
   BadRequestSchema,
   ErrorInfoSchema,
   type ClientTls,
+  type UserLog,
 } from "@roster/client";
 import { freePort, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
 import { stackInfo, type StackInfo } from "./stack-info.js";
@@ -128,4 +130,53 @@ export async function startPrivatePair(stack: StackInfo = stackInfo(), env: Reco
       await Promise.all(Object.values(processes).map((p) => p.stop()));
     },
   };
+}
+
+/**
+ * A private pair (see startPrivatePair) and API-key clients for the calling
+ * test file: started before its tests, stopped after them.
+ */
+export function usePrivatePair(env: Record<string, string> | (() => Record<string, string>) = {}) {
+  const state: { pair?: Awaited<ReturnType<typeof startPrivatePair>>; clients?: RosterClients } = {};
+  beforeAll(async () => {
+    state.pair = await startPrivatePair(stackInfo(), typeof env === "function" ? env() : env);
+    state.clients = rosterClients(state.pair.ports, stackInfo().apiKey);
+  }, 60_000);
+  afterAll(async () => {
+    state.clients?.close();
+    await state.pair?.stop();
+  }, 30_000);
+  const required = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("usePrivatePair: used outside a test");
+    return value;
+  };
+  return {
+    get pair() {
+      return required(state.pair);
+    },
+    get clients() {
+      return required(state.clients);
+    },
+  };
+}
+
+/** Probes until `done` holds or `timeoutMs` has passed; returns the last value probed. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    value = await probe();
+  }
+  return value;
+}
+
+/**
+ * The user's log entries once at least `count` of them satisfy `match`, or
+ * whatever is there after 10 s: token-service's entries arrive through its
+ * outbox, moments after the call that wrote them returned.
+ */
+export async function deliveredLogs(clients: RosterClients, userId: string, match: (log: UserLog) => boolean, count = 1): Promise<UserLog[]> {
+  const matching = async () => (await clients.users.listUserLogs({ userId })).userLogs.filter(match);
+  return eventually(matching, (logs) => logs.length >= count, 10_000);
 }

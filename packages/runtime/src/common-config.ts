@@ -10,6 +10,8 @@ export interface CommonConfig {
   logLevel: LogLevel;
   mongodbUri: string;
   database: string;
+  /** Bounds server selection and connecting: how long a call waits for an unreachable database before UNAVAILABLE. */
+  mongodbTimeoutMs: number;
   apiKeys: ApiKey[];
   serviceKeys: ApiKey[];
   /** The credential this service presents to the other Roster service. */
@@ -37,6 +39,7 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
     logLevel: env.oneOf("LOG_LEVEL", logLevels, "info"),
     mongodbUri: env.url("MONGODB_URI", "mongodb://127.0.0.1:27017", ["mongodb:", "mongodb+srv:"]),
     database: env.string(databaseVariable, defaultDatabase),
+    mongodbTimeoutMs: env.integer("ROSTER_MONGODB_TIMEOUT_MS", 5_000, { min: 100, max: 120_000 }),
     apiKeys: env.apiKeys("ROSTER_API_KEYS"),
     serviceKeys: env.apiKeys("ROSTER_SERVICE_KEYS"),
     outgoingServiceKey: env.optionalString("ROSTER_SERVICE_KEY"),

@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import { BadRequestSchema, BadRequest_FieldViolationSchema, ErrorInfoSchema, RetryInfoSchema } from "@roster/client";
 import { isDomainError, type DomainErrorKind } from "./domain-error.js";
+import { isStorageUnavailable } from "./storage-unavailable.js";
 
 /** The `domain` of every ErrorInfo Roster sends. */
 export const errorDomain = "roster.dev";
@@ -48,6 +49,8 @@ export function statusError(
  * The one place errors become wire statuses. Domain errors keep their kind,
  * reason and fields; ConnectErrors pass through; anything else is an internal
  * error whose cause is reported to `onInternal` and never sent to the caller.
+ * A database that cannot be reached (see isStorageUnavailable) is UNAVAILABLE
+ * `STORAGE_UNAVAILABLE`: the call did not happen or may be retried safely.
  */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (isDomainError(err)) {
@@ -55,6 +58,9 @@ export function toConnectError(err: unknown, onInternal: (err: unknown) => void)
   }
   if (err instanceof ConnectError) {
     return err;
+  }
+  if (isStorageUnavailable(err)) {
+    return statusError(Code.Unavailable, "STORAGE_UNAVAILABLE", "storage is unreachable; safe to retry");
   }
   onInternal(err);
   return statusError(Code.Internal, "INTERNAL", "internal error");

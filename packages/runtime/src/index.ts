@@ -43,3 +43,5 @@ export {
   type ResolveSubject,
   type SubjectState,
 } from "./access-token-subject.js";
+export { retryBackoffMs } from "./retry-backoff.js";
+export { BackgroundLoop } from "./background-loop.js";

@@ -3,12 +3,17 @@ import type { Logger } from "./logging.js";
 import type { HealthState } from "./health.js";
 import { ServingStatus } from "./health.js";
 
-/** Connects with timeouts that surface a missing database in seconds, not minutes. */
-export async function connectMongo(uri: string, appName: string): Promise<MongoClient> {
+/**
+ * Connects with bounded timeouts: with the database gone, an operation fails
+ * after `timeoutMs` of server selection (plus at most `timeoutMs` to open a
+ * connection) instead of the driver's 30 s, and the call answers UNAVAILABLE.
+ */
+export async function connectMongo(uri: string, appName: string, options: { timeoutMs?: number } = {}): Promise<MongoClient> {
+  const timeoutMs = options.timeoutMs ?? 5_000;
   const client = new MongoClient(uri, {
     appName,
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 5_000,
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
     retryWrites: true,
   });
   await client.connect();

@@ -61,7 +61,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
   logger: Logger,
 ): Promise<ServiceHost> {
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
-  const client = await connectMongo(config.mongodbUri, options.name);
+  const client = await connectMongo(config.mongodbUri, options.name, { timeoutMs: config.mongodbTimeoutMs });
   const db = client.db(config.database);
   const metrics = createMetrics(options.name);
   const authFailures = createAuthFailures({ registry: metrics.registry, logger, logLinesPerMinute: config.authFailureLogLinesPerMinute });

@@ -16,11 +16,14 @@ import { createAccessTokens } from "./crypto/access-tokens.js";
 import { createKeyEncryption } from "./crypto/key-encryption.js";
 import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing } from "./crypto/signing-keys.js";
-import { createPatManagement } from "./domain/pats.js";
+import { AuditDelivery } from "./domain/audit-delivery.js";
+import { createOutboxAuditTrail } from "./domain/audit-trail.js";
+import { createPatManagement, patChangeHappened } from "./domain/pats.js";
 import { createTokenUse } from "./domain/token-use.js";
 import { createJwksRoute } from "./http/jwks-route.js";
 import { createTokenServiceImpl } from "./rpc/token-service.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
+import { createAuditOutboxRepository } from "./storage/audit-outbox-repository.js";
 import { createPatRepository } from "./storage/pat-repository.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
@@ -44,7 +47,16 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   });
   const store = createPatRepository(db);
   const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey });
-  const common = { store, users, pepper: config.patPepper, logger };
+  const outbox = createAuditOutboxRepository(db);
+  const delivery = new AuditDelivery({
+    store: outbox,
+    send: (entry, requestId) => users.appendLog(entry, requestId),
+    happened: patChangeHappened(store),
+    logger,
+    maxBackoffMs: config.auditRetryMaxMs,
+  });
+  const audit = createOutboxAuditTrail(outbox, delivery.wake);
+  const common = { store, users, audit, pepper: config.patPepper, logger };
   const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser });
   const { perAddress, perTarget } = config.rateLimits;
   const tokenUse = createTokenUse({
@@ -58,6 +70,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     service: TokenService,
     impl: createTokenServiceImpl({ pats, tokenUse, keyRing }),
   };
+  delivery.start();
   return {
     services: [tokenService as ServiceRegistration],
     // Our own access tokens are checked against the keys in MongoDB (no HTTP round trip to ourselves),
@@ -65,6 +78,9 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, users.accessOf, authFailures),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
-    close: async () => users.close(),
+    close: async () => {
+      await delivery.stop();
+      users.close();
+    },
   };
 }

@@ -13,6 +13,8 @@ export interface TokenServiceConfig extends CommonConfig {
   maxTokensPerUser: number;
   /** Refused PAT introspections per minute from one client address; 0 disables the limit. */
   introspectionRateLimitPerAddress: number;
+  /** The longest wait between attempts to deliver an audit entry to user-service. */
+  auditRetryMaxMs: number;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
@@ -28,5 +30,6 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
     accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 5, max: 86_400 }),
     maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
     introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, { min: 0, max: 1_000_000 }),
+    auditRetryMaxMs: reader.integer("TOKEN_SERVICE_AUDIT_RETRY_MAX_MS", 60_000, { min: 1_000, max: 3_600_000 }),
   });
 }

@@ -6,6 +6,7 @@ import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/r
 import { createKeyEncryption } from "./crypto/key-encryption.js";
 import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing, type KeyRing, type KeyRingOptions } from "./crypto/signing-keys.js";
+import type { AuditTrail } from "./domain/audit-trail.js";
 import type { PatLogEntry, UserDirectory, UserSummary } from "./domain/user-directory.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
@@ -62,6 +63,22 @@ export function fakeUserDirectory(): UserDirectory & {
     },
   };
   return directory;
+}
+
+/**
+ * An audit trail that writes straight to `users.logs`: entries appear at once,
+ * and `failLogs` stands for an outbox that cannot be written.
+ */
+export function directAuditTrail(users: ReturnType<typeof fakeUserDirectory>): AuditTrail {
+  return {
+    record: (entry) => users.appendLog(entry),
+    async around(entry, mutate, details) {
+      if (users.failLogs) throw new Error("the outbox is down");
+      const result = await mutate();
+      if (result !== undefined) users.logs.push({ ...entry, payload: { ...entry.payload, ...details?.(result) } });
+      return result;
+    },
+  };
 }
 
 export const silentLogger = createLogger("token-service-test", "silent");

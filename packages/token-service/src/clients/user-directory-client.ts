@@ -72,13 +72,14 @@ export function createUserDirectoryClient(options: {
         throw upstreamError("GetUserAccess", err);
       }
     },
-    async appendLog(entry) {
+    async appendLog(entry, requestId) {
       try {
         await users.appendUserLog({
           userId: entry.userId,
           event: logEvents[entry.event],
           result: entry.success ? UserLogResult.SUCCESS : UserLogResult.FAILURE,
           payload: entry.payload,
+          requestId,
         });
       } catch (err) {
         throw upstreamError("AppendUserLog", err);

@@ -51,6 +51,23 @@ describe("key ring", () => {
     expect((await a.active()).kid).toBe((await b.active()).kid);
   });
 
+  it("when the database loses every key after start then the next signing creates one MAC'd key both instances agree on", async () => {
+    const [a, b] = [ring(), ring()];
+    await Promise.all([a.initialise(), b.initialise()]);
+    const before = (await a.active()).kid;
+    await db.dropDatabase();
+    const [ka, kb] = await Promise.all([a.active(), b.active()]);
+    expect(ka.kid).toBe(kb.kid);
+    expect(ka.kid).not.toBe(before);
+    const docs = await stored().find({}).toArray();
+    expect(docs.map((d) => d._id)).toEqual([ka.kid]);
+    expect(docs[0]?.mac).toBeDefined();
+    expect((await db.collection("signing_keys").listIndexes().toArray()).map((i) => i.name)).toContain("generation_unique");
+    const tokens = createAccessTokens({ keyRing: b, issuer: "iss", audience: "aud", ttlSeconds: 60 });
+    const minted = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1", tokenEpoch: 0, notAfter: undefined });
+    expect((await createAccessTokens({ keyRing: a, issuer: "iss", audience: "aud", ttlSeconds: 60 }).verify(minted.token))?.sub).toBe("u1");
+  });
+
   it("when stored then the private key is sealed, not plain", async () => {
     await ring().initialise();
     const doc = await db.collection("signing_keys").findOne({});

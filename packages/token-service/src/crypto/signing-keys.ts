@@ -28,7 +28,7 @@ export interface KeyRing {
    * not made with the configured secret.
    */
   initialise(): Promise<void>;
-  /** The key new tokens are signed with: the newest one. */
+  /** The key new tokens are signed with: the newest one, created when none is stored (the database lost them). */
   active(): Promise<ActiveSigningKey>;
   /** Every key whose tokens may still be valid, the active one first. */
   published(): Promise<PublicJwk[]>;
@@ -187,17 +187,30 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     return s.active;
   };
 
+  /**
+   * With no trusted key stored (a first start, or a database that came back
+   * empty), creates one. Instances that do this at once insert the same
+   * generation; the unique index lets one win, and all read the winner.
+   */
+  const ensureActive = async (lost = false): Promise<ActiveSigningKey> => {
+    const s = await load();
+    if (s.active !== undefined) return s.active;
+    replaceDistrusted(s);
+    await insertNext(Math.floor(s.highestGeneration) + 1);
+    const created = await load();
+    if (lost && created.active !== undefined) {
+      options.logger.warn({ newKid: created.active.kid }, "the stored signing keys are gone (a database restored empty?); a new key signs from now on");
+    }
+    return activeOf(created);
+  };
+
   return {
     async initialise() {
-      const s = await load();
-      if (s.active === undefined) {
-        replaceDistrusted(s);
-        await insertNext(Math.floor(s.highestGeneration) + 1);
-      }
-      activeOf(await load());
+      await ensureActive();
     },
     async active() {
-      return activeOf(await current());
+      const s = await current();
+      return s.active ?? ensureActive(true);
     },
     async published() {
       return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: accessTokenAlgorithm, use: "sig" as const }));

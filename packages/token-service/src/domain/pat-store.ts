@@ -33,6 +33,8 @@ export interface PatStore {
   /** Deletes the user's token; the deleted record, or undefined when there was none. */
   delete(userId: string, id: string): Promise<PatRecord | undefined>;
   deleteAllForUser(userId: string): Promise<number>;
+  /** Whether the user has the token with this id, or any token when `id` is undefined. */
+  exists(userId: string, id: string | undefined): Promise<boolean>;
   /** Sets `lastUseTime` to `at` unless it is already later than `notBefore`, so busy tokens cost one write a minute. */
   touch(id: string, at: Date, notBefore: Date): Promise<void>;
 }

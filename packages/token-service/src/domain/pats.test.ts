@@ -2,7 +2,7 @@ import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
+import { directAuditTrail, fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();
@@ -16,7 +16,7 @@ beforeEach(async () => {
   users = fakeUserDirectory();
   users.users.set("u1", { id: "u1", username: "ada", suspended: false });
   users.users.set("u2", { id: "u2", username: "bob", suspended: false });
-  pats = createPatManagement({ store: createPatRepository(db), users, pepper: "pepper", maxTokensPerUser: 3, logger: silentLogger });
+  pats = createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 3, logger: silentLogger });
 });
 
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
@@ -62,7 +62,7 @@ describe("PAT management", () => {
 
   it("when 150 creates for one user race on three instances against a cap of 100 then exactly 100 exist and the rest are TOKEN_LIMIT_REACHED", async () => {
     const instances = [1, 2, 3].map(() =>
-      createPatManagement({ store: createPatRepository(db), users, pepper: "pepper", maxTokensPerUser: 100, logger: silentLogger }),
+      createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 100, logger: silentLogger }),
     );
     const outcomes = await Promise.all(
       Array.from({ length: 150 }, (_, i) => reasonOf(instances[i % 3]!.create({ userId: "u1", name: `t${i}`, expireTime: undefined, scopes: [] }))),
@@ -75,7 +75,7 @@ describe("PAT management", () => {
     expect(isDomainError(refusal) && refusal.metadata).toEqual({ limit: "100" });
   }, 60_000);
 
-  it("when the creation cannot be logged then the token is removed and the call fails", async () => {
+  it("when the creation's audit entry cannot be written then no token is stored and the call fails", async () => {
     users.failLogs = true;
     await expect(create("u1", "ci")).rejects.toThrow(/down/);
     expect(await db.collection("personal_access_tokens").countDocuments({})).toBe(0);
@@ -121,7 +121,6 @@ describe("PAT management", () => {
   it("when a user's tokens are all deleted then the count is returned and a repeat deletes nothing", async () => {
     await create("u1", "a");
     await create("u1", "b");
-    users.failLogs = true;
     expect(await pats.deleteAllForUser({ userId: "u1" })).toBe(2);
     expect(await pats.deleteAllForUser({ userId: "u1" })).toBe(0);
   });

@@ -3,13 +3,15 @@ import type { Logger } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
+import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import { validateScopes } from "./scopes.js";
-import type { PatLogEntry, UserDirectory } from "./user-directory.js";
+import type { UserDirectory } from "./user-directory.js";
 
 export interface PatManagementDeps {
   store: PatStore;
   users: UserDirectory;
+  audit: AuditTrail;
   pepper: string | undefined;
   maxTokensPerUser: number;
   logger: Logger;
@@ -42,18 +44,15 @@ function futureExpiry(field: string, expireTime: Date | undefined, now: Date): D
 const tokenNotFound = () => notFound("TOKEN_NOT_FOUND", "the user has no personal access token with this id");
 
 /**
- * Creating, listing, changing and revoking PATs. Audit entries: a creation
- * that cannot be logged is undone and fails (UNAVAILABLE), so no token exists
- * without its PAT_CREATED entry; a revocation that cannot be logged still
- * stands (refusing to revoke would be worse) and the missing entry is logged
- * at error level with everything needed to restore it.
+ * Creating, listing, changing and revoking PATs. Every creation and
+ * revocation writes its audit entry to the outbox around the change (see
+ * AuditTrail.around): when the outbox cannot be written, the change is
+ * refused (UNAVAILABLE) before anything happens; once it can, the entry
+ * reaches user-service whenever user-service is up, so a revocation stands
+ * and is logged even while user-service is down.
  */
 export function createPatManagement(deps: PatManagementDeps) {
   const now = deps.now ?? (() => new Date());
-
-  const logRevocation = async (entry: PatLogEntry) => {
-    await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.error({ err, auditEntry: entry }, "user log entry lost"));
-  };
 
   return {
     async create(input: { userId: string; name: string; expireTime: Date | undefined; scopes: readonly string[] }) {
@@ -77,18 +76,14 @@ export function createPatManagement(deps: PatManagementDeps) {
         expireTime,
         lastUseTime: undefined,
       };
-      if (!(await deps.store.insertWithinCap(record, deps.maxTokensPerUser))) {
+      const entry = { userId, event: "pat-created" as const, success: true, payload: { token_id: record.id, name } };
+      const inserted = await deps.audit.around(entry, async () => ((await deps.store.insertWithinCap(record, deps.maxTokensPerUser)) ? record : undefined));
+      if (inserted === undefined) {
         throw new DomainError("resource-exhausted", {
           reason: "TOKEN_LIMIT_REACHED",
           message: `a user has at most ${deps.maxTokensPerUser} personal access tokens`,
           metadata: { limit: String(deps.maxTokensPerUser) },
         });
-      }
-      try {
-        await deps.users.appendLog({ userId, event: "pat-created", success: true, payload: { token_id: record.id, name } });
-      } catch (err) {
-        await deps.store.delete(userId, record.id);
-        throw err;
       }
       return { record, secret };
     },
@@ -123,20 +118,34 @@ export function createPatManagement(deps: PatManagementDeps) {
     async delete(input: { userId: string; id: string }) {
       const userId = requireId("user_id", input.userId);
       const id = requireId("token_id", input.id);
-      const record = await deps.store.delete(userId, id);
+      const entry = { userId, event: "pat-revoked" as const, success: true, payload: { token_id: id } };
+      const record = await deps.audit.around(entry, () => deps.store.delete(userId, id), (deleted) => ({ name: deleted.name }));
       if (record === undefined) throw tokenNotFound();
-      await logRevocation({ userId, event: "pat-revoked", success: true, payload: { token_id: id, name: record.name } });
     },
 
     async deleteAllForUser(input: { userId: string }) {
       const userId = requireId("user_id", input.userId);
-      const deleted = await deps.store.deleteAllForUser(userId);
-      if (deleted > 0) {
-        await logRevocation({ userId, event: "pat-revoked", success: true, payload: { reason: "USER_DELETED", count: deleted } });
-      }
-      return deleted;
+      const entry = { userId, event: "pat-revoked" as const, success: true, payload: { reason: "USER_DELETED" } };
+      const deleteAll = async () => {
+        const count = await deps.store.deleteAllForUser(userId);
+        return count > 0 ? count : undefined;
+      };
+      return (await deps.audit.around(entry, deleteAll, (count) => ({ count }))) ?? 0;
     },
   };
 }
 
 export type PatManagement = ReturnType<typeof createPatManagement>;
+
+/**
+ * Whether the change a pending audit entry records happened, judged from the
+ * tokens as they are now: a created token exists, a revoked one does not, a
+ * deleted user has none left.
+ */
+export function patChangeHappened(store: PatStore): (entry: OutboxEntry) => Promise<boolean> {
+  return async ({ userId, event, payload }) => {
+    const tokenId = typeof payload.token_id === "string" ? payload.token_id : undefined;
+    const exists = await store.exists(userId, tokenId);
+    return event === "pat-created" ? exists : !exists;
+  };
+}

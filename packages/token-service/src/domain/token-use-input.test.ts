@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { AccessTokens } from "../crypto/access-tokens.js";
 import { fakeUserDirectory, silentLogger, testOrigin, unlimitedThrottle } from "../test-support.js";
 import { generatePatSecret } from "./pat-secret.js";
+import type { AuditTrail } from "./audit-trail.js";
 import type { PatStore } from "./pat-store.js";
 import { createTokenUse } from "./token-use.js";
 
@@ -17,6 +18,7 @@ const untouchable = <T extends object>(): T =>
 const use = createTokenUse({
   store: untouchable<PatStore>(),
   users: fakeUserDirectory(),
+  audit: untouchable<AuditTrail>(),
   accessTokens: untouchable<AccessTokens>(),
   pepper: undefined,
   issuer: "roster",

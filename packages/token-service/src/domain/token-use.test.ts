@@ -4,7 +4,7 @@ import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../test-support.js";
+import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../test-support.js";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createTokenUse } from "./token-use.js";
@@ -28,7 +28,7 @@ beforeEach(async () => {
   const keyRing = testKeyRing(db);
   await keyRing.initialise();
   const accessTokens = createAccessTokens({ keyRing, issuer: "roster", audience: "roster", ttlSeconds: 900 });
-  const common = { store: createPatRepository(db), users, pepper: undefined, logger: silentLogger, now: () => clock };
+  const common = { store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: undefined, logger: silentLogger, now: () => clock };
   pats = createPatManagement({ ...common, maxTokensPerUser: 10 });
   deps = { ...common, accessTokens, issuer: "roster" };
   use = createTokenUse({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });

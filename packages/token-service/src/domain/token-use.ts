@@ -2,6 +2,7 @@ import type { CallOrigin, CredentialAttempt, CredentialThrottle, Logger } from "
 import { judgeAccessToken } from "@roster/runtime/access-token-subject";
 import { DomainError, invalidField } from "@roster/runtime/domain-error";
 import type { AccessTokenClaims, AccessTokens } from "../crypto/access-tokens.js";
+import type { AuditTrail } from "./audit-trail.js";
 import { hashPatSecret, isWellFormedPat, patPrefix } from "./pat-secret.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import { grantedScopes, validateScopes } from "./scopes.js";
@@ -10,6 +11,7 @@ import type { UserAccess, UserDirectory } from "./user-directory.js";
 export interface TokenUseDeps {
   store: PatStore;
   users: UserDirectory;
+  audit: AuditTrail;
   accessTokens: AccessTokens;
   pepper: string | undefined;
   issuer: string;
@@ -103,10 +105,10 @@ export function createTokenUse(deps: TokenUseDeps) {
   };
 
   /**
-   * Refusals of a known token are logged as failed PAT_EXCHANGED entries,
-   * best effort (the caller is refused either way). A successful exchange
-   * whose entry cannot be written fails with UNAVAILABLE and no token: no
-   * access token is issued without its audit entry.
+   * Refusals of a known token are logged as failed PAT_EXCHANGED entries. A
+   * successful exchange returns its token only once its entry is durable in
+   * the outbox; when the outbox cannot be written it fails with UNAVAILABLE
+   * and no token: no access token is issued without its audit entry.
    */
   const exchangeChecked = async (check: PatCheck, requested: readonly string[]) => {
     if (!check.ok) {
@@ -117,7 +119,7 @@ export function createTokenUse(deps: TokenUseDeps) {
           success: false,
           payload: { token_id: check.record.id, reason: check.reason },
         };
-        await deps.users.appendLog(entry).catch((err: unknown) => deps.logger.warn({ err, auditEntry: entry }, "user log entry lost"));
+        await deps.audit.record(entry);
       }
       throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
     }
@@ -130,7 +132,7 @@ export function createTokenUse(deps: TokenUseDeps) {
       tokenEpoch: user.tokenEpoch,
       notAfter: record.expireTime,
     });
-    await deps.users.appendLog({
+    await deps.audit.record({
       userId: record.userId,
       event: "pat-exchanged",
       success: true,

@@ -2,6 +2,13 @@ import type { CollectionIndexes } from "@roster/runtime";
 
 export const patCollection = "personal_access_tokens";
 export const signingKeyCollection = "signing_keys";
+export const auditOutboxCollection = "audit_outbox";
+
+export const signingKeyIndexes: CollectionIndexes = {
+  collection: signingKeyCollection,
+  // Rotation inserts generation n+1; when instances race, exactly one insert wins and all agree on it.
+  indexes: [{ name: "generation_unique", key: { generation: 1 }, unique: true }],
+};
 
 /**
  * Every index token-service relies on, created at start-up. Shard keys, were
@@ -22,9 +29,13 @@ export const tokenServiceIndexes: CollectionIndexes[] = [
       { name: "userId_createTime_id", key: { userId: 1, createTime: -1, _id: -1 } },
     ],
   },
+  signingKeyIndexes,
   {
-    collection: signingKeyCollection,
-    // Rotation inserts generation n+1; when instances race, exactly one insert wins and all agree on it.
-    indexes: [{ name: "generation_unique", key: { generation: 1 }, unique: true }],
+    collection: auditOutboxCollection,
+    indexes: [
+      // Delivery finds due entries, then reads one user's queue in order.
+      { name: "nextAttemptTime", key: { nextAttemptTime: 1 } },
+      { name: "userId_createTime_id", key: { userId: 1, createTime: 1, _id: 1 } },
+    ],
   },
 ];

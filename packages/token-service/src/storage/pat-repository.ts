@@ -102,6 +102,9 @@ export function createPatRepository(db: Db): PatStore {
     async deleteAllForUser(userId) {
       return (await pats.deleteMany({ userId })).deletedCount;
     },
+    async exists(userId, id) {
+      return (await pats.countDocuments(id === undefined ? { userId } : { _id: id, userId }, { limit: 1 })) > 0;
+    },
     async touch(id, at, notBefore) {
       await pats.updateOne({ _id: id, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: notBefore } }] }, { $set: { lastUseTime: at } });
     },

@@ -1,6 +1,6 @@
 import type { Db } from "mongodb";
-import { duplicateKeyOf } from "@roster/runtime";
-import { signingKeyCollection } from "./indexes.js";
+import { duplicateKeyOf, ensureIndexes } from "@roster/runtime";
+import { signingKeyCollection, signingKeyIndexes } from "./indexes.js";
 
 /**
  * A signing key as stored: the public half as a JWK, the private half sealed
@@ -39,6 +39,9 @@ export function createSigningKeyRepository(db: Db): SigningKeyRepository {
       return docs.map(({ _id, mac, ...rest }) => ({ kid: String(_id), ...rest, mac: mac ?? undefined }));
     },
     async insert({ kid, ...rest }) {
+      // The unique generation is what makes racing instances agree; a database that came back
+      // empty may not have it yet (readiness recreates it only on its next check).
+      await ensureIndexes(db, [signingKeyIndexes]);
       try {
         await keys.insertOne({ _id: kid, ...rest });
         return true;

@@ -1,4 +1,4 @@
-import type { Logger } from "@roster/runtime";
+import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
 
 /** A pending "delete this user's tokens" task, durable until token-service confirms. */
 export interface TokenCleanupTask {
@@ -25,53 +25,34 @@ export interface TokenCleanupDeps {
   maxBackoffMs?: number;
 }
 
-/** Exponential backoff from 1 s, capped, with jitter so many instances do not retry in lockstep. */
-export function backoffMs(attempts: number, maxMs: number): number {
-  const base = Math.min(maxMs, 1000 * 2 ** Math.min(attempts, 20));
-  return Math.round(base * (0.5 + Math.random() / 2));
-}
-
 /**
  * Drains the token-cleanup queue: each task is retried with backoff until
  * token-service confirms, across restarts (the queue is in MongoDB).
  */
 export class TokenCleanupWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly loop: BackgroundLoop;
 
-  constructor(private readonly deps: TokenCleanupDeps) {}
+  constructor(private readonly deps: TokenCleanupDeps) {
+    this.loop = new BackgroundLoop(() => this.drain().then(() => false), deps.idleIntervalMs ?? 2_000);
+  }
 
   start(): void {
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Runs soon, e.g. right after a delete enqueued a task. */
   wake(): void {
-    if (!this.stopped && this.running === undefined) this.schedule(0);
+    this.loop.wake();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.running = this.drain().then(() => undefined).finally(() => {
-        this.running = undefined;
-        if (!this.stopped) this.schedule(this.deps.idleIntervalMs ?? 2_000);
-      });
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Runs every due task once; bounded so one pass cannot spin forever. */
   async drain(maxTasks = 100): Promise<number> {
     let done = 0;
-    for (let i = 0; i < maxTasks && !this.stopped; i++) {
+    for (let i = 0; i < maxTasks && !this.loop.stopped; i++) {
       const now = new Date();
       const task = await this.deps.queue.claimDue(now, 30_000).catch((err: unknown) => {
         this.deps.logger.warn({ err: String(err) }, "token cleanup: cannot read the queue");
@@ -89,7 +70,7 @@ export class TokenCleanupWorker {
       await this.deps.queue.complete(task.userId);
       return 1;
     } catch (err) {
-      const delay = backoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
+      const delay = retryBackoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
       this.deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
       await this.deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
       return 0;

@@ -13,13 +13,15 @@ export interface NewUserLog {
   result: UserLogResult;
   /** Safe details only: never a secret, password, digest or token. */
   payload: Record<string, unknown>;
+  /** The sender's idempotency key: at most one entry is stored per key. */
+  requestId?: string;
 }
 
 /** Appends one entry to a user's audit trail. */
 export type AppendLog = (entry: NewUserLog) => Promise<void>;
 
 /** A stored entry; ids are opaque strings that increase with time. */
-export interface UserLogRecord extends NewUserLog {
+export interface UserLogRecord extends Omit<NewUserLog, "requestId"> {
   id: string;
   createTime: Date;
 }
@@ -33,6 +35,7 @@ export interface UserLogQuery {
 
 /** What the log book needs from storage. */
 export interface UserLogStore {
+  /** Stores the entry; with a `requestId` already stored, returns that entry instead. */
   append(entry: NewUserLog): Promise<UserLogRecord>;
   list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]>;
   count(query: UserLogQuery): Promise<number>;
@@ -50,6 +53,12 @@ const watchBatch = 1_000;
 const clockSkewMs = 5_000;
 /** How far back a watch may start; older entries are ListUserLogs's. */
 const maxWatchBacklogMs = 3_600_000;
+
+const requestIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function checkRequestId(requestId: string, field: string): void {
+  if (!requestIdPattern.test(requestId)) throw invalidField(field, "must be 1–64 characters of A-Z, a-z, 0-9, _ and -");
+}
 
 export function checkPayload(payload: Record<string, unknown>, field: string): void {
   checkFinite(payload, field);

@@ -14,7 +14,7 @@ import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
 import type { SignIn } from "../domain/sign-in.js";
-import { checkPayload, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
+import { checkPayload, checkRequestId, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
 import {
   credentialFromProto,
@@ -203,7 +203,9 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField("result", "is required");
       const payload = (request.payload ?? {}) as JsonObject;
       checkPayload(payload, "payload");
-      const record = await logs.appendRecord({ userId, eventType: request.event, result: request.result, actor: actorOf(ctx), payload });
+      if (request.requestId !== "") checkRequestId(request.requestId, "request_id");
+      const requestId = request.requestId === "" ? undefined : request.requestId;
+      const record = await logs.appendRecord({ userId, eventType: request.event, result: request.result, actor: actorOf(ctx), payload, requestId });
       return { userLog: userLogToProto(record) };
     },
 

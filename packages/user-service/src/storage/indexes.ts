@@ -34,6 +34,8 @@ export function userLogIndexes(retentionDays: number): CollectionIndexes {
       { name: "userId_event_id", key: { userId: 1, event: 1, _id: -1 } },
       { name: "userId_createTime", key: { userId: 1, createTime: 1 } },
       { name: "createTime_ttl", key: { createTime: 1 }, expireAfterSeconds: retentionDays * 86_400 },
+      // A sender's idempotency key: a redelivered entry is stored once, however often and however concurrently it arrives.
+      { name: "requestId_unique", key: { requestId: 1 }, unique: true, partialFilterExpression: { requestId: { $type: "string" } } },
     ],
   };
 }

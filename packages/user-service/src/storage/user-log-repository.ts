@@ -1,4 +1,5 @@
 import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import { duplicateKeyOf } from "@roster/runtime";
 import type { NewUserLog, UserLogQuery, UserLogRecord, UserLogStore } from "../domain/user-logs.js";
 
 export const userLogsCollection = "user_logs";
@@ -13,6 +14,8 @@ export interface UserLogDocument {
   payload: Record<string, unknown>;
   /** TTL index field: entries expire `USER_LOG_RETENTION_DAYS` after this. */
   createTime: Date;
+  /** The sender's idempotency key (unique when present). */
+  requestId?: string;
 }
 
 function toRecord(doc: UserLogDocument): UserLogRecord {
@@ -61,8 +64,17 @@ export class UserLogRepository implements UserLogStore {
       result: entry.result,
       payload: entry.payload,
       createTime: now,
+      ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
     };
-    await this.logs.insertOne(doc);
+    try {
+      await this.logs.insertOne(doc);
+    } catch (err) {
+      if (entry.requestId === undefined || duplicateKeyOf(err)?.keyPattern.requestId === undefined) throw err;
+      // A redelivery: the entry is stored already, and the sender gets the stored one.
+      const stored = await this.logs.findOne({ requestId: entry.requestId });
+      if (stored === null) throw err;
+      return toRecord(stored);
+    }
     return toRecord(doc);
   }
 

@@ -601,7 +601,9 @@ export const RotateSigningKeysResponseSchema: GenMessage<RotateSigningKeysRespon
  *   body does not decode, or JSON names an unknown field or enum value),
  *   `TIMESTAMP_OUT_OF_RANGE` (a timestamp outside 0001-01-01 to 9999-12-31)
  *   and `NON_FINITE_NUMBER` (NaN or an infinity in a Struct or Value).
- * - UNAVAILABLE: storage (or, where noted, UserService) is unreachable; safe to retry.
+ * - UNAVAILABLE: storage (`STORAGE_UNAVAILABLE`, answered within
+ *   `ROSTER_MONGODB_TIMEOUT_MS`, 5 s by default) or, where noted, UserService
+ *   is unreachable; safe to retry.
  *   A call with an access token is UNAVAILABLE `USER_SERVICE_UNAVAILABLE`
  *   when UserService cannot tell the token's user's state.
  *
@@ -677,7 +679,8 @@ export const TokenService: GenService<{
    * Deletes (revokes) a personal access token; it fails exchange and
    * introspection from the moment this returns. Access tokens already
    * minted from it stay valid until they expire. Writes a PAT_REVOKED entry
-   * to the user's log.
+   * to the user's log: durable in TokenService before this returns, and in
+   * the log once UserService accepts it (retried until it does).
    *
    * Scope: `roster:tokens:write`, or `roster:tokens:self` for the caller's own tokens.
    * Errors: NOT_FOUND `TOKEN_NOT_FOUND` (also when it belongs to another

@@ -1,0 +1,92 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { createAuditOutboxRepository } from "../storage/audit-outbox-repository.js";
+import { silentLogger, useTestMongo } from "../test-support.js";
+import { AuditDelivery } from "./audit-delivery.js";
+import { createOutboxAuditTrail, pendingGraceMs, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
+import type { PatLogEntry } from "./user-directory.js";
+
+const mongo = useTestMongo();
+let outbox: AuditOutboxStore;
+let clock: Date;
+/** What user-service stored, by request id, as AppendUserLog with a unique request id would. */
+let accepted: Map<string, PatLogEntry>;
+let sends: string[];
+let down: boolean;
+
+beforeEach(() => {
+  outbox = createAuditOutboxRepository(mongo.db);
+  clock = new Date();
+  accepted = new Map();
+  sends = [];
+  down = false;
+});
+
+function delivery(happened: (entry: OutboxEntry) => Promise<boolean> = async () => true) {
+  return new AuditDelivery({
+    store: outbox,
+    async send(entry, requestId) {
+      sends.push(requestId);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      if (down) throw new Error("user-service is unavailable");
+      if (!accepted.has(requestId)) accepted.set(requestId, entry);
+    },
+    happened,
+    logger: silentLogger,
+    maxBackoffMs: 60_000,
+    now: () => clock,
+  });
+}
+
+const trail = () => createOutboxAuditTrail(outbox, () => undefined, () => clock);
+const revoked = (userId: string, tokenId: string): PatLogEntry => ({ userId, event: "pat-revoked", success: true, payload: { token_id: tokenId } });
+const later = (ms: number) => (clock = new Date(clock.getTime() + ms));
+const tokenIds = () => [...accepted.values()].map((e) => `${e.userId}:${e.payload.token_id}`);
+
+describe("audit delivery", () => {
+  it("when user-service is down then entries wait, and once it is back they are delivered in order and removed", async () => {
+    for (const id of ["t1", "t2", "t3"]) await trail().record(revoked("u1", id));
+    down = true;
+    expect(await delivery().drain()).toBe(0);
+    down = false;
+    expect(await delivery().drain()).toBe(0); // backing off
+    later(61_000);
+    expect(await delivery().drain()).toBe(3);
+    expect(tokenIds()).toEqual(["u1:t1", "u1:t2", "u1:t3"]);
+    expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
+  });
+
+  it("when several instances deliver at once then each entry is sent by one of them, once", async () => {
+    for (const user of ["u1", "u2", "u3"]) for (const id of ["t1", "t2"]) await trail().record(revoked(user, id));
+    const counts = await Promise.all([delivery().drain(), delivery().drain(), delivery().drain()]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(6);
+    expect(sends).toHaveLength(6);
+    expect(tokenIds().sort()).toEqual(["u1:t1", "u1:t2", "u2:t1", "u2:t2", "u3:t1", "u3:t2"]);
+  });
+
+  it("when an entry is delivered again after a lost reply then user-service's request id keeps one copy", async () => {
+    await trail().record(revoked("u1", "t1"));
+    const [entry] = (await outbox.claimQueue("u1", clock, new Date(clock.getTime() + 1_000), 10)) ?? [];
+    if (entry === undefined) throw new Error("no entry");
+    // The first delivery reached user-service, but its reply was lost: the entry is still in the outbox.
+    accepted.set(entry.id, entry);
+    later(1_001);
+    expect(await delivery().drain()).toBe(1);
+    expect(sends).toEqual([entry.id]);
+    expect(accepted.size).toBe(1);
+  });
+
+  it("when a change's confirmation never came then its entry is delivered if the change happened and dropped if not", async () => {
+    const crashed = async (tokenId: string) => {
+      // The process died inside the mutation: the pending entry is all that is left.
+      await trail().around(revoked("u1", tokenId), () => new Promise<never>((_resolve, reject) => reject(new Error("crash")))).catch(() => undefined);
+    };
+    await crashed("gone");
+    await crashed("kept");
+    await trail().record(revoked("u1", "after"));
+    expect(await delivery().drain()).toBe(0); // the pending head holds the user's queue in order
+    later(pendingGraceMs + 1);
+    const happened = async (entry: OutboxEntry) => entry.payload.token_id === "gone";
+    while ((await delivery(happened).drain()) > 0 || (await mongo.db.collection("audit_outbox").countDocuments()) > 0) later(1);
+    expect(tokenIds()).toEqual(["u1:gone", "u1:after"]);
+  });
+});
