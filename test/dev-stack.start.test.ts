@@ -1,12 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
+import { promisify } from "node:util";
 import { freePort, randomKey } from "@roster/dev-stack";
 import { afterEach, describe, expect, it } from "vitest";
+import { bearer, plainClient, unary } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 const stack = stackInfo();
@@ -81,6 +83,28 @@ describe("npm start", () => {
     expect(lines.filter((l) => l.includes("second signal"))).toEqual([]);
     expect([said(lines, "user-service", "stopped"), said(lines, "token-service", "stopped")]).toEqual([true, true]);
     silent.forEach((socket) => socket.destroy());
+  }, 60_000);
+
+  it("when both services are up then it prints a grpcurl and a curl line that run as pasted, with the key", async () => {
+    const { lines } = await startDevStack();
+    const printed = (tool: string) => lines.find((line) => line.startsWith(`  ${tool} `))?.trim();
+    await expect.poll(() => [printed("grpcurl"), printed("curl")].every((line) => line !== undefined), { timeout: 10_000 }).toBe(true);
+
+    const { stdout } = await promisify(execFile)("sh", ["-c", printed("curl")!], { timeout: 10_000 });
+    const body = JSON.parse(stdout) as Record<string, unknown>;
+    expect(body.code, stdout).toBeUndefined();
+
+    // grpcurl itself is not installed here: the same request, read from its flags, through a plain gRPC client.
+    const grpcurl = printed("grpcurl")!.match(/^grpcurl -plaintext -H 'authorization: Bearer ([^']+)' -d '([^']*)' 127\.0\.0\.1:(\d+) ([\w.]+)\/(\w+)$/);
+    expect(grpcurl, printed("grpcurl")).not.toBeNull();
+    const [, key, json, port, service, method] = grpcurl!;
+    expect(Number(port)).toBe(started?.grpcPorts["user-service"]);
+    const client = plainClient("roster/user/v1/user_service.proto", service!, Number(port));
+    try {
+      expect(await unary(client, method!, JSON.parse(json!) as object, bearer(key))).toHaveProperty("users");
+    } finally {
+      client.close();
+    }
   }, 60_000);
 
   it("when a service dies then it says which one and how, stops the other, and exits 1", async () => {

@@ -56,6 +56,30 @@ describe.each(["v1", "v1alpha"] as const)("server reflection %s", (version) => {
     for (const dependency of own?.dependency ?? []) expect(names).toContain(dependency);
   });
 
+  it.each([
+    ["user-service", () => stack.user.grpc],
+    ["token-service", () => stack.token.grpc],
+  ] as const)("when %s is asked for google.rpc.ErrorInfo by symbol then it sends error_details.proto, so error details decode", async (_service, port) => {
+    for (const symbol of ["google.rpc.ErrorInfo", "google.rpc.BadRequest", "google.rpc.Status"]) {
+      const reply = await reflect(version, port(), { fileContainingSymbol: symbol });
+      const files = (reply.fileDescriptorResponse?.fileDescriptorProto ?? []).map((b) => fromBinary(FileDescriptorProtoSchema, b));
+      const declaring = files.find((f) => f.package === "google.rpc" && f.messageType.some((m) => `google.rpc.${m.name}` === symbol));
+      expect(declaring?.name, symbol).toMatch(/^google\/rpc\/(error_details|status)\.proto$/);
+    }
+  });
+
+  it("when asked for the file of UserService then it carries the proto's comments, so describe shows the manual", async () => {
+    const reply = await reflect(version, stack.user.grpc, { fileContainingSymbol: "roster.user.v1.UserService" });
+    const files = (reply.fileDescriptorResponse?.fileDescriptorProto ?? []).map((b) => fromBinary(FileDescriptorProtoSchema, b));
+    const own = files.find((f) => f.service.some((s) => s.name === "UserService"));
+    const serviceIndex = own?.service.findIndex((s) => s.name === "UserService") ?? -1;
+    const methodIndex = own?.service[serviceIndex]?.method.findIndex((m) => m.name === "CreateUser") ?? -1;
+    // FileDescriptorProto.service is field 6, ServiceDescriptorProto.method is field 2.
+    const location = own?.sourceCodeInfo?.location.find((l) => l.path.join(".") === `6.${serviceIndex}.2.${methodIndex}`);
+    expect(location?.leadingComments).toContain("Scope: `roster:users:write`.");
+    expect(location?.leadingComments).toContain("USERNAME_TAKEN");
+  });
+
   it("when asked for an unknown symbol then it answers an error response with NOT_FOUND", async () => {
     const reply = await reflect(version, stack.token.grpc, { fileContainingSymbol: "no.such.Thing" });
     expect(reply.errorResponse?.errorCode).toBe(5);

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { deliveredLogs, newPat, outcome, rosterClients, userWithPermissions } from "./helpers/tokens.js";
 
@@ -15,6 +16,26 @@ async function mintedFor(permissions: string[], patScopes: string[] = [], reques
   const minted = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: requested });
   return { userId, pat, minted };
 }
+
+describe("introspection over Connect JSON (RFC 7662 §2.2)", () => {
+  const introspect = (token: string) => connectJson(stack.token.http, "/roster.token.v1.TokenService/IntrospectToken", { token }, stack.apiKey);
+
+  it("when the token is inactive then the JSON says \"active\": false and nothing else", async () => {
+    const userId = await userWithPermissions(clients, ["orders:read"]);
+    const pat = await newPat(clients, userId);
+    await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
+    for (const token of [pat.secret, "not-a-token"]) {
+      expect(await introspect(token)).toEqual({ status: 200, body: { active: false } });
+    }
+  });
+
+  it("when the token is active then the JSON says \"active\": true with sub and scope", async () => {
+    const { userId, minted } = await mintedFor(["orders:read"]);
+    const { status, body } = await introspect(minted.accessToken);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ active: true, sub: userId, scope: "orders:read" });
+  });
+});
 
 describe("exchange", () => {
   it("when exchanged then the JWT carries iss, sub, aud, exp, iat, jti and the intersected scope", async () => {

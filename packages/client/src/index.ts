@@ -334,3 +334,6 @@ export type {
 
 // grpc.health.v1, grpc.reflection v1 / v1alpha, google.rpc error model and details
 export * from "./grpc-protocols.js";
+
+// The contract's file descriptors with their comments, for server reflection
+export { commentedFileDescriptors } from "./descriptor-set.js";

@@ -1,6 +1,7 @@
 // `npm start`: both services on their documented ports, on the selected MongoDB backend.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { firstCalls } from "./first-calls.js";
 import { randomKey, startStack, type ServiceName } from "./stack.js";
 
 const dataDir = join(process.cwd(), ".data");
@@ -70,6 +71,9 @@ console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.
 if (configured === undefined) {
   console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);
 }
+const next = firstCalls({ ports: stack.ports, apiKey: configured === undefined ? stack.apiKey : undefined, tls });
+const keyFrom = configured === undefined ? "" : " (with ROSTER_KEY set to one of your ROSTER_API_KEYS)";
+console.log(`next, in another terminal${keyFrom}:\n  ${next.grpcurl}\n  ${next.curl}`);
 
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));

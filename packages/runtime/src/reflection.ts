@@ -2,6 +2,9 @@ import { fromBinary, toBinary, type DescFile, type DescService } from "@bufbuild
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
+  commentedFileDescriptors,
+  file_google_rpc_error_details,
+  file_google_rpc_status,
   ServerReflection,
   ServerReflectionRequestSchema,
   ServerReflectionResponseSchema,
@@ -16,13 +19,20 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 const notFound = 5;
 const unimplemented = 12;
 
-/** Every file reachable from the hosted services, and which file declares each symbol. */
+/**
+ * Every file reachable from the hosted services and the extra files, and which
+ * file declares each symbol.
+ */
 class DescriptorIndex {
   readonly files = new Map<string, DescFile>();
   readonly symbols = new Map<string, DescFile>();
 
-  constructor(readonly services: readonly DescService[]) {
+  constructor(
+    readonly services: readonly DescService[],
+    extraFiles: readonly DescFile[],
+  ) {
     for (const service of services) this.addFile(service.file);
+    for (const file of extraFiles) this.addFile(file);
   }
 
   private addFile(file: DescFile): void {
@@ -46,15 +56,19 @@ class DescriptorIndex {
     for (const field of message.fields) this.symbols.set(`${message.typeName}.${field.name}`, file);
   }
 
-  /** The file and its transitive dependencies, dependencies first, each serialized once. */
+  /**
+   * The file and its transitive dependencies, dependencies first, each serialized
+   * once, with the proto's comments where the contract has them.
+   */
   withDependencies(file: DescFile): Uint8Array[] {
+    const commented = commentedFileDescriptors();
     const seen = new Set<string>();
     const out: Uint8Array[] = [];
     const visit = (f: DescFile) => {
       if (seen.has(f.proto.name)) return;
       seen.add(f.proto.name);
       for (const dependency of f.dependencies) visit(dependency);
-      out.push(toBinary(FileDescriptorProtoSchema, f.proto));
+      out.push(toBinary(FileDescriptorProtoSchema, commented.get(f.proto.name) ?? f.proto));
     };
     visit(file);
     return out.reverse();
@@ -104,13 +118,16 @@ function answer(index: DescriptorIndex, request: ServerReflectionRequest): Messa
 /**
  * gRPC server reflection as both grpc.reflection.v1 and v1alpha (grpcurl builds
  * still in use speak only v1alpha). The two protocols are identical on the
- * wire, so v1alpha is served by re-reading its messages as v1.
+ * wire, so v1alpha is served by re-reading its messages as v1. The google.rpc
+ * error model is served too, though no method names it: error details travel as
+ * `Any`, and a client can only decode `ErrorInfo` or `BadRequest` if it can
+ * resolve them.
  */
 export function createReflectionServices(hosted: readonly DescService[]): {
   v1: ServiceImpl<typeof ServerReflection>;
   v1alpha: ServiceImpl<typeof ServerReflectionV1alpha>;
 } {
-  const index = new DescriptorIndex([...hosted, ServerReflection, ServerReflectionV1alpha]);
+  const index = new DescriptorIndex([...hosted, ServerReflection, ServerReflectionV1alpha], [file_google_rpc_status, file_google_rpc_error_details]);
   return {
     v1: {
       async *serverReflectionInfo(requests) {
