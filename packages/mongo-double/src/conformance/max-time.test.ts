@@ -46,6 +46,7 @@ describe("maxTimeMS while a command works", () => {
     const cheap = other.db(backend.db.databaseName).collection<AnyDoc>("items");
     await cheap.findOne({ _id: 1 });
     let sortDone = 0;
+    const sortStarted = performance.now();
     const sorting = bigSort().then((docs) => {
       sortDone = performance.now();
       return docs;
@@ -59,8 +60,9 @@ describe("maxTimeMS while a command works", () => {
       latencies.push(lastAnswer - started);
     }
     expect((await sorting).length).toBe(5);
-    // The cheap commands were answered while the sort was still working, each within a few slices.
+    // The cheap commands were answered while the sort was still working, each within a few slices:
+    // a small part of the sort's own time, however loaded the machine (no absolute bound here).
     expect(sortDone).toBeGreaterThan(lastAnswer);
-    expect(median(latencies)).toBeLessThan(50);
+    expect(median(latencies)).toBeLessThan((sortDone - sortStarted) / 5);
   });
 });
