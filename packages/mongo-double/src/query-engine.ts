@@ -7,11 +7,13 @@ import * as projectionOperators from "mingo/operators/projection";
 import * as queryOperators from "mingo/operators/query";
 import { $eq, $gt, $gte, $in, $lt, $lte, $ne, $nin } from "mingo/operators/query/comparison";
 import * as windowOperators from "mingo/operators/window";
+import { Lazy, type Iterator } from "mingo/lazy";
 import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
-import { toView, type Doc } from "./bson-values.js";
+import { isPlainObject, toView, type Doc } from "./bson-values.js";
 import { toCommandError } from "./errors.js";
+import { sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
 
@@ -19,13 +21,19 @@ export type Matcher = (record: StoredDoc) => boolean;
 
 type QueryOp = (selector: string, value: unknown, options: Options) => (o: unknown) => boolean;
 type ContextOps = NonNullable<Parameters<typeof Context.init>[0]>;
+
+// mingo's $sort has its own order of values (strings by UTF-16 units, null apart from missing):
+// the pipeline sorts in mongod's order, the one find uses.
+const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
+  coll.transform((items) => Lazy(sortRecords(items.map((item) => ({ doc: item as Doc, view: item as Doc })), spec, options.collation).map((record) => record.view)));
+
 // mingo's convenience classes merge their own operators over any given ones; the base classes
 // take the context as it is, so overrides must come with the full operator set.
 const contextOf = (overrides: Record<string, QueryOp>): Context =>
   Context.init({
     accumulator: accumulatorOperators as ContextOps["accumulator"],
     expression: expressionOperators as ContextOps["expression"],
-    pipeline: pipelineOperators as ContextOps["pipeline"],
+    pipeline: { ...pipelineOperators, $sort } as ContextOps["pipeline"],
     projection: projectionOperators as ContextOps["projection"],
     query: { ...queryOperators, ...overrides } as ContextOps["query"],
     window: windowOperators as ContextOps["window"],
@@ -87,10 +95,36 @@ export function runPipeline(pipeline: Doc[], docs: unknown[], options: Partial<O
   }
 }
 
+const FIND_OPERATORS = new Set(["$slice", "$elemMatch"]);
+
+/** Whether a projection field computes its value (an expression) rather than selects a stored one. */
+const computes = (spec: unknown): boolean =>
+  typeof spec === "string" || (isPlainObject(spec) && Object.keys(spec).some((key) => key.startsWith("$") && !FIND_OPERATORS.has(key)));
+
+/**
+ * mongod returns the fields it selects in the stored document's order, whatever order the
+ * projection names them in, and appends computed fields after them; the query library follows
+ * the projection's order.
+ */
+function inDocumentOrder(projected: unknown, source: unknown, computed: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(projected) && Array.isArray(source) && projected.length === source.length) {
+    return projected.map((item, i) => inDocumentOrder(item, source[i]));
+  }
+  if (!isPlainObject(projected) || !isPlainObject(source)) return projected;
+  const out: Doc = {};
+  for (const key of Object.keys(source)) {
+    if (key in projected && !computed.has(key)) out[key] = inDocumentOrder(projected[key], source[key]);
+  }
+  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
+  return out;
+}
+
 /** Applies a find projection. */
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
   try {
-    return new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
+    const projected = new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
+    const computed = new Set(Object.keys(projection).filter((key) => computes(projection[key])));
+    return projected.map((doc, i) => inDocumentOrder(doc, docs[i], computed) as Doc);
   } catch (error) {
     throw toCommandError(error);
   }
