@@ -29,6 +29,8 @@ export async function dispatchCommand(raw: Doc, defaultDb: string, context: Omit
     if (body.txnNumber !== undefined || body.startTransaction !== undefined || body.autocommit !== undefined) {
       throw new CommandError(20, "Transaction numbers are only allowed on a replica set member or mongos");
     }
+    // Without `let` variables, a filter or pipeline naming one would fail or, worse, match differently.
+    if (body.let !== undefined) throw new CommandError(115, "the 'let' option is not supported by the MongoDB double");
     const db = typeof body.$db === "string" ? body.$db : defaultDb;
     for (const field of IGNORED_FIELDS) delete body[field];
     const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;

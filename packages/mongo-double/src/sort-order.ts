@@ -105,7 +105,7 @@ function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   const natural = fields.find((field) => field.path === "$natural");
   if (natural) return { natural: natural.direction };
   const collator = foldFor(collation)
-    ? new Intl.Collator((collation as { locale: string }).locale, { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
+    ? new Intl.Collator((collation as { locale: string }).locale.replaceAll("_", "-"), { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
     : undefined;
   return {
     keysOf: (record) => fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),

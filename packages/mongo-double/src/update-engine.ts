@@ -189,7 +189,11 @@ export const isReplacement = (update: unknown): boolean =>
 
 /** Applies an update (operators, replacement or pipeline) and returns the new stored document. */
 export function applyUpdate(doc: Doc, update: unknown, context: UpdateContext): Doc {
-  if (Array.isArray(update)) return finish(doc, applyPipeline(doc, update as Doc[], context), false);
+  if (Array.isArray(update)) {
+    // A pipeline whose result has no _id (a $replaceRoot, say) keeps the document's, as in mongod.
+    const after = applyPipeline(doc, update as Doc[], context);
+    return finish(doc, after._id === undefined && doc._id !== undefined ? { _id: doc._id, ...after } : after, false);
+  }
   if (!isPlainObject(update)) throw new CommandError(9, "Update argument must be either an object or an array");
   if (isReplacement(update)) {
     for (const key of Object.keys(update)) {
