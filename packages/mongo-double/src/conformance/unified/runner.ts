@@ -42,6 +42,7 @@ export interface UnifiedTest {
 
 export interface UnifiedFile {
   description: string;
+  schemaVersion: string;
   runOnRequirements?: Requirement[];
   createEntities?: Document[];
   initialData?: CollectionData[];
@@ -93,7 +94,8 @@ async function createEntities(definitions: Document[], uri: string, entities: En
   for (const definition of definitions) {
     const [kind, spec] = Object.entries(definition)[0] as [string, Document];
     if (kind === "client") {
-      const client = new MongoClient(clientUri(uri, spec.uriOptions as Document | undefined), { serverSelectionTimeoutMS: 5_000 });
+      const serverApi = spec.serverApi === undefined ? {} : { serverApi: spec.serverApi as never };
+      const client = new MongoClient(clientUri(uri, spec.uriOptions as Document | undefined), { serverSelectionTimeoutMS: 5_000, ...serverApi });
       clients.push(client);
       entities.set(spec.id as string, client);
     } else if (kind === "database") {
@@ -194,6 +196,8 @@ async function checkOutcome(internal: MongoClient, outcome: CollectionData[], en
 export async function runUnifiedTest(file: UnifiedFile, test: UnifiedTest, uri: string, internal: MongoClient): Promise<void> {
   const entities: EntityMap = new Map();
   const clients: MongoClient[] = [];
+  // The runner implements version 1 of the format; a file needing another must not pass by accident.
+  if (versionOf(file.schemaVersion)[0] !== 1) fail(`schema version ${file.schemaVersion} is not supported`);
   try {
     await loadInitialData(internal, file.initialData ?? []);
     await createEntities(file.createEntities ?? [], uri, entities, clients);
