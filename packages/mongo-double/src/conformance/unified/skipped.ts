@@ -19,7 +19,7 @@ const VIEWS = refused(115, "views");
 const VALIDATION = refused(115, "document validation");
 const CLUSTERED = refused(115, "clustered collections");
 const PRE_AND_POST_IMAGES = refused(115, "change stream pre- and post-images");
-const PREPARE_UNIQUE = refused(2, "collMod of an index's prepareUnique");
+const PREPARE_UNIQUE = refused(115, "collMod of an index's prepareUnique");
 const TIME_SERIES = refused(115, "time series collections");
 const CAPPED = refused(115, "capped collections");
 // Not run: the Node driver replaces a null _id with a new ObjectId before sending, so no server sees null.
@@ -84,7 +84,7 @@ export const SKIPPED: Readonly<Record<string, Skip>> = {
   // change stream pre- and post-images: create refuses the option with CommandNotSupported (115)
   "createCollection-pre_and_post_images.json › createCollection with changeStreamPreAndPostImages enabled": PRE_AND_POST_IMAGES,
   "modifyCollection-pre_and_post_images.json › modifyCollection to changeStreamPreAndPostImages enabled": PRE_AND_POST_IMAGES,
-  // collMod of an index's prepareUnique: refused with BadValue (2), "no expireAfterSeconds or hidden field"
+  // collMod of an index's prepareUnique (or hidden, unique): refused with CommandNotSupported (115)
   "modifyCollection-errorResponse.json › modifyCollection prepareUnique violations are accessible": PREPARE_UNIQUE,
   // time series collections: create refuses `timeseries` with CommandNotSupported (115)
   "timeseries-collection.json › createCollection with all options": TIME_SERIES,
