@@ -6,6 +6,7 @@ import { findAndModifyCommands } from "./commands/find-and-modify.js";
 import { readCommands } from "./commands/read-commands.js";
 import { writeCommands } from "./commands/write-commands.js";
 import { CommandError, toCommandError } from "./errors.js";
+import { withLetVariables } from "./query-engine.js";
 
 const HANDLERS: Record<string, CommandHandler> = {
   ...adminCommands,
@@ -29,13 +30,11 @@ export async function dispatchCommand(raw: Doc, defaultDb: string, context: Omit
     if (body.txnNumber !== undefined || body.startTransaction !== undefined || body.autocommit !== undefined) {
       throw new CommandError(20, "Transaction numbers are only allowed on a replica set member or mongos");
     }
-    // Without `let` variables, a filter or pipeline naming one would fail or, worse, match differently.
-    if (body.let !== undefined) throw new CommandError(115, "the 'let' option is not supported by the MongoDB double");
     const db = typeof body.$db === "string" ? body.$db : defaultDb;
     for (const field of IGNORED_FIELDS) delete body[field];
     const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
     if (!handler) throw new CommandError(59, `no such command: '${name}'`);
-    return await handler(body, { ...context, db });
+    return await withLetVariables(body.let, () => handler(body, { ...context, db }));
   } catch (error) {
     return { ok: 0, ...toCommandError(error).toReply() };
   }

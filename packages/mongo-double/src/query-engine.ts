@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Context } from "mingo";
 import { Aggregator } from "mingo/aggregator";
 import * as accumulatorOperators from "mingo/operators/accumulator";
@@ -12,7 +13,7 @@ import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
-import { toCommandError } from "./errors.js";
+import { CommandError, toCommandError } from "./errors.js";
 import { sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
@@ -74,12 +75,26 @@ function collatedContext(fold: Fold): Context {
   return contextOf(query);
 }
 
-/** Options for mingo that honour a command's collation. */
+// A command's `let` variables hold for every expression it evaluates, however deep: they travel
+// with the command's asynchronous work rather than through every function that compiles a query.
+const commandVariables = new AsyncLocalStorage<Doc>();
+
+/** Runs a command with its `let` variables (evaluated once, as mongod does) in scope. */
+export function withLetVariables<T>(variables: unknown, run: () => T): T {
+  if (variables === undefined) return run();
+  if (!isPlainObject(variables)) throw new CommandError(14, `BSON field 'let' is the wrong type '${typeof variables}', expected type 'object'`);
+  const [values] = runPipeline([{ $replaceWith: toView(variables) as Doc }], [{}], queryOptions(undefined)) as Doc[];
+  return commandVariables.run(values ?? {}, run);
+}
+
+/** Options for mingo that honour a command's collation and `let` variables. */
 export function queryOptions(collation: unknown, extra: Partial<Options> = {}): Partial<Options> {
   const fold = foldFor(collation);
   const sortBy = sortCollation(collation);
+  const variables = commandVariables.getStore();
   return {
     ...extra,
+    ...(variables ? { variables } : {}),
     scriptEnabled: false,
     context: fold ? collatedContext(fold) : BASE_CONTEXT,
     ...(sortBy ? { collation: { ...sortBy, locale: sortBy.locale } as Options["collation"] } : {}),

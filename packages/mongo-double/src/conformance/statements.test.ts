@@ -25,14 +25,20 @@ describe("what mongod 7.0 accepts in a write", () => {
     expect(await items.countDocuments()).toBe(0);
   });
 
-  it("when a command carries let variables then it is refused with 115 rather than run without them", async () => {
+  it("when commands carry let variables then filters, pipelines and updates read them", async () => {
     const items = backend.collection("let");
-    await items.insertMany([{ _id: 1 }, { _id: 2 }]);
-    const find = await rejection(items.find({ $expr: { $eq: ["$_id", "$$id"] } }, { let: { id: 1 } }).toArray());
-    expect(find.code).toBe(115);
-    const remove = await rejection(items.deleteMany({ $expr: { $eq: ["$_id", "$$id"] } }, { let: { id: 1 } }));
-    expect(remove.code).toBe(115);
-    expect(await items.countDocuments()).toBe(2);
+    await items.insertMany([{ _id: 1, x: 1 }, { _id: 2, x: 2 }, { _id: 3, x: 3 }]);
+    const byId = { $expr: { $eq: ["$_id", "$$id"] } };
+    expect(await items.find(byId, { let: { id: 2 } }).toArray()).toEqual([{ _id: 2, x: 2 }]);
+    const computed = await items.aggregate([{ $match: { $expr: { $gt: ["$x", "$$min"] } } }, { $project: { y: { $add: ["$x", "$$plus"] } } }], { let: { min: 1, plus: { $add: [10, 5] } } }).toArray();
+    expect(computed).toEqual([{ _id: 2, y: 17 }, { _id: 3, y: 18 }]);
+    await items.updateOne(byId, [{ $set: { x: "$$value" } }], { let: { id: 1, value: "set" } });
+    await items.deleteOne(byId, { let: { id: 3 } });
+    expect(await items.find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 1, x: "set" }, { _id: 2, x: 2 }]);
+    const undefinedVariable = await rejection(items.find(byId, { let: { other: 1 } }).toArray());
+    expect(undefinedVariable.message).toContain("Use of undefined variable: id");
+    const notDocument = await rejection(backend.db.command({ find: "let", let: 5 }));
+    expect(notDocument.code).toBe(14);
   });
 
   it("when a pipeline update replaces the root with a document without _id then the document keeps its _id", async () => {

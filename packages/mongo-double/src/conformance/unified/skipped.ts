@@ -10,7 +10,6 @@ export interface Skip {
 }
 
 const refused = (refusedWith: number, reason: string): Skip => ({ reason: `${reason} is not supported`, refusedWith });
-const LET = refused(115, "the let option");
 const MERGE = refused(115, "the $merge stage");
 const OUT = refused(115, "the $out stage");
 const FAIL_COMMAND = refused(2, "the failCommand failpoint (a test command)");
@@ -29,23 +28,6 @@ const EVENTS: Skip = { reason: "the runner does not observe command events" };
 
 /** Keyed by "<spec file> › <test description>". */
 export const SKIPPED: Readonly<Record<string, Skip>> = {
-  // `let` variables: every command that carries `let` is refused with CommandNotSupported (115)
-  "aggregate-let.json › Aggregate with let option": LET,
-  "aggregate-let.json › Aggregate to collection with let option": LET,
-  "bulkWrite-deleteMany-let.json › BulkWrite deleteMany with let option": LET,
-  "bulkWrite-deleteOne-let.json › BulkWrite deleteOne with let option": LET,
-  "bulkWrite-replaceOne-let.json › BulkWrite replaceOne with let option": LET,
-  "bulkWrite-updateMany-let.json › BulkWrite updateMany with let option": LET,
-  "bulkWrite-updateOne-let.json › BulkWrite updateOne with let option": LET,
-  "deleteMany-let.json › deleteMany with let option": LET,
-  "deleteOne-let.json › deleteOne with let option": LET,
-  "find-let.json › Find with let option": LET,
-  "findOneAndDelete-let.json › findOneAndDelete with let option": LET,
-  "findOneAndReplace-let.json › findOneAndReplace with let option": LET,
-  "findOneAndUpdate-let.json › findOneAndUpdate with let option": LET,
-  "replaceOne-let.json › ReplaceOne with let option": LET,
-  "updateMany-let.json › updateMany with let option": LET,
-  "updateOne-let.json › UpdateOne with let option": LET,
   // the $merge stage: refused with CommandNotSupported (115)
   "aggregate-merge-errorResponse.json › aggregate $merge DuplicateKey error is accessible": MERGE,
   "aggregate-merge.json › Aggregate with $merge": MERGE,
@@ -54,6 +36,7 @@ export const SKIPPED: Readonly<Record<string, Skip>> = {
   "aggregate-merge.json › Aggregate with $merge and local readConcern": MERGE,
   "aggregate-merge.json › Aggregate with $merge and available readConcern": MERGE,
   // the $out stage: refused with CommandNotSupported (115)
+  "aggregate-let.json › Aggregate to collection with let option": OUT,
   "aggregate-out.json › Aggregate with $out": OUT,
   "aggregate-out.json › Aggregate with $out and batch size of 0": OUT,
   "bypassDocumentValidation.json › Aggregate with $out passes bypassDocumentValidation: false": OUT,
