@@ -14,7 +14,7 @@ import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
 import { CommandError, toCommandError } from "./errors.js";
-import { sortRecords } from "./sort-order.js";
+import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
 
@@ -46,7 +46,20 @@ const $type: QueryOp = (selector, value) => {
   return (o: unknown) => predicate(storedOf(o));
 };
 
-const BASE_CONTEXT = contextOf({ $type });
+/**
+ * mingo orders strings by UTF-16 code units, mongod by UTF-8 bytes. The two differ only where both
+ * strings hold a unit at or above U+D800 at the first difference, so a range bound without one
+ * compares as it is; one with such units is compared with both sides moved into UTF-8 order.
+ */
+function inUtf8Range(operator: QueryOp): QueryOp {
+  return (selector, value, options) => {
+    if (typeof value !== "string" || !hasHighUnits(value)) return operator(selector, value, options);
+    const inner = operator(selector, inUtf8Order(value), options);
+    return (o: unknown) => inner(foldDeep(o, inUtf8Order));
+  };
+}
+
+const BASE_CONTEXT = contextOf({ $type, $gt: inUtf8Range($gt as unknown as QueryOp), $gte: inUtf8Range($gte as unknown as QueryOp), $lt: inUtf8Range($lt as unknown as QueryOp), $lte: inUtf8Range($lte as unknown as QueryOp) });
 
 const COMPARISONS = { $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as unknown as Record<string, QueryOp>;
 

@@ -28,6 +28,17 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Whether a string holds a code unit whose UTF-16 order differs from its UTF-8 order. */
+export const hasHighUnits = (s: string): boolean => /[\uD800-\uFFFF]/.test(s);
+
+/** The string with its code units moved so that comparing results with `<` is comparing UTF-8 bytes. */
+export function inUtf8Order(s: string): string {
+  if (!hasHighUnits(s)) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) out += String.fromCharCode(codePointRank(s.charCodeAt(i)));
+  return out;
+}
+
 /** Types that have a single value, or (null, undefined, missing) compare as one: always equal. */
 const UNIT_RANKS = new Set([TYPE_RANK.minKey, TYPE_RANK.null, TYPE_RANK.maxKey]);
 

@@ -26,6 +26,13 @@ describe("sort order of values", () => {
     expect(ids(await items.find().sort({ s: 1 }).toArray())).toEqual(["ascii", "hangul", "private", "replacement", "emoji"]);
     expect(ids(await items.find().sort({ s: -1 }).toArray())).toEqual(["emoji", "replacement", "private", "hangul", "ascii"]);
   });
+
+  it("when a range filter bounds strings at or above U+E000 then it selects by UTF-8 bytes", async () => {
+    const items = backend.collection("strings");
+    expect(ids(await items.find({ s: { $gt: "\uE000" } }).sort({ s: 1 }).toArray())).toEqual(["replacement", "emoji"]);
+    expect(ids(await items.find({ s: { $lt: "\u{1F600}", $gte: "\uE000" } }).sort({ s: 1 }).toArray())).toEqual(["private", "replacement"]);
+    expect(ids(await items.aggregate([{ $match: { s: { $lte: "\uFFFD" } } }, { $sort: { s: 1 } }]).toArray())).toEqual(["ascii", "hangul", "private", "replacement"]);
+  });
 });
 
 describe("updates and projections in mongod's shape", () => {
