@@ -30,11 +30,19 @@ const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
 
 // mingo's convenience classes merge their own operators over any given ones; the base classes
 // take the context as it is, so overrides must come with the full operator set.
+// mingo's $project puts _id last and fields in the stage's order; mongod keeps the input's order.
+const $project = (coll: Iterator, spec: Doc, options: Options): Iterator =>
+  coll.transform((items) => {
+    const projected = pipelineOperators.$project(Lazy(items), spec, options).collect<Doc>();
+    const computed = computedFields(spec);
+    return Lazy(projected.map((doc, i) => inDocumentOrder(doc, items[i], computed)));
+  });
+
 const contextOf = (overrides: Record<string, QueryOp>): Context =>
   Context.init({
     accumulator: accumulatorOperators as ContextOps["accumulator"],
     expression: expressionOperators as ContextOps["expression"],
-    pipeline: { ...pipelineOperators, $sort } as ContextOps["pipeline"],
+    pipeline: { ...pipelineOperators, $sort, $project } as ContextOps["pipeline"],
     projection: projectionOperators as ContextOps["projection"],
     query: { ...queryOperators, ...overrides } as ContextOps["query"],
     window: windowOperators as ContextOps["window"],
@@ -129,6 +137,8 @@ const FIND_OPERATORS = new Set(["$slice", "$elemMatch"]);
 const computes = (spec: unknown): boolean =>
   typeof spec === "string" || (isPlainObject(spec) && Object.keys(spec).some((key) => key.startsWith("$") && !FIND_OPERATORS.has(key)));
 
+const computedFields = (projection: Doc): Set<string> => new Set(Object.keys(projection).filter((key) => computes(projection[key])));
+
 /**
  * mongod returns the fields it selects in the stored document's order, whatever order the
  * projection names them in, and appends computed fields after them; the query library follows
@@ -151,7 +161,7 @@ function inDocumentOrder(projected: unknown, source: unknown, computed: Readonly
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
   try {
     const projected = new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
-    const computed = new Set(Object.keys(projection).filter((key) => computes(projection[key])));
+    const computed = computedFields(projection);
     return projected.map((doc, i) => inDocumentOrder(doc, docs[i], computed) as Doc);
   } catch (error) {
     throw toCommandError(error);

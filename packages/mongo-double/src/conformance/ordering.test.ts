@@ -54,6 +54,8 @@ describe("updates and projections in mongod's shape", () => {
     expect(Object.keys((found?.b ?? {}) as object)).toEqual(["x", "z"]);
     const withoutId = await items.findOne({}, { projection: { c: 1, _id: 0, a: 1 } });
     expect(Object.keys(withoutId ?? {})).toEqual(["a", "c"]);
+    const staged = await items.aggregate([{ $project: { d: 1, "b.z": 1, "b.x": 1, a: 1, n: { $add: ["$a", 1] } } }]).toArray();
+    expect(Object.keys(staged[0] ?? {})).toEqual(["_id", "a", "b", "d", "n"]);
     const modified = await items.findOneAndUpdate({ _id: 1 }, { $set: { a: 2 } }, { projection: { d: 1, a: 1 }, returnDocument: "after" });
     expect(Object.keys(modified ?? {})).toEqual(["_id", "a", "d"]);
   });
