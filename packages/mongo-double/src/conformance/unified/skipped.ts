@@ -13,7 +13,7 @@ const refused = (refusedWith: number, reason: string): Skip => ({ reason: `${rea
 const MERGE = refused(115, "the $merge stage");
 const OUT = refused(115, "the $out stage");
 const FAIL_COMMAND = refused(2, "the failCommand failpoint (a test command)");
-const LIST_LOCAL_SESSIONS = refused(40324, "the $listLocalSessions stage");
+const LIST_LOCAL_SESSIONS = refused(115, "the $listLocalSessions stage");
 const VIEWS = refused(115, "views");
 const VALIDATION = refused(115, "document validation");
 const CLUSTERED = refused(115, "clustered collections");
@@ -52,7 +52,7 @@ export const SKIPPED: Readonly<Record<string, Skip>> = {
   "create-null-ids.json › inserting _id with type null via insertOne": NULL_ID,
   "create-null-ids.json › inserting _id with type null via insertMany": NULL_ID,
   "create-null-ids.json › inserting _id with type null via bulkWrite": NULL_ID,
-  // the $listLocalSessions stage: refused as an unknown stage, "Unrecognized pipeline stage name" (40324)
+  // the $listLocalSessions stage: refused with CommandNotSupported (115)
   "db-aggregate-rawdata.json › Aggregate with rawData option on less than 8.2.0 - ignore argument": LIST_LOCAL_SESSIONS,
   "db-aggregate.json › Aggregate with $listLocalSessions": LIST_LOCAL_SESSIONS,
   "db-aggregate.json › Aggregate with $listLocalSessions and allowDiskUse": LIST_LOCAL_SESSIONS,
