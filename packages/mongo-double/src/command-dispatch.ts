@@ -6,6 +6,7 @@ import { findAndModifyCommands } from "./commands/find-and-modify.js";
 import { readCommands } from "./commands/read-commands.js";
 import { writeCommands } from "./commands/write-commands.js";
 import { CommandError, toCommandError } from "./errors.js";
+import { withLetVariables } from "./query-engine.js";
 
 const HANDLERS: Record<string, CommandHandler> = {
   ...adminCommands,
@@ -33,7 +34,7 @@ export async function dispatchCommand(raw: Doc, defaultDb: string, context: Omit
     for (const field of IGNORED_FIELDS) delete body[field];
     const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name] : undefined;
     if (!handler) throw new CommandError(59, `no such command: '${name}'`);
-    return await handler(body, { ...context, db });
+    return await withLetVariables(body.let, () => handler(body, { ...context, db }));
   } catch (error) {
     return { ok: 0, ...toCommandError(error).toReply() };
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { Context } from "mingo";
 import { Aggregator } from "mingo/aggregator";
 import * as accumulatorOperators from "mingo/operators/accumulator";
@@ -7,11 +8,13 @@ import * as projectionOperators from "mingo/operators/projection";
 import * as queryOperators from "mingo/operators/query";
 import { $eq, $gt, $gte, $in, $lt, $lte, $ne, $nin } from "mingo/operators/query/comparison";
 import * as windowOperators from "mingo/operators/window";
+import { Lazy, type Iterator } from "mingo/lazy";
 import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
-import { toView, type Doc } from "./bson-values.js";
-import { toCommandError } from "./errors.js";
+import { isPlainObject, toView, type Doc } from "./bson-values.js";
+import { CommandError, toCommandError } from "./errors.js";
+import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
 
@@ -19,13 +22,27 @@ export type Matcher = (record: StoredDoc) => boolean;
 
 type QueryOp = (selector: string, value: unknown, options: Options) => (o: unknown) => boolean;
 type ContextOps = NonNullable<Parameters<typeof Context.init>[0]>;
+
+// mingo's $sort has its own order of values (strings by UTF-16 units, null apart from missing):
+// the pipeline sorts in mongod's order, the one find uses.
+const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
+  coll.transform((items) => Lazy(sortRecords(items.map((item) => ({ doc: item as Doc, view: item as Doc })), spec, options.collation).map((record) => record.view)));
+
 // mingo's convenience classes merge their own operators over any given ones; the base classes
 // take the context as it is, so overrides must come with the full operator set.
+// mingo's $project puts _id last and fields in the stage's order; mongod keeps the input's order.
+const $project = (coll: Iterator, spec: Doc, options: Options): Iterator =>
+  coll.transform((items) => {
+    const projected = pipelineOperators.$project(Lazy(items), spec, options).collect<Doc>();
+    const computed = computedFields(spec);
+    return Lazy(projected.map((doc, i) => inDocumentOrder(doc, items[i], computed)));
+  });
+
 const contextOf = (overrides: Record<string, QueryOp>): Context =>
   Context.init({
     accumulator: accumulatorOperators as ContextOps["accumulator"],
     expression: expressionOperators as ContextOps["expression"],
-    pipeline: pipelineOperators as ContextOps["pipeline"],
+    pipeline: { ...pipelineOperators, $sort, $project } as ContextOps["pipeline"],
     projection: projectionOperators as ContextOps["projection"],
     query: { ...queryOperators, ...overrides } as ContextOps["query"],
     window: windowOperators as ContextOps["window"],
@@ -37,7 +54,20 @@ const $type: QueryOp = (selector, value) => {
   return (o: unknown) => predicate(storedOf(o));
 };
 
-const BASE_CONTEXT = contextOf({ $type });
+/**
+ * mingo orders strings by UTF-16 code units, mongod by UTF-8 bytes. The two differ only where both
+ * strings hold a unit at or above U+D800 at the first difference, so a range bound without one
+ * compares as it is; one with such units is compared with both sides moved into UTF-8 order.
+ */
+function inUtf8Range(operator: QueryOp): QueryOp {
+  return (selector, value, options) => {
+    if (typeof value !== "string" || !hasHighUnits(value)) return operator(selector, value, options);
+    const inner = operator(selector, inUtf8Order(value), options);
+    return (o: unknown) => inner(foldDeep(o, inUtf8Order));
+  };
+}
+
+const BASE_CONTEXT = contextOf({ $type, $gt: inUtf8Range($gt as unknown as QueryOp), $gte: inUtf8Range($gte as unknown as QueryOp), $lt: inUtf8Range($lt as unknown as QueryOp), $lte: inUtf8Range($lte as unknown as QueryOp) });
 
 const COMPARISONS = { $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as unknown as Record<string, QueryOp>;
 
@@ -66,12 +96,26 @@ function collatedContext(fold: Fold): Context {
   return contextOf(query);
 }
 
-/** Options for mingo that honour a command's collation. */
+// A command's `let` variables hold for every expression it evaluates, however deep: they travel
+// with the command's asynchronous work rather than through every function that compiles a query.
+const commandVariables = new AsyncLocalStorage<Doc>();
+
+/** Runs a command with its `let` variables (evaluated once, as mongod does) in scope. */
+export function withLetVariables<T>(variables: unknown, run: () => T): T {
+  if (variables === undefined) return run();
+  if (!isPlainObject(variables)) throw new CommandError(14, `BSON field 'let' is the wrong type '${typeof variables}', expected type 'object'`);
+  const [values] = runPipeline([{ $replaceWith: toView(variables) as Doc }], [{}], queryOptions(undefined)) as Doc[];
+  return commandVariables.run(values ?? {}, run);
+}
+
+/** Options for mingo that honour a command's collation and `let` variables. */
 export function queryOptions(collation: unknown, extra: Partial<Options> = {}): Partial<Options> {
   const fold = foldFor(collation);
   const sortBy = sortCollation(collation);
+  const variables = commandVariables.getStore();
   return {
     ...extra,
+    ...(variables ? { variables } : {}),
     scriptEnabled: false,
     context: fold ? collatedContext(fold) : BASE_CONTEXT,
     ...(sortBy ? { collation: { ...sortBy, locale: sortBy.locale } as Options["collation"] } : {}),
@@ -87,10 +131,38 @@ export function runPipeline(pipeline: Doc[], docs: unknown[], options: Partial<O
   }
 }
 
+const FIND_OPERATORS = new Set(["$slice", "$elemMatch"]);
+
+/** Whether a projection field computes its value (an expression) rather than selects a stored one. */
+const computes = (spec: unknown): boolean =>
+  typeof spec === "string" || (isPlainObject(spec) && Object.keys(spec).some((key) => key.startsWith("$") && !FIND_OPERATORS.has(key)));
+
+const computedFields = (projection: Doc): Set<string> => new Set(Object.keys(projection).filter((key) => computes(projection[key])));
+
+/**
+ * mongod returns the fields it selects in the stored document's order, whatever order the
+ * projection names them in, and appends computed fields after them; the query library follows
+ * the projection's order.
+ */
+function inDocumentOrder(projected: unknown, source: unknown, computed: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(projected) && Array.isArray(source) && projected.length === source.length) {
+    return projected.map((item, i) => inDocumentOrder(item, source[i]));
+  }
+  if (!isPlainObject(projected) || !isPlainObject(source)) return projected;
+  const out: Doc = {};
+  for (const key of Object.keys(source)) {
+    if (key in projected && !computed.has(key)) out[key] = inDocumentOrder(projected[key], source[key]);
+  }
+  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
+  return out;
+}
+
 /** Applies a find projection. */
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
   try {
-    return new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
+    const projected = new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
+    const computed = computedFields(projection);
+    return projected.map((doc, i) => inDocumentOrder(doc, docs[i], computed) as Doc);
   } catch (error) {
     throw toCommandError(error);
   }

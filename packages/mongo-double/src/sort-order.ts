@@ -14,6 +14,34 @@ const TYPE_RANK: Record<string, number> = {
 
 const simple = (a: string | number | boolean, b: string | number | boolean): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** Moves code units so that UTF-16 order becomes code point order: surrogates above U+E000–U+FFFF. */
+const codePointRank = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit);
+
+/** Compares strings as mongod does: by their UTF-8 bytes, which is code point order. */
+export function compareUtf8(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return x < 0xd800 && y < 0xd800 ? x - y : codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Whether a string holds a code unit whose UTF-16 order differs from its UTF-8 order. */
+export const hasHighUnits = (s: string): boolean => /[\uD800-\uFFFF]/.test(s);
+
+/** The string with its code units moved so that comparing results with `<` is comparing UTF-8 bytes. */
+export function inUtf8Order(s: string): string {
+  if (!hasHighUnits(s)) return s;
+  let out = "";
+  for (let i = 0; i < s.length; i++) out += String.fromCharCode(codePointRank(s.charCodeAt(i)));
+  return out;
+}
+
+/** Types that have a single value, or (null, undefined, missing) compare as one: always equal. */
+const UNIT_RANKS = new Set([TYPE_RANK.minKey, TYPE_RANK.null, TYPE_RANK.maxKey]);
+
 /** Compares two view values in MongoDB's order; strings through the collation when given. */
 export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): number {
   if (a === EMPTY_ARRAY || b === EMPTY_ARRAY) return a === b ? 0 : a === EMPTY_ARRAY ? -1 : 1;
@@ -21,8 +49,9 @@ export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): n
   const typeB = bsonTypeOf(b);
   const rank = simple(TYPE_RANK[typeA] ?? 14, TYPE_RANK[typeB] ?? 14);
   if (rank !== 0) return rank;
+  if (UNIT_RANKS.has(TYPE_RANK[typeA])) return 0;
   if (typeof a === "number" && typeof b === "number") return simple(a, b);
-  if (typeof a === "string" && typeof b === "string") return collator ? collator.compare(a, b) : simple(a, b);
+  if (typeof a === "string" && typeof b === "string") return collator ? collator.compare(a, b) : Math.sign(compareUtf8(a, b));
   if (typeof a === "boolean" && typeof b === "boolean") return simple(a, b);
   if (a instanceof Date && b instanceof Date) return simple(a.getTime(), b.getTime());
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -36,7 +65,7 @@ export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): n
     const keysA = Object.keys(a);
     const keysB = Object.keys(b);
     for (let i = 0; i < Math.min(keysA.length, keysB.length); i++) {
-      const order = simple(keysA[i]!, keysB[i]!) || bsonCompare(a[keysA[i]!], b[keysB[i]!], collator);
+      const order = Math.sign(compareUtf8(keysA[i]!, keysB[i]!)) || bsonCompare(a[keysA[i]!], b[keysB[i]!], collator);
       if (order !== 0) return order;
     }
     return simple(keysA.length, keysB.length);
@@ -87,7 +116,7 @@ function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   const natural = fields.find((field) => field.path === "$natural");
   if (natural) return { natural: natural.direction };
   const collator = foldFor(collation)
-    ? new Intl.Collator((collation as { locale: string }).locale, { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
+    ? new Intl.Collator((collation as { locale: string }).locale.replaceAll("_", "-"), { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
     : undefined;
   return {
     keysOf: (record) => fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),

@@ -90,3 +90,11 @@ export function checkOperandTypes(doc: Doc, update: Doc): void {
     }
   }
 }
+
+/** mongod refuses to store an `_id` that is a document with a `$`-prefixed field. */
+export function checkIdForStorage(doc: Doc): void {
+  const id = doc._id;
+  if (!isPlainObject(id)) return;
+  const field = Object.keys(id).find((key) => key.startsWith("$"));
+  if (field !== undefined) throw new CommandError(52, `_id fields may not contain '$'-prefixed fields: ${field} is not valid for storage.`);
+}

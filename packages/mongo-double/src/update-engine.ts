@@ -53,6 +53,21 @@ function restoreTypes(result: unknown, old: unknown): unknown {
   return result;
 }
 
+/** mongod adds each distinct `$each` value of `$addToSet` once; the query library, creating the array, adds them all. */
+function addEachOnce(modifier: Doc): void {
+  const fields = modifier.$addToSet;
+  if (!isPlainObject(fields)) return;
+  for (const [path, value] of Object.entries(fields)) {
+    if (!isPlainObject(value) || !Array.isArray(value.$each)) continue;
+    const seen = new Set<string>();
+    const each = value.$each.filter((item) => {
+      const key = canonicalKey(toView(item));
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    fields[path] = { ...value, $each: each };
+  }
+}
+
 function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   checkModifier(update);
   checkOperandTypes(doc, update);
@@ -60,6 +75,7 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   const modifier: Doc = Object.fromEntries(Object.entries(operators).map(([operator, fields]) => [operator, { ...(fields as Doc) }]));
   if (context.inserting && isPlainObject($setOnInsert)) modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
   guardId(doc, modifier);
+  addEachOnce(modifier);
   const view = clonePlain(toView(doc)) as Doc;
   const resolved = resolvePositional(modifier, view, context);
   try {
@@ -173,7 +189,11 @@ export const isReplacement = (update: unknown): boolean =>
 
 /** Applies an update (operators, replacement or pipeline) and returns the new stored document. */
 export function applyUpdate(doc: Doc, update: unknown, context: UpdateContext): Doc {
-  if (Array.isArray(update)) return finish(doc, applyPipeline(doc, update as Doc[], context), false);
+  if (Array.isArray(update)) {
+    // A pipeline whose result has no _id (a $replaceRoot, say) keeps the document's, as in mongod.
+    const after = applyPipeline(doc, update as Doc[], context);
+    return finish(doc, after._id === undefined && doc._id !== undefined ? { _id: doc._id, ...after } : after, false);
+  }
   if (!isPlainObject(update)) throw new CommandError(9, "Update argument must be either an object or an array");
   if (isReplacement(update)) {
     for (const key of Object.keys(update)) {

@@ -105,6 +105,8 @@ const collMod: CommandHandler = (body, context) => {
     .indexes()
     .find((spec) => (typeof target.name === "string" ? spec.name === target.name : JSON.stringify(spec.key) === JSON.stringify(target.keyPattern)));
   if (!index) throw new CommandError(27, `cannot find index ${JSON.stringify(target.name ?? target.keyPattern)} for ns ${collection.namespace}`);
+  const option = Object.keys(target).find((key) => key !== "name" && key !== "keyPattern" && key !== "expireAfterSeconds");
+  if (option !== undefined) throw new CommandError(115, `collMod index option '${option}' is not supported by the MongoDB double`);
   if (!isNumeric(target.expireAfterSeconds)) throw new CommandError(2, "no expireAfterSeconds or hidden field");
   const old = collection.setExpireAfterSeconds(index.name, toNumber(target.expireAfterSeconds));
   return { ...(old === undefined ? {} : { expireAfterSeconds_old: old }), expireAfterSeconds_new: toNumber(target.expireAfterSeconds), ok: 1 };

@@ -99,7 +99,7 @@ const distinct: CommandHandler = async (body, context) => {
   return { values: [...seen.values()], ok: 1 };
 };
 
-const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessions", "$changeStream", "$search", "$geoNear", "$collStats", "$indexStats"]);
+const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessions", "$changeStream", "$search", "$geoNear", "$collStats", "$indexStats", "$listLocalSessions", "$planCacheStats", "$listSearchIndexes", "$searchMeta", "$vectorSearch"]);
 
 /** Stages that treat each document on its own, so running them a chunk at a time changes nothing. */
 const PER_DOCUMENT_STAGES = new Set(["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"]);

@@ -3,8 +3,22 @@ import { isPlainObject, type Doc } from "../bson-values.js";
 import { collectionArg, deadlineFor, matching, numberArg } from "../command-args.js";
 import type { CommandHandler } from "../command-context.js";
 import { CommandError, toCommandError } from "../errors.js";
+import { checkIdForStorage } from "../update-checks.js";
 import { applyUpdate, isReplacement } from "../update-engine.js";
 import { upsertDocument } from "./upsert.js";
+
+// The fields mongod 7.0 parses in each statement; it refuses any other (a later server's `sort` too).
+const STATEMENT_FIELDS: Record<string, readonly string[]> = {
+  updates: ["q", "u", "multi", "upsert", "arrayFilters", "collation", "hint", "c", "upsertSupplied"],
+  deletes: ["q", "limit", "collation", "hint"],
+};
+
+function checkStatementFields(body: Doc, command: string, field: string): void {
+  for (const statement of Array.isArray(body[field]) ? (body[field] as unknown[]) : []) {
+    const unknown = isPlainObject(statement) ? Object.keys(statement).find((key) => !STATEMENT_FIELDS[field]!.includes(key)) : undefined;
+    if (unknown !== undefined) throw new CommandError(40415, `BSON field '${command}.${field}.${unknown}' is an unknown field.`);
+  }
+}
 
 /** Runs each statement of a write command, collecting mongod-shaped write errors. */
 function runStatements(body: Doc, field: string, run: (statement: Doc, index: number) => void): Doc {
@@ -29,6 +43,7 @@ const insert: CommandHandler = (body, context) => {
   const collection = context.store.ensureCollection(context.db, collectionArg(body, "insert"));
   let n = 0;
   const errors = runStatements(body, "documents", (doc) => {
+    checkIdForStorage(doc);
     collection.insert(doc);
     n++;
   });
@@ -39,6 +54,7 @@ const sameBytes = (a: Doc, b: Doc): boolean => Buffer.compare(serialize(a), seri
 
 const update: CommandHandler = (body, context) => {
   const name = collectionArg(body, "update");
+  checkStatementFields(body, "update", "updates");
   const deadline = deadlineFor(body, context);
   let n = 0;
   let nModified = 0;
@@ -75,6 +91,7 @@ const update: CommandHandler = (body, context) => {
 
 const remove: CommandHandler = (body, context) => {
   const name = collectionArg(body, "delete");
+  checkStatementFields(body, "delete", "deletes");
   const deadline = deadlineFor(body, context);
   let n = 0;
   const errors = runStatements(body, "deletes", (statement) => {

@@ -73,4 +73,10 @@ describe("counting, distinct and aggregation", () => {
     const error = await rejection(orders().aggregate([{ $frobnicate: {} }]).toArray());
     expect(error.code).toBe(40324);
   });
+
+  it("when a pipeline names a stage mongod has and the double lacks ($listLocalSessions) then it is refused with 115, not called unknown", async () => {
+    const error = await rejection(backend.db.aggregate([{ $listLocalSessions: {} }]).toArray());
+    expect(error.code).toBe(115);
+    expect(error.message).toBe("$listLocalSessions is not supported by the MongoDB double");
+  });
 });

@@ -70,4 +70,15 @@ describe("index and collection management", () => {
     const after = await backend.client.db("admin").admin().listDatabases({ nameOnly: true });
     expect(after.databases.map((d) => d.name)).not.toContain("conformance_index_management_other");
   });
+
+  it("when collMod sets an index option the double lacks (hidden, unique, prepareUnique) then it is refused with 115 naming the option and the index is unchanged", async () => {
+    const items = backend.collection("collmod_options");
+    await items.createIndex({ a: 1 }, { name: "a_1" });
+    for (const option of ["hidden", "unique", "prepareUnique"]) {
+      const error = await rejection(backend.db.command({ collMod: "collmod_options", index: { name: "a_1", [option]: true } }));
+      expect(error.code).toBe(115);
+      expect(error.message).toBe(`collMod index option '${option}' is not supported by the MongoDB double`);
+    }
+    expect((await items.listIndexes().toArray()).find((index) => index.name === "a_1")).toEqual({ v: 2, key: { a: 1 }, name: "a_1" });
+  });
 });
