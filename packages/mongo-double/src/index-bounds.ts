@@ -61,7 +61,8 @@ export function literalPrefix(source: string, flags: string): string | undefined
       i++;
     } else if (".[]()*+?{}^$".includes(char)) break;
     // A quantifier that allows zero of this character ends the prefix before it.
-    if ("*?{".includes(source[i + 1] ?? "")) break;
+    const after = source[i + 1];
+    if (after !== undefined && "*?{".includes(after)) break;
     prefix += char;
   }
   const last = prefix.charCodeAt(prefix.length - 1);
