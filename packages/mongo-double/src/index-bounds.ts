@@ -209,6 +209,7 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   const fields = index.paths.slice(0, bounded).map((path) => pathBounds(conjuncts, path, context));
   let prefixes: unknown[][] = [[]];
   let equalityPrefix = 0;
+  let pointFields = 0;
   let range: Interval[] | undefined;
   for (const bounds of fields) {
     if (!bounds) break;
@@ -218,9 +219,10 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
       break;
     }
     if (bounds.intervals.length === 1 && prefixes.length === 1) equalityPrefix++;
+    // An empty `$in` leaves no prefix at all: nothing to scan.
     prefixes = prefixes.flatMap((prefix) => bounds.intervals.map((interval) => [...prefix, interval.lo]));
+    pointFields++;
   }
-  const pointFields = prefixes[0]!.length;
   const rest = (taken: number, edge: typeof MIN): unknown[] => Array<unknown>(index.paths.length - taken + 1).fill(edge);
   const intervals = prefixes.flatMap((prefix) => {
     if (!range) return [{ lo: [...prefix, ...rest(prefix.length, MIN)], hi: [...prefix, ...rest(prefix.length, MAX)] }];

@@ -51,7 +51,7 @@ function predicate(): Doc {
   const operand = () => (field === "b" || field === "tags" || field === "_id" ? Math.floor(next() * 8) - 1 : scalar());
   return pick<() => Doc>([
     () => ({ [field]: operand() }),
-    () => ({ [field]: { $in: [operand(), operand()] } }),
+    () => ({ [field]: { $in: [operand(), operand()].slice(0, Math.floor(next() * 3)) } }),
     () => ({ [field]: { [pick(["$gt", "$gte", "$lt", "$lte"])]: operand() } }),
     () => ({ [field]: { $gte: operand(), $lt: operand() } }),
     () => ({ [field]: pick([/^a/, /^A/i, /b/, /^a\.c/, /^ab?/, /^$/]) }),
