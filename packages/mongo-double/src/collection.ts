@@ -28,7 +28,11 @@ export class Collection {
   readonly #records = new Map<string, StoredDoc>();
   readonly #indexes: IndexSpec[] = [ID_INDEX];
   readonly #unique: UniqueIndex[] = [new UniqueIndex({ ...ID_INDEX, unique: true })];
-  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
+  /** Each document's place in natural order, fixed at insert (an update keeps it), as mongod's RecordId. */
+  readonly #positions = new Map<string, number>();
+  #nextPosition = 0;
+  readonly #positionOf = (record: StoredDoc): number => this.#positions.get(canonicalKey(record.doc._id))!;
+  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [], this.#positionOf)];
   /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
   #compound: string[][] = [];
 
@@ -65,6 +69,7 @@ export class Collection {
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
+    this.#positions.set(id, this.#nextPosition++);
     for (const index of this.#ordered) index.add(record);
     this.#records.set(id, record);
     return record;
@@ -94,6 +99,7 @@ export class Collection {
     const id = canonicalKey(record.doc._id);
     for (const index of this.#unique) index.remove(index.entriesOf(record), id);
     for (const index of this.#ordered) index.remove(record);
+    this.#positions.delete(id);
     this.#records.delete(id);
   }
 
@@ -118,7 +124,7 @@ export class Collection {
       for (const record of this.#records.values()) indexEntries(record.doc, paths);
       this.#compound.push(paths);
     }
-    this.#ordered.push(new OrderedIndex(spec, this.#records.values()));
+    this.#ordered.push(new OrderedIndex(spec, this.#records.values(), this.#positionOf));
     this.#indexes.push(spec);
     return true;
   }

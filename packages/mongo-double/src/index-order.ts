@@ -41,12 +41,12 @@ export function compareComponent(a: unknown, b: unknown): number {
 export const isNumberRank = (value: unknown): boolean => !(value instanceof Edge) && typeRank(value) === NUMBER_RANK;
 
 /**
- * An index key: one component per indexed field, then the document's id key, which makes every
- * entry distinct and orders equal keys. Bounds put edges where a key has values.
+ * An index key: one component per indexed field, then the document's position in natural order,
+ * which makes every entry distinct and orders equal keys. Bounds put edges where a key has values.
  */
 export type IndexKey = unknown[];
 
-/** Orders index keys by their fields (each in its index direction), then by the id key. */
+/** Orders index keys by their fields (each in its index direction), then by position. */
 export function keyComparator(directions: number[]): (a: IndexKey, b: IndexKey) => number {
   return (a, b) => {
     for (let i = 0; i < directions.length; i++) {

@@ -1,7 +1,7 @@
 import BTreeModule from "sorted-btree";
 import { isPlainObject } from "./bson-values.js";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
-import { allFieldsMissing, canonicalKey, indexEntries } from "./index-key.js";
+import { allFieldsMissing, indexEntries } from "./index-key.js";
 import { keyComparator, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
@@ -42,8 +42,12 @@ export class OrderedIndex {
   #multikey = false;
   #tree: Tree;
 
-  constructor(spec: IndexSpec, records: Iterable<StoredDoc>) {
+  /** The position of a document in natural order: equal keys are kept in it, as mongod keeps them in RecordId order. */
+  readonly #position: (record: StoredDoc) => number;
+
+  constructor(spec: IndexSpec, records: Iterable<StoredDoc>, position: (record: StoredDoc) => number) {
     this.spec = spec;
+    this.#position = position;
     this.paths = Object.keys(spec.key);
     this.directions = this.paths.map((path) => (typeof spec.key[path] === "number" && (spec.key[path] as number) < 0 ? -1 : 1));
     this.fold = foldFor(spec.collation);
@@ -63,7 +67,7 @@ export class OrderedIndex {
 
   #keysOf(record: StoredDoc): IndexKey[] {
     if (!this.includes(record)) return [];
-    const id = canonicalKey(record.doc._id);
+    const id = this.#position(record);
     return indexEntries(record.view, this.paths, this.fold).map((entry) => [
       ...entry.values.map((value) => (value === undefined ? null : this.fold ? foldDeep(value, this.fold) : value)),
       id,

@@ -82,6 +82,11 @@ describe("index plans and explain", () => {
     expect((await people.find({ email: null }).toArray()).map((doc) => doc._id)).toEqual([2, 3]);
   });
 
+  it("when several documents share an index key then the scan returns them in insertion order, as mongod's RecordId order", async () => {
+    const found = (await tokens().find({ tags: 0 }).toArray()).map((doc) => doc._id as number);
+    expect(found).toEqual(Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === 0 || i % 5 === 0));
+  });
+
   it("when the index a query used is dropped then explain shows a collection scan", async () => {
     const scratch = backend.collection("scratch");
     await scratch.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }] as never[]);
