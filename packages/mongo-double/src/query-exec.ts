@@ -79,7 +79,7 @@ export async function findRecords(
 /** The number of matching documents: the keys inside the bounds when they are exact, else the matches of a scan. */
 export async function countMatching(collection: Collection | undefined, filter: Doc, collation: unknown, deadline: Deadline, execution = newExecution(collection, filter, collation)): Promise<number> {
   const { plan } = execution;
-  if (plan.kind !== "ixscan" || !plan.bounds.exact || plan.index.spec.sparse === true) {
+  if (plan.kind !== "ixscan" || !plan.bounds.exact) {
     return (await collect(collection, execution, filter, collation, deadline)).length;
   }
   execution.countScan = true;
