@@ -31,8 +31,7 @@ export class Collection {
   /** Each document's place in natural order, fixed at insert (an update keeps it), as mongod's RecordId. */
   readonly #positions = new Map<string, number>();
   #nextPosition = 0;
-  readonly #positionOf = (record: StoredDoc): number => this.#positions.get(canonicalKey(record.doc._id))!;
-  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [], this.#positionOf)];
+  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
   /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
   #compound: string[][] = [];
 
@@ -69,8 +68,9 @@ export class Collection {
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
-    this.#positions.set(id, this.#nextPosition++);
-    for (const index of this.#ordered) index.add(record);
+    const position = this.#nextPosition++;
+    this.#positions.set(id, position);
+    for (const index of this.#ordered) index.add(record, position);
     this.#records.set(id, record);
     return record;
   }
@@ -87,9 +87,10 @@ export class Collection {
       index.remove(before[i]!, id);
       index.add(after[i]!, id);
     });
+    const position = this.#positions.get(id)!;
     for (const index of this.#ordered) {
-      index.remove(old);
-      index.add(record);
+      index.remove(old, position);
+      index.add(record, position);
     }
     this.#records.set(id, record);
     return record;
@@ -98,7 +99,8 @@ export class Collection {
   remove(record: StoredDoc): void {
     const id = canonicalKey(record.doc._id);
     for (const index of this.#unique) index.remove(index.entriesOf(record), id);
-    for (const index of this.#ordered) index.remove(record);
+    const position = this.#positions.get(id)!;
+    for (const index of this.#ordered) index.remove(record, position);
     this.#positions.delete(id);
     this.#records.delete(id);
   }
@@ -124,7 +126,7 @@ export class Collection {
       for (const record of this.#records.values()) indexEntries(record.doc, paths);
       this.#compound.push(paths);
     }
-    this.#ordered.push(new OrderedIndex(spec, this.#records.values(), this.#positionOf));
+    this.#ordered.push(new OrderedIndex(spec, [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!])));
     this.#indexes.push(spec);
     return true;
   }

@@ -42,19 +42,16 @@ export class OrderedIndex {
   #multikey = false;
   #tree: Tree;
 
-  /** The position of a document in natural order: equal keys are kept in it, as mongod keeps them in RecordId order. */
-  readonly #position: (record: StoredDoc) => number;
-
-  constructor(spec: IndexSpec, records: Iterable<StoredDoc>, position: (record: StoredDoc) => number) {
+  /** Takes the documents with their positions in natural order (see `add`). */
+  constructor(spec: IndexSpec, records: Iterable<[StoredDoc, number]>) {
     this.spec = spec;
-    this.#position = position;
     this.paths = Object.keys(spec.key);
     this.directions = this.paths.map((path) => (typeof spec.key[path] === "number" && (spec.key[path] as number) < 0 ? -1 : 1));
     this.fold = foldFor(spec.collation);
     this.compare = keyComparator(this.directions);
     this.includes = indexMembership(spec);
     this.#tree = new BTree<IndexKey, StoredDoc>(undefined, this.compare);
-    for (const record of records) this.add(record);
+    for (const [record, position] of records) this.add(record, position);
   }
 
   get multikey(): boolean {
@@ -65,22 +62,25 @@ export class OrderedIndex {
     return this.#tree.size;
   }
 
-  #keysOf(record: StoredDoc): IndexKey[] {
+  #keysOf(record: StoredDoc, position: number): IndexKey[] {
     if (!this.includes(record)) return [];
-    const id = this.#position(record);
     return indexEntries(record.view, this.paths, this.fold).map((entry) => [
       ...entry.values.map((value) => (value === undefined ? null : this.fold ? foldDeep(value, this.fold) : value)),
-      id,
+      position,
     ]);
   }
 
-  add(record: StoredDoc): void {
+  /**
+   * Adds a document's keys. `position` is its place in natural order: equal keys are kept in it,
+   * as mongod keeps them in RecordId order.
+   */
+  add(record: StoredDoc, position: number): void {
     if (!this.#multikey && this.paths.some((path) => meetsArray(record.view, path.split(".")))) this.#multikey = true;
-    for (const key of this.#keysOf(record)) this.#tree.set(key, record);
+    for (const key of this.#keysOf(record, position)) this.#tree.set(key, record);
   }
 
-  remove(record: StoredDoc): void {
-    for (const key of this.#keysOf(record)) this.#tree.delete(key);
+  remove(record: StoredDoc, position: number): void {
+    for (const key of this.#keysOf(record, position)) this.#tree.delete(key);
   }
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */
