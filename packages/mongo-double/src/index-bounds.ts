@@ -1,7 +1,7 @@
 import { bsonTypeName, isPlainObject, toView, type Doc } from "./bson-values.js";
 import { foldDeep, type Fold } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
-import { compareComponent, MAX, MIN, REGEX_RANK, STRING_RANK, typeEnd, typeStart, type IndexKey } from "./index-order.js";
+import { compareComponent, Edge, MAX, MIN, REGEX_RANK, STRING_RANK, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { OrderedIndex } from "./ordered-index.js";
 import { typeRank } from "./sort-order.js";
 
@@ -93,6 +93,8 @@ function equalityBounds(value: unknown, context: FieldContext): FieldBounds | un
   return { intervals: [point(context.fold ? foldDeep(value, context.fold) : value)], exact: isOrderedScalar(value) };
 }
 
+const boundKey = (bound: unknown): string => (bound instanceof Edge ? `edge${bound.rank}:${bound.side}` : canonicalKey(bound));
+
 function inBounds(values: unknown, context: FieldContext): FieldBounds | undefined {
   if (!Array.isArray(values)) return undefined;
   const intervals: Interval[] = [];
@@ -103,7 +105,7 @@ function inBounds(values: unknown, context: FieldContext): FieldBounds | undefin
     if (!bounds) return undefined;
     exact &&= bounds.exact;
     for (const interval of bounds.intervals) {
-      const key = `${canonicalKey(interval.lo)}|${canonicalKey(interval.hi)}`;
+      const key = `${boundKey(interval.lo)}|${boundKey(interval.hi)}`;
       if (!seen.has(key)) intervals.push(interval);
       seen.add(key);
     }

@@ -55,6 +55,7 @@ function predicate(): Doc {
     () => ({ [field]: { [pick(["$gt", "$gte", "$lt", "$lte"])]: operand() } }),
     () => ({ [field]: { $gte: operand(), $lt: operand() } }),
     () => ({ [field]: pick([/^a/, /^A/i, /b/, /^a\.c/, /^ab?/, /^$/]) }),
+    () => ({ [field]: { $in: [pick([/^a/, /^$/, /B/i]), operand(), pick(["ab", "A", "abc"])] } }),
     () => ({ [field]: { $exists: next() < 0.5 } }),
     () => ({ [field]: { $ne: operand() } }),
     () => ({ [field]: { $all: [operand()] } }),

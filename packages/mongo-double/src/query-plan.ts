@@ -143,7 +143,8 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
     return;
   }
   const scans = plan.kind === "or" ? plan.scans : [plan];
-  const seen = plan.kind === "or" || plan.index.multikey ? new Set<StoredDoc>() : undefined;
+  // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
+  const seen = plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
   for (const scan of scans) {
     for (const record of entriesOf(scan, stats)) {
       if (seen?.has(record)) continue;
