@@ -1,20 +1,11 @@
 import { ObjectId } from "bson";
-import { bsonTypeOf, isPlainObject, type Doc } from "./bson-values.js";
+import { bsonTypeOf, type Doc } from "./bson-values.js";
 import { CommandError } from "./errors.js";
 import { canonicalKey, indexEntries } from "./index-key.js";
 import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
+import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 import { UniqueIndex } from "./unique-index.js";
-
-/** The scalar a filter condition asks equality with, if it is a plain equality. */
-function equalityValue(condition: unknown): unknown {
-  if (isPlainObject(condition)) {
-    const keys = Object.keys(condition);
-    return keys.length === 1 && keys[0] === "$eq" ? equalityValue(condition.$eq) : undefined;
-  }
-  if (condition === undefined || Array.isArray(condition) || condition instanceof RegExp) return undefined;
-  return condition;
-}
 
 /** Puts `_id` first, generating an ObjectId when the document has none (as mongod does). */
 export function withIdFirst(doc: Doc): Doc {
@@ -27,13 +18,20 @@ export function withIdFirst(doc: Doc): Doc {
   return Object.keys(doc)[0] === "_id" ? doc : { _id: id, ...rest };
 }
 
-/** One collection: documents in natural order, indexed by `_id`, with its unique indexes. */
+/**
+ * One collection: documents in natural order, an ordered index for each index (which queries
+ * read through), and hash maps that enforce the unique ones.
+ */
 export class Collection {
   readonly db: string;
   readonly name: string;
   readonly #records = new Map<string, StoredDoc>();
   readonly #indexes: IndexSpec[] = [ID_INDEX];
   readonly #unique: UniqueIndex[] = [new UniqueIndex({ ...ID_INDEX, unique: true })];
+  /** Each document's place in natural order, fixed at insert (an update keeps it), as mongod's RecordId. */
+  readonly #positions = new Map<string, number>();
+  #nextPosition = 0;
+  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
   /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
   #compound: string[][] = [];
 
@@ -54,19 +52,9 @@ export class Collection {
     return [...this.#records.values()];
   }
 
-  /**
-   * The documents a filter can match: one hash lookup when it asks equality on `_id` or on a
-   * single-field unique index that holds every document with that value, every document otherwise.
-   */
-  candidates(filter: Doc, foldsStrings: boolean): StoredDoc[] {
-    for (const index of this.#unique) {
-      const value = equalityValue(filter[index.path]);
-      if (value === undefined || (foldsStrings && typeof value === "string") || !index.servesEqualityOn(value)) continue;
-      const owner = index.lookup(canonicalKey(value));
-      const record = owner === undefined ? undefined : this.#records.get(owner);
-      return record ? [record] : [];
-    }
-    return this.all();
+  /** The ordered indexes queries may read through. */
+  orderedIndexes(): OrderedIndex[] {
+    return this.#ordered;
   }
 
   #checkKeys(record: StoredDoc): void {
@@ -80,6 +68,9 @@ export class Collection {
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
+    const position = this.#nextPosition++;
+    this.#positions.set(id, position);
+    for (const index of this.#ordered) index.add(record, position);
     this.#records.set(id, record);
     return record;
   }
@@ -96,6 +87,11 @@ export class Collection {
       index.remove(before[i]!, id);
       index.add(after[i]!, id);
     });
+    const position = this.#positions.get(id)!;
+    for (const index of this.#ordered) {
+      index.remove(old, position);
+      index.add(record, position);
+    }
     this.#records.set(id, record);
     return record;
   }
@@ -103,6 +99,9 @@ export class Collection {
   remove(record: StoredDoc): void {
     const id = canonicalKey(record.doc._id);
     for (const index of this.#unique) index.remove(index.entriesOf(record), id);
+    const position = this.#positions.get(id)!;
+    for (const index of this.#ordered) index.remove(record, position);
+    this.#positions.delete(id);
     this.#records.delete(id);
   }
 
@@ -127,6 +126,7 @@ export class Collection {
       for (const record of this.#records.values()) indexEntries(record.doc, paths);
       this.#compound.push(paths);
     }
+    this.#ordered.push(new OrderedIndex(spec, [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!])));
     this.#indexes.push(spec);
     return true;
   }
@@ -136,6 +136,8 @@ export class Collection {
     const position = this.#indexes.findIndex((index) => index.name === name);
     const old = this.#indexes[position]!.expireAfterSeconds as number | undefined;
     this.#indexes[position] = { ...this.#indexes[position]!, expireAfterSeconds: seconds };
+    const ordered = this.#ordered.find((index) => index.spec.name === name);
+    if (ordered) ordered.spec = this.#indexes[position]!;
     return old;
   }
 
@@ -146,6 +148,7 @@ export class Collection {
     this.#indexes.splice(position, 1);
     const unique = this.#unique.findIndex((index) => index.spec.name === name);
     if (unique >= 0) this.#unique.splice(unique, 1);
+    this.#ordered = this.#ordered.filter((index) => index.spec.name !== name);
     this.#compound = this.#indexes.filter((index) => !index.unique && Object.keys(index.key).length > 1).map((index) => Object.keys(index.key));
   }
 }

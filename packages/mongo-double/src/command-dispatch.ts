@@ -2,6 +2,7 @@ import { fromWire, isPlainObject, type Doc } from "./bson-values.js";
 import type { CommandContext, CommandHandler } from "./command-context.js";
 import { adminCommands } from "./commands/admin-commands.js";
 import { collectionCommands } from "./commands/collection-commands.js";
+import { explainCommands } from "./commands/explain.js";
 import { findAndModifyCommands } from "./commands/find-and-modify.js";
 import { readCommands } from "./commands/read-commands.js";
 import { writeCommands } from "./commands/write-commands.js";
@@ -14,6 +15,7 @@ const HANDLERS: Record<string, CommandHandler> = {
   ...readCommands,
   ...writeCommands,
   ...findAndModifyCommands,
+  ...explainCommands,
 };
 
 // Session, cluster-time and concern fields mean nothing to a single in-memory node.

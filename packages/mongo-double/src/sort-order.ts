@@ -12,6 +12,9 @@ const TYPE_RANK: Record<string, number> = {
   object: 5, array: 6, binData: 7, objectId: 8, bool: 9, date: 10, timestamp: 11, regex: 12, maxKey: 13,
 };
 
+/** A value's place in MongoDB's comparison order of BSON types (values of equal rank compare by value). */
+export const typeRank = (value: unknown): number => TYPE_RANK[bsonTypeOf(value)] ?? 14;
+
 const simple = (a: string | number | boolean, b: string | number | boolean): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Moves code units so that UTF-16 order becomes code point order: surrogates above U+E000–U+FFFF. */

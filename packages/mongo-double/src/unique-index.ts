@@ -2,7 +2,8 @@ import type { Doc } from "./bson-values.js";
 import { foldFor, type Fold } from "./collation.js";
 import { CommandError } from "./errors.js";
 import { formatValue } from "./bson-values.js";
-import { allFieldsMissing, indexEntries, type IndexEntry } from "./index-key.js";
+import { indexEntries, type IndexEntry } from "./index-key.js";
+import { indexMembership } from "./ordered-index.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
@@ -13,6 +14,7 @@ export class UniqueIndex {
   readonly #paths: string[];
   readonly #fold: Fold | undefined;
   readonly #partial: Matcher | undefined;
+  readonly #includes: (record: StoredDoc) => boolean;
   readonly #owners = new Map<string, string>();
 
   constructor(spec: IndexSpec) {
@@ -20,12 +22,12 @@ export class UniqueIndex {
     this.#paths = Object.keys(spec.key);
     this.#fold = foldFor(spec.collation);
     this.#partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
+    this.#includes = indexMembership(spec);
   }
 
   /** The entries a document contributes, or none when sparse/partial leave it out. */
   entriesOf(record: StoredDoc): IndexEntry[] {
-    if (this.#partial && !this.#partial(record)) return [];
-    if (this.spec.sparse && allFieldsMissing(record.doc, this.#paths)) return [];
+    if (!this.#includes(record)) return [];
     return indexEntries(record.doc, this.#paths, this.#fold);
   }
 

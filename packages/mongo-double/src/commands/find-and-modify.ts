@@ -1,4 +1,5 @@
-import { docArg, collectionArg, deadlineFor, matching } from "../command-args.js";
+import { docArg, collectionArg, deadlineFor } from "../command-args.js";
+import { matching } from "../query-exec.js";
 import type { CommandHandler } from "../command-context.js";
 import type { Doc } from "../bson-values.js";
 import { CommandError } from "../errors.js";

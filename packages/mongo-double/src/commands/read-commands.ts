@@ -2,12 +2,12 @@ import { ProcessingMode } from "mingo";
 import { clonePlain, isPlainObject, toView, type Doc } from "../bson-values.js";
 import { canonicalKey } from "../index-key.js";
 import { foldFor } from "../collation.js";
-import { collectionArg, cursorIdArg, deadlineFor, docArg, numberArg, scanMatching } from "../command-args.js";
-import type { CommandHandler } from "../command-context.js";
+import { collectionArg, cursorIdArg, deadlineFor, docArg, numberArg } from "../command-args.js";
+import type { CommandContext, CommandHandler } from "../command-context.js";
 import type { Deadline } from "../deadline.js";
 import { CommandError, badValue } from "../errors.js";
 import { projectDocs, queryOptions, runPipeline } from "../query-engine.js";
-import { sortRecordsInSlices } from "../sort-order.js";
+import { countMatching, findRecords, scanMatching, type Execution } from "../query-exec.js";
 
 /** Applies a find projection to stored documents. */
 export function project(docs: Doc[], projection: Doc | undefined, collation: unknown): Doc[] {
@@ -31,26 +31,28 @@ async function inChunks<T, R>(items: T[], deadline: Deadline, transform: (chunk:
   return out;
 }
 
-const find: CommandHandler = async (body, context) => {
-  const name = collectionArg(body, "find");
-  const collation = body.collation;
-  const deadline = deadlineFor(body, context);
-  let records = await scanMatching(context.store.collection(context.db, name), docArg(body, "filter") ?? {}, collation, deadline);
-  const sort = docArg(body, "sort");
-  if (sort && Object.keys(sort).length > 0) records = await sortRecordsInSlices(records, sort, collation, deadline);
+/** A find command's query, validated. */
+export function findQuery(body: Doc): { filter: Doc; sort: Doc | undefined; skip: number; limit: number; singleBatch: boolean; collation: unknown } {
   const skip = numberArg(body, "skip") ?? 0;
   if (skip < 0) throw badValue("skip value must be non-negative");
-  let limit = numberArg(body, "limit") ?? 0;
-  let singleBatch = body.singleBatch === true;
-  if (limit < 0) {
-    limit = -limit;
-    singleBatch = true;
-  }
-  records = records.slice(skip, limit > 0 ? skip + limit : undefined);
+  const limit = numberArg(body, "limit") ?? 0;
+  return { filter: docArg(body, "filter") ?? {}, sort: docArg(body, "sort"), skip, limit: Math.abs(limit), singleBatch: body.singleBatch === true || limit < 0, collation: body.collation };
+}
+
+/** Runs a find; `execution` receives the plan and what it examined. */
+export async function runFind(body: Doc, context: CommandContext, execution?: Execution): Promise<Doc[]> {
+  const query = findQuery(body);
+  const deadline = deadlineFor(body, context);
+  const records = await findRecords(context.store.collection(context.db, collectionArg(body, "find")), query, deadline, execution);
   const projection = docArg(body, "projection");
-  const docs = await inChunks(records, deadline, (chunk) => project(chunk.map((record) => record.doc), projection, collation));
+  const docs = await inChunks(records, deadline, (chunk) => project(chunk.map((record) => record.doc), projection, query.collation));
   deadline.check();
-  return context.cursors.open(`${context.db}.${name}`, docs, numberArg(body, "batchSize"), singleBatch);
+  return docs;
+}
+
+const find: CommandHandler = async (body, context) => {
+  const docs = await runFind(body, context);
+  return context.cursors.open(`${context.db}.${collectionArg(body, "find")}`, docs, numberArg(body, "batchSize"), findQuery(body).singleBatch);
 };
 
 const getMore: CommandHandler = (body, context) => {
@@ -63,14 +65,17 @@ const killCursors: CommandHandler = (body, context) => {
   return { ...context.cursors.kill(ids), cursorsAlive: [], cursorsUnknown: [], ok: 1 };
 };
 
-const count: CommandHandler = async (body, context) => {
-  const name = collectionArg(body, "count");
-  const records = await scanMatching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context));
+/** Runs a count; `execution` receives the plan and what it examined. */
+export async function runCount(body: Doc, context: CommandContext, execution?: Execution): Promise<number> {
+  const collection = context.store.collection(context.db, collectionArg(body, "count"));
+  const matched = await countMatching(collection, docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context), execution);
   const skip = Math.max(numberArg(body, "skip") ?? 0, 0);
   const limit = Math.abs(numberArg(body, "limit") ?? 0);
-  const n = Math.max(records.length - skip, 0);
-  return { n: limit > 0 ? Math.min(n, limit) : n, ok: 1 };
-};
+  const n = Math.max(matched - skip, 0);
+  return limit > 0 ? Math.min(n, limit) : n;
+}
+
+const count: CommandHandler = async (body, context) => ({ n: await runCount(body, context), ok: 1 });
 
 /** Values a distinct key reaches, with arrays opened as MongoDB does. */
 function distinctValues(value: unknown, parts: string[]): unknown[] {
@@ -136,6 +141,13 @@ const aggregate: CommandHandler = async (body, context) => {
   const collection = typeof target === "string" ? context.store.collection(context.db, target) : undefined;
   const [first, ...rest] = pipeline;
   const leadingMatch = first && isPlainObject(first.$match) ? first.$match : undefined;
+  const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
+  // countDocuments: a count of the matches, from the index keys when its bounds are exact.
+  const countOnly = leadingMatch && rest.length === 1 ? constantGroup(rest[0]!) : undefined;
+  if (countOnly && typeof target === "string") {
+    const n = await countMatching(collection, leadingMatch!, collation, deadline);
+    return context.cursors.open(namespace, countOnly(n), numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
+  }
   const source = typeof target === "string"
     ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline)).map((record) => record.view)
     : [];
@@ -151,7 +163,6 @@ const aggregate: CommandHandler = async (body, context) => {
   const counted = whole.length === 1 ? constantGroup(whole[0]!) : undefined;
   const results = whole.length === 0 ? streamed : counted ? counted(streamed.length) : runPipeline(whole, streamed, options);
   deadline.check();
-  const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
   return context.cursors.open(namespace, results, numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
 };
 

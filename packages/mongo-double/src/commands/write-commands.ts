@@ -1,6 +1,7 @@
 import { serialize } from "bson";
 import { isPlainObject, type Doc } from "../bson-values.js";
-import { collectionArg, deadlineFor, matching, numberArg } from "../command-args.js";
+import { collectionArg, deadlineFor, numberArg } from "../command-args.js";
+import { matching } from "../query-exec.js";
 import type { CommandHandler } from "../command-context.js";
 import { CommandError, toCommandError } from "../errors.js";
 import { checkIdForStorage } from "../update-checks.js";

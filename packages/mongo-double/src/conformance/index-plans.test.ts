@@ -1,0 +1,98 @@
+import type { Document } from "mongodb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "../testing.js";
+
+const backend = useBackend("conformance_index_plans");
+
+/** The stages of a plan from the top, each with its fields. */
+function stages(plan: Document): Document[] {
+  const out: Document[] = [];
+  for (let stage: Document | undefined = plan; stage; stage = stage.inputStage as Document | undefined) out.push(stage);
+  return out;
+}
+const names = (plan: Document): string[] => stages(plan).map((stage) => stage.stage as string);
+const stage = (plan: Document, name: string): Document | undefined => stages(plan).find((s) => s.stage === name);
+
+describe("index plans and explain", () => {
+  const tokens = () => backend.collection("tokens");
+  beforeAll(async () => {
+    await tokens().insertMany(
+      Array.from({ length: 200 }, (_, i) => ({ _id: i, userId: `u${i % 20}`, name: `token-${String(i).padStart(3, "0")}`, createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000), tags: [i % 3, i % 5] })) as never[],
+    );
+    await tokens().createIndex({ userId: 1, name: 1 }, { name: "user_name" });
+    await tokens().createIndex({ createTime: 1 }, { name: "create_time" });
+    await tokens().createIndex({ name: 1 }, { name: "name_ci", collation: { locale: "en", strength: 2 } });
+    await tokens().createIndex({ tags: 1 }, { name: "tags" });
+  });
+
+  it("when a find asks equality on a compound index's leading field then explain shows FETCH over IXSCAN with that index's counts", async () => {
+    const explain = await tokens().find({ userId: "u7" }).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { userId: ['["u7", "u7"]'], name: ["[MinKey, MaxKey]"] } });
+    expect(explain.executionStats).toMatchObject({ nReturned: 10, totalKeysExamined: 10, totalDocsExamined: 10 });
+  });
+
+  it("when a sorted find has a limit then the index returns the page in order with no SORT stage and examines only the page", async () => {
+    const explain = await tokens().find({}).sort({ createTime: -1 }).limit(5).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["LIMIT", "FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "create_time", direction: "backward" });
+    expect(explain.executionStats).toMatchObject({ nReturned: 5, totalKeysExamined: 5, totalDocsExamined: 5 });
+    expect((await tokens().find({}).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([199, 198, 197]);
+  });
+
+  it("when a count's filter is an equality on an index prefix then it is answered by COUNT_SCAN without fetching", async () => {
+    const explain = await backend.db.command({ explain: { count: "tokens", query: { userId: "u3" } }, verbosity: "executionStats" });
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["COUNT", "COUNT_SCAN"]);
+    expect(explain.executionStats).toMatchObject({ totalKeysExamined: 10, totalDocsExamined: 0 });
+    expect(await tokens().countDocuments({ userId: "u3" })).toBe(10);
+  });
+
+  it("when a filter is an anchored prefix regex then the index bounds cover exactly the strings with that prefix", async () => {
+    const explain = await tokens().find({ userId: "u1", name: /^token-10/ }).explain("executionStats");
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { name: ['["token-10", "token-11")', "[MinKey, MaxKey]"] } });
+    expect((await tokens().find({ userId: "u1", name: /^token-10/ }).toArray()).map((doc) => doc._id)).toEqual([101]);
+  });
+
+  it("when a query's collation differs from a collated index's then the index gives no string bounds and results stay exact", async () => {
+    await tokens().insertOne({ _id: 1000, userId: "x", name: "TOKEN-000", createTime: new Date(0), tags: [] } as never);
+    const binary = await tokens().find({ name: "token-000" }).explain("executionStats");
+    expect(stage(binary.queryPlanner.winningPlan, "IXSCAN")?.indexBounds).not.toEqual({ name: ['["token-000", "token-000"]'] });
+    expect((await tokens().find({ name: "token-000" }).toArray()).map((doc) => doc._id)).toEqual([0]);
+    const folded = await tokens().find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } }).explain("executionStats");
+    expect(stage(folded.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "name_ci" });
+    const found = await tokens().find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } }).toArray();
+    expect(found.map((doc) => doc._id).sort()).toEqual([0, 1000]);
+    await tokens().deleteOne({ _id: 1000 });
+  });
+
+  it("when a multikey index answers a range then an array matching each side with another element is still found", async () => {
+    await tokens().insertOne({ _id: 2000, userId: "m", name: "multi", createTime: new Date(0), tags: [-5, 50] } as never);
+    const explain = await tokens().find({ tags: { $gt: 10, $lt: 20 } }).explain("executionStats");
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "tags", isMultiKey: true });
+    expect((await tokens().find({ tags: { $gt: 10, $lt: 20 } }).toArray()).map((doc) => doc._id)).toEqual([2000]);
+    await tokens().deleteOne({ _id: 2000 });
+  });
+
+  it("when a partial index does not hold every match then the query scans the collection and finds the documents it leaves out", async () => {
+    const people = backend.collection("people");
+    await people.insertMany([{ _id: 1, email: "a@x" }, { _id: 2 }, { _id: 3, email: null }] as never[]);
+    await people.createIndex({ email: 1 }, { name: "email_present", partialFilterExpression: { email: { $type: "string" } } });
+    expect(stage((await people.find({ email: "a@x" }).explain("executionStats")).queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "email_present" });
+    expect(names((await people.find({ email: null }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+    expect((await people.find({ email: null }).toArray()).map((doc) => doc._id)).toEqual([2, 3]);
+  });
+
+  it("when several documents share an index key then the scan returns them in insertion order, as mongod's RecordId order", async () => {
+    const found = (await tokens().find({ tags: 0 }).toArray()).map((doc) => doc._id as number);
+    expect(found).toEqual(Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === 0 || i % 5 === 0));
+  });
+
+  it("when the index a query used is dropped then explain shows a collection scan", async () => {
+    const scratch = backend.collection("scratch");
+    await scratch.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }] as never[]);
+    await scratch.createIndex({ k: 1 }, { name: "k" });
+    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    await scratch.dropIndex("k");
+    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+  });
+});

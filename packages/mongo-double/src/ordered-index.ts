@@ -1,0 +1,92 @@
+import BTreeModule from "sorted-btree";
+import { isPlainObject } from "./bson-values.js";
+import { foldDeep, foldFor, type Fold } from "./collation.js";
+import { allFieldsMissing, indexEntries } from "./index-key.js";
+import { keyComparator, type IndexKey } from "./index-order.js";
+import type { IndexSpec } from "./index-spec.js";
+import { compileFilter, type Matcher } from "./query-engine.js";
+import type { StoredDoc } from "./stored-doc.js";
+
+// The package is CommonJS with its class on `default`; bundlers hand the class itself to a default import.
+const loaded: unknown = BTreeModule;
+const BTree = (typeof loaded === "function" ? loaded : BTreeModule.default) as typeof BTreeModule.default;
+type Tree = InstanceType<typeof BTree<IndexKey, StoredDoc>>;
+
+/** Whether a document belongs in an index: partial and sparse indexes leave some out. */
+export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean {
+  const partial: Matcher | undefined = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
+  const paths = Object.keys(spec.key);
+  return (record) => (!partial || partial(record)) && !(spec.sparse === true && allFieldsMissing(record.doc, paths));
+}
+
+/** True when a path meets an array in the document (which makes the index multikey). */
+function meetsArray(node: unknown, parts: string[]): boolean {
+  if (Array.isArray(node)) return true;
+  if (parts.length === 0 || !isPlainObject(node)) return false;
+  return meetsArray(node[parts[0]!], parts.slice(1));
+}
+
+/**
+ * An ordered index (a B+ tree) over the view form of documents: one entry per key a document
+ * contributes, missing fields keyed as null, strings folded by the index's collation.
+ * Once a document puts an array on an indexed path the index stays multikey, as in mongod.
+ */
+export class OrderedIndex {
+  /** Replaced when collMod changes an option that does not change the keys. */
+  spec: IndexSpec;
+  readonly paths: string[];
+  readonly directions: number[];
+  readonly fold: Fold | undefined;
+  readonly compare: (a: IndexKey, b: IndexKey) => number;
+  readonly includes: (record: StoredDoc) => boolean;
+  #multikey = false;
+  #tree: Tree;
+
+  /** Takes the documents with their positions in natural order (see `add`). */
+  constructor(spec: IndexSpec, records: Iterable<[StoredDoc, number]>) {
+    this.spec = spec;
+    this.paths = Object.keys(spec.key);
+    this.directions = this.paths.map((path) => (typeof spec.key[path] === "number" && (spec.key[path] as number) < 0 ? -1 : 1));
+    this.fold = foldFor(spec.collation);
+    this.compare = keyComparator(this.directions);
+    this.includes = indexMembership(spec);
+    this.#tree = new BTree<IndexKey, StoredDoc>(undefined, this.compare);
+    for (const [record, position] of records) this.add(record, position);
+  }
+
+  get multikey(): boolean {
+    return this.#multikey;
+  }
+
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  #keysOf(record: StoredDoc, position: number): IndexKey[] {
+    if (!this.includes(record)) return [];
+    return indexEntries(record.view, this.paths, this.fold).map((entry) => [
+      ...entry.values.map((value) => (value === undefined ? null : this.fold ? foldDeep(value, this.fold) : value)),
+      position,
+    ]);
+  }
+
+  /**
+   * Adds a document's keys. `position` is its place in natural order: equal keys are kept in it,
+   * as mongod keeps them in RecordId order.
+   */
+  add(record: StoredDoc, position: number): void {
+    if (!this.#multikey && this.paths.some((path) => meetsArray(record.view, path.split(".")))) this.#multikey = true;
+    for (const key of this.#keysOf(record, position)) this.#tree.set(key, record);
+  }
+
+  remove(record: StoredDoc, position: number): void {
+    for (const key of this.#keysOf(record, position)) this.#tree.delete(key);
+  }
+
+  /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */
+  snapshot(): Tree {
+    return this.#tree.clone();
+  }
+}
+
+export type IndexSnapshot = ReturnType<OrderedIndex["snapshot"]>;

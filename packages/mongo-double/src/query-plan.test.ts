@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import type { Doc } from "./bson-values.js";
+import { Collection } from "./collection.js";
+import { Deadline } from "./deadline.js";
+import { normalizeIndexSpec } from "./index-spec.js";
+import { compileFilter } from "./query-engine.js";
+import { findRecords, matching } from "./query-exec.js";
+import { planQuery } from "./query-plan.js";
+import { sortRecords } from "./sort-order.js";
+
+// A small seeded generator, so a failure names a case that can be replayed.
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const next = random(20261129);
+const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+const STRINGS = ["a", "A", "ab", "Ab", "abc", "b", "B", "é", "e", "", "a.c", "a\u00ff"];
+const scalar = (): unknown => pick<() => unknown>([() => Math.floor(next() * 10) - 2, () => pick(STRINGS), () => null, () => true, () => new Date(Date.UTC(2024, 0, 1 + Math.floor(next() * 5))), () => 2.5])();
+const value = (): unknown => (next() < 0.2 ? [scalar(), scalar()] : next() < 0.05 ? [] : scalar());
+
+function document(id: number): Doc {
+  const doc: Doc = { _id: id, t: new Date(Date.UTC(2024, 0, 1) + id * 1000) };
+  if (next() < 0.9) doc.a = value();
+  if (next() < 0.8) doc.b = Math.floor(next() * 5);
+  if (next() < 0.9) doc.s = pick(STRINGS);
+  if (next() < 0.7) doc.tags = Array.from({ length: Math.floor(next() * 4) }, () => Math.floor(next() * 8));
+  if (next() < 0.3) doc.c = pick(STRINGS);
+  return doc;
+}
+
+const INDEXES = [
+  { key: { a: 1 }, name: "a_1" },
+  { key: { b: 1, a: -1 }, name: "b_1_a_-1" },
+  { key: { s: 1 }, name: "s_ci", collation: { locale: "en", strength: 2 } },
+  { key: { s: 1, b: 1 }, name: "s_1_b_1" },
+  { key: { tags: 1 }, name: "tags_1" },
+  { key: { t: -1 }, name: "t_-1" },
+  { key: { b: 1 }, name: "b_partial", partialFilterExpression: { b: { $gt: 2 } } },
+  { key: { c: 1 }, name: "c_sparse", sparse: true },
+];
+
+function predicate(): Doc {
+  const field = pick(["a", "b", "s", "tags", "c", "_id"]);
+  const operand = () => (field === "b" || field === "tags" || field === "_id" ? Math.floor(next() * 8) - 1 : scalar());
+  return pick<() => Doc>([
+    () => ({ [field]: operand() }),
+    () => ({ [field]: { $in: [operand(), operand()].slice(0, Math.floor(next() * 3)) } }),
+    () => ({ [field]: { [pick(["$gt", "$gte", "$lt", "$lte"])]: operand() } }),
+    () => ({ [field]: { $gte: operand(), $lt: operand() } }),
+    () => ({ [field]: pick([/^a/, /^A/i, /b/, /^a\.c/, /^ab?/, /^$/]) }),
+    () => ({ [field]: { $in: [pick([/^a/, /^$/, /B/i]), operand(), pick(["ab", "A", "abc"])] } }),
+    () => ({ [field]: { $exists: next() < 0.5 } }),
+    () => ({ [field]: { $ne: operand() } }),
+    () => ({ [field]: { $all: [operand()] } }),
+  ])();
+}
+
+function query(): Doc {
+  const shape = next();
+  if (shape < 0.15) return { $or: [predicate(), predicate()] };
+  if (shape < 0.5) return { ...predicate(), ...predicate() };
+  if (shape < 0.6) return { $and: [predicate(), predicate()] };
+  return predicate();
+}
+
+const ids = (records: Array<{ doc: Doc }>): unknown[] => records.map((record) => record.doc._id);
+const byId = (a: unknown, b: unknown): number => Number(a) - Number(b);
+
+describe("ordered indexes", () => {
+  const collection = new Collection("db", "docs");
+  for (const spec of INDEXES) collection.createIndex(normalizeIndexSpec(spec));
+  for (let id = 0; id < 400; id++) collection.insert(document(id));
+  // Some writes after the indexes exist, so index maintenance is exercised too.
+  for (let id = 0; id < 400; id += 7) collection.replace(collection.all().find((record) => record.doc._id === id)!, document(id));
+  for (let id = 3; id < 400; id += 11) collection.remove(collection.all().find((record) => record.doc._id === id)!);
+
+  const scan = (filter: Doc, collation?: unknown) => {
+    const matcher = compileFilter(filter, collation);
+    return collection.all().filter((record) => matcher(record));
+  };
+
+  it("when 1,000 generated filters run through the planner then each returns exactly what a collection scan returns", () => {
+    let indexed = 0;
+    for (let i = 0; i < 1_000; i++) {
+      const filter = query();
+      const collation = next() < 0.25 ? { locale: "en", strength: 2 } : undefined;
+      const expected = ids(scan(filter, collation)).sort(byId);
+      if (planQuery(collection, filter, collation).kind !== "collscan") indexed++;
+      const found = ids(matching(collection, filter, collation, new Deadline(undefined, false)));
+      expect({ filter, collation, ids: [...found].sort(byId) }).toEqual({ filter, collation, ids: expected });
+      expect(new Set(found).size).toBe(found.length);
+    }
+    // The generator must exercise indexes, or the comparison proves nothing about them.
+    expect(indexed).toBeGreaterThan(500);
+  }, 60_000);
+
+  it("when generated sorted, limited finds run then each returns the scan's first page in the same order", async () => {
+    let served = 0;
+    for (let i = 0; i < 500; i++) {
+      const filter = next() < 0.3 ? {} : query();
+      const sort = pick([{ t: -1 }, { t: 1 }, { _id: 1 }, { _id: -1 }]);
+      const skip = pick([0, 0, 3]);
+      const limit = pick([1, 5, 20]);
+      const plan = planQuery(collection, filter, undefined, sort);
+      if (plan.kind === "ixscan" && plan.sortDirection !== 0) served++;
+      const expected = ids(sortRecords(scan(filter), sort).slice(skip, skip + limit));
+      const found = ids(await findRecords(collection, { filter, sort, skip, limit, collation: undefined }, new Deadline(undefined, false)));
+      expect({ filter, sort, ids: found }).toEqual({ filter, sort, ids: expected });
+    }
+    expect(served).toBeGreaterThan(100);
+  }, 60_000);
+});

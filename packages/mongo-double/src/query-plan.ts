@@ -1,0 +1,161 @@
+import { isNumeric, isPlainObject, toNumber, toView, type Doc } from "./bson-values.js";
+import type { Collection } from "./collection.js";
+import { foldFor } from "./collation.js";
+import { canonicalKey } from "./index-key.js";
+import { conditionBounds, conjunctsOf, indexBounds, isPoint, type IndexBounds } from "./index-bounds.js";
+import type { OrderedIndex } from "./ordered-index.js";
+import { storeDoc, type StoredDoc } from "./stored-doc.js";
+
+/** One index scan: the index, its key intervals, and the direction that serves the sort (0: none). */
+export interface IndexScan {
+  index: OrderedIndex;
+  bounds: IndexBounds;
+  sortDirection: 0 | 1 | -1;
+}
+
+/** How a query reads the collection: every document, one index scan, or one scan per `$or` branch. */
+export type Plan = { kind: "collscan" } | ({ kind: "ixscan" } & IndexScan) | { kind: "or"; scans: IndexScan[] };
+
+/** What the scan examined, as explain reports it. */
+export interface ScanStats {
+  keysExamined: number;
+  docsExamined: number;
+}
+
+/** Which strings a collation makes equal: an index answers string predicates only for a query that folds alike. */
+function foldKind(collation: unknown): string {
+  return foldFor(collation) ? String((collation as { strength?: unknown }).strength ?? 3) : "binary";
+}
+
+const hasCollation = (collation: unknown): boolean => isPlainObject(collation) && collation.locale !== "simple";
+
+/**
+ * Whether every document the filter matches is in a partial index: each condition of the
+ * partial filter appears as it is in the filter, or the filter pins the field to values that
+ * pass it.
+ */
+function filterImpliesPartial(index: OrderedIndex, filter: Doc): boolean {
+  const partial = index.spec.partialFilterExpression as Doc | undefined;
+  if (!partial) return true;
+  const { conjuncts } = conjunctsOf(filter);
+  const passes = index.includes;
+  return Object.entries(toView(partial) as Doc).every(([path, wanted]) =>
+    conjuncts.some(([field, condition]) => {
+      if (field !== path) return false;
+      if (canonicalKey(condition) === canonicalKey(wanted)) return true;
+      const bounds = conditionBounds(condition, { fold: undefined, sameFold: true, multikey: true });
+      if (!bounds?.intervals.every(isPoint)) return false;
+      return bounds.intervals.every(({ lo }) => lo !== null && passes(storeDoc(path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), lo) as Doc)));
+    }),
+  );
+}
+
+/** The direction an index scan must take to return documents in the sort's order, or 0. */
+function sortDirection(index: OrderedIndex, bounds: IndexBounds, sort: Doc | undefined, collation: unknown): 0 | 1 | -1 {
+  const fields = Object.entries(sort ?? {});
+  if (fields.length === 0 || index.multikey || index.spec.collation !== undefined || hasCollation(collation)) return 0;
+  for (let start = 0; start <= bounds.equalityPrefix && start + fields.length <= index.paths.length; start++) {
+    let direction: number | undefined;
+    const served = fields.every(([path, value], i) => {
+      if (path !== index.paths[start + i] || !isNumeric(value)) return false;
+      const relative = Math.sign(toNumber(value)) * index.directions[start + i]!;
+      direction ??= relative;
+      return relative === direction;
+    });
+    if (served && direction !== undefined) return direction > 0 ? 1 : -1;
+  }
+  return 0;
+}
+
+/** The index scan an index offers for a filter, or undefined when it neither narrows nor sorts. */
+function scanFor(index: OrderedIndex, filter: Doc, sort: Doc | undefined, collation: unknown): IndexScan | undefined {
+  if (index.spec.hidden === true || !filterImpliesPartial(index, filter)) return undefined;
+  const bounds = indexBounds(index, filter, foldKind(index.spec.collation) === foldKind(collation));
+  const narrows = bounds.pointFields > 0 || bounds.ranged;
+  // A sparse index lacks the documents without the field: only a bound that excludes null may use it.
+  if (index.spec.sparse === true && !(narrows && bounds.fields[0]?.intervals.every((interval) => interval.lo !== null))) return undefined;
+  const direction = sortDirection(index, bounds, sort, collation);
+  return narrows || direction !== 0 ? { index, bounds, sortDirection: direction } : undefined;
+}
+
+const score = (scan: IndexScan): number[] => [scan.bounds.pointFields * 2 + (scan.bounds.ranged ? 1 : 0), scan.sortDirection === 0 ? 0 : 1, -scan.index.paths.length];
+
+function better(a: IndexScan, b: IndexScan): boolean {
+  const [x, y] = [score(a), score(b)];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! > y[i]!;
+  return false;
+}
+
+function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown): IndexScan | undefined {
+  let best: IndexScan | undefined;
+  for (const index of indexes) {
+    const scan = scanFor(index, filter, sort, collation);
+    if (scan && (!best || better(scan, best))) best = scan;
+  }
+  return best;
+}
+
+/**
+ * Chooses how to read the documents a filter may match: the index whose bounds narrow most
+ * (equality before ranges), then one that returns them in the sort's order; for a top-level
+ * `$or`, one narrowing scan per branch when every branch has one; else a collection scan.
+ */
+export function planQuery(collection: Collection, filter: Doc, collation: unknown, sort?: Doc): Plan {
+  const indexes = collection.orderedIndexes();
+  const best = bestScan(indexes, filter, sort, collation);
+  if (best && (best.bounds.pointFields > 0 || best.bounds.ranged)) return { kind: "ixscan", ...best };
+  const branches = Array.isArray(filter.$or) ? filter.$or : [];
+  if (branches.length > 0 && branches.every(isPlainObject)) {
+    const scans = branches.map((branch) => bestScan(indexes, branch as Doc, undefined, collation));
+    if (scans.every((scan) => scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged))) {
+      return { kind: "or", scans: scans as IndexScan[] };
+    }
+  }
+  return best ? { kind: "ixscan", ...best } : { kind: "collscan" };
+}
+
+/** The index entries of one scan in its order, each interval in turn. */
+function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
+  const tree = scan.index.snapshot();
+  const compare = scan.index.compare;
+  const intervals = scan.sortDirection < 0 ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
+  for (const { lo, hi } of intervals) {
+    const entries = scan.sortDirection < 0 ? tree.entriesReversed(hi) : tree.entries(lo);
+    for (const [key, record] of entries) {
+      if (scan.sortDirection < 0 ? compare(key, lo) < 0 : compare(key, hi) > 0) break;
+      stats.keysExamined++;
+      yield record;
+    }
+  }
+}
+
+/**
+ * The documents a plan reads, each once, in the plan's order. Index scans read a snapshot of
+ * the index and a collection scan the documents as they were when it started, so a read that
+ * yields between slices never sees a write half-applied.
+ */
+export function* candidates(collection: Collection, plan: Plan, stats: ScanStats): Generator<StoredDoc> {
+  if (plan.kind === "collscan") {
+    for (const record of collection.all()) {
+      stats.docsExamined++;
+      yield record;
+    }
+    return;
+  }
+  const scans = plan.kind === "or" ? plan.scans : [plan];
+  // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
+  const seen = plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
+  for (const scan of scans) {
+    for (const record of entriesOf(scan, stats)) {
+      if (seen?.has(record)) continue;
+      seen?.add(record);
+      stats.docsExamined++;
+      yield record;
+    }
+  }
+}
+
+/** The number of keys inside a scan's bounds (a count answered from the index alone). */
+export function* countedKeys(scan: IndexScan, stats: ScanStats): Generator<void> {
+  for (const _record of entriesOf(scan, stats)) yield;
+}
