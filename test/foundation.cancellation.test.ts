@@ -82,8 +82,11 @@ describe("a client cancelling its call", () => {
     expect(logRecords().filter((r) => r.level === "error")).toEqual([]);
   });
 
-  it("when a watch outlives its deadline (grpcurl -max-time) on either port then it is counted as DeadlineExceeded, not as an internal error", async () => {
-    const before = await handled(watchMethod, "DeadlineExceeded");
+  it("when a watch outlives its deadline (grpcurl -max-time) on either port then it is counted as an abandoned call, not as an internal error", async () => {
+    // DeadlineExceeded as a rule; Canceled when a loaded machine notices the hang-up more than the
+    // 50 ms slack before the deadline it knows. Either way, the client's doing, never Internal.
+    const abandoned = async () => (await handled(watchMethod, "DeadlineExceeded")) + (await handled(watchMethod, "Canceled"));
+    const before = await abandoned();
     const native = serverStream(users, "watchUserLogs", {}, bearer(stack.apiKey), { deadline: Date.now() + 300 });
     const nativeStatus = new Promise<number>((resolve) => native.on("status", (status: { code: number }) => resolve(status.code)));
     native.on("error", () => undefined);
@@ -99,7 +102,7 @@ describe("a client cancelling its call", () => {
       closeClient(client);
     }
 
-    await expect.poll(() => handled(watchMethod, "DeadlineExceeded")).toBe(before + 2);
+    await expect.poll(abandoned).toBe(before + 2);
     expect(await handled(watchMethod, "Internal")).toBe(0);
     expect(logRecords().filter((r) => r.level === "error")).toEqual([]);
   });
