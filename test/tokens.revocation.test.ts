@@ -140,7 +140,12 @@ describe("streams opened with an access token", () => {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 10_000);
     const watching = outcome(async () => {
-      const stream = holder.clients.users.watchUserLogs({ userId: holder.userId }, { signal: abort.signal, timeoutMs: 15_000 });
+      const stream = holder.clients.users.watchUserLogs(
+        // Only the entries this test writes (the suspension's entry is the next message, which the re-check
+        // must hold back); the exchange's own entry reaches the log through the outbox, at a time of its own.
+        { userId: holder.userId, events: [UserLogEvent.USER_UPDATED, UserLogEvent.USER_SUSPENDED] },
+        { signal: abort.signal, timeoutMs: 15_000 },
+      );
       for await (const response of stream) seen.push(UserLogEvent[response.userLog?.event ?? UserLogEvent.UNSPECIFIED] ?? "");
     });
     try {
