@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory } from "rate-limiter-flexible";
 import type { AuthFailures, CredentialKind } from "./auth-failures.js";
 import type { CallOrigin } from "./client-address.js";
 import { rateLimited } from "./domain-error.js";
@@ -11,15 +11,14 @@ export interface CredentialThrottlePolicy {
 }
 
 /**
- * One use of a credential, holding its place in the limits while it runs, so
- * concurrent attempts cannot get past a limit that sequential ones would hit.
- * `end()` settles it: a failed attempt keeps its place, any other gives it
- * back, so a good credential is never slowed down by its own use.
+ * One use of a credential. Only a failed use counts against the limits, when
+ * it ends, so a good credential is never slowed down by its own use, however
+ * many of its calls are in flight at once.
  */
 export interface CredentialAttempt {
-  /** Counts the attempt against these targets too; RESOURCE_EXHAUSTED `RATE_LIMITED` when one has no attempts left. */
+  /** Checks these targets' limits too; RESOURCE_EXHAUSTED `RATE_LIMITED` when one has no attempts left. */
   charge(...targets: string[]): Promise<void>;
-  /** The credential was refused: reported to AuthFailures, and the attempt keeps counting. */
+  /** The credential was refused: reported to AuthFailures, and counted against the address and targets when the attempt ends. */
   fail(reason: string, subject?: Readonly<Record<string, string>>): void;
   end(): Promise<void>;
 }
@@ -32,7 +31,9 @@ export interface CredentialThrottle {
 /**
  * Per-process limits on guessing one kind of credential, in fixed one-minute
  * windows (rate-limiter-flexible, in memory): per client address and per
- * target. N instances allow N times the limits.
+ * target. N instances allow N times the limits. Attempts already in flight
+ * when a limit is reached still finish, so failures can pass a limit by at
+ * most the number of attempts in flight at once (a server's stream limit).
  */
 export function createCredentialThrottle(credential: CredentialKind, policy: CredentialThrottlePolicy, failures: AuthFailures): CredentialThrottle {
   const byAddress = limiter(policy.perAddress);
@@ -44,14 +45,14 @@ export function createCredentialThrottle(credential: CredentialKind, policy: Cre
         failures.record({ credential, reason: "RATE_LIMITED", origin });
         return rateLimited("too many failed attempts; retry later", retryAfterMs);
       };
-      const wait = await take(byAddress, origin.address);
+      const wait = await exhausted(byAddress, origin.address);
       if (wait !== undefined) throw refused(wait);
       const targets: string[] = [];
       let failed = false;
       return {
         async charge(...keys) {
           for (const key of keys) {
-            const delay = await take(byTarget, key);
+            const delay = await exhausted(byTarget, key);
             if (delay !== undefined) throw refused(delay);
             targets.push(key);
           }
@@ -61,8 +62,8 @@ export function createCredentialThrottle(credential: CredentialKind, policy: Cre
           failures.record({ credential, reason, origin, subject });
         },
         async end() {
-          if (failed) return;
-          await Promise.all([giveBack(byAddress, origin.address), ...targets.map((key) => giveBack(byTarget, key))]);
+          if (!failed) return;
+          await Promise.all([count(byAddress, origin.address), ...targets.map((key) => count(byTarget, key))]);
         },
       };
     },
@@ -73,22 +74,14 @@ function limiter(perMinute: number): RateLimiterMemory | undefined {
   return perMinute === 0 ? undefined : new RateLimiterMemory({ points: perMinute, duration: 60 });
 }
 
-/** Takes one attempt for `key`: undefined when granted, else the milliseconds until the window ends (the refused attempt is not counted). */
-async function take(limiter: RateLimiterMemory | undefined, key: string): Promise<number | undefined> {
+/** Undefined while `key` has failures left in this window, else the milliseconds until the window ends. */
+async function exhausted(limiter: RateLimiterMemory | undefined, key: string): Promise<number | undefined> {
   if (limiter === undefined) return undefined;
-  try {
-    await limiter.consume(key);
-    return undefined;
-  } catch (err) {
-    if (!(err instanceof RateLimiterRes)) throw err;
-    await limiter.reward(key);
-    return err.msBeforeNext;
-  }
+  const used = await limiter.get(key);
+  return used !== null && used.consumedPoints >= limiter.points && used.msBeforeNext > 0 ? used.msBeforeNext : undefined;
 }
 
-/** Gives an attempt back, unless its window has ended meanwhile (a reward then would lend the next window an extra attempt). */
-async function giveBack(limiter: RateLimiterMemory | undefined, key: string): Promise<void> {
-  if (limiter === undefined) return;
-  const current = await limiter.get(key);
-  if (current !== null && current.consumedPoints > 0 && current.msBeforeNext > 0) await limiter.reward(key);
+/** Counts one failure for `key`. */
+async function count(limiter: RateLimiterMemory | undefined, key: string): Promise<void> {
+  if (limiter !== undefined) await limiter.penalty(key, 1);
 }
