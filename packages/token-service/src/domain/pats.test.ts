@@ -2,7 +2,7 @@ import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { directAuditTrail, fakeUserDirectory, silentLogger, useTestMongo } from "../test-support.js";
+import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../test-support.js";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();
@@ -16,7 +16,7 @@ beforeEach(async () => {
   users = fakeUserDirectory();
   users.users.set("u1", { id: "u1", username: "ada", suspended: false });
   users.users.set("u2", { id: "u2", username: "bob", suspended: false });
-  pats = createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 3, logger: silentLogger });
+  pats = createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 3 });
 });
 
 async function reasonOf(promise: Promise<unknown>): Promise<string> {
@@ -62,7 +62,7 @@ describe("PAT management", () => {
 
   it("when 150 creates for one user race on three instances against a cap of 100 then exactly 100 exist and the rest are TOKEN_LIMIT_REACHED", async () => {
     const instances = [1, 2, 3].map(() =>
-      createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 100, logger: silentLogger }),
+      createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 100 }),
     );
     const outcomes = await Promise.all(
       Array.from({ length: 150 }, (_, i) => reasonOf(instances[i % 3]!.create({ userId: "u1", name: `t${i}`, expireTime: undefined, scopes: [] }))),

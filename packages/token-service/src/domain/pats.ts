@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Logger } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
@@ -14,7 +13,6 @@ export interface PatManagementDeps {
   audit: AuditTrail;
   pepper: string | undefined;
   maxTokensPerUser: number;
-  logger: Logger;
   now?: () => Date;
 }
 
