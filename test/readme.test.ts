@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
-import { blocks, readme, readmeCurls } from "./helpers/readme.js";
+import { blocks, localise, readme, readmeCurls } from "./helpers/readme.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 const run = promisify(execFile);
@@ -15,14 +15,7 @@ const stack = stackInfo();
 // The https:// ones need certificates: foundation.tls.test.ts runs them against a stack on TLS.
 const curls = readmeCurls.filter((line) => !line.includes("https://"));
 
-/** The documented ports, pointed at this run's services. */
-function localise(text: string): string {
-  return text
-    .replaceAll("127.0.0.1:8051", `127.0.0.1:${stack.user.http}`)
-    .replaceAll("127.0.0.1:8052", `127.0.0.1:${stack.token.http}`)
-    .replaceAll("127.0.0.1:50051", `127.0.0.1:${stack.user.grpc}`)
-    .replaceAll("127.0.0.1:50052", `127.0.0.1:${stack.token.grpc}`);
-}
+const toStack = (text: string) => localise(text, stack);
 
 const env = { ...process.env, ROSTER_KEY: stack.apiKey };
 
@@ -39,7 +32,7 @@ describe("README", () => {
   });
 
   it.each(curls)("when `%s` runs then it succeeds", async (command) => {
-    const { stdout } = await run("sh", ["-c", localise(command)], { env, timeout: 10_000 });
+    const { stdout } = await run("sh", ["-c", toStack(command)], { env, timeout: 10_000 });
     const body = JSON.parse(stdout) as Record<string, unknown>;
     expect(body.code).toBeUndefined();
     expect(Object.keys(body).length).toBeGreaterThan(0);
@@ -52,7 +45,7 @@ describe("README", () => {
     it("when run then it finds the user", async () => {
       const [snippet] = blocks("ts");
       const file = join(dir, "snippet.mjs");
-      writeFileSync(file, `${localise(snippet ?? "")}\nconsole.log(JSON.stringify({ username: user?.username }));\n`);
+      writeFileSync(file, `${toStack(snippet ?? "")}\nconsole.log(JSON.stringify({ username: user?.username }));\n`);
       const { stdout } = await run(process.execPath, [file], { env, timeout: 10_000 });
       expect(JSON.parse(stdout)).toEqual({ username: "ada" });
     });
