@@ -20,9 +20,12 @@ export const file_roster_token_v1_token: GenFile = /*@__PURE__*/
  * secret is returned once, by CreatePersonalAccessToken, and stored only as
  * a hash.
  *
- * Secrets look like `roster_pat_<43 base62 characters of randomness><6
- * base62 characters of CRC-32 checksum>`, so a mistyped or truncated secret
- * is refused without a database read and secret scanners can find leaks.
+ * Secrets are 60 characters: `roster_pat_`, 43 base62 characters of
+ * randomness, and 6 base62 characters of checksum (alphabet `0-9A-Za-z`, in
+ * that order). The checksum is the CRC-32 (IEEE) of the first 54 characters,
+ * most significant digit first, left-padded with `0`. So a mistyped or
+ * truncated secret is refused without a database read, and secret scanners
+ * can find leaks (`\broster_pat_[0-9A-Za-z]{49}\b`).
  *
  * @generated from message roster.token.v1.PersonalAccessToken
  */

@@ -349,7 +349,8 @@ export type ExchangePersonalAccessTokenResponse = Message<"roster.token.v1.Excha
   expireTime?: Timestamp | undefined;
 
   /**
-   * The scopes granted, sorted.
+   * The scopes granted, sorted; empty when the intersection is (see
+   * ExchangePersonalAccessToken).
    *
    * @generated from field: repeated string scopes = 4;
    */
@@ -713,9 +714,13 @@ export const TokenService: GenService<{
   /**
    * Exchanges a personal access token for a short-lived signed JWT access
    * token. The granted scopes are the requested ones ∩ the token's scopes ∩
-   * the user's effective permissions (possibly empty), never a service-only
-   * scope, even one a role stored before it was refused. Writes a
-   * PAT_EXCHANGED entry to the user's log.
+   * the user's effective permissions now; no requested scopes asks for all
+   * the other two allow, and a token created without scopes allows every
+   * permission the user has. Never a service-only scope, even one a role
+   * stored before it was refused. An empty result is not an error: the
+   * response's `scopes` is empty and every RPC refuses the access token with
+   * PERMISSION_DENIED `INSUFFICIENT_SCOPE`. Writes a PAT_EXCHANGED entry to
+   * the user's log.
    *
    * Scope: none: the personal access token is the credential.
    * Errors: INVALID_ARGUMENT `INVALID_SCOPE`, `SCOPE_NOT_GRANTABLE` (a
@@ -740,7 +745,10 @@ export const TokenService: GenService<{
    * user's current permissions.
    *
    * Scope: `roster:tokens:read`.
-   * Errors: UNAVAILABLE `USER_SERVICE_UNAVAILABLE`.
+   * Errors: UNAVAILABLE `USER_SERVICE_UNAVAILABLE` when UserService cannot
+   * tell the state of the token's user (for a PAT or an access token that
+   * otherwise checks out): no verdict, neither active nor inactive; safe to
+   * retry.
    *
    * @generated from rpc roster.token.v1.TokenService.IntrospectToken
    */

@@ -95,8 +95,10 @@ export type UserLogActor = Message<"roster.user.v1.UserLogActor"> & {
   type: UserLogActorType;
 
   /**
-   * The credential's stable, non-secret id: the API key's configured id, the
-   * access token's subject user id, or the service name.
+   * The credential's stable, non-secret id. For an API key or a service key
+   * it is derived from the key, never configured: the first 12 hex digits of
+   * the key's SHA-256 (of the configured digest for a `sha256:` entry). For
+   * an access token, its subject user id; for background work, `system`.
    *
    * @generated from field: string id = 2;
    */
@@ -327,7 +329,8 @@ export enum UserLogActorType {
   ACCESS_TOKEN = 2,
 
   /**
-   * Another Roster service acting with its service credential.
+   * Another Roster service acting with its service credential (TokenService
+   * for PAT events).
    *
    * @generated from enum value: USER_LOG_ACTOR_TYPE_SERVICE = 3;
    */

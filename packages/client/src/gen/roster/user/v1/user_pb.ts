@@ -19,8 +19,9 @@ export const file_roster_user_v1_user: GenFile = /*@__PURE__*/
  *
  * Identifiers (`username`, `primary_email`, `primary_phone`) are optional but
  * unique across users when set. They are compared in normalised form
- * (username case-insensitively, email lower-cased, phone in E.164) and
- * returned as they were given.
+ * (username case-insensitively, email lower-cased, phone in E.164). The email
+ * and the phone are stored and returned in that normalised form, not as given;
+ * the username is returned with the case it was given.
  *
  * @generated from message roster.user.v1.User
  */

@@ -1547,8 +1547,11 @@ export const UserService: GenService<{
   /**
    * Deletes a user and its role assignments; its logs are kept. Once this
    * returns, the user's personal access tokens fail exchange and
-   * introspection, and TokenService deletes them (retried until done, even
-   * if TokenService is down). Writes a USER_DELETED log entry.
+   * introspection, and TokenService deletes them: a durable task, tried right
+   * away and, while TokenService does not answer, again after about 1 s, 2 s,
+   * 4 s and so on (each wait drawn between half and all of that), at most 5
+   * minutes apart, until it succeeds, across restarts. Writes a USER_DELETED
+   * log entry.
    *
    * Scope: `roster:users:write`.
    * Errors: NOT_FOUND `USER_NOT_FOUND`.
@@ -1609,8 +1612,11 @@ export const UserService: GenService<{
    * Verifies a user's password, by id or by identifier. Every attempt writes
    * a SIGN_IN_SUCCEEDED or SIGN_IN_FAILED log entry. Success sets
    * `last_sign_in_time`, resets the failure count and rehashes a legacy
-   * digest to argon2id. Too many failures within the configured window lock
-   * the user until `lock_expire_time` (or UnlockUser).
+   * digest to argon2id. The failure that reaches the configured threshold
+   * within the window (`LOCKOUT_THRESHOLD`, 5 by default) still answers
+   * `INVALID_PASSWORD`, and locks the user until `lock_expire_time` (or
+   * UnlockUser): the lock shows from the next attempt on, as `USER_LOCKED`,
+   * even with the right password.
    *
    * Scope: `roster:users:write` (it changes sign-in and lockout state).
    * Errors: UNAUTHENTICATED `INVALID_PASSWORD` (wrong password, no password
