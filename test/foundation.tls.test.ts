@@ -12,8 +12,9 @@ import { freePort, serviceEntry, startServiceProcess, startStack, type ServicePr
 import { createTestCertificateAuthority, type CertificateAndKey } from "@roster/test-pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
-import { blocks, readmeCurls } from "./helpers/readme.js";
+import { blocks, readmeCommands, readmeCurls } from "./helpers/readme.js";
 import { stackInfo } from "./helpers/stack-info.js";
+import { grpcurlDir } from "./helpers/tools.js";
 import { newPat, outcome, rosterClients, userWithPermissions, type Ports } from "./helpers/tokens.js";
 
 const shared = stackInfo();
@@ -185,6 +186,14 @@ describe("the README's TLS examples, against services requiring client certifica
     const body = JSON.parse(stdout) as Record<string, unknown>;
     expect(body.code).toBeUndefined();
     expect(Object.keys(body).length).toBeGreaterThan(0);
+  });
+
+  const tlsGrpcurls = readmeCommands.filter((line) => line.startsWith("grpcurl ") && line.includes("-cacert"));
+  it.each(tlsGrpcurls)("when `%s` runs with the real grpcurl then it answers over mutual TLS", async (command) => {
+    const env = { ...process.env, PATH: `${grpcurlDir()}:${process.env.PATH ?? ""}`, ROSTER_KEY: stack.apiKey };
+    const { stdout } = await run("sh", ["-c", localise(command)], { env, timeout: 10_000 });
+    if (command.endsWith(" list")) expect(stdout.split("\n")).toContain("roster.user.v1.UserService");
+    else expect(JSON.parse(stdout)).toMatchObject({ user: { username: "ada" } });
   });
 
   it("when the Node snippet with tls runs then it finds the user", async () => {
