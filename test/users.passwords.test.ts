@@ -40,6 +40,15 @@ describe("passwords", () => {
     await callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" });
   });
 
+  it("when the fifth wrong password reaches the threshold then it still answers INVALID_PASSWORD, and the lock shows from the sixth attempt on", async () => {
+    const { user } = await callUsers<UserReply>("createUser", { username: unique("lock6_"), password: "tangerine-kettle" });
+    const answers: unknown[] = [];
+    for (let i = 0; i < 5; i++) answers.push((await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "bad-guess" }))).reason);
+    expect(answers).toEqual(Array(5).fill("INVALID_PASSWORD"));
+    expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.lockExpireTime).not.toBeNull();
+    expect(await failureOf(() => callUsers("verifyPassword", { userId: user.id, password: "tangerine-kettle" }))).toMatchObject({ code: grpc.status.FAILED_PRECONDITION, reason: "USER_LOCKED" });
+  });
+
   it("when a reset code is consumed then the new password works and the code is spent", async () => {
     const { user } = await callUsers<UserReply>("createUser", { username: unique("rst_") });
     const { code } = await callUsers<{ code: string }>("createPasswordResetCode", { userId: user.id });
