@@ -6,36 +6,29 @@ import { promisify } from "node:util";
 import type { Stack } from "@roster/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOwnStack } from "./helpers/own-stack.js";
-import { blocks, type ReadmePorts } from "./helpers/readme.js";
+import { blocks, localise, readmeCommands, type ReadmePorts } from "./helpers/readme.js";
 import { stackInfo } from "./helpers/stack-info.js";
-import { pythonClient, repoRoot } from "./helpers/tools.js";
+import { repoRoot, setUpPythonClient } from "./helpers/tools.js";
 import { missingLines } from "./helpers/transcript.js";
 
 const run = promisify(execFile);
 const quickstart = `${repoRoot}/examples/python/quickstart.py`;
 
 describe("the Python quickstart", () => {
-  let python: string;
   let stack: Stack;
   let ports: ReadmePorts;
 
   beforeAll(async () => {
     // The first run creates the virtual environment from PyPI; later runs reuse it.
-    [python, { stack, ports }] = await Promise.all([pythonClient(), startOwnStack(stackInfo())]);
+    [, { stack, ports }] = await Promise.all([setUpPythonClient(), startOwnStack(stackInfo())]);
   }, 600_000);
   afterAll(() => stack?.stop());
 
-  it("when it runs then it grants a scope through a role and a PAT, reads the logs with the access token and decodes the error's reason", async () => {
-    const { stdout } = await run(python, [quickstart], {
-      env: {
-        ...process.env,
-        ROSTER_KEY: stack.apiKey,
-        ROSTER_USER_SERVICE: `127.0.0.1:${ports.user.grpc}`,
-        ROSTER_TOKEN_SERVICE: `127.0.0.1:${ports.token.grpc}`,
-      },
-      timeout: 60_000,
-    });
-    const printed = Object.fromEntries(stdout.trim().split("\n").map((line) => [line.slice(0, line.indexOf(": ")), line.slice(line.indexOf(": ") + 2)]));
+  it("when the README's quickstart line runs then it grants a scope through a role and a PAT, reads the logs with the access token and decodes the error's reason", async () => {
+    const line = readmeCommands.find((command) => command.includes("examples/python/quickstart.py")) ?? "";
+    expect(line).toContain(".tools/python/bin/python");
+    const { stdout } = await run("sh", ["-c", localise(line, ports)], { cwd: repoRoot, env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 60_000 });
+    const printed = Object.fromEntries(stdout.trim().split("\n").map((printedLine) => [printedLine.slice(0, printedLine.indexOf(": ")), printedLine.slice(printedLine.indexOf(": ") + 2)]));
     expect(printed.user).toMatch(/^\S+ grace-[0-9a-f]{6} grace\.[0-9a-f]{6}@example\.com$/);
     expect(printed.role).toMatch(/^log-reader-[0-9a-f]{6} roster:logs:read$/);
     expect(printed.pat).toMatch(/^roster_pat_…[0-9A-Za-z]{4}$/);

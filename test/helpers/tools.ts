@@ -18,10 +18,10 @@ export function grpcurlDir(): string {
 }
 
 /**
- * Creates the Python virtual environment (reused while its requirements are
- * unchanged) and generates the client from proto/; resolves the interpreter.
+ * Creates the Python virtual environment in .tools/python (reused while its
+ * requirements are unchanged) and generates the client from proto/, as the
+ * README's Python section does.
  */
-export async function pythonClient(): Promise<string> {
-  const { stdout } = await run(`${repoRoot}/examples/python/setup.sh`, [], { timeout: 600_000 });
-  return stdout.trim().split("\n").at(-1) ?? "";
+export async function setUpPythonClient(): Promise<void> {
+  await run(`${repoRoot}/examples/python/setup.sh`, [], { timeout: 600_000 });
 }
