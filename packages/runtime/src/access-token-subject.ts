@@ -5,8 +5,7 @@
  * It imports no transport, so domain code can use it.
  */
 
-/** The JWT claim carrying the subject's token epoch at minting. */
-export const tokenEpochClaim = "token_epoch";
+export { tokenEpochClaim } from "@roster/client/access-tokens";
 
 /** An access token whose signature and claims have been verified. */
 export interface AccessTokenGrant {
