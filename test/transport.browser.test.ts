@@ -1,7 +1,7 @@
 // Browsers calling the HTTP port: a real Chromium loads a page from another
 // localhost port, whose script calls GetUser with connect-web's Connect and
-// gRPC-Web transports. Only a page from an origin in ROSTER_CORS_ORIGINS may
-// read the answer.
+// gRPC-Web transports, and token-service's GetJwks. Only a page from an origin
+// in ROSTER_CORS_ORIGINS may read the answers.
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,7 +10,7 @@ import type { ServiceProcess } from "@roster/dev-stack";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startExtraUserService } from "./helpers/extra-services.js";
+import { startExtraTokenService, startExtraUserService, type ExtraTokenService } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, unique } from "./helpers/users.js";
 
@@ -21,7 +21,7 @@ const stack = stackInfo();
 const pageScript = `
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { UserService } from "@roster/client/contract";
+import { TokenService, UserService } from "@roster/client/contract";
 
 const params = new URLSearchParams(location.search);
 const baseUrl = params.get("api");
@@ -39,21 +39,33 @@ async function getUser(transport) {
   }
 }
 
+async function getJwks(transport) {
+  try {
+    const { keys } = await createClient(TokenService, transport).getJwks({});
+    return { ok: true, keys: keys.length };
+  } catch (err) {
+    return { ok: false, code: err.code, message: err.message };
+  }
+}
+
 window.results = Promise.all([
   getUser(createConnectTransport({ baseUrl, interceptors: [bearer] })),
   getUser(createGrpcWebTransport({ baseUrl, interceptors: [bearer] })),
+  getJwks(createConnectTransport({ baseUrl: params.get("tokens"), interceptors: [bearer] })),
 ]);
 `;
 
 interface CallResult {
   ok: boolean;
   username?: string;
+  keys?: number;
   code?: number;
   message?: string;
 }
 
 let browser: Browser;
 let service: ServiceProcess;
+let tokenService: ExtraTokenService;
 let allowedPages: Server;
 let otherPages: Server;
 let userId: string;
@@ -79,7 +91,12 @@ async function visit(pages: Server): Promise<{ results: CallResult[]; console: s
   const console: string[] = [];
   page.on("console", (message) => console.push(message.text()));
   try {
-    const query = new URLSearchParams({ api: `http://127.0.0.1:${service.httpPort}`, key: stack.apiKey, id: userId });
+    const query = new URLSearchParams({
+      api: `http://127.0.0.1:${service.httpPort}`,
+      tokens: `http://127.0.0.1:${tokenService.ports.token.http}`,
+      key: stack.apiKey,
+      id: userId,
+    });
     await page.goto(`${origin(pages)}/?${query.toString()}`);
     // These functions run in the page, whose global object is the window the script wrote to.
     await page.waitForFunction(() => "results" in globalThis);
@@ -103,7 +120,9 @@ beforeAll(async () => {
   const bundle = bundled.outputFiles[0]?.text ?? "";
   allowedPages = await pageServer(bundle);
   otherPages = await pageServer(bundle);
-  service = await startExtraUserService(stack, { ROSTER_CORS_ORIGINS: `https://app.example.com,${origin(allowedPages)}` });
+  const cors = { ROSTER_CORS_ORIGINS: `https://app.example.com,${origin(allowedPages)}` };
+  service = await startExtraUserService(stack, cors);
+  tokenService = await startExtraTokenService(stack, cors);
   username = unique("browser");
   userId = (await callUsers<{ user: { id: string } }>("createUser", { username })).user.id;
   browser = await chromium.launch({
@@ -115,23 +134,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await service?.stop();
+  await tokenService?.stop();
   allowedPages?.close();
   otherPages?.close();
 });
 
 describe("browsers on the HTTP port", () => {
-  it("when a page from a configured origin calls GetUser over Connect and gRPC-Web then both read the user", async () => {
+  it("when a page from a configured origin calls GetUser over Connect and gRPC-Web and GetJwks then it reads every answer", async () => {
     const { results } = await visit(allowedPages);
-    expect(results).toEqual([
+    expect(results.slice(0, 2)).toEqual([
       { ok: true, username },
       { ok: true, username },
     ]);
+    expect(results[2]?.ok).toBe(true);
+    expect(results[2]?.keys).toBeGreaterThanOrEqual(1);
   });
 
-  it("when a page from an origin not configured calls GetUser then the browser refuses both answers for CORS", async () => {
+  it("when a page from an origin not configured calls either service then the browser refuses every answer for CORS", async () => {
     const { results, console } = await visit(otherPages);
-    expect(results.map((r) => r.ok)).toEqual([false, false]);
+    expect(results.map((r) => r.ok)).toEqual([false, false, false]);
     const refusals = console.filter((line) => line.includes("has been blocked by CORS policy") && line.includes(origin(otherPages)));
-    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    expect(refusals.length).toBeGreaterThanOrEqual(3);
   });
 });
