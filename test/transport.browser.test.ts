@@ -10,6 +10,7 @@ import type { ServiceProcess } from "@roster/dev-stack";
 import { build } from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { blocks } from "./helpers/readme.js";
 import { startExtraTokenService, startExtraUserService, type ExtraTokenService } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, unique } from "./helpers/users.js";
@@ -55,6 +56,17 @@ window.results = Promise.all([
 ]);
 `;
 
+/** The README's Browsers snippet, given what it leaves to its page: the token, the user id and the port. */
+function readmeScript(): string {
+  const snippet = blocks("ts").find((block) => block.includes("@connectrpc/connect-web"));
+  if (snippet === undefined) throw new Error("the README has no connect-web snippet");
+  const params = `const params = new URLSearchParams(location.search);
+const accessToken = params.get("key");
+const userId = params.get("id");
+`;
+  return `${params}${snippet.replace('"http://127.0.0.1:8051"', 'params.get("api")')}\n(globalThis as { readmeUser?: string }).readmeUser = user?.username;\n`;
+}
+
 interface CallResult {
   ok: boolean;
   username?: string;
@@ -71,22 +83,30 @@ let otherPages: Server;
 let userId: string;
 let username: string;
 
-function pageServer(bundle: string): Promise<Server> {
+function pageServer(scripts: Record<string, string>): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.url === "/page.js") {
+    const script = scripts[req.url ?? ""];
+    if (script !== undefined) {
       res.writeHead(200, { "content-type": "text/javascript" });
-      res.end(bundle);
+      res.end(script);
       return;
     }
     res.writeHead(200, { "content-type": "text/html" });
-    res.end('<!doctype html><script type="module" src="/page.js"></script>');
+    res.end(`<!doctype html>${Object.keys(scripts).map((src) => `<script type="module" src="${src}"></script>`).join("")}`);
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
 const origin = (server: Server) => `http://localhost:${(server.address() as AddressInfo).port}`;
 
-async function visit(pages: Server): Promise<{ results: CallResult[]; console: string[] }> {
+interface Visit {
+  results: CallResult[];
+  /** What the README's snippet read, once it has (undefined when it has not). */
+  readmeUser: () => Promise<string | undefined>;
+  console: string[];
+}
+
+async function visit(pages: Server, during: (visit: Visit) => Promise<void>): Promise<void> {
   const page = await browser.newPage();
   const console: string[] = [];
   page.on("console", (message) => console.push(message.text()));
@@ -101,7 +121,11 @@ async function visit(pages: Server): Promise<{ results: CallResult[]; console: s
     // These functions run in the page, whose global object is the window the script wrote to.
     await page.waitForFunction(() => "results" in globalThis);
     const results = await page.evaluate(() => (globalThis as unknown as { results: Promise<CallResult[]> }).results);
-    return { results, console };
+    const readmeUser = async () => {
+      await page.waitForFunction(() => "readmeUser" in globalThis);
+      return page.evaluate(() => (globalThis as { readmeUser?: string }).readmeUser);
+    };
+    await during({ results, readmeUser, console });
   } finally {
     await page.close();
   }
@@ -110,16 +134,14 @@ async function visit(pages: Server): Promise<{ results: CallResult[]; console: s
 beforeAll(async () => {
   // A machine without the browser must fail this test, not skip it.
   if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`);
-  const bundled = await build({
-    stdin: { contents: pageScript, resolveDir: fileURLToPath(new URL(".", import.meta.url)), loader: "js" },
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    write: false,
-  });
-  const bundle = bundled.outputFiles[0]?.text ?? "";
-  allowedPages = await pageServer(bundle);
-  otherPages = await pageServer(bundle);
+  const bundle = async (contents: string, loader: "js" | "ts") => {
+    const resolveDir = fileURLToPath(new URL(".", import.meta.url));
+    const bundled = await build({ stdin: { contents, resolveDir, loader }, bundle: true, format: "esm", platform: "browser", target: "es2022", write: false });
+    return bundled.outputFiles[0]?.text ?? "";
+  };
+  const scripts = { "/page.js": await bundle(pageScript, "js"), "/readme.js": await bundle(readmeScript(), "ts") };
+  allowedPages = await pageServer(scripts);
+  otherPages = await pageServer(scripts);
   const cors = { ROSTER_CORS_ORIGINS: `https://app.example.com,${origin(allowedPages)}` };
   service = await startExtraUserService(stack, cors);
   tokenService = await startExtraTokenService(stack, cors);
@@ -141,19 +163,27 @@ afterAll(async () => {
 
 describe("browsers on the HTTP port", () => {
   it("when a page from a configured origin calls GetUser over Connect and gRPC-Web and GetJwks then it reads every answer", async () => {
-    const { results } = await visit(allowedPages);
-    expect(results.slice(0, 2)).toEqual([
-      { ok: true, username },
-      { ok: true, username },
-    ]);
-    expect(results[2]?.ok).toBe(true);
-    expect(results[2]?.keys).toBeGreaterThanOrEqual(1);
+    await visit(allowedPages, async ({ results }) => {
+      expect(results.slice(0, 2)).toEqual([
+        { ok: true, username },
+        { ok: true, username },
+      ]);
+      expect(results[2]?.ok).toBe(true);
+      expect(results[2]?.keys).toBeGreaterThanOrEqual(1);
+    });
+  });
+
+  it("when the README's Browsers snippet runs on a page from a configured origin then it reads the user", async () => {
+    await visit(allowedPages, async ({ readmeUser }) => {
+      expect(await readmeUser()).toBe(username);
+    });
   });
 
   it("when a page from an origin not configured calls either service then the browser refuses every answer for CORS", async () => {
-    const { results, console } = await visit(otherPages);
-    expect(results.map((r) => r.ok)).toEqual([false, false, false]);
-    const refusals = console.filter((line) => line.includes("has been blocked by CORS policy") && line.includes(origin(otherPages)));
-    expect(refusals.length).toBeGreaterThanOrEqual(3);
+    await visit(otherPages, async ({ results, console }) => {
+      expect(results.map((r) => r.ok)).toEqual([false, false, false]);
+      const refusals = console.filter((line) => line.includes("has been blocked by CORS policy") && line.includes(origin(otherPages)));
+      expect(refusals.length).toBeGreaterThanOrEqual(3);
+    });
   });
 });
