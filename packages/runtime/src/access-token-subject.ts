@@ -5,8 +5,6 @@
  * It imports no transport, so domain code can use it.
  */
 
-export { tokenEpochClaim } from "@roster/client/access-tokens";
-
 /** An access token whose signature and claims have been verified. */
 export interface AccessTokenGrant {
   /** The user id (`sub`). */
