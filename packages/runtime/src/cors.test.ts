@@ -1,3 +1,4 @@
+import * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createConnectHandler } from "./connect-server.js";
 import { readCorsOrigins } from "./cors.js";
@@ -58,6 +59,23 @@ describe("CORS on the HTTP port", () => {
     expect((res.headers.get("access-control-expose-headers") ?? "").split(", ")).toEqual(
       expect.arrayContaining(["Grpc-Status", "Grpc-Message", "Grpc-Status-Details-Bin"]),
     );
+  });
+
+  it("when a configured origin calls over HTTP/2 (what browsers use over TLS) then the answer carries the same CORS headers", async () => {
+    const session = http2.connect(`http://127.0.0.1:${withOrigins.port}`);
+    try {
+      const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
+        const request = session.request({ ":method": "POST", ":path": path, origin: allowed, "content-type": "application/json" });
+        request.on("response", resolve).on("error", reject);
+        request.end(JSON.stringify({ text: "hi" }));
+        request.resume();
+      });
+      expect(headers[":status"]).toBe(200);
+      expect(headers["access-control-allow-origin"]).toBe(allowed);
+      expect(headers.vary).toBe("Origin");
+    } finally {
+      session.close();
+    }
   });
 
   it("when another origin sends a preflight or a call then no CORS header is sent, so its browser refuses the answer", async () => {
