@@ -14,6 +14,15 @@ export type { ClientTls, Pem } from "./client-tls.js";
 export { createGrpcJsClient } from "./grpc-js-client.js";
 export type { GrpcJsClientOptions } from "./grpc-js-client.js";
 export { createAuthInterceptor } from "./auth-interceptor.js";
+export {
+  createAccessTokenVerifier,
+  isSigningKeysUnavailable,
+  SigningKeysUnavailableError,
+  accessTokenAlgorithm,
+  accessTokenType,
+  tokenEpochClaim,
+} from "./access-token-verifier.js";
+export type { AccessTokenVerifier, AccessTokenVerifierOptions, VerifiedAccessToken } from "./access-token-verifier.js";
 export { createGrpcJsAuthInterceptor, createGrpcJsDeadlineInterceptor } from "./grpc-js-interceptors.js";
 export { connectErrorFromGrpc } from "./grpc-status.js";
 export type { Credential } from "./credential.js";

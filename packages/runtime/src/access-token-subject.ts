@@ -5,9 +5,6 @@
  * It imports no transport, so domain code can use it.
  */
 
-/** The JWT claim carrying the subject's token epoch at minting. */
-export const tokenEpochClaim = "token_epoch";
-
 /** An access token whose signature and claims have been verified. */
 export interface AccessTokenGrant {
   /** The user id (`sub`). */

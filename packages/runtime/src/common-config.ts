@@ -1,4 +1,5 @@
 import type { ApiKey } from "./api-keys.js";
+import { readCorsOrigins } from "./cors.js";
 import type { EnvReader } from "./env.js";
 import type { LogLevel } from "./logging.js";
 import { readTlsConfig, type TlsConfig } from "./tls-config.js";
@@ -29,6 +30,8 @@ export interface CommonConfig {
   rateLimits: { perAddress: number; perTarget: number };
   /** Log lines per minute for each kind of refused credential and reason; the rest are only counted. */
   authFailureLogLinesPerMinute: number;
+  /** Exact origins whose browser scripts may call the HTTP port; none sends no CORS headers. */
+  corsOrigins: string[];
 }
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -54,5 +57,6 @@ export function readCommonConfig(env: EnvReader, defaultDatabase: string, databa
       perTarget: env.integer("ROSTER_RATE_LIMIT_PER_TARGET", 60, { min: 0, max: 1_000_000 }),
     },
     authFailureLogLinesPerMinute: env.integer("ROSTER_AUTH_FAILURE_LOG_LINES_PER_MINUTE", 10, { min: 0, max: 100_000 }),
+    corsOrigins: readCorsOrigins(env, "ROSTER_CORS_ORIGINS"),
   };
 }

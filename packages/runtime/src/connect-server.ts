@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { createContextValues, type Interceptor, type MethodImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { clientAddressKey, socketAddress } from "./client-address.js";
+import { withCors } from "./cors.js";
 import type { CallGuard } from "./grpc-server.js";
 import { remoteAddressOf, type HttpHandler } from "./http-server.js";
 import { checkBinaryRequests, isUndecodable } from "./binary-requests.js";
@@ -17,6 +18,8 @@ export interface ConnectHandlerOptions {
   /** GET routes by exact path. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
   maxReceiveMessageBytes: number;
+  /** Origins whose browser scripts may call these endpoints (CORS); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -34,7 +37,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
     return next(req);
   });
   const routes = options.httpRoutes ?? {};
-  return connectNodeAdapter({
+  const adapter = connectNodeAdapter({
     routes(router) {
       for (const { service, impl } of options.services) {
         const handlers = impl as Record<string, MethodImpl<DescMethod> | undefined>;
@@ -66,4 +69,5 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
       });
     },
   });
+  return withCors(adapter, options.corsOrigins ?? []);
 }

@@ -31,12 +31,12 @@ export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
-export { createAccessTokenVerifier, grantOfAccessToken, accessTokenAlgorithm, accessTokenType, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+export { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
+export { accessTokenAlgorithm, accessTokenType, tokenEpochClaim } from "@roster/client/access-tokens";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
 export { createServiceAuthGuard, callerOfAccessToken, type AccessTokenKeys } from "./service-auth.js";
 export {
   judgeAccessToken,
-  tokenEpochClaim,
   type AccessTokenGrant,
   type AccessTokenRefusal,
   type AccessTokenVerdict,

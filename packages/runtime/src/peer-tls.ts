@@ -1,6 +1,4 @@
 import type { ClientTls, GrpcJsClientConfig } from "@roster/client";
-import { Agent, fetch as undiciFetch } from "undici";
-import type { FetchImplementation } from "jose";
 import type { TlsConfig } from "./tls-config.js";
 
 /**
@@ -16,11 +14,4 @@ export function peerTls(tls: TlsConfig): ClientTls {
 export function peerGrpcTarget(url: string, tls: TlsConfig): Pick<GrpcJsClientConfig, "transport" | "address" | "tls"> {
   const parsed = new URL(url);
   return { transport: "grpc-js", address: parsed.host, tls: parsed.protocol === "https:" ? peerTls(tls) : undefined };
-}
-
-/** A fetch for jose's remote key set that verifies an https:// server against `tls.ca` and presents the client certificate. */
-export function tlsFetch(tls: ClientTls): FetchImplementation {
-  const dispatcher = new Agent({ connect: { ca: tls.ca, cert: tls.cert, key: tls.key } });
-  return async (url, { headers, method, redirect, signal }) =>
-    (await undiciFetch(url, { headers: [...headers], method, redirect, signal, dispatcher })) as unknown as Response;
 }

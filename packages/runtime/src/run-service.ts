@@ -93,6 +93,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     httpRoutes: app.httpRoutes,
     maxMessageBytes: config.maxMessageBytes,
     metrics,
+    corsOrigins: config.corsOrigins,
   });
   onShutdownSignal(async () => {
     readiness.stop();

@@ -27,6 +27,8 @@ export interface ServiceHostOptions {
   maxMessageBytes: number;
   /** The registry /metrics serves; a new one when omitted. */
   metrics?: Metrics;
+  /** Origins whose browser scripts may call the HTTP port. */
+  corsOrigins?: readonly string[];
 }
 
 export interface ServiceHost {
@@ -79,6 +81,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
       services,
       guard: options.guard,
       maxReceiveMessageBytes: options.maxMessageBytes,
+      corsOrigins: options.corsOrigins,
       httpRoutes: {
         "/healthz": probe(() => true),
         "/readyz": probe(() => health.isServing()),

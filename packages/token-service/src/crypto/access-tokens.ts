@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { errors, jwtVerify, SignJWT } from "jose";
-import { accessTokenAlgorithm, accessTokenType, grantOfAccessToken, tokenEpochClaim } from "@roster/runtime";
+import { SignJWT } from "jose";
+import { accessTokenType, createAccessTokenVerifier, tokenEpochClaim } from "@roster/client/access-tokens";
 import type { KeyRing } from "./signing-keys.js";
 
 /** What an access token says, once its signature and claims have been checked. */
@@ -38,6 +38,8 @@ export interface AccessTokens {
 /** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
 export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
   const { keyRing, issuer, audience } = options;
+  // The verifier resource servers use, over the key ring itself; a storage failure while keys are looked up rejects (an outage, not a verdict).
+  const verifyToken = createAccessTokenVerifier({ keys: keyRing.getKey, issuer, audience });
   return {
     async mint({ userId, scopes, patId, tokenEpoch, notAfter }) {
       const key = await keyRing.active();
@@ -68,33 +70,10 @@ export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; 
       return { token, claims };
     },
     async verify(token) {
-      try {
-        const { payload } = await jwtVerify(token, keyRing.getKey, {
-          issuer,
-          audience,
-          algorithms: [accessTokenAlgorithm],
-          typ: accessTokenType,
-          requiredClaims: ["exp", "iat", "sub", "jti"],
-        });
-        const grant = grantOfAccessToken(payload);
-        if (grant === undefined) return undefined;
-        return {
-          sub: grant.subject,
-          scopes: [...grant.scopes],
-          clientId: typeof payload.client_id === "string" ? payload.client_id : "",
-          tokenEpoch: grant.tokenEpoch,
-          jti: String(payload.jti),
-          iss: issuer,
-          aud: audience,
-          iat: Number(payload.iat),
-          exp: Number(payload.exp),
-          nbf: typeof payload.nbf === "number" ? payload.nbf : 0,
-        };
-      } catch (err) {
-        // Storage failing while keys are looked up is an outage, not a verdict on the token.
-        if (err instanceof errors.JOSEError) return undefined;
-        throw err;
-      }
+      const verified = await verifyToken(token);
+      if (verified === undefined) return undefined;
+      const { subject, scopes, clientId, tokenEpoch, tokenId, issuedAt, notBefore, expiresAt } = verified;
+      return { sub: subject, scopes, clientId, tokenEpoch, jti: tokenId, iss: issuer, aud: audience, iat: issuedAt, exp: expiresAt, nbf: notBefore };
     },
   };
 }
