@@ -54,11 +54,14 @@ describe("@roster/client installed from its tarball", () => {
     const installed = join(project, "node_modules/@roster/client");
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as {
       private?: boolean;
+      license?: string;
       sideEffects?: boolean;
       dependencies: Record<string, string>;
       exports: Record<string, { types: string; default: string }>;
     };
     expect(manifest.private).toBeUndefined();
+    expect(manifest.license).toBe("Apache-2.0");
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain("Apache License");
     expect(manifest.sideEffects).toBe(false);
     expect(Object.keys(manifest.dependencies).filter((name) => name.startsWith("@roster/"))).toEqual([]);
     for (const entry of Object.values(manifest.exports)) {
