@@ -1,4 +1,4 @@
-// The real clients the README's examples use, installed by .ci/run under .tools/.
+// The real clients the README's examples use, installed under .tools/ by scripts/install-test-tools.sh, which `npm test` runs first.
 // A test that needs one fails when it is missing: it never skips.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -12,7 +12,7 @@ export const toolsBin = fileURLToPath(new URL("../../.tools/bin", import.meta.ur
 /** The directory holding grpcurl, to put first on PATH; throws when grpcurl is not installed. */
 export function grpcurlDir(): string {
   if (!existsSync(`${toolsBin}/grpcurl`)) {
-    throw new Error(`grpcurl is not installed in ${toolsBin}: run .ci/run, or GOBIN=${toolsBin} go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`);
+    throw new Error(`grpcurl is not installed in ${toolsBin}: run scripts/install-test-tools.sh, or GOBIN=${toolsBin} go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`);
   }
   return toolsBin;
 }
