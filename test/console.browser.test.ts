@@ -1,0 +1,127 @@
+// The web console in a real browser (Debian's chromium, driven by
+// playwright-core): sign in, search, suspend with the entry arriving live,
+// create a token and copy its secret, and a read-only credential's view.
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scopeLogsRead, scopeRolesRead, scopeTokensRead, scopeUsersRead } from "@roster/client";
+import { stackInfo } from "./helpers/stack-info.js";
+import { rosterClients, newPat, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+
+const stack = stackInfo();
+const consoleUrl = `http://127.0.0.1:${stack.user.http}/console/`;
+const screenshots = fileURLToPath(new URL("./.output/console/", import.meta.url));
+
+describe("the web console in a browser", () => {
+  let browser: Browser;
+  let clients: RosterClients;
+
+  beforeAll(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    clients = rosterClients(stack, stack.apiKey);
+    // No fallback to a downloaded browser: a machine without chromium fails here.
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    clients?.close();
+  });
+
+  async function signedIn(credential: string, permissions: string[] = []): Promise<Page> {
+    const context = await browser.newContext({ permissions });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(consoleUrl);
+    await page.getByLabel("Credential").fill(credential);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    return page;
+  }
+
+  it("when a support person signs in with an API key then they find a user by a misspelt name, copy a new token's secret, and suspend them live", async () => {
+    const tag = uniqueName("").slice(0, 6);
+    const username = uniqueName("console_");
+    await clients.users.createUser({ username, name: `Bartholomew Quigglesworth${tag}` });
+
+    const page = await signedIn(stack.apiKey, ["clipboard-read", "clipboard-write"]);
+    // The credential is kept for the tab only, and never in the address.
+    expect(page.url()).not.toContain(stack.apiKey);
+    expect(await page.evaluate("localStorage.length")).toBe(0);
+    await page.screenshot({ path: `${screenshots}sign-in-done.png` });
+
+    await page.getByLabel("Search", { exact: true }).fill(`Bartolomew Quiglesworth${tag}`);
+    await page.getByLabel("Search in").selectOption({ label: "Name" });
+    await page.getByLabel("Match mode").selectOption({ label: "Similar to (misspellings)" });
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    const link = page.getByRole("link", { name: username });
+    await link.waitFor();
+    expect(Number(await page.locator(".total").getAttribute("data-total"))).toBeGreaterThanOrEqual(1);
+    await page.screenshot({ path: `${screenshots}users.png`, fullPage: true });
+
+    await link.click();
+    await page.getByRole("heading", { name: username }).waitFor();
+    const tokens = page.getByRole("region", { name: "Personal access tokens" });
+    await tokens.getByLabel("Name").fill("deploy-bot");
+    await tokens.getByLabel("Scopes").fill("");
+    await tokens.getByRole("button", { name: "Create token" }).click();
+    await page.getByRole("button", { name: "Copy secret" }).waitFor();
+    const shown = (await page.locator("#new-secret").textContent()) ?? "";
+    await page.getByRole("button", { name: "Copy secret" }).click();
+    await expect.poll(() => page.evaluate("navigator.clipboard.readText()")).toBe(shown);
+    await tokens.getByRole("cell", { name: "deploy-bot", exact: true }).waitFor();
+    await page.screenshot({ path: `${screenshots}tokens.png`, fullPage: true });
+
+    // The secret the page showed is the real one: it exchanges for an access token.
+    const exchanged = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: shown });
+    expect(exchanged.accessToken.split(".")).toHaveLength(3);
+
+    await page.locator("#s-logs", { hasText: "(live)" }).waitFor();
+    // The user has never been suspended: a suspension entry can only come from the live stream.
+    expect(await page.locator('tr[data-event="USER_SUSPENDED"]').count()).toBe(0);
+    await page.getByLabel("Reason (optional)").fill("chargeback");
+    await page.getByRole("button", { name: "Suspend", exact: true }).click();
+    await page.locator('tr[data-event="USER_SUSPENDED"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-fact="Status"]').textContent()).toBe("suspended");
+    await page.getByRole("button", { name: "Unsuspend" }).waitFor();
+    await page.screenshot({ path: `${screenshots}user.png`, fullPage: true });
+
+    const { user } = await clients.users.getUser({ userId: (await clients.users.searchUsers({ query: username })).users[0]?.id ?? "" });
+    expect(user?.suspended).toBe(true);
+
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("heading", { name: "Roles" }).waitFor();
+    await page.screenshot({ path: `${screenshots}roles.png`, fullPage: true });
+    await page.context().close();
+  });
+
+  it("when a read-only access token signs in then no write action is offered", async () => {
+    const readScopes = [scopeUsersRead, scopeLogsRead, scopeTokensRead, scopeRolesRead];
+    const holder = await userWithPermissions(clients, readScopes);
+    const { secret } = await newPat(clients, holder, readScopes);
+    const { accessToken } = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: secret });
+    const username = uniqueName("console_ro_");
+    await clients.users.createUser({ username });
+
+    const page = await signedIn(accessToken);
+    await page.getByLabel("Search", { exact: true }).fill(username);
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("link", { name: username }).click();
+    await page.getByRole("heading", { name: username }).waitFor();
+    await page.getByRole("region", { name: "Personal access tokens" }).waitFor();
+    await page.locator("#s-logs").waitFor();
+    for (const name of ["Suspend", "Delete user", "Save profile", "Save custom data", "Set password", "Issue reset code", "Create token", "Assign role"]) {
+      expect(await page.getByRole("button", { name, exact: true }).count(), name).toBe(0);
+    }
+    await page.screenshot({ path: `${screenshots}read-only-user.png`, fullPage: true });
+
+    await page.getByRole("link", { name: "Roles" }).click();
+    await page.getByRole("heading", { name: "Roles" }).waitFor();
+    expect(await page.getByRole("button", { name: "Create role" }).count()).toBe(0);
+    await page.context().close();
+  });
+});
