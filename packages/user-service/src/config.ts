@@ -44,7 +44,8 @@ export interface ConsoleConfig {
 function readConsolePath(reader: EnvReader): string {
   const raw = reader.string("ROSTER_CONSOLE_PATH", "/console/");
   const path = `/${raw.replace(/^\/+|\/+$/g, "")}/`;
-  if (path === "//" || !/^(\/[A-Za-z0-9._~-]+)+\/$/.test(path)) {
+  const segments = path.split("/").slice(1, -1);
+  if (segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._~-]+$/.test(s) || /^\.+$/.test(s))) {
     reader.reject("ROSTER_CONSOLE_PATH", `must be a path such as /console/, got "${raw}"`);
     return "/console/";
   }
