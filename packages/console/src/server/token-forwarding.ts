@@ -19,7 +19,7 @@ const forwardedHeaders = ["authorization", "content-type", "connect-protocol-ver
 export interface TokenForwardingOptions {
   /** token-service's HTTP (Connect) base URL. */
   tokenServiceHttpUrl: string;
-  /** Checks the credential here first, so failed guesses are counted against the browser's address, not this server's. */
+  /** Checks the credential here first: a refusal never reaches token-service, and is logged and counted with the browser's address, not this server's. */
   guard: CallGuard;
   maxMessageBytes: number;
   /** CA and client certificate for an https:// token-service. */
