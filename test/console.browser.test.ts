@@ -86,8 +86,8 @@ describe("the web console in a browser", () => {
     await page.getByLabel("Reason (optional)").fill("chargeback");
     await page.getByRole("button", { name: "Suspend", exact: true }).click();
     await page.locator('tr[data-event="USER_SUSPENDED"]').waitFor({ timeout: 15_000 });
-    expect(await page.locator('[data-fact="Status"]').textContent()).toBe("suspended");
     await page.getByRole("button", { name: "Unsuspend" }).waitFor();
+    expect(await page.locator('[data-fact="Status"]').textContent()).toBe("suspended");
     await page.screenshot({ path: `${screenshots}user.png`, fullPage: true });
 
     const { user } = await clients.users.getUser({ userId: (await clients.users.searchUsers({ query: username })).users[0]?.id ?? "" });
@@ -97,6 +97,46 @@ describe("the web console in a browser", () => {
     await page.getByRole("heading", { name: "Roles" }).waitFor();
     await page.screenshot({ path: `${screenshots}roles.png`, fullPage: true });
     await page.context().close();
+  });
+
+  it("when the services refuse an input then the page shows the ErrorInfo reason and the violation beside the field named", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(consoleUrl);
+    await page.screenshot({ path: `${screenshots}sign-in.png` });
+    await page.getByLabel("Credential").fill("not-a-configured-key-0123456789");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.locator(".form-error").getAttribute("data-reason")).toBe("INVALID_CREDENTIAL");
+    expect(await page.evaluate("sessionStorage.length")).toBe(0);
+
+    await page.getByLabel("Credential").fill(stack.apiKey);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Roles" }).click();
+    const create = page.getByRole("form", { name: "Create role" });
+    await create.getByLabel("Name").fill(uniqueName("console-role-"));
+    await create.getByLabel("Permissions (one per line)").fill("orders:read\nOrders!");
+    await create.getByRole("button", { name: "Create role" }).click();
+    const permissions = create.locator('[data-field="permissions"]');
+    await expect.poll(() => permissions.locator(".field-error").textContent()).not.toBe("");
+    expect(await permissions.locator("textarea").getAttribute("aria-invalid")).toBe("true");
+    expect(await create.locator(".form-error").getAttribute("data-reason")).toBe("INVALID_PERMISSION");
+    expect(await create.locator(".form-error").textContent()).toContain("(INVALID_ARGUMENT)");
+    await page.screenshot({ path: `${screenshots}roles-error.png`, fullPage: true });
+
+    // Custom data that is not a JSON object is caught beside the editor and never sent.
+    const { user } = await clients.users.createUser({ username: uniqueName("console_json_") });
+    await page.goto(`${consoleUrl}#/users/${user?.id ?? ""}`);
+    const editor = page.getByLabel("Custom data (JSON object)");
+    await editor.fill('{"plan": ');
+    await page.getByRole("button", { name: "Save custom data" }).click();
+    await expect.poll(() => editor.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator('[data-field="custom_data"] .field-error').textContent()).toContain("not valid JSON");
+    expect((await clients.users.getUser({ userId: user?.id ?? "" })).user?.customData ?? {}).toEqual({});
+    await editor.fill('{"plan": "gold"}');
+    await page.getByRole("button", { name: "Save custom data" }).click();
+    await expect.poll(async () => (await clients.users.getUser({ userId: user?.id ?? "" })).user?.customData).toEqual({ plan: "gold" });
+    await context.close();
   });
 
   it("when a read-only access token signs in then no write action is offered", async () => {

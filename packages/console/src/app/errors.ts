@@ -14,7 +14,16 @@ export function refusalOf(err: unknown): Refusal {
   const error = ConnectError.from(err);
   const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
   const fields = error.findDetails(BadRequestSchema).flatMap((bad) => bad.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
-  return { code: Code[error.code] ?? String(error.code), reason, message: error.rawMessage, fields };
+  // The canonical gRPC name (INVALID_ARGUMENT), as grpcurl and the docs spell it.
+  const code = (Code[error.code] ?? String(error.code)).replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+  return { code, reason, message: error.rawMessage, fields };
+}
+
+/** A refusal made in the page, before any call: shown exactly as the services' own INVALID_ARGUMENT. */
+export function invalidField(field: string, description: string): ConnectError {
+  return new ConnectError(`${field}: ${description}`, Code.InvalidArgument, undefined, [
+    { desc: BadRequestSchema, value: { fieldViolations: [{ field, description }] } },
+  ]);
 }
 
 /** A form-level error line; placed at the top of each form. */
@@ -49,7 +58,7 @@ export function showError(scope: HTMLElement, err: unknown): Refusal {
       unplaced.push(`${field}: ${description}`);
       continue;
     }
-    slot.textContent = description;
+    slot.textContent = slot.textContent === "" ? description : `${slot.textContent}; ${description}`;
     holder.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
   }
   const formError = scope.querySelector<HTMLElement>(".form-error");

@@ -9,7 +9,7 @@ import {
   type User,
 } from "@roster/client/web";
 import { field, formatTime, h, select, announce } from "./dom.js";
-import { attempt, errorSlot } from "./errors.js";
+import { attempt, errorSlot, invalidField } from "./errors.js";
 import { renderLogs } from "./logs-panel.js";
 import type { Screen } from "./main.js";
 import { can } from "./session.js";
@@ -36,26 +36,21 @@ function action(label: string, run: () => Promise<unknown>, then: () => void, co
   return button;
 }
 
-/** Parses a JSON object typed into an editor; a problem is shown beside the editor, not sent. */
-function parseObject(editor: HTMLTextAreaElement): JsonObject | undefined {
-  const slot = editor.parentElement?.querySelector<HTMLElement>(".field-error");
+/** Parses a JSON object typed into an editor; a problem is refused as a violation of `name`, before anything is sent. */
+function parseObject(editor: HTMLTextAreaElement, name: string): JsonObject {
+  let value: JsonValue;
   try {
-    const value = JSON.parse(editor.value === "" ? "{}" : editor.value) as JsonValue;
-    if (value === null || typeof value !== "object" || Array.isArray(value)) throw new Error("must be a JSON object");
-    if (slot) slot.textContent = "";
-    editor.removeAttribute("aria-invalid");
-    return value;
+    value = JSON.parse(editor.value === "" ? "{}" : editor.value) as JsonValue;
   } catch (err) {
-    if (slot) slot.textContent = `not valid: ${(err as Error).message}`;
-    editor.setAttribute("aria-invalid", "true");
-    return undefined;
+    throw invalidField(name, `not valid JSON: ${(err as Error).message}`);
   }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalidField(name, "must be a JSON object");
+  return value;
 }
 
 function jsonEditor(value: JsonValue | undefined, name: string, label: string): [HTMLElement, HTMLTextAreaElement] {
   const editor = h("textarea", { rows: 8, spellcheck: "false", class: "json" });
   editor.value = JSON.stringify(value ?? {}, null, 2);
-  editor.addEventListener("input", () => void parseObject(editor));
   return [field(label, editor, name), editor];
 }
 
@@ -91,8 +86,7 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
       ...controls.map(([name, el]) => field(name.replace("_", " "), el, name)),
       profileField,
       action("Save profile", async () => {
-        const profile = parseObject(profileEditor);
-        if (profile === undefined) throw new Error("the profile is not a JSON object");
+        const profile = parseObject(profileEditor, "profile");
         const values = Object.fromEntries(controls.map(([name, el]) => [name, el.value]));
         await clients.users.updateUser({
           user: { id: userId, username: values.username, name: values.name, primaryEmail: values.primary_email, primaryPhone: values.primary_phone, avatarUrl: values.avatar_url, profile: fromJson(UserProfileSchema, profile) },
@@ -103,8 +97,7 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
 
     const [dataField, dataEditor] = jsonEditor(u.customData, "custom_data", "Custom data (JSON object)");
     main.append(section("Custom data", dataField, action("Save custom data", async () => {
-      const customData = parseObject(dataEditor);
-      if (customData === undefined) throw new Error("custom data is not a JSON object");
+      const customData = parseObject(dataEditor, "custom_data");
       await clients.users.updateUser({ user: { id: userId, customData }, updateMask: { paths: ["custom_data"] } });
     }, () => announce("Custom data saved"))));
 
