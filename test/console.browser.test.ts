@@ -139,6 +139,23 @@ describe("the web console in a browser", () => {
     await context.close();
   });
 
+  it("when a user's stored data holds markup then every screen shows it as text and runs none of it", async () => {
+    const markup = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>';
+    const { user } = await clients.users.createUser({ username: uniqueName("console_xss_"), name: markup, customData: { note: `</textarea>${markup}` } });
+    await clients.users.suspendUser({ userId: user?.id ?? "", reason: markup });
+    const page = await signedIn(stack.apiKey);
+    await page.getByLabel("Search", { exact: true }).fill(user?.username ?? "");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.getByRole("cell", { name: markup, exact: true }).waitFor();
+    await page.getByRole("link", { name: user?.username ?? "" }).click();
+    await page.locator('tr[data-event="USER_SUSPENDED"]').waitFor();
+    expect(await page.locator('[data-fact="Name"]').textContent()).toBe(markup);
+    expect(await page.getByLabel("Custom data (JSON object)").inputValue()).toContain("</textarea>");
+    expect(await page.locator("main img, main script").count()).toBe(0);
+    expect(await page.evaluate("window.__injected")).toBeUndefined();
+    await page.context().close();
+  });
+
   it("when a read-only access token signs in then no write action is offered", async () => {
     const readScopes = [scopeUsersRead, scopeLogsRead, scopeTokensRead, scopeRolesRead];
     const holder = await userWithPermissions(clients, readScopes);
