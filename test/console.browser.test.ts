@@ -110,9 +110,12 @@ describe("the web console in a browser", () => {
     await expect.poll(() => page.locator(".form-error").getAttribute("data-reason")).toBe("INVALID_CREDENTIAL");
     expect(await page.evaluate("sessionStorage.length")).toBe(0);
 
+    // By keyboard: Enter in the credential field signs in, and a focused section link opens with Enter.
     await page.getByLabel("Credential").fill(stack.apiKey);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("link", { name: "Roles" }).click();
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    await page.getByRole("link", { name: "Roles" }).focus();
+    await page.keyboard.press("Enter");
     const create = page.getByRole("form", { name: "Create role" });
     await create.getByLabel("Name").fill(uniqueName("console-role-"));
     await create.getByLabel("Permissions (one per line)").fill("orders:read\nOrders!");

@@ -64,12 +64,15 @@ export function renderLogs(screen: Screen, userId: string): HTMLElement {
     watching = stop;
     signal.addEventListener("abort", () => stop.abort(), { once: true });
     let from = timestampNow();
+    // A resumed watch starts at the last entry's time, which it streams again.
+    const seen = new Set<string>();
     // The server ends a stream at the call's deadline or a restart; it is resumed from the last entry seen.
     while (!stop.signal.aborted) {
       liveState.textContent = "(live)";
       try {
         for await (const { userLog } of clients.users.watchUserLogs({ userId, events: filterEvents(), startTime: from }, { signal: stop.signal, timeoutMs: 3_600_000 })) {
-          if (userLog === undefined) continue;
+          if (userLog === undefined || seen.has(userLog.id)) continue;
+          seen.add(userLog.id);
           body.prepend(row(userLog));
           if (userLog.createTime !== undefined) from = userLog.createTime;
         }
