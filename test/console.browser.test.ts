@@ -142,6 +142,29 @@ describe("the web console in a browser", () => {
     await context.close();
   });
 
+  it("when more users match than fit a page then Next and Previous follow the cursor and the total stays", async () => {
+    const prefix = uniqueName("console_page_");
+    await Promise.all(Array.from({ length: 21 }, (_, i) => clients.users.createUser({ username: `${prefix}_${String(i).padStart(2, "0")}` })));
+    const page = await signedIn(stack.apiKey);
+    await page.getByLabel("Search", { exact: true }).fill(prefix);
+    await page.getByText("Filters and sort").click();
+    await page.getByLabel("Sort by").selectOption({ label: "Username" });
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    const rows = page.locator(".results tbody tr");
+    // The screen opens on every user; the search's own total tells its page has arrived.
+    await expect.poll(() => page.locator(".total").getAttribute("data-total")).toBe("21");
+    expect(await rows.count()).toBe(20);
+    await page.getByRole("button", { name: "Next" }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().locator("td").first().textContent()).toBe(`${prefix}_20`);
+    expect(await page.locator(".total").getAttribute("data-total")).toBe("21");
+    expect(await page.getByRole("button", { name: "Next" }).isDisabled()).toBe(true);
+    await page.getByRole("button", { name: "Previous" }).click();
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await rows.first().locator("td").first().textContent()).toBe(`${prefix}_00`);
+    await page.context().close();
+  });
+
   it("when a user's stored data holds markup then every screen shows it as text and runs none of it", async () => {
     const markup = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>';
     const { user } = await clients.users.createUser({ username: uniqueName("console_xss_"), name: markup, customData: { note: `</textarea>${markup}` } });
