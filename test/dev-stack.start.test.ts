@@ -85,10 +85,14 @@ describe("npm start", () => {
     silent.forEach((socket) => socket.destroy());
   }, 60_000);
 
-  it("when both services are up then it prints a grpcurl and a curl line that run as pasted, with the key", async () => {
+  it("when both services are up then it prints a grpcurl and a curl line that run as pasted, with the key, and the console's address", async () => {
     const { lines } = await startDevStack();
     const printed = (tool: string) => lines.find((line) => line.startsWith(`  ${tool} `))?.trim();
     await expect.poll(() => [printed("grpcurl"), printed("curl")].every((line) => line !== undefined), { timeout: 10_000 }).toBe(true);
+
+    const consoleUrl = lines.find((line) => line.startsWith("console "))?.split(/\s+/)[1] ?? "";
+    const page = await fetch(consoleUrl);
+    expect(page.headers.get("content-type"), consoleUrl).toBe("text/html; charset=utf-8");
 
     const { stdout } = await promisify(execFile)("sh", ["-c", printed("curl")!], { timeout: 10_000 });
     const body = JSON.parse(stdout) as Record<string, unknown>;

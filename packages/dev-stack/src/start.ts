@@ -68,6 +68,11 @@ const over = tls === undefined ? "" : "  (TLS)";
 const pid = (service: ServiceName) => stack.services[service].child.pid;
 console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}  pid ${pid("user-service")}`);
 console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}  pid ${pid("token-service")}`);
+// user-service validates these two and refuses to start on a bad value; here they only name the URL.
+if (process.env.ROSTER_CONSOLE !== "off") {
+  const consolePath = `/${(process.env.ROSTER_CONSOLE_PATH ?? "console").replace(/^\/+|\/+$/g, "")}/`;
+  console.log(`console        ${tls === undefined ? "http" : "https"}://127.0.0.1:${stack.ports.userHttp}${consolePath}  (sign in with a management API key)`);
+}
 if (configured === undefined) {
   console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);
 }

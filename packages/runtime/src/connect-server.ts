@@ -17,6 +17,8 @@ export interface ConnectHandlerOptions {
   guard?: CallGuard;
   /** GET routes by exact path. */
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /** Serves what no RPC or route claims (any method); a plain 404 when omitted. */
+  httpFallback?: HttpRoute;
   maxReceiveMessageBytes: number;
   /** Origins whose browser scripts may call these endpoints (CORS); none by default. */
   corsOrigins?: readonly string[];
@@ -57,7 +59,7 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
     readMaxBytes: options.maxReceiveMessageBytes,
     fallback(req, res) {
       const path = (req.url ?? "/").split("?")[0] ?? "/";
-      const route = req.method === "GET" || req.method === "HEAD" ? routes[path] : undefined;
+      const route = (req.method === "GET" || req.method === "HEAD" ? routes[path] : undefined) ?? options.httpFallback;
       if (route === undefined) {
         res.writeHead(404, { "content-type": "text/plain" });
         res.end("not found\n");

@@ -19,6 +19,8 @@ export interface ServiceApp {
   services: ServiceRegistration[];
   guard: CallGuard;
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  /** Serves the HTTP requests no RPC or route claims. */
+  httpFallback?: HttpRoute;
   /** True while the service can do its work: database reachable, indexes present. */
   ready(): Promise<boolean>;
   close?(): Promise<void>;
@@ -91,6 +93,7 @@ async function start<C extends CommonConfig & { grpcPort: number; httpPort: numb
     health,
     logger,
     httpRoutes: app.httpRoutes,
+    httpFallback: app.httpFallback,
     maxMessageBytes: config.maxMessageBytes,
     metrics,
     corsOrigins: config.corsOrigins,

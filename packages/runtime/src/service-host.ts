@@ -24,6 +24,7 @@ export interface ServiceHostOptions {
   health: HealthState;
   logger: Logger;
   httpRoutes?: Readonly<Record<string, HttpRoute>>;
+  httpFallback?: HttpRoute;
   maxMessageBytes: number;
   /** The registry /metrics serves; a new one when omitted. */
   metrics?: Metrics;
@@ -88,6 +89,7 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
         "/metrics": metrics.route,
         ...options.httpRoutes,
       },
+      httpFallback: options.httpFallback,
     }),
     options.host,
     options.httpPort,

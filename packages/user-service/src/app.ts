@@ -12,6 +12,7 @@ import {
   type ServiceApp,
   type ServiceRegistration,
 } from "@roster/runtime";
+import { createConsoleHandler } from "@roster/console/server";
 import type { UserServiceConfig } from "./config.js";
 import { Identities } from "./domain/identities.js";
 import { createRegexCostChecker } from "./domain/regex-cost.js";
@@ -97,11 +98,15 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     impl: createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog }) }),
   };
 
+  // Access tokens are checked against the user as stored here now, on every call.
+  const guard = createServiceAuthGuard(config, { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures);
+  const consoleHandler = config.console && createConsoleHandler({ ...config.console, guard, maxMessageBytes: config.maxMessageBytes, tls: peerTls(config.tls) });
+
   cleanupWorker.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
-    // Access tokens are checked against the user as stored here now, on every call.
-    guard: createServiceAuthGuard(config, { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures),
+    guard,
+    httpFallback: consoleHandler || undefined,
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();

@@ -29,16 +29,46 @@ export interface UserServiceConfig extends CommonConfig {
   searchTimeLimitMs: number;
   /** Budget to decide a REGEX-mode pattern's matching cost; undecided patterns are refused. */
   searchRegexCheckMs: number;
+  /** The web console on the HTTP port; undefined when turned off. */
+  console?: ConsoleConfig;
+}
+
+export interface ConsoleConfig {
+  /** Where it is served, with a leading and trailing slash. */
+  path: string;
+  /** token-service's HTTP (Connect) URL, where the console's token calls are forwarded. */
+  tokenServiceHttpUrl: string;
+}
+
+/** The console's path, normalised to "/x/"; a problem is recorded for anything but plain path segments. */
+function readConsolePath(reader: EnvReader): string {
+  const raw = reader.string("ROSTER_CONSOLE_PATH", "/console/");
+  const path = `/${raw.replace(/^\/+|\/+$/g, "")}/`;
+  const segments = path.split("/").slice(1, -1);
+  if (segments.length === 0 || segments.some((s) => !/^[A-Za-z0-9._~-]+$/.test(s) || /^\.+$/.test(s))) {
+    reader.reject("ROSTER_CONSOLE_PATH", `must be a path such as /console/, got "${raw}"`);
+    return "/console/";
+  }
+  return path;
+}
+
+function readConsoleConfig(reader: EnvReader, jwksUrl: string): ConsoleConfig | undefined {
+  const enabled = reader.oneOf("ROSTER_CONSOLE", ["on", "off"], "on") === "on";
+  const path = readConsolePath(reader);
+  // token-service publishes its JWKS on the same HTTP port the console's calls go to.
+  const tokenServiceHttpUrl = reader.url("ROSTER_CONSOLE_TOKEN_SERVICE_URL", new URL(jwksUrl).origin, ["http:", "https:"]);
+  return enabled ? { path, tokenServiceHttpUrl } : undefined;
 }
 
 export function loadConfig(env: Env): Readonly<UserServiceConfig> {
   const reader = new EnvReader(env);
+  const jwksUrl = reader.url("ROSTER_JWKS_URL", "http://127.0.0.1:8052/.well-known/jwks.json", ["http:", "https:"]);
   return reader.done({
     ...readCommonConfig(reader, "roster_users", "USER_SERVICE_DATABASE"),
     grpcPort: reader.port("USER_SERVICE_PORT", 50051),
     httpPort: reader.port("USER_SERVICE_HTTP_PORT", 8051),
     tokenServiceUrl: reader.url("TOKEN_SERVICE_URL", "http://127.0.0.1:50052", ["http:", "https:"]),
-    jwksUrl: reader.url("ROSTER_JWKS_URL", "http://127.0.0.1:8052/.well-known/jwks.json", ["http:", "https:"]),
+    jwksUrl,
     argon2: {
       memoryCost: reader.integer("ARGON2_MEMORY_KIB", 19_456, { min: 1_024, max: 1_048_576 }),
       timeCost: reader.integer("ARGON2_TIME_COST", 2, { min: 1, max: 20 }),
@@ -55,5 +85,6 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
     customDataMaxDepth: reader.integer("CUSTOM_DATA_MAX_DEPTH", 8, { min: 1, max: 32 }),
     searchTimeLimitMs: reader.integer("SEARCH_TIME_LIMIT_MS", 2_000, { min: 10, max: 60_000 }),
     searchRegexCheckMs: reader.integer("SEARCH_REGEX_CHECK_MS", 1_000, { min: 50, max: 10_000 }),
+    console: readConsoleConfig(reader, jwksUrl),
   });
 }
