@@ -48,7 +48,7 @@ export class SqliteStorage implements ChangeLog {
 
   private constructor(file: string) {
     this.file = file;
-    this.#db = new Database(file);
+    this.#db = new Database(file, { timeout: 0 });
     // Held for the life of the process (the OS frees it on any exit): a second server on the same
     // directory fails here instead of both writing.
     this.#db.pragma("locking_mode = EXCLUSIVE");
@@ -74,7 +74,7 @@ export class SqliteStorage implements ChangeLog {
   /** Opens (creating it if needed) the data in `dir` and loads it into a new store that reports its changes here. */
   static open(dir: string): { storage: SqliteStorage; store: Store } {
     mkdirSync(dir, { recursive: true });
-    const storage = new SqliteStorage(join(dir, DATABASE_FILE));
+    const storage = SqliteStorage.#openFile(join(dir, DATABASE_FILE));
     const store = new Store();
     try {
       storage.#load(store);
@@ -84,6 +84,17 @@ export class SqliteStorage implements ChangeLog {
     }
     store.attach(storage);
     return { storage, store };
+  }
+
+  static #openFile(file: string): SqliteStorage {
+    try {
+      return new SqliteStorage(file);
+    } catch (error) {
+      if (error instanceof Database.SqliteError && error.code === "SQLITE_BUSY") {
+        throw new Error(`${file} is in use by another server (database is locked)`, { cause: error });
+      }
+      throw error;
+    }
   }
 
   #load(store: Store): void {
