@@ -36,7 +36,12 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
   const settings: ServerSettings = { ttlMonitorSleepSecs: (options.ttlMonitorIntervalMs ?? 60_000) / 1000, maxTimeAlwaysTimeOut: false };
   const ttl = new TtlMonitor(() => {
     removeExpired(store.allCollections());
-    commit();
+    try {
+      commit();
+    } catch (error) {
+      // Kept pending: the next command's commit tries again, and that command is not acknowledged if it fails.
+      console.error(`MongoDB double: could not save expired documents' removal: ${error instanceof Error ? error.message : String(error)}`);
+    }
   });
   const restartTtl = (): void => ttl.start(settings.ttlMonitorSleepSecs * 1000);
   restartTtl();

@@ -8,7 +8,7 @@ import type { IndexSpec } from "./index-spec.js";
 import { Store } from "./store.js";
 
 const FORMAT_VERSION = 1;
-export const DATABASE_FILE = "double.sqlite";
+const DATABASE_FILE = "double.sqlite";
 
 // One row per document keyed by (db, collection, _id) holding its BSON; the rowid keeps natural
 // order, since an update rewrites the row in place. Each collection's index definitions are one
