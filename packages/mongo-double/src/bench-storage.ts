@@ -1,7 +1,7 @@
 // Compares the double in memory with the double keeping its data on disk, at 10,000 and 100,000
 // users: insert throughput (batches of 1,000, and one document per command as services write),
 // the time to reopen 100,000 users, and indexed reads through the driver. Each read matches as
-// many documents at both sizes. Medians of 15 runs, modes and sizes interleaved within each run.
+// many documents at both sizes. Medians of 31 runs, modes and sizes interleaved within each run.
 // `npm run bench:storage -w @roster/mongo-double`
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +10,7 @@ import { MongoClient, type Collection } from "mongodb";
 import { startMongoDouble, type MongoDouble } from "./server.js";
 
 const SIZES = [10_000, 100_000];
-const RUNS = 15;
+const RUNS = 31;
 const SINGLE_INSERTS = 500;
 const MODES = ["memory", "persistent"] as const;
 type Mode = (typeof MODES)[number];
