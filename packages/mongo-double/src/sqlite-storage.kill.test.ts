@@ -96,7 +96,7 @@ describe("double with a data directory, killed with SIGKILL", () => {
 
     const acked: Acknowledged = { inserted: new Set(), updated: new Set(), deleted: new Set() };
     const writers = Array.from({ length: WRITERS }, (_, w) => write(users, w, acked));
-    await expect.poll(() => acked.inserted.size, { timeout: 60_000, interval: 20 }).toBeGreaterThanOrEqual(KILL_AFTER_BATCHES);
+    await expect.poll(() => acked.inserted.size, { timeout: 90_000, interval: 20 }).toBeGreaterThanOrEqual(KILL_AFTER_BATCHES);
     await killed(first.child);
     await Promise.all(writers);
 
@@ -129,5 +129,5 @@ describe("double with a data directory, killed with SIGKILL", () => {
     expect((await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id).sort()).toEqual(["expired", "fresh"]);
     await second.client.db("admin").command({ setParameter: 1, ttlMonitorSleepSecs: 1 });
     await expect.poll(async () => (await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id), { timeout: 10_000 }).toEqual(["fresh"]);
-  }, 120_000);
+  }, 180_000);
 });
