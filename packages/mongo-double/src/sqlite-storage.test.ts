@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Decimal128, Double, Int32, Long, MongoClient } from "mongodb";
@@ -78,5 +78,12 @@ describe("double with a data directory", () => {
     await collection(client, "app", "c").insertOne({ _id: 1 });
     await expect(startMongoDouble({ dataDir })).rejects.toThrow(/locked/);
     expect(await collection(client, "app", "c").find().toArray()).toEqual([{ _id: new Int32(1) }]);
+  });
+
+  it("when the data directory does not exist yet then it is created readable by its owner only", async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "double-data-"));
+    const dir = join(dataDir, "mongo");
+    await start(dir);
+    expect((statSync(dir).mode & 0o777).toString(8)).toBe("700");
   });
 });

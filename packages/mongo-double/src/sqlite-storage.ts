@@ -73,7 +73,8 @@ export class SqliteStorage implements ChangeLog {
 
   /** Opens (creating it if needed) the data in `dir` and loads it into a new store that reports its changes here. */
   static open(dir: string): { storage: SqliteStorage; store: Store } {
-    mkdirSync(dir, { recursive: true });
+    // The data holds password digests and token hashes: other local users get no access to a directory made here.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const storage = SqliteStorage.#openFile(join(dir, DATABASE_FILE));
     const store = new Store();
     try {
