@@ -25,6 +25,8 @@ export interface StackTls {
 
 export interface StackOptions {
   purpose: "start" | "test" | "bench";
+  /** Where the in-process double keeps its data when it is the backend selected; memory only when omitted. */
+  doubleDataDir?: string;
   /** A MongoDB that is already running (another stack's, say), instead of selecting a backend. */
   mongodbUri?: string;
   tls?: StackTls;
@@ -71,7 +73,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
   const backend =
     options.mongodbUri === undefined
-      ? await selectMongoBackend({ purpose: options.purpose, log })
+      ? await selectMongoBackend({ purpose: options.purpose, log, ...(options.doubleDataDir === undefined ? {} : { doubleDataDir: options.doubleDataDir }) })
       : { kind: "uri" as const, uri: options.mongodbUri, stop: async () => undefined };
   const ports = options.ports ?? {
     userGrpc: await freePort(),

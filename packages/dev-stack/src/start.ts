@@ -47,6 +47,8 @@ const tls = certFile === undefined ? undefined : { certFile, keyFile: process.en
 const credentials = devCredentials();
 const stack = await startStack({
   purpose: "start",
+  // Beside the dev credentials: the stored signing keys open only with the secret kept there.
+  doubleDataDir: join(dataDir, "mongo"),
   ports: {
     userGrpc: port("USER_SERVICE_PORT", 50051),
     userHttp: port("USER_SERVICE_HTTP_PORT", 8051),

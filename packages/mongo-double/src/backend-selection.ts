@@ -10,6 +10,8 @@ export interface MongoBackendOptions {
   purpose: "start" | "test" | "bench";
   /** Overrides the persistent data directory used for `start`. */
   dataDir?: string;
+  /** Where the double keeps its data; memory only when omitted. For `start`, ROSTER_DOUBLE_DATA_DIR overrides it ("off": memory). */
+  doubleDataDir?: string;
   log?: (line: string) => void;
   /** Bound on starting a local mongod (a first run downloads MongoDB). */
   timeoutMs?: number;
@@ -97,7 +99,13 @@ export async function selectMongoBackend(options: MongoBackendOptions): Promise<
     log(`MongoDB backend: local mongod (mongodb-memory-server) at ${mongod.uri}`);
     return mongod;
   }
-  const double = await startMongoDouble();
-  log(`MongoDB backend: in-process MongoDB double at ${double.uri} (WARNING: in memory only, nothing is persisted)`);
+  const configured = options.purpose === "start" ? env.doubleDataDir : undefined;
+  const dataDir = configured === "off" ? undefined : (configured ?? options.doubleDataDir);
+  const double = await startMongoDouble(dataDir === undefined ? {} : { dataDir });
+  const where =
+    double.dataFile === undefined
+      ? "WARNING: in memory only, nothing is persisted"
+      : `data in ${double.dataFile}; delete ${dataDir} to start empty, ROSTER_DOUBLE_DATA_DIR=off for memory only`;
+  log(`MongoDB backend: in-process MongoDB double at ${double.uri} (${where})`);
   return { kind: "double", uri: double.uri, stop: () => double.close() };
 }

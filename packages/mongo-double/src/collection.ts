@@ -1,5 +1,6 @@
 import { ObjectId } from "bson";
 import { bsonTypeOf, type Doc } from "./bson-values.js";
+import type { ChangeLog } from "./change-log.js";
 import { CommandError } from "./errors.js";
 import { canonicalKey, indexEntries } from "./index-key.js";
 import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
@@ -34,10 +35,19 @@ export class Collection {
   #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
   /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
   #compound: string[][] = [];
+  #log: ChangeLog | undefined;
 
   constructor(db: string, name: string) {
     this.db = db;
     this.name = name;
+  }
+
+  attach(log: ChangeLog): void {
+    this.#log = log;
+  }
+
+  #indexesChanged(): void {
+    this.#log?.indexesChanged(this.db, this.name, this.#indexes.slice(1));
   }
 
   get namespace(): string {
@@ -72,6 +82,7 @@ export class Collection {
     this.#positions.set(id, position);
     for (const index of this.#ordered) index.add(record, position);
     this.#records.set(id, record);
+    this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;
   }
 
@@ -93,6 +104,7 @@ export class Collection {
       index.add(record, position);
     }
     this.#records.set(id, record);
+    this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;
   }
 
@@ -103,6 +115,7 @@ export class Collection {
     for (const index of this.#ordered) index.remove(record, position);
     this.#positions.delete(id);
     this.#records.delete(id);
+    this.#log?.documentRemoved(this.db, this.name, id);
   }
 
   indexes(): IndexSpec[] {
@@ -128,6 +141,7 @@ export class Collection {
     }
     this.#ordered.push(new OrderedIndex(spec, [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!])));
     this.#indexes.push(spec);
+    this.#indexesChanged();
     return true;
   }
 
@@ -138,6 +152,7 @@ export class Collection {
     this.#indexes[position] = { ...this.#indexes[position]!, expireAfterSeconds: seconds };
     const ordered = this.#ordered.find((index) => index.spec.name === name);
     if (ordered) ordered.spec = this.#indexes[position]!;
+    this.#indexesChanged();
     return old;
   }
 
@@ -150,5 +165,6 @@ export class Collection {
     if (unique >= 0) this.#unique.splice(unique, 1);
     this.#ordered = this.#ordered.filter((index) => index.spec.name !== name);
     this.#compound = this.#indexes.filter((index) => !index.unique && Object.keys(index.key).length > 1).map((index) => Object.keys(index.key));
+    this.#indexesChanged();
   }
 }

@@ -1,3 +1,5 @@
+import { resolve } from "node:path";
+
 /** Every environment variable this package reads, read once. */
 export interface MongoEnvironment {
   /** A MongoDB deployment to use instead of starting anything. */
@@ -8,6 +10,8 @@ export interface MongoEnvironment {
   readonly downloadUrl: string;
   /** Port for the standalone double (`npm run mongo:double`). */
   readonly doublePort: number;
+  /** Where the double keeps its data (ROSTER_DOUBLE_DATA_DIR): a directory, "off" for memory only, or unset for the default. */
+  readonly doubleDataDir: string | undefined;
 }
 
 const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() !== "" ? value.trim() : undefined);
@@ -20,11 +24,19 @@ export function parsePort(value: string | undefined, fallback: number): number {
   return port;
 }
 
+/** A data directory, resolved against the working directory; "off" (any case) stays "off". */
+export function parseDataDir(value: string | undefined): string | undefined {
+  const dir = nonEmpty(value);
+  if (dir === undefined) return undefined;
+  return dir.toLowerCase() === "off" ? "off" : resolve(dir);
+}
+
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MongoEnvironment {
   return Object.freeze({
     mongodbUri: nonEmpty(env.MONGODB_URI),
     systemBinary: nonEmpty(env.MONGOMS_SYSTEM_BINARY),
     downloadUrl: nonEmpty(env.MONGOMS_DOWNLOAD_URL) ?? nonEmpty(env.MONGOMS_DOWNLOAD_MIRROR) ?? "https://fastdl.mongodb.org",
     doublePort: parsePort(env.MONGO_DOUBLE_PORT, 27017),
+    doubleDataDir: parseDataDir(env.ROSTER_DOUBLE_DATA_DIR),
   });
 }

@@ -2,6 +2,7 @@ import { createServer, type Socket } from "node:net";
 import type { ServerSettings } from "./command-context.js";
 import { dispatchCommand } from "./command-dispatch.js";
 import { CursorManager } from "./cursor-manager.js";
+import { SqliteStorage } from "./sqlite-storage.js";
 import { Store } from "./store.js";
 import { TtlMonitor, removeExpired } from "./ttl-monitor.js";
 import { MessageReader, encodeReply, parseMessage } from "./wire-protocol.js";
@@ -12,21 +13,36 @@ export interface MongoDoubleOptions {
   host?: string;
   /** How often expired TTL documents are removed; mongod's default is 60 s. */
   ttlMonitorIntervalMs?: number;
+  /** Keeps the data in this directory across restarts; in memory only when omitted. */
+  dataDir?: string;
 }
 
 export interface MongoDouble {
   uri: string;
   port: number;
+  /** The file the data is kept in, when persistent. */
+  dataFile: string | undefined;
   close(): Promise<void>;
 }
 
-/** Starts an in-memory server that the official MongoDB driver talks to as to a standalone mongod. */
+/** Starts a server that the official MongoDB driver talks to as to a standalone mongod, in memory unless given a data directory. */
 export async function startMongoDouble(options: MongoDoubleOptions = {}): Promise<MongoDouble> {
   const host = options.host ?? "127.0.0.1";
-  const store = new Store();
+  const durable = options.dataDir === undefined ? undefined : SqliteStorage.open(options.dataDir);
+  const store = durable?.store ?? new Store();
+  // A reply leaves only after the changes behind it are durable (write concern w:1 with journaling).
+  const commit = (): void => durable?.storage.commit();
   const cursors = new CursorManager();
   const settings: ServerSettings = { ttlMonitorSleepSecs: (options.ttlMonitorIntervalMs ?? 60_000) / 1000, maxTimeAlwaysTimeOut: false };
-  const ttl = new TtlMonitor(() => removeExpired(store.allCollections()));
+  const ttl = new TtlMonitor(() => {
+    removeExpired(store.allCollections());
+    try {
+      commit();
+    } catch (error) {
+      // Kept pending: the next command's commit tries again, and that command is not acknowledged if it fails.
+      console.error(`MongoDB double: could not save expired documents' removal: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
   const restartTtl = (): void => ttl.start(settings.ttlMonitorSleepSecs * 1000);
   restartTtl();
   const sockets = new Set<Socket>();
@@ -43,6 +59,7 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
     const serve = async (message: Buffer): Promise<void> => {
       const request = parseMessage(message);
       const reply = await dispatchCommand(request.body, request.db, { store, cursors, settings, connectionId, onSettingsChanged: restartTtl });
+      commit();
       if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request, reply));
     };
     socket.on("data", (chunk) => {
@@ -63,17 +80,22 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => resolve());
+  }).catch((error: unknown) => {
+    durable?.storage.close();
+    throw error;
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     uri: `mongodb://${host}:${port}/?directConnection=true`,
     port,
+    dataFile: durable?.storage.file,
     close: async () => {
       ttl.stop();
       cursors.clear();
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      durable?.storage.close();
     },
   };
 }

@@ -1,9 +1,17 @@
+import type { ChangeLog } from "./change-log.js";
 import { Collection } from "./collection.js";
 import { CommandError } from "./errors.js";
 
 /** Every database the double holds, created implicitly on first write as in MongoDB. */
 export class Store {
   readonly #databases = new Map<string, Map<string, Collection>>();
+  #log: ChangeLog | undefined;
+
+  /** From now on every change is reported to `log` (after loading what it had kept). */
+  attach(log: ChangeLog): void {
+    this.#log = log;
+    for (const collection of this.allCollections()) collection.attach(log);
+  }
 
   collection(db: string, name: string): Collection | undefined {
     return this.#databases.get(db)?.get(name);
@@ -23,6 +31,10 @@ export class Store {
     if (!collection) {
       collection = new Collection(db, name);
       collections.set(name, collection);
+      if (this.#log) {
+        collection.attach(this.#log);
+        this.#log.collectionCreated(db, name);
+      }
     }
     return collection;
   }
@@ -36,11 +48,12 @@ export class Store {
     const collections = this.#databases.get(db);
     const dropped = collections?.delete(name) ?? false;
     if (collections && collections.size === 0) this.#databases.delete(db);
+    if (dropped) this.#log?.collectionDropped(db, name);
     return dropped;
   }
 
   dropDatabase(db: string): void {
-    this.#databases.delete(db);
+    if (this.#databases.delete(db)) this.#log?.databaseDropped(db);
   }
 
   collections(db: string): Collection[] {
