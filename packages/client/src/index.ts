@@ -32,6 +32,7 @@ export {
   scopeRolesWrite,
   scopeLogsRead,
   scopeLogsWrite,
+  scopeAccessWatch,
   scopeTokensRead,
   scopeTokensWrite,
   scopeTokensSelf,
@@ -169,6 +170,8 @@ export {
   ListUserLogsResponseSchema,
   AppendUserLogRequestSchema,
   AppendUserLogResponseSchema,
+  AppendUserLogsRequestSchema,
+  AppendUserLogsResponseSchema,
   WatchUserLogsRequestSchema,
   WatchUserLogsResponseSchema,
   UserService,
@@ -217,6 +220,8 @@ export type {
   ListUserLogsResponse,
   AppendUserLogRequest,
   AppendUserLogResponse,
+  AppendUserLogsRequest,
+  AppendUserLogsResponse,
   WatchUserLogsRequest,
   WatchUserLogsResponse,
 } from "./gen/roster/user/v1/user_service_pb.js";
@@ -248,6 +253,10 @@ export {
   GetUserPermissionsResponseSchema,
   GetUserAccessRequestSchema,
   GetUserAccessResponseSchema,
+  WatchUserAccessChangesRequestSchema,
+  WatchUserAccessChangesResponseSchema,
+  AcknowledgeUserAccessChangesRequestSchema,
+  AcknowledgeUserAccessChangesResponseSchema,
   RoleService,
 } from "./gen/roster/user/v1/role_service_pb.js";
 export type {
@@ -275,6 +284,10 @@ export type {
   GetUserPermissionsResponse,
   GetUserAccessRequest,
   GetUserAccessResponse,
+  WatchUserAccessChangesRequest,
+  WatchUserAccessChangesResponse,
+  AcknowledgeUserAccessChangesRequest,
+  AcknowledgeUserAccessChangesResponse,
 } from "./gen/roster/user/v1/role_service_pb.js";
 
 // roster.token.v1: tokens and keys
