@@ -28,7 +28,12 @@ const maxReconnectDelayMs = 5_000;
 export function followUserAccessFeed(options: UserAccessFeedOptions): { stop(): void } {
   const { copy, feed, logger } = options;
   const now = options.now ?? (() => performance.now());
-  const client = createRoleServiceClient({ ...peerGrpcTarget(options.url, options.tls), credential: options.serviceKey });
+  // A connection of its own: a feed that fails or stalls must not put the per-call round trips' channel into backoff.
+  const client = createRoleServiceClient({
+    ...peerGrpcTarget(options.url, options.tls),
+    credential: options.serviceKey,
+    channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+  });
   let stopped = false;
   let current: AbortController | undefined;
 
