@@ -57,7 +57,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   const outbox = createAuditOutboxRepository(db);
   const delivery = new AuditDelivery({
     store: outbox,
-    send: (entry, requestId) => users.appendLog(entry, requestId),
+    send: (entries) => users.appendLogs(entries),
     happened: patChangeHappened(store),
     logger,
     maxBackoffMs: config.auditRetryMaxMs,
