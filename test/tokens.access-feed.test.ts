@@ -147,6 +147,24 @@ describe("with the user-access feed live", () => {
   });
 });
 
+describe("the feed's own methods", () => {
+  it("when a management key asks for the feed then it is PERMISSION_DENIED (service-only), and a bad acknowledgement names its field", async () => {
+    const asAdmin = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.apiKey });
+    const asService = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.serviceKey });
+    closers.push(() => [asAdmin, asService].forEach(closeClient));
+    const first = async () => {
+      for await (const message of asAdmin.watchUserAccessChanges({}, { timeoutMs: 5_000 })) return message;
+    };
+    expect((await refusalOf(first)).code).toBe(7);
+    expect((await refusalOf(() => asAdmin.acknowledgeUserAccessChanges({ subscriptionId: "x", sequence: 0n }))).code).toBe(7);
+    expect(await refusalOf(() => asService.acknowledgeUserAccessChanges({ subscriptionId: "", sequence: 0n }))).toEqual({
+      code: 3,
+      reason: "INVALID_ARGUMENT",
+      fields: ["subscription_id"],
+    });
+  });
+});
+
 describe("a subscriber that stops acknowledging", () => {
   it("when a subscriber holds a lease and stops acknowledging then SuspendUser returns only after that lease ran out, and the subscriber is cut off", async () => {
     const { user } = await admin.users.createUser({ username: uniqueName("stall") });
