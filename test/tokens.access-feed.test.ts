@@ -115,6 +115,25 @@ describe("with the user-access feed live", () => {
     });
   });
 
+  it("when the copy holds a user then exchanges and introspections make no GetUserAccess call to user-service", async () => {
+    const user = await holder();
+    await warm(user);
+    const getUserAccessCalls = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${pair.ports.user.http}/metrics`)).text();
+      const lines = text.split("\n").filter((line) => line.startsWith("roster_rpc_handled_total") && line.includes("RoleService/GetUserAccess"));
+      return lines.reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+    };
+    const before = await getUserAccessCalls();
+    // Filling the copy took round trips, so the metric is there to count them.
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) {
+      await admin.tokens.exchangePersonalAccessToken({ personalAccessToken: user.pat.secret });
+      await admin.tokens.introspectToken({ token: user.pat.secret });
+      await admin.tokens.introspectToken({ token: user.accessToken });
+    }
+    expect(await getUserAccessCalls()).toBe(before);
+  });
+
   it.each([
     ["SuspendUser", (u: { userId: string }) => admin.users.suspendUser({ userId: u.userId }), "16/USER_SUSPENDED"],
     ["DeleteUser", (u: { userId: string }) => admin.users.deleteUser({ userId: u.userId }), "16/TOKEN_INVALID"],
