@@ -955,8 +955,9 @@ export const RoleService: GenService<{
   /**
    * Gets what a user's credentials may do now, in one read: whether the user
    * is suspended, its token epoch and its effective permissions. TokenService
-   * asks this on every use of a token, so that a suspension, a deletion or a
-   * role change applies to the next call.
+   * asks this on a use of a token whenever its copy of user access does not
+   * hold the user or cannot be trusted (see WatchUserAccessChanges), so that
+   * a suspension, a deletion or a role change applies to the next call.
    *
    * Scope: `roster:users:read` (it returns user state).
    * Errors: NOT_FOUND `USER_NOT_FOUND`.
