@@ -6,7 +6,7 @@ import {
   createGrpcWebTransport,
   Http2SessionManager,
 } from "@connectrpc/connect-node";
-import type { ChannelCredentials, Interceptor as GrpcJsInterceptor } from "@grpc/grpc-js";
+import type { ChannelCredentials, ChannelOptions, Interceptor as GrpcJsInterceptor } from "@grpc/grpc-js";
 import { createAuthInterceptor } from "./auth-interceptor.js";
 import { createTlsFailureInterceptor, grpcJsTlsCredentials, http2TlsOptions, type ClientTls } from "./client-tls.js";
 import { onClose } from "./close-client.js";
@@ -37,6 +37,8 @@ export interface GrpcJsClientConfig extends CommonOptions {
   channelCredentials?: ChannelCredentials;
   /** Further grpc-js interceptors, run after the auth and deadline ones. */
   interceptors?: GrpcJsInterceptor[];
+  /** grpc-js channel options, such as `grpc.use_local_subchannel_pool` for a connection of the client's own. */
+  channelOptions?: ChannelOptions;
 }
 
 /** Connect, gRPC or gRPC-Web over @connectrpc/connect-node on HTTP/2: a service's HTTP port. */
@@ -67,6 +69,7 @@ export function createRosterClient<T extends DescService>(service: T, options: R
       timeoutMs,
       channelCredentials: options.tls === undefined ? options.channelCredentials : grpcJsTlsCredentials(options.tls),
       interceptors: options.interceptors,
+      channelOptions: options.channelOptions,
     });
   }
   const secure = new URL(options.baseUrl).protocol === "https:";

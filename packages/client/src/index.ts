@@ -41,6 +41,7 @@ export {
   scopeRolesWrite,
   scopeLogsRead,
   scopeLogsWrite,
+  scopeAccessWatch,
   scopeTokensRead,
   scopeTokensWrite,
   scopeTokensSelf,
@@ -178,6 +179,8 @@ export {
   ListUserLogsResponseSchema,
   AppendUserLogRequestSchema,
   AppendUserLogResponseSchema,
+  AppendUserLogsRequestSchema,
+  AppendUserLogsResponseSchema,
   WatchUserLogsRequestSchema,
   WatchUserLogsResponseSchema,
   UserService,
@@ -226,6 +229,8 @@ export type {
   ListUserLogsResponse,
   AppendUserLogRequest,
   AppendUserLogResponse,
+  AppendUserLogsRequest,
+  AppendUserLogsResponse,
   WatchUserLogsRequest,
   WatchUserLogsResponse,
 } from "./gen/roster/user/v1/user_service_pb.js";
@@ -257,6 +262,10 @@ export {
   GetUserPermissionsResponseSchema,
   GetUserAccessRequestSchema,
   GetUserAccessResponseSchema,
+  WatchUserAccessChangesRequestSchema,
+  WatchUserAccessChangesResponseSchema,
+  AcknowledgeUserAccessChangesRequestSchema,
+  AcknowledgeUserAccessChangesResponseSchema,
   RoleService,
 } from "./gen/roster/user/v1/role_service_pb.js";
 export type {
@@ -284,6 +293,10 @@ export type {
   GetUserPermissionsResponse,
   GetUserAccessRequest,
   GetUserAccessResponse,
+  WatchUserAccessChangesRequest,
+  WatchUserAccessChangesResponse,
+  AcknowledgeUserAccessChangesRequest,
+  AcknowledgeUserAccessChangesResponse,
 } from "./gen/roster/user/v1/role_service_pb.js";
 
 // roster.token.v1: tokens and keys

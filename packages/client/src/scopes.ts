@@ -19,6 +19,8 @@ export const scopeRolesWrite = "roster:roles:write";
 export const scopeLogsRead = "roster:logs:read";
 /** Append user logs. Service-only: never granted by a role or carried by a personal access token. */
 export const scopeLogsWrite = "roster:logs:write";
+/** Follow the user-access change feed. Service-only: never granted by a role or carried by a personal access token. */
+export const scopeAccessWatch = "roster:access:watch";
 /** Read any user's personal access tokens, introspect tokens, read the JWKS. Administrator power. */
 export const scopeTokensRead = "roster:tokens:read";
 /** Create, change and delete any user's personal access tokens. Administrator power. */
@@ -45,7 +47,7 @@ export const managementScopes: readonly string[] = Object.freeze([
  * each other) on top of the management ones, and by nothing else. No role
  * permission, personal access token or access token may carry one.
  */
-export const serviceScopes: readonly string[] = Object.freeze([scopeLogsWrite]);
+export const serviceScopes: readonly string[] = Object.freeze([scopeLogsWrite, scopeAccessWatch]);
 
 /** Scopes that act only on the caller's own user; meant for end users' roles. */
 export const selfServiceScopes: readonly string[] = Object.freeze([scopeTokensSelf]);
@@ -129,6 +131,7 @@ const userServiceScopes: ScopeTable<typeof UserService> = {
   unlinkIdentity: scopeUsersWrite,
   listUserLogs: scopeLogsRead,
   appendUserLog: scopeLogsWrite,
+  appendUserLogs: scopeLogsWrite,
   watchUserLogs: scopeLogsRead,
 };
 
@@ -145,6 +148,8 @@ const roleServiceScopes: ScopeTable<typeof RoleService> = {
   listRoleUsers: scopeUsersRead,
   getUserPermissions: scopeRolesRead,
   getUserAccess: scopeUsersRead,
+  watchUserAccessChanges: scopeAccessWatch,
+  acknowledgeUserAccessChanges: scopeAccessWatch,
 };
 
 const tokenServiceScopes: ScopeTable<typeof TokenService> = {

@@ -10,6 +10,7 @@ import {
   type ServiceApp,
   type ServiceRegistration,
 } from "@roster/runtime";
+import { followUserAccessFeed } from "./clients/user-access-feed-client.js";
 import { createUserDirectoryClient } from "./clients/user-directory-client.js";
 import type { TokenServiceConfig } from "./config.js";
 import { createAccessTokens } from "./crypto/access-tokens.js";
@@ -20,6 +21,7 @@ import { AuditDelivery } from "./domain/audit-delivery.js";
 import { createOutboxAuditTrail } from "./domain/audit-trail.js";
 import { createPatManagement, patChangeHappened } from "./domain/pats.js";
 import { createTokenUse } from "./domain/token-use.js";
+import { createUserAccessCopy } from "./domain/user-access-copy.js";
 import { createJwksRoute } from "./http/jwks-route.js";
 import { createTokenServiceImpl } from "./rpc/token-service.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
@@ -47,10 +49,15 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   });
   const store = createPatRepository(db);
   const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey });
+  // Exchange and introspection read user access from a copy the user-service feeds keep current (see UserAccessCopy).
+  const accessCopy = createUserAccessCopy({ fetch: users.accessOf, maxUsers: config.accessCopyMaxUsers, feeds: config.accessFeedUrls.length });
+  const feeds = config.accessFeedUrls.map((url, feed) =>
+    followUserAccessFeed({ url, feed, copy: accessCopy, tls: config.tls, serviceKey: config.outgoingServiceKey, logger }),
+  );
   const outbox = createAuditOutboxRepository(db);
   const delivery = new AuditDelivery({
     store: outbox,
-    send: (entry, requestId) => users.appendLog(entry, requestId),
+    send: (entries) => users.appendLogs(entries),
     happened: patChangeHappened(store),
     logger,
     maxBackoffMs: config.auditRetryMaxMs,
@@ -61,6 +68,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   const { perAddress, perTarget } = config.rateLimits;
   const tokenUse = createTokenUse({
     ...common,
+    users: { ...users, accessOf: accessCopy.accessOf },
     accessTokens,
     issuer: config.tokenIssuer,
     exchangeThrottle: createCredentialThrottle("pat", { perAddress, perTarget }, authFailures),
@@ -74,12 +82,13 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   return {
     services: [tokenService as ServiceRegistration],
     // Our own access tokens are checked against the keys in MongoDB (no HTTP round trip to ourselves),
-    // then their user against user-service, on every call.
-    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, users.accessOf, authFailures),
+    // then their user against the access copy (user-service when it cannot be trusted), on every call.
+    guard: createServiceAuthGuard(config, { keys: keyRing.getKey }, accessCopy.accessOf, authFailures),
     httpRoutes: { "/.well-known/jwks.json": createJwksRoute(keyRing) },
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => {
       await delivery.stop();
+      for (const feed of feeds) feed.stop();
       users.close();
     },
   };

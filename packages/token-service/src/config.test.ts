@@ -31,6 +31,16 @@ describe("loadConfig", () => {
     expect(problemsOf({ ROSTER_SIGNING_KEY_SECRET: secret, ROSTER_ACCESS_TOKEN_TTL_SECONDS: "4" })).toEqual(["ROSTER_ACCESS_TOKEN_TTL_SECONDS"]);
   });
 
+  it("when the access feed URLs are unset then user-service's URL is followed; `off` follows none; a bad entry is named", () => {
+    const base = { ROSTER_SIGNING_KEY_SECRET: secret, USER_SERVICE_URL: "http://users:50051" };
+    expect(loadConfig(base)).toMatchObject({ accessFeedUrls: ["http://users:50051"], accessCopyMaxUsers: 100_000 });
+    expect(loadConfig({ ...base, TOKEN_SERVICE_ACCESS_FEED_URLS: "off" }).accessFeedUrls).toEqual([]);
+    expect(loadConfig({ ...base, TOKEN_SERVICE_ACCESS_FEED_URLS: "http://a:1, https://b:2" }).accessFeedUrls).toEqual(["http://a:1", "https://b:2"]);
+    expect(problemsOf({ ...base, TOKEN_SERVICE_ACCESS_FEED_URLS: "http://a:1,ftp://b" })).toEqual(["TOKEN_SERVICE_ACCESS_FEED_URLS"]);
+    expect(problemsOf({ ...base, TOKEN_SERVICE_ACCESS_FEED_URLS: "not a url" })).toEqual(["TOKEN_SERVICE_ACCESS_FEED_URLS"]);
+    expect(problemsOf({ ...base, TOKEN_SERVICE_ACCESS_COPY_MAX_USERS: "-1" })).toEqual(["TOKEN_SERVICE_ACCESS_COPY_MAX_USERS"]);
+  });
+
   it("when only the secret is given then the documented defaults apply", () => {
     const config = loadConfig({ ROSTER_SIGNING_KEY_SECRET: secret });
     expect(config).toMatchObject({ maxTokensPerUser: 100, accessTokenTtlSeconds: 900, patPepper: undefined, tokenIssuer: "roster" });

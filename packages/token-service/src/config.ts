@@ -15,21 +15,48 @@ export interface TokenServiceConfig extends CommonConfig {
   introspectionRateLimitPerAddress: number;
   /** The longest wait between attempts to deliver an audit entry to user-service. */
   auditRetryMaxMs: number;
+  /** The gRPC URL of every user-service instance, whose user-access change feeds keep the copy current; empty: no copy. */
+  accessFeedUrls: string[];
+  /** How many users' access the copy holds at most. */
+  accessCopyMaxUsers: number;
+}
+
+/** A comma-separated list of user-service URLs, `off` for none; each must be http(s). */
+function feedUrls(reader: EnvReader, fallback: string): string[] {
+  const name = "TOKEN_SERVICE_ACCESS_FEED_URLS";
+  const raw = reader.optionalString(name);
+  if (raw === "off") return [];
+  const urls = (raw ?? fallback).split(",").map((url) => url.trim()).filter((url) => url !== "");
+  for (const url of urls) {
+    let protocol = "";
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      reader.reject(name, `must be "off" or comma-separated http(s) URLs, got "${url}"`);
+      continue;
+    }
+    if (protocol !== "http:" && protocol !== "https:") reader.reject(name, `must use http: or https:, got "${protocol}"`);
+  }
+  if (urls.length === 0) reader.reject(name, 'must name at least one URL, or be "off"');
+  return urls;
 }
 
 /** Reads and validates the configuration; throws one ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
   const reader = new EnvReader(env);
+  const userServiceUrl = reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]);
   return reader.done({
     ...readCommonConfig(reader, "roster_tokens", "TOKEN_SERVICE_DATABASE"),
     grpcPort: reader.port("TOKEN_SERVICE_PORT", 50052),
     httpPort: reader.port("TOKEN_SERVICE_HTTP_PORT", 8052),
-    userServiceUrl: reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]),
+    userServiceUrl,
     signingKeySecret: reader.secret("ROSTER_SIGNING_KEY_SECRET", 32),
     patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),
     accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 5, max: 86_400 }),
     maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
     introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, { min: 0, max: 1_000_000 }),
     auditRetryMaxMs: reader.integer("TOKEN_SERVICE_AUDIT_RETRY_MAX_MS", 60_000, { min: 1_000, max: 3_600_000 }),
+    accessFeedUrls: feedUrls(reader, userServiceUrl),
+    accessCopyMaxUsers: reader.integer("TOKEN_SERVICE_ACCESS_COPY_MAX_USERS", 100_000, { min: 0, max: 10_000_000 }),
   });
 }

@@ -42,6 +42,7 @@ export function fakeUserDirectory(): UserDirectory & {
   tokenEpochs: Map<string, number>;
   logs: PatLogEntry[];
   failLogs: boolean;
+  appendLog(entry: PatLogEntry): Promise<void>;
 } {
   const directory = {
     users: new Map<string, UserSummary>(),
@@ -60,6 +61,9 @@ export function fakeUserDirectory(): UserDirectory & {
     async appendLog(entry: PatLogEntry) {
       if (directory.failLogs) throw new Error("user-service is down");
       directory.logs.push(entry);
+    },
+    async appendLogs(entries: readonly { entry: PatLogEntry }[]) {
+      for (const { entry } of entries) await directory.appendLog(entry);
     },
   };
   return directory;

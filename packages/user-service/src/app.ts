@@ -14,6 +14,7 @@ import {
 } from "@roster/runtime";
 import { createConsoleHandler } from "@roster/console/server";
 import type { UserServiceConfig } from "./config.js";
+import { AccessFeed } from "./domain/access-feed.js";
 import { Identities } from "./domain/identities.js";
 import { createRegexCostChecker } from "./domain/regex-cost.js";
 import { PasswordService } from "./domain/password-credentials.js";
@@ -23,6 +24,7 @@ import { SignIn } from "./domain/sign-in.js";
 import { TokenCleanupWorker } from "./domain/token-cleanup.js";
 import { UserLogBook } from "./domain/user-logs.js";
 import { Users } from "./domain/users.js";
+import { createAccessFeedHandlers } from "./rpc/access-feed.js";
 import { createRoleServiceImpl } from "./rpc/role-service.js";
 import { createSearchUsersHandler } from "./rpc/search-users.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
@@ -62,8 +64,11 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     logger,
   });
 
+  const accessFeed = new AccessFeed({ ackTimeoutMs: config.accessFeedAckTimeoutMs, leaseMs: config.accessFeedLeaseMs, logger });
+  const accessChanged = (userId: string | undefined) => accessFeed.changed(userId);
   const users = new Users({
     store,
+    accessChanged,
     appendLog,
     passwords,
     customDataLimits,
@@ -95,7 +100,7 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
-    impl: createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog }) }),
+    impl: { ...createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog, accessChanged }) }), ...createAccessFeedHandlers(accessFeed) },
   };
 
   // Access tokens are checked against the user as stored here now, on every call.

@@ -31,6 +31,10 @@ export interface UserServiceConfig extends CommonConfig {
   searchRegexCheckMs: number;
   /** The web console on the HTTP port; undefined when turned off. */
   console?: ConsoleConfig;
+  /** How long a change of user access waits for each access-feed subscriber's acknowledgement before cutting it off. */
+  accessFeedAckTimeoutMs: number;
+  /** How long an acknowledgement lets an access-feed subscriber trust its copy. */
+  accessFeedLeaseMs: number;
 }
 
 export interface ConsoleConfig {
@@ -86,5 +90,7 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
     searchTimeLimitMs: reader.integer("SEARCH_TIME_LIMIT_MS", 2_000, { min: 10, max: 60_000 }),
     searchRegexCheckMs: reader.integer("SEARCH_REGEX_CHECK_MS", 1_000, { min: 50, max: 10_000 }),
     console: readConsoleConfig(reader, jwksUrl),
+    accessFeedAckTimeoutMs: reader.integer("USER_SERVICE_ACCESS_FEED_ACK_TIMEOUT_MS", 2_000, { min: 50, max: 60_000 }),
+    accessFeedLeaseMs: reader.integer("USER_SERVICE_ACCESS_FEED_LEASE_MS", 5_000, { min: 300, max: 300_000 }),
   });
 }

@@ -72,17 +72,19 @@ export function createUserDirectoryClient(options: {
         throw upstreamError("GetUserAccess", err);
       }
     },
-    async appendLog(entry, requestId) {
+    async appendLogs(entries) {
       try {
-        await users.appendUserLog({
-          userId: entry.userId,
-          event: logEvents[entry.event],
-          result: entry.success ? UserLogResult.SUCCESS : UserLogResult.FAILURE,
-          payload: entry.payload,
-          requestId,
+        await users.appendUserLogs({
+          entries: entries.map(({ entry, requestId }) => ({
+            userId: entry.userId,
+            event: logEvents[entry.event],
+            result: entry.success ? UserLogResult.SUCCESS : UserLogResult.FAILURE,
+            payload: entry.payload,
+            requestId,
+          })),
         });
       } catch (err) {
-        throw upstreamError("AppendUserLog", err);
+        throw upstreamError("AppendUserLogs", err);
       }
     },
     close() {

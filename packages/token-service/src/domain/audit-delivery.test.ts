@@ -11,6 +11,7 @@ let clock: Date;
 /** What user-service stored, by request id, as AppendUserLog with a unique request id would. */
 let accepted: Map<string, PatLogEntry>;
 let sends: string[];
+let batchSizes: number[];
 let down: boolean;
 
 beforeEach(() => {
@@ -18,17 +19,21 @@ beforeEach(() => {
   clock = new Date();
   accepted = new Map();
   sends = [];
+  batchSizes = [];
   down = false;
 });
 
 function delivery(happened: (entry: OutboxEntry) => Promise<boolean> = async () => true) {
   return new AuditDelivery({
     store: outbox,
-    async send(entry, requestId) {
-      sends.push(requestId);
+    async send(entries) {
+      batchSizes.push(entries.length);
+      sends.push(...entries.map((e) => e.requestId));
       await new Promise((resolve) => setTimeout(resolve, 5));
       if (down) throw new Error("user-service is unavailable");
-      if (!accepted.has(requestId)) accepted.set(requestId, entry);
+      const refused = entries.find((e) => e.entry.payload.token_id === "poison");
+      if (refused !== undefined) throw new Error("user-service refuses the entry");
+      for (const { entry, requestId } of entries) if (!accepted.has(requestId)) accepted.set(requestId, entry);
     },
     happened,
     logger: silentLogger,
@@ -88,5 +93,27 @@ describe("audit delivery", () => {
     const happened = async (entry: OutboxEntry) => entry.payload.token_id === "gone";
     while ((await delivery(happened).drain()) > 0 || (await mongo.db.collection("audit_outbox").countDocuments()) > 0) later(1);
     expect(tokenIds()).toEqual(["u1:gone", "u1:after"]);
+  });
+
+  it("when several users have entries due then one call carries them all, each user's in order", async () => {
+    for (const user of ["u1", "u2", "u3"]) for (const id of ["t1", "t2", "t3"]) await trail().record(revoked(user, id));
+    expect(await delivery().drain()).toBe(9);
+    expect(batchSizes).toEqual([9]);
+    expect(tokenIds().filter((t) => t.startsWith("u2:"))).toEqual(["u2:t1", "u2:t2", "u2:t3"]);
+    expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
+  });
+
+  it("when user-service refuses one entry of a batch then the other users' entries are delivered and only that user's queue waits", async () => {
+    await trail().record(revoked("u1", "t1"));
+    await trail().record(revoked("u2", "poison"));
+    await trail().record(revoked("u2", "t2"));
+    await trail().record(revoked("u3", "t3"));
+    expect(await delivery().drain()).toBe(2);
+    expect(tokenIds().sort()).toEqual(["u1:t1", "u3:t3"]);
+    const left = await mongo.db.collection("audit_outbox").find({}, { sort: { createTime: 1 } }).toArray();
+    expect(left.map((d) => [d.userId, d.payload.token_id, d.attempts])).toEqual([
+      ["u2", "poison", 1],
+      ["u2", "t2", 0],
+    ]);
   });
 });

@@ -1,11 +1,18 @@
 import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
 import type { AuditOutboxStore, OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
 
+/** An entry on its way, with the idempotency key user-service stores it under. */
+export interface OutgoingEntry {
+  entry: PatLogEntry;
+  requestId: string;
+}
+
 export interface AuditDeliveryDeps {
   store: AuditOutboxStore;
-  /** Appends the entry to the user's log in user-service under its idempotency key; throws when it cannot. */
-  send(entry: PatLogEntry, requestId: string): Promise<void>;
+  /** Appends the entries (at most `entriesPerSend`, in order) to their users' logs in user-service in one call; throws when it cannot. */
+  send(entries: readonly OutgoingEntry[]): Promise<void>;
   /** For a pending entry whose confirmation never came: whether its mutation happened (then it is delivered) or not (dropped). */
   happened(entry: OutboxEntry): Promise<boolean>;
   logger: Logger;
@@ -18,11 +25,22 @@ export interface AuditDeliveryDeps {
 
 const usersPerPass = 20;
 const entriesPerClaim = 50;
+/** The most entries one call to user-service carries (AppendUserLogs' limit). */
+export const entriesPerSend = 100;
+
+/** A user's claimed entries that are ready to leave, in order. */
+interface ReadyQueue {
+  userId: string;
+  entries: OutboxEntry[];
+}
 
 /**
  * Moves audit entries from the outbox to user-service: per user in order,
  * each until user-service accepts it (retried with backoff, across restarts),
  * each under its own idempotency key so a redelivery stores nothing twice.
+ * A pass sends what it claimed for several users in calls of up to
+ * `entriesPerSend` entries; a call that fails is retried entry by entry, so
+ * one entry user-service refuses holds up only its own user's queue.
  * Any number of instances run this; a lease on the head of a user's queue
  * keeps them from interleaving one user's entries, and lapses if its holder dies.
  */
@@ -49,27 +67,35 @@ export class AuditDelivery {
 
   /** Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. */
   async drain(): Promise<number> {
-    const users = await this.deps.store.dueUsers(this.now(), usersPerPass).catch((err: unknown) => {
+    const now = this.now();
+    const users = await this.deps.store.dueUsers(now, usersPerPass).catch((err: unknown) => {
       this.deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
       return [];
     });
-    let accepted = 0;
+    const ready: ReadyQueue[] = [];
     for (const userId of users) {
       if (this.loop.stopped) break;
-      accepted += await this.deliverQueue(userId).catch((err: unknown) => {
+      const entries = await this.readyEntries(userId, now).catch((err: unknown) => {
         this.deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
+        return [];
+      });
+      if (entries.length > 0) ready.push({ userId, entries });
+    }
+    let accepted = 0;
+    for (const batch of batches(ready)) {
+      accepted += await this.deliver(batch, now).catch((err: unknown) => {
+        this.deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
         return 0;
       });
     }
     return accepted;
   }
 
-  private async deliverQueue(userId: string): Promise<number> {
-    const now = this.now();
+  /** Claims the user's queue and settles a pending head; what may leave now, in order. */
+  private async readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
     const queue = await this.deps.store.claimQueue(userId, now, new Date(now.getTime() + (this.deps.leaseMs ?? 60_000)), entriesPerClaim);
-    if (queue === undefined) return 0;
-    const delivered: string[] = [];
-    let failure: { entry: OutboxEntry; err: unknown } | undefined;
+    if (queue === undefined) return [];
+    const ready: OutboxEntry[] = [];
     for (const [index, entry] of queue.entries()) {
       if (!entry.confirmed) {
         // Only the claimed head may be settled: a later pending entry still has its mutation running.
@@ -79,22 +105,68 @@ export class AuditDelivery {
           continue;
         }
       }
-      try {
-        const { userId: user, event, success, payload } = entry;
-        await this.deps.send({ userId: user, event, success, payload }, entry.id);
-        delivered.push(entry.id);
-      } catch (err) {
-        failure = { entry, err };
-        break;
+      ready.push(entry);
+    }
+    return ready;
+  }
+
+  /** Sends one batch; if the call fails, each user's entries again one by one, up to the first one refused. */
+  private async deliver(batch: ReadyQueue[], now: Date): Promise<number> {
+    const all = batch.flatMap((queue) => queue.entries);
+    try {
+      await this.deps.send(all.map(outgoing));
+      await this.deps.store.delivered(all.map((entry) => entry.id));
+      return all.length;
+    } catch (err) {
+      // user-service is down or slow: every queue waits, without a call per entry to find out again.
+      if (all.length === 1 || unreachable(err)) {
+        for (const queue of batch) await this.retryLater(queue.entries[0] as OutboxEntry, err, now);
+        return 0;
       }
     }
-    if (delivered.length > 0) await this.deps.store.delivered(delivered);
-    if (failure !== undefined) {
-      const { entry, err } = failure;
-      const delay = retryBackoffMs(entry.attempts, this.deps.maxBackoffMs);
-      this.deps.logger.warn({ entryId: entry.id, userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
-      await this.deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
+    let accepted = 0;
+    for (const queue of batch) {
+      const delivered: string[] = [];
+      for (const entry of queue.entries) {
+        try {
+          await this.deps.send([outgoing(entry)]);
+          delivered.push(entry.id);
+        } catch (err) {
+          await this.retryLater(entry, err, now);
+          break;
+        }
+      }
+      if (delivered.length > 0) await this.deps.store.delivered(delivered);
+      accepted += delivered.length;
     }
-    return delivered.length;
+    return accepted;
   }
+
+  private async retryLater(entry: OutboxEntry, err: unknown, now: Date): Promise<void> {
+    const delay = retryBackoffMs(entry.attempts, this.deps.maxBackoffMs);
+    this.deps.logger.warn({ entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
+    await this.deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
+  }
+}
+
+const unreachable = (err: unknown) => isDomainError(err) && err.kind === "unavailable";
+
+const outgoing = ({ id, userId, event, success, payload }: OutboxEntry): OutgoingEntry => ({ entry: { userId, event, success, payload }, requestId: id });
+
+/** Ready queues grouped into batches of at most `entriesPerSend` entries; a user's queue is never split. */
+function batches(ready: ReadyQueue[]): ReadyQueue[][] {
+  const out: ReadyQueue[][] = [];
+  let current: ReadyQueue[] = [];
+  let size = 0;
+  for (const queue of ready) {
+    if (size + queue.entries.length > entriesPerSend && current.length > 0) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(queue);
+    size += queue.entries.length;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }

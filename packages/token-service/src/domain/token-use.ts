@@ -59,10 +59,12 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
  * Using tokens: exchanging a PAT for an access token, and introspection. The
- * token's user is looked up in user-service on every use (one round trip,
- * never cached), so a deletion, suspension or role change takes effect the
- * moment it returns. An access token is judged by the same rule the guards of
- * both services apply (judgeAccessToken), so introspection and the API agree.
+ * token's user is looked up on every use through `users.accessOf`: in the
+ * service, the user-access copy, which answers only what no acknowledged
+ * change has taken away (else it asks user-service), so a deletion,
+ * suspension or role change takes effect the moment it returns. An access
+ * token is judged by the same rule the guards of both services apply
+ * (judgeAccessToken), so introspection and the API agree.
  */
 export function createTokenUse(deps: TokenUseDeps) {
   const now = deps.now ?? (() => new Date());

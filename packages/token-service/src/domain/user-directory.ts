@@ -35,6 +35,6 @@ export interface UserDirectory {
   findUser(userId: string): Promise<UserSummary | undefined>;
   /** The user's state and effective permissions in one round trip, or undefined when it does not exist (any more). */
   accessOf(userId: string): Promise<UserAccess | undefined>;
-  /** Appends the entry; a repeat with the same `requestId` stores nothing new. */
-  appendLog(entry: PatLogEntry, requestId?: string): Promise<void>;
+  /** Appends the entries in one call, in order; a repeat with the same `requestId` stores nothing new. */
+  appendLogs(entries: readonly { entry: PatLogEntry; requestId: string }[]): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { RoleDocument } from "../storage/role-repository.js";
 import type { UserDocument } from "../storage/user-document.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import type { AppendLog } from "./user-logs.js";
+import { publishingAccess, type AccessChanged } from "./access-feed.js";
 
 export const maxRolesPerUser = 100;
 const maxPermissions = 100;
@@ -104,7 +105,7 @@ const pageCursor = (raw: Record<string, string | number> | undefined, key: strin
 export class Roles {
   private readonly now: () => Date;
 
-  constructor(private readonly deps: { store: RoleStore; appendLog: AppendLog; now?: () => Date }) {
+  constructor(private readonly deps: { store: RoleStore; appendLog: AppendLog; accessChanged?: AccessChanged; now?: () => Date }) {
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -150,14 +151,23 @@ export class Roles {
       else if (path === "permissions") set.permissions = checkPermissions(input.permissions);
       else throw invalidField("update_mask", `unknown path "${path}"; allowed: name, description, permissions`, "INVALID_UPDATE_MASK");
     }
-    const role = await this.deps.store.update(id, { ...set, updateTime: this.now() });
-    if (role === null) throw roleNotFound(id);
-    return role;
+    const write = async () => {
+      const role = await this.deps.store.update(id, { ...set, updateTime: this.now() });
+      if (role === null) throw roleNotFound(id);
+      return role;
+    };
+    // The role's holders are not known here; every user's copied access goes.
+    return set.permissions === undefined ? write() : publishingAccess(this.deps.accessChanged, undefined, write);
   }
 
   /** Deletes the role, then takes it from every user that held it (each gets a ROLES_REMOVED entry). */
   async delete(id: string, actor: string): Promise<void> {
-    if (!(await this.deps.store.delete(requiredId(id, "role_id")))) throw roleNotFound(id);
+    requiredId(id, "role_id");
+    await publishingAccess(this.deps.accessChanged, undefined, () => this.deleteRole(id, actor));
+  }
+
+  private async deleteRole(id: string, actor: string): Promise<void> {
+    if (!(await this.deps.store.delete(id))) throw roleNotFound(id);
     await this.deps.store.pullRoleFromUsers(id, this.now(), async (userIds) => {
       for (const userId of userIds) await this.log(userId, UserLogEvent.ROLES_REMOVED, actor, [id]);
     });
@@ -170,18 +180,26 @@ export class Roles {
     await this.requireRoles(ids);
     const adding = ids.filter((id) => !held.includes(id));
     if (adding.length === 0) return this.rolesOf(held);
-    const after = await this.deps.store.addUserRoles(userId, adding, maxRolesPerUser, this.now());
-    if (after === null) {
-      if ((await this.deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
-      throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, { user_id: userId });
-    }
-    await this.log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
-    return this.rolesOf(after);
+    // Copies must not keep answering with the permissions from before.
+    return publishingAccess(this.deps.accessChanged, userId, async () => {
+      const after = await this.deps.store.addUserRoles(userId, adding, maxRolesPerUser, this.now());
+      if (after === null) {
+        if ((await this.deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
+        throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, { user_id: userId });
+      }
+      await this.log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
+      return this.rolesOf(after);
+    });
   }
 
   async remove(userId: string, roleIds: string[], actor: string): Promise<RoleDocument[]> {
     requiredId(userId, "user_id");
-    const change = await this.deps.store.removeUserRoles(userId, checkRoleIds(roleIds, false), this.now());
+    const ids = checkRoleIds(roleIds, false);
+    return publishingAccess(this.deps.accessChanged, userId, () => this.removeChecked(userId, ids, actor));
+  }
+
+  private async removeChecked(userId: string, ids: string[], actor: string): Promise<RoleDocument[]> {
+    const change = await this.deps.store.removeUserRoles(userId, ids, this.now());
     if (change === null) throw userNotFound(userId);
     await this.logChange(userId, change, actor);
     return this.rolesOf(change.after);
@@ -192,10 +210,12 @@ export class Roles {
     const ids = checkRoleIds(roleIds, true);
     await this.heldRoleIds(userId);
     await this.requireRoles(ids);
-    const change = await this.deps.store.replaceUserRoles(userId, ids, this.now());
-    if (change === null) throw userNotFound(userId);
-    await this.logChange(userId, change, actor);
-    return this.rolesOf(change.after);
+    return publishingAccess(this.deps.accessChanged, userId, async () => {
+      const change = await this.deps.store.replaceUserRoles(userId, ids, this.now());
+      if (change === null) throw userNotFound(userId);
+      await this.logChange(userId, change, actor);
+      return this.rolesOf(change.after);
+    });
   }
 
   async listUserRoles(userId: string, pageSize: number, pageToken: string): Promise<Page<RoleDocument>> {

@@ -10,6 +10,7 @@ import type { PasswordCredential, PasswordService } from "./password-credentials
 import { trigramsOf } from "./trigrams.js";
 import type { AppendLog } from "./user-logs.js";
 import type { IdentifierKey, UserPatch, UserStore } from "./user-store.js";
+import { publishingAccess, type AccessChanged } from "./access-feed.js";
 
 /** Identifier and display fields; "" means unset. */
 export interface UserFieldsInput {
@@ -97,6 +98,8 @@ export interface UsersDeps {
   customDataLimits: CustomDataLimits;
   /** Enqueues the durable cleanup of a deleted user's tokens. */
   enqueueTokenCleanup(userId: string): Promise<void>;
+  /** Publishes a change of a user's access (suspension, deletion, username) to token-service's copies. */
+  accessChanged?: AccessChanged;
   now?: () => Date;
 }
 
@@ -190,6 +193,17 @@ export class Users {
     values: UserFieldsInput & { profile: ProfileInput; customData: JsonRecord },
     actor: string,
   ): Promise<UserDocument> {
+    // Introspection reports the username.
+    if (paths.includes("username")) return publishingAccess(this.deps.accessChanged, id, () => this.updateFields(id, paths, values, actor));
+    return this.updateFields(id, paths, values, actor);
+  }
+
+  private async updateFields(
+    id: string,
+    paths: readonly string[],
+    values: UserFieldsInput & { profile: ProfileInput; customData: JsonRecord },
+    actor: string,
+  ): Promise<UserDocument> {
     const current = await this.get(id);
     // Only masked fields are read (AIP-134): an unmasked value is neither validated nor written.
     const masked = (path: string, value: string) => (paths.includes(path) ? value : "");
@@ -278,6 +292,10 @@ export class Users {
    */
   async delete(id: string, actor: string): Promise<void> {
     await this.get(id);
+    await publishingAccess(this.deps.accessChanged, id, () => this.deleteFound(id, actor));
+  }
+
+  private async deleteFound(id: string, actor: string): Promise<void> {
     await this.deps.enqueueTokenCleanup(id);
     if (!(await this.deps.store.delete(id))) throw notFound("USER_NOT_FOUND", "no user with that id", { user_id: id });
     await this.log(id, UserLogEvent.USER_DELETED, actor, {});
@@ -285,6 +303,11 @@ export class Users {
 
   async setSuspended(id: string, suspended: boolean, actor: string, reason = ""): Promise<UserDocument> {
     const current = await this.get(id);
+    return publishingAccess(this.deps.accessChanged, id, () => this.setFoundSuspended(current, suspended, actor, reason));
+  }
+
+  private async setFoundSuspended(current: UserDocument, suspended: boolean, actor: string, reason: string): Promise<UserDocument> {
+    const id = current._id;
     if (current.suspended === suspended) return current;
     const event = suspended ? UserLogEvent.USER_SUSPENDED : UserLogEvent.USER_UNSUSPENDED;
     // A new epoch revokes every access token minted before the suspension, also once it is lifted.

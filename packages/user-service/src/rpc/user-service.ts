@@ -6,6 +6,7 @@ import {
   StatusSchema,
   UserLogEvent,
   UserLogResult,
+  type AppendUserLogRequest,
   type UserService,
 } from "@roster/client";
 import { actorOf, optionalDate, originOf, toConnectError, type Logger } from "@roster/runtime";
@@ -14,7 +15,7 @@ import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
 import type { SignIn } from "../domain/sign-in.js";
-import { checkPayload, checkRequestId, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
+import { checkPayload, checkRequestId, type NewUserLog, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
 import {
   credentialFromProto,
@@ -47,6 +48,20 @@ const updatablePaths = new Set([
  */
 const importConcurrency = 4;
 
+
+const maxAppendedLogs = 100;
+
+/** An entry another Roster service appends, checked; `prefix` names where it sits in the request. */
+function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: string): NewUserLog {
+  const userId = requiredId(request.userId, `${prefix}user_id`);
+  if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined) throw invalidField(`${prefix}event`, "is required");
+  if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField(`${prefix}result`, "is required");
+  const payload = (request.payload ?? {}) as JsonObject;
+  checkPayload(payload, `${prefix}payload`);
+  if (request.requestId !== "") checkRequestId(request.requestId, `${prefix}request_id`);
+  const requestId = request.requestId === "" ? undefined : request.requestId;
+  return { userId, eventType: request.event, result: request.result, actor, payload, requestId };
+}
 
 function requiredId(value: string, field = "user_id"): string {
   if (value === "") throw invalidField(field, "is required");
@@ -198,15 +213,18 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async appendUserLog(request, ctx) {
-      const userId = requiredId(request.userId);
-      if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined) throw invalidField("event", "is required");
-      if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField("result", "is required");
-      const payload = (request.payload ?? {}) as JsonObject;
-      checkPayload(payload, "payload");
-      if (request.requestId !== "") checkRequestId(request.requestId, "request_id");
-      const requestId = request.requestId === "" ? undefined : request.requestId;
-      const record = await logs.appendRecord({ userId, eventType: request.event, result: request.result, actor: actorOf(ctx), payload, requestId });
+      const record = await logs.appendRecord(appendedLogOf(request, "", actorOf(ctx)));
       return { userLog: userLogToProto(record) };
+    },
+
+    async appendUserLogs(request, ctx) {
+      if (request.entries.length === 0 || request.entries.length > maxAppendedLogs) throw invalidField("entries", `must have 1-${maxAppendedLogs} entries`);
+      const actor = actorOf(ctx);
+      // Every entry is checked before any is stored: bad input writes nothing.
+      const entries = request.entries.map((entry, i) => appendedLogOf(entry, `entries[${i}].`, actor));
+      const userLogs = [];
+      for (const entry of entries) userLogs.push(userLogToProto(await logs.appendRecord(entry)));
+      return { userLogs };
     },
 
     async *watchUserLogs(request, ctx) {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file roster/user/v1/role_service.proto.
  */
 export const file_roster_user_v1_role_service: GenFile = /*@__PURE__*/
-  fileDesc("CiFyb3N0ZXIvdXNlci92MS9yb2xlX3NlcnZpY2UucHJvdG8SDnJvc3Rlci51c2VyLnYxIjcKEUNyZWF0ZVJvbGVSZXF1ZXN0EiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIjgKEkNyZWF0ZVJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSIhCg5HZXRSb2xlUmVxdWVzdBIPCgdyb2xlX2lkGAEgASgJIjUKD0dldFJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSJOChBMaXN0Um9sZXNSZXF1ZXN0EhMKC25hbWVfcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKEUxpc3RSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJoChFVcGRhdGVSb2xlUmVxdWVzdBIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siOAoSVXBkYXRlUm9sZVJlc3BvbnNlEiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIiQKEURlbGV0ZVJvbGVSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkiFAoSRGVsZXRlUm9sZVJlc3BvbnNlIjsKFkFzc2lnblVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghyb2xlX2lkcxgCIAMoCSI+ChdBc3NpZ25Vc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiOwoWUmVtb3ZlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj4KF1JlbW92ZVVzZXJSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZSI8ChdSZXBsYWNlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj8KGFJlcGxhY2VVc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiTgoUTGlzdFVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJpChVMaXN0VXNlclJvbGVzUmVzcG9uc2USIwoFcm9sZXMYASADKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIk4KFExpc3RSb2xlVXNlcnNSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiaQoVTGlzdFJvbGVVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIsChlHZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiQwoaR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USEwoLcGVybWlzc2lvbnMYASADKAkSEAoIcm9sZV9pZHMYAiADKAkiJwoUR2V0VXNlckFjY2Vzc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJ3ChVHZXRVc2VyQWNjZXNzUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIRCglzdXNwZW5kZWQYAyABKAgSEwoLdG9rZW5fZXBvY2gYBCABKAUSEwoLcGVybWlzc2lvbnMYBSADKAky4AgKC1JvbGVTZXJ2aWNlElMKCkNyZWF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5DcmVhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLkNyZWF0ZVJvbGVSZXNwb25zZRJKCgdHZXRSb2xlEh4ucm9zdGVyLnVzZXIudjEuR2V0Um9sZVJlcXVlc3QaHy5yb3N0ZXIudXNlci52MS5HZXRSb2xlUmVzcG9uc2USUAoJTGlzdFJvbGVzEiAucm9zdGVyLnVzZXIudjEuTGlzdFJvbGVzUmVxdWVzdBohLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlc1Jlc3BvbnNlElMKClVwZGF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5VcGRhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLlVwZGF0ZVJvbGVSZXNwb25zZRJTCgpEZWxldGVSb2xlEiEucm9zdGVyLnVzZXIudjEuRGVsZXRlUm9sZVJlcXVlc3QaIi5yb3N0ZXIudXNlci52MS5EZWxldGVSb2xlUmVzcG9uc2USYgoPQXNzaWduVXNlclJvbGVzEiYucm9zdGVyLnVzZXIudjEuQXNzaWduVXNlclJvbGVzUmVxdWVzdBonLnJvc3Rlci51c2VyLnYxLkFzc2lnblVzZXJSb2xlc1Jlc3BvbnNlEmIKD1JlbW92ZVVzZXJSb2xlcxImLnJvc3Rlci51c2VyLnYxLlJlbW92ZVVzZXJSb2xlc1JlcXVlc3QaJy5yb3N0ZXIudXNlci52MS5SZW1vdmVVc2VyUm9sZXNSZXNwb25zZRJlChBSZXBsYWNlVXNlclJvbGVzEicucm9zdGVyLnVzZXIudjEuUmVwbGFjZVVzZXJSb2xlc1JlcXVlc3QaKC5yb3N0ZXIudXNlci52MS5SZXBsYWNlVXNlclJvbGVzUmVzcG9uc2USXAoNTGlzdFVzZXJSb2xlcxIkLnJvc3Rlci51c2VyLnYxLkxpc3RVc2VyUm9sZXNSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuTGlzdFVzZXJSb2xlc1Jlc3BvbnNlElwKDUxpc3RSb2xlVXNlcnMSJC5yb3N0ZXIudXNlci52MS5MaXN0Um9sZVVzZXJzUmVxdWVzdBolLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlVXNlcnNSZXNwb25zZRJrChJHZXRVc2VyUGVybWlzc2lvbnMSKS5yb3N0ZXIudXNlci52MS5HZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Gioucm9zdGVyLnVzZXIudjEuR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USXAoNR2V0VXNlckFjY2VzcxIkLnJvc3Rlci51c2VyLnYxLkdldFVzZXJBY2Nlc3NSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuR2V0VXNlckFjY2Vzc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_roster_user_v1_role, file_roster_user_v1_user]);
+  fileDesc("CiFyb3N0ZXIvdXNlci92MS9yb2xlX3NlcnZpY2UucHJvdG8SDnJvc3Rlci51c2VyLnYxIjcKEUNyZWF0ZVJvbGVSZXF1ZXN0EiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIjgKEkNyZWF0ZVJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSIhCg5HZXRSb2xlUmVxdWVzdBIPCgdyb2xlX2lkGAEgASgJIjUKD0dldFJvbGVSZXNwb25zZRIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZSJOChBMaXN0Um9sZXNSZXF1ZXN0EhMKC25hbWVfcHJlZml4GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImUKEUxpc3RSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJoChFVcGRhdGVSb2xlUmVxdWVzdBIiCgRyb2xlGAEgASgLMhQucm9zdGVyLnVzZXIudjEuUm9sZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siOAoSVXBkYXRlUm9sZVJlc3BvbnNlEiIKBHJvbGUYASABKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlIiQKEURlbGV0ZVJvbGVSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkiFAoSRGVsZXRlUm9sZVJlc3BvbnNlIjsKFkFzc2lnblVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIQCghyb2xlX2lkcxgCIAMoCSI+ChdBc3NpZ25Vc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiOwoWUmVtb3ZlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj4KF1JlbW92ZVVzZXJSb2xlc1Jlc3BvbnNlEiMKBXJvbGVzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuUm9sZSI8ChdSZXBsYWNlVXNlclJvbGVzUmVxdWVzdBIPCgd1c2VyX2lkGAEgASgJEhAKCHJvbGVfaWRzGAIgAygJIj8KGFJlcGxhY2VVc2VyUm9sZXNSZXNwb25zZRIjCgVyb2xlcxgBIAMoCzIULnJvc3Rlci51c2VyLnYxLlJvbGUiTgoUTGlzdFVzZXJSb2xlc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJpChVMaXN0VXNlclJvbGVzUmVzcG9uc2USIwoFcm9sZXMYASADKAsyFC5yb3N0ZXIudXNlci52MS5Sb2xlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIk4KFExpc3RSb2xlVXNlcnNSZXF1ZXN0Eg8KB3JvbGVfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiaQoVTGlzdFJvbGVVc2Vyc1Jlc3BvbnNlEiMKBXVzZXJzGAEgAygLMhQucm9zdGVyLnVzZXIudjEuVXNlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSIsChlHZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Eg8KB3VzZXJfaWQYASABKAkiQwoaR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USEwoLcGVybWlzc2lvbnMYASADKAkSEAoIcm9sZV9pZHMYAiADKAkiJwoUR2V0VXNlckFjY2Vzc1JlcXVlc3QSDwoHdXNlcl9pZBgBIAEoCSJ3ChVHZXRVc2VyQWNjZXNzUmVzcG9uc2USDwoHdXNlcl9pZBgBIAEoCRIQCgh1c2VybmFtZRgCIAEoCRIRCglzdXNwZW5kZWQYAyABKAgSEwoLdG9rZW5fZXBvY2gYBCABKAUSEwoLcGVybWlzc2lvbnMYBSADKAkiHwodV2F0Y2hVc2VyQWNjZXNzQ2hhbmdlc1JlcXVlc3QiggEKHldhdGNoVXNlckFjY2Vzc0NoYW5nZXNSZXNwb25zZRIXCg9zdWJzY3JpcHRpb25faWQYASABKAkSEAoIc2VxdWVuY2UYAiABKAMSDwoHdXNlcl9pZBgDIAEoCRISCgpzdWJzY3JpYmVkGAQgASgIEhAKCGxlYXNlX21zGAUgASgDIlAKI0Fja25vd2xlZGdlVXNlckFjY2Vzc0NoYW5nZXNSZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRIQCghzZXF1ZW5jZRgCIAEoAyI4CiRBY2tub3dsZWRnZVVzZXJBY2Nlc3NDaGFuZ2VzUmVzcG9uc2USEAoIbGVhc2VfbXMYASABKAMy5woKC1JvbGVTZXJ2aWNlElMKCkNyZWF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5DcmVhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLkNyZWF0ZVJvbGVSZXNwb25zZRJKCgdHZXRSb2xlEh4ucm9zdGVyLnVzZXIudjEuR2V0Um9sZVJlcXVlc3QaHy5yb3N0ZXIudXNlci52MS5HZXRSb2xlUmVzcG9uc2USUAoJTGlzdFJvbGVzEiAucm9zdGVyLnVzZXIudjEuTGlzdFJvbGVzUmVxdWVzdBohLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlc1Jlc3BvbnNlElMKClVwZGF0ZVJvbGUSIS5yb3N0ZXIudXNlci52MS5VcGRhdGVSb2xlUmVxdWVzdBoiLnJvc3Rlci51c2VyLnYxLlVwZGF0ZVJvbGVSZXNwb25zZRJTCgpEZWxldGVSb2xlEiEucm9zdGVyLnVzZXIudjEuRGVsZXRlUm9sZVJlcXVlc3QaIi5yb3N0ZXIudXNlci52MS5EZWxldGVSb2xlUmVzcG9uc2USYgoPQXNzaWduVXNlclJvbGVzEiYucm9zdGVyLnVzZXIudjEuQXNzaWduVXNlclJvbGVzUmVxdWVzdBonLnJvc3Rlci51c2VyLnYxLkFzc2lnblVzZXJSb2xlc1Jlc3BvbnNlEmIKD1JlbW92ZVVzZXJSb2xlcxImLnJvc3Rlci51c2VyLnYxLlJlbW92ZVVzZXJSb2xlc1JlcXVlc3QaJy5yb3N0ZXIudXNlci52MS5SZW1vdmVVc2VyUm9sZXNSZXNwb25zZRJlChBSZXBsYWNlVXNlclJvbGVzEicucm9zdGVyLnVzZXIudjEuUmVwbGFjZVVzZXJSb2xlc1JlcXVlc3QaKC5yb3N0ZXIudXNlci52MS5SZXBsYWNlVXNlclJvbGVzUmVzcG9uc2USXAoNTGlzdFVzZXJSb2xlcxIkLnJvc3Rlci51c2VyLnYxLkxpc3RVc2VyUm9sZXNSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuTGlzdFVzZXJSb2xlc1Jlc3BvbnNlElwKDUxpc3RSb2xlVXNlcnMSJC5yb3N0ZXIudXNlci52MS5MaXN0Um9sZVVzZXJzUmVxdWVzdBolLnJvc3Rlci51c2VyLnYxLkxpc3RSb2xlVXNlcnNSZXNwb25zZRJrChJHZXRVc2VyUGVybWlzc2lvbnMSKS5yb3N0ZXIudXNlci52MS5HZXRVc2VyUGVybWlzc2lvbnNSZXF1ZXN0Gioucm9zdGVyLnVzZXIudjEuR2V0VXNlclBlcm1pc3Npb25zUmVzcG9uc2USXAoNR2V0VXNlckFjY2VzcxIkLnJvc3Rlci51c2VyLnYxLkdldFVzZXJBY2Nlc3NSZXF1ZXN0GiUucm9zdGVyLnVzZXIudjEuR2V0VXNlckFjY2Vzc1Jlc3BvbnNlEnkKFldhdGNoVXNlckFjY2Vzc0NoYW5nZXMSLS5yb3N0ZXIudXNlci52MS5XYXRjaFVzZXJBY2Nlc3NDaGFuZ2VzUmVxdWVzdBouLnJvc3Rlci51c2VyLnYxLldhdGNoVXNlckFjY2Vzc0NoYW5nZXNSZXNwb25zZTABEokBChxBY2tub3dsZWRnZVVzZXJBY2Nlc3NDaGFuZ2VzEjMucm9zdGVyLnVzZXIudjEuQWNrbm93bGVkZ2VVc2VyQWNjZXNzQ2hhbmdlc1JlcXVlc3QaNC5yb3N0ZXIudXNlci52MS5BY2tub3dsZWRnZVVzZXJBY2Nlc3NDaGFuZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_roster_user_v1_role, file_roster_user_v1_user]);
 
 /**
  * Request message for CreateRole.
@@ -668,6 +668,121 @@ export const GetUserAccessResponseSchema: GenMessage<GetUserAccessResponse> = /*
   messageDesc(file_roster_user_v1_role_service, 23);
 
 /**
+ * Request message for WatchUserAccessChanges.
+ *
+ * @generated from message roster.user.v1.WatchUserAccessChangesRequest
+ */
+export type WatchUserAccessChangesRequest = Message<"roster.user.v1.WatchUserAccessChangesRequest"> & {
+};
+
+/**
+ * Describes the message roster.user.v1.WatchUserAccessChangesRequest.
+ * Use `create(WatchUserAccessChangesRequestSchema)` to create a new message.
+ */
+export const WatchUserAccessChangesRequestSchema: GenMessage<WatchUserAccessChangesRequest> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 24);
+
+/**
+ * Response message for WatchUserAccessChanges: one per change.
+ *
+ * @generated from message roster.user.v1.WatchUserAccessChangesResponse
+ */
+export type WatchUserAccessChangesResponse = Message<"roster.user.v1.WatchUserAccessChangesResponse"> & {
+  /**
+   * The subscription this stream belongs to; acknowledgements name it.
+   *
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * Increases by one per change of this subscription; the first message has 0.
+   *
+   * @generated from field: int64 sequence = 2;
+   */
+  sequence: bigint;
+
+  /**
+   * The user whose access changed; empty in the first message, and when a
+   * change may affect every user (a role's permissions changed or the role
+   * was deleted).
+   *
+   * @generated from field: string user_id = 3;
+   */
+  userId: string;
+
+  /**
+   * Whether this message is the first (no change, only the subscription).
+   *
+   * @generated from field: bool subscribed = 4;
+   */
+  subscribed: boolean;
+
+  /**
+   * The lease an acknowledgement buys, in milliseconds (first message only).
+   *
+   * @generated from field: int64 lease_ms = 5;
+   */
+  leaseMs: bigint;
+};
+
+/**
+ * Describes the message roster.user.v1.WatchUserAccessChangesResponse.
+ * Use `create(WatchUserAccessChangesResponseSchema)` to create a new message.
+ */
+export const WatchUserAccessChangesResponseSchema: GenMessage<WatchUserAccessChangesResponse> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 25);
+
+/**
+ * Request message for AcknowledgeUserAccessChanges.
+ *
+ * @generated from message roster.user.v1.AcknowledgeUserAccessChangesRequest
+ */
+export type AcknowledgeUserAccessChangesRequest = Message<"roster.user.v1.AcknowledgeUserAccessChangesRequest"> & {
+  /**
+   * The subscription, from the stream's first message. Required.
+   *
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * Every change up to this sequence has been applied.
+   *
+   * @generated from field: int64 sequence = 2;
+   */
+  sequence: bigint;
+};
+
+/**
+ * Describes the message roster.user.v1.AcknowledgeUserAccessChangesRequest.
+ * Use `create(AcknowledgeUserAccessChangesRequestSchema)` to create a new message.
+ */
+export const AcknowledgeUserAccessChangesRequestSchema: GenMessage<AcknowledgeUserAccessChangesRequest> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 26);
+
+/**
+ * Response message for AcknowledgeUserAccessChanges.
+ *
+ * @generated from message roster.user.v1.AcknowledgeUserAccessChangesResponse
+ */
+export type AcknowledgeUserAccessChangesResponse = Message<"roster.user.v1.AcknowledgeUserAccessChangesResponse"> & {
+  /**
+   * How long, from when the request was sent, the subscriber may trust its copy.
+   *
+   * @generated from field: int64 lease_ms = 1;
+   */
+  leaseMs: bigint;
+};
+
+/**
+ * Describes the message roster.user.v1.AcknowledgeUserAccessChangesResponse.
+ * Use `create(AcknowledgeUserAccessChangesResponseSchema)` to create a new message.
+ */
+export const AcknowledgeUserAccessChangesResponseSchema: GenMessage<AcknowledgeUserAccessChangesResponse> = /*@__PURE__*/
+  messageDesc(file_roster_user_v1_role_service, 27);
+
+/**
  * Manages roles and which users hold them (role-based access control).
  *
  * A role's permissions are the application's own (such as `orders:read`)
@@ -840,8 +955,9 @@ export const RoleService: GenService<{
   /**
    * Gets what a user's credentials may do now, in one read: whether the user
    * is suspended, its token epoch and its effective permissions. TokenService
-   * asks this on every use of a token, so that a suspension, a deletion or a
-   * role change applies to the next call.
+   * asks this on a use of a token whenever its copy of user access does not
+   * hold the user or cannot be trusted (see WatchUserAccessChanges), so that
+   * a suspension, a deletion or a role change applies to the next call.
    *
    * Scope: `roster:users:read` (it returns user state).
    * Errors: NOT_FOUND `USER_NOT_FOUND`.
@@ -852,6 +968,42 @@ export const RoleService: GenService<{
     methodKind: "unary";
     input: typeof GetUserAccessRequestSchema;
     output: typeof GetUserAccessResponseSchema;
+  },
+  /**
+   * Streams which users' access changed, for TokenService instances that
+   * answer from a copy of user access. The first message carries the
+   * subscription id and lease length; each later one names a user whose
+   * suspension, deletion, username, token epoch or permissions changed (or,
+   * with `user_id` empty, every user, after a role's permissions changed).
+   * A mutation returns OK only once every open subscription has acknowledged
+   * it, or once a subscription that did not has been cut off and its lease
+   * has run out. Native gRPC only in practice; it works over Connect too.
+   *
+   * Scope: `roster:access:watch` (service-only).
+   * Errors: UNAVAILABLE when the server shuts down (subscribe again).
+   *
+   * @generated from rpc roster.user.v1.RoleService.WatchUserAccessChanges
+   */
+  watchUserAccessChanges: {
+    methodKind: "server_streaming";
+    input: typeof WatchUserAccessChangesRequestSchema;
+    output: typeof WatchUserAccessChangesResponseSchema;
+  },
+  /**
+   * Acknowledges every change of a subscription up to `sequence`, and asks
+   * for a lease: the subscriber may trust its copy until the time it sent
+   * this request plus the returned `lease_ms`.
+   *
+   * Scope: `roster:access:watch` (service-only).
+   * Errors: FAILED_PRECONDITION `SUBSCRIPTION_CLOSED` when the subscription
+   * was cut off or never existed (subscribe again).
+   *
+   * @generated from rpc roster.user.v1.RoleService.AcknowledgeUserAccessChanges
+   */
+  acknowledgeUserAccessChanges: {
+    methodKind: "unary";
+    input: typeof AcknowledgeUserAccessChangesRequestSchema;
+    output: typeof AcknowledgeUserAccessChangesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_roster_user_v1_role_service, 0);

@@ -1,0 +1,29 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import type { RoleService } from "@roster/client";
+import { invalidField } from "@roster/runtime/domain-error";
+import type { AccessFeed } from "../domain/access-feed.js";
+
+type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges">;
+
+/** The user-access change feed's handlers (RoleService's service-only methods). */
+export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {
+  return {
+    async *watchUserAccessChanges(_request, ctx) {
+      for await (const message of feed.subscribe(ctx.signal)) {
+        yield {
+          subscriptionId: message.subscriptionId,
+          sequence: BigInt(message.sequence),
+          userId: message.userId ?? "",
+          subscribed: message.subscribed,
+          leaseMs: message.subscribed ? BigInt(message.leaseMs) : 0n,
+        };
+      }
+    },
+    async acknowledgeUserAccessChanges(request) {
+      if (request.subscriptionId === "" || request.subscriptionId.length > 64) throw invalidField("subscription_id", "must be 1-64 characters");
+      if (request.sequence < 0n) throw invalidField("sequence", "must not be negative");
+      const { leaseMs } = feed.acknowledge(request.subscriptionId, Number(request.sequence));
+      return { leaseMs: BigInt(leaseMs) };
+    },
+  };
+}
