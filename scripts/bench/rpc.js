@@ -1,12 +1,13 @@
 // The RPC benchmark: starts the whole stack, seeds it, drives each RPC with
 // many concurrent native gRPC clients and prints requests/s, p50/p99 latency
 // and the ratio to the no-op (Health/Check) of the same service in the same run.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStack } from "@roster/dev-stack";
 import { loadConfig } from "@roster/user-service";
 import { measureArgon2 } from "./argon2-rate.js";
+import { profileThisProcess } from "./cpu-profile.js";
 import { runLoad } from "./load.js";
 import { rpcCases } from "./rpc-cases.js";
 import { seed } from "./rpc-seed.js";
@@ -18,17 +19,26 @@ const defaultStreams = 10;
  * Runs the benchmark and prints its table. `only` keeps the rows whose name
  * contains it (plus the no-ops they are compared with). `onStack` receives the
  * stack as soon as it runs, so a caller can stop it on SIGINT or a watchdog.
- * `profileDir` makes each service write a CPU profile there when it stops.
+ * `profileDir` makes each service, and this process (where the embedded
+ * database runs), write a CPU profile there when it stops, with rows.json
+ * saying when each row ran (see profile-top.js).
  */
 export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs = 3_000, only, onStack = () => {}, profileDir }) {
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    profileThisProcess(resolve(profileDir));
+  }
   const stack = await startStack({ purpose: "bench", log: (line) => console.log(line), env: profileDir && profilerEnv(profileDir) });
   onStack(stack);
   try {
     const seeded = await seed(stack, { users });
-    const cases = selectCases(rpcCases({ ports: stack.ports, users, seeded }), only);
+    const cases = selectCases(rpcCases({ stack, ports: stack.ports, users, seeded }), only);
     const headers = { authorization: `Bearer ${stack.apiKey}` };
     const results = [];
+    const windows = [];
     for (const row of cases) {
+      await row.prepare?.();
+      const fromUs = monotonicMicros();
       const clients = row.clients ?? defaultClients;
       const streams = row.streams ?? defaultStreams;
       const result = await runLoad({
@@ -39,6 +49,8 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
         const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
         throw new Error(`${row.name} (${row.path}): grpc-status ${failure.status}: ${failure.message}`);
       }
+      windows.push({ name: row.name, service: row.service, fromUs, toUs: monotonicMicros() });
+      if (profileDir) writeProfileWindows(profileDir, stack, windows);
       console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s`);
       results.push({ row, result, concurrency: clients * streams });
     }
@@ -53,6 +65,15 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
 function profilerEnv(dir) {
   const preload = fileURLToPath(new URL("./cpu-profile.js", import.meta.url));
   return { NODE_OPTIONS: `--import=${preload}`, ROSTER_BENCH_PROFILE_DIR: resolve(dir) };
+}
+
+/** The clock CPU profiles time their samples with (CLOCK_MONOTONIC), in µs. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+function writeProfileWindows(dir, stack, rows) {
+  const processes = { [process.pid]: stack.backend.kind === "double" ? "bench and the embedded MongoDB double" : "bench" };
+  for (const [name, service] of Object.entries(stack.services)) processes[service.child.pid] = name;
+  writeFileSync(join(resolve(dir), "rows.json"), JSON.stringify({ processes, rows }, null, 1));
 }
 
 function selectCases(cases, only) {
@@ -78,6 +99,12 @@ function rssMiB(pid) {
   }
 }
 
+const backendNames = {
+  double: "the embedded MongoDB double, in the benchmark's process (set MONGODB_URI to measure a real MongoDB)",
+  mongod: "a local mongod (mongodb-memory-server)",
+  uri: "MONGODB_URI",
+};
+
 function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   const noop = new Map(results.filter((r) => r.row.noop).map((r) => [r.row.service, r.result.reqPerSec]));
   const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
@@ -98,7 +125,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log("");
-  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${stack.backend.kind}, node ${process.version}`);
+  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${process.version}`);
   console.log(`Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
     `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight.`);
   console.log(line(header));
