@@ -13,6 +13,7 @@ import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
+import { equalityMatcher } from "./equality-filter.js";
 import { CommandError, toCommandError } from "./errors.js";
 import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
@@ -172,6 +173,8 @@ export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): D
 export function compileFilter(filter: unknown, collation?: unknown): Matcher {
   const condition = (filter ?? {}) as Doc;
   if (Object.keys(condition).length === 0) return () => true;
+  const equality = equalityMatcher(condition, collation);
+  if (equality !== undefined) return equality;
   try {
     const query = new Query(toView(condition) as Doc, queryOptions(collation));
     return (record) => {
