@@ -15,6 +15,7 @@ import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
 import { equalityMatcher } from "./equality-filter.js";
 import { CommandError, toCommandError } from "./errors.js";
+import { projectPlainFields } from "./plain-projection.js";
 import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
@@ -160,6 +161,8 @@ function inDocumentOrder(projected: unknown, source: unknown, computed: Readonly
 
 /** Applies a find projection. */
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
+  const plain = projectPlainFields(docs, projection);
+  if (plain !== undefined) return plain;
   try {
     const projected = new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
     const computed = computedFields(projection);
