@@ -131,3 +131,19 @@ describe("lookups by _id", () => {
     expect(execution.stats).toEqual({ keysExamined: 1, docsExamined: 1 });
   });
 });
+
+describe("updates that keep an index's keys", () => {
+  it("when an update sets other fields then reads through the index see the new version, and a scalar that becomes an array makes the index multikey", async () => {
+    const collection = new Collection("d", "in_place");
+    collection.createIndex(normalizeIndexSpec({ key: { a: 1 }, name: "a_1" }));
+    const old = collection.insert({ _id: 1, a: 5, note: "old" });
+    const updated = collection.replace(old, { _id: 1, a: 5, note: "new" });
+    const found = await findRecords(collection, { filter: { a: 5 }, sort: undefined, skip: 0, limit: 0, collation: undefined }, new Deadline(undefined, false));
+    expect(found.map((record) => record.doc)).toEqual([{ _id: 1, a: 5, note: "new" }]);
+    const index = collection.orderedIndexes().find((i) => i.spec.name === "a_1")!;
+    expect(index.multikey).toBe(false);
+    collection.replace(updated, { _id: 1, a: [5], note: "array" });
+    expect(index.multikey).toBe(true);
+    expect(index.size).toBe(1);
+  });
+});
