@@ -92,8 +92,8 @@ async function rawArgon2(stack, { durationMs, concurrency }) {
 
 /**
  * CPU time (user + system, µs) each process has used so far: the services from /proc (Linux),
- * and this process, where the embedded database runs. Unlike req/s, CPU per call hardly moves
- * when other processes share the cores.
+ * and this process, where the embedded database runs. CPU per call moves far less than req/s
+ * when other processes share the cores (contention still inflates it somewhat).
  */
 function cpuMicros(stack) {
   const ticks = 1e6 / 100; // USER_HZ, 100 on every Linux this runs on
