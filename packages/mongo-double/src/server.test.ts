@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { startMongoDouble } from "./server.js";
@@ -19,10 +19,11 @@ describe.skipIf(process.platform === "win32")("the double's Unix domain socket",
     }
   });
 
-  it("when the double closes then its socket file is gone", async () => {
+  it("when the double runs then only its user may use the socket, and once it closes the socket file is gone", async () => {
     const double = await startMongoDouble();
     const path = decodeURIComponent(double.socketUri!.slice("mongodb://".length).split("/?")[0]!);
     expect(existsSync(path)).toBe(true);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
     await double.close();
     expect(existsSync(path)).toBe(false);
   });

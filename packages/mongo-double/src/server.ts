@@ -1,3 +1,4 @@
+import { chmodSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,7 +35,11 @@ async function listenLocally(onConnection: (socket: Socket) => void, name: strin
   const server = createServer(onConnection);
   return new Promise((resolve) => {
     server.once("error", () => resolve(undefined));
-    server.listen(path, () => resolve({ server, path }));
+    server.listen(path, () => {
+      // Only this user may connect (connecting needs write permission), whatever the umask.
+      chmodSync(path, 0o600);
+      resolve({ server, path });
+    });
   });
 }
 
