@@ -27,6 +27,8 @@ let recording = !byDuration;
 let stopped = false;
 let timed = 0;
 let completed = 0;
+/** Successful calls, warm-up included: what the servers' CPU time over the whole run paid for. */
+let answered = 0;
 let failed = 0;
 let firstFailure;
 
@@ -56,6 +58,7 @@ function callLoop(session, done) {
   stream.on("data", () => {});
   stream.on("close", () => {
     if (succeededCall(status, httpStatus)) {
+      answered++;
       // Counted by when it completes, so slow calls started in the warm-up still count.
       if (recording) {
         if (timed < latencies.length) latencies[timed++] = performance.now() - begin;
@@ -113,6 +116,7 @@ const sorted = latencies.subarray(0, timed).sort();
 process.stdout.write(JSON.stringify({
   reqPerSec: (completed / (end - begin)) * 1000,
   succeeded: completed,
+  answered,
   failed,
   p50: percentile(sorted, 0.5),
   p99: percentile(sorted, 0.99),

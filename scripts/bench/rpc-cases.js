@@ -19,6 +19,7 @@ import {
   VerifyPasswordRequestSchema,
 } from "@roster/client";
 import { grpcFrame } from "./load.js";
+import { patCreateRows } from "./pat-rows.js";
 import { benchEmail, benchName, benchUsername, firstNames } from "./rpc-seed.js";
 
 const poolSize = 1_000;
@@ -52,10 +53,10 @@ function typo(text) {
 
 /**
  * The benchmark rows. Each: { name, service ("user-service" | "token-service"),
- * port, path, frames, protocol?, clients?, streams?, noop?, headers? } (the API
- * key unless `headers` says otherwise).
+ * port, path, frames, protocol?, clients?, streams?, noop?, headers?, prepare? }
+ * (the API key unless `headers` says otherwise; `prepare` runs before the row).
  */
-export function rpcCases({ ports, users, seeded }) {
+export function rpcCases({ stack, ports, users, seeded }) {
   const healthPath = pathOf(Health, "check");
   const healthFrames = frames(HealthCheckRequestSchema, [{}]);
   const search = (init) => ({ path: pathOf(UserService, "searchUsers"), frames: frames(SearchUsersRequestSchema, init) });
@@ -132,5 +133,6 @@ export function rpcCases({ ports, users, seeded }) {
       path: pathOf(TokenService, "exchangePersonalAccessToken"),
       frames: frames(ExchangePersonalAccessTokenRequestSchema, [{ personalAccessToken: seeded.pat }]),
     }),
+    ...patCreateRows({ stack, seeded }),
   ];
 }

@@ -1,12 +1,13 @@
 // The RPC benchmark: starts the whole stack, seeds it, drives each RPC with
 // many concurrent native gRPC clients and prints requests/s, p50/p99 latency
 // and the ratio to the no-op (Health/Check) of the same service in the same run.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startStack } from "@roster/dev-stack";
 import { loadConfig } from "@roster/user-service";
 import { measureArgon2 } from "./argon2-rate.js";
+import { profileThisProcess } from "./cpu-profile.js";
 import { runLoad } from "./load.js";
 import { rpcCases } from "./rpc-cases.js";
 import { seed } from "./rpc-seed.js";
@@ -18,19 +19,29 @@ const defaultStreams = 10;
  * Runs the benchmark and prints its table. `only` keeps the rows whose name
  * contains it (plus the no-ops they are compared with). `onStack` receives the
  * stack as soon as it runs, so a caller can stop it on SIGINT or a watchdog.
- * `profileDir` makes each service write a CPU profile there when it stops.
+ * `profileDir` makes each service, and this process (where the embedded
+ * database runs), write a CPU profile there when it stops, with rows.json
+ * saying when each row ran (see profile-top.js).
  */
 export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs = 3_000, only, onStack = () => {}, profileDir }) {
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true });
+    profileThisProcess(resolve(profileDir));
+  }
   const stack = await startStack({ purpose: "bench", log: (line) => console.log(line), env: profileDir && profilerEnv(profileDir) });
   onStack(stack);
   try {
     const seeded = await seed(stack, { users });
-    const cases = selectCases(rpcCases({ ports: stack.ports, users, seeded }), only);
+    const cases = selectCases(rpcCases({ stack, ports: stack.ports, users, seeded }), only);
     const headers = { authorization: `Bearer ${stack.apiKey}` };
     const results = [];
+    const windows = [];
     for (const row of cases) {
+      await row.prepare?.();
+      const fromUs = monotonicMicros();
       const clients = row.clients ?? defaultClients;
       const streams = row.streams ?? defaultStreams;
+      const cpuBefore = cpuMicros(stack);
       const result = await runLoad({
         port: row.port, path: row.path, frames: row.frames, headers: row.headers ?? headers, protocol: row.protocol, clients, streams,
         warmupMs, durationMs, timeoutMs: warmupMs + durationMs + 60_000, tool: "node",
@@ -39,8 +50,10 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
         const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
         throw new Error(`${row.name} (${row.path}): grpc-status ${failure.status}: ${failure.message}`);
       }
+      windows.push({ name: row.name, service: row.service, fromUs, toUs: monotonicMicros() });
+      if (profileDir) writeProfileWindows(profileDir, stack, windows);
       console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s`);
-      results.push({ row, result, concurrency: clients * streams });
+      results.push({ row, result, concurrency: clients * streams, cpuPerCall: cpuPerCall(cpuBefore, cpuMicros(stack), result.answered) });
     }
     const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword"));
     const argon2 = verify && (await rawArgon2(stack, { durationMs, concurrency: verify.concurrency }));
@@ -53,6 +66,15 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
 function profilerEnv(dir) {
   const preload = fileURLToPath(new URL("./cpu-profile.js", import.meta.url));
   return { NODE_OPTIONS: `--import=${preload}`, ROSTER_BENCH_PROFILE_DIR: resolve(dir) };
+}
+
+/** The clock CPU profiles time their samples with (CLOCK_MONOTONIC), in µs. */
+const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
+
+function writeProfileWindows(dir, stack, rows) {
+  const processes = { [process.pid]: stack.backend.kind === "double" ? "bench and the embedded MongoDB double" : "bench" };
+  for (const [name, service] of Object.entries(stack.services)) processes[service.child.pid] = name;
+  writeFileSync(join(resolve(dir), "rows.json"), JSON.stringify({ processes, rows }, null, 1));
 }
 
 function selectCases(cases, only) {
@@ -68,6 +90,29 @@ async function rawArgon2(stack, { durationMs, concurrency }) {
   return { params, ...(await measureArgon2(params, { durationMs, concurrency })) };
 }
 
+/**
+ * CPU time (user + system, µs) each process has used so far: the services from /proc (Linux),
+ * and this process, where the embedded database runs. CPU per call moves far less than req/s
+ * when other processes share the cores (contention still inflates it somewhat).
+ */
+function cpuMicros(stack) {
+  const ticks = 1e6 / 100; // USER_HZ, 100 on every Linux this runs on
+  const of = (pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+      return (Number(fields[11]) + Number(fields[12])) * ticks;
+    } catch {
+      return NaN;
+    }
+  };
+  const { user, system } = process.cpuUsage();
+  return { "user-service": of(stack.services["user-service"].child.pid), "token-service": of(stack.services["token-service"].child.pid), bench: user + system };
+}
+
+function cpuPerCall(before, after, calls) {
+  return Object.fromEntries(Object.keys(before).map((name) => [name, (after[name] - before[name]) / calls]));
+}
+
 /** Resident memory of a process in MiB, from /proc (Linux). */
 function rssMiB(pid) {
   try {
@@ -78,11 +123,18 @@ function rssMiB(pid) {
   }
 }
 
+const backendNames = {
+  double: "the embedded MongoDB double, in the benchmark's process (set MONGODB_URI to measure a real MongoDB)",
+  mongod: "a local mongod (mongodb-memory-server)",
+  uri: "MONGODB_URI",
+};
+
 function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   const noop = new Map(results.filter((r) => r.row.noop).map((r) => [r.row.service, r.result.reqPerSec]));
   const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-  const header = ["RPC", "service", "conc.", "req/s", "p50 ms", "p99 ms", "vs no-op"];
-  const rows = results.map(({ row, result, concurrency }) => [
+  const header = ["RPC", "service", "conc.", "req/s", "p50 ms", "p99 ms", "vs no-op", "CPU µs/call: users", "tokens", stack.backend.kind === "double" ? "db" : "bench"];
+  const micros = (x) => (Number.isFinite(x) ? x.toFixed(0) : "?");
+  const rows = results.map(({ row, result, concurrency, cpuPerCall }) => [
     row.name,
     row.service,
     String(concurrency),
@@ -90,17 +142,21 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
     ms(result.p50),
     ms(result.p99),
     `${((result.reqPerSec / noop.get(row.service)) * 100).toFixed(1)}%`,
+    micros(cpuPerCall["user-service"]),
+    micros(cpuPerCall["token-service"]),
+    micros(cpuPerCall.bench),
   ]);
   if (argon2) {
     rows.push(["argon2id verify, raw in-process", "(bench)", String(results.find((r) => r.row.path.endsWith("/VerifyPassword")).concurrency),
-      argon2.reqPerSec.toFixed(0), ms(argon2.p50), ms(argon2.p99), "-"]);
+      argon2.reqPerSec.toFixed(0), ms(argon2.p50), ms(argon2.p99), "-", "-", "-", "-"]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log("");
-  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${stack.backend.kind}, node ${process.version}`);
+  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${process.version}`);
   console.log(`Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
-    `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight.`);
+    `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight; ` +
+    `CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}.`);
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   if (argon2) {

@@ -102,10 +102,12 @@ export async function selectMongoBackend(options: MongoBackendOptions): Promise<
   const configured = options.purpose === "start" ? env.doubleDataDir : undefined;
   const dataDir = configured === "off" ? undefined : (configured ?? options.doubleDataDir);
   const double = await startMongoDouble(dataDir === undefined ? {} : { dataDir });
+  // The services reach it over its Unix domain socket where it has one: cheaper per command than loopback TCP.
+  const uri = double.socketUri ?? double.uri;
   const where =
     double.dataFile === undefined
       ? "WARNING: in memory only, nothing is persisted"
       : `data in ${double.dataFile}; delete ${dataDir} to start empty, ROSTER_DOUBLE_DATA_DIR=off for memory only`;
-  log(`MongoDB backend: in-process MongoDB double at ${double.uri} (${where})`);
-  return { kind: "double", uri: double.uri, stop: () => double.close() };
+  log(`MongoDB backend: in-process MongoDB double at ${uri} (${where})`);
+  return { kind: "double", uri, stop: () => double.close() };
 }

@@ -99,10 +99,7 @@ export class Collection {
       index.add(after[i]!, id);
     });
     const position = this.#positions.get(id)!;
-    for (const index of this.#ordered) {
-      index.remove(old, position);
-      index.add(record, position);
-    }
+    for (const index of this.#ordered) index.replace(old, record, position);
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;

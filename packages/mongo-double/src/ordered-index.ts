@@ -75,12 +75,33 @@ export class OrderedIndex {
    * as mongod keeps them in RecordId order.
    */
   add(record: StoredDoc, position: number): void {
-    if (!this.#multikey && this.paths.some((path) => meetsArray(record.view, path.split(".")))) this.#multikey = true;
+    this.#noteArrays(record);
     for (const key of this.#keysOf(record, position)) this.#tree.set(key, record);
+  }
+
+  #noteArrays(record: StoredDoc): void {
+    if (!this.#multikey && this.paths.some((path) => meetsArray(record.view, path.split(".")))) this.#multikey = true;
   }
 
   remove(record: StoredDoc, position: number): void {
     for (const key of this.#keysOf(record, position)) this.#tree.delete(key);
+  }
+
+  /**
+   * Swaps a document for its updated version. When the update leaves this index's keys as they
+   * were (an update that sets other fields), the entries only point to the new version, in place.
+   */
+  replace(old: StoredDoc, record: StoredDoc, position: number): void {
+    const before = this.#keysOf(old, position);
+    const after = this.#keysOf(record, position);
+    if (before.length === after.length && before.every((key, i) => this.compare(key, after[i]!) === 0)) {
+      // `a: 5` becoming `a: [5]` keeps the key but makes the index multikey.
+      this.#noteArrays(record);
+      for (const key of after) this.#tree.set(key, record, true);
+      return;
+    }
+    for (const key of before) this.#tree.delete(key);
+    this.add(record, position);
   }
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */

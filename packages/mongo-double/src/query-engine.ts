@@ -13,7 +13,9 @@ import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
+import { equalityMatcher } from "./equality-filter.js";
 import { CommandError, toCommandError } from "./errors.js";
+import { projectPlainFields } from "./plain-projection.js";
 import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
@@ -159,6 +161,8 @@ function inDocumentOrder(projected: unknown, source: unknown, computed: Readonly
 
 /** Applies a find projection. */
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
+  const plain = projectPlainFields(docs, projection);
+  if (plain !== undefined) return plain;
   try {
     const projected = new Query({}, queryOptions(collation)).find(docs, projection).all() as Doc[];
     const computed = computedFields(projection);
@@ -172,6 +176,8 @@ export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): D
 export function compileFilter(filter: unknown, collation?: unknown): Matcher {
   const condition = (filter ?? {}) as Doc;
   if (Object.keys(condition).length === 0) return () => true;
+  const equality = equalityMatcher(condition, collation);
+  if (equality !== undefined) return equality;
   try {
     const query = new Query(toView(condition) as Doc, queryOptions(collation));
     return (record) => {

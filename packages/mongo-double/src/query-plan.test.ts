@@ -117,3 +117,33 @@ describe("ordered indexes", () => {
     expect(served).toBeGreaterThan(100);
   }, 60_000);
 });
+
+describe("lookups by _id", () => {
+  it("when a filter pins _id alone then the _id index is read, one key examined, even beside an index that leads with _id", async () => {
+    const collection = new Collection("d", "by_id");
+    collection.createIndex(normalizeIndexSpec({ key: { _id: 1, a: 1 }, name: "_id_1_a_1" }));
+    for (let id = 0; id < 100; id++) collection.insert({ _id: `k${id}`, a: id });
+    const plan = planQuery(collection, { _id: "k42" }, undefined);
+    expect(plan.kind === "ixscan" && plan.index.spec.name).toBe("_id_");
+    const execution = { plan, stats: { keysExamined: 0, docsExamined: 0 } };
+    const found = await findRecords(collection, { filter: { _id: "k42" }, sort: undefined, skip: 0, limit: 0, collation: undefined }, new Deadline(undefined, false), execution);
+    expect(found.map((record) => record.doc)).toEqual([{ _id: "k42", a: 42 }]);
+    expect(execution.stats).toEqual({ keysExamined: 1, docsExamined: 1 });
+  });
+});
+
+describe("updates that keep an index's keys", () => {
+  it("when an update sets other fields then reads through the index see the new version, and a scalar that becomes an array makes the index multikey", async () => {
+    const collection = new Collection("d", "in_place");
+    collection.createIndex(normalizeIndexSpec({ key: { a: 1 }, name: "a_1" }));
+    const old = collection.insert({ _id: 1, a: 5, note: "old" });
+    const updated = collection.replace(old, { _id: 1, a: 5, note: "new" });
+    const found = await findRecords(collection, { filter: { a: 5 }, sort: undefined, skip: 0, limit: 0, collation: undefined }, new Deadline(undefined, false));
+    expect(found.map((record) => record.doc)).toEqual([{ _id: 1, a: 5, note: "new" }]);
+    const index = collection.orderedIndexes().find((i) => i.spec.name === "a_1")!;
+    expect(index.multikey).toBe(false);
+    collection.replace(updated, { _id: 1, a: [5], note: "array" });
+    expect(index.multikey).toBe(true);
+    expect(index.size).toBe(1);
+  });
+});

@@ -96,12 +96,27 @@ function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, c
 }
 
 /**
+ * A filter that pins `_id` alone to one value, with no sort, reads the `_id` index without weighing
+ * the others (mongod's IDHACK): none can narrow more, and it is what every lookup by id sends.
+ */
+function idLookup(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown): Plan | undefined {
+  const fields = Object.keys(filter);
+  if (fields.length !== 1 || fields[0] !== "_id" || isPlainObject(filter._id) || Array.isArray(filter._id) || filter._id instanceof RegExp) return undefined;
+  if (sort !== undefined && Object.keys(sort).length > 0) return undefined;
+  const idIndex = indexes.find((index) => index.spec.name === "_id_");
+  const scan = idIndex && scanFor(idIndex, filter, undefined, collation);
+  return scan !== undefined && scan.bounds.pointFields > 0 ? { kind: "ixscan", ...scan } : undefined;
+}
+
+/**
  * Chooses how to read the documents a filter may match: the index whose bounds narrow most
  * (equality before ranges), then one that returns them in the sort's order; for a top-level
  * `$or`, one narrowing scan per branch when every branch has one; else a collection scan.
  */
 export function planQuery(collection: Collection, filter: Doc, collation: unknown, sort?: Doc): Plan {
   const indexes = collection.orderedIndexes();
+  const byId = idLookup(indexes, filter, sort, collation);
+  if (byId !== undefined) return byId;
   const best = bestScan(indexes, filter, sort, collation);
   if (best && (best.bounds.pointFields > 0 || best.bounds.ranged)) return { kind: "ixscan", ...best };
   const branches = Array.isArray(filter.$or) ? filter.$or : [];

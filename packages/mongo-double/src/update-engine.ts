@@ -5,6 +5,7 @@ import {
 import { CommandError, toCommandError } from "./errors.js";
 import { canonicalKey } from "./index-key.js";
 import { compileFilter, queryOptions, runPipeline } from "./query-engine.js";
+import { setPlainFields } from "./set-fields.js";
 import { checkModifier, checkOperandTypes } from "./update-checks.js";
 
 export interface UpdateContext {
@@ -75,6 +76,8 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   const modifier: Doc = Object.fromEntries(Object.entries(operators).map(([operator, fields]) => [operator, { ...(fields as Doc) }]));
   if (context.inserting && isPlainObject($setOnInsert)) modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
   guardId(doc, modifier);
+  const set = setPlainFields(doc, modifier);
+  if (set !== undefined) return set;
   addEachOnce(modifier);
   const view = clonePlain(toView(doc)) as Doc;
   const resolved = resolvePositional(modifier, view, context);

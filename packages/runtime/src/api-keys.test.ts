@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchApiKey, parseApiKeys, sha256 } from "./api-keys.js";
+import { createApiKeyMatcher, matchApiKey, parseApiKeys, sha256 } from "./api-keys.js";
 
 const raw = "roster_key_0123456789abcdef";
 
@@ -32,5 +32,26 @@ describe("parseApiKeys", () => {
   it("when keys are listed then each gets a stable non-secret id from its digest", () => {
     const [key] = parseApiKeys(raw);
     expect(key?.id).toBe(sha256(raw).toString("hex").slice(0, 12));
+  });
+});
+
+describe("createApiKeyMatcher", () => {
+  const other = "another-key-that-is-long";
+
+  it("when a key is presented again then it matches the same key, remembered once", () => {
+    const keys = parseApiKeys(`${raw},${other}`);
+    const matcher = createApiKeyMatcher(keys);
+    expect(matcher.match(raw)).toBe(keys[0]);
+    expect(matcher.match(raw)).toBe(keys[0]);
+    expect(matcher.match(other)).toBe(keys[1]);
+    expect(matcher.remembered).toBe(2);
+  });
+
+  it("when wrong credentials are presented, however many, then none matches and none is remembered", () => {
+    const matcher = createApiKeyMatcher(parseApiKeys(raw));
+    matcher.match(raw);
+    for (let i = 0; i < 1_000; i++) expect(matcher.match(`${raw}${i}`)).toBeUndefined();
+    expect(matcher.match(raw.slice(0, -1))).toBeUndefined();
+    expect(matcher.remembered).toBe(1);
   });
 });

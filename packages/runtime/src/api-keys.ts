@@ -55,3 +55,29 @@ export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey 
   }
   return found;
 }
+
+/**
+ * matchApiKey with a memory of the secrets that matched, so a key in use is
+ * not hashed again on every call. Only configured keys are remembered (at
+ * most one secret each, the map never grows past the key list), so unknown
+ * credentials always take the constant-time path and cannot fill memory. A
+ * remembered secret is found by a hash-table lookup, which compares contents
+ * only with an entry of equal (per-process seeded) hash: nothing about a key
+ * leaks to a caller who does not already hold it. The memory lives as long as
+ * the key list it was made from: a restart with another configuration forgets it.
+ */
+export function createApiKeyMatcher(keys: readonly ApiKey[]): { match(presented: string): ApiKey | undefined; readonly remembered: number } {
+  const known = new Map<string, ApiKey>();
+  return {
+    match(presented) {
+      const hit = known.get(presented);
+      if (hit !== undefined) return hit;
+      const key = matchApiKey(keys, presented);
+      if (key !== undefined && known.size < keys.length) known.set(presented, key);
+      return key;
+    },
+    get remembered() {
+      return known.size;
+    },
+  };
+}

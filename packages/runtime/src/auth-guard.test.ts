@@ -45,6 +45,28 @@ async function outcome(guard: ReturnType<typeof guardWith>, method: DescMethod =
 }
 
 describe("auth guard", () => {
+  it("when a key that was accepted is gone from the configuration the guard is rebuilt from (a restart) then it is UNAUTHENTICATED", async () => {
+    expect((await outcome(guardWith(), getUser, `Bearer ${apiKey}`)).code).toBe("ok");
+    const restarted = createAuthGuard({
+      apiKeys: parseApiKeys("replacement-key-0123456789"),
+      serviceKeys: [],
+      managementScopes: ["roster:users:read"],
+      serviceScopes: [],
+      requiredScopes: { "/roster.user.v1.UserService/GetUser": "roster:users:read" },
+    });
+    expect((await outcome(restarted, getUser, `Bearer ${apiKey}`)).code).toBe("Unauthenticated");
+    expect((await outcome(restarted, getUser, "Bearer replacement-key-0123456789")).code).toBe("ok");
+  });
+
+  it("when an accepted key is presented again then the same caller is recorded, and a near miss is still refused", async () => {
+    const guard = guardWith();
+    const first = await outcome(guard, getUser, `Bearer ${apiKey}`);
+    const again = await outcome(guard, getUser, `Bearer ${apiKey}`);
+    expect(again).toEqual(first);
+    expect(again.caller?.id).toMatch(/^key:/);
+    expect((await outcome(guard, getUser, `Bearer ${apiKey.slice(0, -1)}`)).code).toBe("Unauthenticated");
+  });
+
   it("when no credential is sent then the call is UNAUTHENTICATED", async () => {
     expect((await outcome(guardWith())).code).toBe("Unauthenticated");
   });

@@ -1,7 +1,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { Health, ServerReflection, ServerReflectionV1alpha } from "@roster/client";
-import { matchApiKey, type ApiKey } from "./api-keys.js";
+import { createApiKeyMatcher, type ApiKey } from "./api-keys.js";
 import type { AuthFailures, CredentialKind } from "./auth-failures.js";
 import { callerKey, recheckKey, type Caller, type CredentialRefusal } from "./caller.js";
 import { clientAddressKey } from "./client-address.js";
@@ -49,7 +49,7 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
   for (const key of options.serviceKeys) {
     apiKeyCallers.set(key, { kind: "service-key", id: `service:${key.id}`, scopes: allScopes });
   }
-  const keys = [...options.apiKeys, ...options.serviceKeys];
+  const keys = createApiKeyMatcher([...options.apiKeys, ...options.serviceKeys]);
   // Defence in depth: a service-only scope counts only on a service key, whatever an access token carries.
   const serviceOnly = new Set(options.serviceScopes);
   const holds = (caller: Caller, scope: string) => caller.scopes.has(scope) && (caller.kind === "service-key" || !serviceOnly.has(scope));
@@ -90,7 +90,7 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
       throw refuse(call, "none", "MISSING_CREDENTIAL", "this call needs a bearer credential in the authorization header");
     }
     const credential = header.replace(bearerPrefix, "").trim();
-    const key = matchApiKey(keys, credential);
+    const key = keys.match(credential);
     if (key !== undefined) return authorize(call, apiKeyCallers.get(key), required, "api_key");
     // Only a JWT has three dot-separated parts; anything else was meant as an API key.
     const kind: CredentialKind = credential.split(".").length === 3 ? "access_token" : "api_key";

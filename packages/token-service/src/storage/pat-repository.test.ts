@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { PatRecord } from "../domain/pat-store.js";
 import { useTestMongo } from "../test-support.js";
 import { patCollection, tokenServiceIndexes } from "./indexes.js";
-import { createPatRepository } from "./pat-repository.js";
+import { createPatRepository, slotSurvey } from "./pat-repository.js";
 
 const mongo = useTestMongo();
 let db: Db;
@@ -112,5 +112,23 @@ describe("PAT repository: the per-user cap", () => {
     const err = await createPatRepository(contended).insertWithinCap(record("u1"), 5).catch((e: unknown) => e);
     expect(isDomainError(err) && `${err.kind}/${err.reason}`).toBe("aborted/TOKEN_CREATION_CONTENDED");
     expect(reads).toBe(10);
+  });
+});
+
+describe("PAT repository: the cost of a create", () => {
+  it("when other users hold 20,000 tokens then a create's slot read is an index scan examining only its user's keys", async () => {
+    await ensureIndexes(db, tokenServiceIndexes);
+    const store = createPatRepository(db);
+    for (let batch = 0; batch < 4; batch++) {
+      await tokens().insertMany(Array.from({ length: 5_000 }, (_, i) => ({ ...legacy(`other${i % 1_000}`), slot: batch * 5 + Math.floor(i / 1_000) })));
+    }
+    for (let i = 0; i < 3; i++) expect(await store.insertWithinCap(record("creator"), 100)).toBe(true);
+    const { filter, projection } = slotSurvey("creator");
+    const explain = await tokens().find(filter, { projection }).explain("executionStats");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain("IXSCAN");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain("COLLSCAN");
+    expect(explain.executionStats.nReturned).toBe(3);
+    expect(explain.executionStats.totalKeysExamined).toBeLessThanOrEqual(4);
+    expect(explain.executionStats.totalDocsExamined).toBe(3);
   });
 });

@@ -42,6 +42,13 @@ function nameTaken(err: unknown): Error {
   return err as Error;
 }
 
+/**
+ * What a create reads of its user's tokens: their slots, through an index led
+ * by `userId`, so it examines that user's tokens only (at most the cap, plus
+ * strays), however many tokens other users hold.
+ */
+export const slotSurvey = (userId: string) => ({ filter: { userId }, projection: { slot: 1 } });
+
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
   const oneUserAtATime = createPerKeyQueue();
@@ -52,7 +59,10 @@ export function createPatRepository(db: Db): PatStore {
       return oneUserAtATime(record.userId, () =>
         insertInFreeSlot(
           {
-            held: () => pats.find({ userId: record.userId }, { projection: { slot: 1 } }).toArray(),
+            held: () => {
+              const { filter, projection } = slotSurvey(record.userId);
+              return pats.find(filter, { projection }).toArray();
+            },
             async move(stray, slot) {
               const filter: Filter<PatDocument> = { _id: stray.id, slot: stray.slot === undefined ? { $exists: false } : stray.slot };
               await pats.updateOne(filter, { $set: { slot } });

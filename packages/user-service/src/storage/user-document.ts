@@ -39,8 +39,11 @@ export interface UserDocument {
   tokenEpoch?: number;
   /** The PHC-format hash (argon2id, or a legacy digest awaiting rehash); absent when the user has none. */
   password?: PasswordDocument;
-  /** Distinct lower-cased trigrams of username, email, phone and name (multikey index: similarity search). */
-  grams: string[];
+  /**
+   * Distinct lower-cased trigrams of username, email, phone and name (multikey index: similarity
+   * search). Search only: reads of one user leave them out (they are half the stored document).
+   */
+  grams?: string[];
   createTime: Date;
   updateTime: Date;
   lastSignInTime?: Date;

@@ -23,6 +23,9 @@ function mapDuplicate(err: unknown): never {
   throw alreadyExists(reason, message, field);
 }
 
+/** Reads of one user (GetUser and every change) leave out the search-only trigrams. */
+const oneUser = { projection: { grams: 0 } } as const;
+
 /** The `users` collection: the only code that speaks Mongo about users. */
 export class UserRepository implements UserStore {
   private readonly users: Collection<UserDocument>;
@@ -36,11 +39,11 @@ export class UserRepository implements UserStore {
   }
 
   findById(id: string): Promise<UserDocument | null> {
-    return this.users.findOne({ _id: id });
+    return this.users.findOne({ _id: id }, oneUser);
   }
 
   findByIdentifier(key: IdentifierKey, value: string): Promise<UserDocument | null> {
-    return this.users.findOne({ [key]: value } as Filter<UserDocument>);
+    return this.users.findOne({ [key]: value } as Filter<UserDocument>, oneUser);
   }
 
   findByResetCode(hash: string): Promise<UserDocument | null> {

@@ -1,0 +1,86 @@
+// Rows that create personal access tokens while more and more are stored,
+// so the table shows whether a create costs in proportion to what is stored.
+import { randomBytes } from "node:crypto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import { CreatePersonalAccessTokenRequestSchema, TokenService } from "@roster/client";
+import { MongoClient } from "mongodb";
+import { grpcFrame } from "./load.js";
+import { progressBar } from "./progress.js";
+
+/** Tokens stored (by other users) before each row; steps beyond what the users can hold are left out. */
+const storedSteps = [0, 10_000, 100_000];
+/** Each row's requests: the generator sends each once, so the pool must outlast warm-up + measurement. */
+const maxCreatesPerRow = 100_000;
+/** Per user, well under the default cap of 100 tokens (ROSTER_MAX_TOKENS_PER_USER) over all rows. */
+const createsPerUserPerRow = 25;
+const storedPerUser = 20;
+const insertBatch = 5_000;
+
+/**
+ * The rows. Tokens are created for the first half of the users and stored
+ * tokens belong to the second half, so the two never compete for a user's
+ * slots; each row's `prepare` tops the stored tokens up to its step.
+ */
+export function patCreateRows({ stack, seeded }) {
+  const half = Math.floor(seeded.userIds.length / 2);
+  const creators = seeded.userIds.slice(0, half);
+  const holders = seeded.userIds.slice(half);
+  const perRow = Math.min(maxCreatesPerRow, creators.length * createsPerUserPerRow);
+  const path = `/${TokenService.typeName}/${TokenService.method.createPersonalAccessToken.name}`;
+  let stored = 0;
+  return storedSteps
+    .filter((step) => step <= holders.length * storedPerUser && perRow > 0)
+    .map((step) => ({
+      name: `CreatePersonalAccessToken (${step.toLocaleString("en-US")} stored)`,
+      service: "token-service",
+      port: stack.ports.tokenGrpc,
+      path,
+      frames: Array.from({ length: perRow }, (_, i) =>
+        grpcFrame(toBinary(CreatePersonalAccessTokenRequestSchema, create(CreatePersonalAccessTokenRequestSchema, {
+          userId: creators[i % creators.length],
+          name: `bench-${step}-${i}`,
+        })))),
+      prepare: async () => {
+        await storeTokens(stack, holders, stored, step);
+        stored = Math.max(stored, step);
+      },
+    }));
+}
+
+/**
+ * Writes tokens number `from` to `to` straight into token-service's
+ * collection, in the shape it stores (a hash, never a usable secret), each
+ * in a free slot of its user: inserting them one by one through the RPC
+ * would take minutes.
+ */
+async function storeTokens(stack, holders, from, to) {
+  if (to <= from) return;
+  const env = stack.envOf("token-service");
+  const client = new MongoClient(env.MONGODB_URI);
+  const bar = progressBar("storing tokens", to - from);
+  try {
+    const pats = client.db(env.TOKEN_SERVICE_DATABASE).collection("personal_access_tokens");
+    for (let start = from; start < to; start += insertBatch) {
+      const docs = [];
+      for (let k = start; k < Math.min(to, start + insertBatch); k++) {
+        const createTime = new Date();
+        docs.push({
+          _id: `pat_${randomBytes(12).toString("hex")}`,
+          userId: holders[k % holders.length],
+          name: `stored-${k}`,
+          secretHash: randomBytes(32).toString("hex"),
+          hint: "roster_pat_…none",
+          scopes: [],
+          createTime,
+          expireTime: null,
+          lastUseTime: null,
+          slot: Math.floor(k / holders.length),
+        });
+      }
+      await pats.insertMany(docs);
+      bar.update(Math.min(to, start + insertBatch) - from);
+    }
+  } finally {
+    await client.close();
+  }
+}
