@@ -10,8 +10,10 @@ import { usersCollection } from "./user-repository.js";
  *   indexes below, with anchored, escaped patterns;
  * - exact / prefix on id, id lists: the built-in `_id` index;
  * - email lists: `search_email_key`;
- * - similarity and the word-prefix part of the free-text query: the multikey
- *   `search_grams` index;
+ * - the free-text query: `_id`, `search_keys` (multikey: username, email,
+ *   name from each word on) and `search_phone`, one range each;
+ * - similarity, and CONTAINS on username, email, phone, name: candidates
+ *   from the multikey `search_grams` index, each then checked exactly;
  * - time ranges and sorts: the `*Time` + `_id` indexes.
  */
 export const searchIndexes: CollectionIndexes[] = [
@@ -23,6 +25,7 @@ export const searchIndexes: CollectionIndexes[] = [
       { name: "search_phone", key: { phone: 1 } },
       { name: "search_name_key_id", key: { nameKey: 1, _id: 1 } },
       { name: "search_grams", key: { grams: 1 } },
+      { name: "search_keys", key: { searchKeys: 1 } },
       { name: "search_identity_target", key: { "identities.target": 1 } },
       { name: "search_create_time_id", key: { createTime: 1, _id: 1 } },
       { name: "search_update_time_id", key: { updateTime: 1, _id: 1 } },

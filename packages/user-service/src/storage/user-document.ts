@@ -41,6 +41,12 @@ export interface UserDocument {
   password?: PasswordDocument;
   /** Distinct lower-cased trigrams of username, email, phone and name (multikey index: similarity search). */
   grams: string[];
+  /**
+   * Lower-cased username, email, and name from each word on (multikey index:
+   * free-text prefix search). Absent only on users stored before it existed,
+   * until the start-up backfill reaches them.
+   */
+  searchKeys?: string[];
   createTime: Date;
   updateTime: Date;
   lastSignInTime?: Date;
