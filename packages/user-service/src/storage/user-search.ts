@@ -264,7 +264,11 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   private async ranked(plan: SearchPlan, rank: RankSource, filter: UserFilter, similarities: Similarities, clock: SearchClock): Promise<SearchPage<UserDocument>> {
     const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
     const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
-    const matches = await this.users.find<RankedFields>(filter, { projection, maxTimeMS: clock.left() }).toArray();
+    // A similarity filter on its own has found its matches already.
+    const matches: RankedFields[] =
+      similar !== undefined && plan.filter === rank
+        ? [...similar.keys()].map((_id) => ({ _id }))
+        : await this.users.find<RankedFields>(filter, { projection, maxTimeMS: clock.left() }).toArray();
     const scored: Ranked[] = matches.map((m) => ({ id: m._id, score: similar === undefined ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m) : (similar.get(m._id) ?? 0) }));
     scored.sort(byRank);
     const after = plan.after;
