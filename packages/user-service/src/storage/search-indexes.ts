@@ -13,7 +13,8 @@ import { usersCollection } from "./user-repository.js";
  * - the free-text query: `_id`, `search_keys` (multikey: username, email,
  *   name from each word on) and `search_phone`, one range each;
  * - similarity, and CONTAINS on username, email, phone, name: candidates
- *   from the multikey `search_grams` index, each then checked exactly;
+ *   from the multikey `search_grams_create_time_id` index, each then
+ *   checked exactly (in creation order, so the default sort needs no sort);
  * - time ranges and sorts: the `*Time` + `_id` indexes.
  */
 export const searchIndexes: CollectionIndexes[] = [
@@ -24,7 +25,8 @@ export const searchIndexes: CollectionIndexes[] = [
       { name: "search_email_key", key: { emailKey: 1 } },
       { name: "search_phone", key: { phone: 1 } },
       { name: "search_name_key_id", key: { nameKey: 1, _id: 1 } },
-      { name: "search_grams", key: { grams: 1 } },
+      // Pinned to one trigram, the scan returns users in the default order, so a page of CONTAINS stops early.
+      { name: "search_grams_create_time_id", key: { grams: 1, createTime: 1, _id: 1 } },
       { name: "search_keys", key: { searchKeys: 1 } },
       { name: "search_identity_target", key: { "identities.target": 1 } },
       { name: "search_create_time_id", key: { createTime: 1, _id: 1 } },

@@ -358,3 +358,31 @@ describe("plans the indexes serve", () => {
     expect(await ranked({ ...init, includeTotal: true })).toMatchObject({ totalSize: 300, totalSizeExact: true });
   });
 });
+
+describe("pages the indexes serve in order", () => {
+  const db = () => testDb.client.db("user_search_order");
+  let ordered: UserSearch;
+  beforeAll(async () => {
+    await db().dropDatabase();
+    await ensureIndexes(db(), searchIndexes);
+    await db().collection<UserDocument>("users").insertMany(
+      Array.from({ length: 200 }, (_, i) => user(`o${String(i).padStart(3, "0")}`, { username: `o${i}`, name: `Anna Andersen ${i}` }, 1 + (i % 28))),
+    );
+    ordered = new UserSearch(db(), { timeLimitMs: 2_000 });
+  });
+  afterAll(() => db().dropDatabase());
+
+  it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {
+    const plan = planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }));
+    const filter = await ordered.filterFor(plan);
+    const explain = await db().collection<UserDocument>("users").find(filter).sort({ createTime: 1, _id: 1 }).limit(11).explain("executionStats");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
+    const page = await searchUsers(ordered, create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }), regexCosts.costOf);
+    const expected = Array.from({ length: 200 }, (_, i) => ({ id: `o${String(i).padStart(3, "0")}`, day: 1 + (i % 28) }))
+      .sort((a, b) => a.day - b.day || (a.id < b.id ? -1 : 1))
+      .slice(0, 10)
+      .map((u) => u.id);
+    expect(page.users.map((u) => u._id)).toEqual(expected);
+  });
+});
