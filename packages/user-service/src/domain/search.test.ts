@@ -112,6 +112,13 @@ describe("planSearch", () => {
     expect(rejection({ filter })).toEqual({ field: "filter.not.filter.not.filter.not.filter.not.filter.not.filter", reason: "FILTER_TOO_COMPLEX" });
   });
 
+  it("when a query is given without a sort then it ranks by relevance; asked for without one, or ascending, it is refused", () => {
+    expect(planSearch(request({ query: "ali" })).sort).toMatchObject({ field: "relevance", rank: { kind: "freeText", key: "ali" } });
+    expect(planSearch(request({})).sort).toEqual({ field: "createTime", descending: false });
+    expect(rejection({ sort: { field: UserSortField.RELEVANCE } })).toEqual({ field: "sort.field", reason: "INVALID_ARGUMENT" });
+    expect(rejection({ query: "ali", sort: { field: UserSortField.RELEVANCE, direction: SortDirection.ASCENDING } })).toEqual({ field: "sort.direction", reason: "INVALID_ARGUMENT" });
+  });
+
   it("when a tree holds more than 50 filters then FILTER_TOO_COMPLEX", () => {
     const leaf: FilterInit = { filter: { case: "suspended", value: true } };
     const branch = and(...Array.from({ length: 20 }, () => leaf));

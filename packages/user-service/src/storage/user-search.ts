@@ -2,10 +2,10 @@ import { MongoServerError, type Collection, type Db, type Document, type Filter,
 import { DomainError } from "@roster/runtime/domain-error";
 import type { SearchPage, UserSearchStore } from "../domain/search.js";
 import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField, TextTarget } from "../domain/search-plan.js";
-import { byRank, freeTextScore, rankedAfter, type Ranked, type RankedFields } from "../domain/search-rank.js";
+import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { trigramSimilarity, trigramsOf } from "../domain/trigrams.js";
+import { trigramSimilarity } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -208,8 +208,9 @@ export class UserSearch implements UserSearchStore<UserDocument> {
       )
       .toArray();
     const similar = new Map<string, number>();
+    const gramsOf = rememberedTrigrams();
     for (const c of candidates) {
-      const score = typeof c.value === "string" ? trigramSimilarity(trigramsOf([c.value]), node.grams) : 0;
+      const score = typeof c.value === "string" ? trigramSimilarity(gramsOf(c.value), node.grams) : 0;
       if (score >= node.threshold) similar.set(c._id, score);
     }
     return similar;
@@ -269,7 +270,11 @@ export class UserSearch implements UserSearchStore<UserDocument> {
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
         : await this.users.find<RankedFields>(filter, { projection, maxTimeMS: clock.left() }).toArray();
-    const scored: Ranked[] = matches.map((m) => ({ id: m._id, score: similar === undefined ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m) : (similar.get(m._id) ?? 0) }));
+    const gramsOf = rememberedTrigrams();
+    const scored: Ranked[] = matches.map((m) => ({
+      id: m._id,
+      score: similar === undefined ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m, gramsOf) : (similar.get(m._id) ?? 0),
+    }));
     scored.sort(byRank);
     const after = plan.after;
     const cursor = after === undefined ? undefined : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };

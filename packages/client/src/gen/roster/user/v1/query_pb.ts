@@ -625,7 +625,7 @@ export enum UserSortField {
 
   /**
    * Relevance to the request's `query`, or else to its similarity filter:
-   * highest first, ties by user id (a direction is not accepted). Needs a
+   * highest first, ties by user id (`SORT_DIRECTION_ASCENDING` is refused). Needs a
    * `query` or a similarity filter.
    *
    * @generated from enum value: USER_SORT_FIELD_RELEVANCE = 6;

@@ -439,7 +439,7 @@ export type SearchUsersResponse = Message<"roster.user.v1.SearchUsersResponse"> 
    * 1, higher is closer: for a similarity filter, the pg_trgm similarity of
    * the field to the value; for `query`, 1 for an exact id, username,
    * email, phone or name, else the best trigram similarity of the text to
-   * those fields. Ties are ordered by user id.
+   * those of them that contain it. Ties are ordered by user id.
    *
    * @generated from field: repeated double relevance_scores = 5;
    */
