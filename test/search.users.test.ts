@@ -46,8 +46,9 @@ describe("SearchUsers", () => {
         sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING },
         pageSize: 2,
         pageToken,
+        includeTotal: true,
       });
-      expect(page.totalSize).toBe(5);
+      expect(page).toMatchObject({ totalSize: 5, totalSizeExact: true });
       seen.push(...page.users.map((u) => u.username.slice(tag.length + 1)));
       pageToken = page.nextPageToken;
       if (pageToken === "") break;
@@ -113,6 +114,17 @@ describe("SearchUsers", () => {
     for (let i = 0; i < 5; i++) filter = { not: { filter } };
     expect(await failureOf(() => callUsers("searchUsers", { filter }))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: "FILTER_TOO_COMPLEX" });
     expect(await failureOf(() => callUsers("searchUsers", { pageSize: -1 }))).toMatchObject({ fields: ["page_size"] });
+  });
+
+  it("when a similarity search is called with Connect JSON then users come ranked, each with its score, and the total is exact", async () => {
+    const similar = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_SIMILARITY", value: "Dan Jonason", similarityThreshold: 0.2 } };
+    const reply = await connectJson(stack.user.http, "/roster.user.v1.UserService/SearchUsers", { filter: { and: { filters: [similar, { text: { field: "TEXT_FIELD_USERNAME", mode: "TEXT_MATCH_MODE_PREFIX", value: `${tag}_` } }] } } }, stack.apiKey);
+    expect(reply.status).toBe(200);
+    expect((reply.body.users as { username: string }[]).map((u) => u.username)).toEqual([`${tag}_dan`, `${tag}_ann`]);
+    const scores = reply.body.relevanceScores as number[];
+    expect(scores).toHaveLength(2);
+    expect(scores[0]).toBeGreaterThan(scores[1]!);
+    expect(reply.body).toMatchObject({ totalSize: 2, totalSizeExact: true });
   });
 
   it("when called with Connect JSON (what curl sends) then it answers in JSON", async () => {

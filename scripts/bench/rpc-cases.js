@@ -20,7 +20,7 @@ import {
 } from "@roster/client";
 import { grpcFrame } from "./load.js";
 import { patCreateRows } from "./pat-rows.js";
-import { benchEmail, benchName, benchUsername, firstNames } from "./rpc-seed.js";
+import { benchEmail, benchName, benchUsername, firstNames, lastNames } from "./rpc-seed.js";
 
 const poolSize = 1_000;
 const pathOf = (service, method) => `/${service.typeName}/${service.method[method].name}`;
@@ -42,6 +42,12 @@ function frames(schema, inits) {
  * search (a refused call stops the benchmark).
  */
 const heavy = { clients: 1, streams: 2 };
+
+/** 32 calls in flight, as outside search benchmarks drive them. */
+const searchLoad = { clients: 4, streams: 8 };
+
+/** Four letters from inside a word, so CONTAINS cannot be answered as a prefix. */
+const innerOf = (word) => word.slice(1, 5).toLowerCase();
 
 const textFilter = (field, mode, value) => ({ filter: { case: "text", value: { field, mode, value } } });
 
@@ -95,6 +101,22 @@ export function rpcCases({ stack, ports, users, seeded }) {
       ...heavy,
     }),
     user({ name: "SearchUsers list first page", ...search([{}]), ...heavy }),
+    user({
+      name: "SearchUsers contains name",
+      // Four letters from inside a last name ("nder" of Anderson): a few hundred matches per 10,000 users.
+      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames))) }))),
+      ...searchLoad,
+    }),
+    user({
+      name: "SearchUsers OR of 5 contains",
+      ...search(pool(poolSize, () => ({ filter: { filter: { case: "or", value: { filters: pool(5, () => textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames)))) } } } }))),
+      ...searchLoad,
+    }),
+    user({
+      name: "SearchUsers prefix name",
+      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.NAME, TextMatchMode.PREFIX, randomOf(firstNames).slice(0, 4)) }))),
+      ...searchLoad,
+    }),
     user({
       name: "GetUserPermissions",
       path: pathOf(RoleService, "getUserPermissions"),

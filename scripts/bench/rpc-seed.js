@@ -24,7 +24,7 @@ const lastNames = ["Anderson", "Bianchi", "Castillo", "Dubois", "Eriksson", "Fis
 export const benchUsername = (i) => `user${String(i).padStart(7, "0")}`;
 export const benchEmail = (i) => `${benchUsername(i)}@bench.example.com`;
 export const benchName = (i) => `${firstNames[i % firstNames.length]} ${lastNames[Math.floor(i / firstNames.length) % lastNames.length]}`;
-export { firstNames };
+export { firstNames, lastNames };
 
 /**
  * Seeds `users` users and the rest; resolves what the load needs:

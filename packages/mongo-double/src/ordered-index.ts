@@ -39,7 +39,7 @@ export class OrderedIndex {
   readonly fold: Fold | undefined;
   readonly compare: (a: IndexKey, b: IndexKey) => number;
   readonly includes: (record: StoredDoc) => boolean;
-  #multikey = false;
+  #multikeyPaths = new Set<string>();
   #tree: Tree;
 
   /** Takes the documents with their positions in natural order (see `add`). */
@@ -55,7 +55,12 @@ export class OrderedIndex {
   }
 
   get multikey(): boolean {
-    return this.#multikey;
+    return this.#multikeyPaths.size > 0;
+  }
+
+  /** The indexed paths some document has put an array on (mongod keeps the same per-path record). */
+  get multikeyPaths(): ReadonlySet<string> {
+    return this.#multikeyPaths;
   }
 
   get size(): number {
@@ -80,7 +85,7 @@ export class OrderedIndex {
   }
 
   #noteArrays(record: StoredDoc): void {
-    if (!this.#multikey && this.paths.some((path) => meetsArray(record.view, path.split(".")))) this.#multikey = true;
+    for (const path of this.paths) if (!this.#multikeyPaths.has(path) && meetsArray(record.view, path.split("."))) this.#multikeyPaths.add(path);
   }
 
   remove(record: StoredDoc, position: number): void {

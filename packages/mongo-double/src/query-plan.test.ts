@@ -41,6 +41,9 @@ const INDEXES = [
   { key: { s: 1 }, name: "s_ci", collation: { locale: "en", strength: 2 } },
   { key: { s: 1, b: 1 }, name: "s_1_b_1" },
   { key: { tags: 1 }, name: "tags_1" },
+  // Array paths before the sort's: pinned to one value, they return documents in `t` order.
+  { key: { tags: 1, t: -1 }, name: "tags_1_t_-1" },
+  { key: { a: 1, t: 1, _id: 1 }, name: "a_1_t_1__id_1" },
   { key: { t: -1 }, name: "t_-1" },
   { key: { b: 1 }, name: "b_partial", partialFilterExpression: { b: { $gt: 2 } } },
   { key: { c: 1 }, name: "c_sparse", sparse: true },
@@ -116,6 +119,13 @@ describe("ordered indexes", () => {
     }
     expect(served).toBeGreaterThan(100);
   }, 60_000);
+
+  it("when an array field is pinned to one value then its compound index returns the sort's order; a range on it does not", () => {
+    const pinned = planQuery(collection, { tags: 3 }, undefined, { t: 1 });
+    expect(pinned.kind === "ixscan" && [pinned.index.spec.name, pinned.sortDirection]).toEqual(["tags_1_t_-1", -1]);
+    const ranged = planQuery(collection, { tags: { $gte: 3 } }, undefined, { t: 1 });
+    expect(ranged.kind === "ixscan" && ranged.sortDirection).toBe(0);
+  });
 });
 
 describe("lookups by _id", () => {

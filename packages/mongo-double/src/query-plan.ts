@@ -50,11 +50,24 @@ function filterImpliesPartial(index: OrderedIndex, filter: Doc): boolean {
   );
 }
 
+/**
+ * Whether the index's array paths all come before `start`, each pinned to one value: a document
+ * then sits under one key of the scan, and the keys follow the paths from `start` on.
+ */
+function arraysPinnedBefore(index: OrderedIndex, bounds: IndexBounds, start: number): boolean {
+  return index.paths.every((path, i) => {
+    if (!index.multikeyPaths.has(path)) return true;
+    const intervals = bounds.fields[i]?.intervals;
+    return i < start && intervals?.length === 1 && isPoint(intervals[0]!);
+  });
+}
+
 /** The direction an index scan must take to return documents in the sort's order, or 0. */
 function sortDirection(index: OrderedIndex, bounds: IndexBounds, sort: Doc | undefined, collation: unknown): 0 | 1 | -1 {
   const fields = Object.entries(sort ?? {});
-  if (fields.length === 0 || index.multikey || index.spec.collation !== undefined || hasCollation(collation)) return 0;
+  if (fields.length === 0 || index.spec.collation !== undefined || hasCollation(collation)) return 0;
   for (let start = 0; start <= bounds.equalityPrefix && start + fields.length <= index.paths.length; start++) {
+    if (!arraysPinnedBefore(index, bounds, start)) continue;
     let direction: number | undefined;
     const served = fields.every(([path, value], i) => {
       if (path !== index.paths[start + i] || !isNumeric(value)) return false;

@@ -30,6 +30,7 @@ import { createSearchUsersHandler } from "./rpc/search-users.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
 import { userServiceIndexes } from "./storage/indexes.js";
 import { RoleRepository } from "./storage/role-repository.js";
+import { backfillSearchFields } from "./storage/search-backfill.js";
 import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
 import { UserLogRepository } from "./storage/user-log-repository.js";
 import { UserRepository } from "./storage/user-repository.js";
@@ -39,6 +40,8 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const { config, db, logger, authFailures } = deps;
   const indexes = userServiceIndexes(config.userLogRetentionDays);
   await ensureIndexes(db, indexes);
+  const backfilled = await backfillSearchFields(db);
+  if (backfilled > 0) logger.info({ users: backfilled }, "gave existing users their search keys");
 
   const store = new UserRepository(db);
   const roleStore = new RoleRepository(db);

@@ -6,7 +6,7 @@ import { optionalDate } from "@roster/runtime/proto-time";
 import { checkFinite } from "./custom-data.js";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
 import { escapeRegex, globProblem, globToRegex, regexProblem } from "./search-regex.js";
-import { rarestFirst, trigramsOf } from "./trigrams.js";
+import { containedTrigrams, rarestFirst, trigramsOf } from "./trigrams.js";
 
 /** Limits from query.proto: the whole tree, its depth, and each list. */
 export const filterLimits = { maxFilters: 50, maxDepth: 5, maxChildren: 20, maxListEntries: 1000, maxValueLength: 256 };
@@ -92,8 +92,11 @@ function textNode(text: TextFilter, at: string): PlanNode {
       return { kind: "match", target, match: "exact", value: normalised, caseSensitive };
     case TextMatchMode.PREFIX:
       return { kind: "match", target, match: "prefix", value: normalised, caseSensitive };
-    case TextMatchMode.CONTAINS:
-      return { kind: "pattern", target, pattern: escapeRegex(normalised), caseSensitive };
+    case TextMatchMode.CONTAINS: {
+      // Custom data and ids have no trigrams stored: those scan.
+      const grams = target.field === "customData" || target.field === "id" ? [] : containedTrigrams(normalised);
+      return { kind: "pattern", target, pattern: escapeRegex(normalised), caseSensitive, ...(grams.length > 0 && { grams }) };
+    }
     case TextMatchMode.LIKE: {
       const problem = globProblem(value);
       if (problem !== undefined) throw invalidField(`${at}.value`, problem, "PATTERN_REJECTED");

@@ -20,9 +20,11 @@ export type PlanNode =
   /**
    * A regular expression (unanchored unless it anchors itself) that scans.
    * `regexAt` is set when the caller wrote it (REGEX mode): the request path
-   * to name if its matching cost is refused.
+   * to name if its matching cost is refused. `grams`, when not empty, are
+   * trigrams every match has (CONTAINS), likely rarest first: the index
+   * draws candidates by them and the expression checks each.
    */
-  | { kind: "pattern"; target: TextTarget; pattern: string; caseSensitive: boolean; regexAt?: string }
+  | { kind: "pattern"; target: TextTarget; pattern: string; caseSensitive: boolean; regexAt?: string; grams?: string[] }
   /**
    * Trigram similarity of one field to `value` of at least `threshold`.
    * `grams` are the value's trigrams; a match shares at least `minShared` of
@@ -41,9 +43,10 @@ export type PlanNode =
   /**
    * The free-text query: the id equals `text`, or the username, email or name
    * starts with `key` (lower-cased), the phone with `phone`, or a word of the
-   * name starts with `key`. `wordGrams` are trigrams such a name must have.
+   * name starts with `key`. `grams` are the text's trigrams, the last word
+   * taken as a prefix: relevance compares them with each field's.
    */
-  | { kind: "freeText"; text: string; key: string; phone: string; wordGrams: string[] }
+  | { kind: "freeText"; text: string; key: string; phone: string; grams: string[] }
   | { kind: "ids"; ids: string[] }
   | { kind: "emails"; emails: string[] }
   | { kind: "flag"; flag: "suspended" | "hasPassword"; value: boolean }
@@ -56,16 +59,23 @@ export type PlanNode =
   | { kind: "and" | "or"; children: PlanNode[] }
   | { kind: "not"; child: PlanNode };
 
-/** Where the previous page ended: its last sort value (ms for times) and id. */
+/** Where the previous page ended: its last sort value (ms for times, the score when ranked) and id, and how many users came before. */
 export interface PageCursor {
   value: string | number | null;
   id: string;
+  before: number;
 }
+
+/** What relevance is measured against: the free-text query, or else a similarity filter. */
+export type RankSource = Extract<PlanNode, { kind: "freeText" | "similarity" }>;
 
 export interface SearchPlan {
   /** Undefined matches every user. */
   filter: PlanNode | undefined;
-  sort: { field: SortField; descending: boolean };
+  /** By a stored field, or by relevance to `rank` (highest first, ties by id). */
+  sort: { field: SortField; descending: boolean } | { field: "relevance"; rank: RankSource };
+  /** Whether to count every match; without it the total is a lower bound unless known for free. */
+  includeTotal: boolean;
   pageSize: number;
   after: PageCursor | undefined;
   /** Identifies the query (everything but paging) so a page token cannot cross queries. */

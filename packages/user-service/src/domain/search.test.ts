@@ -42,7 +42,7 @@ describe("planSearch", () => {
     const plan = planSearch(request({ query: " Ali ", filter: { filter: { case: "suspended", value: false } } }));
     expect(plan.filter).toMatchObject({
       kind: "and",
-      children: [{ kind: "freeText", text: "Ali", key: "ali", wordGrams: ["ali", "  a", " al"] }, { kind: "flag", flag: "suspended", value: false }],
+      children: [{ kind: "freeText", text: "Ali", key: "ali", grams: ["  a", " al", "ali"] }, { kind: "flag", flag: "suspended", value: false }],
     });
   });
 
@@ -64,7 +64,7 @@ describe("planSearch", () => {
         { kind: "pattern", target: { field: "name" }, pattern: "^J[\\s\\S]*n[\\s\\S](?![\\s\\S])" },
         { kind: "pattern", target: { field: "username" }, pattern: "a\\.b" },
         // 6 trigrams, a match shares >= 3, so it holds one of any 4: the 4 inner ones are probed.
-        { kind: "similarity", field: "email", threshold: 0.5, minShared: 3, probe: ["ali", "ce ", "ice", "lic"] },
+        { kind: "similarity", field: "email", threshold: 0.5, minShared: 3, probe: ["lic", "ice", "ali", "ce "] },
       ],
     });
   });
@@ -112,6 +112,13 @@ describe("planSearch", () => {
     expect(rejection({ filter })).toEqual({ field: "filter.not.filter.not.filter.not.filter.not.filter.not.filter", reason: "FILTER_TOO_COMPLEX" });
   });
 
+  it("when a query is given without a sort then it ranks by relevance; asked for without one, or ascending, it is refused", () => {
+    expect(planSearch(request({ query: "ali" })).sort).toMatchObject({ field: "relevance", rank: { kind: "freeText", key: "ali" } });
+    expect(planSearch(request({})).sort).toEqual({ field: "createTime", descending: false });
+    expect(rejection({ sort: { field: UserSortField.RELEVANCE } })).toEqual({ field: "sort.field", reason: "INVALID_ARGUMENT" });
+    expect(rejection({ query: "ali", sort: { field: UserSortField.RELEVANCE, direction: SortDirection.ASCENDING } })).toEqual({ field: "sort.direction", reason: "INVALID_ARGUMENT" });
+  });
+
   it("when a tree holds more than 50 filters then FILTER_TOO_COMPLEX", () => {
     const leaf: FilterInit = { filter: { case: "suspended", value: true } };
     const branch = and(...Array.from({ length: 20 }, () => leaf));
@@ -126,7 +133,7 @@ describe("searchUsers paging", () => {
     plans: [],
     async search(plan) {
       this.plans.push(plan);
-      return { items: ["u1"], next: { value: 1700000000000, id: "u1" }, total: 7 };
+      return { items: ["u1"], next: { value: 1700000000000, id: "u1", before: 1 }, total: 7, totalExact: true };
     },
   };
 
@@ -134,7 +141,7 @@ describe("searchUsers paging", () => {
     const first = await searchUsers(store, request({ query: "ali" }), linear);
     expect(first).toMatchObject({ users: ["u1"], totalSize: 7 });
     await searchUsers(store, request({ query: "ali", pageSize: 5, pageToken: first.nextPageToken }), linear);
-    expect(store.plans[1]?.after).toEqual({ value: 1700000000000, id: "u1" });
+    expect(store.plans[1]?.after).toEqual({ value: 1700000000000, id: "u1", before: 1 });
   });
 
   it("when a token is replayed with another query or sort then INVALID_PAGE_TOKEN", async () => {
@@ -150,7 +157,7 @@ describe("searchUsers regex cost", () => {
     searched: 0,
     async search() {
       this.searched++;
-      return { items: [], next: undefined, total: 0 };
+      return { items: [], next: undefined, total: 0, totalExact: true };
     },
   };
   const checker = createRegexCostChecker({ budgetMs: 5_000 });

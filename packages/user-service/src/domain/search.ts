@@ -4,25 +4,32 @@ import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import { compactPhone, normaliseKey, planFilter } from "./search-filter.js";
-import { rarestFirst, wordTrigrams, wordsOf } from "./trigrams.js";
-import type { PageCursor, PlanNode, SearchPlan, SortField } from "./search-plan.js";
+import { wordTrigrams, wordsOf } from "./trigrams.js";
+import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
 
 const maxQueryLength = 256;
 
-const sortFields: Record<UserSortField, SortField> = {
+const sortFields: Record<UserSortField, SortField | "relevance"> = {
   [UserSortField.UNSPECIFIED]: "createTime",
   [UserSortField.CREATE_TIME]: "createTime",
   [UserSortField.UPDATE_TIME]: "updateTime",
   [UserSortField.LAST_SIGN_IN_TIME]: "lastSignInTime",
   [UserSortField.USERNAME]: "username",
   [UserSortField.NAME]: "name",
+  [UserSortField.RELEVANCE]: "relevance",
 };
 
-/** One page of matches as storage finds it; `next` is set when more follow. */
+/**
+ * One page of matches as storage finds it; `next` is set when more follow.
+ * `total` is exact when `totalExact`, else a lower bound; `scores` are set,
+ * one per item, when ranked.
+ */
 export interface SearchPage<T> {
   items: T[];
   next: PageCursor | undefined;
   total: number;
+  totalExact: boolean;
+  scores?: number[];
 }
 
 /** What search needs from storage: the plan in, a page out. */
@@ -37,9 +44,11 @@ function fingerprintOf(parts: unknown): string {
 function cursorFrom(token: string, fingerprint: string): PageCursor | undefined {
   const raw = decodePageToken(token, fingerprint);
   if (raw === undefined) return undefined;
-  const { id, v } = raw;
-  if (typeof id !== "string") throw invalidField("page_token", "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
-  return { id, value: v ?? null };
+  const { id, v, n } = raw;
+  if (typeof id !== "string" || (n !== undefined && (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0))) {
+    throw invalidField("page_token", "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
+  }
+  return { id, value: v ?? null, before: n ?? 0 };
 }
 
 function freeTextNode(text: string): PlanNode {
@@ -47,8 +56,17 @@ function freeTextNode(text: string): PlanNode {
   const words = wordsOf(key);
   // The last word may be cut short unless the text ends past it, so it only contributes its leading trigrams.
   const endsInWord = /[\p{L}\p{N}]$/u.test(key);
-  const wordGrams = words.flatMap((word, i) => wordTrigrams(word, i < words.length - 1 || !endsInWord));
-  return { kind: "freeText", text, key, phone: compactPhone(text), wordGrams: rarestFirst([...new Set(wordGrams)]) };
+  const grams = words.flatMap((word, i) => wordTrigrams(word, i < words.length - 1 || !endsInWord));
+  return { kind: "freeText", text, key, phone: compactPhone(text), grams: [...new Set(grams)] };
+}
+
+/** The free-text query, or else the first similarity filter the whole filter requires (top level, or a child of a top-level AND). */
+function rankSourceOf(filter: PlanNode | undefined): RankSource | undefined {
+  const required = filter === undefined ? [] : filter.kind === "and" ? filter.children : [filter];
+  const free = required.find((node) => node.kind === "freeText");
+  if (free !== undefined) return free as RankSource;
+  const inner = required.flatMap((node) => (node.kind === "and" ? node.children : [node]));
+  return inner.find((node) => node.kind === "similarity") as RankSource | undefined;
 }
 
 /** Validates a SearchUsers request into a plan; bad input names its field, nothing runs. */
@@ -61,15 +79,24 @@ export function planSearch(request: SearchUsersRequest): SearchPlan {
   if (request.filter !== undefined) parts.push(planFilter(request.filter));
   const filter = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { kind: "and" as const, children: parts };
 
-  const sortField = sortFields[request.sort?.field ?? UserSortField.UNSPECIFIED];
+  const requested = request.sort?.field ?? UserSortField.UNSPECIFIED;
+  const rank = rankSourceOf(filter);
+  const sortField = requested === UserSortField.UNSPECIFIED && rank !== undefined ? "relevance" : sortFields[requested];
   if (sortField === undefined) throw invalidField("sort.field", "is not a known sort field");
   const direction = request.sort?.direction ?? SortDirection.UNSPECIFIED;
   if (!Object.values(SortDirection).includes(direction)) throw invalidField("sort.direction", "is not a known direction");
-  const sort = { field: sortField, descending: direction === SortDirection.DESCENDING };
+  let sort: SearchPlan["sort"];
+  if (sortField === "relevance") {
+    if (rank === undefined) throw invalidField("sort.field", "ranks by relevance only with a query or a similarity filter");
+    if (direction === SortDirection.ASCENDING) throw invalidField("sort.direction", "relevance ranks highest first only");
+    sort = { field: "relevance", rank };
+  } else {
+    sort = { field: sortField, descending: direction === SortDirection.DESCENDING };
+  }
 
   const pageSize = pageSizeOf(request.pageSize);
-  const fingerprint = fingerprintOf({ filter, sort });
-  return { filter, sort, pageSize, after: cursorFrom(request.pageToken, fingerprint), fingerprint };
+  const fingerprint = fingerprintOf({ filter, sort: sort.field === "relevance" ? "relevance" : sort });
+  return { filter, sort, includeTotal: request.includeTotal, pageSize, after: cursorFrom(request.pageToken, fingerprint), fingerprint };
 }
 
 /** Decides a regular expression's worst-case matching cost under flags (`i`, `s`). */
@@ -112,6 +139,9 @@ export interface SearchResult<T> {
   users: T[];
   nextPageToken: string;
   totalSize: number;
+  totalSizeExact: boolean;
+  /** One per user when ranked, else empty. */
+  relevanceScores: number[];
 }
 
 /** Runs a search: plan, the cost check of the caller's regexes, one storage round, and the token for the page after. */
@@ -121,6 +151,8 @@ export async function searchUsers<T>(store: UserSearchStore<T>, request: SearchU
   const page = await store.search(plan);
   const next = page.next;
   const nextPageToken =
-    next === undefined ? "" : encodePageToken(next.value === null ? { id: next.id } : { id: next.id, v: next.value }, plan.fingerprint);
-  return { users: page.items, nextPageToken, totalSize: page.total };
+    next === undefined
+      ? ""
+      : encodePageToken({ id: next.id, n: next.before, ...(next.value === null ? {} : { v: next.value }) }, plan.fingerprint);
+  return { users: page.items, nextPageToken, totalSize: page.total, totalSizeExact: page.totalExact, relevanceScores: page.scores ?? [] };
 }

@@ -8,9 +8,17 @@
 
 const wordPattern = /[\p{L}\p{N}]+/gu;
 
+/**
+ * Lower-cases as trigrams and search keys need: a case-insensitive match of an
+ * ASCII letter may also meet the long s (U+017F), which lower-casing keeps.
+ */
+export function foldCase(text: string): string {
+  return text.toLowerCase().replace(/\u017f/g, "s");
+}
+
 /** The words pg_trgm would see in `text`: lower-cased runs of letters and digits. */
 export function wordsOf(text: string): string[] {
-  return text.toLowerCase().match(wordPattern) ?? [];
+  return foldCase(text).match(wordPattern) ?? [];
 }
 
 /** The trigrams of one word; `complete` false leaves off the trailing pad (the word is a prefix). */
@@ -41,7 +49,44 @@ export function trigramSimilarity(a: readonly string[], b: readonly string[]): n
   return union === 0 ? 0 : shared / union;
 }
 
-/** Trigrams ordered likely-rarest first: word starts ("  a", " al") are shared by the most users, so they go last. */
+/** Letters from the most to the least used in names and addresses; digits and the rest count as rare. */
+const commonLetters = "eainorltsudhcmgkbyvpfwjzxq";
+
+/** How common a trigram likely is: word starts ("  a", " al") are shared by the most users, then common letters. */
+function commonness(gram: string): number {
+  let sum = 0;
+  for (const char of gram) {
+    const rank = commonLetters.indexOf(char);
+    sum += char === " " ? 100 : rank < 0 ? 0 : commonLetters.length - rank;
+  }
+  return sum;
+}
+
+/**
+ * Trigrams ordered likely-rarest first, so an index scanning the first of
+ * them hands over the fewest candidates.
+ */
 export function rarestFirst(grams: readonly string[]): string[] {
-  return [...grams].sort((a, b) => Number(a.startsWith(" ")) - Number(b.startsWith(" ")));
+  return [...grams].sort((a, b) => commonness(a) - commonness(b));
+}
+
+/**
+ * Trigrams every value containing `text` (case-insensitively) has, as
+ * pg_trgm finds them for ILIKE '%text%': a run of letters and digits is a
+ * whole word where the text goes on past it, so only there does it bring
+ * its padded trigrams. Only ASCII text is decided: beyond it, case-insensitive
+ * matching can join characters that lower-casing keeps apart. Empty when
+ * nothing is known (the value must then be scanned).
+ */
+export function containedTrigrams(text: string): string[] {
+  if (!/^[\x20-\x7e]*$/.test(text)) return [];
+  const lower = text.toLowerCase();
+  const grams = new Set<string>();
+  for (const run of lower.matchAll(/[a-z0-9]+/g)) {
+    const start = run.index;
+    const end = start + run[0].length;
+    const chars = `${start === 0 ? "" : "  "}${run[0]}${end === lower.length ? "" : " "}`;
+    for (let i = 0; i + 3 <= chars.length; i++) grams.add(chars.slice(i, i + 3));
+  }
+  return rarestFirst([...grams]);
 }

@@ -121,6 +121,16 @@ describe("users against MongoDB", () => {
     expect(renamed).toMatchObject({ username: "Robert", usernameKey: "robert", name: "Bob B", nameKey: "bob b" });
   });
 
+  it("when a user is created, renamed and cleared then its search keys and trigrams follow every write", async () => {
+    const ada = await users.create(input({ username: "AdaL", email: "ada@x.io", name: "Ada Lovelace" }), "key:admin");
+    expect(ada.searchKeys).toEqual(["adal", "ada@x.io", "ada lovelace", "lovelace"]);
+    const values = { ...input({ name: "Ada King-Byron" }), profile: { claims: {} }, customData: {} };
+    const renamed = await users.update(ada._id, ["name", "primary_email"], values, "key:admin");
+    expect(renamed.searchKeys).toEqual(["adal", "ada king-byron", "king-byron", "byron"]);
+    expect(renamed.grams).toContain("byr");
+    expect(renamed.grams).not.toContain("lov");
+  });
+
   it("when custom data is merged then nulls delete keys and the cap holds", async () => {
     const user = await users.create(input({ customData: { plan: "free", prefs: { theme: "dark", lang: "en" } } }), "key:admin");
     const merged = await users.mergeCustomData(user._id, { plan: null, prefs: { lang: "fr" } }, "key:admin");

@@ -7,6 +7,7 @@ import { checkCustomData, mergePatch, type CustomDataLimits, type JsonRecord } f
 import { normaliseEmail, normalisePhone, normaliseUsername } from "./identifiers.js";
 import { checkProfile, mergeProfile, profileOf, type ProfileInput } from "./profile.js";
 import type { PasswordCredential, PasswordService } from "./password-credentials.js";
+import { searchKeysOf } from "./search-keys.js";
 import { trigramsOf } from "./trigrams.js";
 import type { AppendLog } from "./user-logs.js";
 import type { IdentifierKey, UserPatch, UserStore } from "./user-store.js";
@@ -76,8 +77,9 @@ function isWebUrl(value: string): boolean {
   }
 }
 
-function gramsOf(user: Partial<UserDocument>): string[] {
-  return trigramsOf([user.username, user.email, user.phone, user.name]);
+/** What search looks users up by, derived from the identifier and name fields: kept in step on every write of them. */
+export function searchFieldsOf(user: Partial<UserDocument>): Pick<UserDocument, "grams" | "searchKeys"> {
+  return { grams: trigramsOf([user.username, user.email, user.phone, user.name]), searchKeys: searchKeysOf(user) };
 }
 
 /** Moves ALREADY_EXISTS field names under the request path they came from (e.g. `user.username`). */
@@ -151,7 +153,7 @@ export class Users {
       identities: [],
       roleIds: [],
       suspended: false,
-      grams: gramsOf(fields),
+      ...searchFieldsOf(fields),
       createTime: now,
       updateTime: now,
       failedAttempts: { count: 0 },
@@ -185,7 +187,7 @@ export class Users {
 
   /**
    * Applies the paths of a field mask (already checked against the allowed
-   * set): identifiers re-normalised, grams recomputed, empty values unset.
+   * set): identifiers re-normalised, search fields recomputed, empty values unset.
    */
   async update(
     id: string,
@@ -245,7 +247,7 @@ export class Users {
       checkCustomData(values.customData, this.deps.customDataLimits, "user.custom_data");
       set.customData = values.customData;
     }
-    set.grams = gramsOf({ ...current, ...set, ...Object.fromEntries(unset.map((k) => [k, undefined])) });
+    Object.assign(set, searchFieldsOf({ ...current, ...set, ...Object.fromEntries(unset.map((k) => [k, undefined])) }));
     set.updateTime = this.now();
     const user = await this.deps.store.patch(id, { set, unset }).catch((err: unknown) => {
       throw underPrefix(err, "user.");

@@ -21,7 +21,13 @@ export function createSearchUsersHandler(deps: {
     try {
       const result = await searchUsers(store, request, deps.regexCostOf);
       const now = new Date();
-      return { users: result.users.map((u) => userToProto(u, now)), nextPageToken: result.nextPageToken, totalSize: result.totalSize };
+      return {
+        users: result.users.map((u) => userToProto(u, now)),
+        nextPageToken: result.nextPageToken,
+        totalSize: result.totalSize,
+        totalSizeExact: result.totalSizeExact,
+        relevanceScores: result.relevanceScores,
+      };
     } catch (err) {
       if (isDomainError(err) && err.reason === "SEARCH_TIME_LIMIT_EXCEEDED") {
         // Worth an operator's eye: a caller keeps sending a scan the indexes cannot serve.

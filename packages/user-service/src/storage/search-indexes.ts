@@ -10,8 +10,11 @@ import { usersCollection } from "./user-repository.js";
  *   indexes below, with anchored, escaped patterns;
  * - exact / prefix on id, id lists: the built-in `_id` index;
  * - email lists: `search_email_key`;
- * - similarity and the word-prefix part of the free-text query: the multikey
- *   `search_grams` index;
+ * - the free-text query: `_id`, `search_keys` (multikey: username, email,
+ *   name from each word on) and `search_phone`, one range each;
+ * - similarity, and CONTAINS on username, email, phone, name: candidates
+ *   from the multikey `search_grams_create_time_id` index, each then
+ *   checked exactly (in creation order, so the default sort needs no sort);
  * - time ranges and sorts: the `*Time` + `_id` indexes.
  */
 export const searchIndexes: CollectionIndexes[] = [
@@ -22,7 +25,9 @@ export const searchIndexes: CollectionIndexes[] = [
       { name: "search_email_key", key: { emailKey: 1 } },
       { name: "search_phone", key: { phone: 1 } },
       { name: "search_name_key_id", key: { nameKey: 1, _id: 1 } },
-      { name: "search_grams", key: { grams: 1 } },
+      // Pinned to one trigram, the scan returns users in the default order, so a page of CONTAINS stops early.
+      { name: "search_grams_create_time_id", key: { grams: 1, createTime: 1, _id: 1 } },
+      { name: "search_keys", key: { searchKeys: 1 } },
       { name: "search_identity_target", key: { "identities.target": 1 } },
       { name: "search_create_time_id", key: { createTime: 1, _id: 1 } },
       { name: "search_update_time_id", key: { updateTime: 1, _id: 1 } },

@@ -44,6 +44,12 @@ export interface UserDocument {
    * search). Search only: reads of one user leave them out (they are half the stored document).
    */
   grams?: string[];
+  /**
+   * Lower-cased username, email, and name from each word on (multikey index:
+   * free-text prefix search). Absent only on users stored before it existed,
+   * until the start-up backfill reaches them.
+   */
+  searchKeys?: string[];
   createTime: Date;
   updateTime: Date;
   lastSignInTime?: Date;

@@ -23,8 +23,8 @@ function mapDuplicate(err: unknown): never {
   throw alreadyExists(reason, message, field);
 }
 
-/** Reads of one user (GetUser and every change) leave out the search-only trigrams. */
-const oneUser = { projection: { grams: 0 } } as const;
+/** Reads of one user (GetUser and every change) leave out the search-only trigrams and keys. */
+const oneUser = { projection: { grams: 0, searchKeys: 0 } } as const;
 
 /** The `users` collection: the only code that speaks Mongo about users. */
 export class UserRepository implements UserStore {

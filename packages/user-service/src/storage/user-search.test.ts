@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
 import { planSearch, searchUsers } from "../domain/search.js";
 import { maxGlobWildcards } from "../domain/search-regex.js";
-import { trigramsOf } from "../domain/trigrams.js";
+import { searchFieldsOf } from "../domain/users.js";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
 import { useBackend } from "@roster/mongo-double/testing";
@@ -39,8 +39,7 @@ function user(id: string, fields: Partial<UserDocument>, created: number): UserD
   if (doc.username !== undefined) doc.usernameKey = doc.username.toLowerCase();
   if (doc.email !== undefined) doc.emailKey = doc.email.toLowerCase();
   if (doc.name !== undefined) doc.nameKey = doc.name.toLowerCase();
-  doc.grams = trigramsOf([doc.username, doc.email, doc.phone, doc.name]);
-  return doc;
+  return { ...doc, ...searchFieldsOf(doc) };
 }
 
 const link = (target: string) => ({ target, providerUserId: "p", details: {}, linkTime: day(1) });
@@ -93,7 +92,7 @@ describe("UserSearch against the database", () => {
     ["like with an escaped star", text(F.NAME, M.LIKE, "*D\\*)"), ["u05"]],
     ["regex email", text(F.EMAIL, M.REGEX, "@example\\.(com|org)$"), ["u01", "u02", "u03"]],
     ["similarity name", text(F.NAME, M.SIMILARITY, "alise liddel", { similarityThreshold: 0.3 }), ["u01"]],
-    ["similarity username", text(F.USERNAME, M.SIMILARITY, "alicia"), ["u01", "u02"]],
+    ["similarity username, ranked", text(F.USERNAME, M.SIMILARITY, "alicia"), ["u02", "u01"]],
     ["similarity username, strict", text(F.USERNAME, M.SIMILARITY, "alicia", { similarityThreshold: 0.9 }), ["u02"]],
     ["custom data exact", text(F.CUSTOM_DATA, M.EXACT, "gold", { customDataPath: "plan.tier" }), ["u02", "u05"]],
     ["custom data contains across lines", text(F.CUSTOM_DATA, M.REGEX, "1.line", { customDataPath: "note" }), ["u07"]],
@@ -141,7 +140,7 @@ describe("UserSearch against the database", () => {
     const seen: string[] = [];
     let pageToken = "";
     for (let i = 0; i < 10; i++) {
-      const init: RequestInit = { sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING }, pageSize: 3, pageToken };
+      const init: RequestInit = { sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING }, pageSize: 3, pageToken, includeTotal: true };
       const page = await searchUsers(search, create(SearchUsersRequestSchema, init), regexCosts.costOf);
       expect(page.totalSize).toBe(users.length);
       seen.push(...page.users.map((u) => u._id));
@@ -249,5 +248,141 @@ describe("indexed search modes", () => {
     const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
     const explain = await testDb.db.collection<UserDocument>("users").find(filter).explain("queryPlanner");
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain("COLLSCAN");
+  });
+});
+
+describe("plans the indexes serve", () => {
+  // A database of its own: 300 users none of these searches match, so a scan would show in docsExamined.
+  let planned: UserSearch;
+  const db = () => testDb.client.db("user_search_plans");
+  const filler = Array.from({ length: 300 }, (_, i) =>
+    user(`p${String(i).padStart(3, "0")}`, { username: `filler${i}`, email: `filler${i}@example.net`, name: `Filler Person ${i}` }, 1),
+  );
+  const targets = [
+    user("t1", { username: "mobe", name: "Maximilian Oberhausen" }, 2),
+    user("t2", { username: "hmax", name: "Hausen Maxim" }, 3),
+    user("t3", { username: "osmith", name: "Oberon Smith", phone: "+4930555" }, 4),
+    ...["t6", "t4", "t5"].map((id, i) => user(id, { username: `tie${i}`, name: "Tie Same" }, 5 + i)),
+    user("t7", { username: "tie9", name: "Tie Samer" }, 9),
+  ];
+  beforeAll(async () => {
+    await db().dropDatabase();
+    await ensureIndexes(db(), searchIndexes);
+    await db().collection<UserDocument>("users").insertMany([...filler, ...targets]);
+    planned = new UserSearch(db(), { timeLimitMs: 2_000 });
+  });
+  afterAll(() => db().dropDatabase());
+
+  async function executed(init: RequestInit): Promise<{ plan: string; docsExamined: number; returned: number }> {
+    const filter = await planned.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
+    const explain = await db().collection<UserDocument>("users").find(filter).explain("executionStats");
+    return { plan: JSON.stringify(explain.queryPlanner.winningPlan), docsExamined: explain.executionStats.totalDocsExamined, returned: explain.executionStats.nReturned };
+  }
+
+  const or = (...filters: RequestInit[]): RequestInit => ({ filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } } });
+  it.each<[string, RequestInit, number, number]>([
+    // [mode, request, users matched, most documents the index may hand over]
+    ["contains name (trigram candidates, checked exactly)", text(F.NAME, M.CONTAINS, "berhau"), 1, 2],
+    ["contains name across words", text(F.NAME, M.CONTAINS, "n oberh"), 1, 2],
+    ["contains username", text(F.USERNAME, M.CONTAINS, "SMIT"), 1, 1],
+    ["contains phone", text(F.PHONE, M.CONTAINS, "30 555"), 1, 1],
+    ["OR of contains", or(text(F.NAME, M.CONTAINS, "berhau"), text(F.NAME, M.CONTAINS, "axim"), text(F.EMAIL, M.CONTAINS, "ler299@")), 3, 4],
+    ["free text: a later word of the name", { query: "hausen" }, 1, 1],
+    ["free text: name and word starts", { query: "Maxi" }, 2, 2],
+    ["free text: phone with spaces", { query: "+49 30 55" }, 1, 1],
+    ["free text: id", { query: "t3" }, 1, 1],
+    ["prefix name", text(F.NAME, M.PREFIX, "maxim"), 1, 1],
+    ["prefix username", text(F.USERNAME, M.PREFIX, "tie"), 4, 4],
+    ["similarity (candidates resolved to ids)", text(F.NAME, M.SIMILARITY, "Tie Same"), 4, 4],
+  ])("when searching by %s then an index scan hands over only its candidates", async (_, init, matched, candidates) => {
+    const run = await executed(init);
+    expect(run.plan).toContain("IXSCAN");
+    expect(run.plan).not.toContain("COLLSCAN");
+    expect(run.returned).toBe(matched);
+    expect(run.docsExamined).toBeLessThanOrEqual(candidates);
+  });
+
+  it("when CONTAINS has no whole trigram then it scans, and finds the same users", async () => {
+    const run = await executed(text(F.NAME, M.CONTAINS, "ax"));
+    expect(run.plan).toContain("COLLSCAN");
+    expect(run.returned).toBe(2);
+  });
+
+  const ranked = async (init: RequestInit) => searchUsers(planned, create(SearchUsersRequestSchema, init), regexCosts.costOf);
+
+  it("when searching by similarity to a misspelt name then the closest comes first, with its score", async () => {
+    const page = await ranked(text(F.NAME, M.SIMILARITY, "Maximillian Oberhausen", { similarityThreshold: 0.1 }));
+    expect(page.users.map((u) => u._id).slice(0, 2)).toEqual(["t1", "t2"]);
+    const [first, second] = page.relevanceScores;
+    expect(first).toBeGreaterThan(second!);
+    expect(first).toBeGreaterThan(0.5);
+    expect(page).toMatchObject({ totalSize: page.users.length, totalSizeExact: true });
+  });
+
+  it("when free text is ranked then an exact name scores 1 and comes before a longer one", async () => {
+    const page = await ranked({ query: "tie same" });
+    expect(page.users.map((u) => u._id)).toEqual(["t4", "t5", "t6", "t7"]);
+    expect(page.relevanceScores.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(page.relevanceScores[3]).toBeLessThan(1);
+  });
+
+  it("when paging through ranked results then each user comes once, by score then id, and the token carries both", async () => {
+    const seen: string[] = [];
+    const scores: number[] = [];
+    let pageToken = "";
+    for (let i = 0; i < 5; i++) {
+      const page = await ranked({ ...text(F.NAME, M.SIMILARITY, "Tie Same"), pageSize: 2, pageToken });
+      seen.push(...page.users.map((u) => u._id));
+      scores.push(...page.relevanceScores);
+      pageToken = page.nextPageToken;
+      if (pageToken === "") break;
+      const cursor = (JSON.parse(Buffer.from(pageToken, "base64url").toString()) as { c: { id: string; v: number } }).c;
+      expect(cursor).toMatchObject({ id: seen[seen.length - 1], v: scores[scores.length - 1] });
+    }
+    expect(seen).toEqual(["t4", "t5", "t6", "t7"]);
+    expect(scores.slice(0, 3)).toEqual([1, 1, 1]);
+  });
+
+  it("when a sort field is asked for then results follow it and carry no scores", async () => {
+    const page = await ranked({ filter: text(F.NAME, M.SIMILARITY, "Tie Same").filter, sort: { field: UserSortField.CREATE_TIME } });
+    expect(page.users.map((u) => u._id)).toEqual(["t6", "t4", "t5", "t7"]);
+    expect(page.relevanceScores).toEqual([]);
+  });
+
+  it("when the total is not asked for then a later page gives a lower bound; asked for, the exact count", async () => {
+    const init = { ...text(F.USERNAME, M.PREFIX, "filler"), pageSize: 10 };
+    const first = await ranked(init);
+    expect(first).toMatchObject({ totalSize: 11, totalSizeExact: false });
+    const second = await ranked({ ...init, pageToken: first.nextPageToken });
+    expect(second).toMatchObject({ totalSize: 21, totalSizeExact: false });
+    expect(await ranked({ ...init, includeTotal: true })).toMatchObject({ totalSize: 300, totalSizeExact: true });
+  });
+});
+
+describe("pages the indexes serve in order", () => {
+  const db = () => testDb.client.db("user_search_order");
+  let ordered: UserSearch;
+  beforeAll(async () => {
+    await db().dropDatabase();
+    await ensureIndexes(db(), searchIndexes);
+    await db().collection<UserDocument>("users").insertMany(
+      Array.from({ length: 200 }, (_, i) => user(`o${String(i).padStart(3, "0")}`, { username: `o${i}`, name: `Anna Andersen ${i}` }, 1 + (i % 28))),
+    );
+    ordered = new UserSearch(db(), { timeLimitMs: 2_000 });
+  });
+  afterAll(() => db().dropDatabase());
+
+  it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {
+    const plan = planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }));
+    const filter = await ordered.filterFor(plan);
+    const explain = await db().collection<UserDocument>("users").find(filter).sort({ createTime: 1, _id: 1 }).limit(11).explain("executionStats");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
+    const page = await searchUsers(ordered, create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }), regexCosts.costOf);
+    const expected = Array.from({ length: 200 }, (_, i) => ({ id: `o${String(i).padStart(3, "0")}`, day: 1 + (i % 28) }))
+      .sort((a, b) => a.day - b.day || (a.id < b.id ? -1 : 1))
+      .slice(0, 10)
+      .map((u) => u.id);
+    expect(page.users.map((u) => u._id)).toEqual(expected);
   });
 });

@@ -1,10 +1,11 @@
 import { MongoServerError, type Collection, type Db, type Document, type Filter, type Sort } from "mongodb";
 import { DomainError } from "@roster/runtime/domain-error";
 import type { SearchPage, UserSearchStore } from "../domain/search.js";
-import type { JsonValue, PageCursor, PlanNode, SearchPlan, SortField, TextTarget } from "../domain/search-plan.js";
+import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField, TextTarget } from "../domain/search-plan.js";
+import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { trigramSimilarity, trigramsOf } from "../domain/trigrams.js";
+import { trigramSimilarity } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -19,10 +20,10 @@ export interface UserSearchOptions {
 type UserFilter = Filter<UserDocument>;
 /** Filters looked up before the query is built: similarity matches, roles named by name. */
 type Resolved = Map<PlanNode, UserFilter>;
+/** The similarity of each match of a similarity filter, by user id. */
+type Similarities = Map<PlanNode, Map<string, number>>;
 
 const matchNothing: UserFilter = { _id: { $in: [] } };
-/** Characters that end a word inside a name (ASCII space and punctuation). */
-const wordBoundary = "(^|[\\s!-/:-@[-`{-~])";
 const sortKeys: Record<SortField, string> = {
   createTime: "createTime",
   updateTime: "updateTime",
@@ -60,15 +61,17 @@ function textMatch(node: Extract<PlanNode, { kind: "match" }>): UserFilter {
   return { $and: [indexed, exact ? { [display]: value } : regex(display, `^${escapeRegex(value)}`, false)] };
 }
 
+/** Three index ranges: the id, `searchKeys` (username, email, name from each word on) and the phone. */
 function freeText(node: Extract<PlanNode, { kind: "freeText" }>): UserFilter {
-  const prefix = `^${escapeRegex(node.key)}`;
-  const branches: UserFilter[] = [{ _id: node.text }, regex("usernameKey", prefix, false), regex("emailKey", prefix, false), regex("nameKey", prefix, false)];
+  const branches: UserFilter[] = [{ _id: node.text }, regex("searchKeys", `^${escapeRegex(node.key)}`, false)];
   if (node.phone !== "") branches.push(regex("phone", `^${escapeRegex(node.phone)}`, false));
-  if (node.wordGrams.length > 0) {
-    // `wordGrams` come rarest first, and the index scans the first of an $all.
-    branches.push({ $and: [{ grams: { $all: node.wordGrams } }, regex("nameKey", `${wordBoundary}${escapeRegex(node.key)}`, false)] });
-  }
   return { $or: branches };
+}
+
+function pattern(node: Extract<PlanNode, { kind: "pattern" }>): UserFilter {
+  const scan = regex(displayField(node.target), node.pattern, !node.caseSensitive, true);
+  // The index scans the first trigram of an $all (the likely rarest); the expression then decides each candidate.
+  return node.grams === undefined ? scan : { $and: [{ grams: { $all: node.grams } }, scan] };
 }
 
 function customDataEquals(path: string, value: JsonValue): UserFilter {
@@ -86,7 +89,7 @@ export function filterOf(node: PlanNode, resolved: Resolved): UserFilter {
     case "match":
       return textMatch(node);
     case "pattern":
-      return regex(displayField(node.target), node.pattern, !node.caseSensitive, true);
+      return pattern(node);
     case "similarity":
     case "hasRoleName":
       return resolved.get(node) ?? matchNothing;
@@ -126,7 +129,7 @@ export function afterFilter(field: string, descending: boolean, cursor: PageCurs
   return { $or: descending ? [beyond, tie, { [field]: null }] : [beyond, tie] };
 }
 
-function cursorOf(doc: UserDocument, field: string): PageCursor {
+function cursorOf(doc: UserDocument, field: string): Omit<PageCursor, "before"> {
   const value = (doc as unknown as Record<string, unknown>)[field];
   return { id: doc._id, value: value instanceof Date ? value.getTime() : typeof value === "string" ? value : null };
 }
@@ -176,19 +179,22 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   }
 
   /** Looks up what the filter cannot express directly: similarity matches and roles named by name. */
-  private async resolve(node: PlanNode | undefined, into: Resolved, clock: SearchClock): Promise<void> {
+  private async resolve(node: PlanNode | undefined, into: Resolved, similarities: Similarities, clock: SearchClock): Promise<void> {
     if (node === undefined) return;
-    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => this.resolve(c, into, clock)));
-    else if (node.kind === "not") await this.resolve(node.child, into, clock);
-    else if (node.kind === "similarity") into.set(node, { _id: { $in: await this.similar(node, clock) } });
-    else if (node.kind === "hasRoleName") {
+    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => this.resolve(c, into, similarities, clock)));
+    else if (node.kind === "not") await this.resolve(node.child, into, similarities, clock);
+    else if (node.kind === "similarity") {
+      const similar = await this.similar(node, clock);
+      similarities.set(node, similar);
+      into.set(node, { _id: { $in: [...similar.keys()] } });
+    } else if (node.kind === "hasRoleName") {
       const role = await this.roles.findOne({ nameKey: node.nameKey }, { projection: { _id: 1 } });
       into.set(node, role === null ? matchNothing : { roleIds: String(role._id) });
     }
   }
 
-  /** Candidates from the trigram index, then pg_trgm similarity on the one field, in code. */
-  private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<string[]> {
+  /** Candidates from the trigram index, then pg_trgm similarity on the one field, in code: the similarity of each match by id. */
+  private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
     const candidates = await this.users
       .aggregate<{ _id: string; value?: string }>(
         [
@@ -201,41 +207,85 @@ export class UserSearch implements UserSearchStore<UserDocument> {
         { maxTimeMS: clock.left() },
       )
       .toArray();
-    return candidates
-      .filter((c) => typeof c.value === "string" && trigramSimilarity(trigramsOf([c.value]), node.grams) >= node.threshold)
-      .map((c) => c._id);
+    const similar = new Map<string, number>();
+    const gramsOf = rememberedTrigrams();
+    for (const c of candidates) {
+      const score = typeof c.value === "string" ? trigramSimilarity(gramsOf(c.value), node.grams) : 0;
+      if (score >= node.threshold) similar.set(c._id, score);
+    }
+    return similar;
   }
 
   /** The Mongo filter a plan stands for. */
-  async filterFor(plan: SearchPlan, clock = new SearchClock(this.options.timeLimitMs)): Promise<UserFilter> {
+  async filterFor(plan: SearchPlan, clock = new SearchClock(this.options.timeLimitMs), similarities: Similarities = new Map()): Promise<UserFilter> {
     const resolved: Resolved = new Map();
-    await this.resolve(plan.filter, resolved, clock);
+    await this.resolve(plan.filter, resolved, similarities, clock);
     return plan.filter === undefined ? {} : filterOf(plan.filter, resolved);
   }
 
   async search(plan: SearchPlan): Promise<SearchPage<UserDocument>> {
     try {
       const clock = new SearchClock(this.options.timeLimitMs);
-      const filter = await this.filterFor(plan, clock);
-      const field = sortKeys[plan.sort.field];
-      const direction = plan.sort.descending ? -1 : 1;
-      const sort: Sort = { [field]: direction, _id: direction };
-      const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, plan.sort.descending, plan.after)] };
-      // One query after the other: a scan that runs out of time is not paid for twice.
-      const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS: clock.left() }).toArray();
-      const total =
-        // A first page that holds every match has counted them already.
-        plan.after === undefined && docs.length <= plan.pageSize
-          ? docs.length
-          : // An unfiltered total comes from collection metadata: counting a million users on every page would scan them all.
-            Object.keys(filter).length === 0
-            ? await this.users.estimatedDocumentCount({ maxTimeMS: clock.left() })
-            : await this.users.countDocuments(filter, { maxTimeMS: clock.left() });
-      const items = docs.slice(0, plan.pageSize);
-      const last = items[items.length - 1];
-      return { items, next: docs.length > plan.pageSize && last !== undefined ? cursorOf(last, field) : undefined, total };
+      const similarities: Similarities = new Map();
+      const filter = await this.filterFor(plan, clock, similarities);
+      const sort = plan.sort;
+      return sort.field === "relevance" ? await this.ranked(plan, sort.rank, filter, similarities, clock) : await this.sorted(plan, sort, filter, clock);
     } catch (err) {
       return searchError(err);
     }
+  }
+
+  /** A page in a stored field's order: one query, and a count only when asked for and not already known. */
+  private async sorted(plan: SearchPlan, order: { field: SortField; descending: boolean }, filter: UserFilter, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+    const field = sortKeys[order.field];
+    const direction = order.descending ? -1 : 1;
+    const sort: Sort = { [field]: direction, _id: direction };
+    const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
+    const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS: clock.left() }).toArray();
+    const items = docs.slice(0, plan.pageSize);
+    const more = docs.length > plan.pageSize;
+    const before = plan.after?.before ?? 0;
+    const last = items[items.length - 1];
+    const next = more && last !== undefined ? { ...cursorOf(last, field), before: before + items.length } : undefined;
+    // A first page that holds every match has counted them already.
+    if (!plan.includeTotal || (plan.after === undefined && !more)) return { items, next, total: before + items.length + (more ? 1 : 0), totalExact: !more };
+    const total =
+      // An unfiltered total comes from collection metadata: counting a million users would scan them all.
+      Object.keys(filter).length === 0
+        ? await this.users.estimatedDocumentCount({ maxTimeMS: clock.left() })
+        : await this.users.countDocuments(filter, { maxTimeMS: clock.left() });
+    return { items, next, total, totalExact: true };
+  }
+
+  /**
+   * A page by relevance: every match is scored (its few fields only), ordered
+   * by (score, id), and the page's users are then read whole. The count is
+   * the number scored, so it is always exact.
+   */
+  private async ranked(plan: SearchPlan, rank: RankSource, filter: UserFilter, similarities: Similarities, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+    const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
+    const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
+    // A similarity filter on its own has found its matches already.
+    const matches: RankedFields[] =
+      similar !== undefined && plan.filter === rank
+        ? [...similar.keys()].map((_id) => ({ _id }))
+        : await this.users.find<RankedFields>(filter, { projection, maxTimeMS: clock.left() }).toArray();
+    const gramsOf = rememberedTrigrams();
+    const scored: Ranked[] = matches.map((m) => ({
+      id: m._id,
+      score: similar === undefined ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m, gramsOf) : (similar.get(m._id) ?? 0),
+    }));
+    scored.sort(byRank);
+    const after = plan.after;
+    const cursor = after === undefined ? undefined : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };
+    const rest = cursor === undefined ? scored : scored.filter((r) => rankedAfter(r, cursor));
+    const page = rest.slice(0, plan.pageSize);
+    const byId = new Map((await this.users.find({ _id: { $in: page.map((r) => r.id) } }, { maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
+    // A user deleted since it was scored drops out of the page.
+    const kept = page.filter((r) => byId.has(r.id));
+    const last = page[page.length - 1];
+    const before = after?.before ?? 0;
+    const next = rest.length > plan.pageSize && last !== undefined ? { id: last.id, value: last.score, before: before + page.length } : undefined;
+    return { items: kept.map((r) => byId.get(r.id) as UserDocument), next, total: scored.length, totalExact: true, scores: kept.map((r) => r.score) };
   }
 }
