@@ -100,17 +100,21 @@ describe("users against MongoDB", () => {
     expect((await users.getByIdentifier({ kind: "email", value: "ADA@example.com" }))._id).toBe(ada._id);
   });
 
-  it("when one user is read by id or identifier then the search-only trigrams stay stored but are not read", async () => {
+  it("when one user is read by id or identifier then the search-only trigrams and keys stay stored but are not read", async () => {
     const grace = await users.create(input({ username: "grace", name: "Grace Hopper" }), "key:admin");
     const byId = await users.get(grace._id);
     const byName = await users.getByIdentifier({ kind: "username", value: "GRACE" });
-    expect(byId).toEqual({ ...grace, grams: undefined });
-    expect("grams" in byId).toBe(false);
-    expect("grams" in byName).toBe(false);
+    expect(byId).toEqual({ ...grace, grams: undefined, searchKeys: undefined });
+    for (const field of ["grams", "searchKeys"]) {
+      expect(field in byId).toBe(false);
+      expect(field in byName).toBe(false);
+    }
     expect(byName.nameKey).toBe("grace hopper");
     const stored = await testDb.db.collection<UserDocument>("users").findOne({ _id: grace._id });
     expect(stored?.grams).toEqual(grace.grams);
+    expect(stored?.searchKeys).toEqual(grace.searchKeys);
     expect(grace.grams?.length).toBeGreaterThan(0);
+    expect(grace.searchKeys?.length).toBeGreaterThan(0);
   });
 
   it("when an update takes a taken username then ALREADY_EXISTS names user.username", async () => {
