@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { freePort } from "@roster/dev-stack";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFailed } from "vitest";
 import { newPat, rosterClients, uniqueName, type Ports, type RosterClients } from "./helpers/tokens.js";
 
 const startScript = join(dirname(createRequire(import.meta.url).resolve("@roster/dev-stack")), "start.js");
@@ -48,6 +48,7 @@ async function startDevStack(cwd: string): Promise<Started> {
   const lines: string[] = [];
   createInterface({ input: child.stdout! }).on("line", (line) => lines.push(line));
   createInterface({ input: child.stderr! }).on("line", (line) => lines.push(line));
+  onTestFailed(() => console.error(`npm start in ${cwd} wrote:\n${lines.join("\n")}`));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const keyLine = () => lines.find((line) => line.includes("export ROSTER_KEY="));
   await expect.poll(() => [keyLine(), ...["user-service ", "token-service "].map((name) => lines.find((l) => l.startsWith(name)))].every(Boolean), { timeout: 60_000 }).toBe(true);

@@ -68,6 +68,24 @@ describe("audit entries through the outbox", () => {
     expect(entries).toEqual([{ token_id: pat.id, name: expect.any(String) }]);
   }, 90_000);
 
+  it("when user-service is reachable again after delivery failed meanwhile then the first exchange is answered, not UNAVAILABLE", async () => {
+    const { pair, clients } = privatePair;
+    const userId = await userWithPermissions(clients, []);
+    const kept = await newPat(clients, userId);
+    const revoked = await newPat(clients, userId);
+    const undelivered = () => pair.output("token-service").filter((line) => line.includes("audit entry not delivered yet")).length;
+    const before = undelivered();
+    relay.cut();
+    try {
+      await clients.tokens.deletePersonalAccessToken({ userId, tokenId: revoked.id });
+      // Delivery has tried (and failed) on its own, more than once, while nothing else called user-service.
+      await expect.poll(undelivered, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
+    } finally {
+      relay.restore();
+    }
+    expect((await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: kept.secret })).accessToken).not.toBe("");
+  }, 90_000);
+
   it("when a user is deleted while token-service is down then its clean-up's PAT_REVOKED entry appears exactly once", async () => {
     const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, []);

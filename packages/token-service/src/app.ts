@@ -55,9 +55,12 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     followUserAccessFeed({ url, feed, copy: accessCopy, tls: config.tls, serviceKey: config.outgoingServiceKey, logger }),
   );
   const outbox = createAuditOutboxRepository(db);
+  // Delivery calls user-service in the background, also at start-up with entries left from before (user-service
+  // perhaps not up yet): on a connection of its own, so its failures never fail the calls clients make.
+  const auditUsers = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey, ownConnection: true });
   const delivery = new AuditDelivery({
     store: outbox,
-    send: (entries) => users.appendLogs(entries),
+    send: (entries) => auditUsers.appendLogs(entries),
     happened: patChangeHappened(store),
     logger,
     maxBackoffMs: config.auditRetryMaxMs,
@@ -89,6 +92,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     close: async () => {
       await delivery.stop();
       for (const feed of feeds) feed.stop();
+      auditUsers.close();
       users.close();
     },
   };

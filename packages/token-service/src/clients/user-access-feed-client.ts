@@ -1,6 +1,7 @@
 import { closeClient, createRoleServiceClient } from "@roster/client";
 import { peerGrpcTarget, retryBackoffMs, type Logger, type TlsConfig } from "@roster/runtime";
 import type { UserAccessCopy } from "../domain/user-access-copy.js";
+import { ownConnection } from "./user-directory-client.js";
 
 export interface UserAccessFeedOptions {
   /** One user-service instance's gRPC URL; the copy's feed number `feed` follows it. */
@@ -32,7 +33,7 @@ export function followUserAccessFeed(options: UserAccessFeedOptions): { stop(): 
   const client = createRoleServiceClient({
     ...peerGrpcTarget(options.url, options.tls),
     credential: options.serviceKey,
-    channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+    channelOptions: ownConnection,
   });
   let stopped = false;
   let current: AbortController | undefined;

@@ -37,17 +37,29 @@ function upstreamError(operation: string, err: unknown): Error {
   return new Error(`user-service ${operation} failed`, { cause: err });
 }
 
+/**
+ * grpc-js channel options for a connection of a client's own. grpc-js shares
+ * subchannels between channels to the same target, so a background caller that
+ * fails to connect (user-service not up yet, a relay cut) would otherwise put
+ * the per-call round trips into reconnect backoff, and they would fail fast
+ * with UNAVAILABLE although user-service answers.
+ */
+export const ownConnection = { "grpc.use_local_subchannel_pool": 1 } as const;
+
 /** UserDirectory over user-service's gRPC port, with token-service's own service credential. */
 export function createUserDirectoryClient(options: {
   userServiceUrl: string;
   tls: TlsConfig;
   serviceKey: string | undefined;
   timeoutMs?: number;
+  /** Connect apart from every other client (see ownConnection): for callers that retry in the background. */
+  ownConnection?: boolean;
 }): UserDirectory & { close(): void } {
   const clientOptions: RosterClientOptions = {
     ...peerGrpcTarget(options.userServiceUrl, options.tls),
     credential: options.serviceKey,
     timeoutMs: options.timeoutMs ?? 5_000,
+    ...(options.ownConnection === true ? { channelOptions: ownConnection } : {}),
   };
   const users = createUserServiceClient(clientOptions);
   const roles = createRoleServiceClient(clientOptions);
