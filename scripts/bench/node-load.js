@@ -1,7 +1,9 @@
 // Child process: the Node HTTP/2 load generator. stdin is JSON
 // { port, path, frames (base64[]), headers, protocol, clients, streams,
-//   requests | (warmupMs, durationMs) }; prints a JSON result with the
-// request rate, p50/p99 latency and the first failure seen.
+//   requests | (warmupMs, durationMs), tolerated? }; prints a JSON result with the
+// request rate, p50/p99 latency and the first failure seen. A call that ends with a
+// grpc-status in `tolerated` (a documented refusal such as a time limit) is counted
+// as refused and the load goes on; any other failure stops it.
 // Latencies go into a preallocated Float64Array so recording stays cheap.
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
@@ -30,7 +32,9 @@ let completed = 0;
 /** Successful calls, warm-up included: what the servers' CPU time over the whole run paid for. */
 let answered = 0;
 let failed = 0;
+let refused = 0;
 let firstFailure;
+const tolerated = new Set(options.tolerated ?? []);
 
 function succeededCall(status, httpStatus) {
   return protocol === "grpc" ? status === "0" : httpStatus === 200;
@@ -64,6 +68,8 @@ function callLoop(session, done) {
         if (timed < latencies.length) latencies[timed++] = performance.now() - begin;
         completed++;
       }
+    } else if (protocol === "grpc" && tolerated.has(status)) {
+      if (recording) refused++;
     } else {
       failed++;
       firstFailure ??= { status: status ?? `HTTP ${httpStatus ?? "none"} / ${stream.rstCode ?? ""}`, message: decodeMessage(message) };
@@ -118,6 +124,7 @@ process.stdout.write(JSON.stringify({
   succeeded: completed,
   answered,
   failed,
+  refused,
   p50: percentile(sorted, 0.5),
   p99: percentile(sorted, 0.99),
   firstFailure,
