@@ -34,14 +34,14 @@ export function hasH2load() {
  * Bounded by timeoutMs.
  */
 export function runLoad({ port, path, frame, frames = [frame], headers = {}, protocol = "grpc", requests = 20_000, warmupMs, durationMs,
-  clients = 10, streams = 10, timeoutMs = 120_000, tool }) {
+  clients = 10, streams = 10, timeoutMs = 120_000, tool, tolerated = [] }) {
   const useH2load = tool === undefined ? hasH2load() : tool === "h2load";
-  if (useH2load && (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc")) {
+  if (useH2load && (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc" || tolerated.length > 0)) {
     throw new Error("h2load sends one gRPC request body a fixed number of times; use the Node generator");
   }
   return useH2load
     ? runH2load({ port, path, frame: frames[0], headers, requests, clients, streams, timeoutMs })
-    : runNodeLoad({ port, path, frames, headers, protocol, requests, warmupMs, durationMs, clients, streams, timeoutMs });
+    : runNodeLoad({ port, path, frames, headers, protocol, requests, warmupMs, durationMs, clients, streams, timeoutMs, tolerated });
 }
 
 async function runH2load({ port, path, frame, headers, requests, clients, streams, timeoutMs }) {
