@@ -1,6 +1,6 @@
 // `npm run bench`: the transport comparison, then the RPC benchmark on the whole stack.
 // Usage (after `npx turbo run build`):
-//   node scripts/bench/index.js [--users 10000] [--duration 5] [--only <rpc substring>] [--skip-transport]
+//   node scripts/bench/index.js [--users 10000] [--duration 5] [--only <rpc substring>[,<another>…]] [--skip-transport]
 //     [--profile-dir <dir>]   (a CPU profile of each service and of the benchmark with the embedded database,
 //                              <pid>.cpuprofile; `node scripts/bench/profile-top.js <dir> <row>` prints a row's hottest functions)
 import { parseArgs } from "node:util";

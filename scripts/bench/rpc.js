@@ -17,7 +17,7 @@ const defaultStreams = 10;
 
 /**
  * Runs the benchmark and prints its table. `only` keeps the rows whose name
- * contains it (plus the no-ops they are compared with). `onStack` receives the
+ * contains it, or any of its comma-separated parts (plus the no-ops they are compared with). `onStack` receives the
  * stack as soon as it runs, so a caller can stop it on SIGINT or a watchdog.
  * `profileDir` makes each service, and this process (where the embedded
  * database runs), write a CPU profile there when it stops, with rows.json
@@ -80,7 +80,8 @@ function writeProfileWindows(dir, stack, rows) {
 
 function selectCases(cases, only) {
   if (only === undefined) return cases;
-  const wanted = cases.filter((c) => c.name.toLowerCase().includes(only.toLowerCase()));
+  const names = only.toLowerCase().split(",").map((name) => name.trim()).filter(Boolean);
+  const wanted = cases.filter((c) => names.some((name) => c.name.toLowerCase().includes(name)));
   if (wanted.length === 0) throw new Error(`no RPC row matches --only ${only}; rows: ${cases.map((c) => c.name).join(", ")}`);
   const services = new Set(wanted.map((c) => c.service));
   return cases.filter((c) => wanted.includes(c) || (c.noop && services.has(c.service)));
