@@ -86,11 +86,12 @@ async function route(): Promise<void> {
   const screen: Screen = { session, clients: createClients(session), main, signal: leaving.signal };
   const [section = "users", id] = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   main.replaceChildren();
+  // Focus moves to the new screen now, not once its data has loaded: by then the user may have moved on.
+  main.focus({ preventScroll: true });
   if (section === "users" && id !== undefined && id !== "") await renderUser(screen, id);
   else if (section === "roles") await renderRoles(screen, id);
   else if (can(session, scopeUsersRead)) await renderUsers(screen);
   else append(main, h("p", {}, "This credential may not read users."));
-  main.focus({ preventScroll: true });
 }
 
 window.addEventListener("hashchange", () => void route());
