@@ -101,7 +101,9 @@ export async function renderUsers(screen: Screen): Promise<void> {
   // Page tokens of the pages before the current one, for "Previous".
   const previous: string[] = [];
   let current = "";
+  let latest = 0;
   async function load(pageToken: string): Promise<void> {
+    const mine = ++latest;
     await attempt(form, async () => {
       const response = await clients.users.searchUsers({
         query: textField.value === "" ? query.value : "",
@@ -109,7 +111,11 @@ export async function renderUsers(screen: Screen): Promise<void> {
         sort: { field: Number(sortField.value), direction: Number(direction.value) },
         pageSize: 20,
         pageToken,
+        // The screen shows how many users match, so it asks for the exact count.
+        includeTotal: true,
       });
+      // A slower, earlier search must not replace the answer to a later one.
+      if (mine !== latest) return;
       current = pageToken;
       drawResults(response.users, response.totalSize, response.nextPageToken);
       announce(`${response.totalSize} users found`);
