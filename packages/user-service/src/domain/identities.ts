@@ -1,4 +1,4 @@
-import { UserLogEvent, UserLogResult } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { DomainError, alreadyExists, invalidField, notFound } from "@roster/runtime/domain-error";
 import type { IdentityDocument } from "../storage/user-document.js";
 import { checkCustomData, type CustomDataLimits, type JsonRecord } from "./custom-data.js";

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { UserLogEvent, UserLogResult } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import type { RoleDocument } from "../storage/role-repository.js";

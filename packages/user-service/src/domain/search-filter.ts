@@ -1,6 +1,6 @@
 import { toJson } from "@bufbuild/protobuf";
 import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client";
+import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { optionalDate } from "@roster/runtime/proto-time";
 import { checkFinite } from "./custom-data.js";

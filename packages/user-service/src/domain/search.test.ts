@@ -8,7 +8,7 @@ import {
   TextField,
   TextMatchMode,
   UserSortField,
-} from "@roster/client";
+} from "@roster/client/contract";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker, type RegexCost } from "./regex-cost.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { SortDirection, UserSortField, type SearchUsersRequest } from "@roster/client";
+import { SortDirection, UserSortField, type SearchUsersRequest } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { UserLogEvent } from "@roster/client";
+import { UserLogEvent } from "@roster/client/contract";
 import { createCredentialThrottle, ensureIndexes, type AuthFailure } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { useBackend } from "@roster/mongo-double/testing";

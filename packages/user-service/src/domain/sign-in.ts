@@ -1,4 +1,4 @@
-import { UserLogEvent, UserLogResult } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import type { CallOrigin, CredentialThrottle } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { UserDocument } from "../storage/user-document.js";

@@ -1,4 +1,6 @@
-import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
+import type { Logger } from "@roster/runtime";
+import { BackgroundLoop } from "@roster/runtime/background-loop";
+import { retryBackoffMs } from "@roster/runtime/retry-backoff";
 
 /** A pending "delete this user's tokens" task, durable until token-service confirms. */
 export interface TokenCleanupTask {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { UserLogEvent, UserLogResult } from "@roster/client";
+import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";

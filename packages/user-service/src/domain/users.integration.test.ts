@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { UserLogEvent, UserLogResult } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";

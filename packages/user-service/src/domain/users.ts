@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { settleBounded } from "./settle-bounded.js";
-import { UserLogEvent, UserLogResult } from "@roster/client";
+import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { DomainError, invalidField, isDomainError, notFound } from "@roster/runtime/domain-error";
 import type { UserDocument } from "../storage/user-document.js";
 import { checkCustomData, mergePatch, type CustomDataLimits, type JsonRecord } from "./custom-data.js";
