@@ -17,6 +17,7 @@ import type { UserServiceConfig } from "./config.js";
 import { AccessFeed } from "./domain/access-feed.js";
 import { Identities } from "./domain/identities.js";
 import { createRegexCostChecker } from "./domain/regex-cost.js";
+import { createUserSearchService } from "./domain/search.js";
 import { PasswordService } from "./domain/password-credentials.js";
 import { PasswordHasher } from "./domain/passwords.js";
 import { Roles } from "./domain/roles.js";
@@ -33,6 +34,7 @@ import { RoleRepository } from "./storage/role-repository.js";
 import { backfillSearchFields } from "./storage/search-backfill.js";
 import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
 import { UserLogRepository } from "./storage/user-log-repository.js";
+import { UserSearch } from "./storage/user-search.js";
 import { UserRepository } from "./storage/user-repository.js";
 
 /** Wires user-service together: storage, domain and handlers meet only here. */
@@ -96,7 +98,11 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const identities = new Identities({ users, store, appendLog, limits: customDataLimits });
 
   const regexCosts = createRegexCostChecker({ budgetMs: config.searchRegexCheckMs });
-  const searchUsers = createSearchUsersHandler({ db, logger, timeLimitMs: config.searchTimeLimitMs, regexCostOf: regexCosts.costOf });
+  const search = createUserSearchService({
+    store: new UserSearch(db, { timeLimitMs: config.searchTimeLimitMs }),
+    regexCostOf: regexCosts.costOf,
+  });
+  const searchUsers = createSearchUsersHandler({ search, logger });
   const userService: ServiceRegistration<typeof UserService> = {
     service: UserService,
     impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers },

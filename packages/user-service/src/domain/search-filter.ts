@@ -1,9 +1,4 @@
-import { toJson } from "@bufbuild/protobuf";
-import { ValueSchema, type Value } from "@bufbuild/protobuf/wkt";
-import { TextField, TextMatchMode, type TextFilter, type TimeRange, type UserFilter } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
-import { optionalDate } from "@roster/runtime/proto-time";
-import { checkFinite } from "./custom-data.js";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
 import { escapeRegex, globProblem, globToRegex, regexProblem } from "./search-regex.js";
 import { containedTrigrams, rarestFirst, trigramsOf } from "./trigrams.js";
@@ -23,8 +18,23 @@ export function compactPhone(value: string): string {
   return value.replace(/[\s().-]/g, "");
 }
 
-function tooComplex(field: string, description: string): Error {
-  return invalidField(field, description, "FILTER_TOO_COMPLEX");
+/** How a text filter compares its value. */
+export type TextMatchMode = "exact" | "prefix" | "contains" | "like" | "regex" | "similarity";
+
+/** One text filter as a request gives it; an undefined field or mode is one the request left unset. */
+export interface TextFilterInput {
+  field: TextTarget["field"] | undefined;
+  customDataPath: string;
+  value: string;
+  mode: TextMatchMode | undefined;
+  caseSensitive: boolean;
+  /** 0 means the default. */
+  similarityThreshold: number;
+}
+
+/** The filter tree's size limits, `at` the path of the node that broke one. */
+export function tooComplex(at: string, description: string): Error {
+  return invalidField(at, description, "FILTER_TOO_COMPLEX");
 }
 
 /** Validates a custom-data path: dot-separated keys that could have been stored. */
@@ -38,35 +48,14 @@ export function customDataPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-/** A filter's google.protobuf.Value as JSON: finite numbers only, and a kind set at every level. */
-function jsonOfValue(value: Value, field: string): JsonValue {
-  checkFinite(value, field);
-  try {
-    return toJson(ValueSchema, value) as JsonValue;
-  } catch {
-    throw invalidField(field, "must have a kind set at every level");
-  }
-}
-
-function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", range: TimeRange, at: string): PlanNode {
-  const start = optionalDate(range.startTime, `${at}.start_time`);
-  const end = optionalDate(range.endTime, `${at}.end_time`);
+export function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", start: Date | undefined, end: Date | undefined, at: string): PlanNode {
   if (start === undefined && end === undefined) throw invalidField(at, "needs start_time, end_time or both");
   if (start !== undefined && end !== undefined && end <= start) throw invalidField(`${at}.end_time`, "must be after start_time");
   return { kind: "timeRange", field, start, end };
 }
 
-const textTargets: Partial<Record<TextField, TextTarget["field"]>> = {
-  [TextField.ID]: "id",
-  [TextField.USERNAME]: "username",
-  [TextField.EMAIL]: "email",
-  [TextField.PHONE]: "phone",
-  [TextField.NAME]: "name",
-  [TextField.CUSTOM_DATA]: "customData",
-};
-
-function textNode(text: TextFilter, at: string): PlanNode {
-  const field = textTargets[text.field];
+export function textNode(text: TextFilterInput, at: string): PlanNode {
+  const field = text.field;
   if (field === undefined) throw invalidField(`${at}.field`, "is required");
   let target: TextTarget;
   if (field === "customData") {
@@ -79,35 +68,35 @@ function textNode(text: TextFilter, at: string): PlanNode {
   }
   const value = text.value;
   // A regex over the limit is a pattern refused as too long: regexProblem reports it as REGEX_REJECTED.
-  const tooLong = value.length > filterLimits.maxValueLength && text.mode !== TextMatchMode.REGEX;
+  const tooLong = value.length > filterLimits.maxValueLength && text.mode !== "regex";
   if (value.length === 0 || tooLong) throw invalidField(`${at}.value`, "must be 1-256 characters");
   if (value.includes("\0")) throw invalidField(`${at}.value`, "must not contain NUL");
-  if (text.mode !== TextMatchMode.SIMILARITY && text.similarityThreshold !== 0) {
+  if (text.mode !== "similarity" && text.similarityThreshold !== 0) {
     throw invalidField(`${at}.similarity_threshold`, "is only allowed with TEXT_MATCH_MODE_SIMILARITY");
   }
   const caseSensitive = text.caseSensitive;
   const normalised = target.field === "phone" ? compactPhone(value) : value;
   switch (text.mode) {
-    case TextMatchMode.EXACT:
+    case "exact":
       return { kind: "match", target, match: "exact", value: normalised, caseSensitive };
-    case TextMatchMode.PREFIX:
+    case "prefix":
       return { kind: "match", target, match: "prefix", value: normalised, caseSensitive };
-    case TextMatchMode.CONTAINS: {
+    case "contains": {
       // Custom data and ids have no trigrams stored: those scan.
       const grams = target.field === "customData" || target.field === "id" ? [] : containedTrigrams(normalised);
       return { kind: "pattern", target, pattern: escapeRegex(normalised), caseSensitive, ...(grams.length > 0 && { grams }) };
     }
-    case TextMatchMode.LIKE: {
+    case "like": {
       const problem = globProblem(value);
       if (problem !== undefined) throw invalidField(`${at}.value`, problem, "PATTERN_REJECTED");
       return { kind: "pattern", target, pattern: globToRegex(value), caseSensitive };
     }
-    case TextMatchMode.REGEX: {
+    case "regex": {
       const problem = regexProblem(value);
       if (problem !== undefined) throw invalidField(`${at}.value`, problem, "REGEX_REJECTED");
       return { kind: "pattern", target, pattern: value, caseSensitive, regexAt: `${at}.value` };
     }
-    case TextMatchMode.SIMILARITY: {
+    case "similarity": {
       if (target.field === "id" || target.field === "customData") {
         throw invalidField(`${at}.mode`, "similarity works on username, email, phone and name");
       }
@@ -126,7 +115,8 @@ function textNode(text: TextFilter, at: string): PlanNode {
   }
 }
 
-function listOf(values: string[], at: string, maxLength: number): string[] {
+/** A list filter's entries: 1-1000, each 1-`maxLength` characters; de-duplicated. */
+export function listOf(values: string[], at: string, maxLength: number): string[] {
   if (values.length === 0 || values.length > filterLimits.maxListEntries) throw invalidField(at, "must have 1-1000 entries");
   values.forEach((v, i) => {
     if (v.length === 0 || v.length > maxLength) throw invalidField(`${at}[${i}]`, `must be 1-${maxLength} characters`);
@@ -134,66 +124,25 @@ function listOf(values: string[], at: string, maxLength: number): string[] {
   return [...new Set(values)];
 }
 
-/** Walks a filter tree, enforcing the size and depth limits, into a plan node. */
-export function planFilter(filter: UserFilter, at = "filter"): PlanNode {
-  let count = 0;
-  const visit = (node: UserFilter, path: string, depth: number): PlanNode => {
-    if (++count > filterLimits.maxFilters) throw tooComplex(path, `the filter tree holds more than ${filterLimits.maxFilters} filters`);
-    if (depth > filterLimits.maxDepth) throw tooComplex(path, `filters nest more than ${filterLimits.maxDepth} levels deep`);
-    const f = node.filter;
-    const here = (name: string) => `${path}.${name}`;
-    switch (f.case) {
-      case "text":
-        return textNode(f.value, here("text"));
-      case "ids":
-        return { kind: "ids", ids: listOf(f.value.ids, here("ids.ids"), 64) };
-      case "emails":
-        return { kind: "emails", emails: listOf(f.value.emails, here("emails.emails"), 254).map(normaliseKey) };
-      case "suspended":
-        return { kind: "flag", flag: "suspended", value: f.value };
-      case "hasPassword":
-        return { kind: "flag", flag: "hasPassword", value: f.value };
-      case "hasRole": {
-        const role = f.value.role;
-        if (role.case === "roleId" && role.value.length > 0 && role.value.length <= 64) return { kind: "hasRole", roleId: role.value };
-        if (role.case === "roleName" && role.value.length > 0 && role.value.length <= 64) {
-          return { kind: "hasRoleName", nameKey: normaliseKey(role.value) };
-        }
-        const field = role.case === "roleName" ? "role_name" : "role_id";
-        throw invalidField(here(`has_role.${field}`), "must be 1-64 characters");
-      }
-      case "identityTarget": {
-        if (!identityTargetPattern.test(f.value)) throw invalidField(here("identity_target"), "must be 1-64 characters of a-z, 0-9, '.', '_', '-'");
-        return { kind: "identityTarget", target: f.value };
-      }
-      case "createTime":
-        return timeRangeNode("createTime", f.value, here("create_time"));
-      case "updateTime":
-        return timeRangeNode("updateTime", f.value, here("update_time"));
-      case "lastSignInTime":
-        return timeRangeNode("lastSignInTime", f.value, here("last_sign_in_time"));
-      case "customDataEquals": {
-        const problem = customDataPathProblem(f.value.path);
-        if (problem !== undefined) throw invalidField(here("custom_data_equals.path"), problem);
-        if (f.value.value === undefined) throw invalidField(here("custom_data_equals.value"), "is required");
-        return { kind: "customDataEquals", path: f.value.path, value: jsonOfValue(f.value.value, here("custom_data_equals.value")) };
-      }
-      case "and":
-      case "or": {
-        const children = f.value.filters;
-        const listPath = here(`${f.case}.filters`);
-        if (children.length === 0 || children.length > filterLimits.maxChildren) {
-          throw invalidField(listPath, `must have 1-${filterLimits.maxChildren} filters`);
-        }
-        return { kind: f.case, children: children.map((c, i) => visit(c, `${listPath}[${i}]`, depth + 1)) };
-      }
-      case "not": {
-        if (f.value.filter === undefined) throw invalidField(here("not.filter"), "is required");
-        return { kind: "not", child: visit(f.value.filter, here("not.filter"), depth + 1) };
-      }
-      default:
-        throw invalidField(path, "must set one kind of filter");
-    }
-  };
-  return visit(filter, at, 1);
+export function emailsNode(emails: string[], at: string): PlanNode {
+  return { kind: "emails", emails: listOf(emails, at, 254).map(normaliseKey) };
+}
+
+/** A role by id or by name; `at` is the path of the one the request set. */
+export function hasRoleNode(role: { by: "id" | "name"; value: string }, at: string): PlanNode {
+  if (role.value.length === 0 || role.value.length > 64) throw invalidField(at, "must be 1-64 characters");
+  return role.by === "id" ? { kind: "hasRole", roleId: role.value } : { kind: "hasRoleName", nameKey: normaliseKey(role.value) };
+}
+
+export function identityTargetNode(target: string, at: string): PlanNode {
+  if (!identityTargetPattern.test(target)) throw invalidField(at, "must be 1-64 characters of a-z, 0-9, '.', '_', '-'");
+  return { kind: "identityTarget", target };
+}
+
+/** Custom-data equality; `value` reads the compared JSON (it may throw naming `at.value`), undefined when the request has none. */
+export function customDataEqualsNode(path: string, value: (() => JsonValue) | undefined, at: string): PlanNode {
+  const problem = customDataPathProblem(path);
+  if (problem !== undefined) throw invalidField(`${at}.path`, problem);
+  if (value === undefined) throw invalidField(`${at}.value`, "is required");
+  return { kind: "customDataEquals", path, value: value() };
 }

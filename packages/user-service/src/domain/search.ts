@@ -1,23 +1,26 @@
 import { createHash } from "node:crypto";
-import { SortDirection, UserSortField, type SearchUsersRequest } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
-import { compactPhone, normaliseKey, planFilter } from "./search-filter.js";
+import { compactPhone, normaliseKey } from "./search-filter.js";
 import { wordTrigrams, wordsOf } from "./trigrams.js";
 import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
 
 const maxQueryLength = 256;
 
-const sortFields: Record<UserSortField, SortField | "relevance"> = {
-  [UserSortField.UNSPECIFIED]: "createTime",
-  [UserSortField.CREATE_TIME]: "createTime",
-  [UserSortField.UPDATE_TIME]: "updateTime",
-  [UserSortField.LAST_SIGN_IN_TIME]: "lastSignInTime",
-  [UserSortField.USERNAME]: "username",
-  [UserSortField.NAME]: "name",
-  [UserSortField.RELEVANCE]: "relevance",
-};
+/**
+ * A search as a caller asks for it, its filter already a tree of plan nodes
+ * (see search-filter.ts). An unset sort field orders by relevance when there
+ * is something to rank by, else by creation time; an unset direction is ascending.
+ */
+export interface SearchInput {
+  query: string;
+  filter: PlanNode | undefined;
+  sort: { field: SortField | "relevance" | undefined; direction: "ascending" | "descending" | undefined };
+  pageSize: number;
+  pageToken: string;
+  includeTotal: boolean;
+}
 
 /**
  * One page of matches as storage finds it; `next` is set when more follow.
@@ -69,34 +72,31 @@ function rankSourceOf(filter: PlanNode | undefined): RankSource | undefined {
   return inner.find((node) => node.kind === "similarity") as RankSource | undefined;
 }
 
-/** Validates a SearchUsers request into a plan; bad input names its field, nothing runs. */
-export function planSearch(request: SearchUsersRequest): SearchPlan {
-  const text = request.query.trim();
-  if (request.query.length > maxQueryLength) throw invalidField("query", `must be at most ${maxQueryLength} characters`);
+/** Validates a search into a plan; bad input names its request field, nothing runs. */
+export function planSearch(input: SearchInput): SearchPlan {
+  const text = input.query.trim();
+  if (input.query.length > maxQueryLength) throw invalidField("query", `must be at most ${maxQueryLength} characters`);
   if (text.includes("\0")) throw invalidField("query", "must not contain NUL");
   const parts: PlanNode[] = [];
   if (text !== "") parts.push(freeTextNode(text));
-  if (request.filter !== undefined) parts.push(planFilter(request.filter));
+  if (input.filter !== undefined) parts.push(input.filter);
   const filter = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { kind: "and" as const, children: parts };
 
-  const requested = request.sort?.field ?? UserSortField.UNSPECIFIED;
   const rank = rankSourceOf(filter);
-  const sortField = requested === UserSortField.UNSPECIFIED && rank !== undefined ? "relevance" : sortFields[requested];
-  if (sortField === undefined) throw invalidField("sort.field", "is not a known sort field");
-  const direction = request.sort?.direction ?? SortDirection.UNSPECIFIED;
-  if (!Object.values(SortDirection).includes(direction)) throw invalidField("sort.direction", "is not a known direction");
+  const sortField = input.sort.field ?? (rank === undefined ? "createTime" : "relevance");
+  const direction = input.sort.direction;
   let sort: SearchPlan["sort"];
   if (sortField === "relevance") {
     if (rank === undefined) throw invalidField("sort.field", "ranks by relevance only with a query or a similarity filter");
-    if (direction === SortDirection.ASCENDING) throw invalidField("sort.direction", "relevance ranks highest first only");
+    if (direction === "ascending") throw invalidField("sort.direction", "relevance ranks highest first only");
     sort = { field: "relevance", rank };
   } else {
-    sort = { field: sortField, descending: direction === SortDirection.DESCENDING };
+    sort = { field: sortField, descending: direction === "descending" };
   }
 
-  const pageSize = pageSizeOf(request.pageSize);
+  const pageSize = pageSizeOf(input.pageSize);
   const fingerprint = fingerprintOf({ filter, sort: sort.field === "relevance" ? "relevance" : sort });
-  return { filter, sort, includeTotal: request.includeTotal, pageSize, after: cursorFrom(request.pageToken, fingerprint), fingerprint };
+  return { filter, sort, includeTotal: input.includeTotal, pageSize, after: cursorFrom(input.pageToken, fingerprint), fingerprint };
 }
 
 /** Decides a regular expression's worst-case matching cost under flags (`i`, `s`). */
@@ -144,15 +144,21 @@ export interface SearchResult<T> {
   relevanceScores: number[];
 }
 
-/** Runs a search: plan, the cost check of the caller's regexes, one storage round, and the token for the page after. */
-export async function searchUsers<T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf): Promise<SearchResult<T>> {
-  const plan = planSearch(request);
-  await refuseCostlyRegexes(plan.filter, regexCostOf);
-  const page = await store.search(plan);
-  const next = page.next;
-  const nextPageToken =
-    next === undefined
-      ? ""
-      : encodePageToken({ id: next.id, n: next.before, ...(next.value === null ? {} : { v: next.value }) }, plan.fingerprint);
-  return { users: page.items, nextPageToken, totalSize: page.total, totalSizeExact: page.totalExact, relevanceScores: page.scores ?? [] };
+/** User search: plan, the cost check of the caller's regexes, one storage round, and the token for the page after. */
+export function createUserSearchService<T>(deps: { store: UserSearchStore<T>; regexCostOf: RegexCostOf }) {
+  return {
+    async search(input: SearchInput): Promise<SearchResult<T>> {
+      const plan = planSearch(input);
+      await refuseCostlyRegexes(plan.filter, deps.regexCostOf);
+      const page = await deps.store.search(plan);
+      const next = page.next;
+      const nextPageToken =
+        next === undefined
+          ? ""
+          : encodePageToken({ id: next.id, n: next.before, ...(next.value === null ? {} : { v: next.value }) }, plan.fingerprint);
+      return { users: page.items, nextPageToken, totalSize: page.total, totalSizeExact: page.totalExact, relevanceScores: page.scores ?? [] };
+    },
+  };
 }
+
+export type UserSearchService<T> = ReturnType<typeof createUserSearchService<T>>;

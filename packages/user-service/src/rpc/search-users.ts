@@ -2,24 +2,16 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { UserService } from "@roster/client";
 import type { Logger } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { Db } from "mongodb";
-import { searchUsers, type RegexCostOf } from "../domain/search.js";
-import { UserSearch } from "../storage/user-search.js";
+import type { UserSearchService } from "../domain/search.js";
+import type { UserDocument } from "../storage/user-document.js";
 import { userToProto } from "./convert.js";
+import { searchInputOf } from "./search-request.js";
 
-/** SearchUsers: plan the request, run it, convert the page. */
-export function createSearchUsersHandler(deps: {
-  db: Db;
-  logger: Logger;
-  /** Time limit of each search, its queries together; a search over it fails with SEARCH_TIME_LIMIT_EXCEEDED. */
-  timeLimitMs: number;
-  /** Decides the matching cost of REGEX-mode patterns before they reach the database. */
-  regexCostOf: RegexCostOf;
-}): ServiceImpl<typeof UserService>["searchUsers"] {
-  const store = new UserSearch(deps.db, { timeLimitMs: deps.timeLimitMs });
+/** SearchUsers: translate the request, run the search, convert the page. */
+export function createSearchUsersHandler(deps: { search: UserSearchService<UserDocument>; logger: Logger }): ServiceImpl<typeof UserService>["searchUsers"] {
   return async (request) => {
     try {
-      const result = await searchUsers(store, request, deps.regexCostOf);
+      const result = await deps.search.search(searchInputOf(request));
       const now = new Date();
       return {
         users: result.users.map((u) => userToProto(u, now)),

@@ -1,12 +1,12 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField } from "@roster/client";
+import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField, type SearchUsersRequest } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
-import { planSearch, searchUsers } from "../domain/search.js";
+import { createUserSearchService, planSearch as planInput, type RegexCostOf, type UserSearchStore } from "../domain/search.js";
 import { maxGlobWildcards } from "../domain/search-regex.js";
 import { searchFieldsOf } from "../domain/users.js";
 import { roleIndexes } from "./role-indexes.js";
@@ -15,6 +15,11 @@ import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
 import { UserSearch } from "./user-search.js";
 import { usersCollection } from "./user-repository.js";
+import { searchInputOf } from "../rpc/search-request.js";
+
+const planSearch = (request: SearchUsersRequest) => planInput(searchInputOf(request));
+const searchUsers = <T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf) =>
+  createUserSearchService({ store, regexCostOf }).search(searchInputOf(request));
 
 type RequestInit = MessageInitShape<typeof SearchUsersRequestSchema>;
 const testDb = useBackend("user_search");

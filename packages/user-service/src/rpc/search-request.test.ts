@@ -1,19 +1,24 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type {
-  UserFilterSchema} from "@roster/client";
 import {
   SearchUsersRequestSchema,
   SortDirection,
   TextField,
   TextMatchMode,
   UserSortField,
-} from "@roster/client/contract";
+  type UserFilterSchema,
+  type SearchUsersRequest,
+} from "@roster/client";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { afterAll, describe, expect, it } from "vitest";
-import { createRegexCostChecker, type RegexCost } from "./regex-cost.js";
-import { planSearch, searchUsers, type RegexCostOf, type UserSearchStore } from "./search.js";
-import type { SearchPlan } from "./search-plan.js";
+import { createRegexCostChecker, type RegexCost } from "../domain/regex-cost.js";
+import { createUserSearchService, planSearch as planInput, type RegexCostOf, type UserSearchStore } from "../domain/search.js";
+import type { SearchPlan } from "../domain/search-plan.js";
+import { searchInputOf } from "./search-request.js";
+
+const planSearch = (request: SearchUsersRequest) => planInput(searchInputOf(request));
+const searchUsers = <T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf) =>
+  createUserSearchService({ store, regexCostOf }).search(searchInputOf(request));
 
 type FilterInit = MessageInitShape<typeof UserFilterSchema>;
 const request = (init: MessageInitShape<typeof SearchUsersRequestSchema>) => create(SearchUsersRequestSchema, init);
