@@ -14,28 +14,29 @@ import {
 } from "@roster/runtime";
 import { createConsoleHandler } from "@roster/console/server";
 import type { UserServiceConfig } from "./config.js";
-import { AccessFeed } from "./domain/access-feed.js";
-import { Identities } from "./domain/identities.js";
+import { createAccessFeed } from "./domain/access-feed.js";
+import { createIdentities } from "./domain/identities.js";
+import { createPasswordChanges } from "./domain/password-changes.js";
+import { createPasswordCredentials } from "./domain/password-credentials.js";
+import { createPasswordHasher } from "./domain/password-hashes.js";
+import { createPasswordSignIn } from "./domain/password-sign-in.js";
 import { createRegexCostChecker } from "./domain/regex-cost.js";
+import { createRoles } from "./domain/roles.js";
 import { createUserSearchService } from "./domain/search.js";
-import { PasswordService } from "./domain/password-credentials.js";
-import { PasswordHasher } from "./domain/passwords.js";
-import { Roles } from "./domain/roles.js";
-import { SignIn } from "./domain/sign-in.js";
-import { TokenCleanupWorker } from "./domain/token-cleanup.js";
-import { UserLogBook } from "./domain/user-logs.js";
-import { Users } from "./domain/users.js";
+import { createTokenCleanupWorker } from "./domain/token-cleanup.js";
+import { createUserLogBook } from "./domain/user-logs.js";
+import { createUsers } from "./domain/users.js";
 import { createAccessFeedHandlers } from "./rpc/access-feed.js";
 import { createRoleServiceImpl } from "./rpc/role-service.js";
 import { createSearchUsersHandler } from "./rpc/search-users.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
 import { userServiceIndexes } from "./storage/indexes.js";
-import { RoleRepository } from "./storage/role-repository.js";
+import { createRoleRepository } from "./storage/role-repository.js";
 import { backfillSearchFields } from "./storage/search-backfill.js";
-import { TokenCleanupRepository } from "./storage/token-cleanup-repository.js";
-import { UserLogRepository } from "./storage/user-log-repository.js";
-import { UserSearch } from "./storage/user-search.js";
-import { UserRepository } from "./storage/user-repository.js";
+import { createTokenCleanupRepository } from "./storage/token-cleanup-repository.js";
+import { createUserLogRepository } from "./storage/user-log-repository.js";
+import { createUserRepository } from "./storage/user-repository.js";
+import { createUserSearchStore } from "./storage/user-search-store.js";
 
 /** Wires user-service together: storage, domain and handlers meet only here. */
 export async function createApp(deps: { config: UserServiceConfig; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp> {
@@ -45,13 +46,14 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const backfilled = await backfillSearchFields(db);
   if (backfilled > 0) logger.info({ users: backfilled }, "gave existing users their search keys");
 
-  const store = new UserRepository(db);
-  const roleStore = new RoleRepository(db);
-  const logs = new UserLogBook(new UserLogRepository(db));
+  const store = createUserRepository(db);
+  const roleStore = createRoleRepository(db);
+  const logs = createUserLogBook(createUserLogRepository(db));
   const appendLog = logs.append;
-  const passwords = new PasswordService(new PasswordHasher(config.argon2), {
-    minLength: config.passwordMinLength,
-    maxLength: config.passwordMaxLength,
+  const hasher = createPasswordHasher(config.argon2);
+  const credentials = createPasswordCredentials({
+    hasher,
+    policy: { minLength: config.passwordMinLength, maxLength: config.passwordMaxLength },
   });
   const customDataLimits = { maxBytes: config.customDataMaxBytes, maxDepth: config.customDataMaxDepth };
 
@@ -59,8 +61,8 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     ...peerGrpcTarget(config.tokenServiceUrl, config.tls),
     credential: config.outgoingServiceKey,
   });
-  const cleanupQueue = new TokenCleanupRepository(db);
-  const cleanupWorker = new TokenCleanupWorker({
+  const cleanupQueue = createTokenCleanupRepository(db);
+  const cleanupWorker = createTokenCleanupWorker({
     queue: cleanupQueue,
     deleteTokens: async (userId) => {
       await tokenService.deleteUserPersonalAccessTokens({ userId });
@@ -69,47 +71,53 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     logger,
   });
 
-  const accessFeed = new AccessFeed({ ackTimeoutMs: config.accessFeedAckTimeoutMs, leaseMs: config.accessFeedLeaseMs, logger });
+  const accessFeed = createAccessFeed({ ackTimeoutMs: config.accessFeedAckTimeoutMs, leaseMs: config.accessFeedLeaseMs, logger });
   const accessChanged = (userId: string | undefined) => accessFeed.changed(userId);
-  const users = new Users({
+  const users = createUsers({
     store,
     accessChanged,
     appendLog,
-    passwords,
+    credentials,
     customDataLimits,
     enqueueTokenCleanup: async (userId) => {
       await cleanupQueue.enqueue(userId);
       cleanupWorker.wake();
     },
   });
-  const signIn = new SignIn({
+  const passwordSignIn = createPasswordSignIn({
     users,
     store,
-    passwords,
+    hasher,
     appendLog,
     lockout: {
       threshold: config.lockoutThreshold,
       windowMs: config.lockoutWindowSeconds * 1000,
       durationMs: config.lockoutDurationSeconds * 1000,
     },
+  });
+  const passwordChanges = createPasswordChanges({
+    users,
+    store,
+    credentials,
+    appendLog,
     resetCodeTtlMs: config.resetCodeTtlSeconds * 1000,
     resetThrottle: createCredentialThrottle("reset_code", config.rateLimits, authFailures),
   });
-  const identities = new Identities({ users, store, appendLog, limits: customDataLimits });
+  const identities = createIdentities({ users, store, appendLog, limits: customDataLimits });
 
   const regexCosts = createRegexCostChecker({ budgetMs: config.searchRegexCheckMs });
   const search = createUserSearchService({
-    store: new UserSearch(db, { timeLimitMs: config.searchTimeLimitMs }),
+    store: createUserSearchStore(db, { timeLimitMs: config.searchTimeLimitMs }),
     regexCostOf: regexCosts.costOf,
   });
   const searchUsers = createSearchUsersHandler({ search, logger });
   const userService: ServiceRegistration<typeof UserService> = {
     service: UserService,
-    impl: { ...createUserServiceImpl({ users, signIn, identities, logs, logger }), searchUsers },
+    impl: { ...createUserServiceImpl({ users, passwordSignIn, passwordChanges, identities, logs, logger }), searchUsers },
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
-    impl: { ...createRoleServiceImpl({ roles: new Roles({ store: roleStore, appendLog, accessChanged }) }), ...createAccessFeedHandlers(accessFeed) },
+    impl: { ...createRoleServiceImpl({ roles: createRoles({ store: roleStore, appendLog, accessChanged }) }), ...createAccessFeedHandlers(accessFeed) },
   };
 
   // Access tokens are checked against the user as stored here now, on every call.

@@ -1,13 +1,13 @@
 import { createLogger } from "@roster/runtime";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { AccessFeed, type AccessFeedMessage } from "./access-feed.js";
+import { createAccessFeed, type AccessFeedMessage } from "./access-feed.js";
 
 const ackTimeoutMs = 200;
 const leaseMs = 1_000;
 
 /** A feed on fake timers, and subscribers that read its stream into arrays. */
 function setup() {
-  const feed = new AccessFeed({ ackTimeoutMs, leaseMs, logger: createLogger("user-service-test", "silent"), now: () => Date.now() });
+  const feed = createAccessFeed({ ackTimeoutMs, leaseMs, logger: createLogger("user-service-test", "silent"), now: () => Date.now() });
   const subscribe = () => {
     const controller = new AbortController();
     const received: AccessFeedMessage[] = [];

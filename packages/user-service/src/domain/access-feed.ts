@@ -23,27 +23,39 @@ export interface AccessFeedOptions {
   now?: () => number;
 }
 
-class Subscription {
-  readonly id = randomUUID();
-  sent = 0;
-  acked = 0;
+interface Subscription {
+  readonly id: string;
+  sent: number;
+  acked: number;
   /** On the feed's clock: until when the subscriber may still trust its copy (0 before its first acknowledgement). */
-  leaseUntil = 0;
-  closed = false;
-  readonly outbox: AccessFeedMessage[] = [];
-  private wake: () => void = () => {};
+  leaseUntil: number;
+  closed: boolean;
+  readonly outbox: AccessFeedMessage[];
   /** Settles at the next `notify()`: a message was queued, an acknowledgement came, or the subscription closed. */
-  signal: Promise<void> = this.nextSignal();
+  readonly signal: Promise<void>;
+  notify(): void;
+}
 
-  notify(): void {
-    const wake = this.wake;
-    this.signal = this.nextSignal();
-    wake();
-  }
-
-  private nextSignal(): Promise<void> {
-    return new Promise<void>((resolve) => (this.wake = resolve));
-  }
+function createSubscription(): Subscription {
+  let wake: () => void = () => {};
+  const nextSignal = () => new Promise<void>((resolve) => (wake = resolve));
+  let signal = nextSignal();
+  return {
+    id: randomUUID(),
+    sent: 0,
+    acked: 0,
+    leaseUntil: 0,
+    closed: false,
+    outbox: [],
+    get signal() {
+      return signal;
+    },
+    notify() {
+      const woken = wake;
+      signal = nextSignal();
+      woken();
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -59,24 +71,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * earlier than when the subscriber sent it (the subscriber's own reckoning),
  * so this side's deadline is never the earlier of the two.
  */
-export class AccessFeed {
-  private readonly live = new Map<string, Subscription>();
+export function createAccessFeed(options: AccessFeedOptions) {
+  const live = new Map<string, Subscription>();
   /** Closed subscriptions whose lease has not run out yet: a change must outwait them too. */
-  private readonly lapsing = new Set<Subscription>();
-  private readonly now: () => number;
-
-  constructor(private readonly options: AccessFeedOptions) {
-    this.now = options.now ?? (() => performance.now());
-  }
+  const lapsing = new Set<Subscription>();
+  const now = options.now ?? (() => performance.now());
 
   /** The stream of one subscription: its first message, then every change, until `signal` aborts. */
-  async *subscribe(signal: AbortSignal): AsyncGenerator<AccessFeedMessage> {
-    const sub = new Subscription();
-    this.live.set(sub.id, sub);
-    const onAbort = () => this.close(sub);
+  async function* subscribe(signal: AbortSignal): AsyncGenerator<AccessFeedMessage> {
+    const sub = createSubscription();
+    live.set(sub.id, sub);
+    const onAbort = () => close(sub);
     signal.addEventListener("abort", onAbort, { once: true });
     try {
-      yield { subscriptionId: sub.id, sequence: 0, userId: undefined, subscribed: true, leaseMs: this.options.leaseMs };
+      yield { subscriptionId: sub.id, sequence: 0, userId: undefined, subscribed: true, leaseMs: options.leaseMs };
       while (!sub.closed) {
         const next = sub.outbox.shift();
         if (next !== undefined) yield next;
@@ -84,74 +92,80 @@ export class AccessFeed {
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
-      this.close(sub);
+      close(sub);
     }
   }
 
   /** Records that the subscriber applied every change up to `sequence`, and renews its lease from now. */
-  acknowledge(subscriptionId: string, sequence: number): { leaseMs: number } {
-    const sub = this.live.get(subscriptionId);
+  function acknowledge(subscriptionId: string, sequence: number): { leaseMs: number } {
+    const sub = live.get(subscriptionId);
     if (sub === undefined) throw failedPrecondition("SUBSCRIPTION_CLOSED", "the subscription was closed or cut off; subscribe again");
-    sub.leaseUntil = this.now() + this.options.leaseMs;
+    sub.leaseUntil = now() + options.leaseMs;
     if (sequence > sub.acked) {
       sub.acked = Math.min(sequence, sub.sent);
       sub.notify();
     }
-    return { leaseMs: this.options.leaseMs };
+    return { leaseMs: options.leaseMs };
   }
 
   /** Publishes a change (undefined: every user) and resolves once no subscriber can still answer from what it took away. */
-  async changed(userId: string | undefined): Promise<void> {
-    const waits = [...this.live.values()].map((sub) => this.deliver(sub, userId));
-    for (const sub of this.lapsing) waits.push(this.outlive(sub));
+  async function changed(userId: string | undefined): Promise<void> {
+    const waits = [...live.values()].map((sub) => deliver(sub, userId));
+    for (const sub of lapsing) waits.push(outlive(sub));
     await Promise.all(waits);
   }
 
-  /** Subscriptions open now. */
-  get subscribers(): number {
-    return this.live.size;
-  }
-
-  private async deliver(sub: Subscription, userId: string | undefined): Promise<void> {
+  async function deliver(sub: Subscription, userId: string | undefined): Promise<void> {
     sub.sent += 1;
     const sequence = sub.sent;
-    sub.outbox.push({ subscriptionId: sub.id, sequence, userId, subscribed: false, leaseMs: this.options.leaseMs });
+    sub.outbox.push({ subscriptionId: sub.id, sequence, userId, subscribed: false, leaseMs: options.leaseMs });
     sub.notify();
-    const deadline = this.now() + this.options.ackTimeoutMs;
+    const deadline = now() + options.ackTimeoutMs;
     while (sub.acked < sequence && !sub.closed) {
-      const left = deadline - this.now();
+      const left = deadline - now();
       if (left <= 0) {
-        this.options.logger.warn({ subscriptionId: sub.id, sequence }, "access feed: subscriber did not acknowledge in time; cutting it off");
-        this.close(sub);
+        options.logger.warn({ subscriptionId: sub.id, sequence }, "access feed: subscriber did not acknowledge in time; cutting it off");
+        close(sub);
         break;
       }
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([sub.signal, new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
       clearTimeout(timer);
     }
-    if (sub.acked < sequence) await this.outlive(sub);
+    if (sub.acked < sequence) await outlive(sub);
   }
 
   /** Waits until a closed subscription's lease has run out. */
-  private async outlive(sub: Subscription): Promise<void> {
-    const left = sub.leaseUntil - this.now();
+  async function outlive(sub: Subscription): Promise<void> {
+    const left = sub.leaseUntil - now();
     if (left > 0) await sleep(Math.ceil(left) + 1);
   }
 
-  private close(sub: Subscription): void {
+  function close(sub: Subscription): void {
     if (sub.closed) return;
     sub.closed = true;
-    this.live.delete(sub.id);
-    const left = sub.leaseUntil - this.now();
+    live.delete(sub.id);
+    const left = sub.leaseUntil - now();
     if (left > 0) {
-      this.lapsing.add(sub);
-      setTimeout(() => this.lapsing.delete(sub), Math.ceil(left) + 1).unref();
+      lapsing.add(sub);
+      setTimeout(() => lapsing.delete(sub), Math.ceil(left) + 1).unref();
     }
     sub.notify();
   }
+  return {
+    subscribe,
+    acknowledge,
+    changed,
+    /** Subscriptions open now. */
+    get subscribers(): number {
+      return live.size;
+    },
+  };
 }
 
-/** Publishes that a user's access (undefined: every user's) may have changed, and waits as AccessFeed.changed does. */
+export type AccessFeed = ReturnType<typeof createAccessFeed>;
+
+/** Publishes that a user's access (undefined: every user's) may have changed, and waits as the feed's `changed` does. */
 export type AccessChanged = (userId: string | undefined) => Promise<void>;
 
 /**

@@ -11,7 +11,8 @@ export const addressClaims = ["formatted", "streetAddress", "locality", "region"
 
 const longClaims: Record<string, number> = { profile: 2048, website: 2048, formatted: 1024 };
 
-function snake(name: string): string {
+/** A camelCase claim name as its request path segment (`givenName` → `given_name`). */
+export function snake(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 

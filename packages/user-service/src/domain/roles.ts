@@ -2,50 +2,15 @@ import { randomUUID } from "node:crypto";
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
-import type { RoleDocument } from "../storage/role-repository.js";
-import type { UserDocument } from "../storage/user-document.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
 import type { AppendLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
+import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "./role-store.js";
+import type { UserRecord } from "./user-store.js";
 
 export const maxRolesPerUser = 100;
 const maxPermissions = 100;
 const namePattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-
-/** A user's role ids before and after a change. */
-export interface UserRolesChange {
-  before: string[];
-  after: string[];
-}
-
-/** What a user's credentials may do now: the state every access token is checked against. */
-export interface UserAccess {
-  userId: string;
-  /** Empty when the user has none. */
-  username: string;
-  suspended: boolean;
-  tokenEpoch: number;
-  /** The union of the permissions of the user's roles, sorted. */
-  permissions: string[];
-}
-
-/** What role use cases need from storage. A duplicate name surfaces as ALREADY_EXISTS `ROLE_NAME_TAKEN`. */
-export interface RoleStore {
-  insert(role: RoleDocument): Promise<void>;
-  findById(id: string): Promise<RoleDocument | null>;
-  findByIds(ids: string[], page?: { afterNameKey?: string; limit: number }): Promise<RoleDocument[]>;
-  list(prefixKey: string, afterNameKey: string | undefined, limit: number): Promise<{ roles: RoleDocument[]; total: number }>;
-  update(id: string, set: Partial<RoleDocument>): Promise<RoleDocument | null>;
-  delete(id: string): Promise<boolean>;
-  userRoleIds(userId: string): Promise<string[] | null>;
-  /** One read of the user by id and one of its roles by id; null when there is no such user. */
-  userAccess(userId: string): Promise<UserAccess | null>;
-  addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
-  removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
-  replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
-  roleUsers(roleId: string, afterId: string | undefined, limit: number): Promise<{ users: UserDocument[]; total: number }>;
-  pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>): Promise<void>;
-}
 
 /** The writable fields of a role, as a request carries them. */
 export interface RoleInput {
@@ -102,189 +67,189 @@ const pageCursor = (raw: Record<string, string | number> | undefined, key: strin
 };
 
 /** Role-based access control: role CRUD, who holds which role, effective permissions. */
-export class Roles {
-  private readonly now: () => Date;
+export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; accessChanged?: AccessChanged; now?: () => Date }) {
+  const now = deps.now ?? (() => new Date());
 
-  constructor(private readonly deps: { store: RoleStore; appendLog: AppendLog; accessChanged?: AccessChanged; now?: () => Date }) {
-    this.now = deps.now ?? (() => new Date());
-  }
-
-  async create(input: RoleInput): Promise<RoleDocument> {
+  async function create(input: RoleInput): Promise<RoleRecord> {
     const name = checkName(input.name);
-    const now = this.now();
-    const role: RoleDocument = {
-      _id: randomUUID(),
+    const time = now();
+    const role: RoleRecord = {
+      id: randomUUID(),
       name,
-      nameKey: name.toLowerCase(),
       description: checkDescription(input.description),
       permissions: checkPermissions(input.permissions),
-      createTime: now,
-      updateTime: now,
+      createTime: time,
+      updateTime: time,
     };
-    await this.deps.store.insert(role);
+    await deps.store.insert(role);
     return role;
   }
 
-  async get(id: string): Promise<RoleDocument> {
-    const role = await this.deps.store.findById(requiredId(id, "role_id"));
+  async function get(id: string): Promise<RoleRecord> {
+    const role = await deps.store.findById(requiredId(id, "role_id"));
     if (role === null) throw roleNotFound(id);
     return role;
   }
 
-  async list(namePrefix: string, pageSize: number, pageToken: string): Promise<Page<RoleDocument>> {
+  async function list(namePrefix: string, pageSize: number, pageToken: string): Promise<Page<RoleRecord>> {
     if (namePrefix.length > 64) throw invalidField("name_prefix", "must be at most 64 characters");
     const limit = pageSizeOf(pageSize);
-    const prefixKey = namePrefix.toLowerCase();
+    const prefixKey = roleNameKey(namePrefix);
     const after = pageCursor(decodePageToken(pageToken, `roles:${prefixKey}`), "k");
-    const { roles, total } = await this.deps.store.list(prefixKey, after, limit + 1);
-    return this.page(roles, limit, total, (last) => encodePageToken({ k: last.nameKey }, `roles:${prefixKey}`));
+    const { roles, total } = await deps.store.list(prefixKey, after, limit + 1);
+    return page(roles, limit, total, (last) => encodePageToken({ k: roleNameKey(last.name) }, `roles:${prefixKey}`));
   }
 
   /** Applies the masked fields; `paths` must be non-empty and name only name, description, permissions. */
-  async update(id: string, input: RoleInput, paths: string[]): Promise<RoleDocument> {
+  async function update(id: string, input: RoleInput, paths: string[]): Promise<RoleRecord> {
     requiredId(id, "role.id");
     if (paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
-    const set: Partial<RoleDocument> = {};
+    const set: Partial<Omit<RoleRecord, "id">> = {};
     for (const path of paths) {
-      if (path === "name") Object.assign(set, { name: checkName(input.name), nameKey: input.name.toLowerCase() });
+      if (path === "name") set.name = checkName(input.name);
       else if (path === "description") set.description = checkDescription(input.description);
       else if (path === "permissions") set.permissions = checkPermissions(input.permissions);
       else throw invalidField("update_mask", `unknown path "${path}"; allowed: name, description, permissions`, "INVALID_UPDATE_MASK");
     }
     const write = async () => {
-      const role = await this.deps.store.update(id, { ...set, updateTime: this.now() });
+      const role = await deps.store.update(id, { ...set, updateTime: now() });
       if (role === null) throw roleNotFound(id);
       return role;
     };
     // The role's holders are not known here; every user's copied access goes.
-    return set.permissions === undefined ? write() : publishingAccess(this.deps.accessChanged, undefined, write);
+    return set.permissions === undefined ? write() : publishingAccess(deps.accessChanged, undefined, write);
   }
 
   /** Deletes the role, then takes it from every user that held it (each gets a ROLES_REMOVED entry). */
-  async delete(id: string, actor: string): Promise<void> {
+  async function deleteRoleAndHolders(id: string, actor: string): Promise<void> {
     requiredId(id, "role_id");
-    await publishingAccess(this.deps.accessChanged, undefined, () => this.deleteRole(id, actor));
+    await publishingAccess(deps.accessChanged, undefined, () => deleteRole(id, actor));
   }
 
-  private async deleteRole(id: string, actor: string): Promise<void> {
-    if (!(await this.deps.store.delete(id))) throw roleNotFound(id);
-    await this.deps.store.pullRoleFromUsers(id, this.now(), async (userIds) => {
-      for (const userId of userIds) await this.log(userId, UserLogEvent.ROLES_REMOVED, actor, [id]);
+  async function deleteRole(id: string, actor: string): Promise<void> {
+    if (!(await deps.store.delete(id))) throw roleNotFound(id);
+    await deps.store.pullRoleFromUsers(id, now(), async (userIds) => {
+      for (const userId of userIds) await log(userId, UserLogEvent.ROLES_REMOVED, actor, [id]);
     });
   }
 
-  async assign(userId: string, roleIds: string[], actor: string): Promise<RoleDocument[]> {
+  async function assign(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
     requiredId(userId, "user_id");
     const ids = checkRoleIds(roleIds, false);
-    const held = await this.heldRoleIds(userId);
-    await this.requireRoles(ids);
+    const held = await heldRoleIds(userId);
+    await requireRoles(ids);
     const adding = ids.filter((id) => !held.includes(id));
-    if (adding.length === 0) return this.rolesOf(held);
+    if (adding.length === 0) return rolesOf(held);
     // Copies must not keep answering with the permissions from before.
-    return publishingAccess(this.deps.accessChanged, userId, async () => {
-      const after = await this.deps.store.addUserRoles(userId, adding, maxRolesPerUser, this.now());
+    return publishingAccess(deps.accessChanged, userId, async () => {
+      const after = await deps.store.addUserRoles(userId, adding, maxRolesPerUser, now());
       if (after === null) {
-        if ((await this.deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
+        if ((await deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
         throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, { user_id: userId });
       }
-      await this.log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
-      return this.rolesOf(after);
+      await log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
+      return rolesOf(after);
     });
   }
 
-  async remove(userId: string, roleIds: string[], actor: string): Promise<RoleDocument[]> {
+  async function remove(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
     requiredId(userId, "user_id");
     const ids = checkRoleIds(roleIds, false);
-    return publishingAccess(this.deps.accessChanged, userId, () => this.removeChecked(userId, ids, actor));
+    return publishingAccess(deps.accessChanged, userId, () => removeChecked(userId, ids, actor));
   }
 
-  private async removeChecked(userId: string, ids: string[], actor: string): Promise<RoleDocument[]> {
-    const change = await this.deps.store.removeUserRoles(userId, ids, this.now());
+  async function removeChecked(userId: string, ids: string[], actor: string): Promise<RoleRecord[]> {
+    const change = await deps.store.removeUserRoles(userId, ids, now());
     if (change === null) throw userNotFound(userId);
-    await this.logChange(userId, change, actor);
-    return this.rolesOf(change.after);
+    await logChange(userId, change, actor);
+    return rolesOf(change.after);
   }
 
-  async replace(userId: string, roleIds: string[], actor: string): Promise<RoleDocument[]> {
+  async function replace(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
     requiredId(userId, "user_id");
     const ids = checkRoleIds(roleIds, true);
-    await this.heldRoleIds(userId);
-    await this.requireRoles(ids);
-    return publishingAccess(this.deps.accessChanged, userId, async () => {
-      const change = await this.deps.store.replaceUserRoles(userId, ids, this.now());
+    await heldRoleIds(userId);
+    await requireRoles(ids);
+    return publishingAccess(deps.accessChanged, userId, async () => {
+      const change = await deps.store.replaceUserRoles(userId, ids, now());
       if (change === null) throw userNotFound(userId);
-      await this.logChange(userId, change, actor);
-      return this.rolesOf(change.after);
+      await logChange(userId, change, actor);
+      return rolesOf(change.after);
     });
   }
 
-  async listUserRoles(userId: string, pageSize: number, pageToken: string): Promise<Page<RoleDocument>> {
-    const held = await this.heldRoleIds(requiredId(userId, "user_id"));
+  async function listUserRoles(userId: string, pageSize: number, pageToken: string): Promise<Page<RoleRecord>> {
+    const held = await heldRoleIds(requiredId(userId, "user_id"));
     const limit = pageSizeOf(pageSize);
     const fingerprint = `user-roles:${userId}`;
     const after = pageCursor(decodePageToken(pageToken, fingerprint), "k");
     const [roles, all] = await Promise.all([
-      this.deps.store.findByIds(held, { afterNameKey: after, limit: limit + 1 }),
-      this.deps.store.findByIds(held),
+      deps.store.findByIds(held, { afterNameKey: after, limit: limit + 1 }),
+      deps.store.findByIds(held),
     ]);
-    return this.page(roles, limit, all.length, (last) => encodePageToken({ k: last.nameKey }, fingerprint));
+    return page(roles, limit, all.length, (last) => encodePageToken({ k: roleNameKey(last.name) }, fingerprint));
   }
 
-  async listRoleUsers(roleId: string, pageSize: number, pageToken: string): Promise<Page<UserDocument>> {
-    await this.get(roleId);
+  async function listRoleUsers(roleId: string, pageSize: number, pageToken: string): Promise<Page<UserRecord>> {
+    await get(roleId);
     const limit = pageSizeOf(pageSize);
     const fingerprint = `role-users:${roleId}`;
     const after = pageCursor(decodePageToken(pageToken, fingerprint), "id");
-    const { users, total } = await this.deps.store.roleUsers(roleId, after, limit + 1);
-    return this.page(users, limit, total, (last) => encodePageToken({ id: last._id }, fingerprint));
+    const { users, total } = await deps.store.roleUsers(roleId, after, limit + 1);
+    return page(users, limit, total, (last) => encodePageToken({ id: last.id }, fingerprint));
   }
 
   /** The union of the permissions of the user's roles, sorted, and the roles they come from. */
-  async permissions(userId: string): Promise<{ permissions: string[]; roleIds: string[] }> {
-    const roles = await this.rolesOf(await this.heldRoleIds(requiredId(userId, "user_id")));
+  async function permissions(userId: string): Promise<{ permissions: string[]; roleIds: string[] }> {
+    const roles = await rolesOf(await heldRoleIds(requiredId(userId, "user_id")));
     const permissions = new Set(roles.flatMap((r) => r.permissions));
-    return { permissions: [...permissions].sort(), roleIds: roles.map((r) => r._id) };
+    return { permissions: [...permissions].sort(), roleIds: roles.map((r) => r.id) };
   }
 
-  async access(userId: string): Promise<UserAccess> {
-    const access = await this.deps.store.userAccess(requiredId(userId, "user_id"));
+  async function access(userId: string): Promise<UserAccess> {
+    const access = await deps.store.userAccess(requiredId(userId, "user_id"));
     if (access === null) throw userNotFound(userId);
     return access;
   }
 
-  private page<T>(rows: T[], limit: number, total: number, tokenOf: (last: T) => string): Page<T> {
+  function page<T>(rows: T[], limit: number, total: number, tokenOf: (last: T) => string): Page<T> {
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
     return { items, totalSize: total, nextPageToken: rows.length > limit && last !== undefined ? tokenOf(last) : "" };
   }
 
-  private async heldRoleIds(userId: string): Promise<string[]> {
-    const held = await this.deps.store.userRoleIds(userId);
+  async function heldRoleIds(userId: string): Promise<string[]> {
+    const held = await deps.store.userRoleIds(userId);
     if (held === null) throw userNotFound(userId);
     return held;
   }
 
   /** Every id must name an existing role; the first unknown one is reported. */
-  private async requireRoles(ids: string[]): Promise<void> {
+  async function requireRoles(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    const found = new Set((await this.deps.store.findByIds(ids)).map((r) => r._id));
+    const found = new Set((await deps.store.findByIds(ids)).map((r) => r.id));
     const missing = ids.find((id) => !found.has(id));
     if (missing !== undefined) throw roleNotFound(missing);
   }
 
   /** Held roles that still exist, ordered by name. */
-  private rolesOf(ids: string[]): Promise<RoleDocument[]> {
-    return ids.length === 0 ? Promise.resolve([]) : this.deps.store.findByIds(ids);
+  function rolesOf(ids: string[]): Promise<RoleRecord[]> {
+    return ids.length === 0 ? Promise.resolve([]) : deps.store.findByIds(ids);
   }
 
-  private async logChange(userId: string, change: UserRolesChange, actor: string): Promise<void> {
+  async function logChange(userId: string, change: UserRolesChange, actor: string): Promise<void> {
     const added = change.after.filter((id) => !change.before.includes(id));
     const removed = change.before.filter((id) => !change.after.includes(id));
-    if (added.length > 0) await this.log(userId, UserLogEvent.ROLES_ASSIGNED, actor, added);
-    if (removed.length > 0) await this.log(userId, UserLogEvent.ROLES_REMOVED, actor, removed);
+    if (added.length > 0) await log(userId, UserLogEvent.ROLES_ASSIGNED, actor, added);
+    if (removed.length > 0) await log(userId, UserLogEvent.ROLES_REMOVED, actor, removed);
   }
 
-  private log(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): Promise<void> {
-    return this.deps.appendLog({ userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } });
+  function log(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): Promise<void> {
+    return deps.appendLog({ userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } });
   }
+
+  return { create, get, list, update, delete: deleteRoleAndHolders, assign, remove, replace, listUserRoles, listRoleUsers, permissions, access };
 }
+
+export type Roles = ReturnType<typeof createRoles>;
+

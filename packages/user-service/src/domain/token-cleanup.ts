@@ -31,51 +31,44 @@ export interface TokenCleanupDeps {
  * Drains the token-cleanup queue: each task is retried with backoff until
  * token-service confirms, across restarts (the queue is in MongoDB).
  */
-export class TokenCleanupWorker {
-  private readonly loop: BackgroundLoop;
-
-  constructor(private readonly deps: TokenCleanupDeps) {
-    this.loop = new BackgroundLoop(() => this.drain().then(() => false), deps.idleIntervalMs ?? 2_000);
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Runs soon, e.g. right after a delete enqueued a task. */
-  wake(): void {
-    this.loop.wake();
-  }
-
-  stop(): Promise<void> {
-    return this.loop.stop();
+export function createTokenCleanupWorker(deps: TokenCleanupDeps) {
+  async function runTask(task: TokenCleanupTask, now: Date): Promise<number> {
+    try {
+      if (!(await deps.userExists(task.userId))) await deps.deleteTokens(task.userId);
+      await deps.queue.complete(task.userId);
+      return 1;
+    } catch (err) {
+      const delay = retryBackoffMs(task.attempts, deps.maxBackoffMs ?? 300_000);
+      deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
+      await deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
+      return 0;
+    }
   }
 
   /** Runs every due task once; bounded so one pass cannot spin forever. */
-  async drain(maxTasks = 100): Promise<number> {
+  async function drain(maxTasks = 100): Promise<number> {
     let done = 0;
-    for (let i = 0; i < maxTasks && !this.loop.stopped; i++) {
+    for (let i = 0; i < maxTasks && !loop.stopped; i++) {
       const now = new Date();
-      const task = await this.deps.queue.claimDue(now, 30_000).catch((err: unknown) => {
-        this.deps.logger.warn({ err: String(err) }, "token cleanup: cannot read the queue");
+      const task = await deps.queue.claimDue(now, 30_000).catch((err: unknown) => {
+        deps.logger.warn({ err: String(err) }, "token cleanup: cannot read the queue");
         return null;
       });
       if (task === null) break;
-      done += await this.runTask(task, now);
+      done += await runTask(task, now);
     }
     return done;
   }
 
-  private async runTask(task: TokenCleanupTask, now: Date): Promise<number> {
-    try {
-      if (!(await this.deps.userExists(task.userId))) await this.deps.deleteTokens(task.userId);
-      await this.deps.queue.complete(task.userId);
-      return 1;
-    } catch (err) {
-      const delay = retryBackoffMs(task.attempts, this.deps.maxBackoffMs ?? 300_000);
-      this.deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
-      await this.deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
-      return 0;
-    }
-  }
+  const loop = new BackgroundLoop(() => drain().then(() => false), deps.idleIntervalMs ?? 2_000);
+
+  return {
+    start: () => loop.start(),
+    /** Runs soon, e.g. right after a delete enqueued a task. */
+    wake: () => loop.wake(),
+    stop: () => loop.stop(),
+    drain,
+  };
 }
+
+export type TokenCleanupWorker = ReturnType<typeof createTokenCleanupWorker>;

@@ -72,30 +72,25 @@ export function checkPayload(payload: Record<string, unknown>, field: string): v
  * by creation time, so entries written by any instance reach them; an
  * in-process signal wakes them early for entries written here.
  */
-export class UserLogBook {
-  private readonly appended = new EventEmitter().setMaxListeners(0);
+export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
+  const appended = new EventEmitter().setMaxListeners(0);
 
-  constructor(
-    private readonly store: UserLogStore,
-    private readonly pollIntervalMs = 500,
-  ) {}
-
-  readonly append: AppendLog = async (entry) => {
-    await this.appendRecord(entry);
+  const append: AppendLog = async (entry) => {
+    await appendRecord(entry);
   };
 
-  async appendRecord(entry: NewUserLog): Promise<UserLogRecord> {
-    const record = await this.store.append(entry);
-    this.appended.emit("entry");
+  async function appendRecord(entry: NewUserLog): Promise<UserLogRecord> {
+    const record = await store.append(entry);
+    appended.emit("entry");
     return record;
   }
 
-  async list(query: UserLogQuery, pageSize: number, pageToken: string): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
+  async function list(query: UserLogQuery, pageSize: number, pageToken: string): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
     const size = pageSizeOf(pageSize);
     const fingerprint = JSON.stringify([query.userId, query.events, query.startTime?.getTime(), query.endTime?.getTime()]);
     const cursor = decodePageToken(pageToken, fingerprint);
     const before = typeof cursor?.id === "string" ? cursor.id : undefined;
-    const [page, total] = await Promise.all([this.store.list(query, size + 1, before), this.store.count(query)]);
+    const [page, total] = await Promise.all([store.list(query, size + 1, before), store.count(query)]);
     const logs = page.slice(0, size);
     const last = logs.at(-1);
     const nextPageToken = page.length > size && last !== undefined ? encodePageToken({ id: last.id }, fingerprint) : "";
@@ -112,18 +107,18 @@ export class UserLogBook {
    * so it is delivered; one that appears later with an earlier stamp (another
    * instance's slower clock) is delivered too.
    */
-  async *watch(query: UserLogQuery, signal: AbortSignal, from?: Date): AsyncGenerator<UserLogRecord> {
+  async function* watch(query: UserLogQuery, signal: AbortSignal, from?: Date): AsyncGenerator<UserLogRecord> {
     const start = (from ?? new Date()).getTime();
     if (start < Date.now() - maxWatchBacklogMs) throw invalidField("start_time", "must be at most an hour ago; older entries come from ListUserLogs");
     let newest = start;
     const sent = new Map<string, number>();
     const window = () => new Date(newest - clockSkewMs);
-    for (const record of await this.store.listSince(query, window(), watchBatch)) {
+    for (const record of await store.listSince(query, window(), watchBatch)) {
       const time = record.createTime.getTime();
       if (time < start) sent.set(record.id, time);
     }
     while (!signal.aborted) {
-      const batch = await this.store.listSince(query, window(), watchBatch);
+      const batch = await store.listSince(query, window(), watchBatch);
       let fresh = 0;
       for (const record of batch) {
         if (sent.has(record.id)) continue;
@@ -134,21 +129,24 @@ export class UserLogBook {
         yield record;
       }
       for (const [id, time] of sent) if (time < newest - clockSkewMs) sent.delete(id);
-      if (fresh === 0 || batch.length < watchBatch) await this.nextWake(signal);
+      if (fresh === 0 || batch.length < watchBatch) await nextWake(signal);
     }
   }
 
-  private nextWake(signal: AbortSignal): Promise<void> {
+  function nextWake(signal: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.appended.off("entry", done);
+        appended.off("entry", done);
         signal.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, this.pollIntervalMs);
-      this.appended.on("entry", done);
+      const timer = setTimeout(done, pollIntervalMs);
+      appended.on("entry", done);
       signal.addEventListener("abort", done);
     });
   }
+  return { append, appendRecord, list, watch };
 }
+
+export type UserLogBook = ReturnType<typeof createUserLogBook>;

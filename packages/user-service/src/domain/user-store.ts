@@ -1,19 +1,65 @@
-import type { IdentityDocument, UserDocument } from "../storage/user-document.js";
+import type { StoredPassword } from "./password-hashes.js";
 
-export type IdentifierKey = "usernameKey" | "emailKey" | "phone";
+/** A linked external identity. */
+export interface IdentityRecord {
+  /** Provider such as "google"; lower-case. */
+  target: string;
+  providerUserId: string;
+  details: Record<string, unknown>;
+  linkTime: Date;
+}
+
+/** The stored secret and when it was set. */
+export interface PasswordRecord extends StoredPassword {
+  setTime: Date;
+}
+
+/** A user as the domain knows it. Identifiers are normalised: the email lower-cased, the phone E.164. */
+export interface UserRecord {
+  /** Opaque id (also the public user id). */
+  id: string;
+  username?: string;
+  email?: string;
+  emailVerified: boolean;
+  phone?: string;
+  phoneVerified: boolean;
+  name?: string;
+  avatarUrl?: string;
+  /** OIDC standard claims, keys as in roster.user.v1.UserProfile (camelCase). */
+  profile: Record<string, unknown>;
+  customData: Record<string, unknown>;
+  identities: IdentityRecord[];
+  /** Ids of the roles assigned to the user. */
+  roleIds: string[];
+  suspended: boolean;
+  /** Raised by every suspension; an access token is valid only under the epoch it was minted in. */
+  tokenEpoch: number;
+  /** Absent when the user has none. */
+  password?: PasswordRecord;
+  createTime: Date;
+  updateTime: Date;
+  lastSignInTime?: Date;
+  /** Password attempts admitted in the window that began at `windowStart`; a success, a lock or an unlock clears it. */
+  failedAttempts: { count: number; windowStart?: Date };
+  lockUntil?: Date;
+  /** SHA-256 of the current password-reset code; a new code replaces it, consuming removes it. */
+  resetCode?: { hash: string; expireTime: Date };
+}
+
+export type IdentifierKind = "username" | "email" | "phone";
 
 /** Partial writes the domain asks for; `updateTime` is part of `set` whenever the user changes. */
 export interface UserPatch {
-  set: Partial<UserDocument>;
-  unset?: (keyof UserDocument)[];
+  set: Partial<Omit<UserRecord, "id">>;
+  unset?: (keyof Omit<UserRecord, "id">)[];
   /** Counters to raise atomically. */
   inc?: Partial<Record<"tokenEpoch", number>>;
 }
 
-/** A user as a request names it: by id, or by a normalised identifier. */
-export type UserSelector = { id: string } | { key: IdentifierKey; value: string };
+/** A user as a request names it: by id, or by an identifier in its normalised (lower-cased) form. */
+export type UserSelector = { id: string } | { kind: IdentifierKind; value: string };
 
-/** When a password attempt may go ahead (see SignIn.verify). */
+/** When a password attempt may go ahead (see the sign-in's verify). */
 export interface AttemptRule {
   now: Date;
   /** Windows that started at or before this have ended. */
@@ -22,13 +68,18 @@ export interface AttemptRule {
   threshold: number;
 }
 
-/** What user use cases need from storage. Unique-index violations surface as ALREADY_EXISTS naming the field. */
+/**
+ * What user use cases need from storage; the only code that speaks MongoDB
+ * about users implements it. Unique-index violations surface as
+ * ALREADY_EXISTS naming the field.
+ */
 export interface UserStore {
-  insert(user: UserDocument): Promise<void>;
-  findById(id: string): Promise<UserDocument | null>;
-  findByIdentifier(key: IdentifierKey, value: string): Promise<UserDocument | null>;
-  findByResetCode(hash: string): Promise<UserDocument | null>;
-  patch(id: string, patch: UserPatch): Promise<UserDocument | null>;
+  insert(user: UserRecord): Promise<void>;
+  findById(id: string): Promise<UserRecord | null>;
+  findByIdentifier(kind: IdentifierKind, value: string): Promise<UserRecord | null>;
+  findByResetCode(hash: string): Promise<UserRecord | null>;
+  /** Applies a patch and returns the user after it, or null when there is no such user. */
+  patch(id: string, patch: UserPatch): Promise<UserRecord | null>;
   /**
    * Counts a password attempt in the same write that admits it, so that
    * concurrent attempts cannot pass one check together: the user must be
@@ -36,12 +87,15 @@ export interface UserStore {
    * (an ended window starts anew at 1). Returns the user after the count,
    * or null when the attempt is refused or no such user exists.
    */
-  admitAttempt(who: UserSelector, rule: AttemptRule): Promise<UserDocument | null>;
+  admitAttempt(who: UserSelector, rule: AttemptRule): Promise<UserRecord | null>;
   /** Locks the user until `lockUntil` and clears the count, if the count has reached `threshold`; whether it did. */
   lockIfExhausted(id: string, threshold: number, lockUntil: Date): Promise<boolean>;
-  consumeResetCode(hash: string, now: Date, patch: UserPatch): Promise<UserDocument | null>;
-  replaceIdentity(id: string, identity: IdentityDocument, now: Date): Promise<UserDocument | null>;
-  pushIdentity(id: string, identity: IdentityDocument, maxIdentities: number, now: Date): Promise<UserDocument | null>;
-  pullIdentity(id: string, target: string, now: Date): Promise<UserDocument | null>;
+  /** Atomically takes a valid reset code and applies `patch`; null when the code is unknown, used or expired. */
+  consumeResetCode(hash: string, now: Date, patch: UserPatch): Promise<UserRecord | null>;
+  /** Re-links an identity the user already has (same target and provider id): only details and time change. */
+  replaceIdentity(id: string, identity: IdentityRecord, now: Date): Promise<UserRecord | null>;
+  /** Adds an identity unless the user already has one of that target or has `maxIdentities`. */
+  pushIdentity(id: string, identity: IdentityRecord, maxIdentities: number, now: Date): Promise<UserRecord | null>;
+  pullIdentity(id: string, target: string, now: Date): Promise<UserRecord | null>;
   delete(id: string): Promise<boolean>;
 }

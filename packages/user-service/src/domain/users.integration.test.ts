@@ -4,29 +4,31 @@ import { invalidField } from "@roster/runtime/domain-error";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { userServiceIndexes } from "../storage/indexes.js";
-import { TokenCleanupRepository } from "../storage/token-cleanup-repository.js";
-import { UserLogRepository } from "../storage/user-log-repository.js";
+import { createTokenCleanupRepository, type TokenCleanupRepository } from "../storage/token-cleanup-repository.js";
+import { createUserLogRepository } from "../storage/user-log-repository.js";
 import type { UserDocument } from "../storage/user-document.js";
-import { UserRepository } from "../storage/user-repository.js";
+import { createUserRepository } from "../storage/user-repository.js";
 import { useBackend } from "@roster/mongo-double/testing";
-import { Identities } from "./identities.js";
-import { PasswordService } from "./password-credentials.js";
-import { PasswordHasher } from "./passwords.js";
-import { SignIn } from "./sign-in.js";
-import { TokenCleanupWorker } from "./token-cleanup.js";
-import { UserLogBook, type UserLogStore } from "./user-logs.js";
-import { Users, type CreateUserInput } from "./users.js";
+import { createIdentities, type Identities } from "./identities.js";
+import { createPasswordChanges } from "./password-changes.js";
+import { createPasswordCredentials } from "./password-credentials.js";
+import { createPasswordHasher } from "./password-hashes.js";
+import { createPasswordSignIn } from "./password-sign-in.js";
+import { createTokenCleanupWorker } from "./token-cleanup.js";
+import { createUserLogBook, type UserLogBook, type UserLogStore } from "./user-logs.js";
+import type { UserStore } from "./user-store.js";
+import { createUsers, type CreateUserInput, type Users } from "./users.js";
 
 const origin = { address: "10.0.0.1", method: "roster.user.v1.UserService/ConsumePasswordResetCode" };
 const unlimited = createCredentialThrottle("reset_code", { perAddress: 0, perTarget: 0 }, { record: () => undefined });
 
 const testDb = useBackend("users_it");
 let users: Users;
-let signIn: SignIn;
+let signIn: ReturnType<typeof createPasswordSignIn> & ReturnType<typeof createPasswordChanges>;
 let identities: Identities;
 let logs: UserLogBook;
 let cleanups: TokenCleanupRepository;
-let store: UserRepository;
+let store: UserStore;
 let clock = new Date("2030-01-01T00:00:00Z");
 const now = () => clock;
 
@@ -50,14 +52,19 @@ async function failure(fn: () => Promise<unknown>): Promise<{ reason: string; fi
 beforeAll(async () => {
   const { db } = testDb;
   await ensureIndexes(db, userServiceIndexes(90));
-  store = new UserRepository(db);
-  logs = new UserLogBook(new UserLogRepository(db), 50);
-  cleanups = new TokenCleanupRepository(db);
-  const passwords = new PasswordService(new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }), { minLength: 8, maxLength: 64 });
+  store = createUserRepository(db);
+  logs = createUserLogBook(createUserLogRepository(db), 50);
+  cleanups = createTokenCleanupRepository(db);
+  const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+  const credentials = createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } });
   const limits = { maxBytes: 1024, maxDepth: 4 };
-  users = new Users({ store, appendLog: logs.append, passwords, customDataLimits: limits, enqueueTokenCleanup: (id) => cleanups.enqueue(id), now });
-  signIn = new SignIn({ users, store, passwords, appendLog: logs.append, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, resetCodeTtlMs: 3_600_000, resetThrottle: unlimited, now });
-  identities = new Identities({ users, store, appendLog: logs.append, limits, now });
+  const appendLog = logs.append;
+  users = createUsers({ store, appendLog, credentials, customDataLimits: limits, enqueueTokenCleanup: (id) => cleanups.enqueue(id), now });
+  signIn = {
+    ...createPasswordSignIn({ users, store, hasher, appendLog, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, now }),
+    ...createPasswordChanges({ users, store, credentials, appendLog, resetCodeTtlMs: 3_600_000, resetThrottle: unlimited, now }),
+  };
+  identities = createIdentities({ users, store, appendLog, limits, now });
 }, 30_000);
 
 /** Resolves once the clock has moved past `ms`: log times have millisecond resolution, and a watch includes its first millisecond. */
@@ -70,12 +77,12 @@ async function clockPast(ms: number): Promise<void> {
  * and resolves `firstRead` once it has answered, so a test can write around it.
  */
 function bookWithFirstReadHooks(): { book: UserLogBook; openStorage: () => void; firstRead: Promise<void> } {
-  const store = new UserLogRepository(testDb.db);
+  const store = createUserLogRepository(testDb.db);
   let openStorage!: () => void;
   const open = new Promise<void>((resolve) => (openStorage = resolve));
   let answered!: () => void;
   const firstRead = new Promise<void>((resolve) => (answered = resolve));
-  const hooked: UserLogStore = Object.assign(Object.create(store) as UserLogRepository, {
+  const hooked: UserLogStore = Object.assign(Object.create(store) as UserLogStore, {
     listSince: async (...args: Parameters<UserLogStore["listSince"]>) => {
       await open;
       const records = await store.listSince(...args);
@@ -83,63 +90,70 @@ function bookWithFirstReadHooks(): { book: UserLogBook; openStorage: () => void;
       return records;
     },
   });
-  return { book: new UserLogBook(hooked, 50), openStorage, firstRead };
+  return { book: createUserLogBook(hooked, 50), openStorage, firstRead };
 }
+
+/** The user as stored, with the keys and search fields storage derives. */
+const storedUser = async (id: string) => (await testDb.db.collection<UserDocument>("users").findOne({ _id: id })) ?? undefined;
 
 describe("users against MongoDB", () => {
   it("when identifiers differ only in case or format then the unique indexes refuse the second user", async () => {
     const ada = await users.create(input({ username: "Ada", email: "Ada@Example.com", phone: "+44 20 7946 0000", name: "Ada Lovelace" }), "key:admin");
-    expect(ada).toMatchObject({ usernameKey: "ada", emailKey: "ada@example.com", phone: "+442079460000" });
-    expect(ada.grams?.length).toBeGreaterThan(0);
+    expect(ada).toMatchObject({ username: "Ada", email: "ada@example.com", phone: "+442079460000" });
+    expect(await storedUser(ada.id)).toMatchObject({ usernameKey: "ada", emailKey: "ada@example.com", phone: "+442079460000" });
+    expect((await storedUser(ada.id))?.grams?.length).toBeGreaterThan(0);
     expect(await failure(() => users.create(input({ username: "ADA" }), "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "username" });
     expect(await failure(() => users.create(input({ email: "ada@EXAMPLE.com" }), "key:admin"))).toEqual({ reason: "EMAIL_TAKEN", field: "primary_email" });
     expect(await failure(() => users.create(input({ phone: "0044 20 7946 0000" }), "key:admin"))).toEqual({ reason: "PHONE_TAKEN", field: "primary_phone" });
     // Users without identifiers do not collide on the partial indexes.
     await users.create(input(), "key:admin");
     await users.create(input(), "key:admin");
-    expect((await users.getByIdentifier({ kind: "email", value: "ADA@example.com" }))._id).toBe(ada._id);
+    expect((await users.getByIdentifier({ kind: "email", value: "ADA@example.com" })).id).toBe(ada.id);
   });
 
   it("when one user is read by id or identifier then the search-only trigrams and keys stay stored but are not read", async () => {
     const grace = await users.create(input({ username: "grace", name: "Grace Hopper" }), "key:admin");
-    const byId = await users.get(grace._id);
+    const byId = await users.get(grace.id);
     const byName = await users.getByIdentifier({ kind: "username", value: "GRACE" });
-    expect(byId).toEqual({ ...grace, grams: undefined, searchKeys: undefined });
-    for (const field of ["grams", "searchKeys"]) {
+    expect(byId).toEqual(grace);
+    expect(byName).toEqual(grace);
+    for (const field of ["_id", "usernameKey", "nameKey", "grams", "searchKeys"]) {
+      expect(field in grace).toBe(false);
       expect(field in byId).toBe(false);
       expect(field in byName).toBe(false);
     }
-    expect(byName.nameKey).toBe("grace hopper");
-    const stored = await testDb.db.collection<UserDocument>("users").findOne({ _id: grace._id });
-    expect(stored?.grams).toEqual(grace.grams);
-    expect(stored?.searchKeys).toEqual(grace.searchKeys);
-    expect(grace.grams?.length).toBeGreaterThan(0);
-    expect(grace.searchKeys?.length).toBeGreaterThan(0);
+    const stored = await storedUser(grace.id);
+    expect(stored?.nameKey).toBe("grace hopper");
+    expect(stored?.grams?.length).toBeGreaterThan(0);
+    expect(stored?.searchKeys?.length).toBeGreaterThan(0);
   });
 
   it("when an update takes a taken username then ALREADY_EXISTS names user.username", async () => {
     const bob = await users.create(input({ username: "bob" }), "key:admin");
     const values = { ...input({ username: "ada" }), profile: { claims: {} }, customData: {} };
-    expect(await failure(() => users.update(bob._id, ["username"], values, "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "user.username" });
-    const renamed = await users.update(bob._id, ["username", "name"], { ...values, username: "Robert", name: "Bob B" }, "key:admin");
-    expect(renamed).toMatchObject({ username: "Robert", usernameKey: "robert", name: "Bob B", nameKey: "bob b" });
+    expect(await failure(() => users.update(bob.id, ["username"], values, "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "user.username" });
+    const renamed = await users.update(bob.id, ["username", "name"], { ...values, username: "Robert", name: "Bob B" }, "key:admin");
+    expect(renamed).toMatchObject({ username: "Robert", name: "Bob B" });
+    expect(await storedUser(bob.id)).toMatchObject({ usernameKey: "robert", nameKey: "bob b" });
   });
 
   it("when a user is created, renamed and cleared then its search keys and trigrams follow every write", async () => {
     const ada = await users.create(input({ username: "AdaL", email: "ada@x.io", name: "Ada Lovelace" }), "key:admin");
-    expect(ada.searchKeys).toEqual(["adal", "ada@x.io", "ada lovelace", "lovelace"]);
+    expect((await storedUser(ada.id))?.searchKeys).toEqual(["adal", "ada@x.io", "ada lovelace", "lovelace"]);
     const values = { ...input({ name: "Ada King-Byron" }), profile: { claims: {} }, customData: {} };
-    const renamed = await users.update(ada._id, ["name", "primary_email"], values, "key:admin");
-    expect(renamed.searchKeys).toEqual(["adal", "ada king-byron", "king-byron", "byron"]);
-    expect(renamed.grams).toContain("byr");
-    expect(renamed.grams).not.toContain("lov");
+    await users.update(ada.id, ["name", "primary_email"], values, "key:admin");
+    const renamed = await storedUser(ada.id);
+    expect(renamed?.searchKeys).toEqual(["adal", "ada king-byron", "king-byron", "byron"]);
+    expect(renamed?.emailKey).toBeUndefined();
+    expect(renamed?.grams).toContain("byr");
+    expect(renamed?.grams).not.toContain("lov");
   });
 
   it("when custom data is merged then nulls delete keys and the cap holds", async () => {
     const user = await users.create(input({ customData: { plan: "free", prefs: { theme: "dark", lang: "en" } } }), "key:admin");
-    const merged = await users.mergeCustomData(user._id, { plan: null, prefs: { lang: "fr" } }, "key:admin");
+    const merged = await users.mergeCustomData(user.id, { plan: null, prefs: { lang: "fr" } }, "key:admin");
     expect(merged.customData).toEqual({ prefs: { theme: "dark", lang: "fr" } });
-    expect(await failure(() => users.mergeCustomData(user._id, { blob: "x".repeat(1100) }, "key:admin"))).toMatchObject({ reason: "CUSTOM_DATA_TOO_LARGE" });
+    expect(await failure(() => users.mergeCustomData(user.id, { blob: "x".repeat(1100) }, "key:admin"))).toMatchObject({ reason: "CUSTOM_DATA_TOO_LARGE" });
   });
 
   it("when a password fails N times in the window then the user is locked until unlocked", async () => {
@@ -147,11 +161,11 @@ describe("users against MongoDB", () => {
     for (let i = 0; i < 3; i++) {
       expect(await failure(() => signIn.verify({ kind: "username", value: "CAROL" }, "wrong-password", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
     }
-    expect(await failure(() => signIn.verify({ id: user._id }, "tangerine-kettle", "key:app"))).toMatchObject({ reason: "USER_LOCKED" });
-    await signIn.unlock(user._id, "key:admin");
-    const verified = await signIn.verify({ id: user._id }, "tangerine-kettle", "key:app");
+    expect(await failure(() => signIn.verify({ id: user.id }, "tangerine-kettle", "key:app"))).toMatchObject({ reason: "USER_LOCKED" });
+    await signIn.unlock(user.id, "key:admin");
+    const verified = await signIn.verify({ id: user.id }, "tangerine-kettle", "key:app");
     expect(verified.lastSignInTime).toEqual(clock);
-    const events = (await logs.list({ userId: user._id }, 100, "")).logs.map((l) => l.eventType);
+    const events = (await logs.list({ userId: user.id }, 100, "")).logs.map((l) => l.eventType);
     expect(events.filter((e) => e === UserLogEvent.SIGN_IN_FAILED)).toHaveLength(4);
     expect(events).toContain(UserLogEvent.USER_LOCKED);
     expect(events).toContain(UserLogEvent.USER_UNLOCKED);
@@ -162,50 +176,50 @@ describe("users against MongoDB", () => {
     const user = await users.create(input({ credential: { kind: "password", password: "tangerine-kettle" } }), "key:admin");
     for (let i = 0; i < 4; i++) {
       clock = new Date(clock.getTime() + 61_000);
-      expect(await failure(() => signIn.verify({ id: user._id }, "nope-nope", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
+      expect(await failure(() => signIn.verify({ id: user.id }, "nope-nope", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
     }
-    expect((await signIn.verify({ id: user._id }, "tangerine-kettle", "key:app"))._id).toBe(user._id);
+    expect((await signIn.verify({ id: user.id }, "tangerine-kettle", "key:app")).id).toBe(user.id);
   });
 
   it("when a legacy digest verifies then it is rehashed to argon2id", async () => {
     const { createHash } = await import("node:crypto");
     const digest = createHash("sha1").update("legacy-secret").digest("hex");
     const user = await users.create(input({ credential: { kind: "digest", digest: { algorithm: "sha1", encodedDigest: digest, salt: "" } } }), "key:admin");
-    await signIn.verify({ id: user._id }, "legacy-secret", "key:app");
-    expect((await store.findById(user._id))?.password?.algorithm).toBe("argon2id");
+    await signIn.verify({ id: user.id }, "legacy-secret", "key:app");
+    expect((await store.findById(user.id))?.password?.algorithm).toBe("argon2id");
   });
 
   it("when a reset code is consumed then it sets the password once; a weak password keeps the code", async () => {
     const user = await users.create(input(), "key:admin");
-    const { code } = await signIn.createResetCode(user._id, "key:admin");
-    expect(JSON.stringify(await store.findById(user._id))).not.toContain(code);
+    const { code } = await signIn.createResetCode(user.id, "key:admin");
+    expect(JSON.stringify(await store.findById(user.id))).not.toContain(code);
     expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin", origin))).toMatchObject({ reason: "PASSWORD_TOO_COMMON", field: "new_password" });
     await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin);
     expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin))).toMatchObject({ reason: "RESET_CODE_INVALID" });
-    expect((await signIn.verify({ id: user._id }, "orchid-lantern-9", "key:app"))._id).toBe(user._id);
+    expect((await signIn.verify({ id: user.id }, "orchid-lantern-9", "key:app")).id).toBe(user.id);
   });
 
   it("when an identity is linked to two users then the unique index refuses the second", async () => {
     const a = await users.create(input(), "key:admin");
     const b = await users.create(input(), "key:admin");
-    await identities.link(a._id, { target: "google", providerUserId: "g-1", details: { email: "a@x.io" } }, "key:admin");
-    expect(await failure(() => identities.link(b._id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TAKEN" });
-    expect(await failure(() => identities.link(a._id, { target: "google", providerUserId: "g-2", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TARGET_LINKED" });
-    await identities.link(a._id, { target: "google", providerUserId: "g-1", details: { email: "new@x.io" } }, "key:admin");
-    expect((await identities.list(a._id))[0]?.details).toEqual({ email: "new@x.io" });
-    await identities.unlink(a._id, "google", "key:admin");
-    expect(await failure(() => identities.unlink(a._id, "google", "key:admin"))).toMatchObject({ reason: "IDENTITY_NOT_FOUND" });
-    await identities.link(b._id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin");
+    await identities.link(a.id, { target: "google", providerUserId: "g-1", details: { email: "a@x.io" } }, "key:admin");
+    expect(await failure(() => identities.link(b.id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TAKEN" });
+    expect(await failure(() => identities.link(a.id, { target: "google", providerUserId: "g-2", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TARGET_LINKED" });
+    await identities.link(a.id, { target: "google", providerUserId: "g-1", details: { email: "new@x.io" } }, "key:admin");
+    expect((await identities.list(a.id))[0]?.details).toEqual({ email: "new@x.io" });
+    await identities.unlink(a.id, "google", "key:admin");
+    expect(await failure(() => identities.unlink(a.id, "google", "key:admin"))).toMatchObject({ reason: "IDENTITY_NOT_FOUND" });
+    await identities.link(b.id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin");
   });
 
   it("when a user is deleted then its logs stay and the token cleanup retries until token-service answers", async () => {
     const user = await users.create(input(), "key:admin");
-    await users.delete(user._id, "key:admin");
-    expect(await store.findById(user._id)).toBeNull();
-    expect((await logs.list({ userId: user._id }, 10, "")).logs.map((l) => l.eventType)).toEqual([UserLogEvent.USER_DELETED, UserLogEvent.USER_CREATED]);
+    await users.delete(user.id, "key:admin");
+    expect(await store.findById(user.id)).toBeNull();
+    expect((await logs.list({ userId: user.id }, 10, "")).logs.map((l) => l.eventType)).toEqual([UserLogEvent.USER_DELETED, UserLogEvent.USER_CREATED]);
     let up = false;
     const deleted: string[] = [];
-    const worker = new TokenCleanupWorker({
+    const worker = createTokenCleanupWorker({
       queue: cleanups,
       userExists: async (id) => (await store.findById(id)) !== null,
       deleteTokens: async (id) => {
@@ -220,20 +234,20 @@ describe("users against MongoDB", () => {
     up = true;
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(await worker.drain()).toBe(1);
-    expect(deleted).toEqual([user._id]);
+    expect(deleted).toEqual([user.id]);
     expect(await cleanups.count()).toBe(0);
   });
 
   it("when logs are paged then pages are disjoint, newest first, and filters apply", async () => {
     const user = await users.create(input(), "key:admin");
-    for (let i = 0; i < 5; i++) await users.setSuspended(user._id, i % 2 === 0, "key:admin");
-    const first = await logs.list({ userId: user._id }, 4, "");
+    for (let i = 0; i < 5; i++) await users.setSuspended(user.id, i % 2 === 0, "key:admin");
+    const first = await logs.list({ userId: user.id }, 4, "");
     expect(first.total).toBe(6);
-    const second = await logs.list({ userId: user._id }, 4, first.nextPageToken);
+    const second = await logs.list({ userId: user.id }, 4, first.nextPageToken);
     expect(second.nextPageToken).toBe("");
     expect([...first.logs, ...second.logs].map((l) => l.id)).toHaveLength(6);
     expect(new Set([...first.logs, ...second.logs].map((l) => l.id)).size).toBe(6);
-    const suspended = await logs.list({ userId: user._id, events: [UserLogEvent.USER_SUSPENDED] }, 10, "");
+    const suspended = await logs.list({ userId: user.id, events: [UserLogEvent.USER_SUSPENDED] }, 10, "");
     expect(suspended.total).toBe(3);
   });
 
@@ -241,9 +255,9 @@ describe("users against MongoDB", () => {
     const user = await users.create(input(), "key:admin");
     await clockPast(Date.now());
     const controller = new AbortController();
-    const watch = logs.watch({ userId: user._id }, controller.signal);
+    const watch = logs.watch({ userId: user.id }, controller.signal);
     const firstNext = watch.next();
-    await users.setSuspended(user._id, true, "key:admin");
+    await users.setSuspended(user.id, true, "key:admin");
     const received = await firstNext;
     expect(received.value?.eventType).toBe(UserLogEvent.USER_SUSPENDED);
     controller.abort();
@@ -255,9 +269,9 @@ describe("users against MongoDB", () => {
     await clockPast(Date.now());
     const { book, openStorage } = bookWithFirstReadHooks();
     const controller = new AbortController();
-    const watch = book.watch({ userId: user._id }, controller.signal);
+    const watch = book.watch({ userId: user.id }, controller.signal);
     const firstNext = watch.next();
-    await book.append({ userId: user._id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:early", result: UserLogResult.SUCCESS, payload: {} });
+    await book.append({ userId: user.id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:early", result: UserLogResult.SUCCESS, payload: {} });
     openStorage();
     expect((await firstNext).value?.actor).toBe("key:early");
     controller.abort();
@@ -266,31 +280,31 @@ describe("users against MongoDB", () => {
 
   it("when a watch starts from a past time then it sends what was written since, and nothing older", async () => {
     const user = await users.create(input(), "key:admin");
-    await users.setSuspended(user._id, true, "key:admin");
+    await users.setSuspended(user.id, true, "key:admin");
     await clockPast(Date.now());
     const from = new Date();
-    await users.setSuspended(user._id, false, "key:admin");
+    await users.setSuspended(user.id, false, "key:admin");
     const controller = new AbortController();
-    const watch = logs.watch({ userId: user._id }, controller.signal, from);
+    const watch = logs.watch({ userId: user.id }, controller.signal, from);
     expect((await watch.next()).value?.eventType).toBe(UserLogEvent.USER_UNSUSPENDED);
     controller.abort();
     await watch.return(undefined);
-    const tooOld = logs.watch({ userId: user._id }, controller.signal, new Date(Date.now() - 2 * 3_600_000));
+    const tooOld = logs.watch({ userId: user.id }, controller.signal, new Date(Date.now() - 2 * 3_600_000));
     expect(await tooOld.next().catch((err: unknown) => (isDomainError(err) ? err.fieldViolations.map((v) => v.field) : err))).toEqual(["start_time"]);
   });
 
   it("when another instance with a slower clock writes an entry then the watcher still receives it, once", async () => {
     const user = await users.create(input(), "key:admin");
     await clockPast(Date.now());
-    const otherInstance = new UserLogRepository(testDb.db);
+    const otherInstance = createUserLogRepository(testDb.db);
     const { book, openStorage, firstRead } = bookWithFirstReadHooks();
     const controller = new AbortController();
-    const watch = book.watch({ userId: user._id }, controller.signal);
+    const watch = book.watch({ userId: user.id }, controller.signal);
     const firstNext = watch.next();
     openStorage();
     // Written after the watch's first read of storage, stamped before the watch started.
     await firstRead;
-    const entry = { userId: user._id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:other", result: UserLogResult.SUCCESS, payload: {} };
+    const entry = { userId: user.id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:other", result: UserLogResult.SUCCESS, payload: {} };
     await otherInstance.append(entry, new Date(Date.now() - 2_000));
     expect((await firstNext).value?.actor).toBe("key:other");
     await book.append({ ...entry, actor: "key:admin" });

@@ -4,6 +4,7 @@ import {
   AddressSchema,
   IdentitySchema,
   PasswordAlgorithm,
+  RoleSchema,
   SaltPosition,
   UserLogActorSchema,
   UserLogActorType,
@@ -12,6 +13,7 @@ import {
   UserSchema,
   type Identity,
   type PasswordDigest,
+  type Role,
   type User,
   type UserLog,
   type UserProfile,
@@ -19,11 +21,13 @@ import {
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { PasswordCredential } from "../domain/password-credentials.js";
-import type { PasswordAlgorithm as StoredAlgorithm } from "../domain/passwords.js";
+import type { PasswordAlgorithm as StoredAlgorithm } from "../domain/password-hashes.js";
 import { addressClaims, profileClaims, type ProfileClaims, type ProfileInput } from "../domain/profile.js";
-import type { CreateUserInput } from "../domain/users.js";
+import type { RoleRecord } from "../domain/role-store.js";
+import { userFieldPaths, type UserFieldPath, type UserFieldsInput } from "../domain/user-fields.js";
 import type { UserLogRecord } from "../domain/user-logs.js";
-import type { IdentityDocument, UserDocument } from "../storage/user-document.js";
+import type { IdentityRecord, UserRecord } from "../domain/user-store.js";
+import type { UserUpdateInput } from "../domain/users.js";
 
 export function profileToProto(profile: ProfileClaims): UserProfile {
   const { address, ...claims } = profile;
@@ -49,7 +53,7 @@ export function profileFromProto(profile: UserProfile | undefined): ProfileInput
   return { claims, address };
 }
 
-export function identityToProto(identity: IdentityDocument): Identity {
+export function identityToProto(identity: IdentityRecord): Identity {
   return create(IdentitySchema, {
     target: identity.target,
     providerUserId: identity.providerUserId,
@@ -58,9 +62,9 @@ export function identityToProto(identity: IdentityDocument): Identity {
   });
 }
 
-export function userToProto(user: UserDocument, now = new Date()): User {
+export function userToProto(user: UserRecord, now = new Date()): User {
   return create(UserSchema, {
-    id: user._id,
+    id: user.id,
     username: user.username ?? "",
     primaryEmail: user.email ?? "",
     primaryEmailVerified: user.emailVerified,
@@ -105,30 +109,33 @@ export function credentialFromProto(
   return undefined;
 }
 
-export interface CreateUserFields {
-  username: string;
-  primaryEmail: string;
-  primaryEmailVerified: boolean;
-  primaryPhone: string;
-  primaryPhoneVerified: boolean;
-  name: string;
-  avatarUrl: string;
+/** A request path as its protobuf-es field name (`primary_email` → `primaryEmail`). */
+type MessageField<P extends string> = P extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<MessageField<Tail>>}` : P;
+
+const messageField = (path: string) => path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The user fields of a CreateUserRequest or a User message. */
+export type CreateUserFields = { [P in UserFieldPath as MessageField<P>]: UserFieldsInput[(typeof userFieldPaths)[P]] } & {
   profile?: UserProfile;
   customData?: JsonObject;
+};
+
+export function userFieldsFromProto(source: CreateUserFields): UserUpdateInput {
+  const fields = Object.fromEntries(
+    Object.entries(userFieldPaths).map(([path, field]) => [field, source[messageField(path) as keyof CreateUserFields]]),
+  ) as unknown as UserFieldsInput;
+  return { ...fields, profile: profileFromProto(source.profile), customData: (source.customData ?? {}) as JsonRecord };
 }
 
-export function userFieldsFromProto(source: CreateUserFields): Omit<CreateUserInput, "credential"> {
-  return {
-    username: source.username,
-    email: source.primaryEmail,
-    emailVerified: source.primaryEmailVerified,
-    phone: source.primaryPhone,
-    phoneVerified: source.primaryPhoneVerified,
-    name: source.name,
-    avatarUrl: source.avatarUrl,
-    profile: profileFromProto(source.profile),
-    customData: (source.customData ?? {}) as JsonRecord,
-  };
+export function roleToProto(role: RoleRecord): Role {
+  return create(RoleSchema, {
+    id: role.id,
+    name: role.name,
+    description: role.description,
+    permissions: role.permissions,
+    createTime: optionalTimestamp(role.createTime),
+    updateTime: optionalTimestamp(role.updateTime),
+  });
 }
 
 /** Caller ids are `key:<id>`, `service:<name>` or `user:<id>`; background work acts as `system`. */

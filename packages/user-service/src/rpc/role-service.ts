@@ -1,34 +1,20 @@
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { RoleSchema, type Role, type RoleService } from "@roster/client";
-import { create } from "@bufbuild/protobuf";
+import type { Role, RoleService } from "@roster/client";
 import { actorOf } from "@roster/runtime";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RoleInput, Roles } from "../domain/roles.js";
-import type { RoleDocument } from "../storage/role-repository.js";
-import { userToProto } from "./convert.js";
-
-function roleToProto(role: RoleDocument): Role {
-  return create(RoleSchema, {
-    id: role._id,
-    name: role.name,
-    description: role.description,
-    permissions: role.permissions,
-    createTime: timestampFromDate(role.createTime),
-    updateTime: timestampFromDate(role.updateTime),
-  });
-}
+import type { RoleRecord } from "../domain/role-store.js";
+import { roleToProto, userToProto } from "./convert.js";
 
 function roleInput(role: Role | undefined): RoleInput {
   if (role === undefined) throw invalidField("role", "is required");
   return { name: role.name, description: role.description, permissions: role.permissions };
 }
 
-
 /** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
 export function createRoleServiceImpl(deps: { roles: Roles }): Omit<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges"> {
   const { roles } = deps;
-  const rolesOf = (list: RoleDocument[]) => ({ roles: list.map(roleToProto) });
+  const rolesOf = (list: RoleRecord[]) => ({ roles: list.map(roleToProto) });
   return {
     async createRole(request) {
       return { role: roleToProto(await roles.create(roleInput(request.role))) };

@@ -3,12 +3,12 @@ import type { UserService } from "@roster/client";
 import type { Logger } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { UserSearchService } from "../domain/search.js";
-import type { UserDocument } from "../storage/user-document.js";
+import type { UserRecord } from "../domain/user-store.js";
 import { userToProto } from "./convert.js";
 import { searchInputOf } from "./search-request.js";
 
 /** SearchUsers: translate the request, run the search, convert the page. */
-export function createSearchUsersHandler(deps: { search: UserSearchService<UserDocument>; logger: Logger }): ServiceImpl<typeof UserService>["searchUsers"] {
+export function createSearchUsersHandler(deps: { search: UserSearchService<UserRecord>; logger: Logger }): ServiceImpl<typeof UserService>["searchUsers"] {
   return async (request) => {
     try {
       const result = await deps.search.search(searchInputOf(request));

@@ -14,7 +14,9 @@ import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
-import type { SignIn } from "../domain/sign-in.js";
+import type { PasswordChanges } from "../domain/password-changes.js";
+import type { PasswordSignIn } from "../domain/password-sign-in.js";
+import { updatablePaths } from "../domain/user-fields.js";
 import { checkPayload, checkRequestId, type NewUserLog, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
 import {
@@ -28,18 +30,12 @@ import {
 
 export interface UserServiceDeps {
   users: Users;
-  signIn: SignIn;
+  passwordSignIn: PasswordSignIn;
+  passwordChanges: PasswordChanges;
   identities: Identities;
   logs: UserLogBook;
   logger: Logger;
 }
-
-const updatablePaths = new Set([
-  "username", "primary_email", "primary_email_verified", "primary_phone", "primary_phone_verified", "name", "avatar_url",
-  "profile", "profile.given_name", "profile.family_name", "profile.middle_name", "profile.nickname", "profile.preferred_username",
-  "profile.profile", "profile.website", "profile.gender", "profile.birthdate", "profile.zoneinfo", "profile.locale", "profile.address",
-  "custom_data",
-]);
 
 /**
  * Import items prepared at once. argon2 hashes run on libuv's pool (4 threads by
@@ -79,7 +75,7 @@ function eventsOf(events: UserLogEvent[]): number[] {
 
 /** UserService handlers (all but SearchUsers): validate, call the domain, map the result. */
 export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<typeof UserService>, "searchUsers"> {
-  const { users, signIn, identities, logs } = deps;
+  const { users, passwordSignIn, passwordChanges, identities, logs } = deps;
   const onInternal = (err: unknown) => deps.logger.error({ err }, "import item failed");
   const createInputOf = (request: Parameters<ServiceImpl<typeof UserService>["createUser"]>[0]) => ({
     ...userFieldsFromProto(request),
@@ -159,27 +155,27 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const id = requiredId(request.userId);
       const credential = credentialFromProto(request.credential);
       if (credential === undefined) throw invalidField("credential", "one of password or password_digest is required");
-      return { user: userToProto(await signIn.setPassword(id, credential, actorOf(ctx))) };
+      return { user: userToProto(await passwordChanges.setPassword(id, credential, actorOf(ctx))) };
     },
 
     async verifyPassword(request, ctx) {
       const { case: kind, value } = request.user;
       if (kind === undefined) throw invalidField("user", "one of user_id, username, email or phone is required");
       const target = kind === "userId" ? { id: requiredId(value) } : { kind, value };
-      return { user: userToProto(await signIn.verify(target, request.password, actorOf(ctx))) };
+      return { user: userToProto(await passwordSignIn.verify(target, request.password, actorOf(ctx))) };
     },
 
     async createPasswordResetCode(request, ctx) {
-      const { code, expireTime } = await signIn.createResetCode(requiredId(request.userId), actorOf(ctx));
+      const { code, expireTime } = await passwordChanges.createResetCode(requiredId(request.userId), actorOf(ctx));
       return { code, expireTime: timestampFromDate(expireTime) };
     },
 
     async consumePasswordResetCode(request, ctx) {
-      return { user: userToProto(await signIn.consumeResetCode(request.code, request.newPassword, actorOf(ctx), originOf(ctx))) };
+      return { user: userToProto(await passwordChanges.consumeResetCode(request.code, request.newPassword, actorOf(ctx), originOf(ctx))) };
     },
 
     async unlockUser(request, ctx) {
-      return { user: userToProto(await signIn.unlock(requiredId(request.userId), actorOf(ctx))) };
+      return { user: userToProto(await passwordSignIn.unlock(requiredId(request.userId), actorOf(ctx))) };
     },
 
     async listIdentities(request) {

@@ -2,10 +2,10 @@ import { UserLogEvent } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Roles } from "../domain/roles.js";
+import { createRoles, type Roles } from "../domain/roles.js";
 import type { NewUserLog } from "../domain/user-logs.js";
 import { roleIndexes } from "./role-indexes.js";
-import { RoleRepository } from "./role-repository.js";
+import { createRoleRepository } from "./role-repository.js";
 import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
 
@@ -29,7 +29,7 @@ async function failure(promise: Promise<unknown>): Promise<{ kind: string; reaso
 
 beforeAll(async () => {
   await ensureIndexes(testDb.db, roleIndexes);
-  roles = new Roles({ store: new RoleRepository(testDb.db), appendLog: async (entry) => void logs.push(entry) });
+  roles = createRoles({ store: createRoleRepository(testDb.db), appendLog: async (entry) => void logs.push(entry) });
 });
 
 beforeEach(async () => {
@@ -43,7 +43,8 @@ describe("role CRUD", () => {
   it("when a role is created then permissions are de-duplicated and sorted and it can be read back", async () => {
     const role = await roles.create({ name: "Billing-Admin", description: "d", permissions: ["billing:write", "billing:read", "billing:write"] });
     expect(role.permissions).toEqual(["billing:read", "billing:write"]);
-    expect(await roles.get(role._id)).toMatchObject({ name: "Billing-Admin", nameKey: "billing-admin" });
+    expect(await roles.get(role.id)).toMatchObject({ name: "Billing-Admin" });
+    expect(await testDb.db.collection("roles").findOne({ _id: role.id as never })).toMatchObject({ nameKey: "billing-admin" });
   });
 
   it("when a name differs only in case then ALREADY_EXISTS ROLE_NAME_TAKEN and nothing is written", async () => {
@@ -68,19 +69,19 @@ describe("role CRUD", () => {
       kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[0]",
     });
     const role = await roles.create({ name: "ops", description: "", permissions: ["ops:read"] });
-    expect(await failure(roles.update(role._id, { name: "", description: "", permissions: ["ops:read", "roster:logs:write"] }, ["permissions"]))).toMatchObject({
+    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: ["ops:read", "roster:logs:write"] }, ["permissions"]))).toMatchObject({
       kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[1]",
     });
-    expect((await roles.get(role._id)).permissions).toEqual(["ops:read"]);
+    expect((await roles.get(role.id)).permissions).toEqual(["ops:read"]);
     expect(await testDb.db.collection("roles").countDocuments()).toBe(1);
   });
 
   it("when updating by mask then only masked fields change, and a bad mask or unknown role fails", async () => {
     const role = await roles.create({ name: "dev", description: "old", permissions: ["a"] });
-    const updated = await roles.update(role._id, { name: "ignored!", description: "new", permissions: ["b", "a"] }, ["description", "permissions"]);
+    const updated = await roles.update(role.id, { name: "ignored!", description: "new", permissions: ["b", "a"] }, ["description", "permissions"]);
     expect(updated).toMatchObject({ name: "dev", description: "new", permissions: ["a", "b"] });
-    expect(await failure(roles.update(role._id, { name: "", description: "", permissions: [] }, []))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
-    expect(await failure(roles.update(role._id, { name: "", description: "", permissions: [] }, ["id"]))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
+    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, []))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
+    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, ["id"]))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
     expect(await failure(roles.update("nope", { name: "x", description: "", permissions: [] }, ["name"]))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
   });
 
@@ -100,16 +101,16 @@ describe("user roles", () => {
   it("when assigning twice then it is idempotent and logs only the change", async () => {
     const a = await roles.create({ name: "a", description: "", permissions: ["x:read", "y:write"] });
     const b = await roles.create({ name: "b", description: "", permissions: ["x:read", "z:all"] });
-    expect((await roles.assign("u1", [b._id, a._id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
-    expect((await roles.assign("u1", [a._id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
-    expect(logs).toEqual([{ userId: "u1", eventType: UserLogEvent.ROLES_ASSIGNED, actor: "key:1", result: 1, payload: { roleIds: [b._id, a._id] } }]);
-    expect(await roles.permissions("u1")).toEqual({ permissions: ["x:read", "y:write", "z:all"], roleIds: [a._id, b._id] });
+    expect((await roles.assign("u1", [b.id, a.id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
+    expect((await roles.assign("u1", [a.id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
+    expect(logs).toEqual([{ userId: "u1", eventType: UserLogEvent.ROLES_ASSIGNED, actor: "key:1", result: 1, payload: { roleIds: [b.id, a.id] } }]);
+    expect(await roles.permissions("u1")).toEqual({ permissions: ["x:read", "y:write", "z:all"], roleIds: [a.id, b.id] });
   });
 
   it("when a user or a role is unknown then NOT_FOUND names it and nothing is assigned", async () => {
     const a = await roles.create({ name: "a", description: "", permissions: [] });
-    expect(await failure(roles.assign("nobody", [a._id], "k"))).toMatchObject({ kind: "not-found", reason: "USER_NOT_FOUND" });
-    expect(await failure(roles.assign("u1", [a._id, "ghost"], "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND", metadata: { role_id: "ghost" } });
+    expect(await failure(roles.assign("nobody", [a.id], "k"))).toMatchObject({ kind: "not-found", reason: "USER_NOT_FOUND" });
+    expect(await failure(roles.assign("u1", [a.id, "ghost"], "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND", metadata: { role_id: "ghost" } });
     expect(await failure(roles.replace("u1", ["ghost"], "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
     expect(await failure(roles.assign("u1", [], "k"))).toMatchObject({ kind: "invalid-argument", field: "role_ids" });
     expect((await testDb.db.collection<UserDocument>("users").findOne({ _id: "u1" }))?.roleIds).toEqual([]);
@@ -118,15 +119,15 @@ describe("user roles", () => {
 
   it("when replacing and removing then the held set follows and both directions are logged", async () => {
     const [a, b, c] = await Promise.all(["a", "b", "c"].map((name) => roles.create({ name, description: "", permissions: [] })));
-    await roles.assign("u1", [a!._id, b!._id], "k");
+    await roles.assign("u1", [a!.id, b!.id], "k");
     logs.length = 0;
-    expect((await roles.replace("u1", [b!._id, c!._id], "k")).map((r) => r.name)).toEqual(["b", "c"]);
+    expect((await roles.replace("u1", [b!.id, c!.id], "k")).map((r) => r.name)).toEqual(["b", "c"]);
     expect(logs.map((l) => [l.eventType, l.payload])).toEqual([
-      [UserLogEvent.ROLES_ASSIGNED, { roleIds: [c!._id] }],
-      [UserLogEvent.ROLES_REMOVED, { roleIds: [a!._id] }],
+      [UserLogEvent.ROLES_ASSIGNED, { roleIds: [c!.id] }],
+      [UserLogEvent.ROLES_REMOVED, { roleIds: [a!.id] }],
     ]);
-    expect((await roles.remove("u1", [c!._id, "unknown"], "k")).map((r) => r.name)).toEqual(["b"]);
-    expect(await failure(roles.remove("nobody", [c!._id], "k"))).toMatchObject({ reason: "USER_NOT_FOUND" });
+    expect((await roles.remove("u1", [c!.id, "unknown"], "k")).map((r) => r.name)).toEqual(["b"]);
+    expect(await failure(roles.remove("nobody", [c!.id], "k"))).toMatchObject({ reason: "USER_NOT_FOUND" });
   });
 
   it("when a user would hold more than 100 roles then FAILED_PRECONDITION ROLE_LIMIT_REACHED", async () => {
@@ -141,22 +142,22 @@ describe("user roles", () => {
 
   it("when a role is deleted then every holder loses it and gets a ROLES_REMOVED entry", async () => {
     const a = await roles.create({ name: "a", description: "", permissions: ["p"] });
-    for (const u of ["u1", "u2", "u3"]) await roles.assign(u, [a._id], "k");
-    const page1 = await roles.listRoleUsers(a._id, 2, "");
-    expect([page1.items.map((u) => u._id), page1.totalSize]).toEqual([["u1", "u2"], 3]);
-    const page2 = await roles.listRoleUsers(a._id, 2, page1.nextPageToken);
-    expect(page2.items.map((u) => u._id)).toEqual(["u3"]);
+    for (const u of ["u1", "u2", "u3"]) await roles.assign(u, [a.id], "k");
+    const page1 = await roles.listRoleUsers(a.id, 2, "");
+    expect([page1.items.map((u) => u.id), page1.totalSize]).toEqual([["u1", "u2"], 3]);
+    const page2 = await roles.listRoleUsers(a.id, 2, page1.nextPageToken);
+    expect(page2.items.map((u) => u.id)).toEqual(["u3"]);
     logs.length = 0;
-    await roles.delete(a._id, "k");
-    expect(await testDb.db.collection<UserDocument>("users").countDocuments({ roleIds: a._id })).toBe(0);
+    await roles.delete(a.id, "k");
+    expect(await testDb.db.collection<UserDocument>("users").countDocuments({ roleIds: a.id })).toBe(0);
     expect(logs.map((l) => [l.userId, l.eventType])).toEqual(["u1", "u2", "u3"].map((u) => [u, UserLogEvent.ROLES_REMOVED]));
-    expect(await failure(roles.get(a._id))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
-    expect(await failure(roles.delete(a._id, "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
+    expect(await failure(roles.get(a.id))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
+    expect(await failure(roles.delete(a.id, "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
   });
 
   it("when listing a user's roles in pages then they come by name with a total", async () => {
     const made = await Promise.all(["c", "a", "b"].map((name) => roles.create({ name, description: "", permissions: [] })));
-    await roles.assign("u3", made.map((r) => r._id), "k");
+    await roles.assign("u3", made.map((r) => r.id), "k");
     const first = await roles.listUserRoles("u3", 2, "");
     expect([first.items.map((r) => r.name), first.totalSize]).toEqual([["a", "b"], 3]);
     expect((await roles.listUserRoles("u3", 2, first.nextPageToken)).items.map((r) => r.name)).toEqual(["c"]);

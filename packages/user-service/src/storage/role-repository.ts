@@ -1,9 +1,9 @@
-import type { Collection, Db, Filter } from "mongodb";
+import type { Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import type { RoleStore, UserAccess, UserRolesChange } from "../domain/roles.js";
+import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "../domain/role-store.js";
 import { escapeRegex } from "../domain/search-regex.js";
-import type { UserDocument } from "./user-document.js";
+import { toUserRecord, type UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 
 export const rolesCollection = "roles";
@@ -21,129 +21,133 @@ export interface RoleDocument {
   updateTime: Date;
 }
 
+function toRoleRecord(doc: RoleDocument): RoleRecord {
+  return { id: doc._id, name: doc.name, description: doc.description, permissions: doc.permissions, createTime: doc.createTime, updateTime: doc.updateTime };
+}
+
 function mapDuplicate(err: unknown): never {
   if (duplicateKeyOf(err) !== undefined) throw alreadyExists("ROLE_NAME_TAKEN", "a role with that name exists", "role.name");
   throw err;
 }
 
 /** The `roles` collection, and the `roleIds` of users: the only code that speaks Mongo about roles. */
-export class RoleRepository implements RoleStore {
-  private readonly roles: Collection<RoleDocument>;
-  private readonly users: Collection<UserDocument>;
+export function createRoleRepository(db: Db): RoleStore {
+  const roleDocs = db.collection<RoleDocument>(rolesCollection);
+  const userDocs = db.collection<UserDocument>(usersCollection);
+  const roleOrNull = (doc: RoleDocument | null) => (doc === null ? null : toRoleRecord(doc));
+  return {
+    async insert(role) {
+      const { id, ...fields } = role;
+      await roleDocs.insertOne({ _id: id, ...fields, nameKey: roleNameKey(role.name) }).catch(mapDuplicate);
+    },
 
-  constructor(db: Db) {
-    this.roles = db.collection<RoleDocument>(rolesCollection);
-    this.users = db.collection<UserDocument>(usersCollection);
-  }
+    async findById(id) {
+      return roleOrNull(await roleDocs.findOne({ _id: id }));
+    },
 
-  async insert(role: RoleDocument): Promise<void> {
-    await this.roles.insertOne(role).catch(mapDuplicate);
-  }
+    /** The roles among `ids` that exist, ordered by name, optionally after a name key. */
+    async findByIds(ids, page) {
+      const filter: Filter<RoleDocument> = { _id: { $in: ids } };
+      if (page?.afterNameKey !== undefined) filter.nameKey = { $gt: page.afterNameKey };
+      return (await roleDocs.find(filter, { sort: { nameKey: 1 }, limit: page?.limit ?? 0 }).toArray()).map(toRoleRecord);
+    },
 
-  findById(id: string): Promise<RoleDocument | null> {
-    return this.roles.findOne({ _id: id });
-  }
+    async list(prefixKey, afterNameKey, limit) {
+      const byPrefix: Filter<RoleDocument> = prefixKey === "" ? {} : { nameKey: { $regex: `^${escapeRegex(prefixKey)}` } };
+      const page: Filter<RoleDocument> = afterNameKey === undefined ? byPrefix : { $and: [byPrefix, { nameKey: { $gt: afterNameKey } }] };
+      const [roles, total] = await Promise.all([
+        roleDocs.find(page, { sort: { nameKey: 1 }, limit }).toArray(),
+        roleDocs.countDocuments(byPrefix),
+      ]);
+      return { roles: roles.map(toRoleRecord), total };
+    },
 
-  /** The roles among `ids` that exist, ordered by name, optionally after a name key. */
-  findByIds(ids: string[], page?: { afterNameKey?: string; limit: number }): Promise<RoleDocument[]> {
-    const filter: Filter<RoleDocument> = { _id: { $in: ids } };
-    if (page?.afterNameKey !== undefined) filter.nameKey = { $gt: page.afterNameKey };
-    return this.roles.find(filter, { sort: { nameKey: 1 }, limit: page?.limit ?? 0 }).toArray();
-  }
+    async update(id, set) {
+      const stored: Partial<RoleDocument> = set.name === undefined ? set : { ...set, nameKey: roleNameKey(set.name) };
+      return roleOrNull(await roleDocs.findOneAndUpdate({ _id: id }, { $set: stored }, { returnDocument: "after" }).catch(mapDuplicate));
+    },
 
-  async list(prefixKey: string, afterNameKey: string | undefined, limit: number): Promise<{ roles: RoleDocument[]; total: number }> {
-    const byPrefix: Filter<RoleDocument> = prefixKey === "" ? {} : { nameKey: { $regex: `^${escapeRegex(prefixKey)}` } };
-    const page: Filter<RoleDocument> = afterNameKey === undefined ? byPrefix : { $and: [byPrefix, { nameKey: { $gt: afterNameKey } }] };
-    const [roles, total] = await Promise.all([
-      this.roles.find(page, { sort: { nameKey: 1 }, limit }).toArray(),
-      this.roles.countDocuments(byPrefix),
-    ]);
-    return { roles, total };
-  }
+    async delete(id) {
+      return (await roleDocs.deleteOne({ _id: id })).deletedCount === 1;
+    },
 
-  update(id: string, set: Partial<RoleDocument>): Promise<RoleDocument | null> {
-    return this.roles.findOneAndUpdate({ _id: id }, { $set: set }, { returnDocument: "after" }).catch(mapDuplicate);
-  }
+    async userRoleIds(userId) {
+      const user = await userDocs.findOne({ _id: userId }, { projection: { roleIds: 1 } });
+      return user === null ? null : (user.roleIds ?? []);
+    },
 
-  async delete(id: string): Promise<boolean> {
-    return (await this.roles.deleteOne({ _id: id })).deletedCount === 1;
-  }
+    /**
+     * Both reads go by `_id`, and the role read is skipped for a user without
+     * roles: this runs on every call made with an access token.
+     */
+    async userAccess(userId): Promise<UserAccess | null> {
+      const user = await userDocs.findOne({ _id: userId }, { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } });
+      if (user === null) return null;
+      const roleIds = user.roleIds ?? [];
+      const roles = roleIds.length === 0 ? [] : await roleDocs.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
+      return {
+        userId,
+        username: user.username ?? "",
+        suspended: user.suspended,
+        tokenEpoch: user.tokenEpoch ?? 0,
+        permissions: [...new Set(roles.flatMap((r) => r.permissions))].sort(),
+      };
+    },
 
-  async userRoleIds(userId: string): Promise<string[] | null> {
-    const user = await this.users.findOne({ _id: userId }, { projection: { roleIds: 1 } });
-    return user === null ? null : (user.roleIds ?? []);
-  }
+    /**
+     * Adds roles unless the user would then hold more than `max`: the filter
+     * requires room for every added role, so concurrent assignments cannot
+     * overshoot. Null when the user is gone or out of room.
+     */
+    async addUserRoles(userId, roleIds, max, now) {
+      const user = await userDocs.findOneAndUpdate(
+        { _id: userId, [`roleIds.${max - roleIds.length}`]: { $exists: false } } as Filter<UserDocument>,
+        { $addToSet: { roleIds: { $each: roleIds } }, $set: { updateTime: now } },
+        { returnDocument: "after", projection: { roleIds: 1 } },
+      );
+      return user === null ? null : user.roleIds;
+    },
 
-  /**
-   * Both reads go by `_id`, and the role read is skipped for a user without
-   * roles: this runs on every call made with an access token.
-   */
-  async userAccess(userId: string): Promise<UserAccess | null> {
-    const user = await this.users.findOne({ _id: userId }, { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } });
-    if (user === null) return null;
-    const roleIds = user.roleIds ?? [];
-    const roles = roleIds.length === 0 ? [] : await this.roles.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
-    return {
-      userId,
-      username: user.username ?? "",
-      suspended: user.suspended,
-      tokenEpoch: user.tokenEpoch ?? 0,
-      permissions: [...new Set(roles.flatMap((r) => r.permissions))].sort(),
-    };
-  }
+    async removeUserRoles(userId, roleIds, now): Promise<UserRolesChange | null> {
+      const before = await userDocs.findOneAndUpdate(
+        { _id: userId },
+        { $pull: { roleIds: { $in: roleIds } }, $set: { updateTime: now } },
+        { returnDocument: "before", projection: { roleIds: 1 } },
+      );
+      if (before === null) return null;
+      const removing = new Set(roleIds);
+      return { before: before.roleIds, after: before.roleIds.filter((id) => !removing.has(id)) };
+    },
 
-  /**
-   * Adds roles unless the user would then hold more than `max`: the filter
-   * requires room for every added role, so concurrent assignments cannot
-   * overshoot. Null when the user is gone or out of room.
-   */
-  async addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null> {
-    const user = await this.users.findOneAndUpdate(
-      { _id: userId, [`roleIds.${max - roleIds.length}`]: { $exists: false } } as Filter<UserDocument>,
-      { $addToSet: { roleIds: { $each: roleIds } }, $set: { updateTime: now } },
-      { returnDocument: "after", projection: { roleIds: 1 } },
-    );
-    return user === null ? null : user.roleIds;
-  }
+    async replaceUserRoles(userId, roleIds, now) {
+      const before = await userDocs.findOneAndUpdate(
+        { _id: userId },
+        { $set: { roleIds, updateTime: now } },
+        { returnDocument: "before", projection: { roleIds: 1 } },
+      );
+      return before === null ? null : { before: before.roleIds, after: roleIds };
+    },
 
-  async removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null> {
-    const before = await this.users.findOneAndUpdate(
-      { _id: userId },
-      { $pull: { roleIds: { $in: roleIds } }, $set: { updateTime: now } },
-      { returnDocument: "before", projection: { roleIds: 1 } },
-    );
-    if (before === null) return null;
-    const removing = new Set(roleIds);
-    return { before: before.roleIds, after: before.roleIds.filter((id) => !removing.has(id)) };
-  }
+    /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
+    async roleUsers(roleId, afterId, limit) {
+      const filter: Filter<UserDocument> = afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
+      const [users, total] = await Promise.all([
+        userDocs.find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0 } }).toArray(),
+        userDocs.countDocuments({ roleIds: roleId }),
+      ]);
+      return { users: users.map(toUserRecord), total };
+    },
 
-  async replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null> {
-    const before = await this.users.findOneAndUpdate(
-      { _id: userId },
-      { $set: { roleIds, updateTime: now } },
-      { returnDocument: "before", projection: { roleIds: 1 } },
-    );
-    return before === null ? null : { before: before.roleIds, after: roleIds };
-  }
-
-  /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
-  async roleUsers(roleId: string, afterId: string | undefined, limit: number): Promise<{ users: UserDocument[]; total: number }> {
-    const filter: Filter<UserDocument> = afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
-    const [users, total] = await Promise.all([
-      this.users.find(filter, { sort: { _id: 1 }, limit }).toArray(),
-      this.users.countDocuments({ roleIds: roleId }),
-    ]);
-    return { users, total };
-  }
-
-  /** Takes a role away from every user that holds it, a batch at a time; calls `removed` with each batch's user ids. */
-  async pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>, batchSize = 500): Promise<void> {
-    for (;;) {
-      const batch = await this.users.find({ roleIds: roleId }, { projection: { _id: 1 }, sort: { _id: 1 }, limit: batchSize }).toArray();
-      if (batch.length === 0) return;
-      const ids = batch.map((u) => u._id);
-      await this.users.updateMany({ _id: { $in: ids } }, { $pull: { roleIds: roleId }, $set: { updateTime: now } });
-      await removed(ids);
-    }
-  }
+    /** Takes a role away from every user that holds it, a batch at a time; calls `removed` with each batch's user ids. */
+    async pullRoleFromUsers(roleId, now, removed) {
+      const batchSize = 500;
+      for (;;) {
+        const batch = await userDocs.find({ roleIds: roleId }, { projection: { _id: 1 }, sort: { _id: 1 }, limit: batchSize }).toArray();
+        if (batch.length === 0) return;
+        const ids = batch.map((u) => u._id);
+        await userDocs.updateMany({ _id: { $in: ids } }, { $pull: { roleIds: roleId }, $set: { updateTime: now } });
+        await removed(ids);
+      }
+    },
+  };
 }

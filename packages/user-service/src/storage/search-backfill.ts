@@ -1,6 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from "mongodb";
-import { searchFieldsOf } from "../domain/users.js";
-import type { UserDocument } from "./user-document.js";
+import { searchFieldsOf, type UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 
 const batchSize = 500;

@@ -1,5 +1,5 @@
-import type { Collection, Db } from "mongodb";
-import type { TokenCleanupQueue, TokenCleanupTask } from "../domain/token-cleanup.js";
+import type { Db } from "mongodb";
+import type { TokenCleanupTask } from "../domain/token-cleanup.js";
 
 export const tokenCleanupsCollection = "token_cleanups";
 
@@ -13,24 +13,20 @@ interface TokenCleanupDocument {
 }
 
 /** The durable outbox of token cleanups after DeleteUser. */
-export class TokenCleanupRepository implements TokenCleanupQueue {
-  private readonly tasks: Collection<TokenCleanupDocument>;
+export function createTokenCleanupRepository(db: Db) {
+  const tasks = db.collection<TokenCleanupDocument>(tokenCleanupsCollection);
 
-  constructor(db: Db) {
-    this.tasks = db.collection<TokenCleanupDocument>(tokenCleanupsCollection);
-  }
-
-  async enqueue(userId: string): Promise<void> {
+  async function enqueue(userId: string): Promise<void> {
     const now = new Date();
-    await this.tasks.updateOne(
+    await tasks.updateOne(
       { _id: userId },
       { $setOnInsert: { attempts: 0, createTime: now }, $set: { nextAttemptTime: now } },
       { upsert: true },
     );
   }
 
-  async claimDue(now: Date, leaseMs: number): Promise<TokenCleanupTask | null> {
-    const doc = await this.tasks.findOneAndUpdate(
+  async function claimDue(now: Date, leaseMs: number): Promise<TokenCleanupTask | null> {
+    const doc = await tasks.findOneAndUpdate(
       { nextAttemptTime: { $lte: now } },
       { $set: { nextAttemptTime: new Date(now.getTime() + leaseMs) } },
       { sort: { nextAttemptTime: 1 }, returnDocument: "after" },
@@ -38,15 +34,18 @@ export class TokenCleanupRepository implements TokenCleanupQueue {
     return doc === null ? null : { userId: doc._id, attempts: doc.attempts };
   }
 
-  async complete(userId: string): Promise<void> {
-    await this.tasks.deleteOne({ _id: userId });
+  async function complete(userId: string): Promise<void> {
+    await tasks.deleteOne({ _id: userId });
   }
 
-  async retryLater(userId: string, at: Date, error: string): Promise<void> {
-    await this.tasks.updateOne({ _id: userId }, { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } });
+  async function retryLater(userId: string, at: Date, error: string): Promise<void> {
+    await tasks.updateOne({ _id: userId }, { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } });
   }
 
-  count(): Promise<number> {
-    return this.tasks.countDocuments();
+  function count(): Promise<number> {
+    return tasks.countDocuments();
   }
+  return { enqueue, claimDue, complete, retryLater, count };
 }
+
+export type TokenCleanupRepository = ReturnType<typeof createTokenCleanupRepository>;

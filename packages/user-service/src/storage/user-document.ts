@@ -1,44 +1,25 @@
-import type { StoredPassword } from "../domain/passwords.js";
+import { searchKeysOf } from "../domain/search-keys.js";
+import { trigramsOf } from "../domain/trigrams.js";
+import type { IdentifierKind, UserPatch, UserRecord } from "../domain/user-store.js";
 
 /**
- * How a user is stored in the `users` collection. Display values are kept as
- * given; the `*Key` fields hold the normalised forms that unique indexes and
- * indexed search use. Domain code reads it as a plain record; only storage
- * code writes it to MongoDB.
+ * How a user is stored in the `users` collection: the record's fields, the id
+ * as `_id`, and what storage derives from the display values: the `*Key`
+ * fields hold the normalised forms that unique indexes and indexed search
+ * use, `grams` and `searchKeys` serve search. Storage code alone sees it: the
+ * domain gets a UserRecord.
  */
-
-export interface UserDocument {
+export interface UserDocument extends Omit<UserRecord, "id" | "tokenEpoch"> {
   /** Opaque id (also the public user id). */
   _id: string;
-  username?: string;
   /** Lower-cased username: unique (partial index), exact and prefix search. */
   usernameKey?: string;
-  /** Primary email as given. */
-  email?: string;
   /** Lower-cased email: unique (partial index), exact and prefix search. */
   emailKey?: string;
-  emailVerified: boolean;
-  /** Primary phone in E.164: unique (partial index), exact and prefix search. */
-  phone?: string;
-  phoneVerified: boolean;
-  name?: string;
-  /** Lower-cased name for case-insensitive exact and prefix search. */
+  /** Lower-cased name for case-insensitive exact and prefix search. The phone, E.164, is its own key. */
   nameKey?: string;
-  avatarUrl?: string;
-  /** OIDC standard claims, keys as in roster.user.v1.UserProfile (camelCase). */
-  profile: Record<string, unknown>;
-  customData: Record<string, unknown>;
-  identities: IdentityDocument[];
-  /** Role ids assigned to the user (multikey index: has-role filter, a role's users). */
-  roleIds: string[];
-  suspended: boolean;
-  /**
-   * Raised by every suspension; an access token is valid only under the epoch
-   * it was minted in. Absent means 0.
-   */
+  /** Absent means 0. */
   tokenEpoch?: number;
-  /** The PHC-format hash (argon2id, or a legacy digest awaiting rehash); absent when the user has none. */
-  password?: PasswordDocument;
   /**
    * Distinct lower-cased trigrams of username, email, phone and name (multikey index: similarity
    * search). Search only: reads of one user leave them out (they are half the stored document).
@@ -50,25 +31,90 @@ export interface UserDocument {
    * until the start-up backfill reaches them.
    */
   searchKeys?: string[];
-  createTime: Date;
-  updateTime: Date;
-  lastSignInTime?: Date;
-  /** Password attempts admitted in the window that began at `windowStart`; a success, a lock or an unlock clears it. */
-  failedAttempts: { count: number; windowStart?: Date };
-  lockUntil?: Date;
-  /** SHA-256 of the current password-reset code; a new code replaces it, consuming removes it. */
-  resetCode?: { hash: string; expireTime: Date };
 }
 
-/** The stored secret (PHC string for argon2, modular crypt for bcrypt, hex digest otherwise) and when it was set. */
-export interface PasswordDocument extends StoredPassword {
-  setTime: Date;
+/** The stored field each identifier kind is looked up by. */
+export const identifierFields: Record<IdentifierKind, "usernameKey" | "emailKey" | "phone"> = {
+  username: "usernameKey",
+  email: "emailKey",
+  phone: "phone",
+};
+
+/** The fields search looks users up by, derived from the identifier and name fields: kept in step on every write of them. */
+export function searchFieldsOf(user: Partial<UserDocument>): Pick<UserDocument, "grams" | "searchKeys"> {
+  return { grams: trigramsOf([user.username, user.email, user.phone, user.name]), searchKeys: searchKeysOf(user) };
 }
 
-export interface IdentityDocument {
-  /** Provider such as "google"; lower-case. */
-  target: string;
-  providerUserId: string;
-  details: Record<string, unknown>;
-  linkTime: Date;
+/** The identifier and name fields that keys and search fields derive from. */
+export const searchSources = ["username", "email", "phone", "name"] as const;
+
+/** The lower-cased keys of whichever of username, email and name `fields` holds (undefined where it holds undefined). */
+function keysOf(fields: Partial<Pick<UserDocument, "username" | "email" | "name">>): Partial<UserDocument> {
+  const keys: Partial<UserDocument> = {};
+  if ("username" in fields) keys.usernameKey = fields.username?.toLowerCase();
+  if ("email" in fields) keys.emailKey = fields.email?.toLowerCase();
+  if ("name" in fields) keys.nameKey = fields.name?.toLowerCase();
+  return keys;
+}
+
+export function toUserRecord(doc: UserDocument): UserRecord {
+  const record: UserRecord = {
+    id: doc._id,
+    username: doc.username,
+    email: doc.email,
+    emailVerified: doc.emailVerified,
+    phone: doc.phone,
+    phoneVerified: doc.phoneVerified,
+    name: doc.name,
+    avatarUrl: doc.avatarUrl,
+    profile: doc.profile,
+    customData: doc.customData,
+    identities: doc.identities,
+    roleIds: doc.roleIds ?? [],
+    suspended: doc.suspended,
+    tokenEpoch: doc.tokenEpoch ?? 0,
+    password: doc.password,
+    createTime: doc.createTime,
+    updateTime: doc.updateTime,
+    lastSignInTime: doc.lastSignInTime,
+    failedAttempts: doc.failedAttempts,
+    lockUntil: doc.lockUntil,
+    resetCode: doc.resetCode,
+  };
+  for (const key of Object.keys(record) as (keyof UserRecord)[]) if (record[key] === undefined) delete record[key];
+  return record;
+}
+
+export function toUserDocument(user: UserRecord): UserDocument {
+  const { id, tokenEpoch, ...fields } = user;
+  const doc: UserDocument = { _id: id, ...fields, ...(tokenEpoch === 0 ? {} : { tokenEpoch }) };
+  Object.assign(doc, keysOf(doc));
+  for (const key of Object.keys(doc) as (keyof UserDocument)[]) if (doc[key] === undefined) delete doc[key];
+  return { ...doc, ...searchFieldsOf(doc) };
+}
+
+/**
+ * A patch as `$set` and `$unset` of stored fields: the keys of changed
+ * identifiers, and, when an identifier or the name changes, the search
+ * fields, computed from `current` (the user's stored identifiers and name).
+ */
+export function storedChanges(patch: UserPatch, current?: Pick<UserDocument, (typeof searchSources)[number]>): { set: Partial<UserDocument>; unset: string[] } {
+  const unset: string[] = [...(patch.unset ?? [])];
+  const cleared = Object.fromEntries(unset.map((k) => [k, undefined]));
+  const set: Partial<UserDocument> = { ...(patch.set as Partial<UserDocument>) };
+  for (const [key, value] of Object.entries(keysOf({ ...pick(set), ...pick(cleared) }))) {
+    if (value === undefined) unset.push(key);
+    else Object.assign(set, { [key]: value });
+  }
+  if (current !== undefined) Object.assign(set, searchFieldsOf({ ...current, ...set, ...cleared, ...keysOf({ ...current, ...set, ...cleared }) }));
+  return { set, unset };
+}
+
+function pick(fields: Partial<UserDocument>): Partial<Pick<UserDocument, "username" | "email" | "name">> {
+  return Object.fromEntries(Object.entries(fields).filter(([k]) => k === "username" || k === "email" || k === "name"));
+}
+
+/** Whether a patch touches a field that keys or search fields derive from. */
+export function changesSearchSources(patch: UserPatch): boolean {
+  return searchSources.some((field) => field in patch.set || (patch.unset ?? []).includes(field));
 }

@@ -3,14 +3,15 @@ import { useBackend } from "@roster/mongo-double/testing";
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { beforeAll, describe, expect, it } from "vitest";
 import { userServiceIndexes } from "./indexes.js";
-import { UserLogRepository } from "./user-log-repository.js";
+import type { UserLogStore } from "../domain/user-logs.js";
+import { createUserLogRepository } from "./user-log-repository.js";
 
 const backend = useBackend("user_log_repository");
-let repository: UserLogRepository;
+let repository: UserLogStore;
 
 beforeAll(async () => {
   await ensureIndexes(backend.db, userServiceIndexes(30));
-  repository = new UserLogRepository(backend.db);
+  repository = createUserLogRepository(backend.db);
 });
 
 const entry = (userId: string, requestId?: string) => ({

@@ -1,6 +1,6 @@
-import { ObjectId, type Collection, type Db, type Filter } from "mongodb";
+import { ObjectId, type Db, type Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
-import type { NewUserLog, UserLogQuery, UserLogRecord, UserLogStore } from "../domain/user-logs.js";
+import type { NewUserLog, UserLogQuery, UserLogRecord } from "../domain/user-logs.js";
 
 export const userLogsCollection = "user_logs";
 
@@ -48,14 +48,10 @@ function isObjectIdHex(value: string): boolean {
 }
 
 /** The `user_logs` collection: append-only, read newest first or after a cursor. */
-export class UserLogRepository implements UserLogStore {
-  private readonly logs: Collection<UserLogDocument>;
+export function createUserLogRepository(db: Db) {
+  const logs = db.collection<UserLogDocument>(userLogsCollection);
 
-  constructor(db: Db) {
-    this.logs = db.collection<UserLogDocument>(userLogsCollection);
-  }
-
-  async append(entry: NewUserLog, now = new Date()): Promise<UserLogRecord> {
+  async function append(entry: NewUserLog, now = new Date()): Promise<UserLogRecord> {
     const doc: UserLogDocument = {
       _id: new ObjectId(),
       userId: entry.userId,
@@ -67,11 +63,11 @@ export class UserLogRepository implements UserLogStore {
       ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
     };
     try {
-      await this.logs.insertOne(doc);
+      await logs.insertOne(doc);
     } catch (err) {
       if (entry.requestId === undefined || duplicateKeyOf(err)?.keyPattern.requestId === undefined) throw err;
       // A redelivery: the entry is stored already, and the sender gets the stored one.
-      const stored = await this.logs.findOne({ requestId: entry.requestId });
+      const stored = await logs.findOne({ requestId: entry.requestId });
       if (stored === null) throw err;
       return toRecord(stored);
     }
@@ -79,22 +75,23 @@ export class UserLogRepository implements UserLogStore {
   }
 
   /** Newest first, strictly older than `beforeId` when given; `limit + 1` tells whether there is more. */
-  async list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]> {
+  async function list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]> {
     const filter = filterOf(query);
     if (beforeId !== undefined && isObjectIdHex(beforeId)) filter._id = { $lt: new ObjectId(beforeId) };
-    const docs = await this.logs.find(filter).sort({ _id: -1 }).limit(limit).toArray();
+    const docs = await logs.find(filter).sort({ _id: -1 }).limit(limit).toArray();
     return docs.map(toRecord);
   }
 
-  count(query: UserLogQuery): Promise<number> {
-    return this.logs.countDocuments(filterOf(query));
+  function count(query: UserLogQuery): Promise<number> {
+    return logs.countDocuments(filterOf(query));
   }
 
   /** Oldest first, created at or after `since` (served by the userId_createTime index). */
-  async listSince(query: UserLogQuery, since: Date, limit: number): Promise<UserLogRecord[]> {
+  async function listSince(query: UserLogQuery, since: Date, limit: number): Promise<UserLogRecord[]> {
     const filter = filterOf(query);
     filter.createTime = { ...(filter.createTime as object | undefined), $gte: since };
-    const docs = await this.logs.find(filter).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
+    const docs = await logs.find(filter).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
     return docs.map(toRecord);
   }
+  return { append, list, count, listSince };
 }

@@ -1,8 +1,8 @@
-import type { Collection, Db, Filter, UpdateFilter } from "mongodb";
+import type { Db, Filter, UpdateFilter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import type { AttemptRule, IdentifierKey, UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
-import type { IdentityDocument, UserDocument } from "./user-document.js";
+import type { UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
+import { changesSearchSources, identifierFields, searchSources, storedChanges, toUserDocument, toUserRecord, type UserDocument } from "./user-document.js";
 
 export const usersCollection = "users";
 
@@ -26,111 +26,121 @@ function mapDuplicate(err: unknown): never {
 /** Reads of one user (GetUser and every change) leave out the search-only trigrams and keys. */
 const oneUser = { projection: { grams: 0, searchKeys: 0 } } as const;
 
+const recordOrNull = (doc: UserDocument | null) => (doc === null ? null : toUserRecord(doc));
+
+function updateOf(changes: { set: Partial<UserDocument>; unset: string[] }, inc?: UserPatch["inc"]): UpdateFilter<UserDocument> {
+  const update: UpdateFilter<UserDocument> = { $set: changes.set };
+  if (changes.unset.length > 0) update.$unset = Object.fromEntries(changes.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
+  if (inc !== undefined) update.$inc = inc;
+  return update;
+}
+
 /** The `users` collection: the only code that speaks Mongo about users. */
-export class UserRepository implements UserStore {
-  private readonly users: Collection<UserDocument>;
+export function createUserRepository(db: Db): UserStore {
+  const users = db.collection<UserDocument>(usersCollection);
+  const sources = { projection: Object.fromEntries(searchSources.map((f) => [f, 1])) };
+  return {
+    async insert(user) {
+      await users.insertOne(toUserDocument(user)).catch(mapDuplicate);
+    },
 
-  constructor(db: Db) {
-    this.users = db.collection<UserDocument>(usersCollection);
-  }
+    async findById(id) {
+      return recordOrNull(await users.findOne({ _id: id }, oneUser));
+    },
 
-  async insert(user: UserDocument): Promise<void> {
-    await this.users.insertOne(user).catch(mapDuplicate);
-  }
+    async findByIdentifier(kind, value) {
+      return recordOrNull(await users.findOne({ [identifierFields[kind]]: value } as Filter<UserDocument>, oneUser));
+    },
 
-  findById(id: string): Promise<UserDocument | null> {
-    return this.users.findOne({ _id: id }, oneUser);
-  }
+    async findByResetCode(hash) {
+      return recordOrNull(await users.findOne({ "resetCode.hash": hash }, oneUser));
+    },
 
-  findByIdentifier(key: IdentifierKey, value: string): Promise<UserDocument | null> {
-    return this.users.findOne({ [key]: value } as Filter<UserDocument>, oneUser);
-  }
+    async patch(id, patch) {
+      // Search fields derive from all of the identifiers and the name, so a change of one reads the others.
+      let current: UserDocument | null | undefined;
+      if (changesSearchSources(patch)) {
+        current = await users.findOne({ _id: id }, sources);
+        if (current === null) return null;
+      }
+      const update = updateOf(storedChanges(patch, current ?? undefined), patch.inc);
+      return recordOrNull(await users.findOneAndUpdate({ _id: id }, update, { returnDocument: "after", ...oneUser }).catch(mapDuplicate));
+    },
 
-  findByResetCode(hash: string): Promise<UserDocument | null> {
-    return this.users.findOne({ "resetCode.hash": hash });
-  }
-
-  /** Applies a patch and returns the user after it, or null when there is no such user. */
-  async patch(id: string, patch: UserPatch): Promise<UserDocument | null> {
-    const update: UpdateFilter<UserDocument> = { $set: patch.set };
-    if (patch.unset !== undefined && patch.unset.length > 0) {
-      update.$unset = Object.fromEntries(patch.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
-    }
-    if (patch.inc !== undefined) update.$inc = patch.inc;
-    return this.users
-      .findOneAndUpdate({ _id: id }, update, { returnDocument: "after" })
-      .catch(mapDuplicate);
-  }
-
-  async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }: AttemptRule): Promise<UserDocument | null> {
-    const selector = "id" in who ? { _id: who.id } : { [who.key]: who.value };
-    const inWindow = { $gt: ["$failedAttempts.windowStart", windowStartCutoff] };
-    return this.users.findOneAndUpdate(
-      {
-        ...selector,
-        suspended: false,
-        lockUntil: { $not: { $gt: now } },
-        $or: [{ "failedAttempts.windowStart": { $not: { $gt: windowStartCutoff } } }, { "failedAttempts.count": { $lt: threshold } }],
-      } as Filter<UserDocument>,
-      [
+    async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }) {
+      const selector = "id" in who ? { _id: who.id } : { [identifierFields[who.kind]]: who.value };
+      const inWindow = { $gt: ["$failedAttempts.windowStart", windowStartCutoff] };
+      const admitted = await users.findOneAndUpdate(
         {
-          $set: {
-            failedAttempts: {
-              $cond: [inWindow, { count: { $add: ["$failedAttempts.count", 1] }, windowStart: "$failedAttempts.windowStart" }, { count: 1, windowStart: now }],
+          ...selector,
+          suspended: false,
+          lockUntil: { $not: { $gt: now } },
+          $or: [{ "failedAttempts.windowStart": { $not: { $gt: windowStartCutoff } } }, { "failedAttempts.count": { $lt: threshold } }],
+        } as Filter<UserDocument>,
+        [
+          {
+            $set: {
+              failedAttempts: {
+                $cond: [inWindow, { count: { $add: ["$failedAttempts.count", 1] }, windowStart: "$failedAttempts.windowStart" }, { count: 1, windowStart: now }],
+              },
             },
           },
-        },
-      ],
-      { returnDocument: "after" },
-    );
-  }
+        ],
+        { returnDocument: "after", ...oneUser },
+      );
+      return recordOrNull(admitted);
+    },
 
-  async lockIfExhausted(id: string, threshold: number, lockUntil: Date): Promise<boolean> {
-    const result = await this.users.updateOne(
-      { _id: id, "failedAttempts.count": { $gte: threshold } },
-      { $set: { lockUntil, failedAttempts: { count: 0 } } },
-    );
-    return result.modifiedCount === 1;
-  }
+    async lockIfExhausted(id, threshold, lockUntil) {
+      const result = await users.updateOne(
+        { _id: id, "failedAttempts.count": { $gte: threshold } },
+        { $set: { lockUntil, failedAttempts: { count: 0 } } },
+      );
+      return result.modifiedCount === 1;
+    },
 
-  /** Atomically takes a valid reset code and applies `patch`; null when the code is unknown, used or expired. */
-  consumeResetCode(hash: string, now: Date, patch: UserPatch): Promise<UserDocument | null> {
-    return this.users.findOneAndUpdate(
-      { "resetCode.hash": hash, "resetCode.expireTime": { $gt: now } },
-      { $set: patch.set, $unset: { resetCode: "", lockUntil: "" } },
-      { returnDocument: "after" },
-    );
-  }
+    async consumeResetCode(hash, now, patch) {
+      const { set } = storedChanges(patch);
+      const consumed = await users.findOneAndUpdate(
+        { "resetCode.hash": hash, "resetCode.expireTime": { $gt: now } },
+        { $set: set, $unset: { resetCode: "", lockUntil: "" } },
+        { returnDocument: "after", ...oneUser },
+      );
+      return recordOrNull(consumed);
+    },
 
-  /** Re-links an identity the user already has (same target and provider id): only details and time change. */
-  replaceIdentity(id: string, identity: IdentityDocument, now: Date): Promise<UserDocument | null> {
-    return this.users.findOneAndUpdate(
-      { _id: id, identities: { $elemMatch: { target: identity.target, providerUserId: identity.providerUserId } } },
-      { $set: { "identities.$": identity, updateTime: now } },
-      { returnDocument: "after" },
-    );
-  }
+    async replaceIdentity(id, identity, now) {
+      const updated = await users.findOneAndUpdate(
+        { _id: id, identities: { $elemMatch: { target: identity.target, providerUserId: identity.providerUserId } } },
+        { $set: { "identities.$": identity, updateTime: now } },
+        { returnDocument: "after", ...oneUser },
+      );
+      return recordOrNull(updated);
+    },
 
-  /** Adds an identity unless the user already has one of that target or has `maxIdentities`. */
-  async pushIdentity(id: string, identity: IdentityDocument, maxIdentities: number, now: Date): Promise<UserDocument | null> {
-    return this.users
-      .findOneAndUpdate(
-        { _id: id, "identities.target": { $ne: identity.target }, [`identities.${maxIdentities - 1}`]: { $exists: false } } as Filter<UserDocument>,
-        { $push: { identities: identity }, $set: { updateTime: now } },
-        { returnDocument: "after" },
-      )
-      .catch(mapDuplicate);
-  }
+    async pushIdentity(id, identity, maxIdentities, now) {
+      const updated = await users
+        .findOneAndUpdate(
+          { _id: id, "identities.target": { $ne: identity.target }, [`identities.${maxIdentities - 1}`]: { $exists: false } } as Filter<UserDocument>,
+          { $push: { identities: identity }, $set: { updateTime: now } },
+          { returnDocument: "after", ...oneUser },
+        )
+        .catch(mapDuplicate);
+      return recordOrNull(updated);
+    },
 
-  pullIdentity(id: string, target: string, now: Date): Promise<UserDocument | null> {
-    return this.users.findOneAndUpdate(
-      { _id: id, "identities.target": target },
-      { $pull: { identities: { target } }, $set: { updateTime: now } },
-      { returnDocument: "after" },
-    );
-  }
+    async pullIdentity(id, target, now) {
+      const updated = await users.findOneAndUpdate(
+        { _id: id, "identities.target": target },
+        { $pull: { identities: { target } }, $set: { updateTime: now } },
+        { returnDocument: "after", ...oneUser },
+      );
+      return recordOrNull(updated);
+    },
 
-  async delete(id: string): Promise<boolean> {
-    return (await this.users.deleteOne({ _id: id })).deletedCount === 1;
-  }
+    async delete(id) {
+      return (await users.deleteOne({ _id: id })).deletedCount === 1;
+    },
+  };
 }
+

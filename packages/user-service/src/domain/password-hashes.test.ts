@@ -3,11 +3,11 @@ import argon2 from "argon2";
 import bcrypt from "bcryptjs";
 import { describe, expect, it, vi } from "vitest";
 import { isDomainError } from "@roster/runtime/domain-error";
-import { PasswordHasher, validateDigest } from "./passwords.js";
+import { createPasswordHasher, validateDigest } from "./password-hashes.js";
 
-const hasher = new PasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
 
-describe("PasswordHasher", () => {
+describe("createPasswordHasher", () => {
   it("when a password is hashed then it is argon2id and verifies without rehash", async () => {
     const stored = await hasher.hash("correct horse");
     expect(stored.hash.startsWith("$argon2id$")).toBe(true);

@@ -4,13 +4,18 @@ import { createCredentialThrottle, ensureIndexes, type AuthFailure } from "@rost
 import { isDomainError } from "@roster/runtime/domain-error";
 import { useBackend } from "@roster/mongo-double/testing";
 import { userServiceIndexes } from "../storage/indexes.js";
-import { UserLogRepository } from "../storage/user-log-repository.js";
-import { UserRepository } from "../storage/user-repository.js";
-import { PasswordService } from "./password-credentials.js";
-import { PasswordHasher, type Argon2Cost, type StoredPassword } from "./passwords.js";
-import { SignIn, type LockoutPolicy } from "./sign-in.js";
-import { UserLogBook } from "./user-logs.js";
-import { Users } from "./users.js";
+import { createUserLogRepository } from "../storage/user-log-repository.js";
+import { createUserRepository } from "../storage/user-repository.js";
+import { createPasswordChanges } from "./password-changes.js";
+import { createPasswordCredentials } from "./password-credentials.js";
+import { createPasswordHasher, type Argon2Cost, type PasswordHasher, type StoredPassword } from "./password-hashes.js";
+import { createPasswordSignIn, type LockoutPolicy } from "./password-sign-in.js";
+import { createUserLogBook, type UserLogBook } from "./user-logs.js";
+import type { UserStore } from "./user-store.js";
+import { createUsers, type Users } from "./users.js";
+
+/** Verification and the password changes over one hasher: the two services these tests drive together. */
+type SignIn = ReturnType<typeof createPasswordSignIn> & ReturnType<typeof createPasswordChanges>;
 
 const testDb = useBackend("sign_in_it");
 const ttlMs = 3_600_000;
@@ -20,7 +25,7 @@ let clock = new Date("2030-01-01T00:00:00Z");
 let users: Users;
 let signIn: SignIn;
 let logs: UserLogBook;
-let store: UserRepository;
+let store: UserStore;
 let newSignIn: (hasher: PasswordHasher, lockout: LockoutPolicy) => SignIn;
 const perAddress = 3;
 const reports: AuthFailure[] = [];
@@ -28,24 +33,26 @@ const origin = (address: string) => ({ address, method: "roster.user.v1.UserServ
 
 beforeAll(async () => {
   await ensureIndexes(testDb.db, userServiceIndexes(90));
-  store = new UserRepository(testDb.db);
-  logs = new UserLogBook(new UserLogRepository(testDb.db), 50);
+  store = createUserRepository(testDb.db);
+  logs = createUserLogBook(createUserLogRepository(testDb.db), 50);
   const appendLog = logs.append;
-  const passwords = new PasswordService(new PasswordHasher(cheap), { minLength: 8, maxLength: 64 });
+  const policy = { minLength: 8, maxLength: 64 };
+  const credentials = createPasswordCredentials({ hasher: createPasswordHasher(cheap), policy });
   const now = () => clock;
-  users = new Users({ store, appendLog, passwords, customDataLimits: { maxBytes: 1024, maxDepth: 4 }, enqueueTokenCleanup: () => Promise.resolve(), now });
-  newSignIn = (hasher, lockout) =>
-    new SignIn({
+  users = createUsers({ store, appendLog, credentials, customDataLimits: { maxBytes: 1024, maxDepth: 4 }, enqueueTokenCleanup: () => Promise.resolve(), now });
+  newSignIn = (hasher, lockout) => ({
+    ...createPasswordSignIn({ users, store, hasher, appendLog, lockout, now }),
+    ...createPasswordChanges({
       users,
       store,
-      passwords: new PasswordService(hasher, { minLength: 8, maxLength: 64 }),
+      credentials: createPasswordCredentials({ hasher, policy }),
       appendLog,
-      lockout,
       resetCodeTtlMs: ttlMs,
       now,
       resetThrottle: createCredentialThrottle("reset_code", { perAddress, perTarget: 2 }, { record: (f) => reports.push(f) }),
-    });
-  signIn = newSignIn(new PasswordHasher(cheap), { threshold: 3, windowMs: 60_000, durationMs: 300_000 });
+    }),
+  });
+  signIn = newSignIn(createPasswordHasher(cheap), { threshold: 3, windowMs: 60_000, durationMs: 300_000 });
 }, 30_000);
 
 let serial = 0;
@@ -62,21 +69,24 @@ const outcome = (call: Promise<unknown>) =>
   );
 
 /** Counts verifications and holds each one until `open()`, so a test sees how many run at once. */
-class HeldHasher extends PasswordHasher {
-  verifies = 0;
-  private release = () => {};
-  private readonly opened = new Promise<void>((resolve) => (this.release = resolve));
-
-  open(): void {
-    this.release();
-  }
-
-  override async verify(stored: StoredPassword | undefined, password: string) {
-    this.verifies++;
-    await this.opened;
-    return super.verify(stored, password);
-  }
+function heldHasher(cost: Argon2Cost) {
+  const inner = createPasswordHasher(cost);
+  let release = () => {};
+  const opened = new Promise<void>((resolve) => (release = resolve));
+  const held = {
+    ...inner,
+    verifies: 0,
+    open: () => release(),
+    async verify(stored: StoredPassword | undefined, password: string) {
+      held.verifies++;
+      await opened;
+      return inner.verify(stored, password);
+    },
+  };
+  return held;
 }
+
+type HeldHasher = ReturnType<typeof heldHasher>;
 
 /** Starts calls and waits, without a timer racing them, until each has reached the hasher or finished. */
 async function startAll(hasher: HeldHasher, calls: (() => Promise<unknown>)[]): Promise<Promise<unknown>[]> {
@@ -97,12 +107,12 @@ async function failureReasons(userId: string): Promise<unknown[]> {
 describe("password reset code expiry", () => {
   it("when a reset code is consumed after its lifetime then UNAUTHENTICATED RESET_CODE_INVALID and the password stays unset", async () => {
     const user = await newUser();
-    const { code, expireTime } = await signIn.createResetCode(user._id, "key:admin");
+    const { code, expireTime } = await signIn.createResetCode(user.id, "key:admin");
     expect(expireTime.getTime() - clock.getTime()).toBe(ttlMs);
     clock = new Date(expireTime.getTime() + 1);
     const failure = await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.1")).catch((err: unknown) => err);
     expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({ kind: "unauthenticated", reason: "RESET_CODE_INVALID" });
-    expect((await users.get(user._id)).password).toBeUndefined();
+    expect((await users.get(user.id)).password).toBeUndefined();
   });
 });
 
@@ -111,27 +121,27 @@ describe("lockout under concurrent guesses", () => {
 
   it("when 50 wrong passwords arrive at once with threshold 5 then at most 5 are verified and the rest answer USER_LOCKED", async () => {
     const user = await newUser(secret);
-    const hasher = new HeldHasher(cheap);
+    const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
-    const calls = await startAll(hasher, Array.from({ length: 50 }, () => () => held.verify({ id: user._id }, "bad-guess", "key:admin")));
+    const calls = await startAll(hasher, Array.from({ length: 50 }, () => () => held.verify({ id: user.id }, "bad-guess", "key:admin")));
     expect(hasher.verifies).toBeLessThanOrEqual(5);
     hasher.open();
     expect(tally(await Promise.all(calls))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
     expect(hasher.verifies).toBe(5);
-    expect(tally(await failureReasons(user._id))).toEqual({ INVALID_CREDENTIALS: 5, USER_LOCKED: 45 });
-    expect((await users.get(user._id)).lockUntil?.getTime()).toBe(clock.getTime() + lockout.durationMs);
+    expect(tally(await failureReasons(user.id))).toEqual({ INVALID_CREDENTIALS: 5, USER_LOCKED: 45 });
+    expect((await users.get(user.id)).lockUntil?.getTime()).toBe(clock.getTime() + lockout.durationMs);
   });
 
   it("when the right password comes among 50 wrong ones after the threshold is used up then it answers USER_LOCKED", async () => {
     const user = await newUser(secret);
-    const hasher = new HeldHasher(cheap);
+    const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
     const wrong = await startAll(hasher, Array.from({ length: 50 }, () => () => held.verify({ kind: "username", value: user.username! }, "bad-guess", "key:admin")));
     const [right] = await startAll(hasher, [() => held.verify({ kind: "username", value: user.username! }, secret, "key:admin")]);
     hasher.open();
     expect(await right).toBe("USER_LOCKED");
     expect(tally(await Promise.all(wrong))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
-    expect((await users.get(user._id)).lastSignInTime).toBeUndefined();
+    expect((await users.get(user.id)).lastSignInTime).toBeUndefined();
   });
 });
 
@@ -141,46 +151,42 @@ describe("lockout windows and unfinished attempts", () => {
 
   it("when a window ends below the threshold then the count starts again", async () => {
     const user = await newUser(secret);
-    const plain = newSignIn(new PasswordHasher(cheap), lockout);
-    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user._id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
+    const plain = newSignIn(createPasswordHasher(cheap), lockout);
+    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
     later(lockout.windowMs + 1);
-    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user._id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
-    expect((await users.get(user._id)).failedAttempts.count).toBe(2);
-    expect(await outcome(plain.verify({ id: user._id }, secret, "key:admin"))).toBe("OK");
-    expect((await users.get(user._id)).failedAttempts.count).toBe(0);
+    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
+    expect((await users.get(user.id)).failedAttempts.count).toBe(2);
+    expect(await outcome(plain.verify({ id: user.id }, secret, "key:admin"))).toBe("OK");
+    expect((await users.get(user.id)).failedAttempts.count).toBe(0);
   });
 
   it("when admitted attempts never finish, their check throwing or their instance gone, then they count as failures until the window ends", async () => {
     const user = await newUser(secret);
-    const broken = new (class extends PasswordHasher {
-      override verify(): Promise<never> {
-        return Promise.reject(new Error("the argon2 pool is gone"));
-      }
-    })(cheap);
+    const broken: PasswordHasher = { ...createPasswordHasher(cheap), verify: () => Promise.reject(new Error("the argon2 pool is gone")) };
     const failing = newSignIn(broken, lockout);
-    for (let i = 0; i < 2; i++) await expect(failing.verify({ id: user._id }, secret, "key:admin")).rejects.toThrow("the argon2 pool is gone");
+    for (let i = 0; i < 2; i++) await expect(failing.verify({ id: user.id }, secret, "key:admin")).rejects.toThrow("the argon2 pool is gone");
     const rule = { now: clock, windowStartCutoff: new Date(clock.getTime() - lockout.windowMs), threshold: lockout.threshold };
-    expect((await store.admitAttempt({ id: user._id }, rule))?.failedAttempts.count).toBe(3);
-    const plain = newSignIn(new PasswordHasher(cheap), lockout);
-    const refused = await plain.verify({ id: user._id }, secret, "key:admin").catch((err: unknown) => err);
-    const windowEnd = (await users.get(user._id)).failedAttempts.windowStart!.getTime() + lockout.windowMs;
+    expect((await store.admitAttempt({ id: user.id }, rule))?.failedAttempts.count).toBe(3);
+    const plain = newSignIn(createPasswordHasher(cheap), lockout);
+    const refused = await plain.verify({ id: user.id }, secret, "key:admin").catch((err: unknown) => err);
+    const windowEnd = (await users.get(user.id)).failedAttempts.windowStart!.getTime() + lockout.windowMs;
     expect(isDomainError(refused) && { reason: refused.reason, until: refused.metadata.lock_expire_time }).toEqual({
       reason: "USER_LOCKED",
       until: new Date(windowEnd).toISOString(),
     });
     later(lockout.windowMs + 1);
-    expect(await outcome(plain.verify({ id: user._id }, secret, "key:admin"))).toBe("OK");
+    expect(await outcome(plain.verify({ id: user.id }, secret, "key:admin"))).toBe("OK");
   });
 
   it("when the right password races wrong ones within the threshold then it succeeds and the user ends unlocked with no count", async () => {
     const user = await newUser(secret);
-    const hasher = new HeldHasher(cheap);
+    const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
-    const guesses = ["bad-guess", secret, "bad-guess"].map((password) => () => held.verify({ id: user._id }, password, "key:admin"));
+    const guesses = ["bad-guess", secret, "bad-guess"].map((password) => () => held.verify({ id: user.id }, password, "key:admin"));
     const calls = await startAll(hasher, guesses);
     hasher.open();
     expect(tally(await Promise.all(calls))).toEqual({ INVALID_PASSWORD: 2, OK: 1 });
-    const after = await users.get(user._id);
+    const after = await users.get(user.id);
     expect({ count: after.failedAttempts.count, locked: after.lockUntil !== undefined && after.lockUntil > clock }).toEqual({ count: 0, locked: false });
   });
 });
@@ -191,9 +197,9 @@ describe("timing of VerifyPassword failures", () => {
   it("when an unknown identifier, a password-less user and a wrong password are verified then their median costs are within 10%", async () => {
     // Small enough to keep the run short, large enough that argon2 dominates the database work (the double runs in
     // this process, so its CPU counts here; against a real MongoDB it would be another process).
-    const timed = newSignIn(new PasswordHasher({ memoryCost: 16_384, timeCost: 4, parallelism: 1 }), { threshold: 1_000, windowMs: 60_000, durationMs: 300_000 });
+    const timed = newSignIn(createPasswordHasher({ memoryCost: 16_384, timeCost: 4, parallelism: 1 }), { threshold: 1_000, windowMs: 60_000, durationMs: 300_000 });
     const known = await newUser();
-    await timed.setPassword(known._id, { kind: "password", password: secret }, "key:admin");
+    await timed.setPassword(known.id, { kind: "password", password: secret }, "key:admin");
     const passwordless = await newUser();
     const attempts = {
       wrong: () => timed.verify({ kind: "username", value: known.username! }, "bad-guess", "key:admin"),
@@ -228,7 +234,7 @@ describe("password reset code guessing", () => {
 
   it("when one address guesses codes then it is cut off after its limit, while the real code from another address still works and no report holds a code", async () => {
     const user = await newUser();
-    const { code } = await signIn.createResetCode(user._id, "key:admin");
+    const { code } = await signIn.createResetCode(user.id, "key:admin");
     const guesses = Array.from({ length: perAddress + 2 }, (_, i) => `guess-${i}-${"x".repeat(20)}`);
     const results = [];
     for (const guess of guesses) results.push(await outcome(signIn.consumeResetCode(guess, "orchid-lantern-9", "key:admin", origin("10.0.0.2"))));
@@ -245,7 +251,7 @@ describe("password reset code guessing", () => {
 
   it("when a refused new password is retried then it never counts as a guess", async () => {
     const user = await newUser();
-    const { code } = await signIn.createResetCode(user._id, "key:admin");
+    const { code } = await signIn.createResetCode(user.id, "key:admin");
     for (let i = 0; i < perAddress + 2; i++) {
       expect(await outcome(signIn.consumeResetCode(code, "short", "key:admin", origin("10.0.0.4")))).toBe("invalid-argument/PASSWORD_TOO_SHORT");
     }

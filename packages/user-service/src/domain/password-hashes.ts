@@ -63,39 +63,17 @@ function legacyDigest(stored: StoredPassword, password: string): string {
 }
 
 /** Hashes with argon2id and verifies any supported algorithm. */
-export class PasswordHasher {
+export function createPasswordHasher(cost: Argon2Cost) {
   /**
    * An argon2id hash of a random secret at the configured cost, made when the
    * service starts: checking a password against it costs what checking a
    * real one costs, so a missing user or password does not answer sooner.
    */
-  private readonly decoy: Promise<string>;
+  const decoy = argon2.hash(randomBytes(32), { type: argon2.argon2id, ...cost });
+  // A failure surfaces at the first verify that needs the decoy, not as an unhandled rejection.
+  decoy.catch(() => undefined);
 
-  constructor(private readonly cost: Argon2Cost) {
-    this.decoy = argon2.hash(randomBytes(32), { type: argon2.argon2id, ...cost });
-    // A failure surfaces at the first verify that needs the decoy, not as an unhandled rejection.
-    this.decoy.catch(() => undefined);
-  }
-
-  async hash(password: string): Promise<StoredPassword> {
-    return { algorithm: "argon2id", hash: await argon2.hash(password, { type: argon2.argon2id, ...this.cost }) };
-  }
-
-  /**
-   * Whether `password` matches, and whether the stored form should be replaced
-   * by a fresh argon2id hash. Without a stored password the answer is no, after
-   * the same argon2id work as a wrong guess against a current hash.
-   */
-  async verify(stored: StoredPassword | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }> {
-    if (stored === undefined) {
-      await argon2.verify(await this.decoy, password);
-      return { ok: false, rehash: false };
-    }
-    const ok = await this.matches(stored, password);
-    return { ok, rehash: ok && (stored.algorithm !== "argon2id" || argon2.needsRehash(stored.hash, this.cost)) };
-  }
-
-  private async matches(stored: StoredPassword, password: string): Promise<boolean> {
+  async function matches(stored: StoredPassword, password: string): Promise<boolean> {
     switch (stored.algorithm) {
       case "argon2id":
       case "argon2i":
@@ -111,4 +89,26 @@ export class PasswordHasher {
       }
     }
   }
+
+  return {
+    async hash(password: string): Promise<StoredPassword> {
+      return { algorithm: "argon2id", hash: await argon2.hash(password, { type: argon2.argon2id, ...cost }) };
+    },
+
+    /**
+     * Whether `password` matches, and whether the stored form should be replaced
+     * by a fresh argon2id hash. Without a stored password the answer is no, after
+     * the same argon2id work as a wrong guess against a current hash.
+     */
+    async verify(stored: StoredPassword | undefined, password: string): Promise<{ ok: boolean; rehash: boolean }> {
+      if (stored === undefined) {
+        await argon2.verify(await decoy, password);
+        return { ok: false, rehash: false };
+      }
+      const ok = await matches(stored, password);
+      return { ok, rehash: ok && (stored.algorithm !== "argon2id" || argon2.needsRehash(stored.hash, cost)) };
+    },
+  };
 }
+
+export type PasswordHasher = ReturnType<typeof createPasswordHasher>;
