@@ -1,4 +1,7 @@
+import { invalidField } from "@roster/runtime/domain-error";
+import { normaliseEmail, normalisePhone, normaliseUsername } from "./identifiers.js";
 import { profileClaims, snake } from "./profile.js";
+import type { UserRecord } from "./user-store.js";
 
 /** Identifier and display fields as a request gives them; "" means unset. */
 export interface UserFieldsInput {
@@ -37,3 +40,33 @@ export const updatablePaths: ReadonlySet<string> = new Set([
   "profile.address",
   "custom_data",
 ]);
+
+export type UserFields = Pick<UserRecord, "username" | "email" | "emailVerified" | "phone" | "phoneVerified" | "name" | "avatarUrl">;
+
+/** Validates and normalises identifier/display fields (undefined = unset). */
+export function userFieldsOf(input: UserFieldsInput, prefix: string): UserFields {
+  const username = input.username === "" ? undefined : normaliseUsername(input.username, `${prefix}username`);
+  if ([...input.name].length > 256) throw invalidField(`${prefix}name`, "must be at most 256 characters");
+  if (input.avatarUrl !== "" && !isWebUrl(input.avatarUrl)) {
+    throw invalidField(`${prefix}avatar_url`, "must be an absolute http(s) URL of at most 2048 characters");
+  }
+  return {
+    username: username?.display,
+    email: input.email === "" ? undefined : normaliseEmail(input.email, `${prefix}primary_email`),
+    emailVerified: input.emailVerified,
+    phone: input.phone === "" ? undefined : normalisePhone(input.phone, `${prefix}primary_phone`),
+    phoneVerified: input.phoneVerified,
+    name: input.name === "" ? undefined : input.name,
+    avatarUrl: input.avatarUrl === "" ? undefined : input.avatarUrl,
+  };
+}
+
+function isWebUrl(value: string): boolean {
+  if (value.length > 2048) return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}

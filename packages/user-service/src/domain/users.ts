@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
-import { DomainError, invalidField, isDomainError, notFound } from "@roster/runtime/domain-error";
+import { DomainError, isDomainError, notFound } from "@roster/runtime/domain-error";
 import { settleBounded } from "../lib/settle-bounded.js";
 import { checkCustomData, mergePatch, type CustomDataLimits, type JsonRecord } from "./custom-data.js";
 import { normaliseEmail, normalisePhone, normaliseUsername } from "./identifiers.js";
 import { checkProfile, mergeProfile, profileOf, type ProfileClaims, type ProfileInput } from "./profile.js";
 import type { PasswordCredential, PasswordCredentials } from "./password-credentials.js";
 import type { AppendLog } from "./user-logs.js";
-import { userFieldPaths, type UserFieldPath, type UserFieldsInput } from "./user-fields.js";
+import { userFieldPaths, userFieldsOf, type UserFieldPath, type UserFieldsInput } from "./user-fields.js";
 import type { IdentifierKind, UserPatch, UserRecord, UserStore } from "./user-store.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 
@@ -31,36 +31,6 @@ export function normaliseIdentifier({ kind, value }: Identifier): Identifier {
     phone: () => normalisePhone(value, "phone"),
   };
   return { kind, value: normalise[kind]() };
-}
-
-type UserFields = Pick<UserRecord, "username" | "email" | "emailVerified" | "phone" | "phoneVerified" | "name" | "avatarUrl">;
-
-/** Validates and normalises identifier/display fields (undefined = unset). */
-function userFieldsOf(input: UserFieldsInput, prefix: string): UserFields {
-  const username = input.username === "" ? undefined : normaliseUsername(input.username, `${prefix}username`);
-  if ([...input.name].length > 256) throw invalidField(`${prefix}name`, "must be at most 256 characters");
-  if (input.avatarUrl !== "" && !isWebUrl(input.avatarUrl)) {
-    throw invalidField(`${prefix}avatar_url`, "must be an absolute http(s) URL of at most 2048 characters");
-  }
-  return {
-    username: username?.display,
-    email: input.email === "" ? undefined : normaliseEmail(input.email, `${prefix}primary_email`),
-    emailVerified: input.emailVerified,
-    phone: input.phone === "" ? undefined : normalisePhone(input.phone, `${prefix}primary_phone`),
-    phoneVerified: input.phoneVerified,
-    name: input.name === "" ? undefined : input.name,
-    avatarUrl: input.avatarUrl === "" ? undefined : input.avatarUrl,
-  };
-}
-
-function isWebUrl(value: string): boolean {
-  if (value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
 }
 
 /** Moves ALREADY_EXISTS field names under the request path they came from (e.g. `user.username`). */
