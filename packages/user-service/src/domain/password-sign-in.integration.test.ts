@@ -6,16 +6,16 @@ import { useBackend } from "@roster/mongo-double/testing";
 import { userServiceIndexes } from "../storage/indexes.js";
 import { createUserLogRepository } from "../storage/user-log-repository.js";
 import { createUserRepository } from "../storage/user-repository.js";
-import { createPasswordChanges } from "./password-changes.js";
+import { createPasswordChanges, type PasswordChanges } from "./password-changes.js";
 import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher, type Argon2Cost, type PasswordHasher, type StoredPassword } from "./password-hashes.js";
-import { createPasswordSignIn, type LockoutPolicy } from "./password-sign-in.js";
+import { createPasswordSignIn, type LockoutPolicy, type PasswordSignIn } from "./password-sign-in.js";
 import { createUserLogBook, type UserLogBook } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
 import { createUsers, type Users } from "./users.js";
 
 /** Verification and the password changes over one hasher: the two services these tests drive together. */
-type SignIn = ReturnType<typeof createPasswordSignIn> & ReturnType<typeof createPasswordChanges>;
+type SignIn = PasswordSignIn & PasswordChanges;
 
 const testDb = useBackend("sign_in_it");
 const ttlMs = 3_600_000;

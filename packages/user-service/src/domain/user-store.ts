@@ -59,7 +59,7 @@ export interface UserPatch {
 /** A user as a request names it: by id, or by an identifier in its normalised (lower-cased) form. */
 export type UserSelector = { id: string } | { kind: IdentifierKind; value: string };
 
-/** When a password attempt may go ahead (see the sign-in's verify). */
+/** When a password attempt may go ahead (see password-sign-in.ts). */
 export interface AttemptRule {
   now: Date;
   /** Windows that started at or before this have ended. */

@@ -9,10 +9,10 @@ import { createUserLogRepository } from "../storage/user-log-repository.js";
 import { createUserRepository } from "../storage/user-repository.js";
 import { useBackend } from "@roster/mongo-double/testing";
 import { createIdentities, type Identities } from "./identities.js";
-import { createPasswordChanges } from "./password-changes.js";
+import { createPasswordChanges, type PasswordChanges } from "./password-changes.js";
 import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher } from "./password-hashes.js";
-import { createPasswordSignIn } from "./password-sign-in.js";
+import { createPasswordSignIn, type PasswordSignIn } from "./password-sign-in.js";
 import { createTokenCleanupWorker } from "./token-cleanup.js";
 import { createUserLogBook, type UserLogBook, type UserLogStore } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
@@ -23,7 +23,7 @@ const unlimited = createCredentialThrottle("reset_code", { perAddress: 0, perTar
 
 const testDb = useBackend("users_it");
 let users: Users;
-let signIn: ReturnType<typeof createPasswordSignIn> & ReturnType<typeof createPasswordChanges>;
+let signIn: PasswordSignIn & PasswordChanges;
 let identities: Identities;
 let logs: UserLogBook;
 let cleanups: TokenCleanupRepository;
