@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { pageSizeOf } from "@roster/runtime/page-token";
+import { decodePatPageToken, encodePatPageToken } from "./pat-page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
 import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
@@ -89,11 +90,11 @@ export function createPatManagement(deps: PatManagementDeps) {
     async list(input: { userId: string; pageSize: number; pageToken: string }) {
       const userId = requireId("user_id", input.userId);
       const size = pageSizeOf(input.pageSize);
-      const after = input.pageToken === "" ? undefined : decodePageToken(input.pageToken, userId);
+      const after = decodePatPageToken(input.pageToken, userId);
       const [page, totalSize] = await Promise.all([deps.store.listForUser(userId, after, size + 1), deps.store.countForUser(userId)]);
       const records = page.slice(0, size);
       const last = records.at(-1);
-      const nextPageToken = page.length > size && last !== undefined ? encodePageToken(userId, last) : "";
+      const nextPageToken = page.length > size && last !== undefined ? encodePatPageToken(userId, last) : "";
       return { records, nextPageToken, totalSize };
     },
 

@@ -4,7 +4,7 @@ import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import type { RoleDocument } from "../storage/role-repository.js";
 import type { UserDocument } from "../storage/user-document.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 import type { AppendLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 
@@ -96,7 +96,7 @@ const userNotFound = (id: string) => notFound("USER_NOT_FOUND", "no user with th
 const pageCursor = (raw: Record<string, string | number> | undefined, key: string): string | undefined => {
   const value = raw?.[key];
   if (raw !== undefined && typeof value !== "string") {
-    throw invalidField("page_token", "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
+    throw invalidPageToken();
   }
   return value as string | undefined;
 };

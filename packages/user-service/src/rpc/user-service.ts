@@ -13,7 +13,7 @@ import { actorOf, optionalDate, originOf, toConnectError, type Logger } from "@r
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
+import { decodePageToken, encodePageToken, pageSizeOf } from "@roster/runtime/page-token";
 import type { SignIn } from "../domain/sign-in.js";
 import { checkPayload, checkRequestId, type NewUserLog, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
