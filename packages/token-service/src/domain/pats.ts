@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
 import { pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
 import { decodePatPageToken, encodePatPageToken } from "./pat-page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
 import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
@@ -18,13 +19,6 @@ export interface PatManagementDeps {
 }
 
 const maxNameLength = 64;
-const maxIdLength = 128;
-
-export function requireId(field: string, value: string): string {
-  if (value.length === 0) throw invalidField(field, "is required");
-  if (value.length > maxIdLength) throw invalidField(field, `must be at most ${maxIdLength} characters`);
-  return value;
-}
 
 function validName(field: string, name: string): string {
   if ([...name].length > maxNameLength || name.trim() === "") {

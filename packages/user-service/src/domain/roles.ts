@@ -5,6 +5,7 @@ import { failedPrecondition, invalidArgument, invalidField, notFound } from "@ro
 import type { RoleDocument } from "../storage/role-repository.js";
 import type { UserDocument } from "../storage/user-document.js";
 import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
 import type { AppendLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 
@@ -77,10 +78,7 @@ export function checkPermissions(permissions: string[]): string[] {
   return checked.scopes;
 }
 
-function requiredId(value: string, field: string): string {
-  if (value.length === 0 || value.length > 64) throw invalidField(field, "must be 1-64 characters");
-  return value;
-}
+const requiredId = (value: string, field: string): string => requireId(field, value);
 
 /** Role ids of a request: bounded, each well-formed, de-duplicated. */
 function checkRoleIds(ids: string[], allowEmpty: boolean): string[] {

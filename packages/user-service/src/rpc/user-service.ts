@@ -14,6 +14,7 @@ import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
 import { decodePageToken, encodePageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
 import type { SignIn } from "../domain/sign-in.js";
 import { checkPayload, checkRequestId, type NewUserLog, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
@@ -63,11 +64,7 @@ function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: str
   return { userId, eventType: request.event, result: request.result, actor, payload, requestId };
 }
 
-function requiredId(value: string, field = "user_id"): string {
-  if (value === "") throw invalidField(field, "is required");
-  if (value.length > 64) throw invalidField(field, "must be at most 64 characters");
-  return value;
-}
+const requiredId = (value: string, field = "user_id"): string => requireId(field, value);
 
 function eventsOf(events: UserLogEvent[]): number[] {
   if (events.length > 20) throw invalidField("events", "must have at most 20 entries");
@@ -228,7 +225,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async *watchUserLogs(request, ctx) {
-      if (request.userId.length > 64) throw invalidField("user_id", "must be at most 64 characters");
+      if (request.userId !== "") requireId("user_id", request.userId);
       const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
       for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime, "start_time"))) yield { userLog: userLogToProto(record) };
     },
