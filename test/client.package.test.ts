@@ -70,7 +70,8 @@ describe("@roster/client installed from its tarball", () => {
     }
     expect(existsSync(join(installed, "README.md"))).toBe(true);
     expect(existsSync(join(installed, "src/clients.test.ts"))).toBe(false);
-    expect(existsSync(join(installed, "dist/test-servers.js"))).toBe(false);
+    expect(existsSync(join(installed, "dist/testing.js"))).toBe(false);
+    expect(existsSync(join(installed, "src/testing.ts"))).toBe(false);
   });
 
   it("when the README's client snippet runs then it creates and reads back a user", async () => {

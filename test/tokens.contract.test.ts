@@ -267,7 +267,7 @@ describe("bad input", () => {
     const update = (token: object, paths: string[]) => t.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId, ...token }, updateMask: { paths } });
     const cases: [string, () => Promise<unknown>][] = [
       ["3/INVALID_ARGUMENT user_id", () => t.createPersonalAccessToken({ userId: "", name: "x" })],
-      ["3/INVALID_ARGUMENT user_id", () => t.createPersonalAccessToken({ userId: "u".repeat(129), name: "x" })],
+      ["3/INVALID_ARGUMENT user_id", () => t.createPersonalAccessToken({ userId: "u".repeat(65), name: "x" })],
       ["3/INVALID_ARGUMENT name", () => t.createPersonalAccessToken({ userId, name: "" })],
       ["3/INVALID_ARGUMENT name", () => t.createPersonalAccessToken({ userId, name: "  \t" })],
       ["3/INVALID_ARGUMENT name", () => t.createPersonalAccessToken({ userId, name: "n".repeat(65) })],

@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { fromBinary } from "@bufbuild/protobuf";
-import { anyUnpack } from "@bufbuild/protobuf/wkt";
-import { BadRequestSchema, ErrorInfoSchema, StatusSchema } from "@roster/client";
-import type { grpc} from "./plain-grpc.js";
+import { detailedFailureOf } from "./contract.js";
+import type { grpc } from "./plain-grpc.js";
 import { bearer, plainClient, unary } from "./plain-grpc.js";
 import { stackInfo } from "./stack-info.js";
 
@@ -28,27 +26,6 @@ export interface RpcFailure {
 
 /** Runs a call that must fail and decodes its status details (ErrorInfo reason, BadRequest fields). */
 export async function failureOf(fn: () => Promise<unknown>): Promise<RpcFailure> {
-  try {
-    await fn();
-  } catch (err) {
-    const error = err as grpc.ServiceError;
-    const raw = error.metadata?.get("grpc-status-details-bin")[0];
-    return { code: error.code, ...decodeDetails(raw instanceof Buffer ? raw : undefined) };
-  }
-  throw new Error("expected the call to fail");
-}
-
-/** Reads the ErrorInfo reason and BadRequest field names from the google.rpc.Status trailer. */
-function decodeDetails(raw: Buffer | undefined): { reason?: string; fields: string[] } {
-  if (raw === undefined) return { fields: [] };
-  const status = fromBinary(StatusSchema, raw);
-  let reason: string | undefined;
-  const fields: string[] = [];
-  for (const detail of status.details) {
-    const info = anyUnpack(detail, ErrorInfoSchema);
-    if (info !== undefined) reason = info.reason;
-    const bad = anyUnpack(detail, BadRequestSchema);
-    if (bad !== undefined) fields.push(...bad.fieldViolations.map((v) => v.field));
-  }
-  return { reason, fields };
+  const { code, reason, fields } = await detailedFailureOf(fn);
+  return { code, reason, fields };
 }

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ClientTls } from "./client-tls.js";
 import { createUserServiceClient, type RosterClientOptions } from "./clients.js";
 import { closeClient } from "./close-client.js";
-import { startConnectServer, startGrpcJsServer, type TestServerTls } from "./test-servers.js";
+import { startConnectServer, startGrpcJsServer, type TestServerTls } from "./testing.js";
 
 type TransportName = RosterClientOptions["transport"];
 interface Target {

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { closeClient } from "./close-client.js";
 import { createUserServiceClient, type RosterClientOptions } from "./clients.js";
 import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
-import { missingUserId, slowUserId, startConnectServer, startGrpcJsServer, type SeenCall } from "./test-servers.js";
+import { missingUserId, slowUserId, startConnectServer, startGrpcJsServer, type SeenCall } from "./testing.js";
 
 type TransportName = RosterClientOptions["transport"];
 

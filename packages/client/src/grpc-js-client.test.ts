@@ -8,8 +8,8 @@ import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "./gen/google/rpc/status_pb.js";
 import { UserService } from "./gen/roster/user/v1/user_service_pb.js";
 import { createGrpcJsClient } from "./grpc-js-client.js";
-import { connectErrorFromGrpc } from "./grpc-status.js";
-import { slowUserId, startGrpcJsServer } from "./test-servers.js";
+import { connectErrorFromGrpc } from "./status-details-decoding.js";
+import { slowUserId, startGrpcJsServer } from "./testing.js";
 
 let server: Awaited<ReturnType<typeof startGrpcJsServer>>;
 

@@ -14,7 +14,7 @@ import {
 import { onClose } from "./close-client.js";
 import type { Credential } from "./credential.js";
 import { createGrpcJsAuthInterceptor, createGrpcJsDeadlineInterceptor } from "./grpc-js-interceptors.js";
-import { connectErrorFromGrpc, metadataToHeaders } from "./grpc-status.js";
+import { connectErrorFromGrpc, metadataToHeaders } from "./status-details-decoding.js";
 
 export interface GrpcJsClientOptions {
   /** Channel credentials; plaintext (`createInsecure()`) when omitted. */

@@ -24,7 +24,7 @@ export {
 } from "./access-token-verifier.js";
 export type { AccessTokenVerifier, AccessTokenVerifierOptions, VerifiedAccessToken } from "./access-token-verifier.js";
 export { createGrpcJsAuthInterceptor, createGrpcJsDeadlineInterceptor } from "./grpc-js-interceptors.js";
-export { connectErrorFromGrpc } from "./grpc-status.js";
+export { connectErrorFromGrpc, statusDetailsTrailer } from "./status-details-decoding.js";
 export type { Credential } from "./credential.js";
 export {
   requiredScopes,

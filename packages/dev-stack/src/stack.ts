@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { selectMongoBackend } from "@roster/mongo-double";
+import { selectMongoBackend } from "./backend-selection.js";
 import { freePort } from "./free-port.js";
 import { startServiceProcess, type ExitStatus, type ServiceProcess } from "./service-process.js";
 

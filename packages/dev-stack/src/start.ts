@@ -1,6 +1,7 @@
 // `npm start`: both services on their documented ports, on the selected MongoDB backend.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { readStartEnvironment } from "./config.js";
 import { firstCalls } from "./first-calls.js";
 import { randomKey, startStack, type ServiceName } from "./stack.js";
 
@@ -39,25 +40,16 @@ function shutdown(code: number): void {
   );
 }
 
-const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const configured = process.env.ROSTER_API_KEYS;
-// With a certificate both services serve TLS and call each other over https:// (the services check the files).
-const certFile = process.env.ROSTER_TLS_CERT_FILE;
-const tls = certFile === undefined ? undefined : { certFile, keyFile: process.env.ROSTER_TLS_KEY_FILE ?? "", caFile: process.env.ROSTER_TLS_CA_FILE, clientAuth: process.env.ROSTER_TLS_CLIENT_AUTH };
+const { ports, apiKeys: configured, serviceKey, signingKeySecret, tls, consolePath } = readStartEnvironment();
 const credentials = devCredentials();
 const stack = await startStack({
   purpose: "start",
   // Beside the dev credentials: the stored signing keys open only with the secret kept there.
   doubleDataDir: join(dataDir, "mongo"),
-  ports: {
-    userGrpc: port("USER_SERVICE_PORT", 50051),
-    userHttp: port("USER_SERVICE_HTTP_PORT", 8051),
-    tokenGrpc: port("TOKEN_SERVICE_PORT", 50052),
-    tokenHttp: port("TOKEN_SERVICE_HTTP_PORT", 8052),
-  },
+  ports,
   apiKey: configured ?? credentials.apiKey,
-  serviceKey: process.env.ROSTER_SERVICE_KEY ?? credentials.serviceKey,
-  signingKeySecret: process.env.ROSTER_SIGNING_KEY_SECRET ?? credentials.signingKeySecret,
+  serviceKey: serviceKey ?? credentials.serviceKey,
+  signingKeySecret: signingKeySecret ?? credentials.signingKeySecret,
   tls,
   log: (line) => console.log(line),
   onServiceLine: (_service, line) => console.log(line),
@@ -71,8 +63,7 @@ const pid = (service: ServiceName) => stack.services[service].child.pid;
 console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}  pid ${pid("user-service")}`);
 console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}  pid ${pid("token-service")}`);
 // user-service validates these two and refuses to start on a bad value; here they only name the URL.
-if (process.env.ROSTER_CONSOLE !== "off") {
-  const consolePath = `/${(process.env.ROSTER_CONSOLE_PATH ?? "console").replace(/^\/+|\/+$/g, "")}/`;
+if (consolePath !== undefined) {
   console.log(`console        ${tls === undefined ? "http" : "https"}://127.0.0.1:${stack.ports.userHttp}${consolePath}  (sign in with a management API key)`);
 }
 if (configured === undefined) {

@@ -2,12 +2,8 @@ import { resolve } from "node:path";
 
 /** Every environment variable this package reads, read once. */
 export interface MongoEnvironment {
-  /** A MongoDB deployment to use instead of starting anything. */
+  /** A MongoDB deployment for tests to run on instead of a double (see testing.ts). */
   readonly mongodbUri: string | undefined;
-  /** A local mongod binary for mongodb-memory-server (it reads the variable itself too). */
-  readonly systemBinary: string | undefined;
-  /** Where mongodb-memory-server downloads MongoDB from. */
-  readonly downloadUrl: string;
   /** Port for the standalone double (`npm run mongo:double`). */
   readonly doublePort: number;
   /** Where the double keeps its data (ROSTER_DOUBLE_DATA_DIR): a directory, "off" for memory only, or unset for the default. */
@@ -34,8 +30,6 @@ export function parseDataDir(value: string | undefined): string | undefined {
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): MongoEnvironment {
   return Object.freeze({
     mongodbUri: nonEmpty(env.MONGODB_URI),
-    systemBinary: nonEmpty(env.MONGOMS_SYSTEM_BINARY),
-    downloadUrl: nonEmpty(env.MONGOMS_DOWNLOAD_URL) ?? nonEmpty(env.MONGOMS_DOWNLOAD_MIRROR) ?? "https://fastdl.mongodb.org",
     doublePort: parsePort(env.MONGO_DOUBLE_PORT, 27017),
     doubleDataDir: parseDataDir(env.ROSTER_DOUBLE_DATA_DIR),
   });

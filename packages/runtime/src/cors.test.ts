@@ -6,7 +6,7 @@ import type { ConfigError } from "./env.js";
 import { EnvReader } from "./env.js";
 import { listenHttp, type HttpListener } from "./http-server.js";
 import type { ServiceRegistration } from "./service-registration.js";
-import { EchoService, type EchoRequest } from "./test-echo-service.js";
+import { EchoService, type EchoRequest } from "./testing.js";
 
 const allowed = "http://app.example.test:5173";
 const services = [{ service: EchoService, impl: { say: (req: EchoRequest) => ({ text: req.text }) } }] as unknown as ServiceRegistration[];

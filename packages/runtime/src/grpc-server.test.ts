@@ -6,7 +6,7 @@ import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGrpcServer, listenGrpc, type CallGuard, type ServiceRegistration } from "./grpc-server.js";
-import { EchoRequestSchema, EchoResponseSchema, EchoService, type EchoResponse } from "./test-echo-service.js";
+import { EchoRequestSchema, EchoResponseSchema, EchoService, type EchoResponse } from "./testing.js";
 
 const greetingKey = createContextKey<string>("nobody");
 const seen: { ctx?: HandlerContext; abortReason?: unknown; timeoutMs?: number } = {};

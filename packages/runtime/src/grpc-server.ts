@@ -4,7 +4,7 @@ import type { ContextValues, HandlerContext } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
 import { GrpcHandlerContext, type GrpcCall } from "./grpc-handler-context.js";
-import { errorToStatus, type InternalErrorReporter } from "./grpc-status.js";
+import { errorToStatus, type InternalErrorReporter } from "./status-details-encoding.js";
 import { malformedRequest } from "./request-decoding.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import type { TlsConfig, TlsSource } from "./tls-config.js";

@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from "jose";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
-import { testKeyRing, useTestMongo } from "../test-support.js";
+import { testKeyRing, useTestMongo } from "../testing.js";
 import { createAccessTokens } from "./access-tokens.js";
 import type { KeyRing } from "./signing-keys.js";
 

@@ -2,7 +2,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import type { Db } from "mongodb";
 import { createLogger } from "@roster/runtime";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { testKeyRing, useTestMongo } from "../test-support.js";
+import { testKeyRing, useTestMongo } from "../testing.js";
 import { createAccessTokens } from "./access-tokens.js";
 import { publishedKeys, type KeyRingOptions } from "./signing-keys.js";
 

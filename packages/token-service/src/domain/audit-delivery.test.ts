@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAuditOutboxRepository } from "../storage/audit-outbox-repository.js";
-import { silentLogger, useTestMongo } from "../test-support.js";
+import { silentLogger, useTestMongo } from "../testing.js";
 import { AuditDelivery } from "./audit-delivery.js";
 import { createOutboxAuditTrail, pendingGraceMs, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";

@@ -2,7 +2,7 @@ import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../test-support.js";
+import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../testing.js";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();

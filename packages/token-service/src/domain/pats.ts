@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
+import { decodePatPageToken, encodePatPageToken } from "./pat-page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
 import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
@@ -17,13 +19,6 @@ export interface PatManagementDeps {
 }
 
 const maxNameLength = 64;
-const maxIdLength = 128;
-
-export function requireId(field: string, value: string): string {
-  if (value.length === 0) throw invalidField(field, "is required");
-  if (value.length > maxIdLength) throw invalidField(field, `must be at most ${maxIdLength} characters`);
-  return value;
-}
 
 function validName(field: string, name: string): string {
   if ([...name].length > maxNameLength || name.trim() === "") {
@@ -89,11 +84,11 @@ export function createPatManagement(deps: PatManagementDeps) {
     async list(input: { userId: string; pageSize: number; pageToken: string }) {
       const userId = requireId("user_id", input.userId);
       const size = pageSizeOf(input.pageSize);
-      const after = input.pageToken === "" ? undefined : decodePageToken(input.pageToken, userId);
+      const after = decodePatPageToken(input.pageToken, userId);
       const [page, totalSize] = await Promise.all([deps.store.listForUser(userId, after, size + 1), deps.store.countForUser(userId)]);
       const records = page.slice(0, size);
       const last = records.at(-1);
-      const nextPageToken = page.length > size && last !== undefined ? encodePageToken(userId, last) : "";
+      const nextPageToken = page.length > size && last !== undefined ? encodePatPageToken(userId, last) : "";
       return { records, nextPageToken, totalSize };
     },
 

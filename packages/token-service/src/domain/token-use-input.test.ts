@@ -1,7 +1,7 @@
 import { isDomainError } from "@roster/runtime/domain-error";
 import { describe, expect, it } from "vitest";
 import type { AccessTokens } from "../crypto/access-tokens.js";
-import { fakeUserDirectory, silentLogger, testOrigin, unlimitedThrottle } from "../test-support.js";
+import { fakeUserDirectory, silentLogger, testOrigin, unlimitedThrottle } from "../testing.js";
 import { generatePatSecret } from "./pat-secret.js";
 import type { AuditTrail } from "./audit-trail.js";
 import type { PatStore } from "./pat-store.js";

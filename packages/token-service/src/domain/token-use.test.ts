@@ -4,7 +4,7 @@ import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../test-support.js";
+import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../testing.js";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createTokenUse } from "./token-use.js";

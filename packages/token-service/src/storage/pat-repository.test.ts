@@ -3,7 +3,7 @@ import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { PatRecord } from "../domain/pat-store.js";
-import { useTestMongo } from "../test-support.js";
+import { useTestMongo } from "../testing.js";
 import { patCollection, tokenServiceIndexes } from "./indexes.js";
 import { createPatRepository, slotSurvey } from "./pat-repository.js";
 

@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isDomainError } from "@roster/runtime/domain-error";
+import { reasonOf as reasonOfThrown } from "@roster/runtime/testing";
 import { checkCustomData, mergePatch, type JsonRecord } from "./custom-data.js";
 
 const limits = { maxBytes: 200, maxDepth: 3 };
 
-function reasonOf(data: JsonRecord): string | undefined {
-  try {
-    checkCustomData(data, limits, "custom_data");
-    return undefined;
-  } catch (err) {
-    return isDomainError(err) ? err.reason : "other";
-  }
-}
+const reasonOf = (data: JsonRecord) => reasonOfThrown(() => checkCustomData(data, limits, "custom_data"));
 
 describe("custom data", () => {
   it("when a patch has nulls, objects and scalars then RFC 7386 rules apply", () => {

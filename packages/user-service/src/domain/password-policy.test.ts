@@ -1,17 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { isDomainError } from "@roster/runtime/domain-error";
+import { reasonOf as reasonOfThrown } from "@roster/runtime/testing";
 import { checkPassword } from "./password-policy.js";
 
 const policy = { minLength: 8, maxLength: 16 };
 
-function reasonOf(password: string): string | undefined {
-  try {
-    checkPassword(policy, password, "password");
-    return undefined;
-  } catch (err) {
-    return isDomainError(err) ? err.reason : "other";
-  }
-}
+const reasonOf = (password: string) => reasonOfThrown(() => checkPassword(policy, password, "password"));
 
 describe("checkPassword", () => {
   it("when the password is long enough and uncommon then it passes", () => {

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
 import type { AppendLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "./role-store.js";
@@ -42,17 +43,13 @@ export function checkPermissions(permissions: string[]): string[] {
   return checked.scopes;
 }
 
-function requiredId(value: string, field: string): string {
-  if (value.length === 0 || value.length > 64) throw invalidField(field, "must be 1-64 characters");
-  return value;
-}
 
 /** Role ids of a request: bounded, each well-formed, de-duplicated. */
 function checkRoleIds(ids: string[], allowEmpty: boolean): string[] {
   if ((!allowEmpty && ids.length === 0) || ids.length > maxRolesPerUser) {
     throw invalidField("role_ids", `must have ${allowEmpty ? 0 : 1}-${maxRolesPerUser} entries`);
   }
-  ids.forEach((id, i) => requiredId(id, `role_ids[${i}]`));
+  ids.forEach((id, i) => requireId(`role_ids[${i}]`, id));
   return [...new Set(ids)];
 }
 
@@ -61,7 +58,7 @@ const userNotFound = (id: string) => notFound("USER_NOT_FOUND", "no user with th
 const pageCursor = (raw: Record<string, string | number> | undefined, key: string): string | undefined => {
   const value = raw?.[key];
   if (raw !== undefined && typeof value !== "string") {
-    throw invalidField("page_token", "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
+    throw invalidPageToken();
   }
   return value as string | undefined;
 };
@@ -86,7 +83,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
   }
 
   async function get(id: string): Promise<RoleRecord> {
-    const role = await deps.store.findById(requiredId(id, "role_id"));
+    const role = await deps.store.findById(requireId("role_id", id));
     if (role === null) throw roleNotFound(id);
     return role;
   }
@@ -102,7 +99,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
 
   /** Applies the masked fields; `paths` must be non-empty and name only name, description, permissions. */
   async function update(id: string, input: RoleInput, paths: string[]): Promise<RoleRecord> {
-    requiredId(id, "role.id");
+    requireId("role.id", id);
     if (paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
     const set: Partial<Omit<RoleRecord, "id">> = {};
     for (const path of paths) {
@@ -122,7 +119,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
 
   /** Deletes the role, then takes it from every user that held it (each gets a ROLES_REMOVED entry). */
   async function deleteRoleAndHolders(id: string, actor: string): Promise<void> {
-    requiredId(id, "role_id");
+    requireId("role_id", id);
     await publishingAccess(deps.accessChanged, undefined, () => deleteRole(id, actor));
   }
 
@@ -134,7 +131,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
   }
 
   async function assign(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
-    requiredId(userId, "user_id");
+    requireId("user_id", userId);
     const ids = checkRoleIds(roleIds, false);
     const held = await heldRoleIds(userId);
     await requireRoles(ids);
@@ -153,7 +150,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
   }
 
   async function remove(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
-    requiredId(userId, "user_id");
+    requireId("user_id", userId);
     const ids = checkRoleIds(roleIds, false);
     return publishingAccess(deps.accessChanged, userId, () => removeChecked(userId, ids, actor));
   }
@@ -166,7 +163,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
   }
 
   async function replace(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
-    requiredId(userId, "user_id");
+    requireId("user_id", userId);
     const ids = checkRoleIds(roleIds, true);
     await heldRoleIds(userId);
     await requireRoles(ids);
@@ -179,7 +176,7 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
   }
 
   async function listUserRoles(userId: string, pageSize: number, pageToken: string): Promise<Page<RoleRecord>> {
-    const held = await heldRoleIds(requiredId(userId, "user_id"));
+    const held = await heldRoleIds(requireId("user_id", userId));
     const limit = pageSizeOf(pageSize);
     const fingerprint = `user-roles:${userId}`;
     const after = pageCursor(decodePageToken(pageToken, fingerprint), "k");
@@ -201,13 +198,13 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
 
   /** The union of the permissions of the user's roles, sorted, and the roles they come from. */
   async function permissions(userId: string): Promise<{ permissions: string[]; roleIds: string[] }> {
-    const roles = await rolesOf(await heldRoleIds(requiredId(userId, "user_id")));
+    const roles = await rolesOf(await heldRoleIds(requireId("user_id", userId)));
     const permissions = new Set(roles.flatMap((r) => r.permissions));
     return { permissions: [...permissions].sort(), roleIds: roles.map((r) => r.id) };
   }
 
   async function access(userId: string): Promise<UserAccess> {
-    const access = await deps.store.userAccess(requiredId(userId, "user_id"));
+    const access = await deps.store.userAccess(requireId("user_id", userId));
     if (access === null) throw userNotFound(userId);
     return access;
   }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 import { compactPhone, normaliseKey } from "./search-filter.js";
 import { wordTrigrams, wordsOf } from "./trigrams.js";
 import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
@@ -49,7 +49,7 @@ function cursorFrom(token: string, fingerprint: string): PageCursor | undefined 
   if (raw === undefined) return undefined;
   const { id, v, n } = raw;
   if (typeof id !== "string" || (n !== undefined && (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0))) {
-    throw invalidField("page_token", "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
+    throw invalidPageToken();
   }
   return { id, value: v ?? null, before: n ?? 0 };
 }

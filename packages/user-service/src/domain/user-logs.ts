@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "./page-token.js";
+import { decodePageToken, encodePageToken, pageSizeOf } from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
 export interface NewUserLog {

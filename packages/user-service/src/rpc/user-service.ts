@@ -13,7 +13,8 @@ import { actorOf, optionalDate, originOf, toConnectError, type Logger } from "@r
 import { invalidField } from "@roster/runtime/domain-error";
 import type { JsonRecord } from "../domain/custom-data.js";
 import type { Identities } from "../domain/identities.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "../domain/page-token.js";
+import { decodePageToken, encodePageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { requireId } from "@roster/runtime/resource-id";
 import type { PasswordChanges } from "../domain/password-changes.js";
 import type { PasswordSignIn } from "../domain/password-sign-in.js";
 import { updatablePaths } from "../domain/user-fields.js";
@@ -49,7 +50,7 @@ const maxAppendedLogs = 100;
 
 /** An entry another Roster service appends, checked; `prefix` names where it sits in the request. */
 function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: string): NewUserLog {
-  const userId = requiredId(request.userId, `${prefix}user_id`);
+  const userId = requireId(`${prefix}user_id`, request.userId);
   if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined) throw invalidField(`${prefix}event`, "is required");
   if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField(`${prefix}result`, "is required");
   const payload = (request.payload ?? {}) as JsonObject;
@@ -59,11 +60,6 @@ function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: str
   return { userId, eventType: request.event, result: request.result, actor, payload, requestId };
 }
 
-function requiredId(value: string, field = "user_id"): string {
-  if (value === "") throw invalidField(field, "is required");
-  if (value.length > 64) throw invalidField(field, "must be at most 64 characters");
-  return value;
-}
 
 function eventsOf(events: UserLogEvent[]): number[] {
   if (events.length > 20) throw invalidField("events", "must have at most 20 entries");
@@ -104,7 +100,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async getUser(request) {
-      return { user: userToProto(await users.get(requiredId(request.userId))) };
+      return { user: userToProto(await users.get(requireId("user_id", request.userId))) };
     },
 
     async getUserByIdentifier(request) {
@@ -115,7 +111,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
 
     async updateUser(request, ctx) {
       if (request.user === undefined) throw invalidField("user", "is required");
-      const id = requiredId(request.user.id, "user.id");
+      const id = requireId("user.id", request.user.id);
       const paths = request.updateMask?.paths ?? [];
       if (paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
       const bad = paths.find((p) => !updatablePaths.has(p));
@@ -125,34 +121,34 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async updateUserProfile(request, ctx) {
-      const id = requiredId(request.userId);
+      const id = requireId("user_id", request.userId);
       if (request.profile === undefined) throw invalidField("profile", "is required");
       return { user: userToProto(await users.mergeProfile(id, profileFromProto(request.profile), actorOf(ctx))) };
     },
 
     async updateUserCustomData(request, ctx) {
-      const id = requiredId(request.userId);
+      const id = requireId("user_id", request.userId);
       if (request.customData === undefined) throw invalidField("custom_data", "is required");
       return { user: userToProto(await users.mergeCustomData(id, request.customData as JsonRecord, actorOf(ctx))) };
     },
 
     async deleteUser(request, ctx) {
-      await users.delete(requiredId(request.userId), actorOf(ctx));
+      await users.delete(requireId("user_id", request.userId), actorOf(ctx));
       return {};
     },
 
     async suspendUser(request, ctx) {
-      const id = requiredId(request.userId);
+      const id = requireId("user_id", request.userId);
       if (request.reason.length > 1024) throw invalidField("reason", "must be at most 1024 characters");
       return { user: userToProto(await users.setSuspended(id, true, actorOf(ctx), request.reason)) };
     },
 
     async unsuspendUser(request, ctx) {
-      return { user: userToProto(await users.setSuspended(requiredId(request.userId), false, actorOf(ctx))) };
+      return { user: userToProto(await users.setSuspended(requireId("user_id", request.userId), false, actorOf(ctx))) };
     },
 
     async setPassword(request, ctx) {
-      const id = requiredId(request.userId);
+      const id = requireId("user_id", request.userId);
       const credential = credentialFromProto(request.credential);
       if (credential === undefined) throw invalidField("credential", "one of password or password_digest is required");
       return { user: userToProto(await passwordChanges.setPassword(id, credential, actorOf(ctx))) };
@@ -161,12 +157,12 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     async verifyPassword(request, ctx) {
       const { case: kind, value } = request.user;
       if (kind === undefined) throw invalidField("user", "one of user_id, username, email or phone is required");
-      const target = kind === "userId" ? { id: requiredId(value) } : { kind, value };
+      const target = kind === "userId" ? { id: requireId("user_id", value) } : { kind, value };
       return { user: userToProto(await passwordSignIn.verify(target, request.password, actorOf(ctx))) };
     },
 
     async createPasswordResetCode(request, ctx) {
-      const { code, expireTime } = await passwordChanges.createResetCode(requiredId(request.userId), actorOf(ctx));
+      const { code, expireTime } = await passwordChanges.createResetCode(requireId("user_id", request.userId), actorOf(ctx));
       return { code, expireTime: timestampFromDate(expireTime) };
     },
 
@@ -175,17 +171,17 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async unlockUser(request, ctx) {
-      return { user: userToProto(await passwordSignIn.unlock(requiredId(request.userId), actorOf(ctx))) };
+      return { user: userToProto(await passwordSignIn.unlock(requireId("user_id", request.userId), actorOf(ctx))) };
     },
 
     async listIdentities(request) {
-      const all = await identities.list(requiredId(request.userId));
+      const all = await identities.list(requireId("user_id", request.userId));
       const page = pageOf(all, request.pageSize, request.pageToken, request.userId);
       return { identities: page.items.map(identityToProto), nextPageToken: page.nextPageToken, totalSize: all.length };
     },
 
     async linkIdentity(request, ctx) {
-      const id = requiredId(request.userId);
+      const id = requireId("user_id", request.userId);
       if (request.identity === undefined) throw invalidField("identity", "is required");
       const { target, providerUserId, details } = request.identity;
       const linked = await identities.link(id, { target, providerUserId, details: (details ?? {}) as JsonRecord }, actorOf(ctx));
@@ -193,13 +189,13 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async unlinkIdentity(request, ctx) {
-      await identities.unlink(requiredId(request.userId), request.target, actorOf(ctx));
+      await identities.unlink(requireId("user_id", request.userId), request.target, actorOf(ctx));
       return {};
     },
 
     async listUserLogs(request) {
       const query: UserLogQuery = {
-        userId: requiredId(request.userId),
+        userId: requireId("user_id", request.userId),
         events: eventsOf(request.events),
         startTime: optionalDate(request.startTime, "start_time"),
         endTime: optionalDate(request.endTime, "end_time"),
@@ -224,7 +220,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async *watchUserLogs(request, ctx) {
-      if (request.userId.length > 64) throw invalidField("user_id", "must be at most 64 characters");
+      if (request.userId !== "") requireId("user_id", request.userId);
       const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
       for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime, "start_time"))) yield { userLog: userLogToProto(record) };
     },

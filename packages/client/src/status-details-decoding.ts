@@ -3,13 +3,14 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Metadata, ServiceError } from "@grpc/grpc-js";
 import { StatusSchema } from "./gen/google/rpc/status_pb.js";
 
-const statusDetailsKey = "grpc-status-details-bin";
+/** The trailer carrying a binary google.rpc.Status with the error details; Roster's servers write it, this module reads it. */
+export const statusDetailsTrailer = "grpc-status-details-bin";
 
 /** Turns grpc-js metadata into Headers; binary values are sent base64-encoded, as on the wire. */
 export function metadataToHeaders(metadata: Metadata): Headers {
   const headers = new Headers();
   for (const [key, values] of Object.entries(metadata.getMap())) {
-    if (key === statusDetailsKey) continue;
+    if (key === statusDetailsTrailer) continue;
     headers.append(key, typeof values === "string" ? values : Buffer.from(values).toString("base64"));
   }
   return headers;
@@ -24,7 +25,7 @@ export function connectErrorFromGrpc(err: ServiceError): ConnectError {
   const code: Code = err.code in Code ? (err.code as number) : Code.Unknown;
   const metadata = err.metadata as Metadata | undefined;
   const error = new ConnectError(err.details, code, metadata ? metadataToHeaders(metadata) : undefined, undefined, err);
-  const raw = metadata?.get(statusDetailsKey)[0];
+  const raw = metadata?.get(statusDetailsTrailer)[0];
   if (raw instanceof Buffer) {
     try {
       for (const any of fromBinary(StatusSchema, raw).details) {

@@ -1,7 +1,7 @@
 import { MongoClient } from "mongodb";
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { useTestMongo } from "./test-support.js";
+import { useTestMongo } from "./testing.js";
 
 // A deployment announced through MONGODB_URI, as a run against a real mongod does.
 let deployment: MongoDouble;

@@ -2,6 +2,7 @@ import type { Message } from "@bufbuild/protobuf";
 import { create, createFileRegistry } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { isDomainError } from "./domain-error.js";
 
 // A small service covering every method kind, built from a descriptor at runtime.
 const file = create(FileDescriptorProtoSchema, {
@@ -51,3 +52,13 @@ export const EchoService = registry.getService("test.v1.EchoService") as GenServ
   chat: Kind<"bidi_streaming">;
   missing: Kind<"unary">;
 }>;
+
+/** The reason of the DomainError `fn` throws; undefined when it returns, "other" for any other error. */
+export function reasonOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return isDomainError(err) ? err.reason : "other";
+  }
+}

@@ -2,8 +2,8 @@ import { mkdirSync } from "node:fs";
 import { request } from "node:https";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readEnvironment, type MongoEnvironment } from "./environment.js";
-import { startMongoDouble } from "./server.js";
+import { startMongoDouble } from "@roster/mongo-double";
+import { readBackendEnvironment, type BackendEnvironment } from "./config.js";
 
 export interface MongoBackendOptions {
   /** `start` keeps mongod's data under `.data/mongod`; `test` and `bench` use throw-away data. */
@@ -53,7 +53,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** A local mongod through mongodb-memory-server, or undefined when it cannot be had quickly. */
-async function startLocalMongod(options: MongoBackendOptions, env: MongoEnvironment, log: (line: string) => void): Promise<MongoBackend | undefined> {
+async function startLocalMongod(options: MongoBackendOptions, env: BackendEnvironment, log: (line: string) => void): Promise<MongoBackend | undefined> {
   const { MongoMemoryServer, DryMongoBinary } = await import("mongodb-memory-server");
   const cached = env.systemBinary ?? (await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(() => undefined));
   if (!cached && !(await reachable(env.downloadUrl, REACHABILITY_TIMEOUT_MS))) {
@@ -86,7 +86,7 @@ async function startLocalMongod(options: MongoBackendOptions, env: MongoEnvironm
  */
 export async function selectMongoBackend(options: MongoBackendOptions): Promise<MongoBackend> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const env = readEnvironment();
+  const env = readBackendEnvironment();
   if (env.mongodbUri) {
     log("MongoDB backend: MONGODB_URI");
     return { kind: "uri", uri: env.mongodbUri, stop: async () => undefined };

@@ -4,10 +4,8 @@ import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { StatusObject, status as GrpcStatus } from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
+import { statusDetailsTrailer } from "@roster/client";
 import { appendHeadersToMetadata } from "./grpc-metadata.js";
-
-/** The trailer carrying a binary google.rpc.Status with the error details. */
-export const statusDetailsTrailer = "grpc-status-details-bin";
 
 /**
  * Encodes google.rpc.Status {1: code, 2: message, 3: repeated Any {1: type_url,

@@ -1,0 +1,49 @@
+import { invalidField, type DomainError } from "./domain-error.js";
+
+export const defaultPageSize = 20;
+export const maxPageSize = 100;
+/** Longer than any token the services issue; a longer one is refused before it is decoded. */
+export const maxPageTokenLength = 1024;
+
+/** Where a listing resumes: scalar values only, so a forged token cannot smuggle query operators. */
+export type PageCursor = Readonly<Record<string, string | number>>;
+
+/** 0 means the default; larger values are lowered to the maximum; negatives are refused. */
+export function pageSizeOf(requested: number, field = "page_size"): number {
+  if (requested < 0) throw invalidField(field, "must not be negative");
+  return requested === 0 ? defaultPageSize : Math.min(requested, maxPageSize);
+}
+
+/** INVALID_ARGUMENT `INVALID_PAGE_TOKEN`, also for a cursor whose values a listing cannot use. */
+export function invalidPageToken(field = "page_token"): DomainError {
+  return invalidField(field, "is not a token from a previous response with the same parameters", "INVALID_PAGE_TOKEN");
+}
+
+/**
+ * Page tokens are opaque to callers: base64url of a JSON cursor plus a
+ * fingerprint of the listing (its kind and the request's other parameters),
+ * so a token replayed with another filter or on another listing is refused
+ * instead of returning a wrong page.
+ */
+export function encodePageToken(cursor: PageCursor, fingerprint: string): string {
+  return Buffer.from(JSON.stringify({ c: cursor, f: fingerprint })).toString("base64url");
+}
+
+/** The cursor of a token issued with the same fingerprint; undefined for "" (the first page). */
+export function decodePageToken(token: string, fingerprint: string, field = "page_token"): PageCursor | undefined {
+  if (token === "") return undefined;
+  if (token.length > maxPageTokenLength) throw invalidPageToken(field);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    throw invalidPageToken(field);
+  }
+  const value = parsed as { c?: unknown; f?: unknown } | null;
+  if (typeof value !== "object" || value === null || value.f !== fingerprint || typeof value.c !== "object" || value.c === null) {
+    throw invalidPageToken(field);
+  }
+  const cursor = value.c as Record<string, unknown>;
+  if (!Object.values(cursor).every((v) => typeof v === "string" || typeof v === "number")) throw invalidPageToken(field);
+  return cursor as PageCursor;
+}
