@@ -81,17 +81,8 @@ async function verdictsOf(token: string, userId: string) {
 const refused = { userService: "16/INVALID_CREDENTIAL", tokenService: "16/INVALID_CREDENTIAL", introspection: false };
 
 /** `CODE/REASON field,field` of a call that must fail with INVALID_ARGUMENT. */
-async function badInput(call: () => Promise<unknown>): Promise<string> {
-  try {
-    await call();
-    return "OK";
-  } catch (err) {
-    const error = ConnectError.from(err);
-    const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-    const fields = error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field));
-    return `${error.code}/${reason} ${fields.join(",")}`;
-  }
-}
+const badInput = (call: () => Promise<unknown>): Promise<string> =>
+  outcome(call, (error) => error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field)).join(","));
 
 const inSeconds = (s: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000) + s), nanos: 0 });
 

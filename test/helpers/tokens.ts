@@ -52,15 +52,15 @@ export async function newPat(clients: RosterClients, userId: string, scopes: str
   return { secret: created.secret, id: created.personalAccessToken?.id ?? "" };
 }
 
-/** `CODE/REASON` of a failed call, or "OK". */
-export async function outcome(call: () => Promise<unknown>): Promise<string> {
+/** `CODE/REASON` of a failed call, or "OK"; `more` appends what else the test compares, after a space. */
+export async function outcome(call: () => Promise<unknown>, more?: (error: ConnectError) => string): Promise<string> {
   try {
     await call();
     return "OK";
   } catch (err) {
     const error = ConnectError.from(err);
     const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-    return `${error.code}/${reason}`;
+    return more === undefined ? `${error.code}/${reason}` : `${error.code}/${reason} ${more(error)}`;
   }
 }
 

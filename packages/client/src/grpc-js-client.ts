@@ -59,16 +59,28 @@ export function createGrpcJsClient<T extends DescService>(
   return client as Client<T>;
 }
 
+/** Where one method's calls go, and how its messages cross the wire. */
+interface Route {
+  grpc: GrpcClient;
+  path: string;
+  serialize: (value: MessageShape<DescMessage>) => Buffer;
+  deserialize: (bytes: Buffer) => MessageShape<DescMessage>;
+}
+
 function callFor(grpc: GrpcClient, path: string, method: AnyMethod): Call {
-  const serialize = (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, value));
-  const deserialize = (bytes: Buffer) => fromBinary(method.output, bytes);
+  const route: Route = {
+    grpc,
+    path,
+    serialize: (value) => Buffer.from(toBinary(method.input, value)),
+    deserialize: (bytes) => fromBinary(method.output, bytes),
+  };
   switch (method.methodKind) {
     case "unary":
       return (request, callOptions = {}) =>
         new Promise((resolve, reject) => {
           if (callOptions.signal?.aborted) return reject(new ConnectError("the call was aborted", Code.Canceled));
           const message = create(method.input, request);
-          const call = startUnary(grpc, path, serialize, deserialize, message, callOptions, (err, response) => {
+          const call = startUnary(route, message, callOptions, (err, response) => {
             callOptions.signal?.removeEventListener("abort", cancel);
             if (err) reject(err);
             else resolve(response);
@@ -78,7 +90,7 @@ function callFor(grpc: GrpcClient, path: string, method: AnyMethod): Call {
           reportMetadata(call, callOptions);
         });
     case "server_streaming":
-      return (request, callOptions = {}) => serverStream(grpc, path, serialize, deserialize, create(method.input, request), callOptions);
+      return (request, callOptions = {}) => serverStream(route, create(method.input, request), callOptions);
     default:
       return () => {
         throw new ConnectError(`${method.methodKind} methods are not supported by the grpc-js client`, Code.Unimplemented);
@@ -87,10 +99,7 @@ function callFor(grpc: GrpcClient, path: string, method: AnyMethod): Call {
 }
 
 function startUnary(
-  grpc: GrpcClient,
-  path: string,
-  serialize: (value: MessageShape<DescMessage>) => Buffer,
-  deserialize: (bytes: Buffer) => MessageShape<DescMessage>,
+  { grpc, path, serialize, deserialize }: Route,
   request: MessageShape<DescMessage>,
   callOptions: CallOptions,
   done: (err: ConnectError | null, response?: MessageShape<DescMessage>) => void,
@@ -107,10 +116,7 @@ function startUnary(
 }
 
 async function* serverStream(
-  grpc: GrpcClient,
-  path: string,
-  serialize: (value: MessageShape<DescMessage>) => Buffer,
-  deserialize: (bytes: Buffer) => MessageShape<DescMessage>,
+  { grpc, path, serialize, deserialize }: Route,
   request: MessageShape<DescMessage>,
   callOptions: CallOptions,
 ): AsyncGenerator<MessageShape<DescMessage>> {
