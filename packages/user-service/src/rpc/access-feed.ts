@@ -3,7 +3,9 @@ import type { RoleService } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { AccessFeed } from "../domain/access-feed.js";
 
-type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges">;
+const maxUserIdLength = 128;
+
+type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged">;
 
 /** The user-access change feed's handlers (RoleService's service-only methods). */
 export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {
@@ -24,6 +26,12 @@ export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {
       if (request.sequence < 0n) throw invalidField("sequence", "must not be negative");
       const { leaseMs } = feed.acknowledge(request.subscriptionId, Number(request.sequence));
       return { leaseMs: BigInt(leaseMs) };
+    },
+    // The user may already be gone (its tokens are cleaned up after it): only the id's shape is checked.
+    async publishUserTokensChanged(request) {
+      if (request.userId === "" || request.userId.length > maxUserIdLength) throw invalidField("user_id", `must be 1-${maxUserIdLength} characters`);
+      await feed.changed(request.userId);
+      return {};
     },
   };
 }
