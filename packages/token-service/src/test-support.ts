@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { startTestBackend } from "@roster/mongo-double/testing";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
+import { isDomainError } from "@roster/runtime/domain-error";
 import { createKeyEncryption } from "./crypto/key-encryption.js";
 import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing, type KeyRing, type KeyRingOptions } from "./crypto/signing-keys.js";
@@ -129,3 +130,14 @@ export const testOrigin = { address: "10.0.0.1", method: "roster.token.v1.TokenS
 
 /** A throttle that never refuses and reports nowhere. */
 export const unlimitedThrottle = createCredentialThrottle("pat", { perAddress: 0, perTarget: 0 }, { record: () => undefined });
+
+/** `kind/REASON` of a domain call that failed, or "OK"; any other error is thrown on. */
+export async function domainOutcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return `${err.kind}/${err.reason}`;
+  }
+}
