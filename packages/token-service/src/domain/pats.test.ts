@@ -2,7 +2,7 @@ import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../test-support.js";
+import { directAuditTrail, domainOutcome, fakeUserDirectory, useTestMongo } from "../test-support.js";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();
@@ -19,15 +19,7 @@ beforeEach(async () => {
   pats = createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 3 });
 });
 
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    if (!isDomainError(err)) throw err;
-    return `${err.kind}/${err.reason}`;
-  }
-}
+const reasonOf = domainOutcome;
 
 const create = (userId: string, name: string, extra: { expireTime?: Date; scopes?: string[] } = {}) =>
   pats.create({ userId, name, expireTime: extra.expireTime, scopes: extra.scopes ?? [] });
