@@ -76,7 +76,9 @@ export function createCachedPatStore(store: PatStore, trust: FeedTrust, options:
       if (trust.trusted) {
         const held = byHash.get(secretHash);
         if (held !== undefined && startedAt - held.readAt < maxAgeMs) {
-          keep(held.record, held.readAt);
+          // Most recently used now; its places in the other indexes stay as they are.
+          byHash.delete(secretHash);
+          byHash.set(secretHash, held);
           return held.record;
         }
       }
