@@ -1,4 +1,5 @@
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createHash } from "node:crypto";
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { ClientTls } from "./client-tls.js";
 import { tlsFetch } from "./tls-fetch.js";
 
@@ -49,6 +50,11 @@ export type AccessTokenVerifierOptions = ExpectedClaims &
     | { /** Resolves the key of a token's header, for a verifier that holds the keys itself. */ keys: JWTVerifyGetKey }
   );
 
+export interface VerifiedTokenCache {
+  /** How many verified tokens are remembered (see createVerifiedTokens); 10,000 by default, 0 for none. */
+  size?: number;
+}
+
 /** Resolves what a token grants, or undefined for any token that is not a valid access token. */
 export type AccessTokenVerifier = (token: string) => Promise<VerifiedAccessToken | undefined>;
 
@@ -70,27 +76,94 @@ export function isSigningKeysUnavailable(err: unknown): err is SigningKeysUnavai
  * fails any check resolves undefined; when the key set cannot be fetched the
  * promise rejects with {@link SigningKeysUnavailableError}. A valid signature
  * proves only what was true at minting: Roster's own services also check the
- * user's current state, and introspection does it for anyone.
+ * user's current state, and introspection does it for anyone. Verified tokens
+ * are remembered (see createVerifiedTokens), so a token used again costs a
+ * hash and a key lookup instead of a signature check.
  */
-export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): AccessTokenVerifier {
+export function createAccessTokenVerifier(options: AccessTokenVerifierOptions, cache: VerifiedTokenCache = {}): AccessTokenVerifier {
   const remote = "jwksUrl" in options;
   const keys = remote ? remoteKeys(new URL(options.jwksUrl), options.jwksTls) : options.keys;
+  const verified = createVerifiedTokens(cache.size ?? defaultCacheSize);
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, keys, {
-        issuer: options.issuer,
-        audience: options.audience,
-        algorithms: [accessTokenAlgorithm],
-        typ: accessTokenType,
-        requiredClaims: ["exp", "iat", "sub", "jti"],
-      });
-      return verifiedToken(payload);
+      const held = await verified.get(token, keys);
+      if (held !== undefined) return held;
+      let key: unknown;
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        async (header, input) => {
+          key = await keys(header, input);
+          return key as Awaited<ReturnType<JWTVerifyGetKey>>;
+        },
+        {
+          issuer: options.issuer,
+          audience: options.audience,
+          algorithms: [accessTokenAlgorithm],
+          typ: accessTokenType,
+          requiredClaims: ["exp", "iat", "sub", "jti"],
+        },
+      );
+      const grant = verifiedToken(payload);
+      if (grant !== undefined) verified.keep(token, { grant, header: protectedHeader, key });
+      return grant;
     } catch (err) {
       if (remote && keysUnavailable(err)) throw new SigningKeysUnavailableError("the token signing keys cannot be fetched; retry later", { cause: err });
       // Any other failure of a local key source (its storage, say) is an outage, not a verdict on the token.
       if (err instanceof errors.JOSEError) return undefined;
       throw err;
     }
+  };
+}
+
+const defaultCacheSize = 10_000;
+
+interface VerifiedEntry {
+  grant: VerifiedAccessToken;
+  header: JWTHeaderParameters;
+  /** The key the signature was checked with. */
+  key: unknown;
+}
+
+/**
+ * Tokens whose signature and claims passed, by the SHA-256 of the exact token
+ * string (a token altered in any character is another entry, verified in
+ * full). An entry is used only before its `exp` (and from its `nbf`), as
+ * jwtVerify judges them, and only while the token's `kid` still resolves to
+ * the very key it was verified with: a key removed from the set, or replaced,
+ * ends it. At most `size` entries; the least recently used go first.
+ */
+function createVerifiedTokens(size: number) {
+  const entries = new Map<string, VerifiedEntry>();
+  const idOf = (token: string) => createHash("sha256").update(token).digest("base64url");
+  return {
+    async get(token: string, keys: JWTVerifyGetKey): Promise<VerifiedAccessToken | undefined> {
+      if (size === 0) return undefined;
+      const id = idOf(token);
+      const held = entries.get(id);
+      if (held === undefined) return undefined;
+      entries.delete(id);
+      const now = Math.floor(Date.now() / 1000);
+      if (held.grant.expiresAt <= now || held.grant.notBefore > now) return undefined;
+      const [protectedPart = "", payload = "", signature = ""] = token.split(".");
+      // Any failure to resolve the key (it left the set, an outage) means verifying afresh, which judges it.
+      let key: unknown;
+      try {
+        key = await keys(held.header, { protected: protectedPart, payload, signature });
+      } catch {
+        return undefined;
+      }
+      if (key !== held.key) return undefined;
+      entries.set(id, held);
+      return held.grant;
+    },
+    keep(token: string, entry: VerifiedEntry): void {
+      if (size === 0) return;
+      entries.set(idOf(token), entry);
+      if (entries.size > size) {
+        const oldest = entries.keys().next();
+        if (oldest.done !== true) entries.delete(oldest.value);
+      }
+    },
   };
 }
 

@@ -266,6 +266,8 @@ export {
   WatchUserAccessChangesResponseSchema,
   AcknowledgeUserAccessChangesRequestSchema,
   AcknowledgeUserAccessChangesResponseSchema,
+  PublishUserTokensChangedRequestSchema,
+  PublishUserTokensChangedResponseSchema,
   RoleService,
 } from "./gen/roster/user/v1/role_service_pb.js";
 export type {
@@ -297,6 +299,8 @@ export type {
   WatchUserAccessChangesResponse,
   AcknowledgeUserAccessChangesRequest,
   AcknowledgeUserAccessChangesResponse,
+  PublishUserTokensChangedRequest,
+  PublishUserTokensChangedResponse,
 } from "./gen/roster/user/v1/role_service_pb.js";
 
 // roster.token.v1: tokens and keys

@@ -19,7 +19,7 @@ export const scopeRolesWrite = "roster:roles:write";
 export const scopeLogsRead = "roster:logs:read";
 /** Append user logs. Service-only: never granted by a role or carried by a personal access token. */
 export const scopeLogsWrite = "roster:logs:write";
-/** Follow the user-access change feed. Service-only: never granted by a role or carried by a personal access token. */
+/** Follow the user-access change feed, and publish token changes on it. Service-only: never granted by a role or carried by a personal access token. */
 export const scopeAccessWatch = "roster:access:watch";
 /** Read any user's personal access tokens, introspect tokens, read the JWKS. Administrator power. */
 export const scopeTokensRead = "roster:tokens:read";
@@ -150,6 +150,7 @@ const roleServiceScopes: ScopeTable<typeof RoleService> = {
   getUserAccess: scopeUsersRead,
   watchUserAccessChanges: scopeAccessWatch,
   acknowledgeUserAccessChanges: scopeAccessWatch,
+  publishUserTokensChanged: scopeAccessWatch,
 };
 
 const tokenServiceScopes: ScopeTable<typeof TokenService> = {

@@ -53,6 +53,17 @@ export const EchoService = registry.getService("test.v1.EchoService") as GenServ
   missing: Kind<"unary">;
 }>;
 
+/** `kind/REASON` of an async domain call that failed, or "OK"; any other error is thrown on. */
+export async function domainOutcome(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (err) {
+    if (!isDomainError(err)) throw err;
+    return `${err.kind}/${err.reason}`;
+  }
+}
+
 /** The reason of the DomainError `fn` throws; undefined when it returns, "other" for any other error. */
 export function reasonOf(fn: () => unknown): string | undefined {
   try {

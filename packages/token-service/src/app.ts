@@ -19,6 +19,7 @@ import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing } from "./crypto/signing-keys.js";
 import { AuditDelivery } from "./domain/audit-delivery.js";
 import { createOutboxAuditTrail } from "./domain/audit-trail.js";
+import { createCachedPatStore } from "./domain/pat-cache.js";
 import { createPatManagement, patChangeHappened } from "./domain/pats.js";
 import { createTokenUse } from "./domain/token-use.js";
 import { createUserAccessCopy } from "./domain/user-access-copy.js";
@@ -67,10 +68,14 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   });
   const audit = createOutboxAuditTrail(outbox, delivery.wake);
   const common = { store, users, audit, pepper: config.patPepper, logger };
-  const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser });
+  // Publishing PAT changes on the feed waits on every subscriber, and fails while user-service is away: on a
+  // connection apart from the per-call round trips, so it never puts theirs into reconnect backoff.
+  const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser, tokensChanged: auditUsers.tokensChanged });
   const { perAddress, perTarget } = config.rateLimits;
   const tokenUse = createTokenUse({
     ...common,
+    // PAT records, like user access, are held only while the feeds keep them current (see createCachedPatStore).
+    store: createCachedPatStore(store, accessCopy, { maxTokens: config.patCacheMaxTokens, maxAgeMs: config.patCacheMaxAgeMs }),
     users: { ...users, accessOf: accessCopy.accessOf },
     accessTokens,
     issuer: config.tokenIssuer,

@@ -19,6 +19,10 @@ export interface TokenServiceConfig extends CommonConfig {
   accessFeedUrls: string[];
   /** How many users' access the copy holds at most. */
   accessCopyMaxUsers: number;
+  /** How many PAT records the PAT cache holds at most (trusted as the access copy is); 0: none. */
+  patCacheMaxTokens: number;
+  /** How long a cached PAT record is used before it is read again, whatever the feeds say. */
+  patCacheMaxAgeMs: number;
 }
 
 /** A comma-separated list of user-service URLs, `off` for none; each must be http(s). */
@@ -58,5 +62,7 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
     auditRetryMaxMs: reader.integer("TOKEN_SERVICE_AUDIT_RETRY_MAX_MS", 60_000, { min: 1_000, max: 3_600_000 }),
     accessFeedUrls: feedUrls(reader, userServiceUrl),
     accessCopyMaxUsers: reader.integer("TOKEN_SERVICE_ACCESS_COPY_MAX_USERS", 100_000, { min: 0, max: 10_000_000 }),
+    patCacheMaxTokens: reader.integer("TOKEN_SERVICE_PAT_CACHE_MAX_TOKENS", 100_000, { min: 0, max: 10_000_000 }),
+    patCacheMaxAgeMs: reader.integer("TOKEN_SERVICE_PAT_CACHE_MAX_AGE_MS", 60_000, { min: 0, max: 3_600_000 }),
   });
 }

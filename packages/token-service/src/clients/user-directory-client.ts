@@ -9,7 +9,7 @@ import {
 } from "@roster/client";
 import { peerGrpcTarget, type TlsConfig } from "@roster/runtime";
 import { DomainError } from "@roster/runtime/domain-error";
-import type { PatLogEvent, UserDirectory } from "../domain/user-directory.js";
+import type { PatLogEvent, TokensChanged, UserDirectory } from "../domain/user-directory.js";
 
 const logEvents: Record<PatLogEvent, UserLogEvent> = {
   "pat-created": UserLogEvent.PAT_CREATED,
@@ -46,6 +46,9 @@ function upstreamError(operation: string, err: unknown): Error {
  */
 export const ownConnection = { "grpc.use_local_subchannel_pool": 1 } as const;
 
+/** Longer than user-service's default acknowledgement timeout plus lease (2 s + 5 s), with room for a slow machine. */
+const publishTimeoutMs = 30_000;
+
 /** UserDirectory over user-service's gRPC port, with token-service's own service credential. */
 export function createUserDirectoryClient(options: {
   userServiceUrl: string;
@@ -54,7 +57,7 @@ export function createUserDirectoryClient(options: {
   timeoutMs?: number;
   /** Connect apart from every other client (see ownConnection): for callers that retry in the background. */
   ownConnection?: boolean;
-}): UserDirectory & { close(): void } {
+}): UserDirectory & { tokensChanged: TokensChanged; close(): void } {
   const clientOptions: RosterClientOptions = {
     ...peerGrpcTarget(options.userServiceUrl, options.tls),
     credential: options.serviceKey,
@@ -97,6 +100,21 @@ export function createUserDirectoryClient(options: {
         });
       } catch (err) {
         throw upstreamError("AppendUserLogs", err);
+      }
+    },
+    async tokensChanged(userId) {
+      try {
+        // Waits as long as user-service waits for a stalled subscriber (its acknowledgement timeout, then its lease).
+        await roles.publishUserTokensChanged({ userId }, { timeoutMs: publishTimeoutMs });
+      } catch (err) {
+        if (err instanceof ConnectError && transient.has(err.code)) {
+          throw new DomainError("unavailable", {
+            reason: "USER_SERVICE_UNAVAILABLE",
+            message: "the change is stored, but user-service could not confirm that no instance still answers from the old token; retry",
+            cause: err,
+          });
+        }
+        throw upstreamError("PublishUserTokensChanged", err);
       }
     },
     close() {

@@ -68,4 +68,22 @@ describe("access tokens", () => {
       .sign(privateKey);
     expect(await lenient.verify(token)).toBeUndefined();
   });
+
+  it("when minted then the token is byte for byte the one jose's SignJWT makes of the same header and claims", async () => {
+    for (const request of [grant, { ...grant, scopes: [], tokenEpoch: 0, notAfter: new Date(Date.now() + 120_000) }]) {
+      const { token, claims } = await tokens().mint(request);
+      const key = await keyRing.active();
+      const byJose = await new SignJWT({ scope: claims.scopes.join(" "), client_id: claims.clientId, token_epoch: claims.tokenEpoch })
+        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
+        .setIssuer(claims.iss)
+        .setAudience(claims.aud)
+        .setSubject(claims.sub)
+        .setJti(claims.jti)
+        .setIssuedAt(claims.iat)
+        .setExpirationTime(claims.exp)
+        .sign(key.privateKey);
+      expect(token).toBe(byJose);
+      expect(await tokens().verify(token)).toEqual(claims);
+    }
+  });
 });

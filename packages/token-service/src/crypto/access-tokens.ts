@@ -1,5 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
+import { randomUUID, sign, type KeyObject } from "node:crypto";
 import { accessTokenType, createAccessTokenVerifier, tokenEpochClaim } from "@roster/client/access-tokens";
 import type { KeyRing } from "./signing-keys.js";
 
@@ -35,6 +34,18 @@ export interface AccessTokens {
   verify(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
+const base64urlJson = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+/**
+ * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly: the
+ * same bytes jose's SignJWT produces for these claims (Ed25519 signatures
+ * are deterministic), without its per-call key checks and promise chain.
+ */
+function signJwt(header: { alg: string; kid: string; typ: string }, payload: object, privateKey: KeyObject): string {
+  const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
+  return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString("base64url")}`;
+}
+
 /** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
 export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
   const { keyRing, issuer, audience } = options;
@@ -58,15 +69,21 @@ export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; 
         exp: notAfter === undefined ? ttlExp : Math.min(ttlExp, Math.floor(notAfter.getTime() / 1000)),
         nbf: 0,
       };
-      const token = await new SignJWT({ scope: claims.scopes.join(" "), client_id: patId, [tokenEpochClaim]: tokenEpoch })
-        .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: accessTokenType })
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setSubject(userId)
-        .setJti(claims.jti)
-        .setIssuedAt(iat)
-        .setExpirationTime(claims.exp)
-        .sign(key.privateKey);
+      const token = signJwt(
+        { alg: key.alg, kid: key.kid, typ: accessTokenType },
+        {
+          scope: claims.scopes.join(" "),
+          client_id: patId,
+          [tokenEpochClaim]: tokenEpoch,
+          iss: issuer,
+          aud: audience,
+          sub: userId,
+          jti: claims.jti,
+          iat,
+          exp: claims.exp,
+        },
+        key.privateKey,
+      );
       return { token, claims };
     },
     async verify(token) {

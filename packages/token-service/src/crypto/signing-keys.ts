@@ -113,7 +113,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
           distrusted: records.filter((r) => !trusted.includes(r)),
           highestGeneration: Math.max(0, ...records.map((r) => r.generation).filter(Number.isFinite)),
           active: reuseOrOpenActive(trusted[0]),
-          publicKeys: new Map(published.map((k) => [k.kid, createPublicKey({ key: { ...k.publicJwk }, format: "jwk" })])),
+          // The same object for a kid already loaded: verified tokens are remembered for as long as their key resolves to it.
+          publicKeys: new Map(published.map((k) => [k.kid, snapshot?.publicKeys.get(k.kid) ?? createPublicKey({ key: { ...k.publicJwk }, format: "jwk" })])),
         };
         return snapshot;
       })

@@ -24,9 +24,10 @@ export interface AuditDeliveryDeps {
 }
 
 const usersPerPass = 20;
-const entriesPerClaim = 50;
 /** The most entries one call to user-service carries (AppendUserLogs' limit). */
 export const entriesPerSend = 100;
+/** A busy user's backlog (one PAT exchanged over and over) leaves a whole call's worth per claim. */
+const entriesPerClaim = entriesPerSend;
 
 /** A user's claimed entries that are ready to leave, in order. */
 interface ReadyQueue {

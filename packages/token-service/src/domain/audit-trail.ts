@@ -15,6 +15,8 @@ export interface OutboxEntry extends PatLogEntry {
 /** The outbox in token-service's own database; the only code that speaks MongoDB about it implements it. */
 export interface AuditOutboxStore {
   add(entry: OutboxEntry): Promise<void>;
+  /** Adds the entries in one write; when it fails, none may be taken as stored. */
+  addMany(entries: readonly OutboxEntry[]): Promise<void>;
   /** Marks the entry deliverable now, with `payload` merged into its details. */
   confirm(id: string, payload: Record<string, string | number>): Promise<void>;
   discard(id: string): Promise<void>;
@@ -64,6 +66,35 @@ function newEntryId(at: Date): string {
   return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${randomBytes(6).toString("hex")}`;
 }
 
+/**
+ * Group commit: an entry waits while a write is under way, and every entry
+ * that arrived meanwhile goes in the next single write, so concurrent calls
+ * share one round trip. Each call resolves once the write holding its entry
+ * is durable, and rejects when that write failed.
+ */
+function groupCommit(store: AuditOutboxStore): (entry: OutboxEntry) => Promise<void> {
+  let waiting: { entries: OutboxEntry[]; written: Promise<void> } | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  return (entry) => {
+    if (waiting === undefined) {
+      const batch = { entries: [entry], written: Promise.resolve() };
+      // Starts after the write under way settles, whatever its outcome; the batch is closed to newcomers then.
+      batch.written = writing.then(
+        () => undefined,
+        () => undefined,
+      ).then(() => {
+        waiting = undefined;
+        return batch.entries.length === 1 ? store.add(entry) : store.addMany(batch.entries);
+      });
+      waiting = batch;
+      writing = batch.written;
+      return batch.written;
+    }
+    waiting.entries.push(entry);
+    return waiting.written;
+  };
+}
+
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */
 export function createOutboxAuditTrail(store: AuditOutboxStore, wake: () => void, now: () => Date = () => new Date()): AuditTrail {
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
@@ -71,9 +102,10 @@ export function createOutboxAuditTrail(store: AuditOutboxStore, wake: () => void
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
     return { ...entry, id: newEntryId(at), createTime: at, confirmed, attempts: 0, nextAttemptTime };
   };
+  const commit = groupCommit(store);
   return {
     async record(entry) {
-      await store.add(entryOf(entry, true));
+      await commit(entryOf(entry, true));
       wake();
     },
     async around(entry, mutate, details) {

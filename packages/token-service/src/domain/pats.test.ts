@@ -3,6 +3,7 @@ import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
 import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../testing.js";
+import { domainOutcome } from "@roster/runtime/testing";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();
@@ -19,15 +20,6 @@ beforeEach(async () => {
   pats = createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 3 });
 });
 
-async function reasonOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    if (!isDomainError(err)) throw err;
-    return `${err.kind}/${err.reason}`;
-  }
-}
 
 const create = (userId: string, name: string, extra: { expireTime?: Date; scopes?: string[] } = {}) =>
   pats.create({ userId, name, expireTime: extra.expireTime, scopes: extra.scopes ?? [] });
@@ -42,22 +34,22 @@ describe("PAT management", () => {
   });
 
   it("when two creates race with the same name then exactly one is ALREADY_EXISTS", async () => {
-    const results = await Promise.all([reasonOf(create("u1", "deploy")), reasonOf(create("u1", "deploy"))]);
+    const results = await Promise.all([domainOutcome(create("u1", "deploy")), domainOutcome(create("u1", "deploy"))]);
     expect(results.sort()).toEqual(["OK", "already-exists/TOKEN_NAME_TAKEN"]);
-    expect(await reasonOf(create("u2", "deploy"))).toBe("OK");
+    expect(await domainOutcome(create("u2", "deploy"))).toBe("OK");
   });
 
   it("when the user is unknown, suspended, or the expiry is past then creation is refused", async () => {
-    expect(await reasonOf(create("nobody", "x"))).toBe("not-found/USER_NOT_FOUND");
+    expect(await domainOutcome(create("nobody", "x"))).toBe("not-found/USER_NOT_FOUND");
     users.users.set("u1", { id: "u1", username: "ada", suspended: true });
-    expect(await reasonOf(create("u1", "x"))).toBe("failed-precondition/USER_SUSPENDED");
-    expect(await reasonOf(create("u2", "x", { expireTime: new Date(Date.now() - 1000) }))).toBe("invalid-argument/EXPIRE_TIME_IN_PAST");
-    expect(await reasonOf(create("u2", "   "))).toBe("invalid-argument/INVALID_ARGUMENT");
+    expect(await domainOutcome(create("u1", "x"))).toBe("failed-precondition/USER_SUSPENDED");
+    expect(await domainOutcome(create("u2", "x", { expireTime: new Date(Date.now() - 1000) }))).toBe("invalid-argument/EXPIRE_TIME_IN_PAST");
+    expect(await domainOutcome(create("u2", "   "))).toBe("invalid-argument/INVALID_ARGUMENT");
   });
 
   it("when the user reaches the cap then the next create is RESOURCE_EXHAUSTED", async () => {
     for (const name of ["a", "b", "c"]) await create("u1", name);
-    expect(await reasonOf(create("u1", "d"))).toBe("resource-exhausted/TOKEN_LIMIT_REACHED");
+    expect(await domainOutcome(create("u1", "d"))).toBe("resource-exhausted/TOKEN_LIMIT_REACHED");
   });
 
   it("when 150 creates for one user race on three instances against a cap of 100 then exactly 100 exist and the rest are TOKEN_LIMIT_REACHED", async () => {
@@ -65,7 +57,7 @@ describe("PAT management", () => {
       createPatManagement({ store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: "pepper", maxTokensPerUser: 100 }),
     );
     const outcomes = await Promise.all(
-      Array.from({ length: 150 }, (_, i) => reasonOf(instances[i % 3]!.create({ userId: "u1", name: `t${i}`, expireTime: undefined, scopes: [] }))),
+      Array.from({ length: 150 }, (_, i) => domainOutcome(instances[i % 3]!.create({ userId: "u1", name: `t${i}`, expireTime: undefined, scopes: [] }))),
     );
     const tally: Record<string, number> = {};
     for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
@@ -89,7 +81,7 @@ describe("PAT management", () => {
     expect([...first.records, ...second.records].map((r) => r.name)).toEqual(["c", "b", "a"]);
     expect(first.totalSize).toBe(3);
     expect(second.nextPageToken).toBe("");
-    expect(await reasonOf(pats.list({ userId: "u2", pageSize: 2, pageToken: first.nextPageToken }))).toBe(
+    expect(await domainOutcome(pats.list({ userId: "u2", pageSize: 2, pageToken: first.nextPageToken }))).toBe(
       "invalid-argument/INVALID_PAGE_TOKEN",
     );
   });
@@ -101,18 +93,18 @@ describe("PAT management", () => {
     expect(renamed).toMatchObject({ name: "c", expireTime: record.expireTime });
     const forever = await pats.update({ userId: "u1", id: record.id, paths: ["expire_time"], name: "", expireTime: undefined });
     expect(forever).toMatchObject({ name: "c", expireTime: undefined });
-    expect(await reasonOf(pats.update({ userId: "u1", id: record.id, paths: ["name"], name: "b", expireTime: undefined }))).toBe(
+    expect(await domainOutcome(pats.update({ userId: "u1", id: record.id, paths: ["name"], name: "b", expireTime: undefined }))).toBe(
       "already-exists/TOKEN_NAME_TAKEN",
     );
-    expect(await reasonOf(pats.update({ userId: "u1", id: record.id, paths: ["scopes"], name: "", expireTime: undefined }))).toBe(
+    expect(await domainOutcome(pats.update({ userId: "u1", id: record.id, paths: ["scopes"], name: "", expireTime: undefined }))).toBe(
       "invalid-argument/INVALID_UPDATE_MASK",
     );
   });
 
   it("when another user's id is named then the token is not found and stays", async () => {
     const { record } = await create("u1", "a");
-    expect(await reasonOf(pats.delete({ userId: "u2", id: record.id }))).toBe("not-found/TOKEN_NOT_FOUND");
-    expect(await reasonOf(pats.update({ userId: "u2", id: record.id, paths: ["name"], name: "x", expireTime: undefined }))).toBe(
+    expect(await domainOutcome(pats.delete({ userId: "u2", id: record.id }))).toBe("not-found/TOKEN_NOT_FOUND");
+    expect(await domainOutcome(pats.update({ userId: "u2", id: record.id, paths: ["name"], name: "x", expireTime: undefined }))).toBe(
       "not-found/TOKEN_NOT_FOUND",
     );
     expect((await pats.list({ userId: "u1", pageSize: 0, pageToken: "" })).records).toHaveLength(1);

@@ -7,7 +7,7 @@ import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
 import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import { validateScopes } from "./scopes.js";
-import type { UserDirectory } from "./user-directory.js";
+import type { TokensChanged, UserDirectory } from "./user-directory.js";
 
 export interface PatManagementDeps {
   store: PatStore;
@@ -15,6 +15,8 @@ export interface PatManagementDeps {
   audit: AuditTrail;
   pepper: string | undefined;
   maxTokensPerUser: number;
+  /** Told of every rename, expiry change and deletion before it returns, so no instance answers from a copy of the old token. */
+  tokensChanged?: TokensChanged;
   now?: () => Date;
 }
 
@@ -46,6 +48,14 @@ const tokenNotFound = () => notFound("TOKEN_NOT_FOUND", "the user has no persona
  */
 export function createPatManagement(deps: PatManagementDeps) {
   const now = deps.now ?? (() => new Date());
+  // Published also when the change failed or found nothing: a concurrent call may have made it and not published it yet.
+  const publishing = async <T>(userId: string, change: () => Promise<T>): Promise<T> => {
+    try {
+      return await change();
+    } finally {
+      await deps.tokensChanged?.(userId);
+    }
+  };
 
   return {
     async create(input: { userId: string; name: string; expireTime: Date | undefined; scopes: readonly string[] }) {
@@ -103,7 +113,7 @@ export function createPatManagement(deps: PatManagementDeps) {
           changes.expireTime = futureExpiry("personal_access_token.expire_time", input.expireTime, now()) ?? null;
         } else throw invalidField("update_mask", `unknown or immutable path "${path}"; allowed: name, expire_time`, "INVALID_UPDATE_MASK");
       }
-      const record = await deps.store.update(userId, id, changes);
+      const record = await publishing(userId, () => deps.store.update(userId, id, changes));
       if (record === undefined) throw tokenNotFound();
       return record;
     },
@@ -112,7 +122,7 @@ export function createPatManagement(deps: PatManagementDeps) {
       const userId = requireId("user_id", input.userId);
       const id = requireId("token_id", input.id);
       const entry = { userId, event: "pat-revoked" as const, success: true, payload: { token_id: id } };
-      const record = await deps.audit.around(entry, () => deps.store.delete(userId, id), (deleted) => ({ name: deleted.name }));
+      const record = await publishing(userId, () => deps.audit.around(entry, () => deps.store.delete(userId, id), (deleted) => ({ name: deleted.name })));
       if (record === undefined) throw tokenNotFound();
     },
 
@@ -123,7 +133,7 @@ export function createPatManagement(deps: PatManagementDeps) {
         const count = await deps.store.deleteAllForUser(userId);
         return count > 0 ? count : undefined;
       };
-      return (await deps.audit.around(entry, deleteAll, (count) => ({ count }))) ?? 0;
+      return (await publishing(userId, () => deps.audit.around(entry, deleteAll, (count) => ({ count })))) ?? 0;
     },
   };
 }

@@ -1,10 +1,10 @@
 import { createCredentialThrottle, type AuthFailure } from "@roster/runtime";
-import { isDomainError } from "@roster/runtime/domain-error";
 import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createPatRepository } from "../storage/pat-repository.js";
 import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../testing.js";
+import { domainOutcome } from "@roster/runtime/testing";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createTokenUse } from "./token-use.js";
@@ -34,15 +34,6 @@ beforeEach(async () => {
   use = createTokenUse({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });
 });
 
-async function refusal(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    if (!isDomainError(err)) throw err;
-    return `${err.kind}/${err.reason}`;
-  }
-}
 
 describe("exchange", () => {
   it("when exchanged then the grant is requested ∩ PAT scopes ∩ permissions and the exchange is logged", async () => {
@@ -56,18 +47,18 @@ describe("exchange", () => {
 
   it("when the token is malformed, unknown, expired, or its user suspended or gone then each has its reason", async () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: new Date(clock.getTime() + 60_000), scopes: [] });
-    expect(await refusal(use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }, origin))).toBe(
+    expect(await domainOutcome(use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }, origin))).toBe(
       "unauthenticated/TOKEN_MALFORMED",
     );
-    expect(await refusal(use.exchange({ secret: generatePatSecret(), scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
+    expect(await domainOutcome(use.exchange({ secret: generatePatSecret(), scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
     users.users.set("u1", { id: "u1", username: "ada", suspended: true });
-    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/USER_SUSPENDED");
+    expect(await domainOutcome(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/USER_SUSPENDED");
     expect(await use.introspect({ token: secret }, origin)).toEqual({ active: false });
     users.users.delete("u1");
-    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
+    expect(await domainOutcome(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
     users.users.set("u1", { id: "u1", username: "ada", suspended: false });
     clock = new Date(clock.getTime() + 120_000);
-    expect(await refusal(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_EXPIRED");
+    expect(await domainOutcome(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/TOKEN_EXPIRED");
     expect(users.logs.filter((l) => l.event === "pat-exchanged").map((l) => l.payload.reason)).toEqual([
       "USER_SUSPENDED",
       "TOKEN_INVALID",
@@ -108,7 +99,7 @@ describe("limits", () => {
     clock = new Date(clock.getTime() + 2_000);
     const { limitedUse, reports } = throttled(100, 2);
     const results = [];
-    for (let i = 0; i < 3; i++) results.push(await refusal(limitedUse.exchange({ secret, scopes: [] }, origin)));
+    for (let i = 0; i < 3; i++) results.push(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, origin)));
     expect(results).toEqual(["unauthenticated/TOKEN_EXPIRED", "unauthenticated/TOKEN_EXPIRED", "resource-exhausted/RATE_LIMITED"]);
     expect(reports.map((r) => r.reason)).toEqual(["TOKEN_EXPIRED", "TOKEN_EXPIRED", "RATE_LIMITED"]);
     expect(reports[0]).toMatchObject({ credential: "pat", origin, subject: { tokenId: record.id, userId: "u1" } });
@@ -118,10 +109,10 @@ describe("limits", () => {
   it("when one address has used up its failures then a valid PAT from another address is still exchanged and introspected", async () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
     const { limitedUse } = throttled(2, 100);
-    for (let i = 0; i < 2; i++) await refusal(limitedUse.exchange({ secret: generatePatSecret(), scopes: [] }, origin));
-    expect(await refusal(limitedUse.exchange({ secret, scopes: [] }, origin))).toBe("resource-exhausted/RATE_LIMITED");
+    for (let i = 0; i < 2; i++) await domainOutcome(limitedUse.exchange({ secret: generatePatSecret(), scopes: [] }, origin));
+    expect(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, origin))).toBe("resource-exhausted/RATE_LIMITED");
     const other = { ...origin, address: "10.0.0.2" };
-    expect(await refusal(limitedUse.exchange({ secret, scopes: [] }, other))).toBe("OK");
+    expect(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, other))).toBe("OK");
     for (let i = 0; i < 5; i++) expect((await limitedUse.introspect({ token: secret }, origin)).active).toBe(true);
   });
 });

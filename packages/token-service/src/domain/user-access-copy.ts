@@ -11,6 +11,18 @@ export interface UserAccessCopyOptions {
   now?: () => number;
 }
 
+/** What another cache kept current by the same feeds needs of the copy, so it is trusted exactly when the copy is. */
+export interface FeedTrust {
+  /** Whether held answers may be given now: every feed subscribed and its lease unexpired. */
+  readonly trusted: boolean;
+  /** Whether every feed is subscribed, so a fetch that nothing overlapped may be kept. */
+  readonly live: boolean;
+  /** Raised by every change, subscription and loss: a fetch that started under another may be stale. */
+  readonly generation: number;
+  /** `forget(userId)` runs on every change of that user, `forget(undefined)` whenever the copy drops everything. */
+  onForget(forget: (userId: string | undefined) => void): void;
+}
+
 interface FeedState {
   /** The current subscription; undefined while there is none. */
   subscription: string | undefined;
@@ -35,6 +47,7 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
   const feeds: FeedState[] = Array.from({ length: options.feeds }, () => ({ subscription: undefined, trustedUntil: 0 }));
   /** Raised by every change, subscription and loss: a fetch started under another generation may be stale. */
   let generation = 0;
+  const followers: ((userId: string | undefined) => void)[] = [];
 
   // Without any feed (turned off) nothing is ever kept or trusted.
   const subscribedAll = () => feeds.length > 0 && feeds.every((f) => f.subscription !== undefined);
@@ -45,6 +58,7 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
   const forget = () => {
     generation += 1;
     entries.clear();
+    for (const follower of followers) follower(undefined);
   };
   const keep = (userId: string, access: UserAccess) => {
     entries.delete(userId);
@@ -97,6 +111,19 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
       generation += 1;
       if (userId === undefined) entries.clear();
       else entries.delete(userId);
+      for (const follower of followers) follower(userId);
+    },
+
+    onForget(forget: (userId: string | undefined) => void): void {
+      followers.push(forget);
+    },
+
+    get live(): boolean {
+      return subscribedAll();
+    },
+
+    get generation(): number {
+      return generation;
     },
 
     /** Feed `feed` broke or was cut off: nothing is trusted until it has subscribed again. */

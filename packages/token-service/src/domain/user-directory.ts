@@ -38,3 +38,10 @@ export interface UserDirectory {
   /** Appends the entries in one call, in order; a repeat with the same `requestId` stores nothing new. */
   appendLogs(entries: readonly { entry: PatLogEntry; requestId: string }[]): Promise<void>;
 }
+
+/**
+ * Publishes on user-service's user-access feed that a user's PATs changed,
+ * and resolves once no token-service instance can still answer from what it
+ * held of them (UNAVAILABLE `USER_SERVICE_UNAVAILABLE` when that is not known).
+ */
+export type TokensChanged = (userId: string) => Promise<void>;

@@ -16,6 +16,12 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
     async add({ id, ...rest }) {
       await outbox.insertOne({ _id: id, ...rest });
     },
+    async addMany(entries) {
+      await outbox.insertMany(
+        entries.map(({ id, ...rest }) => ({ _id: id, ...rest })),
+        { ordered: true },
+      );
+    },
     async confirm(id, payload) {
       const set = Object.fromEntries(Object.entries(payload).map(([key, value]) => [`payload.${key}`, value]));
       await outbox.updateOne({ _id: id }, { $set: { ...set, confirmed: true, nextAttemptTime: new Date() } });

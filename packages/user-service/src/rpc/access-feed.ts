@@ -1,9 +1,10 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import type { RoleService } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
+import { requireId } from "@roster/runtime/resource-id";
 import type { AccessFeed } from "../domain/access-feed.js";
 
-type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges">;
+type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged">;
 
 /** The user-access change feed's handlers (RoleService's service-only methods). */
 export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {
@@ -20,10 +21,16 @@ export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {
       }
     },
     async acknowledgeUserAccessChanges(request) {
-      if (request.subscriptionId === "" || request.subscriptionId.length > 64) throw invalidField("subscription_id", "must be 1-64 characters");
+      requireId("subscription_id", request.subscriptionId);
       if (request.sequence < 0n) throw invalidField("sequence", "must not be negative");
       const { leaseMs } = feed.acknowledge(request.subscriptionId, Number(request.sequence));
       return { leaseMs: BigInt(leaseMs) };
+    },
+    // The user may already be gone (its tokens are cleaned up after it): only the id's shape is checked.
+    async publishUserTokensChanged(request) {
+      requireId("user_id", request.userId);
+      await feed.changed(request.userId);
+      return {};
     },
   };
 }

@@ -12,7 +12,7 @@ function roleInput(role: Role | undefined): RoleInput {
 }
 
 /** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
-export function createRoleServiceImpl(deps: { roles: Roles }): Omit<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges"> {
+export function createRoleServiceImpl(deps: { roles: Roles }): Omit<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged"> {
   const { roles } = deps;
   const rolesOf = (list: RoleRecord[]) => ({ roles: list.map(roleToProto) });
   return {

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { createOutboxAuditTrail, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
+
+const unused = () => Promise.reject(new Error("not used by record"));
+
+/** An outbox whose writes the test holds open and can fail; it logs each write's entries. */
+function setup() {
+  const writes: string[][] = [];
+  let failing = false;
+  let gate: Promise<void> | undefined;
+  const write = async (entries: readonly OutboxEntry[]) => {
+    writes.push(entries.map((entry) => String(entry.payload.n)));
+    await gate;
+    if (failing) throw new Error("outbox write failed");
+  };
+  const store: AuditOutboxStore = {
+    add: (entry) => write([entry]),
+    addMany: write,
+    confirm: unused,
+    discard: unused,
+    dueUsers: unused,
+    claimQueue: unused,
+    delivered: unused,
+    retryLater: unused,
+  };
+  let wakes = 0;
+  const trail = createOutboxAuditTrail(store, () => (wakes += 1));
+  const record = (n: number) => trail.record({ userId: "u1", event: "pat-exchanged", success: true, payload: { n } });
+  return {
+    writes,
+    record,
+    wakes: () => wakes,
+    fail: (value: boolean) => (failing = value),
+    hold: () => {
+      let release = () => {};
+      gate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        gate = undefined;
+        release();
+      };
+    },
+  };
+}
+
+const settled = (promise: Promise<unknown>) => promise.then(() => "stored", () => "failed");
+
+describe("audit trail group commit", () => {
+  it("when entries are recorded while a write is under way then they all go in the next single write", async () => {
+    const { writes, record, hold, wakes } = setup();
+    const release = hold();
+    const first = record(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    const rest = [record(2), record(3), record(4)];
+    release();
+    await Promise.all([first, ...rest]);
+    expect(writes).toEqual([["1"], ["2", "3", "4"]]);
+    expect(wakes()).toBe(4);
+  });
+
+  it("when a record call resolves then the write holding its entry has completed", async () => {
+    const { record, hold } = setup();
+    const release = hold();
+    let done = false;
+    const call = record(1).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
+    release();
+    await call;
+    expect(done).toBe(true);
+  });
+
+  it("when a batch's write fails then every call in it fails, and the next batch is written on its own", async () => {
+    const { writes, record, hold, fail } = setup();
+    const release = hold();
+    const first = settled(record(1));
+    await Promise.resolve();
+    await Promise.resolve();
+    fail(true);
+    const batch = [settled(record(2)), settled(record(3))];
+    release();
+    expect(await first).toBe("failed");
+    expect(await Promise.all(batch)).toEqual(["failed", "failed"]);
+    fail(false);
+    expect(await settled(record(4))).toBe("stored");
+    expect(writes).toEqual([["1"], ["2", "3"], ["4"]]);
+  });
+});
