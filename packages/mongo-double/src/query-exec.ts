@@ -2,7 +2,7 @@ import type { Doc } from "./bson-values.js";
 import type { Collection } from "./collection.js";
 import type { Deadline } from "./deadline.js";
 import { compileFilter } from "./query-engine.js";
-import { candidates, countedKeys, planQuery, type Plan, type ScanStats } from "./query-plan.js";
+import { candidates, countedKeys, orderedAlternative, planQuery, servesSort, type Plan, type ScanStats } from "./query-plan.js";
 import { sortRecordsInSlices } from "./sort-order.js";
 import type { StoredDoc } from "./stored-doc.js";
 
@@ -12,12 +12,17 @@ export interface Execution {
   stats: ScanStats;
   /** True when a count was answered by counting index keys. */
   countScan?: boolean;
+  /** A plan in the sort's order that a limited find races against `plan` (see `findRecords`). */
+  alternative?: Plan;
+  /** The plans the race turned down, for explain's rejectedPlans. */
+  rejected?: Plan[];
 }
 
-export const newExecution = (collection: Collection | undefined, filter: Doc, collation: unknown, sort?: Doc): Execution => ({
-  plan: collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" },
-  stats: { keysExamined: 0, docsExamined: 0 },
-});
+export function newExecution(collection: Collection | undefined, filter: Doc, collation: unknown, sort?: Doc): Execution {
+  const plan: Plan = collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" };
+  const alternative = collection && orderedAlternative(collection, filter, collation, sort, plan);
+  return { plan, stats: { keysExamined: 0, docsExamined: 0 }, ...(alternative && { alternative }) };
+}
 
 /**
  * The documents of a collection that match a filter, examined in one go: for writes, which must
@@ -60,8 +65,46 @@ export async function scanMatching(collection: Collection | undefined, filter: D
 }
 
 /**
- * A find's documents, sorted, skipped and limited. When the plan's index returns them in the
- * sort's order, the scan stops after `skip + limit` matches instead of sorting every match.
+ * mongod's multi-planner trial, for the choice that decides a sorted, limited find: the plan that
+ * narrows most must read every match before its blocking sort returns one, while a scan of an
+ * index in the sort's order stops at the page but examines documents that do not match. Both run
+ * a document at a time; the first to finish wins (the narrow plan when it has read every match,
+ * the ordered one when it has `wanted` matches or has run out), so the work is at most twice the
+ * winner's whatever share of the collection matches. The execution is left holding the winner.
+ */
+async function race(collection: Collection, execution: Execution, alternative: Plan, matcher: (record: StoredDoc) => boolean, deadline: Deadline, wanted: number): Promise<{ records: StoredDoc[]; sorted: boolean }> {
+  const narrowStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+  const orderedStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+  const narrow = candidates(collection, execution.plan, narrowStats);
+  const ordered = candidates(collection, alternative, orderedStats);
+  const narrowMatches: StoredDoc[] = [];
+  const orderedMatches: StoredDoc[] = [];
+  let orderedWins: boolean;
+  for (;;) {
+    const a = narrow.next();
+    const b = ordered.next();
+    if (!b.done && matcher(b.value)) orderedMatches.push(b.value);
+    if (b.done || orderedMatches.length === wanted) {
+      orderedWins = true;
+      break;
+    }
+    if (a.done) {
+      orderedWins = false;
+      break;
+    }
+    if (matcher(a.value)) narrowMatches.push(a.value);
+    const pause = deadline.step(2);
+    if (pause) await pause;
+  }
+  const [winner, loser, stats] = orderedWins ? [alternative, execution.plan, orderedStats] : [execution.plan, alternative, narrowStats];
+  Object.assign(execution, { plan: winner, stats, rejected: [loser] });
+  return orderedWins ? { records: orderedMatches, sorted: true } : { records: narrowMatches, sorted: false };
+}
+
+/**
+ * A find's documents, sorted, skipped and limited. When the plan returns them in the sort's
+ * order, the scan stops after `skip + limit` matches instead of sorting every match; when it
+ * does not and an index would, the two race (see `race`).
  */
 export async function findRecords(
   collection: Collection | undefined,
@@ -70,9 +113,15 @@ export async function findRecords(
   execution = newExecution(collection, query.filter, query.collation, query.sort),
 ): Promise<StoredDoc[]> {
   const { filter, sort, skip, limit, collation } = query;
-  const sorted = !sort || Object.keys(sort).length === 0 || (execution.plan.kind === "ixscan" && execution.plan.sortDirection !== 0);
-  let records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
-  if (!sorted) records = await sortRecordsInSlices(records, sort, collation, deadline);
+  let records: StoredDoc[];
+  let sorted = !sort || Object.keys(sort).length === 0 || servesSort(execution.plan);
+  if (!sorted && collection && limit > 0 && execution.alternative !== undefined) {
+    ({ records, sorted } = await race(collection, execution, execution.alternative, compileFilter(filter, collation), deadline, skip + limit));
+    deadline.check();
+  } else {
+    records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
+  }
+  if (!sorted && sort !== undefined) records = await sortRecordsInSlices(records, sort, collation, deadline);
   return records.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 

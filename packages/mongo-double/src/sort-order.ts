@@ -133,6 +133,22 @@ function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   };
 }
 
+/**
+ * Compares stored documents by a sort specification of fields (not `$natural`), each document's
+ * keys worked out once: for merging streams that are each already in that order.
+ */
+export function recordComparator(spec: Doc, collation?: unknown): (a: StoredDoc, b: StoredDoc) => number {
+  const order = sortOrder(spec, collation);
+  if ("natural" in order) throw badValue("$natural cannot order a merge");
+  const keys = new WeakMap<StoredDoc, Keyed>();
+  const keyed = (record: StoredDoc): Keyed => {
+    let entry = keys.get(record);
+    if (entry === undefined) keys.set(record, (entry = { record, keys: order.keysOf(record) }));
+    return entry;
+  };
+  return (a, b) => order.compare(keyed(a), keyed(b));
+}
+
 const inNaturalOrder = (records: StoredDoc[], direction: number): StoredDoc[] => (direction < 0 ? [...records].reverse() : records);
 
 /** Sorts stored documents by a sort specification (stable, like a collection scan), in one go. */

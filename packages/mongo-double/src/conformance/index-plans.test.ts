@@ -96,3 +96,50 @@ describe("index plans and explain", () => {
     expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
   });
 });
+
+describe("plans for sorted, limited finds", () => {
+  const events = () => backend.collection("events");
+  // 2,000 events: a quarter of each kind, a tenth of each tag, and one in 250 "rare".
+  beforeAll(async () => {
+    await events().insertMany(
+      Array.from({ length: 2_000 }, (_, i) => ({ _id: i, kind: `k${i % 4}`, tag: `t${i % 10}`, label: i % 250 === 7 ? "rare" : `common-${i % 3}`, createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000) })) as never[],
+    );
+    await events().createIndex({ kind: 1, createTime: 1 }, { name: "kind_time" });
+    await events().createIndex({ tag: 1, createTime: 1 }, { name: "tag_time" });
+    await events().createIndex({ label: 1 }, { name: "label" });
+    await events().createIndex({ createTime: 1 }, { name: "create_time" });
+  });
+  const firstIds = (count: number, keep: (i: number) => boolean): number[] => Array.from({ length: 2_000 }, (_, i) => i).filter(keep).slice(0, count);
+
+  it("when each $or branch has an index in the sort's order then the branches merge (SORT_MERGE) and the page costs about its size, not the matches", async () => {
+    const filter = { $or: [{ kind: "k1" }, { tag: "t2" }] };
+    const explain = await events().find(filter).sort({ createTime: 1 }).limit(5).explain("executionStats");
+    const merge = stage(explain.queryPlanner.winningPlan, "SORT_MERGE") ?? stage(explain.queryPlanner.winningPlan.inputStage ?? {}, "SORT_MERGE");
+    expect(merge?.inputStages.map((input: Document) => input.indexName)).toEqual(["kind_time", "tag_time"]);
+    expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeUndefined();
+    // 650 documents match; the page needs 5 of them and each branch's next key.
+    expect(explain.executionStats.nReturned).toBe(5);
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(7);
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(5).toArray()).map((doc) => doc._id)).toEqual(firstIds(5, (i) => i % 4 === 1 || i % 10 === 2));
+  });
+
+  it("when a filter matches most documents then walking the sort's index wins over collecting every match and sorting", async () => {
+    const filter = { label: { $lt: "d" } };
+    const explain = await events().find(filter).sort({ createTime: 1 }).limit(10).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["LIMIT", "FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "create_time" });
+    expect(explain.queryPlanner.rejectedPlans.length).toBeGreaterThanOrEqual(1);
+    // 1,992 documents match: the page takes the first 10 of them in index order, and one that does not.
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(20);
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(10).toArray()).map((doc) => doc._id)).toEqual(firstIds(10, (i) => i % 250 !== 7));
+  });
+
+  it("when a filter matches few documents then its own index wins and the matches are sorted, not the sort's index walked", async () => {
+    const filter = { label: "rare" };
+    const explain = await events().find(filter).sort({ createTime: -1 }).limit(3).explain("executionStats");
+    expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeDefined();
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "label" });
+    expect(explain.executionStats.totalDocsExamined).toBe(8);
+    expect((await events().find(filter).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([1757, 1507, 1257]);
+  });
+});
