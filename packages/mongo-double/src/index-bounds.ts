@@ -28,7 +28,8 @@ export interface FieldContext {
 
 const point = (value: unknown): Interval => ({ lo: value, loInclusive: true, hi: value, hiInclusive: true });
 const wholeType = (rank: number): Interval => ({ lo: typeStart(rank), loInclusive: true, hi: typeEnd(rank), hiInclusive: true });
-export const isPoint = (interval: Interval): boolean => interval.lo === interval.hi;
+// `[v, v)` is empty, not a point: only an interval closed at both ends holds its one value.
+export const isPoint = (interval: Interval): boolean => interval.lo === interval.hi && interval.loInclusive && interval.hiInclusive;
 
 const hasString = (value: unknown): boolean =>
   typeof value === "string" || (Array.isArray(value) ? value.some(hasString) : isPlainObject(value) && Object.values(value).some(hasString));

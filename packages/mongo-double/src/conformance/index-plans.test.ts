@@ -143,3 +143,13 @@ describe("plans for sorted, limited finds", () => {
     expect((await events().find(filter).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([1757, 1507, 1257]);
   });
 });
+
+describe("empty ranges", () => {
+  it("when a range excludes its only value ($gte v, $lt v) then find and count return nothing", async () => {
+    const values = backend.collection("values");
+    await values.insertMany([{ _id: 0 }, { _id: 1 }, { _id: 2 }] as never[]);
+    expect(await values.countDocuments({ _id: { $gte: 1, $lt: 1 } })).toBe(0);
+    expect(await values.find({ _id: { $gt: 1, $lte: 1 } }).toArray()).toEqual([]);
+    expect(await values.countDocuments({ _id: { $gte: 1, $lte: 1 } })).toBe(1);
+  });
+});
