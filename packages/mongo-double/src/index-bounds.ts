@@ -189,6 +189,11 @@ export interface IndexBounds {
   ranged: boolean;
   /** The keys inside the intervals are exactly the documents the filter matches. */
   exact: boolean;
+  /**
+   * Every document under a key inside the intervals matches the filter, and every match is
+   * there: `exact` but for a multikey index, where one document may sit under several keys.
+   */
+  decides: boolean;
   intervals: Array<{ lo: IndexKey; hi: IndexKey }>;
   fields: Array<FieldBounds | undefined>;
 }
@@ -242,10 +247,8 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   });
   intervals.sort((a, b) => index.compare(a.lo, b.lo));
   const usedPaths = index.paths.slice(0, pointFields + (range ? 1 : 0));
-  const exact =
-    !others &&
-    !index.multikey &&
-    conjuncts.every(([path]) => usedPaths.includes(path)) &&
-    fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
-  return { equalityPrefix, pointFields, ranged: range !== undefined, exact, intervals, fields };
+  // On a multikey field an equality, an `$in` or a one-sided range still holds for a document
+  // exactly when one of its keys does (conditionBounds leaves two-sided ranges inexact there).
+  const decides = !others && conjuncts.every(([path]) => usedPaths.includes(path)) && fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
+  return { equalityPrefix, pointFields, ranged: range !== undefined, exact: decides && !index.multikey, decides, intervals, fields };
 }

@@ -47,8 +47,14 @@ export function matching(collection: Collection | undefined, filter: Doc, collat
  * half-applied states never are (mongod, yielding under read concern "local", may see a later
  * write; a snapshot at the start is one of the outcomes it allows).
  */
-async function collect(collection: Collection | undefined, execution: Execution, filter: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
+/** The filter's test for what a plan reads (compiled either way, so a bad filter fails alike); none when the plan's bounds decide it. */
+function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
   const matcher = compileFilter(filter, collation);
+  return plan.kind === "ixscan" && plan.bounds.decides ? () => true : matcher;
+}
+
+async function collect(collection: Collection | undefined, execution: Execution, filter: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
+  const matcher = matcherFor(execution.plan, filter, collation);
   if (!collection) return [];
   const out: StoredDoc[] = [];
   for (const record of candidates(collection, execution.plan, execution.stats)) {
@@ -72,19 +78,21 @@ export async function scanMatching(collection: Collection | undefined, filter: D
  * the ordered one when it has `wanted` matches or has run out), so the work is at most twice the
  * winner's whatever share of the collection matches. The execution is left holding the winner.
  */
-async function race(collection: Collection, execution: Execution, alternative: Plan, matcher: (record: StoredDoc) => boolean, deadline: Deadline, wanted: number): Promise<{ records: StoredDoc[]; sorted: boolean }> {
+async function race(collection: Collection, execution: Execution, alternative: Plan, query: { filter: Doc; collation: unknown }, deadline: Deadline, wanted: number): Promise<{ records: StoredDoc[]; sorted: boolean }> {
+  const narrowMatches = matcherFor(execution.plan, query.filter, query.collation);
+  const orderedMatches = matcherFor(alternative, query.filter, query.collation);
   const narrowStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
   const orderedStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
   const narrow = candidates(collection, execution.plan, narrowStats);
   const ordered = candidates(collection, alternative, orderedStats);
-  const narrowMatches: StoredDoc[] = [];
-  const orderedMatches: StoredDoc[] = [];
+  const narrowFound: StoredDoc[] = [];
+  const orderedFound: StoredDoc[] = [];
   let orderedWins: boolean;
   for (;;) {
     const a = narrow.next();
     const b = ordered.next();
-    if (!b.done && matcher(b.value)) orderedMatches.push(b.value);
-    if (b.done || orderedMatches.length === wanted) {
+    if (!b.done && orderedMatches(b.value)) orderedFound.push(b.value);
+    if (b.done || orderedFound.length === wanted) {
       orderedWins = true;
       break;
     }
@@ -92,13 +100,13 @@ async function race(collection: Collection, execution: Execution, alternative: P
       orderedWins = false;
       break;
     }
-    if (matcher(a.value)) narrowMatches.push(a.value);
+    if (narrowMatches(a.value)) narrowFound.push(a.value);
     const pause = deadline.step(2);
     if (pause) await pause;
   }
   const [winner, loser, stats] = orderedWins ? [alternative, execution.plan, orderedStats] : [execution.plan, alternative, narrowStats];
   Object.assign(execution, { plan: winner, stats, rejected: [loser] });
-  return orderedWins ? { records: orderedMatches, sorted: true } : { records: narrowMatches, sorted: false };
+  return orderedWins ? { records: orderedFound, sorted: true } : { records: narrowFound, sorted: false };
 }
 
 /**
@@ -116,12 +124,12 @@ export async function findRecords(
   let records: StoredDoc[];
   let sorted = !sort || Object.keys(sort).length === 0 || servesSort(execution.plan);
   if (!sorted && collection && limit > 0 && execution.alternative !== undefined) {
-    ({ records, sorted } = await race(collection, execution, execution.alternative, compileFilter(filter, collation), deadline, skip + limit));
+    ({ records, sorted } = await race(collection, execution, execution.alternative, query, deadline, skip + limit));
     deadline.check();
   } else {
     records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
   }
-  if (!sorted && sort !== undefined) records = await sortRecordsInSlices(records, sort, collation, deadline);
+  if (!sorted && sort !== undefined) records = await sortRecordsInSlices(records, sort, collation, deadline, limit > 0 ? skip + limit : 0);
   return records.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 

@@ -169,9 +169,10 @@ const RUN = 256;
  * keys are computed record by record, runs sorted, then merged pairwise (stable: ties keep
  * the order they came in).
  */
-export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline): Promise<StoredDoc[]> {
+export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
   const order = sortOrder(spec, collation);
   if ("natural" in order) return inNaturalOrder(records, order.natural);
+  if (limit > 0 && limit * 4 < records.length) return firstInOrder(records, order, deadline, limit);
   let runs: Keyed[][] = [];
   for (let start = 0; start < records.length; start += RUN) {
     const run = records.slice(start, start + RUN).map((record) => ({ record, keys: order.keysOf(record) }));
@@ -187,6 +188,32 @@ export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, colla
     runs = merged;
   }
   return (runs[0] ?? []).map((entry) => entry.record);
+}
+
+/**
+ * The first `limit` records in the order, as a sort with a limit keeps them (mongod's top-k
+ * SORT): each record is compared with the last kept one and most go no further, so a small page
+ * of many matches costs about one comparison per match. Ties keep the order they came in.
+ */
+async function firstInOrder(records: StoredDoc[], order: Exclude<SortOrder, { natural: number }>, deadline: Deadline, limit: number): Promise<StoredDoc[]> {
+  const kept: Keyed[] = [];
+  for (const record of records) {
+    const entry = { record, keys: order.keysOf(record) };
+    if (kept.length < limit || order.compare(entry, kept[kept.length - 1]!) < 0) {
+      let lo = 0;
+      let hi = kept.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order.compare(entry, kept[mid]!) < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      kept.splice(lo, 0, entry);
+      if (kept.length > limit) kept.pop();
+    }
+    const pause = deadline.step();
+    if (pause) await pause;
+  }
+  return kept.map((entry) => entry.record);
 }
 
 async function merge(left: Keyed[], right: Keyed[], compare: (x: Keyed, y: Keyed) => number, deadline: Deadline): Promise<Keyed[]> {
