@@ -79,6 +79,11 @@ export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): n
 
 /** Values a sort path reaches, with arrays opened (a document sorts by one of its elements). */
 function sortCandidates(value: unknown, parts: string[]): unknown[] {
+  // The common case, a top-level field holding a scalar, without the general walk's arrays.
+  if (parts.length === 1 && isPlainObject(value)) {
+    const field = value[parts[0]!];
+    if (!Array.isArray(field) && !isPlainObject(field)) return [field];
+  }
   if (parts.length === 0) {
     if (Array.isArray(value)) return value.length === 0 ? [EMPTY_ARRAY] : value;
     return [value];
