@@ -5,7 +5,7 @@ import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField
 import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { trigramSimilarity } from "../domain/trigrams.js";
+import { similarityTo } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -211,9 +211,10 @@ export class UserSearch implements UserSearchStore<UserDocument> {
       .toArray();
     const similar = new Map<string, number>();
     const gramsOf = rememberedTrigrams();
+    const similarity = similarityTo(node.grams);
     for (const c of candidates) {
       const value = c[node.field];
-      const score = typeof value === "string" ? trigramSimilarity(gramsOf(value), node.grams) : 0;
+      const score = typeof value === "string" ? similarity(gramsOf(value)) : 0;
       if (score >= node.threshold) similar.set(c._id, score);
     }
     return similar;
