@@ -4,7 +4,7 @@ import { Collection } from "./collection.js";
 import { Deadline } from "./deadline.js";
 import { normalizeIndexSpec } from "./index-spec.js";
 import { compileFilter } from "./query-engine.js";
-import { findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
+import { countMatching, findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
 import { planQuery } from "./query-plan.js";
 import { sortRecords } from "./sort-order.js";
 
@@ -140,6 +140,22 @@ describe("ordered indexes", () => {
     expect(pinned.kind === "ixscan" && [pinned.index.spec.name, pinned.sortDirection]).toEqual(["tags_1_t_-1", -1]);
     const ranged = planQuery(collection, { tags: { $gte: 3 } }, undefined, { t: 1 });
     expect(ranged.kind === "ixscan" && ranged.sortDirection).toBe(0);
+  });
+});
+
+describe("prefix regexes the index decides", () => {
+  it("when the field also holds a regular expression then reads and counts still check it as the filter does", async () => {
+    const collection = new Collection("d", "words");
+    collection.createIndex(normalizeIndexSpec({ key: { w: 1 }, name: "w_1" }));
+    for (let i = 0; i < 30; i++) collection.insert({ _id: i, w: `w${i}` });
+    const deadline = () => new Deadline(undefined, false);
+    const filters = [{ w: /^w1/ }, { w: { $regex: "^w2" } }, { w: { $in: [/^w1/, "w3"] } }];
+    const answers = async () => Promise.all(filters.map(async (filter) => [(await scanMatching(collection, filter, undefined, deadline())).length, await countMatching(collection, filter, undefined, deadline())]));
+    const expected = async () => filters.map((filter) => matching(collection, filter, undefined, deadline()).length);
+    expect(await answers()).toEqual((await expected()).map((n) => [n, n]));
+    collection.insert({ _id: 30, w: /^w1/ });
+    collection.insert({ _id: 31, w: /^w/ });
+    expect(await answers()).toEqual((await expected()).map((n) => [n, n]));
   });
 });
 

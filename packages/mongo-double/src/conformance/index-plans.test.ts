@@ -47,6 +47,18 @@ describe("index plans and explain", () => {
     expect(await tokens().countDocuments({ userId: "u3" })).toBe(10);
   });
 
+  it("when a count's filter is a plain literal prefix regex then the index keys answer it, no document fetched", async () => {
+    const words = backend.collection("words");
+    await words.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, word: `w${i}` })) as never[]);
+    await words.createIndex({ word: 1 }, { name: "word" });
+    const explain = await backend.db.command({ explain: { count: "words", query: { word: /^w1/ } }, verbosity: "executionStats" });
+    expect(explain.executionStats).toMatchObject({ totalDocsExamined: 0 });
+    expect(await words.countDocuments({ word: /^w1/ })).toBe(11);
+    // A flag, or a pattern that goes on past its literal, needs each document checked.
+    expect(await words.countDocuments({ word: /^W1/i })).toBe(11);
+    expect(await words.countDocuments({ word: /^w1\d/ })).toBe(10);
+  });
+
   it("when a filter is an anchored prefix regex then the index bounds cover exactly the strings with that prefix", async () => {
     const explain = await tokens().find({ userId: "u1", name: /^token-10/ }).explain("executionStats");
     expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { name: ['["token-10", "token-11")', "[MinKey, MaxKey]"] } });
