@@ -24,8 +24,8 @@ export interface FieldContext {
   fold: Fold | undefined;
   sameFold: boolean;
   multikey: boolean;
-  /** The field holds no regular expressions (known for an index's first field only). */
-  noRegexes?: boolean;
+  /** Whether the field holds no regular expressions (known for an index's first field only); asked only of a regex. */
+  noRegexes?: () => boolean;
 }
 
 const point = (value: unknown): Interval => ({ lo: value, loInclusive: true, hi: value, hiInclusive: true });
@@ -95,7 +95,7 @@ function regexBounds(regex: { source: string; flags: string }, context: FieldCon
   const literal = context.fold ? undefined : anchoredLiteral(regex.source, regex.flags);
   const strings = literal === undefined ? wholeType(STRING_RANK) : prefixInterval(literal.prefix);
   // As mongod's bounds for a simple prefix are tight: exact, where no stored regex could match the pattern as a value.
-  return { intervals: [strings, wholeType(REGEX_RANK)], exact: literal?.whole === true && context.noRegexes === true };
+  return { intervals: [strings, wholeType(REGEX_RANK)], exact: literal?.whole === true && context.noRegexes?.() === true };
 }
 
 function equalityBounds(value: unknown, context: FieldContext): FieldBounds | undefined {
@@ -226,7 +226,7 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   const context: FieldContext = { fold: index.fold, sameFold, multikey: index.multikey };
   // Fields of a multikey compound index may take their values from different elements: only the first bounds.
   const bounded = index.multikey ? 1 : index.paths.length;
-  const fields = index.paths.slice(0, bounded).map((path, i) => pathBounds(conjuncts, path, i === 0 ? { ...context, noRegexes: !index.leadsWithType(REGEX_RANK) } : context));
+  const fields = index.paths.slice(0, bounded).map((path, i) => pathBounds(conjuncts, path, i === 0 ? { ...context, noRegexes: () => !index.leadsWithType(REGEX_RANK) } : context));
   let prefixes: unknown[][] = [[]];
   let equalityPrefix = 0;
   let pointFields = 0;
