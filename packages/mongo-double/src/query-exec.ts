@@ -25,6 +25,18 @@ export function newExecution(collection: Collection | undefined, filter: Doc, co
 }
 
 /**
+ * The filter's test for what a plan reads (compiled either way, so a bad filter fails alike);
+ * none when the plan's bounds decide it: one scan's, or each branch's of a filter that is an
+ * `$or` alone (a document from a branch's scan matches that branch).
+ */
+function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
+  const matcher = compileFilter(filter, collation);
+  const onlyOr = Object.keys(filter).length === 1 && Array.isArray(filter.$or);
+  const decided = plan.kind === "ixscan" ? plan.bounds.decides : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
+  return decided ? () => true : matcher;
+}
+
+/**
  * The documents of a collection that match a filter, examined in one go: for writes, which must
  * not interleave with other commands between reading and changing a document.
  */
@@ -47,18 +59,6 @@ export function matching(collection: Collection | undefined, filter: Doc, collat
  * half-applied states never are (mongod, yielding under read concern "local", may see a later
  * write; a snapshot at the start is one of the outcomes it allows).
  */
-/**
- * The filter's test for what a plan reads (compiled either way, so a bad filter fails alike);
- * none when the plan's bounds decide it: one scan's, or each branch's of a filter that is an
- * `$or` alone (a document from a branch's scan matches that branch).
- */
-function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
-  const matcher = compileFilter(filter, collation);
-  const onlyOr = Object.keys(filter).length === 1 && Array.isArray(filter.$or);
-  const decided = plan.kind === "ixscan" ? plan.bounds.decides : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
-  return decided ? () => true : matcher;
-}
-
 async function collect(collection: Collection | undefined, execution: Execution, filter: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
   const matcher = matcherFor(execution.plan, filter, collation);
   if (!collection) return [];
