@@ -319,6 +319,14 @@ describe("plans the indexes serve", () => {
     expect(page).toMatchObject({ totalSize: page.users.length, totalSizeExact: true });
   });
 
+  it("when similarity has more candidates than its cap then it scores no more than the cap, and all of them under it", async () => {
+    const request = create(SearchUsersRequestSchema, text(F.NAME, M.SIMILARITY, "Tie Same"));
+    const capped = await searchUsers(new UserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }), request, regexCosts.costOf);
+    expect(capped.totalSize).toBeLessThanOrEqual(2);
+    expect(capped.users.every((u) => u.name?.startsWith("Tie Same"))).toBe(true);
+    expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
+  });
+
   it("when free text is ranked then an exact name scores 1 and comes before a longer one", async () => {
     const page = await ranked({ query: "tie same" });
     expect(page.users.map((u) => u._id)).toEqual(["t4", "t5", "t6", "t7"]);

@@ -200,14 +200,17 @@ export class UserSearch implements UserSearchStore<UserDocument> {
 
   /**
    * Candidates from the trigram index (every match holds one of the probe's
-   * trigrams), at most `similarityCandidates` of them; then pg_trgm similarity
-   * of the one field, in code: the similarity of each match by id. Only the
-   * field travels, and all candidates in one batch.
+   * trigrams), the likely rarest trigram's users first, at most
+   * `similarityCandidates` of them; then pg_trgm similarity of the one field,
+   * in code: the similarity of each match by id. Only the field travels, and
+   * all candidates in one batch.
    */
   private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
     const cap = this.options.similarityCandidates ?? defaultSimilarityCandidates;
+    // One branch per trigram, in the probe's order: an index scan each, read in turn, so the cap cuts the commonest.
+    const anyProbe = { $or: node.probe.map((gram) => ({ grams: gram })) };
     const candidates = await this.users
-      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>({ grams: { $in: node.probe } }, { projection: { [node.field]: 1 }, limit: cap, batchSize: cap, maxTimeMS: clock.left() })
+      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, { projection: { [node.field]: 1 }, limit: cap, batchSize: cap, maxTimeMS: clock.left() })
       .toArray();
     const similar = new Map<string, number>();
     const gramsOf = rememberedTrigrams();
