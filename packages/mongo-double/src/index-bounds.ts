@@ -24,11 +24,14 @@ export interface FieldContext {
   fold: Fold | undefined;
   sameFold: boolean;
   multikey: boolean;
+  /** Whether the field holds no regular expressions (known for an index's first field only); asked only of a regex. */
+  noRegexes?: () => boolean;
 }
 
 const point = (value: unknown): Interval => ({ lo: value, loInclusive: true, hi: value, hiInclusive: true });
 const wholeType = (rank: number): Interval => ({ lo: typeStart(rank), loInclusive: true, hi: typeEnd(rank), hiInclusive: true });
-export const isPoint = (interval: Interval): boolean => interval.lo === interval.hi;
+// `[v, v)` is empty, not a point: only an interval closed at both ends holds its one value.
+export const isPoint = (interval: Interval): boolean => interval.lo === interval.hi && interval.loInclusive && interval.hiInclusive;
 
 const hasString = (value: unknown): boolean =>
   typeof value === "string" || (Array.isArray(value) ? value.some(hasString) : isPlainObject(value) && Object.values(value).some(hasString));
@@ -50,8 +53,14 @@ function regexOf(value: unknown, options?: unknown): { source: string; flags: st
 
 /** The literal text every match of an anchored pattern starts with, or undefined when it is not anchored. */
 export function literalPrefix(source: string, flags: string): string | undefined {
+  return anchoredLiteral(source, flags)?.prefix;
+}
+
+/** `literalPrefix`, and whether the pattern is that literal and nothing more (`^abc`): then it matches exactly the strings the prefix starts. */
+function anchoredLiteral(source: string, flags: string): { prefix: string; whole: boolean } | undefined {
   if (!source.startsWith("^") || source.includes("|") || /[imx]/.test(flags)) return undefined;
   let prefix = "";
+  let consumed = 1;
   for (let i = 1; i < source.length; i++) {
     let char = source[i]!;
     if (char === "\\") {
@@ -64,9 +73,12 @@ export function literalPrefix(source: string, flags: string): string | undefined
     const after = source[i + 1];
     if (after !== undefined && "*?{".includes(after)) break;
     prefix += char;
+    consumed = i + 1;
   }
   const last = prefix.charCodeAt(prefix.length - 1);
-  return last >= 0xd800 && last <= 0xdbff ? prefix.slice(0, -1) : prefix;
+  const cut = last >= 0xd800 && last <= 0xdbff;
+  // Past U+D7FF, code unit order and the index's code point order part ways, and the interval may hold strings the prefix does not start.
+  return { prefix: cut ? prefix.slice(0, -1) : prefix, whole: consumed === source.length && !/[\ud7ff-\uffff]/.test(prefix) };
 }
 
 /** Every string that starts with `prefix`: from the prefix up to (not including) its successor. */
@@ -80,9 +92,10 @@ function prefixInterval(prefix: string): Interval {
 
 /** A regex matches strings (a prefix of them when anchored, and keys are not folded) and equal regex values. */
 function regexBounds(regex: { source: string; flags: string }, context: FieldContext): FieldBounds {
-  const prefix = context.fold ? undefined : literalPrefix(regex.source, regex.flags);
-  const strings = prefix === undefined ? wholeType(STRING_RANK) : prefixInterval(prefix);
-  return { intervals: [strings, wholeType(REGEX_RANK)], exact: false };
+  const literal = context.fold ? undefined : anchoredLiteral(regex.source, regex.flags);
+  const strings = literal === undefined ? wholeType(STRING_RANK) : prefixInterval(literal.prefix);
+  // As mongod's bounds for a simple prefix are tight: exact, where no stored regex could match the pattern as a value.
+  return { intervals: [strings, wholeType(REGEX_RANK)], exact: literal?.whole === true && context.noRegexes?.() === true };
 }
 
 function equalityBounds(value: unknown, context: FieldContext): FieldBounds | undefined {
@@ -152,7 +165,7 @@ export function conditionBounds(condition: unknown, context: FieldContext): Fiel
   if ("$in" in condition) return only(inBounds(condition.$in, context), "$in");
   if ("$regex" in condition) {
     const regex = regexOf(condition.$regex, condition.$options ?? "");
-    return regex && regexBounds(regex, context);
+    return only(regex && regexBounds(regex, context), "$regex", "$options");
   }
   if (operators.some((op) => RANGE.has(op))) return only(rangeBounds(condition, context), ...RANGE);
   if (Array.isArray(condition.$all) && condition.$all.length > 0 && !isPlainObject(condition.$all[0])) {
@@ -188,6 +201,11 @@ export interface IndexBounds {
   ranged: boolean;
   /** The keys inside the intervals are exactly the documents the filter matches. */
   exact: boolean;
+  /**
+   * Every document under a key inside the intervals matches the filter, and every match is
+   * there: `exact` but for a multikey index, where one document may sit under several keys.
+   */
+  decides: boolean;
   intervals: Array<{ lo: IndexKey; hi: IndexKey }>;
   fields: Array<FieldBounds | undefined>;
 }
@@ -208,7 +226,7 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   const context: FieldContext = { fold: index.fold, sameFold, multikey: index.multikey };
   // Fields of a multikey compound index may take their values from different elements: only the first bounds.
   const bounded = index.multikey ? 1 : index.paths.length;
-  const fields = index.paths.slice(0, bounded).map((path) => pathBounds(conjuncts, path, context));
+  const fields = index.paths.slice(0, bounded).map((path, i) => pathBounds(conjuncts, path, i === 0 ? { ...context, noRegexes: () => !index.leadsWithType(REGEX_RANK) } : context));
   let prefixes: unknown[][] = [[]];
   let equalityPrefix = 0;
   let pointFields = 0;
@@ -241,10 +259,8 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   });
   intervals.sort((a, b) => index.compare(a.lo, b.lo));
   const usedPaths = index.paths.slice(0, pointFields + (range ? 1 : 0));
-  const exact =
-    !others &&
-    !index.multikey &&
-    conjuncts.every(([path]) => usedPaths.includes(path)) &&
-    fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
-  return { equalityPrefix, pointFields, ranged: range !== undefined, exact, intervals, fields };
+  // On a multikey field an equality, an `$in` or a one-sided range still holds for a document
+  // exactly when one of its keys does (conditionBounds leaves two-sided ranges inexact there).
+  const decides = !others && conjuncts.every(([path]) => usedPaths.includes(path)) && fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
+  return { equalityPrefix, pointFields, ranged: range !== undefined, exact: decides && !index.multikey, decides, intervals, fields };
 }

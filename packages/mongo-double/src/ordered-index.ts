@@ -2,7 +2,7 @@ import BTreeModule from "sorted-btree";
 import { isPlainObject } from "./bson-values.js";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
 import { allFieldsMissing, indexEntries } from "./index-key.js";
-import { keyComparator, type IndexKey } from "./index-order.js";
+import { compareComponent, keyComparator, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import type { StoredDoc } from "./stored-doc.js";
@@ -107,6 +107,13 @@ export class OrderedIndex {
     }
     for (const key of before) this.#tree.delete(key);
     this.add(record, position);
+  }
+
+  /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */
+  leadsWithType(rank: number): boolean {
+    if (this.directions[0]! < 0) return true;
+    const found = this.#tree.getPairOrNextHigher([typeStart(rank), ...this.paths.map(() => MIN)]);
+    return found !== undefined && compareComponent(found[0][0], typeEnd(rank)) < 0;
   }
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */

@@ -2,7 +2,7 @@ import type { Doc } from "./bson-values.js";
 import type { Collection } from "./collection.js";
 import type { Deadline } from "./deadline.js";
 import { compileFilter } from "./query-engine.js";
-import { candidates, countedKeys, planQuery, type Plan, type ScanStats } from "./query-plan.js";
+import { candidates, countedKeys, orderedAlternative, planQuery, servesSort, type Plan, type ScanStats } from "./query-plan.js";
 import { sortRecordsInSlices } from "./sort-order.js";
 import type { StoredDoc } from "./stored-doc.js";
 
@@ -12,12 +12,29 @@ export interface Execution {
   stats: ScanStats;
   /** True when a count was answered by counting index keys. */
   countScan?: boolean;
+  /** A plan in the sort's order that a limited find races against `plan` (see `findRecords`). */
+  alternative?: Plan;
+  /** The plans the race turned down, for explain's rejectedPlans. */
+  rejected?: Plan[];
 }
 
-export const newExecution = (collection: Collection | undefined, filter: Doc, collation: unknown, sort?: Doc): Execution => ({
-  plan: collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" },
-  stats: { keysExamined: 0, docsExamined: 0 },
-});
+export function newExecution(collection: Collection | undefined, filter: Doc, collation: unknown, sort?: Doc): Execution {
+  const plan: Plan = collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" };
+  const alternative = collection && orderedAlternative(collection, filter, collation, sort, plan);
+  return { plan, stats: { keysExamined: 0, docsExamined: 0 }, ...(alternative && { alternative }) };
+}
+
+/**
+ * The filter's test for what a plan reads (compiled either way, so a bad filter fails alike);
+ * none when the plan's bounds decide it: one scan's, or each branch's of a filter that is an
+ * `$or` alone (a document from a branch's scan matches that branch).
+ */
+function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
+  const matcher = compileFilter(filter, collation);
+  const onlyOr = Object.keys(filter).length === 1 && Array.isArray(filter.$or);
+  const decided = plan.kind === "ixscan" ? plan.bounds.decides : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
+  return decided ? () => true : matcher;
+}
 
 /**
  * The documents of a collection that match a filter, examined in one go: for writes, which must
@@ -43,7 +60,7 @@ export function matching(collection: Collection | undefined, filter: Doc, collat
  * write; a snapshot at the start is one of the outcomes it allows).
  */
 async function collect(collection: Collection | undefined, execution: Execution, filter: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
-  const matcher = compileFilter(filter, collation);
+  const matcher = matcherFor(execution.plan, filter, collation);
   if (!collection) return [];
   const out: StoredDoc[] = [];
   for (const record of candidates(collection, execution.plan, execution.stats)) {
@@ -60,8 +77,48 @@ export async function scanMatching(collection: Collection | undefined, filter: D
 }
 
 /**
- * A find's documents, sorted, skipped and limited. When the plan's index returns them in the
- * sort's order, the scan stops after `skip + limit` matches instead of sorting every match.
+ * mongod's multi-planner trial, for the choice that decides a sorted, limited find: the plan that
+ * narrows most must read every match before its blocking sort returns one, while a scan of an
+ * index in the sort's order stops at the page but examines documents that do not match. Both run
+ * a document at a time; the first to finish wins (the narrow plan when it has read every match,
+ * the ordered one when it has `wanted` matches or has run out), so the work is at most twice the
+ * winner's whatever share of the collection matches. The execution is left holding the winner.
+ */
+async function race(collection: Collection, execution: Execution, alternative: Plan, query: { filter: Doc; collation: unknown }, deadline: Deadline, wanted: number): Promise<{ records: StoredDoc[]; sorted: boolean }> {
+  const narrowMatches = matcherFor(execution.plan, query.filter, query.collation);
+  const orderedMatches = matcherFor(alternative, query.filter, query.collation);
+  const narrowStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+  const orderedStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
+  const narrow = candidates(collection, execution.plan, narrowStats);
+  const ordered = candidates(collection, alternative, orderedStats);
+  const narrowFound: StoredDoc[] = [];
+  const orderedFound: StoredDoc[] = [];
+  let orderedWins: boolean;
+  for (;;) {
+    const a = narrow.next();
+    const b = ordered.next();
+    if (!b.done && orderedMatches(b.value)) orderedFound.push(b.value);
+    if (b.done || orderedFound.length === wanted) {
+      orderedWins = true;
+      break;
+    }
+    if (a.done) {
+      orderedWins = false;
+      break;
+    }
+    if (narrowMatches(a.value)) narrowFound.push(a.value);
+    const pause = deadline.step(2);
+    if (pause) await pause;
+  }
+  const [winner, loser, stats] = orderedWins ? [alternative, execution.plan, orderedStats] : [execution.plan, alternative, narrowStats];
+  Object.assign(execution, { plan: winner, stats, rejected: [loser] });
+  return orderedWins ? { records: orderedFound, sorted: true } : { records: narrowFound, sorted: false };
+}
+
+/**
+ * A find's documents, sorted, skipped and limited. When the plan returns them in the sort's
+ * order, the scan stops after `skip + limit` matches instead of sorting every match; when it
+ * does not and an index would, the two race (see `race`).
  */
 export async function findRecords(
   collection: Collection | undefined,
@@ -70,9 +127,15 @@ export async function findRecords(
   execution = newExecution(collection, query.filter, query.collation, query.sort),
 ): Promise<StoredDoc[]> {
   const { filter, sort, skip, limit, collation } = query;
-  const sorted = !sort || Object.keys(sort).length === 0 || (execution.plan.kind === "ixscan" && execution.plan.sortDirection !== 0);
-  let records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
-  if (!sorted) records = await sortRecordsInSlices(records, sort, collation, deadline);
+  let records: StoredDoc[];
+  let sorted = !sort || Object.keys(sort).length === 0 || servesSort(execution.plan);
+  if (!sorted && collection && limit > 0 && execution.alternative !== undefined) {
+    ({ records, sorted } = await race(collection, execution, execution.alternative, query, deadline, skip + limit));
+    deadline.check();
+  } else {
+    records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
+  }
+  if (!sorted && sort !== undefined) records = await sortRecordsInSlices(records, sort, collation, deadline, limit > 0 ? skip + limit : 0);
   return records.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 

@@ -4,6 +4,7 @@ import { foldFor } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
 import { conditionBounds, conjunctsOf, indexBounds, isPoint, type IndexBounds } from "./index-bounds.js";
 import type { OrderedIndex } from "./ordered-index.js";
+import { recordComparator } from "./sort-order.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 
 /** One index scan: the index, its key intervals, and the direction that serves the sort (0: none). */
@@ -13,8 +14,19 @@ export interface IndexScan {
   sortDirection: 0 | 1 | -1;
 }
 
-/** How a query reads the collection: every document, one index scan, or one scan per `$or` branch. */
-export type Plan = { kind: "collscan" } | ({ kind: "ixscan" } & IndexScan) | { kind: "or"; scans: IndexScan[] };
+/**
+ * How a query reads the collection: every document, one index scan, or one scan per `$or` branch.
+ * With `mergeSort` each branch's scan returns its documents in that order and the branches are
+ * merged in it (mongod's SORT_MERGE), so the plan serves the sort; without it they are read one
+ * after another.
+ */
+export type Plan =
+  | { kind: "collscan" }
+  | ({ kind: "ixscan" } & IndexScan)
+  | { kind: "or"; scans: IndexScan[]; mergeSort?: Doc; collation?: unknown };
+
+/** Whether a plan returns documents in the order of the sort it was planned for. */
+export const servesSort = (plan: Plan): boolean => (plan.kind === "ixscan" ? plan.sortDirection !== 0 : plan.kind === "or" && plan.mergeSort !== undefined);
 
 /** What the scan examined, as explain reports it. */
 export interface ScanStats {
@@ -99,13 +111,23 @@ function better(a: IndexScan, b: IndexScan): boolean {
   return false;
 }
 
-function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown): IndexScan | undefined {
+const narrows = (scan: IndexScan | undefined): boolean => scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged);
+
+function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown, accept: (scan: IndexScan) => boolean = () => true): IndexScan | undefined {
   let best: IndexScan | undefined;
   for (const index of indexes) {
     const scan = scanFor(index, filter, sort, collation);
-    if (scan && (!best || better(scan, best))) best = scan;
+    if (scan && accept(scan) && (!best || better(scan, best))) best = scan;
   }
   return best;
+}
+
+const hasSort = (sort: Doc | undefined): sort is Doc => sort !== undefined && Object.keys(sort).length > 0;
+
+/** One narrowing scan per `$or` branch, each in the sort's order when `sort` is given; undefined when a branch has none. */
+function branchScans(indexes: OrderedIndex[], branches: Doc[], sort: Doc | undefined, collation: unknown): IndexScan[] | undefined {
+  const scans = branches.map((branch) => bestScan(indexes, branch, sort, collation, (scan) => narrows(scan) && (sort === undefined || scan.sortDirection !== 0)));
+  return scans.every(narrows) ? (scans as IndexScan[]) : undefined;
 }
 
 /**
@@ -124,22 +146,33 @@ function idLookup(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, c
 /**
  * Chooses how to read the documents a filter may match: the index whose bounds narrow most
  * (equality before ranges), then one that returns them in the sort's order; for a top-level
- * `$or`, one narrowing scan per branch when every branch has one; else a collection scan.
+ * `$or`, one narrowing scan per branch when every branch has one, merged in the sort's order
+ * when every branch has one that returns it; else a collection scan.
  */
 export function planQuery(collection: Collection, filter: Doc, collation: unknown, sort?: Doc): Plan {
   const indexes = collection.orderedIndexes();
   const byId = idLookup(indexes, filter, sort, collation);
   if (byId !== undefined) return byId;
   const best = bestScan(indexes, filter, sort, collation);
-  if (best && (best.bounds.pointFields > 0 || best.bounds.ranged)) return { kind: "ixscan", ...best };
+  if (best && narrows(best)) return { kind: "ixscan", ...best };
   const branches = Array.isArray(filter.$or) ? filter.$or : [];
   if (branches.length > 0 && branches.every(isPlainObject)) {
-    const scans = branches.map((branch) => bestScan(indexes, branch as Doc, undefined, collation));
-    if (scans.every((scan) => scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged))) {
-      return { kind: "or", scans: scans as IndexScan[] };
-    }
+    const merged = hasSort(sort) && !("$natural" in sort) ? branchScans(indexes, branches as Doc[], sort, collation) : undefined;
+    if (merged !== undefined) return { kind: "or", scans: merged, mergeSort: sort, collation };
+    const scans = branchScans(indexes, branches as Doc[], undefined, collation);
+    if (scans !== undefined) return { kind: "or", scans };
   }
   return best ? { kind: "ixscan", ...best } : { kind: "collscan" };
+}
+
+/**
+ * For a plan that does not return the sort's order: the scan of an index that does, the
+ * narrowest such, which a limited find may race against it (see `findRecords`).
+ */
+export function orderedAlternative(collection: Collection, filter: Doc, collation: unknown, sort: Doc | undefined, plan: Plan): Plan | undefined {
+  if (!hasSort(sort) || servesSort(plan)) return undefined;
+  const scan = bestScan(collection.orderedIndexes(), filter, sort, collation, (s) => s.sortDirection !== 0);
+  return scan === undefined ? undefined : { kind: "ixscan", ...scan };
 }
 
 /** The index entries of one scan in its order, each interval in turn. */
@@ -173,13 +206,36 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   const scans = plan.kind === "or" ? plan.scans : [plan];
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
   const seen = plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  for (const scan of scans) {
-    for (const record of entriesOf(scan, stats)) {
-      if (seen?.has(record)) continue;
-      seen?.add(record);
-      stats.docsExamined++;
-      yield record;
-    }
+  const entries = plan.kind === "or" && plan.mergeSort !== undefined ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats) : inTurn(scans, stats);
+  for (const record of entries) {
+    if (seen?.has(record)) continue;
+    seen?.add(record);
+    stats.docsExamined++;
+    yield record;
+  }
+}
+
+function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<StoredDoc> {
+  for (const scan of scans) yield* entriesOf(scan, stats);
+}
+
+/**
+ * The entries of scans that each return documents in one order, merged in it: the heads of
+ * every scan are compared and the least taken, so a limited read stops after its page whatever
+ * the branches match (equal documents come from the earlier branch first).
+ */
+function* mergedEntries(scans: IndexScan[], compare: (a: StoredDoc, b: StoredDoc) => number, stats: ScanStats): Generator<StoredDoc> {
+  // Every scan starts now, so all of them read the index as it is at the same moment.
+  const streams = scans.map((scan) => entriesOf(scan, stats));
+  const heads = streams.map((stream) => stream.next());
+  for (;;) {
+    let least = -1;
+    heads.forEach((head, i) => {
+      if (!head.done && (least < 0 || compare(head.value, (heads[least] as IteratorYieldResult<StoredDoc>).value) < 0)) least = i;
+    });
+    if (least < 0) return;
+    yield (heads[least] as IteratorYieldResult<StoredDoc>).value;
+    heads[least] = streams[least]!.next();
   }
 }
 

@@ -79,6 +79,11 @@ export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): n
 
 /** Values a sort path reaches, with arrays opened (a document sorts by one of its elements). */
 function sortCandidates(value: unknown, parts: string[]): unknown[] {
+  // The common case, a top-level field holding a scalar, without the general walk's arrays.
+  if (parts.length === 1 && isPlainObject(value)) {
+    const field = value[parts[0]!];
+    if (!Array.isArray(field) && !isPlainObject(field)) return [field];
+  }
   if (parts.length === 0) {
     if (Array.isArray(value)) return value.length === 0 ? [EMPTY_ARRAY] : value;
     return [value];
@@ -133,6 +138,22 @@ function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   };
 }
 
+/**
+ * Compares stored documents by a sort specification of fields (not `$natural`), each document's
+ * keys worked out once: for merging streams that are each already in that order.
+ */
+export function recordComparator(spec: Doc, collation?: unknown): (a: StoredDoc, b: StoredDoc) => number {
+  const order = sortOrder(spec, collation);
+  if ("natural" in order) throw badValue("$natural cannot order a merge");
+  const keys = new WeakMap<StoredDoc, Keyed>();
+  const keyed = (record: StoredDoc): Keyed => {
+    let entry = keys.get(record);
+    if (entry === undefined) keys.set(record, (entry = { record, keys: order.keysOf(record) }));
+    return entry;
+  };
+  return (a, b) => order.compare(keyed(a), keyed(b));
+}
+
 const inNaturalOrder = (records: StoredDoc[], direction: number): StoredDoc[] => (direction < 0 ? [...records].reverse() : records);
 
 /** Sorts stored documents by a sort specification (stable, like a collection scan), in one go. */
@@ -153,9 +174,10 @@ const RUN = 256;
  * keys are computed record by record, runs sorted, then merged pairwise (stable: ties keep
  * the order they came in).
  */
-export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline): Promise<StoredDoc[]> {
+export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
   const order = sortOrder(spec, collation);
   if ("natural" in order) return inNaturalOrder(records, order.natural);
+  if (limit > 0 && limit * 4 < records.length) return firstInOrder(records, order, deadline, limit);
   let runs: Keyed[][] = [];
   for (let start = 0; start < records.length; start += RUN) {
     const run = records.slice(start, start + RUN).map((record) => ({ record, keys: order.keysOf(record) }));
@@ -171,6 +193,32 @@ export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, colla
     runs = merged;
   }
   return (runs[0] ?? []).map((entry) => entry.record);
+}
+
+/**
+ * The first `limit` records in the order, as a sort with a limit keeps them (mongod's top-k
+ * SORT): each record is compared with the last kept one and most go no further, so a small page
+ * of many matches costs about one comparison per match. Ties keep the order they came in.
+ */
+async function firstInOrder(records: StoredDoc[], order: Exclude<SortOrder, { natural: number }>, deadline: Deadline, limit: number): Promise<StoredDoc[]> {
+  const kept: Keyed[] = [];
+  for (const record of records) {
+    const entry = { record, keys: order.keysOf(record) };
+    if (kept.length < limit || order.compare(entry, kept[kept.length - 1]!) < 0) {
+      let lo = 0;
+      let hi = kept.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (order.compare(entry, kept[mid]!) < 0) hi = mid;
+        else lo = mid + 1;
+      }
+      kept.splice(lo, 0, entry);
+      if (kept.length > limit) kept.pop();
+    }
+    const pause = deadline.step();
+    if (pause) await pause;
+  }
+  return kept.map((entry) => entry.record);
 }
 
 async function merge(left: Keyed[], right: Keyed[], compare: (x: Keyed, y: Keyed) => number, deadline: Deadline): Promise<Keyed[]> {

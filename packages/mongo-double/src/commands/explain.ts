@@ -5,7 +5,7 @@ import { CommandError } from "../errors.js";
 import { Edge, MAX, MIN, STRING_RANK } from "../index-order.js";
 import type { Interval } from "../index-bounds.js";
 import { newExecution, type Execution } from "../query-exec.js";
-import type { IndexScan } from "../query-plan.js";
+import { servesSort, type IndexScan, type Plan } from "../query-plan.js";
 import { findQuery, runCount, runFind } from "./read-commands.js";
 
 const NUMBER_RANK = 3;
@@ -45,22 +45,26 @@ function ixscanStage(scan: IndexScan, stage: "IXSCAN" | "COUNT_SCAN"): Doc {
   };
 }
 
-/** The stages that read the documents: COLLSCAN, or FETCH over one IXSCAN or an OR of them. */
-function readStages(execution: Execution, filter: Doc, withStats: boolean): Doc {
-  const { plan, stats } = execution;
+/** The stages that read the documents: COLLSCAN, or FETCH over one IXSCAN, an OR of them or their SORT_MERGE. */
+function readStages(plan: Plan, stats: Execution["stats"] | undefined, filter: Doc): Doc {
   const filterField = Object.keys(filter).length > 0 ? { filter } : {};
-  const docs = withStats ? { docsExamined: stats.docsExamined } : {};
-  const keys = withStats ? { keysExamined: stats.keysExamined } : {};
+  const docs = stats ? { docsExamined: stats.docsExamined } : {};
+  const keys = stats ? { keysExamined: stats.keysExamined } : {};
   if (plan.kind === "collscan") return { stage: "COLLSCAN", ...filterField, direction: "forward", ...docs };
-  const input = plan.kind === "or" ? { stage: "OR", inputStages: plan.scans.map((scan) => ixscanStage(scan, "IXSCAN")), ...keys } : { ...ixscanStage(plan, "IXSCAN"), ...keys };
+  const union = (scans: IndexScan[]) => ({ inputStages: scans.map((scan) => ixscanStage(scan, "IXSCAN")), ...keys });
+  const input =
+    plan.kind === "ixscan"
+      ? { ...ixscanStage(plan, "IXSCAN"), ...keys }
+      : plan.mergeSort !== undefined
+        ? { stage: "SORT_MERGE", sortPattern: plan.mergeSort, ...union(plan.scans) }
+        : { stage: "OR", ...union(plan.scans) };
   return { stage: "FETCH", ...filterField, ...docs, inputStage: input };
 }
 
-function findStages(body: Doc, execution: Execution, withStats: boolean): Doc {
+function findStages(body: Doc, plan: Plan, stats: Execution["stats"] | undefined): Doc {
   const query = findQuery(body);
-  let stage = readStages(execution, query.filter, withStats);
-  const sortServed = execution.plan.kind === "ixscan" && execution.plan.sortDirection !== 0;
-  if (query.sort && Object.keys(query.sort).length > 0 && !sortServed) {
+  let stage = readStages(plan, stats, query.filter);
+  if (query.sort && Object.keys(query.sort).length > 0 && !servesSort(plan)) {
     return { stage: "SORT", sortPattern: query.sort, memLimit: 104857600, ...(query.limit > 0 ? { limitAmount: query.limit + query.skip } : {}), type: "simple", inputStage: query.skip > 0 ? { stage: "SKIP", skipAmount: query.skip, inputStage: stage } : stage };
   }
   if (query.skip > 0) stage = { stage: "SKIP", skipAmount: query.skip, inputStage: stage };
@@ -84,11 +88,13 @@ const explain: CommandHandler = async (body, context) => {
   const started = performance.now();
   let nReturned = 0;
   if (withStats) nReturned = command === "find" ? (await runFind(inner, context, execution)).length : await runCount(inner, context, execution);
+  const stats = withStats ? execution.stats : undefined;
   const stages =
     command === "find"
-      ? findStages(inner, execution, withStats)
-      : { stage: "COUNT", inputStage: execution.countScan && execution.plan.kind === "ixscan" ? { ...ixscanStage(execution.plan, "COUNT_SCAN"), ...(withStats ? { keysExamined: execution.stats.keysExamined } : {}) } : readStages(execution, filter, withStats) };
-  const queryPlanner = { namespace: `${context.db}.${name}`, indexFilterSet: false, parsedQuery: filter, winningPlan: stages, rejectedPlans: [] };
+      ? findStages(inner, execution.plan, stats)
+      : { stage: "COUNT", inputStage: execution.countScan && execution.plan.kind === "ixscan" ? { ...ixscanStage(execution.plan, "COUNT_SCAN"), ...(withStats ? { keysExamined: execution.stats.keysExamined } : {}) } : readStages(execution.plan, stats, filter) };
+  const rejectedPlans = (execution.rejected ?? []).map((plan) => findStages(inner, plan, undefined));
+  const queryPlanner = { namespace: `${context.db}.${name}`, indexFilterSet: false, parsedQuery: filter, winningPlan: stages, rejectedPlans };
   if (!withStats) return { queryPlanner, command: inner, ok: 1 };
   const executionStats = {
     executionSuccess: true,

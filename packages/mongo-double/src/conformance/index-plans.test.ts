@@ -47,6 +47,18 @@ describe("index plans and explain", () => {
     expect(await tokens().countDocuments({ userId: "u3" })).toBe(10);
   });
 
+  it("when a count's filter is a plain literal prefix regex then the index keys answer it, no document fetched", async () => {
+    const words = backend.collection("words");
+    await words.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, word: `w${i}` })) as never[]);
+    await words.createIndex({ word: 1 }, { name: "word" });
+    const explain = await backend.db.command({ explain: { count: "words", query: { word: /^w1/ } }, verbosity: "executionStats" });
+    expect(explain.executionStats).toMatchObject({ totalDocsExamined: 0 });
+    expect(await words.countDocuments({ word: /^w1/ })).toBe(11);
+    // A flag, or a pattern that goes on past its literal, needs each document checked.
+    expect(await words.countDocuments({ word: /^W1/i })).toBe(11);
+    expect(await words.countDocuments({ word: /^w1\d/ })).toBe(10);
+  });
+
   it("when a filter is an anchored prefix regex then the index bounds cover exactly the strings with that prefix", async () => {
     const explain = await tokens().find({ userId: "u1", name: /^token-10/ }).explain("executionStats");
     expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { name: ['["token-10", "token-11")', "[MinKey, MaxKey]"] } });
@@ -94,5 +106,62 @@ describe("index plans and explain", () => {
     expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
     await scratch.dropIndex("k");
     expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+  });
+});
+
+describe("plans for sorted, limited finds", () => {
+  const events = () => backend.collection("events");
+  // 2,000 events: a quarter of each kind, a tenth of each tag, and one in 250 "rare".
+  beforeAll(async () => {
+    await events().insertMany(
+      Array.from({ length: 2_000 }, (_, i) => ({ _id: i, kind: `k${i % 4}`, tag: `t${i % 10}`, label: i % 250 === 7 ? "rare" : `common-${i % 3}`, createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000) })) as never[],
+    );
+    await events().createIndex({ kind: 1, createTime: 1 }, { name: "kind_time" });
+    await events().createIndex({ tag: 1, createTime: 1 }, { name: "tag_time" });
+    await events().createIndex({ label: 1 }, { name: "label" });
+    await events().createIndex({ createTime: 1 }, { name: "create_time" });
+  });
+  const firstIds = (count: number, keep: (i: number) => boolean): number[] => Array.from({ length: 2_000 }, (_, i) => i).filter(keep).slice(0, count);
+
+  it("when each $or branch has an index in the sort's order then the branches merge (SORT_MERGE) and the page costs about its size, not the matches", async () => {
+    const filter = { $or: [{ kind: "k1" }, { tag: "t2" }] };
+    const explain = await events().find(filter).sort({ createTime: 1 }).limit(5).explain("executionStats");
+    const merge = stage(explain.queryPlanner.winningPlan, "SORT_MERGE") ?? stage(explain.queryPlanner.winningPlan.inputStage ?? {}, "SORT_MERGE");
+    expect(merge?.inputStages.map((input: Document) => input.indexName)).toEqual(["kind_time", "tag_time"]);
+    expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeUndefined();
+    // 650 documents match; the page needs 5 of them and each branch's next key.
+    expect(explain.executionStats.nReturned).toBe(5);
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(7);
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(5).toArray()).map((doc) => doc._id)).toEqual(firstIds(5, (i) => i % 4 === 1 || i % 10 === 2));
+  });
+
+  it("when a filter matches most documents then walking the sort's index wins over collecting every match and sorting", async () => {
+    const filter = { label: { $lt: "d" } };
+    const explain = await events().find(filter).sort({ createTime: 1 }).limit(10).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["LIMIT", "FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "create_time" });
+    expect(explain.queryPlanner.rejectedPlans.length).toBeGreaterThanOrEqual(1);
+    // 1,992 documents match: the page takes the first 10 of them in index order, and one that does not.
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(20);
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(10).toArray()).map((doc) => doc._id)).toEqual(firstIds(10, (i) => i % 250 !== 7));
+  });
+
+  it("when a filter matches few documents then its own index wins and the matches are sorted, not the sort's index walked", async () => {
+    const filter = { label: "rare" };
+    const explain = await events().find(filter).sort({ createTime: -1 }).limit(3).explain("executionStats");
+    expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeDefined();
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "label" });
+    expect(explain.executionStats.totalDocsExamined).toBe(8);
+    expect((await events().find(filter).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([1757, 1507, 1257]);
+  });
+});
+
+describe("empty ranges", () => {
+  it("when a range excludes its only value ($gte v, $lt v) then find and count return nothing", async () => {
+    const values = backend.collection("values");
+    await values.insertMany([{ _id: 0 }, { _id: 1 }, { _id: 2 }] as never[]);
+    expect(await values.countDocuments({ _id: { $gte: 1, $lt: 1 } })).toBe(0);
+    expect(await values.find({ _id: { $gt: 1, $lte: 1 } }).toArray()).toEqual([]);
+    expect(await values.countDocuments({ _id: { $gte: 1, $lte: 1 } })).toBe(1);
   });
 });

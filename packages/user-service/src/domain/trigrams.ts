@@ -41,12 +41,19 @@ export function trigramsOf(values: (string | undefined)[]): string[] {
 
 /** pg_trgm's similarity: shared trigrams over the union of both sets, 0 when both are empty. */
 export function trigramSimilarity(a: readonly string[], b: readonly string[]): number {
-  const left = new Set(a);
+  return similarityTo(b)(a);
+}
+
+/** `trigramSimilarity` to one fixed set of trigrams, its set built once for the many values compared with it. */
+export function similarityTo(b: readonly string[]): (a: readonly string[]) => number {
   const right = new Set(b);
-  let shared = 0;
-  for (const gram of left) if (right.has(gram)) shared++;
-  const union = left.size + right.size - shared;
-  return union === 0 ? 0 : shared / union;
+  return (a) => {
+    const left = new Set(a);
+    let shared = 0;
+    for (const gram of left) if (right.has(gram)) shared++;
+    const union = left.size + right.size - shared;
+    return union === 0 ? 0 : shared / union;
+  };
 }
 
 /** Letters from the most to the least used in names and addresses; digits and the rest count as rare. */

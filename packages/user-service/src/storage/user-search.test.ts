@@ -323,6 +323,14 @@ describe("plans the indexes serve", () => {
     expect(page).toMatchObject({ totalSize: page.users.length, totalSizeExact: true });
   });
 
+  it("when similarity has more candidates than its cap then it scores no more than the cap, and all of them under it", async () => {
+    const request = create(SearchUsersRequestSchema, text(F.NAME, M.SIMILARITY, "Tie Same"));
+    const capped = await searchUsers(new UserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }), request, regexCosts.costOf);
+    expect(capped.totalSize).toBeLessThanOrEqual(2);
+    expect(capped.users.every((u) => u.name?.startsWith("Tie Same"))).toBe(true);
+    expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
+  });
+
   it("when free text is ranked then an exact name scores 1 and comes before a longer one", async () => {
     const page = await ranked({ query: "tie same" });
     expect(page.users.map((u) => u._id)).toEqual(["t4", "t5", "t6", "t7"]);
@@ -375,6 +383,43 @@ describe("pages the indexes serve in order", () => {
     ordered = new UserSearch(db(), { timeLimitMs: 2_000 });
   });
   afterAll(() => db().dropDatabase());
+
+  /** The page query storage runs for a request (sorted by creation, one more than the page), explained. */
+  async function explainPage(init: RequestInit): Promise<Document> {
+    const plan = planSearch(create(SearchUsersRequestSchema, { ...init, pageSize: 10 }));
+    const filter = await ordered.filterFor(plan);
+    return db().collection<UserDocument>("users").find(filter).sort({ createTime: 1, _id: 1 }).limit(11).explain("executionStats");
+  }
+  const firstTen = Array.from({ length: 200 }, (_, i) => ({ id: `o${String(i).padStart(3, "0")}`, day: 1 + (i % 28) }))
+    .sort((a, b) => a.day - b.day || (a.id < b.id ? -1 : 1))
+    .slice(0, 10)
+    .map((u) => u.id);
+  const pageIds = async (init: RequestInit) => (await searchUsers(ordered, create(SearchUsersRequestSchema, { ...init, pageSize: 10 }), regexCosts.costOf)).users.map((u) => u._id);
+  const or = (...filters: RequestInit[]): RequestInit => ({ filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } } });
+
+  it("when an OR of five CONTAINS matches every user then its branches merge in creation order and the page reads about a page of them", async () => {
+    const init = or(...["ndersen", "nna an", "anna", "dersen", "nderse"].map((value) => text(F.NAME, M.CONTAINS, value)));
+    const explain = await explainPage(init);
+    const plan = JSON.stringify(explain.queryPlanner.winningPlan);
+    expect(plan).toContain('"SORT_MERGE"');
+    expect(plan).not.toContain('"SORT"');
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
+    expect(await pageIds(init)).toEqual(firstTen);
+  });
+
+  it("when a name PREFIX matches every user then the page walks the creation-time index instead of sorting every match", async () => {
+    const init = text(F.NAME, M.PREFIX, "anna");
+    const explain = await explainPage(init);
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain('"search_create_time_id"');
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
+    expect(await pageIds(init)).toEqual(firstTen);
+  });
+
+  it("when a page is returned then its users leave out the search-only trigrams and keys", async () => {
+    const page = await searchUsers(ordered, create(SearchUsersRequestSchema, { pageSize: 3 }), regexCosts.costOf);
+    expect(page.users.map((u) => [u.grams, u.searchKeys, typeof u.name])).toEqual(Array(3).fill([undefined, undefined, "string"]));
+  });
 
   it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {
     const plan = planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }));

@@ -5,7 +5,7 @@ import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField
 import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { trigramSimilarity } from "../domain/trigrams.js";
+import { similarityTo } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -24,6 +24,11 @@ type Resolved = Map<PlanNode, UserFilter>;
 type Similarities = Map<PlanNode, Map<string, number>>;
 
 const matchNothing: UserFilter = { _id: { $in: [] } };
+const defaultSimilarityCandidates = 10_000;
+/** Matches scored for relevance come back in batches this large: one round trip for most searches, not one per 101. */
+const rankedBatch = 10_000;
+/** Pages leave out the search-only trigrams and keys: they are half of each stored user. */
+const pageProjection = { grams: 0, searchKeys: 0 } as const;
 const sortKeys: Record<SortField, string> = {
   createTime: "createTime",
   updateTime: "updateTime",
@@ -193,24 +198,26 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     }
   }
 
-  /** Candidates from the trigram index, then pg_trgm similarity on the one field, in code: the similarity of each match by id. */
+  /**
+   * Candidates from the trigram index (every match holds one of the probe's
+   * trigrams), the likely rarest trigram's users first, at most
+   * `similarityCandidates` of them; then pg_trgm similarity of the one field,
+   * in code: the similarity of each match by id. Only the field travels, and
+   * all candidates in one batch.
+   */
   private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
+    const cap = this.options.similarityCandidates ?? defaultSimilarityCandidates;
+    // One branch per trigram, in the probe's order: an index scan each, read in turn, so the cap cuts the commonest.
+    const anyProbe = { $or: node.probe.map((gram) => ({ grams: gram })) };
     const candidates = await this.users
-      .aggregate<{ _id: string; value?: string }>(
-        [
-          { $match: { grams: { $in: node.probe } } },
-          { $project: { value: `$${node.field}`, shared: { $size: { $setIntersection: ["$grams", node.grams] } } } },
-          { $match: { shared: { $gte: node.minShared } } },
-          { $sort: { shared: -1, _id: 1 } },
-          { $limit: this.options.similarityCandidates ?? 10_000 },
-        ],
-        { maxTimeMS: clock.left() },
-      )
+      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, { projection: { [node.field]: 1 }, limit: cap, batchSize: cap, maxTimeMS: clock.left() })
       .toArray();
     const similar = new Map<string, number>();
     const gramsOf = rememberedTrigrams();
+    const similarity = similarityTo(node.grams);
     for (const c of candidates) {
-      const score = typeof c.value === "string" ? trigramSimilarity(gramsOf(c.value), node.grams) : 0;
+      const value = c[node.field];
+      const score = typeof value === "string" ? similarity(gramsOf(value)) : 0;
       if (score >= node.threshold) similar.set(c._id, score);
     }
     return similar;
@@ -241,7 +248,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const direction = order.descending ? -1 : 1;
     const sort: Sort = { [field]: direction, _id: direction };
     const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
-    const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, maxTimeMS: clock.left() }).toArray();
+    const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() }).toArray();
     const items = docs.slice(0, plan.pageSize);
     const more = docs.length > plan.pageSize;
     const before = plan.after?.before ?? 0;
@@ -269,7 +276,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await this.users.find<RankedFields>(filter, { projection, maxTimeMS: clock.left() }).toArray();
+        : await this.users.find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() }).toArray();
     const gramsOf = rememberedTrigrams();
     const scored: Ranked[] = matches.map((m) => ({
       id: m._id,
@@ -280,7 +287,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const cursor = after === undefined ? undefined : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };
     const rest = cursor === undefined ? scored : scored.filter((r) => rankedAfter(r, cursor));
     const page = rest.slice(0, plan.pageSize);
-    const byId = new Map((await this.users.find({ _id: { $in: page.map((r) => r.id) } }, { maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
+    const byId = new Map((await this.users.find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
     // A user deleted since it was scored drops out of the page.
     const kept = page.filter((r) => byId.has(r.id));
     const last = page[page.length - 1];
