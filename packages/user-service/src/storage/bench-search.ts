@@ -8,10 +8,10 @@ import { ensureIndexes } from "@roster/runtime";
 import { startMongoDouble } from "@roster/mongo-double";
 import { MongoClient } from "mongodb";
 import { planSearch } from "../domain/search.js";
-import { searchFieldsOf } from "../domain/users.js";
+import { searchInputOf } from "../rpc/search-request.js";
 import { searchIndexes } from "./search-indexes.js";
-import type { UserDocument } from "./user-document.js";
-import { UserSearch } from "./user-search.js";
+import { searchFieldsOf, type UserDocument } from "./user-document.js";
+import { createUserSearch, type UserSearch } from "./user-search.js";
 
 const SIZES = [10_000, 100_000];
 const RUNS = Number(process.argv[2] ?? 15);
@@ -56,13 +56,13 @@ try {
     for (let offset = 0; offset < size; offset += 1_000) {
       await db.collection<UserDocument>("users").insertMany(Array.from({ length: 1_000 }, (_, i) => user(offset + i)));
     }
-    searches.push(new UserSearch(db, { timeLimitMs: 60_000 }));
+    searches.push(createUserSearch(db, { timeLimitMs: 60_000 }));
   }
   const times = new Map(Object.keys(MODES).map((name) => [name, SIZES.map((): number[] => [])]));
   // The first run warms up.
   for (let run = 0; run <= RUNS; run++) {
     for (const [name, request] of Object.entries(MODES)) {
-      const plan = planSearch(create(SearchUsersRequestSchema, request(run)));
+      const plan = planSearch(searchInputOf(create(SearchUsersRequestSchema, request(run))));
       for (const [i, search] of searches.entries()) {
         const started = performance.now();
         await search.search(plan);

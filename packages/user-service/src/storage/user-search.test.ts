@@ -12,7 +12,7 @@ import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
 import { useBackend } from "@roster/mongo-double/testing";
 import { searchFieldsOf, type UserDocument } from "./user-document.js";
-import { UserSearch } from "./user-search.js";
+import { createUserSearch, type UserSearch } from "./user-search.js";
 import { usersCollection } from "./user-repository.js";
 import { searchInputOf } from "../rpc/search-request.js";
 
@@ -66,7 +66,7 @@ beforeAll(async () => {
   await ensureIndexes(db, [...searchIndexes, ...roleIndexes]);
   await db.collection("roles").insertOne({ _id: "r-admin", name: "Admin", nameKey: "admin" } as Document);
   await db.collection<UserDocument>("users").insertMany(users);
-  search = new UserSearch(db, { timeLimitMs: 2_000 });
+  search = createUserSearch(db, { timeLimitMs: 2_000 });
 });
 
 async function ids(init: RequestInit): Promise<string[]> {
@@ -191,7 +191,7 @@ describe("worst-case patterns", () => {
       user("f1", { username: "f1", name: run, customData: { note: run.repeat(64) } }, 1),
       user("f2", { username: "f2", name: `${run.slice(1)}b` }, 2),
     ]);
-    flood = new UserSearch(db, { timeLimitMs: 2_000 });
+    flood = createUserSearch(db, { timeLimitMs: 2_000 });
   });
   afterAll(() => testDb.client.db("user_search_flood").dropDatabase());
 
@@ -273,7 +273,7 @@ describe("plans the indexes serve", () => {
     await db().dropDatabase();
     await ensureIndexes(db(), searchIndexes);
     await db().collection<UserDocument>("users").insertMany([...filler, ...targets]);
-    planned = new UserSearch(db(), { timeLimitMs: 2_000 });
+    planned = createUserSearch(db(), { timeLimitMs: 2_000 });
   });
   afterAll(() => db().dropDatabase());
 
@@ -325,7 +325,7 @@ describe("plans the indexes serve", () => {
 
   it("when similarity has more candidates than its cap then it scores no more than the cap, and all of them under it", async () => {
     const request = create(SearchUsersRequestSchema, text(F.NAME, M.SIMILARITY, "Tie Same"));
-    const capped = await searchUsers(new UserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }), request, regexCosts.costOf);
+    const capped = await searchUsers(createUserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }), request, regexCosts.costOf);
     expect(capped.totalSize).toBeLessThanOrEqual(2);
     expect(capped.users.every((u) => u.name?.startsWith("Tie Same"))).toBe(true);
     expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
@@ -380,7 +380,7 @@ describe("pages the indexes serve in order", () => {
     await db().collection<UserDocument>("users").insertMany(
       Array.from({ length: 200 }, (_, i) => user(`o${String(i).padStart(3, "0")}`, { username: `o${i}`, name: `Anna Andersen ${i}` }, 1 + (i % 28))),
     );
-    ordered = new UserSearch(db(), { timeLimitMs: 2_000 });
+    ordered = createUserSearch(db(), { timeLimitMs: 2_000 });
   });
   afterAll(() => db().dropDatabase());
 

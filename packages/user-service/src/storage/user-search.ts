@@ -1,6 +1,6 @@
 import { MongoServerError, type Collection, type Db, type Document, type Filter, type Sort } from "mongodb";
 import { DomainError } from "@roster/runtime/domain-error";
-import type { SearchPage, UserSearchStore } from "../domain/search.js";
+import type { SearchPage } from "../domain/search.js";
 import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField, TextTarget } from "../domain/search-plan.js";
 import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
@@ -155,45 +155,36 @@ function searchError(err: unknown): never {
  * One search's time limit, shared by its queries (similarity candidates, the page, the count):
  * each runs with `maxTimeMS` set to what is left, so the whole search stays within the limit.
  */
-class SearchClock {
-  readonly #ends: number;
-
-  constructor(limitMs: number) {
-    this.#ends = Date.now() + limitMs;
-  }
-
-  /** `maxTimeMS` for the next query; fails the search when nothing is left. */
-  left(): number {
-    const ms = this.#ends - Date.now();
-    if (ms < 1) throw timeLimitExceeded();
-    return ms;
-  }
+function startSearchClock(limitMs: number) {
+  const ends = Date.now() + limitMs;
+  return {
+    /** `maxTimeMS` for the next query; fails the search when nothing is left. */
+    left(): number {
+      const ms = ends - Date.now();
+      if (ms < 1) throw timeLimitExceeded();
+      return ms;
+    },
+  };
 }
 
-/** Runs search plans against the `users` collection. */
-export class UserSearch implements UserSearchStore<UserDocument> {
-  private readonly users: Collection<UserDocument>;
-  private readonly roles: Collection<Document>;
+type SearchClock = ReturnType<typeof startSearchClock>;
 
-  constructor(
-    db: Db,
-    private readonly options: UserSearchOptions,
-  ) {
-    this.users = db.collection<UserDocument>(usersCollection);
-    this.roles = db.collection(rolesCollection);
-  }
+/** Runs search plans against the `users` collection. */
+export function createUserSearch(db: Db, options: UserSearchOptions) {
+  const users: Collection<UserDocument> = db.collection<UserDocument>(usersCollection);
+  const roles: Collection<Document> = db.collection(rolesCollection);
 
   /** Looks up what the filter cannot express directly: similarity matches and roles named by name. */
-  private async resolve(node: PlanNode | undefined, into: Resolved, similarities: Similarities, clock: SearchClock): Promise<void> {
+  async function resolve(node: PlanNode | undefined, into: Resolved, similarities: Similarities, clock: SearchClock): Promise<void> {
     if (node === undefined) return;
-    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => this.resolve(c, into, similarities, clock)));
-    else if (node.kind === "not") await this.resolve(node.child, into, similarities, clock);
+    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => resolve(c, into, similarities, clock)));
+    else if (node.kind === "not") await resolve(node.child, into, similarities, clock);
     else if (node.kind === "similarity") {
-      const similar = await this.similar(node, clock);
+      const similar = await findSimilar(node, clock);
       similarities.set(node, similar);
       into.set(node, { _id: { $in: [...similar.keys()] } });
     } else if (node.kind === "hasRoleName") {
-      const role = await this.roles.findOne({ nameKey: node.nameKey }, { projection: { _id: 1 } });
+      const role = await roles.findOne({ nameKey: node.nameKey }, { projection: { _id: 1 } });
       into.set(node, role === null ? matchNothing : { roleIds: String(role._id) });
     }
   }
@@ -205,11 +196,11 @@ export class UserSearch implements UserSearchStore<UserDocument> {
    * in code: the similarity of each match by id. Only the field travels, and
    * all candidates in one batch.
    */
-  private async similar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
-    const cap = this.options.similarityCandidates ?? defaultSimilarityCandidates;
+  async function findSimilar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
+    const cap = options.similarityCandidates ?? defaultSimilarityCandidates;
     // One branch per trigram, in the probe's order: an index scan each, read in turn, so the cap cuts the commonest.
     const anyProbe = { $or: node.probe.map((gram) => ({ grams: gram })) };
-    const candidates = await this.users
+    const candidates = await users
       .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, { projection: { [node.field]: 1 }, limit: cap, batchSize: cap, maxTimeMS: clock.left() })
       .toArray();
     const similar = new Map<string, number>();
@@ -224,31 +215,31 @@ export class UserSearch implements UserSearchStore<UserDocument> {
   }
 
   /** The Mongo filter a plan stands for. */
-  async filterFor(plan: SearchPlan, clock = new SearchClock(this.options.timeLimitMs), similarities: Similarities = new Map()): Promise<UserFilter> {
+  async function filterFor(plan: SearchPlan, clock = startSearchClock(options.timeLimitMs), similarities: Similarities = new Map()): Promise<UserFilter> {
     const resolved: Resolved = new Map();
-    await this.resolve(plan.filter, resolved, similarities, clock);
+    await resolve(plan.filter, resolved, similarities, clock);
     return plan.filter === undefined ? {} : filterOf(plan.filter, resolved);
   }
 
-  async search(plan: SearchPlan): Promise<SearchPage<UserDocument>> {
+  async function search(plan: SearchPlan): Promise<SearchPage<UserDocument>> {
     try {
-      const clock = new SearchClock(this.options.timeLimitMs);
+      const clock = startSearchClock(options.timeLimitMs);
       const similarities: Similarities = new Map();
-      const filter = await this.filterFor(plan, clock, similarities);
+      const filter = await filterFor(plan, clock, similarities);
       const sort = plan.sort;
-      return sort.field === "relevance" ? await this.ranked(plan, sort.rank, filter, similarities, clock) : await this.sorted(plan, sort, filter, clock);
+      return sort.field === "relevance" ? await ranked(plan, sort.rank, filter, similarities, clock) : await sorted(plan, sort, filter, clock);
     } catch (err) {
       return searchError(err);
     }
   }
 
   /** A page in a stored field's order: one query, and a count only when asked for and not already known. */
-  private async sorted(plan: SearchPlan, order: { field: SortField; descending: boolean }, filter: UserFilter, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+  async function sorted(plan: SearchPlan, order: { field: SortField; descending: boolean }, filter: UserFilter, clock: SearchClock): Promise<SearchPage<UserDocument>> {
     const field = sortKeys[order.field];
     const direction = order.descending ? -1 : 1;
     const sort: Sort = { [field]: direction, _id: direction };
     const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
-    const docs = await this.users.find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() }).toArray();
+    const docs = await users.find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() }).toArray();
     const items = docs.slice(0, plan.pageSize);
     const more = docs.length > plan.pageSize;
     const before = plan.after?.before ?? 0;
@@ -259,8 +250,8 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const total =
       // An unfiltered total comes from collection metadata: counting a million users would scan them all.
       Object.keys(filter).length === 0
-        ? await this.users.estimatedDocumentCount({ maxTimeMS: clock.left() })
-        : await this.users.countDocuments(filter, { maxTimeMS: clock.left() });
+        ? await users.estimatedDocumentCount({ maxTimeMS: clock.left() })
+        : await users.countDocuments(filter, { maxTimeMS: clock.left() });
     return { items, next, total, totalExact: true };
   }
 
@@ -269,14 +260,14 @@ export class UserSearch implements UserSearchStore<UserDocument> {
    * by (score, id), and the page's users are then read whole. The count is
    * the number scored, so it is always exact.
    */
-  private async ranked(plan: SearchPlan, rank: RankSource, filter: UserFilter, similarities: Similarities, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+  async function ranked(plan: SearchPlan, rank: RankSource, filter: UserFilter, similarities: Similarities, clock: SearchClock): Promise<SearchPage<UserDocument>> {
     const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
     const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
     // A similarity filter on its own has found its matches already.
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await this.users.find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() }).toArray();
+        : await users.find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() }).toArray();
     const gramsOf = rememberedTrigrams();
     const scored: Ranked[] = matches.map((m) => ({
       id: m._id,
@@ -287,7 +278,7 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const cursor = after === undefined ? undefined : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };
     const rest = cursor === undefined ? scored : scored.filter((r) => rankedAfter(r, cursor));
     const page = rest.slice(0, plan.pageSize);
-    const byId = new Map((await this.users.find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
+    const byId = new Map((await users.find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
     // A user deleted since it was scored drops out of the page.
     const kept = page.filter((r) => byId.has(r.id));
     const last = page[page.length - 1];
@@ -295,4 +286,8 @@ export class UserSearch implements UserSearchStore<UserDocument> {
     const next = rest.length > plan.pageSize && last !== undefined ? { id: last.id, value: last.score, before: before + page.length } : undefined;
     return { items: kept.map((r) => byId.get(r.id) as UserDocument), next, total: scored.length, totalExact: true, scores: kept.map((r) => r.score) };
   }
+
+  return { search, filterFor };
 }
+
+export type UserSearch = ReturnType<typeof createUserSearch>;
