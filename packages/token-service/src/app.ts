@@ -17,7 +17,7 @@ import { createAccessTokens } from "./crypto/access-tokens.js";
 import { createKeyEncryption } from "./crypto/key-encryption.js";
 import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing } from "./crypto/signing-keys.js";
-import { AuditDelivery } from "./domain/audit-delivery.js";
+import { createAuditDelivery } from "./domain/audit-delivery.js";
 import { createOutboxAuditTrail } from "./domain/audit-trail.js";
 import { createCachedPatStore } from "./domain/pat-cache.js";
 import { createPatManagement, patChangeHappened } from "./domain/pats.js";
@@ -59,7 +59,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   // Delivery calls user-service in the background, also at start-up with entries left from before (user-service
   // perhaps not up yet): on a connection of its own, so its failures never fail the calls clients make.
   const auditUsers = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey, ownConnection: true });
-  const delivery = new AuditDelivery({
+  const delivery = createAuditDelivery({
     store: outbox,
     send: (entries) => auditUsers.appendLogs(entries),
     happened: patChangeHappened(store),

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAuditOutboxRepository } from "../storage/audit-outbox-repository.js";
 import { silentLogger, useTestMongo } from "../testing.js";
-import { AuditDelivery } from "./audit-delivery.js";
+import { createAuditDelivery } from "./audit-delivery.js";
 import { createOutboxAuditTrail, pendingGraceMs, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
 
@@ -24,7 +24,7 @@ beforeEach(() => {
 });
 
 function delivery(happened: (entry: OutboxEntry) => Promise<boolean> = async () => true) {
-  return new AuditDelivery({
+  return createAuditDelivery({
     store: outbox,
     async send(entries) {
       batchSizes.push(entries.length);

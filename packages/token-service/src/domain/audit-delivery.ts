@@ -1,4 +1,6 @@
-import { BackgroundLoop, retryBackoffMs, type Logger } from "@roster/runtime";
+import type { Logger } from "@roster/runtime";
+import { BackgroundLoop } from "@roster/runtime/background-loop";
+import { retryBackoffMs } from "@roster/runtime/retry-backoff";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { AuditOutboxStore, OutboxEntry } from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
@@ -45,47 +47,31 @@ interface ReadyQueue {
  * Any number of instances run this; a lease on the head of a user's queue
  * keeps them from interleaving one user's entries, and lapses if its holder dies.
  */
-export class AuditDelivery {
-  private readonly loop: BackgroundLoop;
-  private readonly now: () => Date;
-
-  constructor(private readonly deps: AuditDeliveryDeps) {
-    this.now = deps.now ?? (() => new Date());
-    // After a pass that delivered, there may be more behind it: the loop goes on at once.
-    this.loop = new BackgroundLoop(async () => (await this.drain()) > 0, deps.idleIntervalMs ?? 2_000);
-  }
-
-  start(): void {
-    this.loop.start();
-  }
-
-  /** Runs soon: an entry was just written. */
-  readonly wake = (): void => this.loop.wake();
-
-  stop(): Promise<void> {
-    return this.loop.stop();
-  }
+export function createAuditDelivery(deps: AuditDeliveryDeps) {
+  const now = deps.now ?? (() => new Date());
+  // After a pass that delivered, there may be more behind it: the loop goes on at once.
+  const loop = new BackgroundLoop(async () => (await drain()) > 0, deps.idleIntervalMs ?? 2_000);
 
   /** Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. */
-  async drain(): Promise<number> {
-    const now = this.now();
-    const users = await this.deps.store.dueUsers(now, usersPerPass).catch((err: unknown) => {
-      this.deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
+  async function drain(): Promise<number> {
+    const at = now();
+    const users = await deps.store.dueUsers(at, usersPerPass).catch((err: unknown) => {
+      deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
       return [];
     });
     const ready: ReadyQueue[] = [];
     for (const userId of users) {
-      if (this.loop.stopped) break;
-      const entries = await this.readyEntries(userId, now).catch((err: unknown) => {
-        this.deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
+      if (loop.stopped) break;
+      const entries = await readyEntries(userId, at).catch((err: unknown) => {
+        deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
         return [];
       });
       if (entries.length > 0) ready.push({ userId, entries });
     }
     let accepted = 0;
     for (const batch of batches(ready)) {
-      accepted += await this.deliver(batch, now).catch((err: unknown) => {
-        this.deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
+      accepted += await deliver(batch, at).catch((err: unknown) => {
+        deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
         return 0;
       });
     }
@@ -93,16 +79,16 @@ export class AuditDelivery {
   }
 
   /** Claims the user's queue and settles a pending head; what may leave now, in order. */
-  private async readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
-    const queue = await this.deps.store.claimQueue(userId, now, new Date(now.getTime() + (this.deps.leaseMs ?? 60_000)), entriesPerClaim);
+  async function readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
+    const queue = await deps.store.claimQueue(userId, now, new Date(now.getTime() + (deps.leaseMs ?? 60_000)), entriesPerClaim);
     if (queue === undefined) return [];
     const ready: OutboxEntry[] = [];
     for (const [index, entry] of queue.entries()) {
       if (!entry.confirmed) {
         // Only the claimed head may be settled: a later pending entry still has its mutation running.
         if (index > 0) break;
-        if (!(await this.deps.happened(entry))) {
-          await this.deps.store.discard(entry.id);
+        if (!(await deps.happened(entry))) {
+          await deps.store.discard(entry.id);
           continue;
         }
       }
@@ -112,16 +98,16 @@ export class AuditDelivery {
   }
 
   /** Sends one batch; if the call fails, each user's entries again one by one, up to the first one refused. */
-  private async deliver(batch: ReadyQueue[], now: Date): Promise<number> {
+  async function deliver(batch: ReadyQueue[], now: Date): Promise<number> {
     const all = batch.flatMap((queue) => queue.entries);
     try {
-      await this.deps.send(all.map(outgoing));
-      await this.deps.store.delivered(all.map((entry) => entry.id));
+      await deps.send(all.map(outgoing));
+      await deps.store.delivered(all.map((entry) => entry.id));
       return all.length;
     } catch (err) {
       // user-service is down or slow: every queue waits, without a call per entry to find out again.
       if (all.length === 1 || unreachable(err)) {
-        for (const queue of batch) await this.retryLater(queue.entries[0] as OutboxEntry, err, now);
+        for (const queue of batch) await retryLater(queue.entries[0] as OutboxEntry, err, now);
         return 0;
       }
     }
@@ -130,25 +116,41 @@ export class AuditDelivery {
       const delivered: string[] = [];
       for (const entry of queue.entries) {
         try {
-          await this.deps.send([outgoing(entry)]);
+          await deps.send([outgoing(entry)]);
           delivered.push(entry.id);
         } catch (err) {
-          await this.retryLater(entry, err, now);
+          await retryLater(entry, err, now);
           break;
         }
       }
-      if (delivered.length > 0) await this.deps.store.delivered(delivered);
+      if (delivered.length > 0) await deps.store.delivered(delivered);
       accepted += delivered.length;
     }
     return accepted;
   }
 
-  private async retryLater(entry: OutboxEntry, err: unknown, now: Date): Promise<void> {
-    const delay = retryBackoffMs(entry.attempts, this.deps.maxBackoffMs);
-    this.deps.logger.warn({ entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
-    await this.deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
+  async function retryLater(entry: OutboxEntry, err: unknown, now: Date): Promise<void> {
+    const delay = retryBackoffMs(entry.attempts, deps.maxBackoffMs);
+    deps.logger.warn({ entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
+    await deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
   }
+
+  return {
+    start(): void {
+      loop.start();
+    },
+    /** Runs soon: an entry was just written. */
+    wake(): void {
+      loop.wake();
+    },
+    stop(): Promise<void> {
+      return loop.stop();
+    },
+    drain,
+  };
 }
+
+export type AuditDelivery = ReturnType<typeof createAuditDelivery>;
 
 const unreachable = (err: unknown) => isDomainError(err) && err.kind === "unavailable";
 
