@@ -21,7 +21,7 @@ import { createAuditDelivery } from "./domain/audit-delivery.js";
 import { createOutboxAuditTrail } from "./domain/audit-trail.js";
 import { createCachedPatStore } from "./domain/pat-cache.js";
 import { createPatManagement, patChangeHappened } from "./domain/pats.js";
-import { createTokenUse } from "./domain/token-use.js";
+import { createExchangeAndIntrospection } from "./domain/exchange-and-introspection.js";
 import { createUserAccessCopy } from "./domain/user-access-copy.js";
 import { createJwksRoute } from "./http/jwks-route.js";
 import { createTokenServiceImpl } from "./rpc/token-service.js";
@@ -72,7 +72,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   // connection apart from the per-call round trips, so it never puts theirs into reconnect backoff.
   const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser, tokensChanged: auditUsers.tokensChanged });
   const { perAddress, perTarget } = config.rateLimits;
-  const tokenUse = createTokenUse({
+  const exchangeAndIntrospection = createExchangeAndIntrospection({
     ...common,
     // PAT records, like user access, are held only while the feeds keep them current (see createCachedPatStore).
     store: createCachedPatStore(store, accessCopy, { maxTokens: config.patCacheMaxTokens, maxAgeMs: config.patCacheMaxAgeMs }),
@@ -84,7 +84,7 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   });
   const tokenService: ServiceRegistration<typeof TokenService> = {
     service: TokenService,
-    impl: createTokenServiceImpl({ pats, tokenUse, keyRing }),
+    impl: createTokenServiceImpl({ pats, exchangeAndIntrospection, keyRing }),
   };
   delivery.start();
   return {

@@ -11,7 +11,7 @@ import {
 } from "@roster/client";
 import type { PublicJwk } from "../crypto/signing-keys.js";
 import type { PatRecord } from "../domain/pat-store.js";
-import type { Introspection } from "../domain/token-use.js";
+import type { Introspection } from "../domain/exchange-and-introspection.js";
 
 /** A PAT's metadata; the hash never leaves storage. */
 export function patMessage(record: PatRecord): PersonalAccessToken {

@@ -6,7 +6,7 @@ import { isDomainError } from "@roster/runtime/domain-error";
 import { describe, expect, it } from "vitest";
 import type { KeyRing } from "../crypto/signing-keys.js";
 import type { PatManagement } from "../domain/pats.js";
-import type { TokenUse } from "../domain/token-use.js";
+import type { ExchangeAndIntrospection } from "../domain/exchange-and-introspection.js";
 import { createTokenServiceImpl } from "./token-service.js";
 
 /** Dependencies that fail the test if a handler reaches them. */
@@ -18,7 +18,7 @@ const untouchable = new Proxy({}, {
 
 const impl = createTokenServiceImpl({
   pats: untouchable as PatManagement,
-  tokenUse: untouchable as TokenUse,
+  exchangeAndIntrospection: untouchable as ExchangeAndIntrospection,
   keyRing: untouchable as KeyRing,
 }) as unknown as Record<string, (req: unknown, ctx: HandlerContext) => Promise<unknown>>;
 

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { TokenService } from "@roster/client";
 import type { KeyRing } from "../crypto/signing-keys.js";
 import type { PatManagement } from "../domain/pats.js";
-import type { TokenUse } from "../domain/token-use.js";
+import type { ExchangeAndIntrospection } from "../domain/exchange-and-introspection.js";
 import { optionalDate, originOf, requireOwnUser } from "@roster/runtime";
 import { introspectionMessage, jwkMessage, patMessage } from "./convert.js";
 
@@ -14,10 +14,10 @@ import { introspectionMessage, jwkMessage, patMessage } from "./convert.js";
  */
 export function createTokenServiceImpl(deps: {
   pats: PatManagement;
-  tokenUse: TokenUse;
+  exchangeAndIntrospection: ExchangeAndIntrospection;
   keyRing: KeyRing;
 }): ServiceImpl<typeof TokenService> {
-  const { pats, tokenUse, keyRing } = deps;
+  const { pats, exchangeAndIntrospection, keyRing } = deps;
   const jwks = async () => (await keyRing.published()).map(jwkMessage);
   return {
     async createPersonalAccessToken(req, ctx) {
@@ -56,7 +56,7 @@ export function createTokenServiceImpl(deps: {
       return { deletedCount: await pats.deleteAllForUser({ userId: req.userId }) };
     },
     async exchangePersonalAccessToken(req, ctx) {
-      const result = await tokenUse.exchange({ secret: req.personalAccessToken, scopes: req.scopes }, originOf(ctx));
+      const result = await exchangeAndIntrospection.exchange({ secret: req.personalAccessToken, scopes: req.scopes }, originOf(ctx));
       return {
         accessToken: result.accessToken,
         tokenType: "Bearer",
@@ -65,7 +65,7 @@ export function createTokenServiceImpl(deps: {
       };
     },
     async introspectToken(req, ctx) {
-      return introspectionMessage(await tokenUse.introspect({ token: req.token }, originOf(ctx)));
+      return introspectionMessage(await exchangeAndIntrospection.introspect({ token: req.token }, originOf(ctx)));
     },
     async getJwks() {
       return { keys: await jwks() };

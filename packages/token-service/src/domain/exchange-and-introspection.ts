@@ -8,7 +8,7 @@ import type { PatRecord, PatStore } from "./pat-store.js";
 import { grantedScopes, validateScopes } from "./scopes.js";
 import type { UserAccess, UserDirectory } from "./user-directory.js";
 
-export interface TokenUseDeps {
+export interface ExchangeAndIntrospectionDeps {
   store: PatStore;
   users: UserDirectory;
   audit: AuditTrail;
@@ -58,7 +58,7 @@ type PatCheck = { ok: true; record: PatRecord; user: UserAccess } | { ok: false;
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /**
- * Using tokens: exchanging a PAT for an access token, and introspection. The
+ * Exchanging a PAT for an access token, and introspecting a PAT or an access token. The
  * token's user is looked up on every use through `users.accessOf`: in the
  * service, the user-access copy, which answers only what no acknowledged
  * change has taken away (else it asks user-service), so a deletion,
@@ -66,7 +66,7 @@ const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
  * token is judged by the same rule the guards of both services apply
  * (judgeAccessToken), so introspection and the API agree.
  */
-export function createTokenUse(deps: TokenUseDeps) {
+export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDeps) {
   const now = deps.now ?? (() => new Date());
 
   const checkPat = async (secret: string, attempt: CredentialAttempt): Promise<PatCheck> => {
@@ -205,4 +205,4 @@ function introspectionOf(claims: AccessTokenClaims, user: UserAccess, scopes: st
   };
 }
 
-export type TokenUse = ReturnType<typeof createTokenUse>;
+export type ExchangeAndIntrospection = ReturnType<typeof createExchangeAndIntrospection>;

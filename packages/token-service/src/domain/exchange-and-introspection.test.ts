@@ -7,15 +7,15 @@ import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOri
 import { domainOutcome } from "@roster/runtime/testing";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
-import { createTokenUse } from "./token-use.js";
+import { createExchangeAndIntrospection } from "./exchange-and-introspection.js";
 
 const mongo = useTestMongo();
 let db: Db;
 let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
-let use: ReturnType<typeof createTokenUse>;
+let use: ReturnType<typeof createExchangeAndIntrospection>;
 let clock: Date;
-let deps: Omit<Parameters<typeof createTokenUse>[0], "exchangeThrottle" | "introspectionThrottle">;
+let deps: Omit<Parameters<typeof createExchangeAndIntrospection>[0], "exchangeThrottle" | "introspectionThrottle">;
 
 const origin = testOrigin;
 
@@ -31,7 +31,7 @@ beforeEach(async () => {
   const common = { store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: undefined, logger: silentLogger, now: () => clock };
   pats = createPatManagement({ ...common, maxTokensPerUser: 10 });
   deps = { ...common, accessTokens, issuer: "roster" };
-  use = createTokenUse({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });
+  use = createExchangeAndIntrospection({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });
 });
 
 
@@ -90,7 +90,7 @@ describe("limits", () => {
     const reports: AuthFailure[] = [];
     const failures = { record: (failure: AuthFailure) => reports.push(failure) };
     const throttle = () => createCredentialThrottle("pat", { perAddress, perTarget }, failures);
-    const limitedUse = createTokenUse({ ...deps, exchangeThrottle: throttle(), introspectionThrottle: throttle() });
+    const limitedUse = createExchangeAndIntrospection({ ...deps, exchangeThrottle: throttle(), introspectionThrottle: throttle() });
     return { limitedUse, reports };
   }
 

@@ -5,7 +5,7 @@ import { fakeUserDirectory, silentLogger, testOrigin, unlimitedThrottle } from "
 import { generatePatSecret } from "./pat-secret.js";
 import type { AuditTrail } from "./audit-trail.js";
 import type { PatStore } from "./pat-store.js";
-import { createTokenUse } from "./token-use.js";
+import { createExchangeAndIntrospection } from "./exchange-and-introspection.js";
 
 // Storage and signing that fail the test when touched: these checks must come before any read.
 const untouchable = <T extends object>(): T =>
@@ -15,7 +15,7 @@ const untouchable = <T extends object>(): T =>
     },
   });
 
-const use = createTokenUse({
+const use = createExchangeAndIntrospection({
   store: untouchable<PatStore>(),
   users: fakeUserDirectory(),
   audit: untouchable<AuditTrail>(),
