@@ -8,6 +8,9 @@ import { readTlsConfig, type TlsConfig } from "./tls-config.js";
 export interface CommonConfig {
   /** Address both servers bind to. */
   host: string;
+  /** The native gRPC port and the HTTP port (Connect, gRPC-Web, health, JWKS). */
+  grpcPort: number;
+  httpPort: number;
   logLevel: LogLevel;
   mongodbUri: string;
   database: string;
@@ -36,12 +39,23 @@ export interface CommonConfig {
 
 const logLevels: readonly LogLevel[] = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
-export function readCommonConfig(env: EnvReader, defaultDatabase: string, databaseVariable: string): CommonConfig {
+/** What differs between the services in the shared settings: their variables' prefix and their defaults. */
+export interface ServiceDefaults {
+  /** `USER_SERVICE` reads `USER_SERVICE_PORT`, `USER_SERVICE_HTTP_PORT`, `USER_SERVICE_DATABASE`. */
+  prefix: string;
+  database: string;
+  grpcPort: number;
+  httpPort: number;
+}
+
+export function readCommonConfig(env: EnvReader, service: ServiceDefaults): CommonConfig {
   return {
     host: env.string("ROSTER_HOST", "0.0.0.0"),
+    grpcPort: env.port(`${service.prefix}_PORT`, service.grpcPort),
+    httpPort: env.port(`${service.prefix}_HTTP_PORT`, service.httpPort),
     logLevel: env.oneOf("LOG_LEVEL", logLevels, "info"),
     mongodbUri: env.url("MONGODB_URI", "mongodb://127.0.0.1:27017", ["mongodb:", "mongodb+srv:"]),
-    database: env.string(databaseVariable, defaultDatabase),
+    database: env.string(`${service.prefix}_DATABASE`, service.database),
     mongodbTimeoutMs: env.integer("ROSTER_MONGODB_TIMEOUT_MS", 5_000, { min: 100, max: 120_000 }),
     apiKeys: env.apiKeys("ROSTER_API_KEYS"),
     serviceKeys: env.apiKeys("ROSTER_SERVICE_KEYS"),

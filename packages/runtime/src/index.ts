@@ -3,7 +3,7 @@ export { createAuthGuard, type AuthGuardOptions } from "./auth-guard.js";
 export { createAuthFailures, type AuthFailure, type AuthFailures, type CredentialKind } from "./auth-failures.js";
 export { actorOf, callerKey, recheckKey, requireOwnUser, type Caller, type CredentialRefusal } from "./caller.js";
 export { clientAddressKey, originOf, socketAddress, type CallOrigin } from "./client-address.js";
-export { readCommonConfig, type CommonConfig } from "./common-config.js";
+export { readCommonConfig, type CommonConfig, type ServiceDefaults } from "./common-config.js";
 export { createCredentialThrottle, type CredentialAttempt, type CredentialThrottle, type CredentialThrottlePolicy } from "./credential-throttle.js";
 export { createConnectHandler, type HttpRoute } from "./connect-server.js";
 export {

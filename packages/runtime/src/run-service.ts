@@ -26,7 +26,7 @@ export interface ServiceApp {
   close?(): Promise<void>;
 }
 
-export interface RunServiceOptions<C extends CommonConfig & { grpcPort: number; httpPort: number }> {
+export interface RunServiceOptions<C extends CommonConfig> {
   name: string;
   /** Reads and validates the configuration (throws ConfigError naming the bad variables). */
   loadConfig(): Readonly<C>;
@@ -40,7 +40,7 @@ export interface RunServiceOptions<C extends CommonConfig & { grpcPort: number; 
  * on SIGTERM/SIGINT. A failure to start is logged as one JSON line and ends
  * the process with exit code 1.
  */
-export async function runService<C extends CommonConfig & { grpcPort: number; httpPort: number }>(
+export async function runService<C extends CommonConfig>(
   options: RunServiceOptions<C>,
 ): Promise<ServiceHost> {
   let logger = createLogger(options.name, "info");
@@ -57,7 +57,7 @@ export async function runService<C extends CommonConfig & { grpcPort: number; ht
   }
 }
 
-async function start<C extends CommonConfig & { grpcPort: number; httpPort: number }>(
+async function start<C extends CommonConfig>(
   options: RunServiceOptions<C>,
   config: Readonly<C>,
   logger: Logger,

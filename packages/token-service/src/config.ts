@@ -2,8 +2,6 @@ import { EnvReader, readCommonConfig, type CommonConfig, type Env } from "@roste
 
 /** Everything token-service reads from its environment (see the README's configuration table). */
 export interface TokenServiceConfig extends CommonConfig {
-  grpcPort: number;
-  httpPort: number;
   userServiceUrl: string;
   /** Encrypts the signing keys' private halves at rest (ROSTER_SIGNING_KEY_SECRET, at least 32 characters). */
   signingKeySecret: string;
@@ -50,9 +48,7 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
   const reader = new EnvReader(env);
   const userServiceUrl = reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]);
   return reader.done({
-    ...readCommonConfig(reader, "roster_tokens", "TOKEN_SERVICE_DATABASE"),
-    grpcPort: reader.port("TOKEN_SERVICE_PORT", 50052),
-    httpPort: reader.port("TOKEN_SERVICE_HTTP_PORT", 8052),
+    ...readCommonConfig(reader, { prefix: "TOKEN_SERVICE", database: "roster_tokens", grpcPort: 50_052, httpPort: 8_052 }),
     userServiceUrl,
     signingKeySecret: reader.secret("ROSTER_SIGNING_KEY_SECRET", 32),
     patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),

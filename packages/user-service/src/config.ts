@@ -9,8 +9,6 @@ export interface Argon2Params {
 
 /** Everything user-service reads from its environment (see the README's configuration table). */
 export interface UserServiceConfig extends CommonConfig {
-  grpcPort: number;
-  httpPort: number;
   tokenServiceUrl: string;
   /** Where token-service publishes the keys that verify access tokens. */
   jwksUrl: string;
@@ -68,9 +66,7 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
   const reader = new EnvReader(env);
   const jwksUrl = reader.url("ROSTER_JWKS_URL", "http://127.0.0.1:8052/.well-known/jwks.json", ["http:", "https:"]);
   return reader.done({
-    ...readCommonConfig(reader, "roster_users", "USER_SERVICE_DATABASE"),
-    grpcPort: reader.port("USER_SERVICE_PORT", 50051),
-    httpPort: reader.port("USER_SERVICE_HTTP_PORT", 8051),
+    ...readCommonConfig(reader, { prefix: "USER_SERVICE", database: "roster_users", grpcPort: 50_051, httpPort: 8_051 }),
     tokenServiceUrl: reader.url("TOKEN_SERVICE_URL", "http://127.0.0.1:50052", ["http:", "https:"]),
     jwksUrl,
     argon2: {
