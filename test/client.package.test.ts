@@ -31,7 +31,11 @@ function localise(snippet: string): string {
 async function runSnippet(source: string, env: Record<string, string>): Promise<string> {
   const file = join(project, `snippet-${uniqueName("")}.mjs`);
   writeFileSync(file, source);
-  const { stdout } = await run(process.execPath, [file], { cwd: project, env: { ...process.env, ...env }, timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [file], {
+    cwd: project,
+    env: { ...process.env, ...env },
+    timeout: 30_000,
+  });
   return stdout.trim();
 }
 
@@ -40,7 +44,10 @@ beforeAll(async () => {
   const { stdout } = await run("npm", ["pack", "--json", "--pack-destination", project], { cwd: clientDir });
   const [packed] = JSON.parse(stdout) as { filename: string }[];
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-  await run("npm", ["install", join(project, packed?.filename ?? ""), "--prefer-offline", "--no-audit", "--no-fund"], { cwd: project, timeout: 240_000 });
+  await run("npm", ["install", join(project, packed?.filename ?? ""), "--prefer-offline", "--no-audit", "--no-fund"], {
+    cwd: project,
+    timeout: 240_000,
+  });
   clients = rosterClients(stack, stack.apiKey);
 }, 300_000);
 
@@ -77,7 +84,9 @@ describe("@roster/client installed from its tarball", () => {
   it("when the README's client snippet runs then it creates and reads back a user", async () => {
     expect(snippets).toHaveLength(2);
     const username = uniqueName("grace");
-    const source = localise(snippets[0] ?? "").replaceAll('"grace"', `"${username}"`).replaceAll("grace@example.com", `${username}@example.com`);
+    const source = localise(snippets[0] ?? "")
+      .replaceAll('"grace"', `"${username}"`)
+      .replaceAll("grace@example.com", `${username}@example.com`);
     const printed = await runSnippet(source, { ROSTER_KEY: stack.apiKey });
     const [id, name] = printed.split(" ");
     expect(name).toBe(username);
@@ -89,8 +98,12 @@ describe("@roster/client installed from its tarball", () => {
     const userId = await userWithPermissions(clients, ["roster:users:read", "roster:roles:read"]);
     const pat = await newPat(clients, userId, ["roster:users:read"]);
     const { accessToken } = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
-    expect(await runSnippet(localise(snippets[1] ?? ""), { ACCESS_TOKEN: accessToken })).toBe(`${userId} roster:users:read`);
+    expect(await runSnippet(localise(snippets[1] ?? ""), { ACCESS_TOKEN: accessToken })).toBe(
+      `${userId} roster:users:read`,
+    );
     const forged = `${accessToken.slice(0, -4)}AAAA`;
-    await expect(runSnippet(localise(snippets[1] ?? ""), { ACCESS_TOKEN: forged })).rejects.toThrow(/not a valid access token/);
+    await expect(runSnippet(localise(snippets[1] ?? ""), { ACCESS_TOKEN: forged })).rejects.toThrow(
+      /not a valid access token/,
+    );
   });
 });

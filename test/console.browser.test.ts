@@ -90,7 +90,9 @@ describe("the web console in a browser", () => {
     expect(await page.locator('[data-fact="Status"]').textContent()).toBe("suspended");
     await page.screenshot({ path: `${screenshots}user.png`, fullPage: true });
 
-    const { user } = await clients.users.getUser({ userId: (await clients.users.searchUsers({ query: username })).users[0]?.id ?? "" });
+    const { user } = await clients.users.getUser({
+      userId: (await clients.users.searchUsers({ query: username })).users[0]?.id ?? "",
+    });
     expect(user?.suspended).toBe(true);
 
     await page.getByRole("link", { name: "Roles" }).click();
@@ -138,13 +140,19 @@ describe("the web console in a browser", () => {
     expect((await clients.users.getUser({ userId: user?.id ?? "" })).user?.customData ?? {}).toEqual({});
     await editor.fill('{"plan": "gold"}');
     await page.getByRole("button", { name: "Save custom data" }).click();
-    await expect.poll(async () => (await clients.users.getUser({ userId: user?.id ?? "" })).user?.customData).toEqual({ plan: "gold" });
+    await expect
+      .poll(async () => (await clients.users.getUser({ userId: user?.id ?? "" })).user?.customData)
+      .toEqual({ plan: "gold" });
     await context.close();
   });
 
   it("when more users match than fit a page then Next and Previous follow the cursor and the total stays", async () => {
     const prefix = uniqueName("console_page_");
-    await Promise.all(Array.from({ length: 21 }, (_, i) => clients.users.createUser({ username: `${prefix}_${String(i).padStart(2, "0")}` })));
+    await Promise.all(
+      Array.from({ length: 21 }, (_, i) =>
+        clients.users.createUser({ username: `${prefix}_${String(i).padStart(2, "0")}` }),
+      ),
+    );
     const page = await signedIn(stack.apiKey);
     await page.getByLabel("Search", { exact: true }).fill(prefix);
     await page.getByText("Filters and sort").click();
@@ -167,7 +175,11 @@ describe("the web console in a browser", () => {
 
   it("when a user's stored data holds markup then every screen shows it as text and runs none of it", async () => {
     const markup = '<img src=x onerror="window.__injected=1"><script>window.__injected=2</script>';
-    const { user } = await clients.users.createUser({ username: uniqueName("console_xss_"), name: markup, customData: { note: `</textarea>${markup}` } });
+    const { user } = await clients.users.createUser({
+      username: uniqueName("console_xss_"),
+      name: markup,
+      customData: { note: `</textarea>${markup}` },
+    });
     await clients.users.suspendUser({ userId: user?.id ?? "", reason: markup });
     const page = await signedIn(stack.apiKey);
     await page.getByLabel("Search", { exact: true }).fill(user?.username ?? "");
@@ -197,7 +209,16 @@ describe("the web console in a browser", () => {
     await page.getByRole("heading", { name: username }).waitFor();
     await page.getByRole("region", { name: "Personal access tokens" }).waitFor();
     await page.locator("#s-logs").waitFor();
-    for (const name of ["Suspend", "Delete user", "Save profile", "Save custom data", "Set password", "Issue reset code", "Create token", "Assign role"]) {
+    for (const name of [
+      "Suspend",
+      "Delete user",
+      "Save profile",
+      "Save custom data",
+      "Set password",
+      "Issue reset code",
+      "Create token",
+      "Assign role",
+    ]) {
       expect(await page.getByRole("button", { name, exact: true }).count(), name).toBe(0);
     }
     await page.screenshot({ path: `${screenshots}read-only-user.png`, fullPage: true });

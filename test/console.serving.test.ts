@@ -13,7 +13,11 @@ const base = `http://127.0.0.1:${stack.user.http}`;
 
 /** A token-service client whose calls go through the console's forwarding path. */
 function forwardedTokens(credential?: string, httpPort = stack.user.http) {
-  return createTokenServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${httpPort}/console/token`, credential: credential ?? "" });
+  return createTokenServiceClient({
+    transport: "connect",
+    baseUrl: `http://127.0.0.1:${httpPort}/console/token`,
+    credential: credential ?? "",
+  });
 }
 
 describe("serving the console", () => {
@@ -27,7 +31,14 @@ describe("serving the console", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
     const csp = page.headers.get("content-security-policy") ?? "";
-    expect(csp.split("; ")).toEqual(expect.arrayContaining(["default-src 'none'", "script-src 'self'", "connect-src 'self'", "frame-ancestors 'none'"]));
+    expect(csp.split("; ")).toEqual(
+      expect.arrayContaining([
+        "default-src 'none'",
+        "script-src 'self'",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+      ]),
+    );
     expect(csp).not.toContain("unsafe");
     expect(page.headers.get("x-content-type-options")).toBe("nosniff");
     const html = await page.text();
@@ -82,8 +93,14 @@ describe("serving the console", () => {
     const none = forwardedTokens(undefined, cut.httpPort);
     const wrong = forwardedTokens("not-a-real-key-0123456789", cut.httpPort);
     try {
-      expect(await refusalOf(() => none.listPersonalAccessTokens({ userId: "u1" }))).toMatchObject({ code: Code.Unauthenticated, reason: "MISSING_CREDENTIAL" });
-      expect(await refusalOf(() => wrong.listPersonalAccessTokens({ userId: "u1" }))).toMatchObject({ code: Code.Unauthenticated, reason: "INVALID_CREDENTIAL" });
+      expect(await refusalOf(() => none.listPersonalAccessTokens({ userId: "u1" }))).toMatchObject({
+        code: Code.Unauthenticated,
+        reason: "MISSING_CREDENTIAL",
+      });
+      expect(await refusalOf(() => wrong.listPersonalAccessTokens({ userId: "u1" }))).toMatchObject({
+        code: Code.Unauthenticated,
+        reason: "INVALID_CREDENTIAL",
+      });
       const valid = forwardedTokens(stack.apiKey, cut.httpPort);
       expect((await refusalOf(() => valid.listPersonalAccessTokens({ userId: "u1" }))).code).toBe(Code.Unavailable);
       closeClient(valid);
@@ -97,10 +114,14 @@ describe("serving the console", () => {
     const tokens = forwardedTokens(stack.apiKey);
     try {
       // Exchange needs no credential on token-service itself, and rotation is an administrator power: neither is the console's.
-      expect((await refusalOf(() => tokens.exchangePersonalAccessToken({ personalAccessToken: "roster_pat_x" }))).code).toBe(Code.Unimplemented);
+      expect(
+        (await refusalOf(() => tokens.exchangePersonalAccessToken({ personalAccessToken: "roster_pat_x" }))).code,
+      ).toBe(Code.Unimplemented);
       expect((await refusalOf(() => tokens.rotateSigningKeys({}))).code).toBe(Code.Unimplemented);
       expect((await refusalOf(() => tokens.introspectToken({ token: "x" }))).code).toBe(Code.Unimplemented);
-      expect((await refusalOf(() => tokens.deleteUserPersonalAccessTokens({ userId: "u1" }))).code).toBe(Code.Unimplemented);
+      expect((await refusalOf(() => tokens.deleteUserPersonalAccessTokens({ userId: "u1" }))).code).toBe(
+        Code.Unimplemented,
+      );
     } finally {
       closeClient(tokens);
     }

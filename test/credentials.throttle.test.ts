@@ -6,11 +6,26 @@ import { connect } from "node:net";
 import { fromBinary, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ErrorInfoSchema, RetryInfoSchema, TokenService, UserService, closeClient, createUserServiceClient } from "@roster/client";
+import {
+  ErrorInfoSchema,
+  RetryInfoSchema,
+  TokenService,
+  UserService,
+  closeClient,
+  createUserServiceClient,
+} from "@roster/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
-import { newPat, outcome, rosterClients, startPrivatePair, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import {
+  newPat,
+  outcome,
+  rosterClients,
+  startPrivatePair,
+  uniqueName,
+  userWithPermissions,
+  type RosterClients,
+} from "./helpers/tokens.js";
 
 const perAddress = 5;
 const perTarget = 3;
@@ -38,7 +53,12 @@ afterAll(async () => {
 });
 
 /** A client whose connections leave from `localAddress` (another loopback address is another client address). */
-function clientFrom<T extends DescService>(service: T, port: number, localAddress: string, credential: string): Client<T> {
+function clientFrom<T extends DescService>(
+  service: T,
+  port: number,
+  localAddress: string,
+  credential: string,
+): Client<T> {
   const transport = createGrpcTransport({
     baseUrl: `http://127.0.0.1:${port}`,
     nodeOptions: { createConnection: () => connect({ host: "127.0.0.1", port, localAddress }) },
@@ -79,7 +99,12 @@ async function metricsOf(port: number): Promise<string> {
 function failureCount(metrics: string, labels: { credential: string; reason: string }): number {
   const line = metrics
     .split("\n")
-    .find((l) => l.startsWith("roster_auth_failures_total{") && l.includes(`credential="${labels.credential}"`) && l.includes(`reason="${labels.reason}"`));
+    .find(
+      (l) =>
+        l.startsWith("roster_auth_failures_total{") &&
+        l.includes(`credential="${labels.credential}"`) &&
+        l.includes(`reason="${labels.reason}"`),
+    );
   return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
 }
 
@@ -89,23 +114,34 @@ describe("ExchangePersonalAccessToken", () => {
     const valid = await newPat(clients, userId);
     const results: string[] = [];
     for (let i = 0; i < perAddress + 3; i++) {
-      results.push(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: malformedPat() })));
+      results.push(
+        await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: malformedPat() })),
+      );
     }
     expect(results).toEqual([
       ...Array<string>(perAddress).fill(`${Code.Unauthenticated}/TOKEN_MALFORMED`),
       ...Array<string>(3).fill(`${Code.ResourceExhausted}/RATE_LIMITED`),
     ]);
     // Over native gRPC: the RetryInfo arrives in grpc-status-details-bin.
-    const delay = await retryDelayOf(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: valid.secret }));
+    const delay = await retryDelayOf(() =>
+      clients.tokens.exchangePersonalAccessToken({ personalAccessToken: valid.secret }),
+    );
     expect(delay).toBeGreaterThan(0);
     expect(delay).toBeLessThanOrEqual(60);
     // Over Connect JSON on HTTP/1.1 (what curl sends): the same address, the same refusal and detail.
-    const json = await connectJson(pair.ports.token.http, "/roster.token.v1.TokenService/ExchangePersonalAccessToken", { personalAccessToken: valid.secret }, apiKey);
+    const json = await connectJson(
+      pair.ports.token.http,
+      "/roster.token.v1.TokenService/ExchangePersonalAccessToken",
+      { personalAccessToken: valid.secret },
+      apiKey,
+    );
     expect(json.status).toBe(429);
     const details = json.body.details as { type: string; value: string }[];
     const retryInfo = details.find((d) => d.type === "google.rpc.RetryInfo");
     expect(retryInfo).toBeDefined();
-    const seconds = Number(fromBinary(RetryInfoSchema, Buffer.from(retryInfo?.value ?? "", "base64")).retryDelay?.seconds ?? -1n);
+    const seconds = Number(
+      fromBinary(RetryInfoSchema, Buffer.from(retryInfo?.value ?? "", "base64")).retryDelay?.seconds ?? -1n,
+    );
     expect(seconds).toBeGreaterThanOrEqual(0);
     expect(seconds).toBeLessThanOrEqual(60);
 
@@ -118,7 +154,8 @@ describe("ExchangePersonalAccessToken", () => {
     const valid = await newPat(clients, await userWithPermissions(clients, []));
     const from = clientFrom(TokenService, pair.ports.token.http, "127.0.0.3", apiKey);
     const results: string[] = [];
-    for (let i = 0; i < perTarget + 2; i++) results.push(await outcome(() => from.exchangePersonalAccessToken({ personalAccessToken: bad })));
+    for (let i = 0; i < perTarget + 2; i++)
+      results.push(await outcome(() => from.exchangePersonalAccessToken({ personalAccessToken: bad })));
     expect(results).toEqual([
       ...Array<string>(perTarget).fill(`${Code.Unauthenticated}/TOKEN_INVALID`),
       ...Array<string>(2).fill(`${Code.ResourceExhausted}/RATE_LIMITED`),
@@ -140,7 +177,10 @@ describe("IntrospectToken", () => {
     for (let i = 0; i < perAddress + 2; i++) {
       results.push(await outcome(async () => (await from.introspectToken({ token: malformedPat() })).active));
     }
-    expect(results).toEqual([...Array<string>(perAddress).fill("OK"), ...Array<string>(2).fill(`${Code.ResourceExhausted}/RATE_LIMITED`)]);
+    expect(results).toEqual([
+      ...Array<string>(perAddress).fill("OK"),
+      ...Array<string>(2).fill(`${Code.ResourceExhausted}/RATE_LIMITED`),
+    ]);
   });
 });
 
@@ -157,13 +197,17 @@ describe("ConsumePasswordResetCode", () => {
     const results: string[] = [];
     for (let i = 0; i < perAddress + 2; i++) {
       const guess = randomBytes(32).toString("base64url");
-      results.push(await outcome(() => clients.users.consumePasswordResetCode({ code: guess, newPassword: "second-Password-2" })));
+      results.push(
+        await outcome(() => clients.users.consumePasswordResetCode({ code: guess, newPassword: "second-Password-2" })),
+      );
     }
     expect(results).toEqual([
       ...Array<string>(perAddress).fill(`${Code.Unauthenticated}/RESET_CODE_INVALID`),
       ...Array<string>(2).fill(`${Code.ResourceExhausted}/RATE_LIMITED`),
     ]);
-    expect(await retryDelayOf(() => clients.users.consumePasswordResetCode({ code, newPassword: "second-Password-2" }))).toBeGreaterThan(0);
+    expect(
+      await retryDelayOf(() => clients.users.consumePasswordResetCode({ code, newPassword: "second-Password-2" })),
+    ).toBeGreaterThan(0);
 
     const other = clientFrom(UserService, pair.ports.user.http, "127.0.0.2", apiKey);
     expect(await outcome(() => other.consumePasswordResetCode({ code, newPassword: "second-Password-2" }))).toBe("OK");
@@ -174,9 +218,14 @@ describe("ConsumePasswordResetCode", () => {
     const guess = randomBytes(32).toString("base64url");
     const results: string[] = [];
     for (let i = 0; i < perTarget + 1; i++) {
-      results.push(await outcome(() => from.consumePasswordResetCode({ code: guess, newPassword: "second-Password-2" })));
+      results.push(
+        await outcome(() => from.consumePasswordResetCode({ code: guess, newPassword: "second-Password-2" })),
+      );
     }
-    expect(results).toEqual([...Array<string>(perTarget).fill(`${Code.Unauthenticated}/RESET_CODE_INVALID`), `${Code.ResourceExhausted}/RATE_LIMITED`]);
+    expect(results).toEqual([
+      ...Array<string>(perTarget).fill(`${Code.Unauthenticated}/RESET_CODE_INVALID`),
+      `${Code.ResourceExhausted}/RATE_LIMITED`,
+    ]);
   });
 });
 
@@ -186,20 +235,27 @@ describe("/metrics", () => {
     const tokenBefore = await metricsOf(pair.ports.token.http);
     const from = "127.0.0.5";
     const badKey = clientFrom(UserService, pair.ports.user.http, from, `rk_${randomBytes(16).toString("hex")}`);
-    const badJwt = clientFrom(UserService, pair.ports.user.http, from, "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl");
+    const badJwt = clientFrom(
+      UserService,
+      pair.ports.user.http,
+      from,
+      "eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+    );
     const tokens = clientFrom(TokenService, pair.ports.token.http, from, apiKey);
     const users = clientFrom(UserService, pair.ports.user.http, from, apiKey);
     expect(await outcome(() => badKey.getUser({ userId: "u1" }))).toBe(`${Code.Unauthenticated}/INVALID_CREDENTIAL`);
     expect(await outcome(() => badKey.getUser({ userId: "u1" }))).toBe(`${Code.Unauthenticated}/INVALID_CREDENTIAL`);
     expect(await outcome(() => badJwt.getUser({ userId: "u1" }))).toBe(`${Code.Unauthenticated}/INVALID_CREDENTIAL`);
-    expect(await outcome(() => tokens.exchangePersonalAccessToken({ personalAccessToken: malformedPat() }))).toBe(`${Code.Unauthenticated}/TOKEN_MALFORMED`);
-    expect(await outcome(async () => tokens.exchangePersonalAccessToken({ personalAccessToken: await deletedPat() }))).toBe(
-      `${Code.Unauthenticated}/TOKEN_INVALID`,
+    expect(await outcome(() => tokens.exchangePersonalAccessToken({ personalAccessToken: malformedPat() }))).toBe(
+      `${Code.Unauthenticated}/TOKEN_MALFORMED`,
     );
+    expect(
+      await outcome(async () => tokens.exchangePersonalAccessToken({ personalAccessToken: await deletedPat() })),
+    ).toBe(`${Code.Unauthenticated}/TOKEN_INVALID`);
     expect((await tokens.introspectToken({ token: malformedPat() })).active).toBe(false);
-    expect(await outcome(() => users.consumePasswordResetCode({ code: "not-a-code", newPassword: "second-Password-2" }))).toBe(
-      `${Code.Unauthenticated}/RESET_CODE_INVALID`,
-    );
+    expect(
+      await outcome(() => users.consumePasswordResetCode({ code: "not-a-code", newPassword: "second-Password-2" })),
+    ).toBe(`${Code.Unauthenticated}/RESET_CODE_INVALID`);
 
     const userAfter = await metricsOf(pair.ports.user.http);
     const tokenAfter = await metricsOf(pair.ports.token.http);
@@ -226,7 +282,9 @@ describe("logs", () => {
     });
     try {
       for (let i = 0; i < secrets.length; i += 50) {
-        const batch = await Promise.all(secrets.slice(i, i + 50).map(() => outcome(() => flood.getUser({ userId: "u1" }))));
+        const batch = await Promise.all(
+          secrets.slice(i, i + 50).map(() => outcome(() => flood.getUser({ userId: "u1" }))),
+        );
         expect(new Set(batch)).toEqual(new Set([`${Code.Unauthenticated}/INVALID_CREDENTIAL`]));
       }
     } finally {
@@ -238,7 +296,12 @@ describe("logs", () => {
     // One window, or two if the flood straddles a minute.
     expect(failureLines.length).toBeLessThanOrEqual(2 * logLinesPerMinute);
     const first = JSON.parse(failureLines[0] ?? "{}") as Record<string, unknown>;
-    expect(first).toMatchObject({ reason: "INVALID_CREDENTIAL", credential: "api_key", method: "roster.user.v1.UserService/GetUser", address: "127.0.0.1" });
+    expect(first).toMatchObject({
+      reason: "INVALID_CREDENTIAL",
+      credential: "api_key",
+      method: "roster.user.v1.UserService/GetUser",
+      address: "127.0.0.1",
+    });
     for (const line of lines) {
       for (const secret of secrets) expect(line.includes(secret.slice(3))).toBe(false);
     }

@@ -35,7 +35,9 @@ const interpolate = (value: string) =>
 
 function composeEnv(service: RosterService): Env {
   const environment = compose.services[service]?.environment ?? {};
-  return Object.fromEntries(Object.entries(environment).map(([name, value]) => [name, interpolate(String(value ?? ""))]));
+  return Object.fromEntries(
+    Object.entries(environment).map(([name, value]) => [name, interpolate(String(value ?? ""))]),
+  );
 }
 
 /** The variables a service refuses to start without: what its configuration code reports missing from an empty environment. */
@@ -72,7 +74,9 @@ describe.each(Object.keys(roster) as RosterService[])("compose.yaml's %s", (serv
       if (!(target in compose.services)) return [`${field}: ${url.href} (no service "${target}")`];
       if (!(target in roster)) return [];
       const ports = roster[target as RosterService](composeEnv(target as RosterService));
-      return [ports.grpcPort, ports.httpPort].includes(Number(url.port)) ? [] : [`${field}: ${url.href} (${target} does not listen on ${url.port})`];
+      return [ports.grpcPort, ports.httpPort].includes(Number(url.port))
+        ? []
+        : [`${field}: ${url.href} (${target} does not listen on ${url.port})`];
     });
     expect(wrong).toEqual([]);
   });
@@ -86,7 +90,9 @@ describe("required variables", () => {
 
 describe("the Docker build context", () => {
   it("when an image is built then no .env file, at the root or in a package, is copied into it", () => {
-    const ignored = repoFile(".dockerignore").split("\n").map((line) => line.trim());
+    const ignored = repoFile(".dockerignore")
+      .split("\n")
+      .map((line) => line.trim());
     expect(ignored).toEqual(expect.arrayContaining([".env", "**/.env"]));
   });
 });

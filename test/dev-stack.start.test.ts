@@ -59,9 +59,19 @@ async function startDevStack(): Promise<Started> {
   createInterface({ input: child.stderr! }).on("line", (line) => lines.push(line));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const summary = (name: string) => lines.find((l) => l.startsWith(`${name} `));
-  await expect.poll(() => [summary("user-service"), summary("token-service")].every((line) => line !== undefined), { timeout: 30_000 }).toBe(true);
+  await expect
+    .poll(() => [summary("user-service"), summary("token-service")].every((line) => line !== undefined), {
+      timeout: 30_000,
+    })
+    .toBe(true);
   const pidOf = (name: string) => Number(summary(name)?.match(/pid (\d+)/)?.[1]);
-  return (started = { child, lines, exited, pids: { "user-service": pidOf("user-service"), "token-service": pidOf("token-service") }, grpcPorts });
+  return (started = {
+    child,
+    lines,
+    exited,
+    pids: { "user-service": pidOf("user-service"), "token-service": pidOf("token-service") },
+    grpcPorts,
+  });
 }
 
 function connected(port: number): Promise<Socket> {
@@ -88,7 +98,9 @@ describe("npm start", () => {
   it("when both services are up then it prints a grpcurl and a curl line that run as pasted, with the key, and the console's address", async () => {
     const { lines } = await startDevStack();
     const printed = (tool: string) => lines.find((line) => line.startsWith(`  ${tool} `))?.trim();
-    await expect.poll(() => [printed("grpcurl"), printed("curl")].every((line) => line !== undefined), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => [printed("grpcurl"), printed("curl")].every((line) => line !== undefined), { timeout: 10_000 })
+      .toBe(true);
 
     const consoleUrl = lines.find((line) => line.startsWith("console "))?.split(/\s+/)[1] ?? "";
     const page = await fetch(consoleUrl);
@@ -99,7 +111,9 @@ describe("npm start", () => {
     expect(body.code, stdout).toBeUndefined();
 
     // grpcurl itself is not installed here: the same request, read from its flags, through a plain gRPC client.
-    const grpcurl = printed("grpcurl")!.match(/^grpcurl -plaintext -H 'authorization: Bearer ([^']+)' -d '([^']*)' 127\.0\.0\.1:(\d+) ([\w.]+)\/(\w+)$/);
+    const grpcurl = printed("grpcurl")!.match(
+      /^grpcurl -plaintext -H 'authorization: Bearer ([^']+)' -d '([^']*)' 127\.0\.0\.1:(\d+) ([\w.]+)\/(\w+)$/,
+    );
     expect(grpcurl, printed("grpcurl")).not.toBeNull();
     const [, key, json, port, service, method] = grpcurl!;
     expect(Number(port)).toBe(started?.grpcPorts["user-service"]);

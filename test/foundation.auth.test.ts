@@ -9,7 +9,13 @@ const tokenServiceProto = ["roster/token/v1/token_service.proto", "roster.token.
 const users = plainClient(...userServiceProto, stack.user.grpc);
 
 const cases = [
-  { name: "user-service GetUser", proto: userServiceProto, ports: stack.user, method: "getUser", path: "/roster.user.v1.UserService/GetUser" },
+  {
+    name: "user-service GetUser",
+    proto: userServiceProto,
+    ports: stack.user,
+    method: "getUser",
+    path: "/roster.user.v1.UserService/GetUser",
+  },
   {
     name: "token-service ListPersonalAccessTokens",
     proto: tokenServiceProto,
@@ -28,7 +34,9 @@ describe.each(cases)("management auth on $name", ({ proto, ports, method, path }
   });
 
   it("when called over native gRPC with a wrong key then it is UNAUTHENTICATED", async () => {
-    expect(await codeOf(() => unary(client, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await codeOf(() => unary(client, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(
+      grpc.status.UNAUTHENTICATED,
+    );
   });
 
   it("when called over native gRPC with a good key then it is not UNAUTHENTICATED", async () => {
@@ -40,7 +48,9 @@ describe.each(cases)("management auth on $name", ({ proto, ports, method, path }
   it("when called with gRPC on the HTTP port then the credential is checked the same way", async () => {
     const overHttp = plainClient(proto[0], proto[1], http);
     expect(await codeOf(() => unary(overHttp, method, {}))).toBe(grpc.status.UNAUTHENTICATED);
-    expect(await codeOf(() => unary(overHttp, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(grpc.status.UNAUTHENTICATED);
+    expect(await codeOf(() => unary(overHttp, method, {}, bearer("roster_key_not-a-real-key-at-all")))).toBe(
+      grpc.status.UNAUTHENTICATED,
+    );
     expect(await codeOf(() => unary(overHttp, method, {}, bearer(stack.apiKey)))).not.toBe(grpc.status.UNAUTHENTICATED);
     overHttp.close();
   });
@@ -60,7 +70,9 @@ describe.each(cases)("management auth on $name", ({ proto, ports, method, path }
 
 describe("service-only methods", () => {
   it("when a management key calls AppendUserLog then it is PERMISSION_DENIED", async () => {
-    expect(await codeOf(() => unary(users, "appendUserLog", {}, bearer(stack.apiKey)))).toBe(grpc.status.PERMISSION_DENIED);
+    expect(await codeOf(() => unary(users, "appendUserLog", {}, bearer(stack.apiKey)))).toBe(
+      grpc.status.PERMISSION_DENIED,
+    );
   });
 
   it("when a service key calls AppendUserLog then it passes the auth check", async () => {

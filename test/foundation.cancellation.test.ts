@@ -5,7 +5,15 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createUserServiceClient, closeClient } from "@roster/client";
 import type { ServiceProcess } from "@roster/dev-stack";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bearer, grpc, plainClient, serverStream, timestampNow as plainTimestampNow, unary, type PlainClient } from "./helpers/plain-grpc.js";
+import {
+  bearer,
+  grpc,
+  plainClient,
+  serverStream,
+  timestampNow as plainTimestampNow,
+  unary,
+  type PlainClient,
+} from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { startExtraUserService } from "./helpers/extra-services.js";
 
@@ -28,13 +36,23 @@ afterAll(async () => {
 
 /** Writes one log entry (a new user), so a watch started before it has something to deliver. */
 async function writeEntry(): Promise<void> {
-  await unary(users, "createUser", { username: `cancel_${Date.now()}_${Math.random().toString(36).slice(2, 8)}` }, bearer(stack.apiKey));
+  await unary(
+    users,
+    "createUser",
+    { username: `cancel_${Date.now()}_${Math.random().toString(36).slice(2, 8)}` },
+    bearer(stack.apiKey),
+  );
 }
 
 /** The value of roster_rpc_handled_total for `method` and `code` (0 when absent). */
 async function handled(method: string, code: string): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${service.httpPort}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("roster_rpc_handled_total{") && l.includes(`method="${method}"`) && l.includes(`code="${code}"`));
+  const line = text
+    .split("\n")
+    .find(
+      (l) =>
+        l.startsWith("roster_rpc_handled_total{") && l.includes(`method="${method}"`) && l.includes(`code="${code}"`),
+    );
   return line === undefined ? 0 : Number(line.split(" ").at(-1));
 }
 
@@ -64,12 +82,17 @@ describe("a client cancelling its call", () => {
   });
 
   it("when a Connect client aborts WatchUserLogs then it is counted as Canceled, not as an internal error", async () => {
-    const client = createUserServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${service.httpPort}`, credential: stack.apiKey });
+    const client = createUserServiceClient({
+      transport: "connect",
+      baseUrl: `http://127.0.0.1:${service.httpPort}`,
+      credential: stack.apiKey,
+    });
     const abort = new AbortController();
     const before = await handled(watchMethod, "Canceled");
     try {
       const watching = (async () => {
-        for await (const _ of client.watchUserLogs({ startTime: timestampNow() }, { signal: abort.signal })) abort.abort();
+        for await (const _ of client.watchUserLogs({ startTime: timestampNow() }, { signal: abort.signal }))
+          abort.abort();
       })().catch(() => undefined);
       await writeEntry();
       await watching;
@@ -85,13 +108,20 @@ describe("a client cancelling its call", () => {
   it("when a watch outlives its deadline (grpcurl -max-time) on either port then it is counted as an abandoned call, not as an internal error", async () => {
     // DeadlineExceeded as a rule; Canceled when a loaded machine notices the hang-up more than the
     // 50 ms slack before the deadline it knows. Either way, the client's doing, never Internal.
-    const abandoned = async () => (await handled(watchMethod, "DeadlineExceeded")) + (await handled(watchMethod, "Canceled"));
+    const abandoned = async () =>
+      (await handled(watchMethod, "DeadlineExceeded")) + (await handled(watchMethod, "Canceled"));
     const before = await abandoned();
     const native = serverStream(users, "watchUserLogs", {}, bearer(stack.apiKey), { deadline: Date.now() + 300 });
-    const nativeStatus = new Promise<number>((resolve) => native.on("status", (status: { code: number }) => resolve(status.code)));
+    const nativeStatus = new Promise<number>((resolve) =>
+      native.on("status", (status: { code: number }) => resolve(status.code)),
+    );
     native.on("error", () => undefined);
     native.on("data", () => undefined);
-    const client = createUserServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${service.httpPort}`, credential: stack.apiKey });
+    const client = createUserServiceClient({
+      transport: "connect",
+      baseUrl: `http://127.0.0.1:${service.httpPort}`,
+      credential: stack.apiKey,
+    });
     try {
       const connectCode = await (async () => {
         for await (const _ of client.watchUserLogs({}, { timeoutMs: 300 })) continue;

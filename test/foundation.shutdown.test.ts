@@ -14,7 +14,11 @@ describe.each(["user-service", "token-service"] as const)("shutdown of %s", (nam
     const service = await startServiceProcess({
       name,
       entry: serviceEntry(name),
-      env: { ...stack.env[name], [`${prefix}_SERVICE_PORT`]: String(grpcPort), [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort) },
+      env: {
+        ...stack.env[name],
+        [`${prefix}_SERVICE_PORT`]: String(grpcPort),
+        [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort),
+      },
     });
     const health = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", service.grpcPort);
     const seen: string[] = [];

@@ -8,7 +8,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { closeClient, createUserServiceClient, type ClientTls, type RosterClientOptions } from "@roster/client";
-import { freePort, serviceEntry, startServiceProcess, startStack, type ServiceProcess, type Stack, type StackTls } from "@roster/dev-stack";
+import {
+  freePort,
+  serviceEntry,
+  startServiceProcess,
+  startStack,
+  type ServiceProcess,
+  type Stack,
+  type StackTls,
+} from "@roster/dev-stack";
 import { createTestCertificateAuthority, type CertificateAndKey } from "@roster/test-pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
@@ -36,7 +44,12 @@ beforeAll(async () => {
   const authority = await createTestCertificateAuthority("Roster Test CA");
   const other = await createTestCertificateAuthority("Another CA");
   // One certificate per deployment here: both services serve it and show it to each other as clients.
-  const service = await authority.issue({ commonName: "roster", dnsNames: ["localhost"], ips: ["127.0.0.1"], usage: "server-and-client" });
+  const service = await authority.issue({
+    commonName: "roster",
+    dnsNames: ["localhost"],
+    ips: ["127.0.0.1"],
+    usage: "server-and-client",
+  });
   client = await authority.issue({ commonName: "a backend", usage: "client" });
   ca = authority.cert;
   // The names the README's examples use.
@@ -112,18 +125,30 @@ describe("both services on TLS, client certificates not required", () => {
     expect(await exchangeAndUse(ports, stack.apiKey, { ca })).toBe("OK");
   });
 
-  it.each<RosterClientOptions["transport"]>(["grpc-js", "connect", "grpc", "grpc-web"])("when a %s client trusts the CA then it is served", async (transport) => {
-    const options: RosterClientOptions =
-      transport === "grpc-js"
-        ? { transport, address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: { ca } }
-        : { transport, baseUrl: `https://127.0.0.1:${ports.user.http}`, credential: stack.apiKey, tls: { ca } };
-    const missing = await outcome(() => userClient(options).getUser({ userId: "u_missing" }));
-    expect(missing).toBe(`${Code.NotFound}/USER_NOT_FOUND`);
-  });
+  it.each<RosterClientOptions["transport"]>(["grpc-js", "connect", "grpc", "grpc-web"])(
+    "when a %s client trusts the CA then it is served",
+    async (transport) => {
+      const options: RosterClientOptions =
+        transport === "grpc-js"
+          ? { transport, address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: { ca } }
+          : { transport, baseUrl: `https://127.0.0.1:${ports.user.http}`, credential: stack.apiKey, tls: { ca } };
+      const missing = await outcome(() => userClient(options).getUser({ userId: "u_missing" }));
+      expect(missing).toBe(`${Code.NotFound}/USER_NOT_FOUND`);
+    },
+  );
 
   it("when a client does not trust the CA then nothing is served, on either port", async () => {
-    const grpcJs = userClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: {} });
-    const connect = userClient({ transport: "connect", baseUrl: `https://127.0.0.1:${ports.user.http}`, credential: stack.apiKey });
+    const grpcJs = userClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${ports.user.grpc}`,
+      credential: stack.apiKey,
+      tls: {},
+    });
+    const connect = userClient({
+      transport: "connect",
+      baseUrl: `https://127.0.0.1:${ports.user.http}`,
+      credential: stack.apiKey,
+    });
     expect(await failureCode(grpcJs.getUser({ userId: "u_missing" }))).toBe(Code.Unavailable);
     expect(await failureCode(connect.getUser({ userId: "u_missing" }))).toBe(Code.Unavailable);
   });
@@ -131,7 +156,9 @@ describe("both services on TLS, client certificates not required", () => {
   it("when a plaintext gRPC client calls the TLS port then the call fails with UNAVAILABLE", async () => {
     const plain = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", ports.user.grpc);
     try {
-      expect(await codeOf(() => unary(plain, "getUser", { userId: "u_missing" }, bearer(stack.apiKey), 5_000))).toBe(grpc.status.UNAVAILABLE);
+      expect(await codeOf(() => unary(plain, "getUser", { userId: "u_missing" }, bearer(stack.apiKey), 5_000))).toBe(
+        grpc.status.UNAVAILABLE,
+      );
     } finally {
       plain.close();
     }
@@ -151,13 +178,30 @@ describe("both services on TLS, client certificates required", () => {
   });
 
   it("when a client has no certificate then it is refused on both ports, and one with a certificate from the CA is served", async () => {
-    const grpcJs = userClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: { ca } });
-    const connect = userClient({ transport: "connect", baseUrl: `https://127.0.0.1:${ports.user.http}`, credential: stack.apiKey, tls: { ca } });
+    const grpcJs = userClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${ports.user.grpc}`,
+      credential: stack.apiKey,
+      tls: { ca },
+    });
+    const connect = userClient({
+      transport: "connect",
+      baseUrl: `https://127.0.0.1:${ports.user.http}`,
+      credential: stack.apiKey,
+      tls: { ca },
+    });
     expect(await failureCode(grpcJs.getUser({ userId: "u_missing" }))).toBe(Code.Unavailable);
     // Under TLS 1.3 the refusal can reach an HTTP/2 client after it sent the request, which then sees it cancelled.
     expect([Code.Unavailable, Code.Canceled]).toContain(await failureCode(connect.getUser({ userId: "u_missing" })));
-    const withCertificate = userClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential: stack.apiKey, tls: { ca, ...client } });
-    expect(await outcome(() => withCertificate.getUser({ userId: "u_missing" }))).toBe(`${Code.NotFound}/USER_NOT_FOUND`);
+    const withCertificate = userClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${ports.user.grpc}`,
+      credential: stack.apiKey,
+      tls: { ca, ...client },
+    });
+    expect(await outcome(() => withCertificate.getUser({ userId: "u_missing" }))).toBe(
+      `${Code.NotFound}/USER_NOT_FOUND`,
+    );
   });
 });
 
@@ -166,7 +210,8 @@ describe("the README's TLS examples, against services requiring client certifica
   let stack: Stack;
   let localise: (text: string) => string;
   beforeAll(async () => {
-    stack = stacks.find((s) => s.envOf("user-service").ROSTER_TLS_CLIENT_AUTH === "require") ?? (await tlsStack("require"));
+    stack =
+      stacks.find((s) => s.envOf("user-service").ROSTER_TLS_CLIENT_AUTH === "require") ?? (await tlsStack("require"));
     const ports = portsOf(stack);
     localise = (text) =>
       text
@@ -182,7 +227,10 @@ describe("the README's TLS examples, against services requiring client certifica
   });
 
   it.each(tlsCurls)("when `%s` runs then it succeeds", async (command) => {
-    const { stdout } = await run("sh", ["-c", localise(command)], { env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 10_000 });
+    const { stdout } = await run("sh", ["-c", localise(command)], {
+      env: { ...process.env, ROSTER_KEY: stack.apiKey },
+      timeout: 10_000,
+    });
     const body = JSON.parse(stdout) as Record<string, unknown>;
     expect(body.code).toBeUndefined();
     expect(Object.keys(body).length).toBeGreaterThan(0);
@@ -202,8 +250,14 @@ describe("the README's TLS examples, against services requiring client certifica
     try {
       const path = join(snippetDir, "snippet.mjs");
       const find = `const { user } = await users.getUserByIdentifier({ identifier: { case: "username", value: "ada" } });`;
-      writeFileSync(path, `${localise(snippet ?? "")}\n${find}\nconsole.log(JSON.stringify({ username: user?.username }));\n`);
-      const { stdout } = await run(process.execPath, [path], { env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 10_000 });
+      writeFileSync(
+        path,
+        `${localise(snippet ?? "")}\n${find}\nconsole.log(JSON.stringify({ username: user?.username }));\n`,
+      );
+      const { stdout } = await run(process.execPath, [path], {
+        env: { ...process.env, ROSTER_KEY: stack.apiKey },
+        timeout: 10_000,
+      });
       expect(JSON.parse(stdout)).toEqual({ username: "ada" });
     } finally {
       rmSync(snippetDir, { recursive: true, force: true });
@@ -224,11 +278,18 @@ describe("a service configured with the wrong CA", () => {
     const service = await startServiceProcess({
       name,
       entry: serviceEntry(name),
-      env: { ...stack.envOf(name), ROSTER_TLS_CA_FILE: files.otherCaFile, [`${prefix}_SERVICE_PORT`]: String(grpcPort), [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort) },
+      env: {
+        ...stack.envOf(name),
+        ROSTER_TLS_CA_FILE: files.otherCaFile,
+        [`${prefix}_SERVICE_PORT`]: String(grpcPort),
+        [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort),
+      },
     });
     processes.push(service);
     const ports = portsOf(stack);
-    return name === "user-service" ? { ...ports, user: { grpc: grpcPort, http: httpPort } } : { ...ports, token: { grpc: grpcPort, http: httpPort } };
+    return name === "user-service"
+      ? { ...ports, user: { grpc: grpcPort, http: httpPort } }
+      : { ...ports, token: { grpc: grpcPort, http: httpPort } };
   }
 
   it("when token-service cannot verify user-service then exchange fails with UNAVAILABLE and nothing is minted", async () => {
@@ -237,17 +298,21 @@ describe("a service configured with the wrong CA", () => {
     const userId = await userWithPermissions(good, ["roster:users:read"]);
     const pat = await newPat(good, userId);
     const viaDistrustful = clientsOf(ports, stack.apiKey, { ca });
-    expect(await outcome(() => viaDistrustful.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
-      `${Code.Unavailable}/USER_SERVICE_UNAVAILABLE`,
-    );
+    expect(
+      await outcome(() => viaDistrustful.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret })),
+    ).toBe(`${Code.Unavailable}/USER_SERVICE_UNAVAILABLE`);
   });
 
   it("when user-service cannot verify token-service's key server then access tokens are refused with UNAVAILABLE", async () => {
     const ports = await distrustful("user-service");
     const good = clientsOf(portsOf(stack), stack.apiKey, { ca });
     const userId = await userWithPermissions(good, ["roster:users:read"]);
-    const { accessToken } = await good.tokens.exchangePersonalAccessToken({ personalAccessToken: (await newPat(good, userId)).secret });
+    const { accessToken } = await good.tokens.exchangePersonalAccessToken({
+      personalAccessToken: (await newPat(good, userId)).secret,
+    });
     const viaDistrustful = clientsOf(ports, accessToken, { ca });
-    expect(await outcome(() => viaDistrustful.users.getUser({ userId }))).toBe(`${Code.Unavailable}/SIGNING_KEYS_UNAVAILABLE`);
+    expect(await outcome(() => viaDistrustful.users.getUser({ userId }))).toBe(
+      `${Code.Unavailable}/SIGNING_KEYS_UNAVAILABLE`,
+    );
   });
 });

@@ -21,12 +21,17 @@ describe("timestamps outside years 0001-9999", () => {
     const userId = await userWithPermissions(clients, []);
     for (const seconds of [maxInt64, year10000, -62_135_596_801n]) {
       const name = uniqueName("pat-");
-      expect(await refusalOf(() => clients.tokens.createPersonalAccessToken({ userId, name, expireTime: { seconds } }))).toEqual(
-        outOfRange("expire_time"),
-      );
+      expect(
+        await refusalOf(() => clients.tokens.createPersonalAccessToken({ userId, name, expireTime: { seconds } })),
+      ).toEqual(outOfRange("expire_time"));
     }
     expect((await clients.tokens.listPersonalAccessTokens({ userId })).totalSize).toBe(0);
-    const listed = await connectJson(stack.token.http, "/roster.token.v1.TokenService/ListPersonalAccessTokens", { userId }, stack.apiKey);
+    const listed = await connectJson(
+      stack.token.http,
+      "/roster.token.v1.TokenService/ListPersonalAccessTokens",
+      { userId },
+      stack.apiKey,
+    );
     expect(listed.status).toBe(200);
   });
 
@@ -46,10 +51,18 @@ describe("timestamps outside years 0001-9999", () => {
 
   it("when ListUserLogs or a SearchUsers time range has a bound outside the range then INVALID_ARGUMENT names that bound", async () => {
     const userId = await userWithPermissions(clients, []);
-    expect(await refusalOf(() => clients.users.listUserLogs({ userId, startTime: { seconds: maxInt64 } }))).toEqual(outOfRange("start_time"));
-    expect(await refusalOf(() => clients.users.listUserLogs({ userId, endTime: { seconds: 0n, nanos: -1 } }))).toEqual(outOfRange("end_time"));
-    const filter = { filter: { case: "createTime" as const, value: { startTime: { seconds: 0n }, endTime: { seconds: year10000 } } } };
-    expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toEqual(outOfRange("filter.create_time.end_time"));
+    expect(await refusalOf(() => clients.users.listUserLogs({ userId, startTime: { seconds: maxInt64 } }))).toEqual(
+      outOfRange("start_time"),
+    );
+    expect(await refusalOf(() => clients.users.listUserLogs({ userId, endTime: { seconds: 0n, nanos: -1 } }))).toEqual(
+      outOfRange("end_time"),
+    );
+    const filter = {
+      filter: { case: "createTime" as const, value: { startTime: { seconds: 0n }, endTime: { seconds: year10000 } } },
+    };
+    expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toEqual(
+      outOfRange("filter.create_time.end_time"),
+    );
   });
 });
 
@@ -58,8 +71,12 @@ describe("non-finite numbers in Struct and Value", () => {
 
   it("when CreateUser's custom data holds NaN then INVALID_ARGUMENT names custom_data and no user is created", async () => {
     const username = uniqueName("nan");
-    expect(await refusalOf(() => clients.users.createUser({ username, customData: { score: Number.NaN } }))).toEqual(nonFinite("custom_data"));
-    expect(await refusalOf(() => clients.users.getUserByIdentifier({ identifier: { case: "username", value: username } }))).toMatchObject({
+    expect(await refusalOf(() => clients.users.createUser({ username, customData: { score: Number.NaN } }))).toEqual(
+      nonFinite("custom_data"),
+    );
+    expect(
+      await refusalOf(() => clients.users.getUserByIdentifier({ identifier: { case: "username", value: username } })),
+    ).toMatchObject({
       code: 5,
     });
   });
@@ -67,14 +84,18 @@ describe("non-finite numbers in Struct and Value", () => {
   it("when custom data, identity details or a log payload get ±Infinity then each is refused and GetUser and SearchUsers still answer over JSON", async () => {
     const userId = await userWithPermissions(clients, []);
     const deep = { a: { b: [1, Number.POSITIVE_INFINITY] } };
-    expect(await refusalOf(() => clients.users.updateUserCustomData({ userId, customData: deep }))).toEqual(nonFinite("custom_data"));
+    expect(await refusalOf(() => clients.users.updateUserCustomData({ userId, customData: deep }))).toEqual(
+      nonFinite("custom_data"),
+    );
     const identity = { target: "google", providerUserId: uniqueName("g"), details: { n: Number.NEGATIVE_INFINITY } };
-    expect(await refusalOf(() => clients.users.linkIdentity({ userId, identity }))).toEqual(nonFinite("identity.details"));
+    expect(await refusalOf(() => clients.users.linkIdentity({ userId, identity }))).toEqual(
+      nonFinite("identity.details"),
+    );
     const service = rosterClients(stack, stack.serviceKey);
     try {
-      expect(await refusalOf(() => service.users.appendUserLog({ userId, event: 2, result: 1, payload: { x: Number.NaN } }))).toEqual(
-        nonFinite("payload"),
-      );
+      expect(
+        await refusalOf(() => service.users.appendUserLog({ userId, event: 2, result: 1, payload: { x: Number.NaN } })),
+      ).toEqual(nonFinite("payload"));
     } finally {
       service.close();
     }
@@ -82,29 +103,54 @@ describe("non-finite numbers in Struct and Value", () => {
     expect(got.status).toBe(200);
     const filter = { filter: { case: "ids" as const, value: { ids: [userId] } } };
     expect((await clients.users.searchUsers({ filter })).totalSize).toBe(1);
-    const searched = await connectJson(stack.user.http, "/roster.user.v1.UserService/SearchUsers", { filter: { ids: { ids: [userId] } } }, stack.apiKey);
+    const searched = await connectJson(
+      stack.user.http,
+      "/roster.user.v1.UserService/SearchUsers",
+      { filter: { ids: { ids: [userId] } } },
+      stack.apiKey,
+    );
     expect(searched.status).toBe(200);
   });
 
   it("when a custom-data equality filter compares with NaN then INVALID_ARGUMENT names its value", async () => {
     const filter = {
-      filter: { case: "customDataEquals" as const, value: { path: "score", value: { kind: { case: "numberValue" as const, value: Number.NaN } } } },
+      filter: {
+        case: "customDataEquals" as const,
+        value: { path: "score", value: { kind: { case: "numberValue" as const, value: Number.NaN } } },
+      },
     };
-    expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toEqual(nonFinite("filter.custom_data_equals.value"));
+    expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toEqual(
+      nonFinite("filter.custom_data_equals.value"),
+    );
   });
 
   it("when a custom-data equality filter's value has no kind at some level then INVALID_ARGUMENT names its value", async () => {
     const empty = { kind: { case: undefined } };
-    const inList = { kind: { case: "listValue" as const, value: { values: [{ kind: { case: "numberValue" as const, value: 1 } }, empty] } } };
+    const inList = {
+      kind: {
+        case: "listValue" as const,
+        value: { values: [{ kind: { case: "numberValue" as const, value: 1 } }, empty] },
+      },
+    };
     for (const value of [empty, inList]) {
       const filter = { filter: { case: "customDataEquals" as const, value: { path: "score", value } } };
-      expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toMatchObject({ code: 3, fields: ["filter.custom_data_equals.value"] });
+      expect(await refusalOf(() => clients.users.searchUsers({ filter }))).toMatchObject({
+        code: 3,
+        fields: ["filter.custom_data_equals.value"],
+      });
     }
   });
 
   it("when a similarity threshold is NaN then INVALID_ARGUMENT names it", async () => {
-    const text = { field: TextField.NAME, mode: TextMatchMode.SIMILARITY, value: "ann", similarityThreshold: Number.NaN };
-    const refusal = await refusalOf(() => clients.users.searchUsers({ filter: { filter: { case: "text", value: text } } }));
+    const text = {
+      field: TextField.NAME,
+      mode: TextMatchMode.SIMILARITY,
+      value: "ann",
+      similarityThreshold: Number.NaN,
+    };
+    const refusal = await refusalOf(() =>
+      clients.users.searchUsers({ filter: { filter: { case: "text", value: text } } }),
+    );
     expect(refusal).toMatchObject({ code: 3, fields: ["filter.text.similarity_threshold"] });
   });
 });
@@ -131,16 +177,22 @@ describe("imported password digests", () => {
         credential: { case: "passwordDigest" as const, value: { algorithm: 1, encodedDigest } },
       })),
     });
-    expect(results.map((r) => (r.result.case === "error" ? r.result.value.code : "stored"))).toEqual(malformed.map(() => 3));
+    expect(results.map((r) => (r.result.case === "error" ? r.result.value.code : "stored"))).toEqual(
+      malformed.map(() => 3),
+    );
     for (const username of usernames) {
-      expect(await refusalOf(() => clients.users.getUserByIdentifier({ identifier: { case: "username", value: username } }))).toMatchObject({ code: 5 });
+      expect(
+        await refusalOf(() => clients.users.getUserByIdentifier({ identifier: { case: "username", value: username } })),
+      ).toMatchObject({ code: 5 });
     }
   });
 
   it("when ImportUsers gets a well-formed argon2id PHC string then the user is stored", async () => {
     const encodedDigest = argon2id("m=19456,t=2,p=1", goodSalt, goodHash);
     const { results } = await clients.users.importUsers({
-      requests: [{ username: uniqueName("dig"), credential: { case: "passwordDigest", value: { algorithm: 1, encodedDigest } } }],
+      requests: [
+        { username: uniqueName("dig"), credential: { case: "passwordDigest", value: { algorithm: 1, encodedDigest } } },
+      ],
     });
     expect(results[0]?.result.case).toBe("user");
   });

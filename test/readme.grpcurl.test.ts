@@ -49,20 +49,23 @@ describe("the README's terminal transcript, with the real grpcurl", () => {
     expect(grpcurls.filter((line) => !shown.has(line))).toEqual([]);
   });
 
-  it.each(readmeTranscript.map((step, i) => [i + 1, step.command, step] as const))("when step %i `%s` runs then it prints what the README shows", async (_, command, step) => {
-    const printed = await shell(localise(command, ports), { PATH: path, ROSTER_KEY: stack.apiKey, ...bindings });
-    // An error's status goes to stderr, and grpcurl exits with 64 + its code.
-    const output = printed.exitCode === 0 ? printed.stdout : printed.stderr;
-    if (step.output.language === "text") {
-      expect(printed.exitCode, printed.stderr).toBe(0);
-      expect(missingLines(step.output.text, output)).toEqual([]);
-      return;
-    }
-    const expected = JSON.parse(step.output.text) as { code?: number };
-    const exitCode = command.startsWith("grpcurl ") && expected.code !== undefined ? 64 + expected.code : 0;
-    expect(printed.exitCode, printed.stderr).toBe(exitCode);
-    expect(compareJson(expected, JSON.parse(output), bindings)).toEqual([]);
-  });
+  it.each(readmeTranscript.map((step, i) => [i + 1, step.command, step] as const))(
+    "when step %i `%s` runs then it prints what the README shows",
+    async (_, command, step) => {
+      const printed = await shell(localise(command, ports), { PATH: path, ROSTER_KEY: stack.apiKey, ...bindings });
+      // An error's status goes to stderr, and grpcurl exits with 64 + its code.
+      const output = printed.exitCode === 0 ? printed.stdout : printed.stderr;
+      if (step.output.language === "text") {
+        expect(printed.exitCode, printed.stderr).toBe(0);
+        expect(missingLines(step.output.text, output)).toEqual([]);
+        return;
+      }
+      const expected = JSON.parse(step.output.text) as { code?: number };
+      const exitCode = command.startsWith("grpcurl ") && expected.code !== undefined ? 64 + expected.code : 0;
+      expect(printed.exitCode, printed.stderr).toBe(exitCode);
+      expect(compareJson(expected, JSON.parse(output), bindings)).toEqual([]);
+    },
+  );
 
   it("when the log names the API key that acted then its id is the first 12 hex digits of the key's SHA-256", () => {
     expect(bindings.KEY_ID).toBe(createHash("sha256").update(stack.apiKey).digest("hex").slice(0, 12));
@@ -71,7 +74,9 @@ describe("the README's terminal transcript, with the real grpcurl", () => {
 
 describe("the transcript comparison", () => {
   it("when a value differs from the README then it names the path", () => {
-    expect(compareJson({ user: { username: "ada" } }, { user: { username: "bob" } }, {})).toEqual(['$.user.username: expected "ada", got "bob"']);
+    expect(compareJson({ user: { username: "ada" } }, { user: { username: "bob" } }, {})).toEqual([
+      '$.user.username: expected "ada", got "bob"',
+    ]);
   });
 
   it("when the output has a field the README does not show then it names it", () => {
@@ -81,7 +86,9 @@ describe("the transcript comparison", () => {
   it("when a variable is used again then it must hold the value it was bound to", () => {
     const bindings: Bindings = {};
     expect(compareJson({ id: "$USER_ID" }, { id: "u1" }, bindings)).toEqual([]);
-    expect(compareJson({ userId: "$USER_ID" }, { userId: "u2" }, bindings)).toEqual(['$.userId: expected $USER_ID = "u1", got "u2"']);
+    expect(compareJson({ userId: "$USER_ID" }, { userId: "u2" }, bindings)).toEqual([
+      '$.userId: expected $USER_ID = "u1", got "u2"',
+    ]);
   });
 
   it("when a text excerpt's lines are out of order then the later one is missing", () => {

@@ -51,6 +51,8 @@ describe("the README's PAT format", () => {
     const pat = pats[0] ?? "";
     const mistyped = `${pat.slice(0, 20)}${pat[20] === "a" ? "b" : "a"}${pat.slice(21)}`;
     expect(readmeChecksum(mistyped)).not.toBe(mistyped.slice(-6));
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: mistyped }))).toBe("16/TOKEN_MALFORMED");
+    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: mistyped }))).toBe(
+      "16/TOKEN_MALFORMED",
+    );
   });
 });

@@ -27,13 +27,27 @@ describe("the Python quickstart", () => {
   it("when the README's quickstart line runs then it grants a scope through a role and a PAT, reads the logs with the access token and decodes the error's reason", async () => {
     const line = readmeCommands.find((command) => command.includes("examples/python/quickstart.py")) ?? "";
     expect(line).toContain(".tools/python/bin/python");
-    const { stdout } = await run("sh", ["-c", localise(line, ports)], { cwd: repoRoot, env: { ...process.env, ROSTER_KEY: stack.apiKey }, timeout: 60_000 });
-    const printed = Object.fromEntries(stdout.trim().split("\n").map((printedLine) => [printedLine.slice(0, printedLine.indexOf(": ")), printedLine.slice(printedLine.indexOf(": ") + 2)]));
+    const { stdout } = await run("sh", ["-c", localise(line, ports)], {
+      cwd: repoRoot,
+      env: { ...process.env, ROSTER_KEY: stack.apiKey },
+      timeout: 60_000,
+    });
+    const printed = Object.fromEntries(
+      stdout
+        .trim()
+        .split("\n")
+        .map((printedLine) => [
+          printedLine.slice(0, printedLine.indexOf(": ")),
+          printedLine.slice(printedLine.indexOf(": ") + 2),
+        ]),
+    );
     expect(printed.user).toMatch(/^\S+ grace-[0-9a-f]{6} grace\.[0-9a-f]{6}@example\.com$/);
     expect(printed.role).toMatch(/^log-reader-[0-9a-f]{6} roster:logs:read$/);
     expect(printed.pat).toMatch(/^roster_pat_…[0-9A-Za-z]{4}$/);
     expect(printed["access token scopes"]).toBe("roster:logs:read");
-    expect(printed.logs?.split(" ")).toEqual(expect.arrayContaining(["USER_LOG_EVENT_USER_CREATED", "USER_LOG_EVENT_ROLES_ASSIGNED"]));
+    expect(printed.logs?.split(" ")).toEqual(
+      expect.arrayContaining(["USER_LOG_EVENT_USER_CREATED", "USER_LOG_EVENT_ROLES_ASSIGNED"]),
+    );
     expect(printed.error).toBe("PERMISSION_DENIED INSUFFICIENT_SCOPE scope=roster:users:read");
   });
 

@@ -22,7 +22,12 @@ const env = { ...process.env, ROSTER_KEY: stack.apiKey };
 describe("README", () => {
   beforeAll(async () => {
     // The README's examples are about the user "ada" that its grpcurl example creates.
-    await connectJson(stack.user.http, "/roster.user.v1.UserService/CreateUser", { username: "ada", primaryEmail: "ada@example.com" }, stack.apiKey);
+    await connectJson(
+      stack.user.http,
+      "/roster.user.v1.UserService/CreateUser",
+      { username: "ada", primaryEmail: "ada@example.com" },
+      stack.apiKey,
+    );
   });
 
   it("when read then it shows the start and test lines and curl examples", () => {

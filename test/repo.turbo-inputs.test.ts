@@ -17,9 +17,15 @@ interface DryTask {
 }
 
 const dryRun = JSON.parse(
-  execFileSync(join(root, "node_modules/.bin/turbo"), ["run", ...checkedTasks, "--dry=json"], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }),
+  execFileSync(join(root, "node_modules/.bin/turbo"), ["run", ...checkedTasks, "--dry=json"], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  }),
 ) as { tasks: DryTask[] };
-const tracked = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n").filter((f) => f !== "");
+const tracked = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" })
+  .split("\n")
+  .filter((f) => f !== "");
 const rootFiles = tracked.filter((f) => !f.includes("/"));
 
 /** Files of the package's own directory, relative to it. */
@@ -31,21 +37,39 @@ function rootFilesNamedIn(dir: string): string[] {
     .filter((f) => f.endsWith(".ts"))
     .map((f) => readFileSync(join(root, dir, f), "utf8"))
     .join("\n");
-  return rootFiles.filter((name) => new RegExp(`["'\`](\\.\\./)+${name.replace(/\./g, "\\.")}["'\`]|repoFile\\("${name.replace(/\./g, "\\.")}"\\)`).test(sources));
+  return rootFiles.filter((name) =>
+    new RegExp(
+      `["'\`](\\.\\./)+${name.replace(/\./g, "\\.")}["'\`]|repoFile\\("${name.replace(/\./g, "\\.")}"\\)`,
+    ).test(sources),
+  );
 }
 
 const tasks = dryRun.tasks.filter((t) => checkedTasks.includes(t.task) && t.directory !== "");
 
 describe("turbo's cache inputs", () => {
   it("when the task graph is read then every package has its lint, typecheck and test tasks in it", () => {
-    expect(tasks.filter((t) => t.task === "test").map((t) => t.directory).sort()).toEqual(
-      [...new Set(tracked.filter((f) => /^(packages\/[^/]+|test)\/package\.json$/.test(f)).map((f) => f.replace("/package.json", "")))].sort(),
+    expect(
+      tasks
+        .filter((t) => t.task === "test")
+        .map((t) => t.directory)
+        .sort(),
+    ).toEqual(
+      [
+        ...new Set(
+          tracked
+            .filter((f) => /^(packages\/[^/]+|test)\/package\.json$/.test(f))
+            .map((f) => f.replace("/package.json", "")),
+        ),
+      ].sort(),
     );
   });
 
-  it.each(tasks.map((t) => [t.taskId, t] as const))("when %s runs then every file of its package is among its inputs", (_, task) => {
-    expect(packageFiles(task.directory).filter((f) => !(f in task.inputs))).toEqual([]);
-  });
+  it.each(tasks.map((t) => [t.taskId, t] as const))(
+    "when %s runs then every file of its package is among its inputs",
+    (_, task) => {
+      expect(packageFiles(task.directory).filter((f) => !(f in task.inputs))).toEqual([]);
+    },
+  );
 
   it.each(tasks.filter((t) => t.task === "test").map((t) => [t.taskId, t] as const))(
     "when %s reads repository files then they are among its inputs",

@@ -7,14 +7,29 @@ import { callUsers, failureOf, unique } from "./helpers/users.js";
 // The RoleService contract, RPC by RPC: each documented error, and bad input
 // refused naming the field with nothing written (checked by reading back).
 
-interface RolesReply { roles: RoleReply["role"][]; nextPageToken: string; totalSize: number }
-interface UsersPage { users: { id: string }[]; nextPageToken: string; totalSize: number }
+interface RolesReply {
+  roles: RoleReply["role"][];
+  nextPageToken: string;
+  totalSize: number;
+}
+interface UsersPage {
+  users: { id: string }[];
+  nextPageToken: string;
+  totalSize: number;
+}
 
-const newRole = async (fields: object = {}) => (await callRoles<RoleReply>("createRole", { role: { name: unique("rc-"), ...fields } })).role;
-const newUser = async () => (await callUsers<{ user: { id: string } }>("createUser", { username: unique("rc_") })).user.id;
+const newRole = async (fields: object = {}) =>
+  (await callRoles<RoleReply>("createRole", { role: { name: unique("rc-"), ...fields } })).role;
+const newUser = async () =>
+  (await callUsers<{ user: { id: string } }>("createUser", { username: unique("rc_") })).user.id;
 const readRole = async (id: string) => (await callRoles<RoleReply>("getRole", { roleId: id })).role;
-const heldBy = async (userId: string) => (await callRoles<RolesReply>("listUserRoles", { userId })).roles.map((r) => r.id).sort();
-const invalid = (field: string, reason = "INVALID_ARGUMENT") => ({ code: grpc.status.INVALID_ARGUMENT, reason, fields: [field] });
+const heldBy = async (userId: string) =>
+  (await callRoles<RolesReply>("listUserRoles", { userId })).roles.map((r) => r.id).sort();
+const invalid = (field: string, reason = "INVALID_ARGUMENT") => ({
+  code: grpc.status.INVALID_ARGUMENT,
+  reason,
+  fields: [field],
+});
 const userNotFound = { code: grpc.status.NOT_FOUND, reason: "USER_NOT_FOUND" };
 const roleNotFound = { code: grpc.status.NOT_FOUND, reason: "ROLE_NOT_FOUND" };
 
@@ -23,8 +38,12 @@ describe("role CRUD contract", () => {
     const name = unique("rcbad-");
     const create = (role: object) => failureOf(() => callRoles("createRole", { role: { name, ...role } }));
     expect(await create({ description: "d".repeat(1_025) })).toEqual(invalid("role.description"));
-    expect(await create({ permissions: Array.from({ length: 101 }, (_, i) => `p:${i}`) })).toEqual(invalid("role.permissions"));
-    expect(await create({ permissions: ["p".repeat(129)] })).toEqual(invalid("role.permissions[0]", "INVALID_PERMISSION"));
+    expect(await create({ permissions: Array.from({ length: 101 }, (_, i) => `p:${i}`) })).toEqual(
+      invalid("role.permissions"),
+    );
+    expect(await create({ permissions: ["p".repeat(129)] })).toEqual(
+      invalid("role.permissions[0]", "INVALID_PERMISSION"),
+    );
     expect(await create({ name: `${name}-${"n".repeat(64)}` })).toEqual(invalid("role.name"));
     expect(await create({ name: "-leading-dash" })).toEqual(invalid("role.name"));
     expect((await callRoles<RolesReply>("listRoles", { namePrefix: name })).totalSize).toBe(0);
@@ -37,8 +56,14 @@ describe("role CRUD contract", () => {
     expect(await failureOf(() => callRoles("deleteRole", {}))).toEqual(invalid("role_id"));
     const update = { role: { id: "no-such-role", description: "x" }, updateMask: { paths: ["description"] } };
     expect(await failureOf(() => callRoles("updateRole", update))).toMatchObject(roleNotFound);
-    expect(await failureOf(() => callRoles("updateRole", { updateMask: { paths: ["description"] } }))).toEqual(invalid("role"));
-    expect(await failureOf(() => callRoles("updateRole", { role: { description: "x" }, updateMask: { paths: ["description"] } }))).toEqual(invalid("role.id"));
+    expect(await failureOf(() => callRoles("updateRole", { updateMask: { paths: ["description"] } }))).toEqual(
+      invalid("role"),
+    );
+    expect(
+      await failureOf(() =>
+        callRoles("updateRole", { role: { description: "x" }, updateMask: { paths: ["description"] } }),
+      ),
+    ).toEqual(invalid("role.id"));
   });
 
   it("when a role is deleted then a second delete and a get are NOT_FOUND", async () => {
@@ -50,11 +75,16 @@ describe("role CRUD contract", () => {
 
   it("when an update takes a used name, a bad permission or an empty mask then it is refused and nothing changes", async () => {
     const [taken, role] = [await newRole(), await newRole({ description: "before", permissions: ["a:read"] })];
-    const update = (fields: object, paths: string[]) => failureOf(() => callRoles("updateRole", { role: { id: role.id, ...fields }, updateMask: { paths } }));
+    const update = (fields: object, paths: string[]) =>
+      failureOf(() => callRoles("updateRole", { role: { id: role.id, ...fields }, updateMask: { paths } }));
     expect(await update({ name: taken.name.toUpperCase(), description: "after" }, ["description", "name"])).toEqual({
-      code: grpc.status.ALREADY_EXISTS, reason: "ROLE_NAME_TAKEN", fields: ["role.name"],
+      code: grpc.status.ALREADY_EXISTS,
+      reason: "ROLE_NAME_TAKEN",
+      fields: ["role.name"],
     });
-    expect(await update({ description: "after", permissions: ["a:read", "Bad Scope"] }, ["description", "permissions"])).toEqual(invalid("role.permissions[1]", "INVALID_PERMISSION"));
+    expect(
+      await update({ description: "after", permissions: ["a:read", "Bad Scope"] }, ["description", "permissions"]),
+    ).toEqual(invalid("role.permissions[1]", "INVALID_PERMISSION"));
     expect(await update({ description: "after", name: "" }, ["description", "name"])).toEqual(invalid("role.name"));
     expect(await update({ description: "after" }, [])).toEqual(invalid("update_mask", "INVALID_UPDATE_MASK"));
     expect(await readRole(role.id)).toMatchObject({ name: role.name, description: "before", permissions: ["a:read"] });
@@ -65,8 +95,14 @@ describe("role CRUD contract", () => {
     for (const s of ["a", "b"]) await newRole({ name: `${prefix}-${s}` });
     const page = await callRoles<RolesReply>("listRoles", { namePrefix: prefix, pageSize: 1 });
     expect(page.nextPageToken).not.toBe("");
-    expect(await failureOf(() => callRoles("listRoles", { namePrefix: `${prefix}-`, pageSize: 1, pageToken: page.nextPageToken }))).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
-    expect(await failureOf(() => callRoles("listRoles", { namePrefix: "p".repeat(65) }))).toEqual(invalid("name_prefix"));
+    expect(
+      await failureOf(() =>
+        callRoles("listRoles", { namePrefix: `${prefix}-`, pageSize: 1, pageToken: page.nextPageToken }),
+      ),
+    ).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
+    expect(await failureOf(() => callRoles("listRoles", { namePrefix: "p".repeat(65) }))).toEqual(
+      invalid("name_prefix"),
+    );
     expect(await failureOf(() => callRoles("listRoles", { pageSize: -1 }))).toEqual(invalid("page_size"));
   });
 });
@@ -76,8 +112,12 @@ describe("user roles contract", () => {
     const [a, b, userId] = [await newRole(), await newRole(), await newUser()];
     await callRoles("assignUserRoles", { userId, roleIds: [a.id] });
     const expected = { code: grpc.status.NOT_FOUND, reason: "ROLE_NOT_FOUND", metadata: { role_id: "no-such-role" } };
-    expect(await detailedFailureOf(() => callRoles("assignUserRoles", { userId, roleIds: [b.id, "no-such-role"] }))).toMatchObject(expected);
-    expect(await detailedFailureOf(() => callRoles("replaceUserRoles", { userId, roleIds: [b.id, "no-such-role"] }))).toMatchObject(expected);
+    expect(
+      await detailedFailureOf(() => callRoles("assignUserRoles", { userId, roleIds: [b.id, "no-such-role"] })),
+    ).toMatchObject(expected);
+    expect(
+      await detailedFailureOf(() => callRoles("replaceUserRoles", { userId, roleIds: [b.id, "no-such-role"] })),
+    ).toMatchObject(expected);
     expect(await heldBy(userId)).toEqual([a.id]);
     expect((await callRoles<RolesReply>("replaceUserRoles", { userId, roleIds: [] })).roles).toEqual([]);
     expect(await heldBy(userId)).toEqual([]);
@@ -94,7 +134,9 @@ describe("user roles contract", () => {
       ["getUserAccess", {}],
     ];
     for (const [method, request] of calls) {
-      expect(await failureOf(() => callRoles(method, { userId: "no-such-user", ...request }))).toMatchObject(userNotFound);
+      expect(await failureOf(() => callRoles(method, { userId: "no-such-user", ...request }))).toMatchObject(
+        userNotFound,
+      );
       expect(await failureOf(() => callRoles(method, request))).toEqual(invalid("user_id"));
     }
   });
@@ -103,10 +145,18 @@ describe("user roles contract", () => {
     const [role, userId] = [await newRole(), await newUser()];
     const tooMany = Array.from({ length: 101 }, (_, i) => `r-${i}`);
     expect(await failureOf(() => callRoles("removeUserRoles", { userId, roleIds: [] }))).toEqual(invalid("role_ids"));
-    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: tooMany }))).toEqual(invalid("role_ids"));
-    expect(await failureOf(() => callRoles("replaceUserRoles", { userId, roleIds: tooMany }))).toEqual(invalid("role_ids"));
-    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: [role.id, ""] }))).toEqual(invalid("role_ids[1]"));
-    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: ["r".repeat(65)] }))).toEqual(invalid("role_ids[0]"));
+    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: tooMany }))).toEqual(
+      invalid("role_ids"),
+    );
+    expect(await failureOf(() => callRoles("replaceUserRoles", { userId, roleIds: tooMany }))).toEqual(
+      invalid("role_ids"),
+    );
+    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: [role.id, ""] }))).toEqual(
+      invalid("role_ids[1]"),
+    );
+    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: ["r".repeat(65)] }))).toEqual(
+      invalid("role_ids[0]"),
+    );
     expect(await heldBy(userId)).toEqual([]);
   });
 
@@ -120,7 +170,9 @@ describe("user roles contract", () => {
     const rest = await callRoles<RolesReply>("listUserRoles", { userId, pageSize: 2, pageToken: first.nextPageToken });
     expect(first.totalSize).toBe(3);
     expect([...first.roles, ...rest.roles].map((r) => r.name)).toEqual(["a", "b", "c"].map((s) => `${prefix}-${s}`));
-    expect(await failureOf(() => callRoles("listUserRoles", { userId: other, pageToken: first.nextPageToken }))).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
+    expect(
+      await failureOf(() => callRoles("listUserRoles", { userId: other, pageToken: first.nextPageToken })),
+    ).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
   });
 
   it("when a role's users are paged with another role's token then INVALID_PAGE_TOKEN; an unknown role is NOT_FOUND", async () => {
@@ -128,7 +180,11 @@ describe("user roles contract", () => {
     for (let i = 0; i < 2; i++) await callRoles("assignUserRoles", { userId: await newUser(), roleIds: [role.id] });
     const page = await callRoles<UsersPage>("listRoleUsers", { roleId: role.id, pageSize: 1 });
     expect(page.nextPageToken).not.toBe("");
-    expect(await failureOf(() => callRoles("listRoleUsers", { roleId: other.id, pageSize: 1, pageToken: page.nextPageToken }))).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
+    expect(
+      await failureOf(() =>
+        callRoles("listRoleUsers", { roleId: other.id, pageSize: 1, pageToken: page.nextPageToken }),
+      ),
+    ).toEqual(invalid("page_token", "INVALID_PAGE_TOKEN"));
     expect(await failureOf(() => callRoles("listRoleUsers", { roleId: "no-such-role" }))).toMatchObject(roleNotFound);
     expect(await failureOf(() => callRoles("listRoleUsers", {}))).toEqual(invalid("role_id"));
   });
@@ -145,6 +201,10 @@ describe("user roles contract", () => {
     }
     expect(await failureOf(() => callRoles("listUserRoles", { userId }))).toMatchObject(userNotFound);
     const logs = await callUsers<{ userLogs: { event: string }[] }>("listUserLogs", { userId });
-    expect(logs.userLogs.map((l) => l.event)).toEqual(["USER_LOG_EVENT_USER_DELETED", "USER_LOG_EVENT_ROLES_ASSIGNED", "USER_LOG_EVENT_USER_CREATED"]);
+    expect(logs.userLogs.map((l) => l.event)).toEqual([
+      "USER_LOG_EVENT_USER_DELETED",
+      "USER_LOG_EVENT_ROLES_ASSIGNED",
+      "USER_LOG_EVENT_USER_CREATED",
+    ]);
   });
 });

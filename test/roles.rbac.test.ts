@@ -6,13 +6,21 @@ import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique } from "./helpers/users.js";
 
 const stack = stackInfo();
-const client = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${stack.user.grpc}`, credential: stack.apiKey });
+const client = createRoleServiceClient({
+  transport: "grpc-js",
+  address: `127.0.0.1:${stack.user.grpc}`,
+  credential: stack.apiKey,
+});
 afterAll(() => closeClient(client));
 
-interface RolesReply { roles: { id: string; name: string }[] }
+interface RolesReply {
+  roles: { id: string; name: string }[];
+}
 
 async function newRole(permissions: string[], prefix = "role-"): Promise<RoleReply["role"]> {
-  return (await callRoles<RoleReply>("createRole", { role: { name: unique(prefix), description: "test role", permissions } })).role;
+  return (
+    await callRoles<RoleReply>("createRole", { role: { name: unique(prefix), description: "test role", permissions } })
+  ).role;
 }
 
 async function newUser(): Promise<string> {
@@ -23,7 +31,10 @@ describe("role CRUD", () => {
   it("when a role is created over plain gRPC then it reads back with sorted, de-duplicated permissions", async () => {
     const role = await newRole(["app:write", "app:read", "app:write"]);
     expect(role.permissions).toEqual(["app:read", "app:write"]);
-    expect((await callRoles<RoleReply>("getRole", { roleId: role.id })).role).toMatchObject({ id: role.id, name: role.name });
+    expect((await callRoles<RoleReply>("getRole", { roleId: role.id })).role).toMatchObject({
+      id: role.id,
+      name: role.name,
+    });
   });
 
   it("when a name is taken in another case then ALREADY_EXISTS ROLE_NAME_TAKEN names role.name", async () => {
@@ -55,7 +66,9 @@ describe("role CRUD", () => {
       updateMask: { paths: ["description", "permissions"] },
     });
     expect(updated).toMatchObject({ name: role.name, description: "changed", permissions: ["b:write"] });
-    expect(await failureOf(() => callRoles("updateRole", { role: { id: role.id }, updateMask: { paths: ["id"] } }))).toMatchObject({
+    expect(
+      await failureOf(() => callRoles("updateRole", { role: { id: role.id }, updateMask: { paths: ["id"] } })),
+    ).toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       reason: "INVALID_UPDATE_MASK",
     });
@@ -82,7 +95,12 @@ describe("user roles", () => {
   it("when a user is suspended and unsuspended then GetUserAccess reports its state, a raised token epoch and its permissions", async () => {
     const [a, b, userId] = await Promise.all([newRole(["docs:read"]), newRole(["docs:read", "docs:write"]), newUser()]);
     await callRoles("assignUserRoles", { userId, roleIds: [a.id, b.id] });
-    expect(await client.getUserAccess({ userId })).toMatchObject({ userId, suspended: false, tokenEpoch: 0, permissions: ["docs:read", "docs:write"] });
+    expect(await client.getUserAccess({ userId })).toMatchObject({
+      userId,
+      suspended: false,
+      tokenEpoch: 0,
+      permissions: ["docs:read", "docs:write"],
+    });
     await callUsers("suspendUser", { userId });
     expect(await client.getUserAccess({ userId })).toMatchObject({ suspended: true, tokenEpoch: 1 });
     await callUsers("unsuspendUser", { userId });
@@ -90,11 +108,17 @@ describe("user roles", () => {
   });
 
   it("when roles are assigned twice then it is idempotent, permissions are the union and the log records it once", async () => {
-    const [a, b, userId] = await Promise.all([newRole(["docs:read", "docs:write"]), newRole(["docs:read", "admin:all"]), newUser()]);
+    const [a, b, userId] = await Promise.all([
+      newRole(["docs:read", "docs:write"]),
+      newRole(["docs:read", "admin:all"]),
+      newUser(),
+    ]);
     await callRoles("assignUserRoles", { userId, roleIds: [a.id, b.id] });
     const again = await callRoles<RolesReply>("assignUserRoles", { userId, roleIds: [a.id] });
     expect(again.roles.map((r) => r.id).sort()).toEqual([a.id, b.id].sort());
-    expect(await client.getUserPermissions({ userId })).toMatchObject({ permissions: ["admin:all", "docs:read", "docs:write"] });
+    expect(await client.getUserPermissions({ userId })).toMatchObject({
+      permissions: ["admin:all", "docs:read", "docs:write"],
+    });
     const logs = await callUsers<{ userLogs: { event: string; payload: { roleIds: string[] } }[] }>("listUserLogs", {
       userId,
       events: ["USER_LOG_EVENT_ROLES_ASSIGNED"],
@@ -105,11 +129,15 @@ describe("user roles", () => {
 
   it("when the user or a role is unknown then NOT_FOUND says which and nothing is assigned", async () => {
     const [role, userId] = await Promise.all([newRole([]), newUser()]);
-    expect(await failureOf(() => callRoles("assignUserRoles", { userId: "no-such-user", roleIds: [role.id] }))).toMatchObject({
+    expect(
+      await failureOf(() => callRoles("assignUserRoles", { userId: "no-such-user", roleIds: [role.id] })),
+    ).toMatchObject({
       code: grpc.status.NOT_FOUND,
       reason: "USER_NOT_FOUND",
     });
-    expect(await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: [role.id, "no-such-role"] }))).toMatchObject({
+    expect(
+      await failureOf(() => callRoles("assignUserRoles", { userId, roleIds: [role.id, "no-such-role"] })),
+    ).toMatchObject({
       code: grpc.status.NOT_FOUND,
       reason: "ROLE_NOT_FOUND",
     });
@@ -139,6 +167,9 @@ describe("user roles", () => {
     expect([...page.users, ...rest.users].map((u) => u.id).sort()).toEqual([u1, u2].sort());
     await callRoles("deleteRole", { roleId: role.id });
     expect((await callRoles<{ permissions: string[] }>("getUserPermissions", { userId: u1 })).permissions).toEqual([]);
-    expect(await failureOf(() => callRoles("listRoleUsers", { roleId: role.id }))).toMatchObject({ code: grpc.status.NOT_FOUND, reason: "ROLE_NOT_FOUND" });
+    expect(await failureOf(() => callRoles("listRoleUsers", { roleId: role.id }))).toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      reason: "ROLE_NOT_FOUND",
+    });
   });
 });

@@ -48,7 +48,12 @@ describe("search cost under a flood", () => {
     const collection = mongo.db(database).collection<{ _id: string }>("users");
     const { _id, ...template } = (await collection.findOne({ usernameKey: "cost0" }))!;
     for (let start = 1; start < seeded; start += 5_000) {
-      const batch = Array.from({ length: Math.min(5_000, seeded - start) }, (_, i) => ({ ...template, _id: `cost-${start + i}`, username: `cost${start + i}`, usernameKey: `cost${start + i}` }));
+      const batch = Array.from({ length: Math.min(5_000, seeded - start) }, (_, i) => ({
+        ...template,
+        _id: `cost-${start + i}`,
+        username: `cost${start + i}`,
+        usernameKey: `cost${start + i}`,
+      }));
       await collection.insertMany(batch);
     }
   }, 120_000);
@@ -68,7 +73,11 @@ describe("search cost under a flood", () => {
     const elapsed: number[] = [];
     for (let round = 0; round < 5; round++) {
       const started = performance.now();
-      expect(await failureOf(() => search(users, quadratic))).toEqual({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "SEARCH_TIME_LIMIT_EXCEEDED", fields: [] });
+      expect(await failureOf(() => search(users, quadratic))).toEqual({
+        code: grpc.status.RESOURCE_EXHAUSTED,
+        reason: "SEARCH_TIME_LIMIT_EXCEEDED",
+        fields: [],
+      });
       elapsed.push(performance.now() - started);
     }
     expect(median(elapsed)).toBeLessThan(2 * timeLimitMs);
@@ -80,7 +89,8 @@ describe("search cost under a flood", () => {
     const flooders = Array.from({ length: 3 }, () => client(service.grpcPort, ...proto));
     const healthOf = (port: number) => client(port, "grpc/health/v1/health.proto", "grpc.health.v1.Health");
     const health = [healthOf(service.grpcPort), healthOf(stack.user.grpc), healthOf(stack.token.grpc)];
-    const getUser = () => unary<{ user: { id: string } }>(getter, "getUser", { userId: "cost-1" }, bearer(stack.apiKey), 5_000);
+    const getUser = () =>
+      unary<{ user: { id: string } }>(getter, "getUser", { userId: "cost-1" }, bearer(stack.apiKey), 5_000);
     await getUser();
 
     const outcomes = new Set<string>();
@@ -95,7 +105,10 @@ describe("search cost under a flood", () => {
         expect((await getUser()).user.id).toBe("cost-1");
         getUserMs.push(performance.now() - started);
         if (getUserMs.length % 10 === 0) {
-          for (const h of health) statuses.add((await unary<{ status: string }>(h, "check", { service: "" }, new grpc.Metadata(), 5_000)).status);
+          for (const h of health)
+            statuses.add(
+              (await unary<{ status: string }>(h, "check", { service: "" }, new grpc.Metadata(), 5_000)).status,
+            );
         }
       }
       expect(getUserMs.length).toBeGreaterThan(10);
@@ -127,7 +140,11 @@ describe("search cost under a flood", () => {
       flooded.push(await floodRound(2_000));
     }
     expect(outcomes).toContain("TEXT_MATCH_MODE_REGEX: SEARCH_TIME_LIMIT_EXCEEDED");
-    const allowed = ["TEXT_MATCH_MODE_REGEX: SEARCH_TIME_LIMIT_EXCEEDED", "TEXT_MATCH_MODE_LIKE: SEARCH_TIME_LIMIT_EXCEEDED", "TEXT_MATCH_MODE_LIKE: OK"];
+    const allowed = [
+      "TEXT_MATCH_MODE_REGEX: SEARCH_TIME_LIMIT_EXCEEDED",
+      "TEXT_MATCH_MODE_LIKE: SEARCH_TIME_LIMIT_EXCEEDED",
+      "TEXT_MATCH_MODE_LIKE: OK",
+    ];
     expect([...outcomes].filter((o) => !allowed.includes(o))).toEqual([]);
     expect(searchMs.length).toBeGreaterThan(12);
     expect(median(searchMs)).toBeLessThan(2 * timeLimitMs);

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SortDirection, TextField, TextMatchMode, UserSortField, closeClient, createUserServiceClient } from "@roster/client";
+import {
+  SortDirection,
+  TextField,
+  TextMatchMode,
+  UserSortField,
+  closeClient,
+  createUserServiceClient,
+} from "@roster/client";
 import { connectJson } from "./helpers/connect-json.js";
 import { grpc } from "./helpers/plain-grpc.js";
 import { callRoles, type RoleReply } from "./helpers/roles.js";
@@ -7,7 +14,11 @@ import { stackInfo } from "./helpers/stack-info.js";
 import { callUsers, failureOf, unique } from "./helpers/users.js";
 
 const stack = stackInfo();
-const client = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${stack.user.grpc}`, credential: stack.apiKey });
+const client = createUserServiceClient({
+  transport: "grpc-js",
+  address: `127.0.0.1:${stack.user.grpc}`,
+  credential: stack.apiKey,
+});
 afterAll(() => closeClient(client));
 
 // Every user here carries `tag` in its username, so searches can be scoped to this file's users.
@@ -20,9 +31,15 @@ const people = [
   { username: `${tag}_eve`, name: "Eve" },
 ];
 const ids = new Map<string, string>();
-const byTag = { filter: { case: "text" as const, value: { field: TextField.USERNAME, mode: TextMatchMode.PREFIX, value: `${tag}_` } } };
+const byTag = {
+  filter: { case: "text" as const, value: { field: TextField.USERNAME, mode: TextMatchMode.PREFIX, value: `${tag}_` } },
+};
 
-interface SearchReply { users: { id: string; username: string }[]; nextPageToken: string; totalSize: number }
+interface SearchReply {
+  users: { id: string; username: string }[];
+  nextPageToken: string;
+  totalSize: number;
+}
 
 beforeAll(async () => {
   for (const person of people) {
@@ -32,7 +49,14 @@ beforeAll(async () => {
 });
 
 async function usernames(filter: object, query = ""): Promise<string[]> {
-  const reply = await callUsers<SearchReply>("searchUsers", { query, filter: { and: { filters: [{ text: { field: "TEXT_FIELD_USERNAME", mode: "TEXT_MATCH_MODE_PREFIX", value: `${tag}_` } }, filter] } } });
+  const reply = await callUsers<SearchReply>("searchUsers", {
+    query,
+    filter: {
+      and: {
+        filters: [{ text: { field: "TEXT_FIELD_USERNAME", mode: "TEXT_MATCH_MODE_PREFIX", value: `${tag}_` } }, filter],
+      },
+    },
+  });
   return reply.users.map((u) => u.username.slice(tag.length + 1)).sort();
 }
 
@@ -57,15 +81,21 @@ describe("SearchUsers", () => {
   });
 
   it("when filtering by each mode over plain gRPC then the right users match", async () => {
-    const text = (field: string, mode: string, value: string, extra: object = {}) => ({ text: { field: `TEXT_FIELD_${field}`, mode: `TEXT_MATCH_MODE_${mode}`, value, ...extra } });
+    const text = (field: string, mode: string, value: string, extra: object = {}) => ({
+      text: { field: `TEXT_FIELD_${field}`, mode: `TEXT_MATCH_MODE_${mode}`, value, ...extra },
+    });
     expect(await usernames(text("NAME", "CONTAINS", "smith"))).toEqual(["Bea", "cid"]);
     expect(await usernames(text("NAME", "LIKE", "* Jonas*"))).toEqual(["ann", "dan"]);
     expect(await usernames(text("EMAIL", "REGEX", "\\.org$"))).toEqual(["Bea"]);
     expect(await usernames(text("USERNAME", "EXACT", `${tag}_BEA`))).toEqual(["Bea"]);
     expect(await usernames(text("USERNAME", "EXACT", `${tag}_BEA`, { caseSensitive: true }))).toEqual([]);
-    expect(await usernames(text("NAME", "SIMILARITY", "Beatrise Smithsen", { similarityThreshold: 0.4 }))).toEqual(["Bea"]);
+    expect(await usernames(text("NAME", "SIMILARITY", "Beatrise Smithsen", { similarityThreshold: 0.4 }))).toEqual([
+      "Bea",
+    ]);
     expect(await usernames({ hasPassword: true })).toEqual(["dan"]);
-    expect(await usernames({ not: { filter: { or: { filters: [{ hasPassword: true }, text("NAME", "PREFIX", "e")] } } } })).toEqual(["Bea", "ann", "cid"]);
+    expect(
+      await usernames({ not: { filter: { or: { filters: [{ hasPassword: true }, text("NAME", "PREFIX", "e")] } } } }),
+    ).toEqual(["Bea", "ann", "cid"]);
     expect(await usernames({ ids: { ids: [ids.get("cid"), ids.get("eve")] } })).toEqual(["cid", "eve"]);
   });
 
@@ -81,14 +111,19 @@ describe("SearchUsers", () => {
     expect(await usernames({ hasRole: { roleName: role.name.toUpperCase() } })).toEqual(["eve"]);
   });
 
-  it.each(["(a+)+$", ".*.*.*.*.*.*.*.*!"])("when a regex is catastrophic (%s) then INVALID_ARGUMENT REGEX_REJECTED names its path", async (value) => {
-    const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_REGEX", value } };
-    expect(await failureOf(() => callUsers("searchUsers", { filter: { and: { filters: [{ suspended: false }, bad] } } }))).toEqual({
-      code: grpc.status.INVALID_ARGUMENT,
-      reason: "REGEX_REJECTED",
-      fields: ["filter.and.filters[1].text.value"],
-    });
-  });
+  it.each(["(a+)+$", ".*.*.*.*.*.*.*.*!"])(
+    "when a regex is catastrophic (%s) then INVALID_ARGUMENT REGEX_REJECTED names its path",
+    async (value) => {
+      const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_REGEX", value } };
+      expect(
+        await failureOf(() => callUsers("searchUsers", { filter: { and: { filters: [{ suspended: false }, bad] } } })),
+      ).toEqual({
+        code: grpc.status.INVALID_ARGUMENT,
+        reason: "REGEX_REJECTED",
+        fields: ["filter.and.filters[1].text.value"],
+      });
+    },
+  );
 
   it("when a LIKE pattern has more than 16 '*' then INVALID_ARGUMENT PATTERN_REJECTED names its path", async () => {
     const bad = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_LIKE", value: "*a".repeat(17) } };
@@ -102,7 +137,9 @@ describe("SearchUsers", () => {
   it("when a page token is replayed with another query then INVALID_ARGUMENT INVALID_PAGE_TOKEN", async () => {
     const first = await client.searchUsers({ filter: byTag, pageSize: 1 });
     expect(first.nextPageToken).not.toBe("");
-    expect(await failureOf(() => callUsers("searchUsers", { query: "other", pageSize: 1, pageToken: first.nextPageToken }))).toEqual({
+    expect(
+      await failureOf(() => callUsers("searchUsers", { query: "other", pageSize: 1, pageToken: first.nextPageToken })),
+    ).toEqual({
       code: grpc.status.INVALID_ARGUMENT,
       reason: "INVALID_PAGE_TOKEN",
       fields: ["page_token"],
@@ -112,13 +149,37 @@ describe("SearchUsers", () => {
   it("when filters nest too deep or the page size is negative then INVALID_ARGUMENT names the field", async () => {
     let filter: object = { suspended: true };
     for (let i = 0; i < 5; i++) filter = { not: { filter } };
-    expect(await failureOf(() => callUsers("searchUsers", { filter }))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: "FILTER_TOO_COMPLEX" });
+    expect(await failureOf(() => callUsers("searchUsers", { filter }))).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      reason: "FILTER_TOO_COMPLEX",
+    });
     expect(await failureOf(() => callUsers("searchUsers", { pageSize: -1 }))).toMatchObject({ fields: ["page_size"] });
   });
 
   it("when a similarity search is called with Connect JSON then users come ranked, each with its score, and the total is exact", async () => {
-    const similar = { text: { field: "TEXT_FIELD_NAME", mode: "TEXT_MATCH_MODE_SIMILARITY", value: "Dan Jonason", similarityThreshold: 0.2 } };
-    const reply = await connectJson(stack.user.http, "/roster.user.v1.UserService/SearchUsers", { filter: { and: { filters: [similar, { text: { field: "TEXT_FIELD_USERNAME", mode: "TEXT_MATCH_MODE_PREFIX", value: `${tag}_` } }] } } }, stack.apiKey);
+    const similar = {
+      text: {
+        field: "TEXT_FIELD_NAME",
+        mode: "TEXT_MATCH_MODE_SIMILARITY",
+        value: "Dan Jonason",
+        similarityThreshold: 0.2,
+      },
+    };
+    const reply = await connectJson(
+      stack.user.http,
+      "/roster.user.v1.UserService/SearchUsers",
+      {
+        filter: {
+          and: {
+            filters: [
+              similar,
+              { text: { field: "TEXT_FIELD_USERNAME", mode: "TEXT_MATCH_MODE_PREFIX", value: `${tag}_` } },
+            ],
+          },
+        },
+      },
+      stack.apiKey,
+    );
     expect(reply.status).toBe(200);
     expect((reply.body.users as { username: string }[]).map((u) => u.username)).toEqual([`${tag}_dan`, `${tag}_ann`]);
     const scores = reply.body.relevanceScores as number[];
@@ -128,7 +189,12 @@ describe("SearchUsers", () => {
   });
 
   it("when called with Connect JSON (what curl sends) then it answers in JSON", async () => {
-    const reply = await connectJson(stack.user.http, "/roster.user.v1.UserService/SearchUsers", { query: `${tag}_a` }, stack.apiKey);
+    const reply = await connectJson(
+      stack.user.http,
+      "/roster.user.v1.UserService/SearchUsers",
+      { query: `${tag}_a` },
+      stack.apiKey,
+    );
     expect(reply.status).toBe(200);
     expect((reply.body.users as { username: string }[]).map((u) => u.username)).toEqual([`${tag}_ann`]);
     expect(reply.body.totalSize).toBe(1);

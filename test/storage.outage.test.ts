@@ -1,7 +1,15 @@
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
-import { eventually, newPat, outcome, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import {
+  eventually,
+  newPat,
+  outcome,
+  rosterClients,
+  startPrivatePair,
+  userWithPermissions,
+  type RosterClients,
+} from "./helpers/tokens.js";
 
 // A database of this file's own, so it can go away and come back empty while both services keep running.
 let database: MongoDouble;
@@ -25,13 +33,16 @@ afterAll(async () => {
 }, 30_000);
 
 /** The `kid` in a JWT's header, as "kid:…". */
-const kidOf = (jwt: string) => `kid:${String((JSON.parse(Buffer.from(jwt.split(".")[0] ?? "", "base64url").toString()) as { kid?: unknown }).kid)}`;
+const kidOf = (jwt: string) =>
+  `kid:${String((JSON.parse(Buffer.from(jwt.split(".")[0] ?? "", "base64url").toString()) as { kid?: unknown }).kid)}`;
 
 describe("a database outage", () => {
   it("when the database is unreachable then both services answer UNAVAILABLE STORAGE_UNAVAILABLE promptly, and once it is back empty exchange works again with a new signing key", async () => {
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
-    const before = kidOf((await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret })).accessToken);
+    const before = kidOf(
+      (await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret })).accessToken,
+    );
 
     await database.close();
     const started = Date.now();
@@ -45,7 +56,11 @@ describe("a database outage", () => {
 
     // The database comes back without its data: the signing keys are gone too.
     database = await startMongoDouble({ port: database.port });
-    const created = await eventually(() => outcome(() => clients.users.createUser({ username: "after-outage" })), (result) => result === "OK", 20_000);
+    const created = await eventually(
+      () => outcome(() => clients.users.createUser({ username: "after-outage" })),
+      (result) => result === "OK",
+      20_000,
+    );
     expect(created).toBe("OK");
     const again = await userWithPermissions(clients, ["orders:read"]);
     const fresh = await newPat(clients, again);
@@ -60,6 +75,9 @@ describe("a database outage", () => {
     expect(kid).not.toBe(before);
     const exchanged = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: fresh.secret });
     expect(exchanged.scopes).toEqual(["orders:read"]);
-    expect(await clients.tokens.introspectToken({ token: exchanged.accessToken })).toMatchObject({ active: true, sub: again });
+    expect(await clients.tokens.introspectToken({ token: exchanged.accessToken })).toMatchObject({
+      active: true,
+      sub: again,
+    });
   }, 120_000);
 });

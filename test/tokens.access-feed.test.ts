@@ -4,7 +4,16 @@ import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { startTcpProxy } from "./helpers/tcp-proxy.js";
-import { eventually, newPat, outcome, refusalOf, rosterClients, startPrivatePair, uniqueName, type RosterClients } from "./helpers/tokens.js";
+import {
+  eventually,
+  newPat,
+  outcome,
+  refusalOf,
+  rosterClients,
+  startPrivatePair,
+  uniqueName,
+  type RosterClients,
+} from "./helpers/tokens.js";
 
 // token-service answers exchange and introspection from its copy of user access,
 // kept current by user-service's change feed. These tests attack the one promise
@@ -46,7 +55,11 @@ afterAll(async () => {
 
 /** Token-service over Connect on its HTTP port (what a browser or curl speaks). */
 function connectTokens() {
-  const client = createTokenServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${pair.ports.token.http}`, credential: stack.apiKey });
+  const client = createTokenServiceClient({
+    transport: "connect",
+    baseUrl: `http://127.0.0.1:${pair.ports.token.http}`,
+    credential: stack.apiKey,
+  });
   closers.push(() => closeClient(client));
   return client;
 }
@@ -79,20 +92,30 @@ async function answeredFromCopy(userId: string, patSecret: string): Promise<bool
     const { username } = await admin.tokens.introspectToken({ token: patSecret });
     return username === before?.username;
   } finally {
-    await admin.users.updateUser({ user: { id: userId, username: before?.username ?? "" }, updateMask: { paths: ["username"] } });
+    await admin.users.updateUser({
+      user: { id: userId, username: before?.username ?? "" },
+      updateMask: { paths: ["username"] },
+    });
   }
 }
 
 /** Waits until the feed is live (the copy answers), then lets the copy take the user in again. */
 async function warm(user: { userId: string; pat: { secret: string } }) {
-  expect(await eventually(() => answeredFromCopy(user.userId, user.pat.secret), (fromCopy) => fromCopy, 20_000)).toBe(true);
+  expect(
+    await eventually(
+      () => answeredFromCopy(user.userId, user.pat.secret),
+      (fromCopy) => fromCopy,
+      20_000,
+    ),
+  ).toBe(true);
   await admin.tokens.introspectToken({ token: user.pat.secret });
 }
 
 /** What token-service says about the user's PAT and access token, over native gRPC and Connect. */
 async function verdicts(user: { pat: { secret: string }; accessToken: string }) {
   const overConnect = connectTokens();
-  const exchange = (client: typeof admin.tokens) => outcome(() => client.exchangePersonalAccessToken({ personalAccessToken: user.pat.secret }));
+  const exchange = (client: typeof admin.tokens) =>
+    outcome(() => client.exchangePersonalAccessToken({ personalAccessToken: user.pat.secret }));
   const introspect = async (client: typeof admin.tokens, token: string) => {
     const answer = await client.introspectToken({ token });
     return answer.active ? `active:${answer.scope}` : "inactive";
@@ -120,7 +143,9 @@ describe("with the user-access feed live", () => {
     await warm(user);
     const getUserAccessCalls = async () => {
       const text = await (await fetch(`http://127.0.0.1:${pair.ports.user.http}/metrics`)).text();
-      const lines = text.split("\n").filter((line) => line.startsWith("roster_rpc_handled_total") && line.includes("RoleService/GetUserAccess"));
+      const lines = text
+        .split("\n")
+        .filter((line) => line.startsWith("roster_rpc_handled_total") && line.includes("RoleService/GetUserAccess"));
       return lines.reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
     };
     const before = await getUserAccessCalls();
@@ -137,70 +162,117 @@ describe("with the user-access feed live", () => {
   it.each([
     ["SuspendUser", (u: { userId: string }) => admin.users.suspendUser({ userId: u.userId }), "16/USER_SUSPENDED"],
     ["DeleteUser", (u: { userId: string }) => admin.users.deleteUser({ userId: u.userId }), "16/TOKEN_INVALID"],
-  ])("when %s returns then exchange and introspection refuse at once, over both transports", async (_name, change, refusal) => {
-    const user = await holder();
-    await warm(user);
-    await change(user);
-    expect(await verdicts(user)).toEqual({ exchange: [refusal, refusal], pat: ["inactive", "inactive"], jwt: ["inactive", "inactive"] });
-  });
+  ])(
+    "when %s returns then exchange and introspection refuse at once, over both transports",
+    async (_name, change, refusal) => {
+      const user = await holder();
+      await warm(user);
+      await change(user);
+      expect(await verdicts(user)).toEqual({
+        exchange: [refusal, refusal],
+        pat: ["inactive", "inactive"],
+        jwt: ["inactive", "inactive"],
+      });
+    },
+  );
 
   it.each([
-    ["RemoveUserRoles", (u: { userId: string; roleId: string }) => admin.roles.removeUserRoles({ userId: u.userId, roleIds: [u.roleId] })],
-    ["ReplaceUserRoles", (u: { userId: string; roleId: string }) => admin.roles.replaceUserRoles({ userId: u.userId, roleIds: [] })],
+    [
+      "RemoveUserRoles",
+      (u: { userId: string; roleId: string }) => admin.roles.removeUserRoles({ userId: u.userId, roleIds: [u.roleId] }),
+    ],
+    [
+      "ReplaceUserRoles",
+      (u: { userId: string; roleId: string }) => admin.roles.replaceUserRoles({ userId: u.userId, roleIds: [] }),
+    ],
     [
       "UpdateRole (permissions)",
-      (u: { roleId: string }) => admin.roles.updateRole({ role: { id: u.roleId, permissions: ["orders:write"] }, updateMask: { paths: ["permissions"] } }),
+      (u: { roleId: string }) =>
+        admin.roles.updateRole({
+          role: { id: u.roleId, permissions: ["orders:write"] },
+          updateMask: { paths: ["permissions"] },
+        }),
     ],
     ["DeleteRole", (u: { roleId: string }) => admin.roles.deleteRole({ roleId: u.roleId })],
-  ])("when %s returns then the permission it took away is granted by neither exchange nor introspection, over both transports", async (_name, change) => {
-    const user = await holder();
-    await warm(user);
-    await change(user);
-    const { scopes } = await admin.tokens.exchangePersonalAccessToken({ personalAccessToken: user.pat.secret });
-    expect(scopes).not.toContain("orders:read");
-    const after = await verdicts(user);
-    expect(after.exchange).toEqual(["OK", "OK"]);
-    // The PAT holds no scopes of its own, so it grants whatever the user may do now; the access token only what it was minted with, of that.
-    expect(after.pat.map((verdict) => verdict.startsWith("active:") && !verdict.includes("orders:read"))).toEqual([true, true]);
-    expect(after.jwt).toEqual(["active:", "active:"]);
-  });
+  ])(
+    "when %s returns then the permission it took away is granted by neither exchange nor introspection, over both transports",
+    async (_name, change) => {
+      const user = await holder();
+      await warm(user);
+      await change(user);
+      const { scopes } = await admin.tokens.exchangePersonalAccessToken({ personalAccessToken: user.pat.secret });
+      expect(scopes).not.toContain("orders:read");
+      const after = await verdicts(user);
+      expect(after.exchange).toEqual(["OK", "OK"]);
+      // The PAT holds no scopes of its own, so it grants whatever the user may do now; the access token only what it was minted with, of that.
+      expect(after.pat.map((verdict) => verdict.startsWith("active:") && !verdict.includes("orders:read"))).toEqual([
+        true,
+        true,
+      ]);
+      expect(after.jwt).toEqual(["active:", "active:"]);
+    },
+  );
 });
 
 describe("the feed's own methods", () => {
   it("when a management key asks for the feed then it is PERMISSION_DENIED (service-only), and a bad acknowledgement names its field", async () => {
-    const asAdmin = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.apiKey });
-    const asService = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.serviceKey });
+    const asAdmin = createRoleServiceClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      credential: stack.apiKey,
+    });
+    const asService = createRoleServiceClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      credential: stack.serviceKey,
+    });
     closers.push(() => [asAdmin, asService].forEach(closeClient));
     const first = async () => {
       for await (const message of asAdmin.watchUserAccessChanges({}, { timeoutMs: 5_000 })) return message;
     };
     expect((await refusalOf(first)).code).toBe(7);
-    expect((await refusalOf(() => asAdmin.acknowledgeUserAccessChanges({ subscriptionId: "x", sequence: 0n }))).code).toBe(7);
-    expect(await refusalOf(() => asService.acknowledgeUserAccessChanges({ subscriptionId: "", sequence: 0n }))).toEqual({
-      code: 3,
-      reason: "INVALID_ARGUMENT",
-      fields: ["subscription_id"],
-    });
+    expect(
+      (await refusalOf(() => asAdmin.acknowledgeUserAccessChanges({ subscriptionId: "x", sequence: 0n }))).code,
+    ).toBe(7);
+    expect(await refusalOf(() => asService.acknowledgeUserAccessChanges({ subscriptionId: "", sequence: 0n }))).toEqual(
+      {
+        code: 3,
+        reason: "INVALID_ARGUMENT",
+        fields: ["subscription_id"],
+      },
+    );
   });
 });
 
 describe("a subscriber that stops acknowledging", () => {
   it("when a subscriber holds a lease and stops acknowledging then SuspendUser returns only after that lease ran out, and the subscriber is cut off", async () => {
     const { user } = await admin.users.createUser({ username: uniqueName("stall") });
-    const feed = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.serviceKey });
+    const feed = createRoleServiceClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      credential: stack.serviceKey,
+    });
     closers.push(() => closeClient(feed));
     const controller = new AbortController();
-    const stream = feed.watchUserAccessChanges({}, { signal: controller.signal, timeoutMs: 60_000 })[Symbol.asyncIterator]();
+    const changes = feed.watchUserAccessChanges({}, { signal: controller.signal, timeoutMs: 60_000 });
+    const stream = changes[Symbol.asyncIterator]();
     const first = (await stream.next()).value;
     expect(first).toMatchObject({ subscribed: true, sequence: 0n, leaseMs: BigInt(leaseMs) });
     const askedAt = performance.now();
-    const lease = await feed.acknowledgeUserAccessChanges({ subscriptionId: first?.subscriptionId ?? "", sequence: 0n });
+    const lease = await feed.acknowledgeUserAccessChanges({
+      subscriptionId: first?.subscriptionId ?? "",
+      sequence: 0n,
+    });
     expect(lease.leaseMs).toBe(BigInt(leaseMs));
     // From here on the subscriber reads nothing and acknowledges nothing.
     await admin.users.suspendUser({ userId: user?.id ?? "" });
     const returnedAt = performance.now();
     expect(returnedAt - askedAt).toBeGreaterThanOrEqual(leaseMs);
-    expect(await refusalOf(() => feed.acknowledgeUserAccessChanges({ subscriptionId: first?.subscriptionId ?? "", sequence: 1n }))).toEqual({
+    expect(
+      await refusalOf(() =>
+        feed.acknowledgeUserAccessChanges({ subscriptionId: first?.subscriptionId ?? "", sequence: 1n }),
+      ),
+    ).toEqual({
       code: 9,
       reason: "SUBSCRIPTION_CLOSED",
       fields: [],

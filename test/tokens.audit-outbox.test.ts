@@ -11,7 +11,10 @@ beforeAll(async () => {
 afterAll(() => relay?.close());
 
 // Stop/start scenarios need services of their own; delivery retries at most every second here.
-const privatePair = usePrivatePair(() => ({ TOKEN_SERVICE_AUDIT_RETRY_MAX_MS: "1000", USER_SERVICE_URL: `http://127.0.0.1:${relay.port}` }));
+const privatePair = usePrivatePair(() => ({
+  TOKEN_SERVICE_AUDIT_RETRY_MAX_MS: "1000",
+  USER_SERVICE_URL: `http://127.0.0.1:${relay.port}`,
+}));
 beforeAll(() => relay.forwardTo(privatePair.pair.ports.user.grpc));
 
 /** The user's PAT_REVOKED entries' payloads, once `count` of them are there or `timeoutMs` has passed. */
@@ -58,7 +61,9 @@ describe("audit entries through the outbox", () => {
     await pair.stopService("user-service");
     try {
       // Stored, but its publication to the other instances' caches could not be confirmed: never an OK then.
-      expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+      expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id }))).toBe(
+        "14/USER_SERVICE_UNAVAILABLE",
+      );
       expect((await clients.tokens.introspectToken({ token: pat.secret })).active).toBe(false);
     } finally {
       await pair.startService("user-service");
@@ -75,17 +80,22 @@ describe("audit entries through the outbox", () => {
     const userId = await userWithPermissions(clients, []);
     const kept = await newPat(clients, userId);
     const revoked = await newPat(clients, userId);
-    const undelivered = () => pair.output("token-service").filter((line) => line.includes("audit entry not delivered yet")).length;
+    const undelivered = () =>
+      pair.output("token-service").filter((line) => line.includes("audit entry not delivered yet")).length;
     const before = undelivered();
     relay.cut();
     try {
-      expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId, tokenId: revoked.id }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+      expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId, tokenId: revoked.id }))).toBe(
+        "14/USER_SERVICE_UNAVAILABLE",
+      );
       // Delivery has tried (and failed) on its own, more than once, while nothing else called user-service.
       await expect.poll(undelivered, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
     } finally {
       relay.restore();
     }
-    expect((await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: kept.secret })).accessToken).not.toBe("");
+    expect(
+      (await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: kept.secret })).accessToken,
+    ).not.toBe("");
   }, 90_000);
 
   it("when a user is deleted while token-service is down then its clean-up's PAT_REVOKED entry appears exactly once", async () => {

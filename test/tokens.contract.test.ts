@@ -5,18 +5,27 @@ import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stackInfo } from "./helpers/stack-info.js";
 import { startExtraTokenService, type ExtraTokenService } from "./helpers/extra-services.js";
-import { deliveredLogs, newPat, outcome, rosterClients, uniqueName, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import {
+  deliveredLogs,
+  newPat,
+  outcome,
+  rosterClients,
+  uniqueName,
+  userWithPermissions,
+  type RosterClients,
+} from "./helpers/tokens.js";
 
 const stack = stackInfo();
 const clients = rosterClients(stack, stack.apiKey);
 
 // Token-services beside the shared stack, signing with its keys but differing in one setting each.
-const extras: Record<"shortLived" | "otherAudience" | "otherIssuer" | "noUserService", ExtraTokenService | undefined> = {
-  shortLived: undefined,
-  otherAudience: undefined,
-  otherIssuer: undefined,
-  noUserService: undefined,
-};
+const extras: Record<"shortLived" | "otherAudience" | "otherIssuer" | "noUserService", ExtraTokenService | undefined> =
+  {
+    shortLived: undefined,
+    otherAudience: undefined,
+    otherIssuer: undefined,
+    noUserService: undefined,
+  };
 const opened: RosterClients[] = [clients];
 
 function clientsOf(extra: ExtraTokenService | undefined, credential = stack.apiKey): RosterClients {
@@ -44,13 +53,24 @@ let expiring: { userId: string; token: string; expireMs: number; freshVerdict: A
 beforeAll(async () => {
   const deadUserService = `http://127.0.0.1:${await freePort()}`;
   [extras.shortLived, extras.otherAudience, extras.otherIssuer, extras.noUserService] = await Promise.all([
-    startExtraTokenService(stack, { ROSTER_ACCESS_TOKEN_TTL_SECONDS: String(shortTtlSeconds), ROSTER_MAX_TOKENS_PER_USER: "2" }),
+    startExtraTokenService(stack, {
+      ROSTER_ACCESS_TOKEN_TTL_SECONDS: String(shortTtlSeconds),
+      ROSTER_MAX_TOKENS_PER_USER: "2",
+    }),
     startExtraTokenService(stack, { ROSTER_TOKEN_AUDIENCE: "another-audience" }),
     startExtraTokenService(stack, { ROSTER_TOKEN_ISSUER: "another-issuer" }),
     startExtraTokenService(stack, { USER_SERVICE_URL: deadUserService }),
   ]);
-  const { userId, token, minted } = await accessTokenFor(["roster:users:read", "roster:tokens:read"], clientsOf(extras.shortLived));
-  expiring = { userId, token, expireMs: Number(minted.expireTime?.seconds) * 1000, freshVerdict: await verdictsOf(token, userId) };
+  const { userId, token, minted } = await accessTokenFor(
+    ["roster:users:read", "roster:tokens:read"],
+    clientsOf(extras.shortLived),
+  );
+  expiring = {
+    userId,
+    token,
+    expireMs: Number(minted.expireTime?.seconds) * 1000,
+    freshVerdict: await verdictsOf(token, userId),
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -82,7 +102,12 @@ const refused = { userService: "16/INVALID_CREDENTIAL", tokenService: "16/INVALI
 
 /** `CODE/REASON field,field` of a call that must fail with INVALID_ARGUMENT. */
 const badInput = (call: () => Promise<unknown>): Promise<string> =>
-  outcome(call, (error) => error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field)).join(","));
+  outcome(call, (error) =>
+    error
+      .findDetails(BadRequestSchema)
+      .flatMap((b) => b.fieldViolations.map((v) => v.field))
+      .join(","),
+  );
 
 const inSeconds = (s: number) => ({ seconds: BigInt(Math.floor(Date.now() / 1000) + s), nanos: 0 });
 
@@ -100,7 +125,11 @@ describe("access tokens are verified the same way by both services", () => {
     const [header, payload, signature] = token.split(".") as [string, string, string];
     const flipped = signature.slice(0, 10) + (signature[10] === "A" ? "B" : "A") + signature.slice(11);
     const widened = b64({ ...decode(payload), scope: "roster:users:read roster:users:write roster:tokens:read" });
-    for (const forged of [`${header}.${payload}.${flipped}`, `${header}.${widened}.${signature}`, `${b64({ ...decode(header), alg: "none" })}.${payload}.`]) {
+    for (const forged of [
+      `${header}.${payload}.${flipped}`,
+      `${header}.${widened}.${signature}`,
+      `${b64({ ...decode(header), alg: "none" })}.${payload}.`,
+    ]) {
       expect(await verdictsOf(forged, userId), forged).toEqual(refused);
     }
   });
@@ -138,9 +167,19 @@ describe("access tokens are verified the same way by both services", () => {
   }
 
   it("when the JWKS is fetched over plain HTTP then it equals GetJwks key for key, field for field", async () => {
-    const response = await fetch(`http://127.0.0.1:${stack.token.http}/.well-known/jwks.json`, { signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(`http://127.0.0.1:${stack.token.http}/.well-known/jwks.json`, {
+      signal: AbortSignal.timeout(10_000),
+    });
     const http = (await response.json()) as { keys: Record<string, string>[] };
-    const rpc = (await clients.tokens.getJwks({})).keys.map(({ kty, crv, x, y, kid, alg, use }) => ({ kty, crv, x, kid, alg, use, ...(y === "" ? {} : { y }) }));
+    const rpc = (await clients.tokens.getJwks({})).keys.map(({ kty, crv, x, y, kid, alg, use }) => ({
+      kty,
+      crv,
+      x,
+      kid,
+      alg,
+      use,
+      ...(y === "" ? {} : { y }),
+    }));
     expect(http.keys).toEqual(rpc);
   });
 
@@ -158,11 +197,14 @@ describe("access tokens are verified the same way by both services", () => {
 describe("exchange grants", () => {
   it("when a role is removed from the user then the next exchange grants less; a narrower PAT or request grants the intersection", async () => {
     const userId = await userWithPermissions(clients, ["orders:read"]);
-    const { role } = await clients.roles.createRole({ role: { name: uniqueName("role-"), permissions: ["orders:write", "billing:read"] } });
+    const { role } = await clients.roles.createRole({
+      role: { name: uniqueName("role-"), permissions: ["orders:write", "billing:read"] },
+    });
     await clients.roles.assignUserRoles({ userId, roleIds: [role?.id ?? ""] });
     const wide = await newPat(clients, userId);
     const narrow = await newPat(clients, userId, ["orders:write", "admin:all"]);
-    const exchange = (secret: string, scopes: string[] = []) => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: secret, scopes });
+    const exchange = (secret: string, scopes: string[] = []) =>
+      clients.tokens.exchangePersonalAccessToken({ personalAccessToken: secret, scopes });
     expect((await exchange(wide.secret)).scopes).toEqual(["billing:read", "orders:read", "orders:write"]);
     expect((await exchange(narrow.secret)).scopes).toEqual(["orders:write"]);
     expect((await exchange(wide.secret, ["orders:read", "admin:all"])).scopes).toEqual(["orders:read"]);
@@ -176,16 +218,32 @@ describe("exchange grants", () => {
     const userId = await userWithPermissions(clients, []);
     const created = await clients.tokens.createPersonalAccessToken({ userId, name: "brief", expireTime: inSeconds(2) });
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: created.secret }))).toBe("16/TOKEN_EXPIRED");
-    expect(await clients.tokens.introspectToken({ token: created.secret })).toMatchObject({ active: false, sub: "", scope: "" });
+    expect(
+      await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: created.secret })),
+    ).toBe("16/TOKEN_EXPIRED");
+    expect(await clients.tokens.introspectToken({ token: created.secret })).toMatchObject({
+      active: false,
+      sub: "",
+      scope: "",
+    });
   });
 
   it("when a PAT is revoked then its introspection is inactive while access tokens minted before stay valid", async () => {
     const { userId, pat, token } = await accessTokenFor([]);
     await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
-    expect(await clients.tokens.introspectToken({ token: pat.secret })).toMatchObject({ active: false, clientId: "", tokenType: "" });
+    expect(await clients.tokens.introspectToken({ token: pat.secret })).toMatchObject({
+      active: false,
+      clientId: "",
+      tokenType: "",
+    });
     expect(await clients.tokens.introspectToken({ token })).toMatchObject({ active: true, clientId: pat.id });
-    expect(await deliveredLogs(clients, userId, (l) => l.event === UserLogEvent.PAT_REVOKED && l.payload?.token_id === pat.id)).toHaveLength(1);
+    expect(
+      await deliveredLogs(
+        clients,
+        userId,
+        (l) => l.event === UserLogEvent.PAT_REVOKED && l.payload?.token_id === pat.id,
+      ),
+    ).toHaveLength(1);
   });
 });
 
@@ -210,7 +268,10 @@ describe("documented errors", () => {
     const userId = await userWithPermissions(clients, []);
     const first = await clients.tokens.createPersonalAccessToken({ userId, name: "first" });
     await clients.tokens.createPersonalAccessToken({ userId, name: "second" });
-    const rename = { personalAccessToken: { id: first.personalAccessToken?.id ?? "", userId, name: "second" }, updateMask: { paths: ["name"] } };
+    const rename = {
+      personalAccessToken: { id: first.personalAccessToken?.id ?? "", userId, name: "second" },
+      updateMask: { paths: ["name"] },
+    };
     expect(await outcome(() => clients.tokens.updatePersonalAccessToken(rename))).toBe("6/TOKEN_NAME_TAKEN");
   });
 
@@ -221,7 +282,9 @@ describe("documented errors", () => {
     expect((await clients.tokens.deleteUserPersonalAccessTokens({ userId })).deletedCount).toBe(0);
     expect((await clients.tokens.deleteUserPersonalAccessTokens({ userId: "u_nobody" })).deletedCount).toBe(0);
     for (const pat of pats) {
-      expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe("16/TOKEN_INVALID");
+      expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
+        "16/TOKEN_INVALID",
+      );
     }
   });
 
@@ -231,7 +294,14 @@ describe("documented errors", () => {
     const calls: [string, () => Promise<unknown>][] = [
       ["roster:tokens:write", () => weak.tokens.createPersonalAccessToken({ userId, name: "x" })],
       ["roster:tokens:read", () => weak.tokens.listPersonalAccessTokens({ userId })],
-      ["roster:tokens:write", () => weak.tokens.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId, name: "y" }, updateMask: { paths: ["name"] } })],
+      [
+        "roster:tokens:write",
+        () =>
+          weak.tokens.updatePersonalAccessToken({
+            personalAccessToken: { id: pat.id, userId, name: "y" },
+            updateMask: { paths: ["name"] },
+          }),
+      ],
       ["roster:tokens:write", () => weak.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id })],
       ["roster:tokens:write", () => weak.tokens.deleteUserPersonalAccessTokens({ userId })],
       ["roster:tokens:read", () => weak.tokens.introspectToken({ token: pat.secret })],
@@ -239,11 +309,19 @@ describe("documented errors", () => {
       ["roster:keys:write", () => weak.tokens.rotateSigningKeys({})],
     ];
     for (const [scope, call] of calls) {
-      const error = await call().then(() => undefined, (err: unknown) => ConnectError.from(err));
+      const error = await call().then(
+        () => undefined,
+        (err: unknown) => ConnectError.from(err),
+      );
       expect(error?.code).toBe(7);
-      expect(error?.findDetails(ErrorInfoSchema)[0]).toMatchObject({ reason: "INSUFFICIENT_SCOPE", metadata: { scope } });
+      expect(error?.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+        reason: "INSUFFICIENT_SCOPE",
+        metadata: { scope },
+      });
     }
-    expect(await outcome(() => as("roster_key_not-a-real-key").tokens.listPersonalAccessTokens({ userId }))).toBe("16/INVALID_CREDENTIAL");
+    expect(await outcome(() => as("roster_key_not-a-real-key").tokens.listPersonalAccessTokens({ userId }))).toBe(
+      "16/INVALID_CREDENTIAL",
+    );
     const listed = await clients.tokens.listPersonalAccessTokens({ userId });
     expect(listed.personalAccessTokens.map((p) => p.id)).toEqual([pat.id]);
     expect(listed.personalAccessTokens[0]?.name).not.toBe("y");
@@ -255,7 +333,8 @@ describe("bad input", () => {
     const userId = await userWithPermissions(clients, []);
     const pat = await newPat(clients, userId);
     const t = clients.tokens;
-    const update = (token: object, paths: string[]) => t.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId, ...token }, updateMask: { paths } });
+    const update = (token: object, paths: string[]) =>
+      t.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId, ...token }, updateMask: { paths } });
     const cases: [string, () => Promise<unknown>][] = [
       ["3/INVALID_ARGUMENT user_id", () => t.createPersonalAccessToken({ userId: "", name: "x" })],
       ["3/INVALID_ARGUMENT user_id", () => t.createPersonalAccessToken({ userId: "u".repeat(65), name: "x" })],
@@ -264,25 +343,53 @@ describe("bad input", () => {
       ["3/INVALID_ARGUMENT name", () => t.createPersonalAccessToken({ userId, name: "n".repeat(65) })],
       ["3/INVALID_SCOPE scopes[1]", () => t.createPersonalAccessToken({ userId, name: "x", scopes: ["ok", ""] })],
       ["3/INVALID_SCOPE scopes[0]", () => t.createPersonalAccessToken({ userId, name: "x", scopes: ["has space"] })],
-      ["3/INVALID_SCOPE scopes[0]", () => t.createPersonalAccessToken({ userId, name: "x", scopes: ["s".repeat(129)] })],
-      ["3/INVALID_ARGUMENT scopes", () => t.createPersonalAccessToken({ userId, name: "x", scopes: Array.from({ length: 51 }, (_, i) => `s${i}`) })],
-      ["3/EXPIRE_TIME_IN_PAST expire_time", () => t.createPersonalAccessToken({ userId, name: "x", expireTime: inSeconds(-5) })],
+      [
+        "3/INVALID_SCOPE scopes[0]",
+        () => t.createPersonalAccessToken({ userId, name: "x", scopes: ["s".repeat(129)] }),
+      ],
+      [
+        "3/INVALID_ARGUMENT scopes",
+        () => t.createPersonalAccessToken({ userId, name: "x", scopes: Array.from({ length: 51 }, (_, i) => `s${i}`) }),
+      ],
+      [
+        "3/EXPIRE_TIME_IN_PAST expire_time",
+        () => t.createPersonalAccessToken({ userId, name: "x", expireTime: inSeconds(-5) }),
+      ],
       ["3/INVALID_ARGUMENT user_id", () => t.listPersonalAccessTokens({ userId: "" })],
       ["3/INVALID_ARGUMENT page_size", () => t.listPersonalAccessTokens({ userId, pageSize: -1 })],
       ["3/INVALID_PAGE_TOKEN page_token", () => t.listPersonalAccessTokens({ userId, pageToken: "not-a-token" })],
-      ["3/INVALID_ARGUMENT personal_access_token.user_id", () => t.updatePersonalAccessToken({ updateMask: { paths: ["name"] } })],
+      [
+        "3/INVALID_ARGUMENT personal_access_token.user_id",
+        () => t.updatePersonalAccessToken({ updateMask: { paths: ["name"] } }),
+      ],
       ["3/INVALID_ARGUMENT personal_access_token.id", () => update({ id: "", name: "x" }, ["name"])],
       ["3/INVALID_UPDATE_MASK update_mask", () => update({ name: "x" }, [])],
       ["3/INVALID_UPDATE_MASK update_mask", () => update({ name: "x", scopes: ["a"] }, ["scopes"])],
       ["3/INVALID_ARGUMENT personal_access_token.name", () => update({ name: "" }, ["name"])],
-      ["3/EXPIRE_TIME_IN_PAST personal_access_token.expire_time", () => update({ expireTime: inSeconds(-5) }, ["expire_time"])],
+      [
+        "3/EXPIRE_TIME_IN_PAST personal_access_token.expire_time",
+        () => update({ expireTime: inSeconds(-5) }, ["expire_time"]),
+      ],
       ["3/INVALID_ARGUMENT user_id", () => t.deletePersonalAccessToken({ userId: "", tokenId: pat.id })],
       ["3/INVALID_ARGUMENT token_id", () => t.deletePersonalAccessToken({ userId, tokenId: "" })],
       ["3/INVALID_ARGUMENT user_id", () => t.deleteUserPersonalAccessTokens({ userId: "" })],
       ["3/INVALID_ARGUMENT personal_access_token", () => t.exchangePersonalAccessToken({ personalAccessToken: "" })],
-      ["3/INVALID_ARGUMENT personal_access_token", () => t.exchangePersonalAccessToken({ personalAccessToken: pat.secret + "x".repeat(200) })],
-      ["3/INVALID_SCOPE scopes[0]", () => t.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: [""] })],
-      ["3/INVALID_ARGUMENT scopes", () => t.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: Array.from({ length: 51 }, (_, i) => `s${i}`) })],
+      [
+        "3/INVALID_ARGUMENT personal_access_token",
+        () => t.exchangePersonalAccessToken({ personalAccessToken: pat.secret + "x".repeat(200) }),
+      ],
+      [
+        "3/INVALID_SCOPE scopes[0]",
+        () => t.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: [""] }),
+      ],
+      [
+        "3/INVALID_ARGUMENT scopes",
+        () =>
+          t.exchangePersonalAccessToken({
+            personalAccessToken: pat.secret,
+            scopes: Array.from({ length: 51 }, (_, i) => `s${i}`),
+          }),
+      ],
       ["3/INVALID_ARGUMENT token", () => t.introspectToken({ token: "" })],
       ["3/INVALID_ARGUMENT token", () => t.introspectToken({ token: "x".repeat(8 * 1024 + 1) })],
     ];

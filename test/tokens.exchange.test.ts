@@ -13,14 +13,18 @@ const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toStr
 async function mintedFor(permissions: string[], patScopes: string[] = [], requested: string[] = []) {
   const userId = await userWithPermissions(clients, permissions);
   const pat = await newPat(clients, userId, patScopes);
-  const minted = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: requested });
+  const minted = await clients.tokens.exchangePersonalAccessToken({
+    personalAccessToken: pat.secret,
+    scopes: requested,
+  });
   return { userId, pat, minted };
 }
 
 describe("introspection over Connect JSON (RFC 7662 §2.2)", () => {
-  const introspect = (token: string) => connectJson(stack.token.http, "/roster.token.v1.TokenService/IntrospectToken", { token }, stack.apiKey);
+  const introspect = (token: string) =>
+    connectJson(stack.token.http, "/roster.token.v1.TokenService/IntrospectToken", { token }, stack.apiKey);
 
-  it("when the token is inactive then the JSON says \"active\": false and nothing else", async () => {
+  it('when the token is inactive then the JSON says "active": false and nothing else', async () => {
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
     await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
@@ -29,7 +33,7 @@ describe("introspection over Connect JSON (RFC 7662 §2.2)", () => {
     }
   });
 
-  it("when the token is active then the JSON says \"active\": true with sub and scope", async () => {
+  it('when the token is active then the JSON says "active": true with sub and scope', async () => {
     const { userId, minted } = await mintedFor(["orders:read"]);
     const { status, body } = await introspect(minted.accessToken);
     expect(status).toBe(200);
@@ -39,7 +43,11 @@ describe("introspection over Connect JSON (RFC 7662 §2.2)", () => {
 
 describe("exchange", () => {
   it("when exchanged then the JWT carries iss, sub, aud, exp, iat, jti and the intersected scope", async () => {
-    const { userId, pat, minted } = await mintedFor(["orders:read", "orders:write"], ["orders:read", "billing:read"], ["orders:read", "orders:write"]);
+    const { userId, pat, minted } = await mintedFor(
+      ["orders:read", "orders:write"],
+      ["orders:read", "billing:read"],
+      ["orders:read", "orders:write"],
+    );
     expect(minted.tokenType).toBe("Bearer");
     expect(minted.scopes).toEqual(["orders:read"]);
     const [header, payload] = minted.accessToken.split(".") as [string, string];
@@ -49,7 +57,13 @@ describe("exchange", () => {
     for (const claim of ["iss", "aud", "exp", "iat", "jti"]) expect(claims[claim]).toBeDefined();
     expect(Number(claims.exp) - Number(claims.iat)).toBe(900);
     const introspected = await clients.tokens.introspectToken({ token: minted.accessToken });
-    expect(introspected).toMatchObject({ active: true, sub: userId, scope: "orders:read", tokenType: "access_token", clientId: pat.id });
+    expect(introspected).toMatchObject({
+      active: true,
+      sub: userId,
+      scope: "orders:read",
+      tokenType: "access_token",
+      clientId: pat.id,
+    });
   });
 
   it("when the user is suspended then the PAT is refused from the moment SuspendUser returns", async () => {
@@ -57,7 +71,9 @@ describe("exchange", () => {
     const pat = await newPat(clients, userId);
     const minted = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
     await clients.users.suspendUser({ userId });
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe("16/USER_SUSPENDED");
+    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
+      "16/USER_SUSPENDED",
+    );
     expect((await clients.tokens.introspectToken({ token: pat.secret })).active).toBe(false);
     expect((await clients.tokens.introspectToken({ token: minted.accessToken })).active).toBe(false);
   });
@@ -66,7 +82,9 @@ describe("exchange", () => {
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
     await clients.users.deleteUser({ userId });
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe("16/TOKEN_INVALID");
+    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
+      "16/TOKEN_INVALID",
+    );
     expect((await clients.tokens.introspectToken({ token: pat.secret })).active).toBe(false);
   });
 
@@ -83,7 +101,9 @@ describe("exchange", () => {
     try {
       const minted = await anonymous.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
       expect(minted.accessToken.split(".")).toHaveLength(3);
-      expect(await outcome(() => anonymous.tokens.introspectToken({ token: pat.secret }))).toBe("16/MISSING_CREDENTIAL");
+      expect(await outcome(() => anonymous.tokens.introspectToken({ token: pat.secret }))).toBe(
+        "16/MISSING_CREDENTIAL",
+      );
     } finally {
       anonymous.close();
     }
@@ -125,10 +145,12 @@ describe("forged and foreign access tokens", () => {
     const withoutScope = rosterClients(stack, plain.minted.accessToken);
     try {
       expect((await withScope.tokens.listPersonalAccessTokens({ userId: reader.userId })).totalSize).toBe(1);
-      expect(await outcome(() => withScope.tokens.createPersonalAccessToken({ userId: reader.userId, name: "x" }))).toBe(
+      expect(
+        await outcome(() => withScope.tokens.createPersonalAccessToken({ userId: reader.userId, name: "x" })),
+      ).toBe("7/INSUFFICIENT_SCOPE");
+      expect(await outcome(() => withoutScope.tokens.listPersonalAccessTokens({ userId: plain.userId }))).toBe(
         "7/INSUFFICIENT_SCOPE",
       );
-      expect(await outcome(() => withoutScope.tokens.listPersonalAccessTokens({ userId: plain.userId }))).toBe("7/INSUFFICIENT_SCOPE");
     } finally {
       withScope.close();
       withoutScope.close();

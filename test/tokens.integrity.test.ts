@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, newPat, outcome, rosterClients, startPrivatePair, userWithPermissions, type RosterClients } from "./helpers/tokens.js";
+import {
+  eventually,
+  newPat,
+  outcome,
+  rosterClients,
+  startPrivatePair,
+  userWithPermissions,
+  type RosterClients,
+} from "./helpers/tokens.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 // Stop/start scenarios need services of their own: the shared stack serves every other test file.
@@ -22,8 +30,14 @@ describe("token-service restarts", () => {
     const pat = await newPat(clients, userId);
     const minted = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
     await pair.restart("token-service");
-    expect(await clients.tokens.introspectToken({ token: minted.accessToken })).toMatchObject({ active: true, sub: userId, scope: "orders:read" });
-    expect((await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret })).scopes).toEqual(["orders:read"]);
+    expect(await clients.tokens.introspectToken({ token: minted.accessToken })).toMatchObject({
+      active: true,
+      sub: userId,
+      scope: "orders:read",
+    });
+    expect((await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret })).scopes).toEqual([
+      "orders:read",
+    ]);
   }, 60_000);
 
   it("when a user is deleted while token-service is down then its tokens are never usable again and are removed once it is back", async () => {
@@ -33,7 +47,9 @@ describe("token-service restarts", () => {
     await clients.users.deleteUser({ userId });
     await pair.startService("token-service");
     for (const pat of pats) {
-      expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe("16/TOKEN_INVALID");
+      expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
+        "16/TOKEN_INVALID",
+      );
       expect((await clients.tokens.introspectToken({ token: pat.secret })).active).toBe(false);
     }
     const listed = await eventually(
@@ -52,7 +68,9 @@ describe("token-service restarts", () => {
       expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
         "14/USER_SERVICE_UNAVAILABLE",
       );
-      expect(await outcome(() => clients.tokens.introspectToken({ token: pat.secret }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+      expect(await outcome(() => clients.tokens.introspectToken({ token: pat.secret }))).toBe(
+        "14/USER_SERVICE_UNAVAILABLE",
+      );
     } finally {
       await pair.startService("user-service");
     }
@@ -73,8 +91,12 @@ describe("token-service restarts", () => {
       expect(await outcome(() => holder.tokens.listPersonalAccessTokens({ userId }))).toBe("OK");
       await pair.stopService("user-service");
       try {
-        expect(await outcome(() => holder.tokens.listPersonalAccessTokens({ userId }))).toBe("14/USER_SERVICE_UNAVAILABLE");
-        expect(await outcome(() => clients.tokens.introspectToken({ token: accessToken }))).toBe("14/USER_SERVICE_UNAVAILABLE");
+        expect(await outcome(() => holder.tokens.listPersonalAccessTokens({ userId }))).toBe(
+          "14/USER_SERVICE_UNAVAILABLE",
+        );
+        expect(await outcome(() => clients.tokens.introspectToken({ token: accessToken }))).toBe(
+          "14/USER_SERVICE_UNAVAILABLE",
+        );
       } finally {
         await pair.startService("user-service");
       }

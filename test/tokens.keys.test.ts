@@ -10,7 +10,9 @@ const clients = rosterClients(stack, stack.apiKey);
 afterAll(() => clients.close());
 
 async function httpJwks(): Promise<{ status: number; contentType: string | null; keys: { kid: string }[] }> {
-  const response = await fetch(`http://127.0.0.1:${stack.token.http}/.well-known/jwks.json`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`http://127.0.0.1:${stack.token.http}/.well-known/jwks.json`, {
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = (await response.json()) as { keys: { kid: string }[] };
   return { status: response.status, contentType: response.headers.get("content-type"), keys: body.keys };
 }
@@ -43,7 +45,8 @@ describe("rotation", () => {
     const before = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
     const rotated = await clients.tokens.rotateSigningKeys({});
     const after = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
-    const kidOf = (token: string) => (JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
+    const kidOf = (token: string) =>
+      (JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()) as { kid: string }).kid;
     expect(kidOf(after.accessToken)).toBe(rotated.activeKeyId);
     expect(kidOf(before.accessToken)).not.toBe(rotated.activeKeyId);
     expect(rotated.keys[0]?.kid).toBe(rotated.activeKeyId);
@@ -99,7 +102,10 @@ describe("signing-key records written straight into the database", () => {
         mac,
       });
       // One record with no MAC at all, one replaying the genuine record's MAC.
-      await keys.insertMany([forged(forgedKids[0]!, genuine.generation - 0.5, undefined), forged(forgedKids[1]!, genuine.generation - 0.25, genuine.mac)]);
+      await keys.insertMany([
+        forged(forgedKids[0]!, genuine.generation - 0.5, undefined),
+        forged(forgedKids[1]!, genuine.generation - 0.25, genuine.mac),
+      ]);
       await clients.tokens.rotateSigningKeys({});
 
       const userId = await userWithPermissions(clients, []);
@@ -116,16 +122,26 @@ describe("signing-key records written straight into the database", () => {
           .sign(privateKey);
         const as = rosterClients(stack, token);
         try {
-          expect({
-            introspection: (await clients.tokens.introspectToken({ token })).active,
-            userService: await outcome(() => as.users.getUser({ userId })),
-            tokenService: await outcome(() => as.tokens.getJwks({})),
-          }, kid).toEqual({ introspection: false, userService: "16/INVALID_CREDENTIAL", tokenService: "16/INVALID_CREDENTIAL" });
+          expect(
+            {
+              introspection: (await clients.tokens.introspectToken({ token })).active,
+              userService: await outcome(() => as.users.getUser({ userId })),
+              tokenService: await outcome(() => as.tokens.getJwks({})),
+            },
+            kid,
+          ).toEqual({
+            introspection: false,
+            userService: "16/INVALID_CREDENTIAL",
+            tokenService: "16/INVALID_CREDENTIAL",
+          });
         } finally {
           as.close();
         }
       }
-      const published = [...(await clients.tokens.getJwks({})).keys.map((k) => k.kid), ...(await httpJwks()).keys.map((k) => k.kid)];
+      const published = [
+        ...(await clients.tokens.getJwks({})).keys.map((k) => k.kid),
+        ...(await httpJwks()).keys.map((k) => k.kid),
+      ];
       expect(published.filter((kid) => forgedKids.includes(kid))).toEqual([]);
     } finally {
       await keys.deleteMany({ _id: { $in: forgedKids } });

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startExtraTokenService, type ExtraTokenService } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { startTcpProxy } from "./helpers/tcp-proxy.js";
-import { eventually, outcome, refusalOf, rosterClients, startPrivatePair, uniqueName, type RosterClients } from "./helpers/tokens.js";
+import {
+  eventually,
+  outcome,
+  refusalOf,
+  rosterClients,
+  startPrivatePair,
+  uniqueName,
+  type RosterClients,
+} from "./helpers/tokens.js";
 
 // Each token-service instance answers PAT uses from the PAT records it has read,
 // while its user-access feeds are live. These tests attack the promise that
@@ -57,7 +65,8 @@ afterAll(async () => {
   await mongo?.close();
 });
 
-const pats = () => mongo.db(tokensDatabase).collection<{ _id: string; expireTime: Date | null }>("personal_access_tokens");
+const pats = () =>
+  mongo.db(tokensDatabase).collection<{ _id: string; expireTime: Date | null }>("personal_access_tokens");
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** A user with a role granting `orders:read` and a PAT expiring in a day. */
@@ -67,7 +76,11 @@ async function holder() {
   const { role } = await onA.roles.createRole({ role: { name: uniqueName("role-"), permissions: ["orders:read"] } });
   await onA.roles.assignUserRoles({ userId, roleIds: [role?.id ?? ""] });
   const expireTime = new Date(Date.now() + 86_400_000);
-  const created = await onA.tokens.createPersonalAccessToken({ userId, name: uniqueName("pat-"), expireTime: { seconds: BigInt(seconds(expireTime)), nanos: 0 } });
+  const created = await onA.tokens.createPersonalAccessToken({
+    userId,
+    name: uniqueName("pat-"),
+    expireTime: { seconds: BigInt(seconds(expireTime)), nanos: 0 },
+  });
   return { userId, pat: { secret: created.secret, id: created.personalAccessToken?.id ?? "" }, expireTime };
 }
 
@@ -98,7 +111,11 @@ async function warmB(user: { pat: { id: string; secret: string }; expireTime: Da
 /** What B says of the PAT: its introspection and its exchange. */
 async function verdictOfB(secret: string) {
   const { active, exp } = await onB.tokens.introspectToken({ token: secret });
-  return { active, exp, exchange: await outcome(() => onB.tokens.exchangePersonalAccessToken({ personalAccessToken: secret })) };
+  return {
+    active,
+    exp,
+    exchange: await outcome(() => onB.tokens.exchangePersonalAccessToken({ personalAccessToken: secret })),
+  };
 }
 
 describe("a PAT cached on another instance", () => {
@@ -115,7 +132,11 @@ describe("a PAT cached on another instance", () => {
     await warmB(user);
     const shorter = new Date(Date.now() + 120_000);
     await onA.tokens.updatePersonalAccessToken({
-      personalAccessToken: { id: user.pat.id, userId: user.userId, expireTime: { seconds: BigInt(seconds(shorter)), nanos: 0 } },
+      personalAccessToken: {
+        id: user.pat.id,
+        userId: user.userId,
+        expireTime: { seconds: BigInt(seconds(shorter)), nanos: 0 },
+      },
       updateMask: { paths: ["expire_time"] },
     });
     const { exp } = await onB.tokens.introspectToken({ token: user.pat.secret });
@@ -166,11 +187,23 @@ describe("an instance whose feed is cut", () => {
 
 describe("PublishUserTokensChanged", () => {
   it("when a management key calls it then it is PERMISSION_DENIED (service-only), and an empty user id is named", async () => {
-    const asAdmin = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.apiKey });
-    const asService = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${pair.ports.user.grpc}`, credential: stack.serviceKey });
+    const asAdmin = createRoleServiceClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      credential: stack.apiKey,
+    });
+    const asService = createRoleServiceClient({
+      transport: "grpc-js",
+      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      credential: stack.serviceKey,
+    });
     try {
       expect((await refusalOf(() => asAdmin.publishUserTokensChanged({ userId: "u_1" }))).code).toBe(7);
-      expect(await refusalOf(() => asService.publishUserTokensChanged({ userId: "" }))).toEqual({ code: 3, reason: "INVALID_ARGUMENT", fields: ["user_id"] });
+      expect(await refusalOf(() => asService.publishUserTokensChanged({ userId: "" }))).toEqual({
+        code: 3,
+        reason: "INVALID_ARGUMENT",
+        fields: ["user_id"],
+      });
       expect(await outcome(() => asService.publishUserTokensChanged({ userId: "u_gone" }))).toBe("OK");
     } finally {
       [asAdmin, asService].forEach(closeClient);

@@ -15,8 +15,14 @@ describe("personal access token management", () => {
     expect(created.secret).toMatch(/^roster_pat_[0-9A-Za-z]{49}$/);
     const listed = await clients.tokens.listPersonalAccessTokens({ userId });
     expect(listed.totalSize).toBe(1);
-    expect(listed.personalAccessTokens[0]).toMatchObject({ name: "ci", scopes: ["orders:read"], hint: `roster_pat_…${created.secret.slice(-4)}` });
-    expect(JSON.stringify(listed, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toContain(created.secret.slice(11, 40));
+    expect(listed.personalAccessTokens[0]).toMatchObject({
+      name: "ci",
+      scopes: ["orders:read"],
+      hint: `roster_pat_…${created.secret.slice(-4)}`,
+    });
+    expect(JSON.stringify(listed, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toContain(
+      created.secret.slice(11, 40),
+    );
   });
 
   it("when two creates with the same name race then exactly one is ALREADY_EXISTS", async () => {
@@ -33,7 +39,9 @@ describe("personal access token management", () => {
       const userId = await userWithPermissions(clients, []);
       const via = (i: number) => (i % 2 === 0 ? clients : secondClients);
       const outcomes = await Promise.all(
-        Array.from({ length: 150 }, (_, i) => outcome(() => via(i).tokens.createPersonalAccessToken({ userId, name: `race-${i}` }))),
+        Array.from({ length: 150 }, (_, i) =>
+          outcome(() => via(i).tokens.createPersonalAccessToken({ userId, name: `race-${i}` })),
+        ),
       );
       const tally: Record<string, number> = {};
       for (const o of outcomes) tally[o] = (tally[o] ?? 0) + 1;
@@ -46,7 +54,9 @@ describe("personal access token management", () => {
   }, 60_000);
 
   it("when the user is unknown or the expiry is past then creation is refused with its reason", async () => {
-    expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId: "no-such-user", name: "x" }))).toBe("5/USER_NOT_FOUND");
+    expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId: "no-such-user", name: "x" }))).toBe(
+      "5/USER_NOT_FOUND",
+    );
     const userId = await userWithPermissions(clients, []);
     const past = { seconds: BigInt(Math.floor(Date.now() / 1000) - 10), nanos: 0 };
     expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId, name: "x", expireTime: past }))).toBe(
@@ -57,7 +67,9 @@ describe("personal access token management", () => {
   it("when a suspended user is named then creation is FAILED_PRECONDITION", async () => {
     const userId = await userWithPermissions(clients, []);
     await clients.users.suspendUser({ userId });
-    expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId, name: "x" }))).toBe("9/USER_SUSPENDED");
+    expect(await outcome(() => clients.tokens.createPersonalAccessToken({ userId, name: "x" }))).toBe(
+      "9/USER_SUSPENDED",
+    );
   });
 
   it("when renamed and deleted then the change shows and the deleted token stops working", async () => {
@@ -69,7 +81,9 @@ describe("personal access token management", () => {
     });
     expect(updated.personalAccessToken?.name).toBe("renamed");
     await clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id });
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe("16/TOKEN_INVALID");
+    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret }))).toBe(
+      "16/TOKEN_INVALID",
+    );
     expect((await clients.tokens.introspectToken({ token: pat.secret })).active).toBe(false);
   });
 
@@ -77,10 +91,15 @@ describe("personal access token management", () => {
     const owner = await userWithPermissions(clients, ["orders:read"]);
     const other = await userWithPermissions(clients, []);
     const pat = await newPat(clients, owner);
-    expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId: other, tokenId: pat.id }))).toBe("5/TOKEN_NOT_FOUND");
+    expect(await outcome(() => clients.tokens.deletePersonalAccessToken({ userId: other, tokenId: pat.id }))).toBe(
+      "5/TOKEN_NOT_FOUND",
+    );
     expect(
       await outcome(() =>
-        clients.tokens.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId: other, name: "x" }, updateMask: { paths: ["name"] } }),
+        clients.tokens.updatePersonalAccessToken({
+          personalAccessToken: { id: pat.id, userId: other, name: "x" },
+          updateMask: { paths: ["name"] },
+        }),
       ),
     ).toBe("5/TOKEN_NOT_FOUND");
     expect((await clients.tokens.listPersonalAccessTokens({ userId: other })).totalSize).toBe(0);
@@ -92,10 +111,12 @@ describe("personal access token management", () => {
     const userId = await userWithPermissions(clients, []);
     const { secret } = await newPat(clients, userId);
     const typo = secret.slice(0, 20) + (secret[20] === "a" ? "b" : "a") + secret.slice(21);
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: typo }))).toBe("16/TOKEN_MALFORMED");
-    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: secret.slice(0, -2) }))).toBe(
+    expect(await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: typo }))).toBe(
       "16/TOKEN_MALFORMED",
     );
+    expect(
+      await outcome(() => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: secret.slice(0, -2) })),
+    ).toBe("16/TOKEN_MALFORMED");
     expect((await clients.tokens.introspectToken({ token: typo })).active).toBe(false);
   });
 

@@ -47,10 +47,17 @@ describe("access tokens follow their user's state", () => {
     const holder = await tokenHolder([usersRead, tokensRead]);
     expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["OK", "OK"]);
     await admin.users.suspendUser({ userId: holder.userId });
-    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["16/USER_SUSPENDED", "16/USER_SUSPENDED"]);
+    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual([
+      "16/USER_SUSPENDED",
+      "16/USER_SUSPENDED",
+    ]);
     expect((await holder.introspect()).active).toBe(false);
     // The HTTP port runs the same guard: Connect refuses it alike.
-    const overConnect = createUserServiceClient({ transport: "connect", baseUrl: `http://127.0.0.1:${stack.user.http}`, credential: holder.accessToken });
+    const overConnect = createUserServiceClient({
+      transport: "connect",
+      baseUrl: `http://127.0.0.1:${stack.user.http}`,
+      credential: holder.accessToken,
+    });
     try {
       expect(await outcome(() => overConnect.getUser({ userId: holder.userId }))).toBe("16/USER_SUSPENDED");
     } finally {
@@ -62,7 +69,10 @@ describe("access tokens follow their user's state", () => {
     const holder = await tokenHolder([usersRead, tokensRead]);
     await admin.users.suspendUser({ userId: holder.userId });
     await admin.users.unsuspendUser({ userId: holder.userId });
-    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["16/TOKEN_REVOKED", "16/TOKEN_REVOKED"]);
+    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual([
+      "16/TOKEN_REVOKED",
+      "16/TOKEN_REVOKED",
+    ]);
     expect((await holder.introspect()).active).toBe(false);
     const fresh = rosterClients(stack, (await holder.exchange()).accessToken);
     holders.push(fresh);
@@ -73,7 +83,10 @@ describe("access tokens follow their user's state", () => {
     const holder = await tokenHolder([usersRead, tokensRead]);
     expect(await holder.onUserService()).toBe("OK");
     await admin.users.deleteUser({ userId: holder.userId });
-    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["16/USER_DELETED", "16/USER_DELETED"]);
+    expect([await holder.onUserService(), await holder.onTokenService()]).toEqual([
+      "16/USER_DELETED",
+      "16/USER_DELETED",
+    ]);
     expect((await holder.introspect()).active).toBe(false);
   });
 });
@@ -94,7 +107,10 @@ describe("access tokens follow their user's permissions", () => {
   it("when a permission is taken out of a role the user holds then the scope is no longer granted", async () => {
     const holder = await tokenHolder([usersRead, tokensRead]);
     const [roleId] = holder.roleIds as [string];
-    await admin.roles.updateRole({ role: { id: roleId, permissions: [tokensRead] }, updateMask: { paths: ["permissions"] } });
+    await admin.roles.updateRole({
+      role: { id: roleId, permissions: [tokensRead] },
+      updateMask: { paths: ["permissions"] },
+    });
     expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["7/INSUFFICIENT_SCOPE", "OK"]);
   });
 
@@ -102,7 +118,9 @@ describe("access tokens follow their user's permissions", () => {
     const holder = await tokenHolder([usersRead]);
     await admin.roles.removeUserRoles({ userId: holder.userId, roleIds: holder.roleIds });
     expect(await holder.onUserService()).toBe("7/INSUFFICIENT_SCOPE");
-    const { role } = await admin.roles.createRole({ role: { name: uniqueName("role-"), permissions: [usersRead, tokensRead] } });
+    const { role } = await admin.roles.createRole({
+      role: { name: uniqueName("role-"), permissions: [usersRead, tokensRead] },
+    });
     await admin.roles.assignUserRoles({ userId: holder.userId, roleIds: [role?.id ?? ""] });
     expect([await holder.onUserService(), await holder.onTokenService()]).toEqual(["OK", "7/INSUFFICIENT_SCOPE"]);
   });
@@ -118,7 +136,9 @@ describe("access tokens and the PAT they came from", () => {
       expireTime: timestampFromDate(expireTime),
     });
     const minted = await admin.tokens.exchangePersonalAccessToken({ personalAccessToken: created.secret });
-    const claims = JSON.parse(Buffer.from(minted.accessToken.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp: number };
+    const claims = JSON.parse(Buffer.from(minted.accessToken.split(".")[1] ?? "", "base64url").toString("utf8")) as {
+      exp: number;
+    };
     expect(claims.exp).toBeLessThanOrEqual(Math.floor(expireTime.getTime() / 1000));
     expect(minted.expireTime?.seconds).toBe(BigInt(claims.exp));
     expect((await admin.tokens.introspectToken({ token: minted.accessToken })).exp).toBe(BigInt(claims.exp));
@@ -146,13 +166,15 @@ describe("streams opened with an access token", () => {
         { userId: holder.userId, events: [UserLogEvent.USER_UPDATED, UserLogEvent.USER_SUSPENDED] },
         { signal: abort.signal, timeoutMs: 15_000 },
       );
-      for await (const response of stream) seen.push(UserLogEvent[response.userLog?.event ?? UserLogEvent.UNSPECIFIED] ?? "");
+      for await (const response of stream)
+        seen.push(UserLogEvent[response.userLog?.event ?? UserLogEvent.UNSPECIFIED] ?? "");
     });
     try {
       // The stream works: an entry written after it opened arrives.
       await new Promise((resolve) => setTimeout(resolve, 300));
       await admin.users.updateUser({ user: { id: holder.userId, name: "Watched" }, updateMask: { paths: ["name"] } });
-      for (let waited = 0; seen.length === 0 && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let waited = 0; seen.length === 0 && waited < 10_000; waited += 100)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       expect(seen).toEqual(["USER_UPDATED"]);
       await admin.users.suspendUser({ userId: holder.userId });
       expect(await watching).toBe("16/USER_SUSPENDED");

@@ -20,23 +20,38 @@ async function clientsOfUserWith(permissions: string[]) {
 describe("scope grammar and service-only scopes of personal access tokens", () => {
   it("when a PAT names the service-only roster:logs:write then creation is INVALID_ARGUMENT SCOPE_NOT_GRANTABLE on scopes[1]", async () => {
     const userId = await userWithPermissions(clients, []);
-    const create = () => clients.tokens.createPersonalAccessToken({ userId, name: "audit", scopes: ["orders:read", "roster:logs:write"] });
-    expect(await refusalOf(create)).toEqual({ code: Code.InvalidArgument, reason: "SCOPE_NOT_GRANTABLE", fields: ["scopes[1]"] });
+    const create = () =>
+      clients.tokens.createPersonalAccessToken({ userId, name: "audit", scopes: ["orders:read", "roster:logs:write"] });
+    expect(await refusalOf(create)).toEqual({
+      code: Code.InvalidArgument,
+      reason: "SCOPE_NOT_GRANTABLE",
+      fields: ["scopes[1]"],
+    });
     expect((await clients.tokens.listPersonalAccessTokens({ userId })).totalSize).toBe(0);
   });
 
   it("when a PAT names a scope no role permission can hold then creation is INVALID_ARGUMENT INVALID_SCOPE on scopes[0]", async () => {
     const userId = await userWithPermissions(clients, []);
-    const create = () => clients.tokens.createPersonalAccessToken({ userId, name: "mixed", scopes: ["Roster:Users:Read"] });
-    expect(await refusalOf(create)).toEqual({ code: Code.InvalidArgument, reason: "INVALID_SCOPE", fields: ["scopes[0]"] });
+    const create = () =>
+      clients.tokens.createPersonalAccessToken({ userId, name: "mixed", scopes: ["Roster:Users:Read"] });
+    expect(await refusalOf(create)).toEqual({
+      code: Code.InvalidArgument,
+      reason: "INVALID_SCOPE",
+      fields: ["scopes[0]"],
+    });
     expect((await clients.tokens.listPersonalAccessTokens({ userId })).totalSize).toBe(0);
   });
 
   it("when an exchange requests a service-only scope then it is INVALID_ARGUMENT SCOPE_NOT_GRANTABLE on scopes[0]", async () => {
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
-    const exchange = () => clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: ["roster:logs:write"] });
-    expect(await refusalOf(exchange)).toEqual({ code: Code.InvalidArgument, reason: "SCOPE_NOT_GRANTABLE", fields: ["scopes[0]"] });
+    const exchange = () =>
+      clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret, scopes: ["roster:logs:write"] });
+    expect(await refusalOf(exchange)).toEqual({
+      code: Code.InvalidArgument,
+      reason: "SCOPE_NOT_GRANTABLE",
+      fields: ["scopes[0]"],
+    });
   });
 
   it("when a stored role carries roster:logs:write then exchange and introspection never grant it and the token cannot append logs", async () => {
@@ -48,7 +63,15 @@ describe("scope grammar and service-only scopes of personal access tokens", () =
       await mongo
         .db(stack.env["user-service"].USER_SERVICE_DATABASE)
         .collection<{ _id: string; [field: string]: unknown }>("roles")
-        .insertOne({ _id: roleId, name, nameKey: name, description: "", permissions: ["orders:read", "roster:logs:write"], createTime: now, updateTime: now });
+        .insertOne({
+          _id: roleId,
+          name,
+          nameKey: name,
+          description: "",
+          permissions: ["orders:read", "roster:logs:write"],
+          createTime: now,
+          updateTime: now,
+        });
     } finally {
       await mongo.close();
     }
@@ -62,7 +85,9 @@ describe("scope grammar and service-only scopes of personal access tokens", () =
     expect((await clients.tokens.introspectToken({ token: pat.secret })).scope).toBe("orders:read");
     const own = rosterClients(stack, minted.accessToken);
     try {
-      expect(await outcome(() => own.users.appendUserLog({ userId, event: 1, result: 1 }))).toBe(`${Code.PermissionDenied}/INSUFFICIENT_SCOPE`);
+      expect(await outcome(() => own.users.appendUserLog({ userId, event: 1, result: 1 }))).toBe(
+        `${Code.PermissionDenied}/INSUFFICIENT_SCOPE`,
+      );
     } finally {
       own.close();
     }
@@ -73,7 +98,11 @@ describe("self-service scope roster:tokens:self", () => {
   it("when an access token holds roster:tokens:self then it creates, lists, updates and deletes its own user's PATs", async () => {
     const { userId, pat, own } = await clientsOfUserWith(["roster:tokens:self"]);
     try {
-      const created = await own.tokens.createPersonalAccessToken({ userId, name: "laptop", scopes: ["roster:tokens:self"] });
+      const created = await own.tokens.createPersonalAccessToken({
+        userId,
+        name: "laptop",
+        scopes: ["roster:tokens:self"],
+      });
       const id = created.personalAccessToken?.id ?? "";
       const listed = await own.tokens.listPersonalAccessTokens({ userId });
       expect(listed.personalAccessTokens.map((t) => t.id).sort()).toEqual([id, pat.id].sort());
@@ -83,7 +112,9 @@ describe("self-service scope roster:tokens:self", () => {
       });
       expect(renamed.personalAccessToken?.name).toBe("desktop");
       await own.tokens.deletePersonalAccessToken({ userId, tokenId: id });
-      expect((await clients.tokens.listPersonalAccessTokens({ userId })).personalAccessTokens.map((t) => t.id)).toEqual([pat.id]);
+      expect((await clients.tokens.listPersonalAccessTokens({ userId })).personalAccessTokens.map((t) => t.id)).toEqual(
+        [pat.id],
+      );
     } finally {
       own.close();
     }
@@ -95,13 +126,24 @@ describe("self-service scope roster:tokens:self", () => {
     const victimPat = await newPat(clients, victim);
     const denied = `${Code.PermissionDenied}/NOT_OWN_RESOURCE`;
     try {
-      expect(await outcome(() => own.tokens.createPersonalAccessToken({ userId: victim, name: "stolen" }))).toBe(denied);
+      expect(await outcome(() => own.tokens.createPersonalAccessToken({ userId: victim, name: "stolen" }))).toBe(
+        denied,
+      );
       expect(await outcome(() => own.tokens.listPersonalAccessTokens({ userId: victim }))).toBe(denied);
-      const update = { personalAccessToken: { id: victimPat.id, userId: victim, name: "x" }, updateMask: { paths: ["name"] } };
+      const update = {
+        personalAccessToken: { id: victimPat.id, userId: victim, name: "x" },
+        updateMask: { paths: ["name"] },
+      };
       expect(await outcome(() => own.tokens.updatePersonalAccessToken(update))).toBe(denied);
-      expect(await outcome(() => own.tokens.deletePersonalAccessToken({ userId: victim, tokenId: victimPat.id }))).toBe(denied);
-      expect(await outcome(() => own.tokens.deleteUserPersonalAccessTokens({ userId: victim }))).toBe(`${Code.PermissionDenied}/INSUFFICIENT_SCOPE`);
-      expect((await clients.tokens.listPersonalAccessTokens({ userId: victim })).personalAccessTokens.map((t) => t.id)).toEqual([victimPat.id]);
+      expect(await outcome(() => own.tokens.deletePersonalAccessToken({ userId: victim, tokenId: victimPat.id }))).toBe(
+        denied,
+      );
+      expect(await outcome(() => own.tokens.deleteUserPersonalAccessTokens({ userId: victim }))).toBe(
+        `${Code.PermissionDenied}/INSUFFICIENT_SCOPE`,
+      );
+      expect(
+        (await clients.tokens.listPersonalAccessTokens({ userId: victim })).personalAccessTokens.map((t) => t.id),
+      ).toEqual([victimPat.id]);
     } finally {
       own.close();
     }
@@ -111,7 +153,9 @@ describe("self-service scope roster:tokens:self", () => {
     const { pat, own } = await clientsOfUserWith(["roster:tokens:self"]);
     const other = await userWithPermissions(clients, []);
     try {
-      expect(await outcome(() => own.tokens.deletePersonalAccessToken({ userId: other, tokenId: pat.id }))).toBe(`${Code.PermissionDenied}/NOT_OWN_RESOURCE`);
+      expect(await outcome(() => own.tokens.deletePersonalAccessToken({ userId: other, tokenId: pat.id }))).toBe(
+        `${Code.PermissionDenied}/NOT_OWN_RESOURCE`,
+      );
     } finally {
       own.close();
     }

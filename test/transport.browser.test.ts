@@ -92,7 +92,11 @@ function pageServer(scripts: Record<string, string>): Promise<Server> {
       return;
     }
     res.writeHead(200, { "content-type": "text/html" });
-    res.end(`<!doctype html>${Object.keys(scripts).map((src) => `<script type="module" src="${src}"></script>`).join("")}`);
+    res.end(
+      `<!doctype html>${Object.keys(scripts)
+        .map((src) => `<script type="module" src="${src}"></script>`)
+        .join("")}`,
+    );
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
@@ -133,10 +137,18 @@ async function visit(pages: Server, during: (visit: Visit) => Promise<void>): Pr
 
 beforeAll(async () => {
   // A machine without the browser must fail this test, not skip it.
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`);
+  if (!existsSync(chromiumPath))
+    throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium)`);
   const bundle = async (contents: string, loader: "js" | "ts") => {
     const resolveDir = fileURLToPath(new URL(".", import.meta.url));
-    const bundled = await build({ stdin: { contents, resolveDir, loader }, bundle: true, format: "esm", platform: "browser", target: "es2022", write: false });
+    const bundled = await build({
+      stdin: { contents, resolveDir, loader },
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      target: "es2022",
+      write: false,
+    });
     return bundled.outputFiles[0]?.text ?? "";
   };
   const scripts = { "/page.js": await bundle(pageScript, "js"), "/readme.js": await bundle(readmeScript(), "ts") };
@@ -182,7 +194,9 @@ describe("browsers on the HTTP port", () => {
   it("when a page from an origin not configured calls either service then the browser refuses every answer for CORS", async () => {
     await visit(otherPages, async ({ results, console }) => {
       expect(results.map((r) => r.ok)).toEqual([false, false, false]);
-      const refusals = console.filter((line) => line.includes("has been blocked by CORS policy") && line.includes(origin(otherPages)));
+      const refusals = console.filter(
+        (line) => line.includes("has been blocked by CORS policy") && line.includes(origin(otherPages)),
+      );
       expect(refusals.length).toBeGreaterThanOrEqual(3);
     });
   });

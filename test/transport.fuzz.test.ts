@@ -20,7 +20,8 @@ const stack = stackInfo();
 const codeNames = Object.keys(grpc.status).filter((k) => Number.isNaN(Number(k)));
 const codePattern = new RegExp(`\\b(${codeNames.join("|")})\\b`, "g");
 
-const protoLines = (file: string) => readFileSync(fileURLToPath(new URL(`../proto/${file}`, import.meta.url)), "utf8").split("\n");
+const protoLines = (file: string) =>
+  readFileSync(fileURLToPath(new URL(`../proto/${file}`, import.meta.url)), "utf8").split("\n");
 
 /** The status names in the comment block right above the first line starting with `start`. */
 function codesAbove(lines: string[], start: string): Set<string> {
@@ -46,9 +47,24 @@ function documentedCodes(file: string, service: DescService, common: Set<string>
 const userServiceFile = "roster/user/v1/user_service.proto";
 const tokenServiceFile = "roster/token/v1/token_service.proto";
 const targets = [
-  { service: UserService, file: userServiceFile, common: commonCodes(userServiceFile, "UserService"), ports: stack.user },
-  { service: RoleService, file: "roster/user/v1/role_service.proto", common: commonCodes(userServiceFile, "UserService"), ports: stack.user },
-  { service: TokenService, file: tokenServiceFile, common: commonCodes(tokenServiceFile, "TokenService"), ports: stack.token },
+  {
+    service: UserService,
+    file: userServiceFile,
+    common: commonCodes(userServiceFile, "UserService"),
+    ports: stack.user,
+  },
+  {
+    service: RoleService,
+    file: "roster/user/v1/role_service.proto",
+    common: commonCodes(userServiceFile, "UserService"),
+    ports: stack.user,
+  },
+  {
+    service: TokenService,
+    file: tokenServiceFile,
+    common: commonCodes(tokenServiceFile, "TokenService"),
+    ports: stack.token,
+  },
 ];
 
 const grpcClients = new Map<number, grpc.Client>();
@@ -57,7 +73,9 @@ afterAll(() => grpcClients.forEach((c) => c.close()));
 function grpcClient(port: number): grpc.Client {
   let client = grpcClients.get(port);
   if (client === undefined) {
-    client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { "grpc.max_send_message_length": -1 });
+    client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+      "grpc.max_send_message_length": -1,
+    });
     grpcClients.set(port, client);
   }
   return client;
@@ -122,7 +140,9 @@ async function overConnect(port: number, method: DescMethod, body: Uint8Array, j
       // The end-of-stream frame (flag 2) carries {"error": {"code": ...}} when the call failed.
       for (let at = 0; at + 5 <= bytes.length; at += 5 + bytes.readUInt32BE(at + 1)) {
         if ((bytes[at] ?? 0) & 2) {
-          const end = JSON.parse(bytes.subarray(at + 5, at + 5 + bytes.readUInt32BE(at + 1)).toString()) as { error?: { code: string } };
+          const end = JSON.parse(bytes.subarray(at + 5, at + 5 + bytes.readUInt32BE(at + 1)).toString()) as {
+            error?: { code: string };
+          };
           if (end.error !== undefined) return end.error.code.toUpperCase();
         }
       }
@@ -151,7 +171,8 @@ describe("malformed requests on every RPC", () => {
             ["grpc", await overGrpc(ports.grpc, method, fuzz.bytes)],
             ["http", await overConnect(ports.http, method, fuzz.bytes)],
           ] as const) {
-            if (!allowed.has(answer)) undocumented.push(`${method.name} case ${index} (${fuzz.kind}) on ${port}: ${answer}`);
+            if (!allowed.has(answer))
+              undocumented.push(`${method.name} case ${index} (${fuzz.kind}) on ${port}: ${answer}`);
           }
         }
         for (const [index, fuzz] of jsonFuzzCases(method.input, random, casesPerMethod).entries()) {

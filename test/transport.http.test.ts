@@ -30,7 +30,8 @@ function connectFailure(status: number, body: ConnectErrorJson) {
   for (const detail of body.details ?? []) {
     const bytes = Buffer.from(detail.value, "base64");
     if (detail.type === "google.rpc.ErrorInfo") reason = fromBinary(ErrorInfoSchema, bytes).reason;
-    if (detail.type === "google.rpc.BadRequest") fields.push(...fromBinary(BadRequestSchema, bytes).fieldViolations.map((v) => v.field));
+    if (detail.type === "google.rpc.BadRequest")
+      fields.push(...fromBinary(BadRequestSchema, bytes).fieldViolations.map((v) => v.field));
   }
   return { status, code: body.code, reason, fields };
 }
@@ -60,7 +61,10 @@ async function grpcWeb(port: number, path: string, message: Uint8Array, envelope
   const body = Buffer.from(await response.arrayBuffer());
   for (let at = 0; at + 5 <= body.length; at += 5 + body.readUInt32BE(at + 1)) {
     if ((body[at] ?? 0) & 0x80) {
-      for (const line of body.subarray(at + 5, at + 5 + body.readUInt32BE(at + 1)).toString().split("\r\n")) {
+      for (const line of body
+        .subarray(at + 5, at + 5 + body.readUInt32BE(at + 1))
+        .toString()
+        .split("\r\n")) {
         const colon = line.indexOf(":");
         if (colon > 0) trailers.set(line.slice(0, colon).toLowerCase(), line.slice(colon + 1).trim());
       }
@@ -79,7 +83,11 @@ describe("the HTTP port's answers to bad requests", () => {
       code: "invalid_argument",
       reason: "MALFORMED_REQUEST",
     });
-    expect(await grpcWeb(stack.user.http, `${users}/GetUser`, truncated)).toEqual({ status: 200, grpcStatus: 3, reason: "MALFORMED_REQUEST" });
+    expect(await grpcWeb(stack.user.http, `${users}/GetUser`, truncated)).toEqual({
+      status: 200,
+      grpcStatus: 3,
+      reason: "MALFORMED_REQUEST",
+    });
     expect(await grpcWeb(stack.token.http, "/roster.token.v1.TokenService/IntrospectToken", truncated, false)).toEqual({
       status: 200,
       grpcStatus: 3,
@@ -89,7 +97,8 @@ describe("the HTTP port's answers to bad requests", () => {
 
   it("when a binary request arrives gzip-compressed then it is judged after decompression: valid passes, undecodable is MALFORMED_REQUEST", async () => {
     const request = toBinary(GetUserRequestSchema, create(GetUserRequestSchema, { userId: "no-such-user" }));
-    const gzipped = (body: Uint8Array) => connectBinary(stack.user.http, `${users}/GetUser`, gzipSync(body), { "content-encoding": "gzip" });
+    const gzipped = (body: Uint8Array) =>
+      connectBinary(stack.user.http, `${users}/GetUser`, gzipSync(body), { "content-encoding": "gzip" });
     expect(await gzipped(request)).toMatchObject({ status: 404, reason: "USER_NOT_FOUND" });
     expect(await gzipped(truncated)).toMatchObject({ status: 400, reason: "MALFORMED_REQUEST" });
   });
@@ -101,7 +110,15 @@ describe("the HTTP port's answers to bad requests", () => {
         new Promise((resolve, reject) => {
           const metadata = new grpc.Metadata();
           metadata.set("authorization", `Bearer ${stack.apiKey}`);
-          raw(`${users}/GetUser`, (b: Buffer) => b, (b: Buffer) => b, Buffer.from(truncated), metadata, {}, (err, value) => (err ? reject(err) : resolve(value)));
+          raw(
+            `${users}/GetUser`,
+            (b: Buffer) => b,
+            (b: Buffer) => b,
+            Buffer.from(truncated),
+            metadata,
+            {},
+            (err, value) => (err ? reject(err) : resolve(value)),
+          );
         }),
     );
     expect(failure).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, reason: "MALFORMED_REQUEST" });
@@ -121,7 +138,12 @@ describe("the HTTP port's answers to bad requests", () => {
   });
 
   it("when Connect JSON has a misspelt enum name then INVALID_ARGUMENT names the field", async () => {
-    const reply = await connectJson(stack.user.http, `${users}/SearchUsers`, { sort: { field: "USER_SORT_FIELD_USRNAME" } }, stack.apiKey);
+    const reply = await connectJson(
+      stack.user.http,
+      `${users}/SearchUsers`,
+      { sort: { field: "USER_SORT_FIELD_USRNAME" } },
+      stack.apiKey,
+    );
     expect(connectFailure(reply.status, reply.body as ConnectErrorJson)).toEqual({
       status: 400,
       code: "invalid_argument",
@@ -132,11 +154,21 @@ describe("the HTTP port's answers to bad requests", () => {
 
   it("when ImportUsers over Connect JSON has a failing item then it answers 200 with that item's status and details", async () => {
     const taken = uniqueName("imp");
-    const reply = await connectJson(stack.user.http, `${users}/ImportUsers`, { requests: [{ username: taken }, { username: taken }] }, stack.apiKey);
+    const reply = await connectJson(
+      stack.user.http,
+      `${users}/ImportUsers`,
+      { requests: [{ username: taken }, { username: taken }] },
+      stack.apiKey,
+    );
     expect(reply.status).toBe(200);
-    const results = reply.body.results as { user?: object; error?: { code: number; details: { "@type": string; reason?: string }[] } }[];
+    const results = reply.body.results as {
+      user?: object;
+      error?: { code: number; details: { "@type": string; reason?: string }[] };
+    }[];
     expect(results[0]?.user).toBeDefined();
     expect(results[1]?.error?.code).toBe(grpc.status.ALREADY_EXISTS);
-    expect(results[1]?.error?.details.find((d) => d["@type"].endsWith("google.rpc.ErrorInfo"))?.reason).toBe("USERNAME_TAKEN");
+    expect(results[1]?.error?.details.find((d) => d["@type"].endsWith("google.rpc.ErrorInfo"))?.reason).toBe(
+      "USERNAME_TAKEN",
+    );
   });
 });

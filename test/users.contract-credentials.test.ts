@@ -8,18 +8,38 @@ import { callUsers, failureOf, unique, userClient } from "./helpers/users.js";
 // each documented error, and bad input refused naming the field with nothing written.
 
 const stack = stackInfo();
-interface PlainUser { id: string; username: string; primaryEmail: string; primaryPhone: string; hasPassword: boolean; lockExpireTime: unknown }
-interface UserReply { user: PlainUser }
-interface LogsReply { userLogs: { event: string; result: string; payload: PlainStruct }[]; totalSize: number; nextPageToken: string }
+interface PlainUser {
+  id: string;
+  username: string;
+  primaryEmail: string;
+  primaryPhone: string;
+  hasPassword: boolean;
+  lockExpireTime: unknown;
+}
+interface UserReply {
+  user: PlainUser;
+}
+interface LogsReply {
+  userLogs: { event: string; result: string; payload: PlainStruct }[];
+  totalSize: number;
+  nextPageToken: string;
+}
 
 const secret = "tangerine-kettle";
-const newUser = async (fields: object = {}) => (await callUsers<UserReply>("createUser", { username: unique("cc_"), ...fields })).user;
-const invalid = (field: string, reason = "INVALID_ARGUMENT") => ({ code: grpc.status.INVALID_ARGUMENT, reason, fields: [field] });
+const newUser = async (fields: object = {}) =>
+  (await callUsers<UserReply>("createUser", { username: unique("cc_"), ...fields })).user;
+const invalid = (field: string, reason = "INVALID_ARGUMENT") => ({
+  code: grpc.status.INVALID_ARGUMENT,
+  reason,
+  fields: [field],
+});
 const userNotFound = { code: grpc.status.NOT_FOUND, reason: "USER_NOT_FOUND" };
 const invalidPassword = { code: grpc.status.UNAUTHENTICATED, reason: "INVALID_PASSWORD" };
 const verify = (request: object) => failureOf(() => callUsers("verifyPassword", request));
 const events = async (userId: string, filter: string[] = []) =>
-  (await callUsers<LogsReply>("listUserLogs", { userId, events: filter, pageSize: 100 })).userLogs.map((l) => l.event.replace("USER_LOG_EVENT_", ""));
+  (await callUsers<LogsReply>("listUserLogs", { userId, events: filter, pageSize: 100 })).userLogs.map((l) =>
+    l.event.replace("USER_LOG_EVENT_", ""),
+  );
 
 async function lock(userId: string): Promise<void> {
   for (let i = 0; i < 5; i++) expect(await verify({ userId, password: "bad-guess" })).toMatchObject(invalidPassword);
@@ -32,10 +52,14 @@ describe("SetPassword", () => {
     expect(await set({ password: "short" })).toEqual(invalid("password", "PASSWORD_TOO_SHORT"));
     expect(await set({ password: "p".repeat(129) })).toEqual(invalid("password", "PASSWORD_TOO_LONG"));
     expect(await set({ password: "Password123" })).toEqual(invalid("password", "PASSWORD_TOO_COMMON"));
-    expect(await set({ passwordDigest: { algorithm: "PASSWORD_ALGORITHM_SHA256", encodedDigest: "abc" } })).toEqual(invalid("password_digest", "INVALID_PASSWORD_DIGEST"));
+    expect(await set({ passwordDigest: { algorithm: "PASSWORD_ALGORITHM_SHA256", encodedDigest: "abc" } })).toEqual(
+      invalid("password_digest", "INVALID_PASSWORD_DIGEST"),
+    );
     expect(await set({})).toEqual(invalid("credential"));
     expect(await failureOf(() => callUsers("setPassword", { password: secret }))).toEqual(invalid("user_id"));
-    expect(await failureOf(() => callUsers("setPassword", { userId: "no-such-user", password: secret }))).toMatchObject(userNotFound);
+    expect(await failureOf(() => callUsers("setPassword", { userId: "no-such-user", password: secret }))).toMatchObject(
+      userNotFound,
+    );
     expect((await callUsers<UserReply>("getUser", { userId: user.id })).user.hasPassword).toBe(false);
     expect(await events(user.id)).toEqual(["USER_CREATED"]);
   });
@@ -43,7 +67,10 @@ describe("SetPassword", () => {
   it("when set on a locked user then the lockout lifts and the new password verifies", async () => {
     const user = await newUser({ password: secret });
     await lock(user.id);
-    const { user: after } = await callUsers<UserReply>("setPassword", { userId: user.id, password: "orchid-lantern-9" });
+    const { user: after } = await callUsers<UserReply>("setPassword", {
+      userId: user.id,
+      password: "orchid-lantern-9",
+    });
     expect(after.lockExpireTime).toBeNull();
     await callUsers("verifyPassword", { userId: user.id, password: "orchid-lantern-9" });
   });
@@ -51,11 +78,19 @@ describe("SetPassword", () => {
 
 describe("VerifyPassword", () => {
   it("when verified by email and by phone then it succeeds, and every attempt is logged", async () => {
-    const user = await newUser({ primaryEmail: `${unique("v")}@example.com`, primaryPhone: `+4420${Math.floor(1e7 + Math.random() * 9e7)}`, password: secret });
+    const user = await newUser({
+      primaryEmail: `${unique("v")}@example.com`,
+      primaryPhone: `+4420${Math.floor(1e7 + Math.random() * 9e7)}`,
+      password: secret,
+    });
     await callUsers("verifyPassword", { email: user.primaryEmail.toUpperCase(), password: secret });
     await callUsers("verifyPassword", { phone: `00${user.primaryPhone.slice(1)}`, password: secret });
     expect(await verify({ email: user.primaryEmail, password: "wrong-one" })).toMatchObject(invalidPassword);
-    expect(await events(user.id, ["USER_LOG_EVENT_SIGN_IN_SUCCEEDED", "USER_LOG_EVENT_SIGN_IN_FAILED"])).toEqual(["SIGN_IN_FAILED", "SIGN_IN_SUCCEEDED", "SIGN_IN_SUCCEEDED"]);
+    expect(await events(user.id, ["USER_LOG_EVENT_SIGN_IN_SUCCEEDED", "USER_LOG_EVENT_SIGN_IN_FAILED"])).toEqual([
+      "SIGN_IN_FAILED",
+      "SIGN_IN_SUCCEEDED",
+      "SIGN_IN_SUCCEEDED",
+    ]);
   });
 
   it("when the user has no password, the id is unknown or the password empty then INVALID_PASSWORD, NOT_FOUND or INVALID_ARGUMENT", async () => {
@@ -78,7 +113,10 @@ describe("VerifyPassword", () => {
     expect((await callUsers<UserReply>("unlockUser", { userId: user.id })).user.lockExpireTime).toBeNull();
     await callUsers("unlockUser", { userId: user.id });
     await callUsers("verifyPassword", { userId: user.id, password: secret });
-    expect(await events(user.id, ["USER_LOG_EVENT_USER_LOCKED", "USER_LOG_EVENT_USER_UNLOCKED"])).toEqual(["USER_UNLOCKED", "USER_LOCKED"]);
+    expect(await events(user.id, ["USER_LOG_EVENT_USER_LOCKED", "USER_LOG_EVENT_USER_UNLOCKED"])).toEqual([
+      "USER_UNLOCKED",
+      "USER_LOCKED",
+    ]);
     expect(await failureOf(() => callUsers("unlockUser", { userId: "no-such-user" }))).toMatchObject(userNotFound);
     expect(await failureOf(() => callUsers("unlockUser", {}))).toEqual(invalid("user_id"));
   });
@@ -87,25 +125,39 @@ describe("VerifyPassword", () => {
 describe("password reset codes", () => {
   it("when a code is created then it is long, expires in about an hour and a newer one voids it", async () => {
     const user = await newUser();
-    const first = await callUsers<{ code: string; expireTime: { seconds: string } }>("createPasswordResetCode", { userId: user.id });
+    const first = await callUsers<{ code: string; expireTime: { seconds: string } }>("createPasswordResetCode", {
+      userId: user.id,
+    });
     expect(first.code).toMatch(/^[A-Za-z0-9_-]{22,}$/);
     expect(Number(first.expireTime.seconds) * 1000 - Date.now()).toBeGreaterThan(55 * 60_000);
     const second = await callUsers<{ code: string }>("createPasswordResetCode", { userId: user.id });
-    expect(await failureOf(() => callUsers("consumePasswordResetCode", { code: first.code, newPassword: "orchid-lantern-9" }))).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
+    expect(
+      await failureOf(() =>
+        callUsers("consumePasswordResetCode", { code: first.code, newPassword: "orchid-lantern-9" }),
+      ),
+    ).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
     await callUsers("consumePasswordResetCode", { code: second.code, newPassword: "orchid-lantern-9" });
-    expect(await failureOf(() => callUsers("consumePasswordResetCode", { code: second.code, newPassword: "another-fine-one" }))).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
+    expect(
+      await failureOf(() =>
+        callUsers("consumePasswordResetCode", { code: second.code, newPassword: "another-fine-one" }),
+      ),
+    ).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
     await callUsers("verifyPassword", { userId: user.id, password: "orchid-lantern-9" });
   });
 
   it("when the user is unknown or suspended then NOT_FOUND or USER_SUSPENDED, for creating and for consuming", async () => {
-    expect(await failureOf(() => callUsers("createPasswordResetCode", { userId: "no-such-user" }))).toMatchObject(userNotFound);
+    expect(await failureOf(() => callUsers("createPasswordResetCode", { userId: "no-such-user" }))).toMatchObject(
+      userNotFound,
+    );
     expect(await failureOf(() => callUsers("createPasswordResetCode", {}))).toEqual(invalid("user_id"));
     const user = await newUser();
     const { code } = await callUsers<{ code: string }>("createPasswordResetCode", { userId: user.id });
     await callUsers("suspendUser", { userId: user.id });
     const suspended = { code: grpc.status.FAILED_PRECONDITION, reason: "USER_SUSPENDED" };
     expect(await failureOf(() => callUsers("createPasswordResetCode", { userId: user.id }))).toMatchObject(suspended);
-    expect(await failureOf(() => callUsers("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" }))).toMatchObject(suspended);
+    expect(
+      await failureOf(() => callUsers("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" })),
+    ).toMatchObject(suspended);
     await callUsers("unsuspendUser", { userId: user.id });
     await callUsers("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" });
   });
@@ -119,10 +171,16 @@ describe("password reset codes", () => {
     expect(await consume({ code, newPassword: "qwerty123" })).toEqual(invalid("new_password", "PASSWORD_TOO_COMMON"));
     expect(await consume({ newPassword: "orchid-lantern-9" })).toEqual(invalid("code"));
     expect(await consume({ code: "c".repeat(257), newPassword: "orchid-lantern-9" })).toEqual(invalid("code"));
-    expect(await consume({ code: "unknown-code", newPassword: "orchid-lantern-9" })).toMatchObject({ code: grpc.status.UNAUTHENTICATED, reason: "RESET_CODE_INVALID" });
+    expect(await consume({ code: "unknown-code", newPassword: "orchid-lantern-9" })).toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+      reason: "RESET_CODE_INVALID",
+    });
     await callUsers("verifyPassword", { userId: user.id, password: secret });
     await lock(user.id);
-    expect((await callUsers<UserReply>("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" })).user.lockExpireTime).toBeNull();
+    expect(
+      (await callUsers<UserReply>("consumePasswordResetCode", { code, newPassword: "orchid-lantern-9" })).user
+        .lockExpireTime,
+    ).toBeNull();
     await callUsers("verifyPassword", { userId: user.id, password: "orchid-lantern-9" });
   });
 });
@@ -130,22 +188,39 @@ describe("password reset codes", () => {
 describe("identities", () => {
   it("when linking again, another of a target, or to an unknown user then details are replaced or the documented error", async () => {
     const user = await newUser();
-    const link = (identity: object, userId = user.id) => callUsers<{ identity: { details: PlainStruct } }>("linkIdentity", { userId, identity });
+    const link = (identity: object, userId = user.id) =>
+      callUsers<{ identity: { details: PlainStruct } }>("linkIdentity", { userId, identity });
     const google = { target: "google", providerUserId: unique("g-") };
     await link({ ...google, details: struct({ email: "old@example.com" }) });
-    expect(jsonOf((await link({ ...google, details: struct({ email: "new@example.com" }) })).identity.details)).toEqual({ email: "new@example.com" });
-    expect(await failureOf(() => link({ target: "google", providerUserId: unique("g-") }))).toMatchObject({ code: grpc.status.ALREADY_EXISTS, reason: "IDENTITY_TARGET_LINKED" });
+    expect(jsonOf((await link({ ...google, details: struct({ email: "new@example.com" }) })).identity.details)).toEqual(
+      { email: "new@example.com" },
+    );
+    expect(await failureOf(() => link({ target: "google", providerUserId: unique("g-") }))).toMatchObject({
+      code: grpc.status.ALREADY_EXISTS,
+      reason: "IDENTITY_TARGET_LINKED",
+    });
     expect(await failureOf(() => link(google, "no-such-user"))).toMatchObject(userNotFound);
   });
 
   it("when a user has 20 identities then a 21st is IDENTITY_LIMIT_REACHED and all 20 page in target order", async () => {
     const user = await newUser();
     const targets = Array.from({ length: 20 }, (_, i) => `idp-${String(i).padStart(2, "0")}`);
-    for (const target of targets) await callUsers("linkIdentity", { userId: user.id, identity: { target, providerUserId: unique("p-") } });
+    for (const target of targets)
+      await callUsers("linkIdentity", { userId: user.id, identity: { target, providerUserId: unique("p-") } });
     const more = { userId: user.id, identity: { target: "one-too-many", providerUserId: unique("p-") } };
-    expect(await failureOf(() => callUsers("linkIdentity", more))).toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, reason: "IDENTITY_LIMIT_REACHED" });
-    const page = await callUsers<{ identities: { target: string }[]; totalSize: number; nextPageToken: string }>("listIdentities", { userId: user.id, pageSize: 15 });
-    const rest = await callUsers<{ identities: { target: string }[] }>("listIdentities", { userId: user.id, pageSize: 15, pageToken: page.nextPageToken });
+    expect(await failureOf(() => callUsers("linkIdentity", more))).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      reason: "IDENTITY_LIMIT_REACHED",
+    });
+    const page = await callUsers<{ identities: { target: string }[]; totalSize: number; nextPageToken: string }>(
+      "listIdentities",
+      { userId: user.id, pageSize: 15 },
+    );
+    const rest = await callUsers<{ identities: { target: string }[] }>("listIdentities", {
+      userId: user.id,
+      pageSize: 15,
+      pageToken: page.nextPageToken,
+    });
     expect(page.totalSize).toBe(20);
     expect([...page.identities, ...rest.identities].map((i) => i.target)).toEqual(targets);
   });
@@ -155,15 +230,28 @@ describe("identities", () => {
     const link = (request: object) => failureOf(() => callUsers("linkIdentity", { userId: user.id, ...request }));
     expect(await link({})).toEqual(invalid("identity"));
     expect(await link({ identity: { target: "github" } })).toEqual(invalid("identity.provider_user_id"));
-    expect(await link({ identity: { target: "github", providerUserId: "p".repeat(257) } })).toEqual(invalid("identity.provider_user_id"));
-    expect(await link({ identity: { target: "github", providerUserId: "x", details: struct({ blob: "x".repeat(70_000) }) } })).toEqual(invalid("identity.details", "CUSTOM_DATA_TOO_LARGE"));
+    expect(await link({ identity: { target: "github", providerUserId: "p".repeat(257) } })).toEqual(
+      invalid("identity.provider_user_id"),
+    );
+    expect(
+      await link({
+        identity: { target: "github", providerUserId: "x", details: struct({ blob: "x".repeat(70_000) }) },
+      }),
+    ).toEqual(invalid("identity.details", "CUSTOM_DATA_TOO_LARGE"));
     expect(await link({ userId: "", identity: { target: "github", providerUserId: "x" } })).toEqual(invalid("user_id"));
     expect((await callUsers<{ totalSize: number }>("listIdentities", { userId: user.id })).totalSize).toBe(0);
     expect(await failureOf(() => callUsers("listIdentities", { userId: "no-such-user" }))).toMatchObject(userNotFound);
-    expect(await failureOf(() => callUsers("listIdentities", { userId: user.id, pageToken: "garbage" }))).toMatchObject({ reason: "INVALID_PAGE_TOKEN", fields: ["page_token"] });
-    expect(await failureOf(() => callUsers("unlinkIdentity", { userId: "no-such-user", target: "github" }))).toMatchObject(userNotFound);
+    expect(await failureOf(() => callUsers("listIdentities", { userId: user.id, pageToken: "garbage" }))).toMatchObject(
+      { reason: "INVALID_PAGE_TOKEN", fields: ["page_token"] },
+    );
+    expect(
+      await failureOf(() => callUsers("unlinkIdentity", { userId: "no-such-user", target: "github" })),
+    ).toMatchObject(userNotFound);
     expect(await failureOf(() => callUsers("unlinkIdentity", { userId: user.id }))).toEqual(invalid("target"));
-    expect(await failureOf(() => callUsers("unlinkIdentity", { userId: user.id, target: "github" }))).toMatchObject({ code: grpc.status.NOT_FOUND, reason: "IDENTITY_NOT_FOUND" });
+    expect(await failureOf(() => callUsers("unlinkIdentity", { userId: user.id, target: "github" }))).toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      reason: "IDENTITY_NOT_FOUND",
+    });
   });
 });
 
@@ -174,7 +262,9 @@ describe("user logs", () => {
     await callUsers("suspendUser", { userId: user.id });
     const list = (request: object) => callUsers<LogsReply>("listUserLogs", { userId: user.id, ...request });
     const seconds = (iso: string) => ({ seconds: String(Math.floor(Date.parse(iso) / 1000)) });
-    expect((await list({ events: ["USER_LOG_EVENT_USER_SUSPENDED"] })).userLogs.map((l) => l.event)).toEqual(["USER_LOG_EVENT_USER_SUSPENDED"]);
+    expect((await list({ events: ["USER_LOG_EVENT_USER_SUSPENDED"] })).userLogs.map((l) => l.event)).toEqual([
+      "USER_LOG_EVENT_USER_SUSPENDED",
+    ]);
     expect((await list({ endTime: seconds(before) })).totalSize).toBe(0);
     expect((await list({ startTime: seconds(before) })).totalSize).toBe(2);
     const tooMany = Array.from({ length: 21 }, () => "USER_LOG_EVENT_USER_CREATED");
@@ -186,7 +276,12 @@ describe("user logs", () => {
   it("when appending for a deleted user then it works; an oversized payload or missing result is refused and not written", async () => {
     const user = await newUser();
     await callUsers("deleteUser", { userId: user.id });
-    const append = (request: object) => callUsers("appendUserLog", { userId: user.id, event: "USER_LOG_EVENT_PAT_REVOKED", result: "USER_LOG_RESULT_SUCCESS", ...request }, stack.serviceKey);
+    const append = (request: object) =>
+      callUsers(
+        "appendUserLog",
+        { userId: user.id, event: "USER_LOG_EVENT_PAT_REVOKED", result: "USER_LOG_RESULT_SUCCESS", ...request },
+        stack.serviceKey,
+      );
     expect(await failureOf(() => append({ payload: struct({ blob: "x".repeat(9_000) }) }))).toEqual(invalid("payload"));
     expect(await failureOf(() => append({ result: "USER_LOG_RESULT_UNSPECIFIED" }))).toEqual(invalid("result"));
     await append({});
@@ -194,7 +289,12 @@ describe("user logs", () => {
   });
 
   it("when watching with more than 20 event filters then the stream fails with INVALID_ARGUMENT naming events", async () => {
-    const stream = serverStream(userClient, "watchUserLogs", { events: Array.from({ length: 21 }, () => "USER_LOG_EVENT_USER_CREATED") }, bearer(stack.apiKey));
+    const stream = serverStream(
+      userClient,
+      "watchUserLogs",
+      { events: Array.from({ length: 21 }, () => "USER_LOG_EVENT_USER_CREATED") },
+      bearer(stack.apiKey),
+    );
     const code = await new Promise<number>((resolve) => {
       stream.on("data", () => undefined);
       stream.on("error", (err: grpc.ServiceError) => resolve(err.code));

@@ -38,7 +38,9 @@ describe("AppendUserLogs", () => {
   it("when one entry of a batch is bad then INVALID_ARGUMENT names it and no entry is stored", async () => {
     const { user } = await admin.users.createUser({ username: uniqueName("batch") });
     const userId = user?.id ?? "";
-    const refusal = await refusalOf(() => service.users.appendUserLogs({ entries: [entry(userId, uniqueName("ok")), entry(userId, "not a request id!")] }));
+    const refusal = await refusalOf(() =>
+      service.users.appendUserLogs({ entries: [entry(userId, uniqueName("ok")), entry(userId, "not a request id!")] }),
+    );
     expect(refusal).toEqual({ code: 3, reason: "INVALID_ARGUMENT", fields: ["entries[1].request_id"] });
     expect(await patEvents(userId)).toEqual([]);
   });
@@ -46,7 +48,11 @@ describe("AppendUserLogs", () => {
   it("when a batch is empty or too long then INVALID_ARGUMENT names entries", async () => {
     const many = Array.from({ length: 101 }, (_, i) => entry("u", `r${i}`));
     for (const entries of [[], many]) {
-      expect(await refusalOf(() => service.users.appendUserLogs({ entries }))).toEqual({ code: 3, reason: "INVALID_ARGUMENT", fields: ["entries"] });
+      expect(await refusalOf(() => service.users.appendUserLogs({ entries }))).toEqual({
+        code: 3,
+        reason: "INVALID_ARGUMENT",
+        fields: ["entries"],
+      });
     }
   });
 

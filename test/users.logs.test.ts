@@ -10,24 +10,49 @@ describe("user logs", () => {
     const { user } = await callUsers<{ user: { id: string } }>("createUser", { username: unique("log_") });
     const appended = await callUsers<{ userLog: { actor: { type: string } } }>(
       "appendUserLog",
-      { userId: user.id, event: "USER_LOG_EVENT_PAT_CREATED", result: "USER_LOG_RESULT_SUCCESS", payload: { fields: { name: { stringValue: "ci" } } } },
+      {
+        userId: user.id,
+        event: "USER_LOG_EVENT_PAT_CREATED",
+        result: "USER_LOG_RESULT_SUCCESS",
+        payload: { fields: { name: { stringValue: "ci" } } },
+      },
       stack.serviceKey,
     );
     expect(appended.userLog.actor.type).toBe("USER_LOG_ACTOR_TYPE_SERVICE");
-    expect((await failureOf(() => callUsers("appendUserLog", { userId: user.id }))).code).toBe(grpc.status.PERMISSION_DENIED);
-    expect(await failureOf(() => callUsers("appendUserLog", { userId: user.id, result: "USER_LOG_RESULT_SUCCESS" }, stack.serviceKey))).toMatchObject({ fields: ["event"] });
-    const page = await callUsers<{ userLogs: { event: string }[]; totalSize: number; nextPageToken: string }>("listUserLogs", { userId: user.id, pageSize: 1 });
+    expect((await failureOf(() => callUsers("appendUserLog", { userId: user.id }))).code).toBe(
+      grpc.status.PERMISSION_DENIED,
+    );
+    expect(
+      await failureOf(() =>
+        callUsers("appendUserLog", { userId: user.id, result: "USER_LOG_RESULT_SUCCESS" }, stack.serviceKey),
+      ),
+    ).toMatchObject({ fields: ["event"] });
+    const page = await callUsers<{ userLogs: { event: string }[]; totalSize: number; nextPageToken: string }>(
+      "listUserLogs",
+      { userId: user.id, pageSize: 1 },
+    );
     expect(page.userLogs.map((l) => l.event)).toEqual(["USER_LOG_EVENT_PAT_CREATED"]);
     expect(page.totalSize).toBe(2);
-    const next = await callUsers<{ userLogs: { event: string }[] }>("listUserLogs", { userId: user.id, pageSize: 1, pageToken: page.nextPageToken });
+    const next = await callUsers<{ userLogs: { event: string }[] }>("listUserLogs", {
+      userId: user.id,
+      pageSize: 1,
+      pageToken: page.nextPageToken,
+    });
     expect(next.userLogs.map((l) => l.event)).toEqual(["USER_LOG_EVENT_USER_CREATED"]);
-    expect(await failureOf(() => callUsers("listUserLogs", { userId: user.id, pageToken: "garbage" }))).toMatchObject({ reason: "INVALID_PAGE_TOKEN" });
+    expect(await failureOf(() => callUsers("listUserLogs", { userId: user.id, pageToken: "garbage" }))).toMatchObject({
+      reason: "INVALID_PAGE_TOKEN",
+    });
   });
 
   it("when watching over native gRPC then a new entry arrives live", async () => {
     const { user } = await callUsers<{ user: { id: string } }>("createUser", { username: unique("watch_") });
     // From now: the entry below is streamed, however long the call takes to reach the server.
-    const stream = serverStream(userClient, "watchUserLogs", { userId: user.id, events: ["USER_LOG_EVENT_USER_SUSPENDED"], startTime: timestampNow() }, bearer(stack.apiKey));
+    const stream = serverStream(
+      userClient,
+      "watchUserLogs",
+      { userId: user.id, events: ["USER_LOG_EVENT_USER_SUSPENDED"], startTime: timestampNow() },
+      bearer(stack.apiKey),
+    );
     const first = new Promise<{ userLog: { event: string } }>((resolve, reject) => {
       stream.once("data", resolve);
       stream.once("error", reject);

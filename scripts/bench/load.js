@@ -33,15 +33,42 @@ export function hasH2load() {
  * generator, p50/p99 latency in ms and firstFailure { status, message }.
  * Bounded by timeoutMs.
  */
-export function runLoad({ port, path, frame, frames = [frame], headers = {}, protocol = "grpc", requests = 20_000, warmupMs, durationMs,
-  clients = 10, streams = 10, timeoutMs = 120_000, tool, tolerated = [] }) {
+export function runLoad({
+  port,
+  path,
+  frame,
+  frames = [frame],
+  headers = {},
+  protocol = "grpc",
+  requests = 20_000,
+  warmupMs,
+  durationMs,
+  clients = 10,
+  streams = 10,
+  timeoutMs = 120_000,
+  tool,
+  tolerated = [],
+}) {
   const useH2load = tool === undefined ? hasH2load() : tool === "h2load";
   if (useH2load && (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc" || tolerated.length > 0)) {
     throw new Error("h2load sends one gRPC request body a fixed number of times; use the Node generator");
   }
   return useH2load
     ? runH2load({ port, path, frame: frames[0], headers, requests, clients, streams, timeoutMs })
-    : runNodeLoad({ port, path, frames, headers, protocol, requests, warmupMs, durationMs, clients, streams, timeoutMs, tolerated });
+    : runNodeLoad({
+        port,
+        path,
+        frames,
+        headers,
+        protocol,
+        requests,
+        warmupMs,
+        durationMs,
+        clients,
+        streams,
+        timeoutMs,
+        tolerated,
+      });
 }
 
 async function runH2load({ port, path, frame, headers, requests, clients, streams, timeoutMs }) {
@@ -50,8 +77,22 @@ async function runH2load({ port, path, frame, headers, requests, clients, stream
   writeFileSync(body, frame);
   try {
     const extra = Object.entries(headers).flatMap(([name, value]) => ["-H", `${name}: ${value}`]);
-    const args = ["-n", String(requests), "-c", String(clients), "-m", String(streams), "-d", body,
-      "-H", "content-type: application/grpc", "-H", "te: trailers", ...extra, `http://127.0.0.1:${port}${path}`];
+    const args = [
+      "-n",
+      String(requests),
+      "-c",
+      String(clients),
+      "-m",
+      String(streams),
+      "-d",
+      body,
+      "-H",
+      "content-type: application/grpc",
+      "-H",
+      "te: trailers",
+      ...extra,
+      `http://127.0.0.1:${port}${path}`,
+    ];
     const stdout = await execBounded("h2load", args, timeoutMs);
     const rate = /finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(stdout);
     const counts = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
@@ -73,11 +114,16 @@ const running = new Set();
 
 function execBounded(file, args, timeoutMs, input) {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      running.delete(child);
-      if (err) reject(new Error(`${file} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      file,
+      args,
+      { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        running.delete(child);
+        if (err) reject(new Error(`${file} failed: ${err.message}\n${stderr}`));
+        else resolve(stdout);
+      },
+    );
     running.add(child);
     child.stdin.end(input);
   });
@@ -97,7 +143,12 @@ export function callOnce({ port, path, frame, timeoutMs = 5_000 }) {
       reject(new Error(`no answer from ${path} on port ${port} within ${timeoutMs} ms`));
     }, timeoutMs);
     session.on("error", reject);
-    const stream = session.request({ ":method": "POST", ":path": path, "content-type": "application/grpc", te: "trailers" });
+    const stream = session.request({
+      ":method": "POST",
+      ":path": path,
+      "content-type": "application/grpc",
+      te: "trailers",
+    });
     let status;
     stream.on("response", (headers) => (status ??= headers["grpc-status"]));
     stream.on("trailers", (trailers) => (status ??= trailers["grpc-status"]));

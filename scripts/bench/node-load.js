@@ -16,7 +16,9 @@ const frames = options.frames.map((f) => Buffer.from(f, "base64"));
 const headers = {
   ":method": "POST",
   ":path": path,
-  ...(protocol === "grpc" ? { "content-type": "application/grpc", te: "trailers" } : { "content-type": "application/proto", "connect-protocol-version": "1" }),
+  ...(protocol === "grpc"
+    ? { "content-type": "application/grpc", te: "trailers" }
+    : { "content-type": "application/proto", "connect-protocol-version": "1" }),
   ...options.headers,
 };
 const byDuration = options.durationMs !== undefined;
@@ -72,7 +74,10 @@ function callLoop(session, done) {
       if (recording) refused++;
     } else {
       failed++;
-      firstFailure ??= { status: status ?? `HTTP ${httpStatus ?? "none"} / ${stream.rstCode ?? ""}`, message: decodeMessage(message) };
+      firstFailure ??= {
+        status: status ?? `HTTP ${httpStatus ?? "none"} / ${stream.rstCode ?? ""}`,
+        message: decodeMessage(message),
+      };
     }
     if (firstFailure !== undefined) stopped = true;
     callLoop(session, done);
@@ -94,11 +99,15 @@ function percentile(sorted, p) {
 }
 
 const sessions = await Promise.all(
-  Array.from({ length: clients }, () => new Promise((resolve, reject) => {
-    const session = http2.connect(`http://127.0.0.1:${port}`, { peerMaxConcurrentStreams: streams });
-    session.once("connect", () => resolve(session));
-    session.once("error", reject);
-  })),
+  Array.from(
+    { length: clients },
+    () =>
+      new Promise((resolve, reject) => {
+        const session = http2.connect(`http://127.0.0.1:${port}`, { peerMaxConcurrentStreams: streams });
+        session.once("connect", () => resolve(session));
+        session.once("error", reject);
+      }),
+  ),
 );
 let begin = performance.now();
 let end;
@@ -114,18 +123,22 @@ if (byDuration) {
     }, options.durationMs);
   }, options.warmupMs ?? 0);
 }
-await Promise.all(sessions.flatMap((session) => Array.from({ length: streams }, () => new Promise((done) => callLoop(session, done)))));
+await Promise.all(
+  sessions.flatMap((session) => Array.from({ length: streams }, () => new Promise((done) => callLoop(session, done)))),
+);
 end ??= performance.now();
 timers.forEach(clearTimeout);
 for (const session of sessions) session.close();
 const sorted = latencies.subarray(0, timed).sort();
-process.stdout.write(JSON.stringify({
-  reqPerSec: (completed / (end - begin)) * 1000,
-  succeeded: completed,
-  answered,
-  failed,
-  refused,
-  p50: percentile(sorted, 0.5),
-  p99: percentile(sorted, 0.99),
-  firstFailure,
-}));
+process.stdout.write(
+  JSON.stringify({
+    reqPerSec: (completed / (end - begin)) * 1000,
+    succeeded: completed,
+    answered,
+    failed,
+    refused,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    firstFailure,
+  }),
+);

@@ -23,7 +23,9 @@ const starters = {
     return listenGrpc(server, "127.0.0.1", 0).then((port) => ({ port, close: () => server.forceShutdown() }));
   },
   connect: () => {
-    const server = http2.createServer(connectNodeAdapter({ routes: (router) => router.service(noopService, noopImpl) }));
+    const server = http2.createServer(
+      connectNodeAdapter({ routes: (router) => router.service(noopService, noopImpl) }),
+    );
     return new Promise((resolve) => {
       server.listen(0, "127.0.0.1", () => resolve({ port: server.address().port, close: () => server.close() }));
     });

@@ -36,10 +36,16 @@ export function patCreateRows({ stack, seeded }) {
       port: stack.ports.tokenGrpc,
       path,
       frames: Array.from({ length: perRow }, (_, i) =>
-        grpcFrame(toBinary(CreatePersonalAccessTokenRequestSchema, create(CreatePersonalAccessTokenRequestSchema, {
-          userId: creators[i % creators.length],
-          name: `bench-${step}-${i}`,
-        })))),
+        grpcFrame(
+          toBinary(
+            CreatePersonalAccessTokenRequestSchema,
+            create(CreatePersonalAccessTokenRequestSchema, {
+              userId: creators[i % creators.length],
+              name: `bench-${step}-${i}`,
+            }),
+          ),
+        ),
+      ),
       prepare: async () => {
         await storeTokens(stack, holders, stored, step);
         stored = Math.max(stored, step);

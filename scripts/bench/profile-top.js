@@ -5,7 +5,10 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
-const { positionals, values: flags } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "25" } } });
+const { positionals, values: flags } = parseArgs({
+  allowPositionals: true,
+  options: { top: { type: "string", default: "25" } },
+});
 const [dir, wanted] = positionals;
 if (dir === undefined || wanted === undefined) {
   console.error("usage: profile-top.js <profile dir> <row name substring> [--top 25]");
@@ -37,11 +40,18 @@ function selfTimes(profile, fromUs, toUs) {
 }
 
 console.log(`${row.name} (${row.service}), ${((row.toUs - row.fromUs) / 1e6).toFixed(1)} s`);
-for (const file of readdirSync(dir).filter((f) => f.endsWith(".cpuprofile")).sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith(".cpuprofile"))
+  .sort()) {
   const { times, total } = selfTimes(JSON.parse(readFileSync(join(dir, file), "utf8")), row.fromUs, row.toUs);
   const busy = total - (times.get("(idle) :0") ?? 0);
-  console.log(`\n${processes[file.replace(".cpuprofile", "")] ?? "?"} (${file}): busy ${((100 * busy) / Math.max(total, 1)).toFixed(0)}% of the row`);
-  for (const [name, time] of [...times].filter(([name]) => name !== "(idle) :0").sort((a, b) => b[1] - a[1]).slice(0, Number(flags.top))) {
+  console.log(
+    `\n${processes[file.replace(".cpuprofile", "")] ?? "?"} (${file}): busy ${((100 * busy) / Math.max(total, 1)).toFixed(0)}% of the row`,
+  );
+  for (const [name, time] of [...times]
+    .filter(([name]) => name !== "(idle) :0")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, Number(flags.top))) {
     console.log(`${((100 * time) / Math.max(busy, 1)).toFixed(1).padStart(6)}%  ${name}`);
   }
 }

@@ -66,12 +66,21 @@ function typo(text) {
 export function rpcCases({ stack, ports, users, seeded }) {
   const healthPath = pathOf(Health, "check");
   const healthFrames = frames(HealthCheckRequestSchema, [{}]);
-  const search = (init) => ({ path: pathOf(UserService, "searchUsers"), frames: frames(SearchUsersRequestSchema, init) });
+  const search = (init) => ({
+    path: pathOf(UserService, "searchUsers"),
+    frames: frames(SearchUsersRequestSchema, init),
+  });
   const user = (row) => ({ service: "user-service", port: ports.userGrpc, ...row });
   const token = (row) => ({ service: "token-service", port: ports.tokenGrpc, ...row });
   // An access token costs a signature check and a read of its user's state on every call; an API key neither.
   const withAccessToken = { headers: { authorization: `Bearer ${seeded.accessToken}` } };
-  const getUser = { path: pathOf(UserService, "getUser"), frames: frames(GetUserRequestSchema, pool(poolSize, () => ({ userId: randomOf(seeded.userIds) }))) };
+  const getUser = {
+    path: pathOf(UserService, "getUser"),
+    frames: frames(
+      GetUserRequestSchema,
+      pool(poolSize, () => ({ userId: randomOf(seeded.userIds) })),
+    ),
+  };
   const getJwks = { path: pathOf(TokenService, "getJwks"), frames: frames(GetJwksRequestSchema, [{}]) };
   return [
     user({ name: "Health/Check (no-op)", noop: true, path: healthPath, frames: healthFrames }),
@@ -80,20 +89,35 @@ export function rpcCases({ stack, ports, users, seeded }) {
     user({
       name: "GetUserByIdentifier (email)",
       path: pathOf(UserService, "getUserByIdentifier"),
-      frames: frames(GetUserByIdentifierRequestSchema, pool(poolSize, () => ({ identifier: { case: "email", value: benchEmail(randomIndex(users)) } }))),
+      frames: frames(
+        GetUserByIdentifierRequestSchema,
+        pool(poolSize, () => ({ identifier: { case: "email", value: benchEmail(randomIndex(users)) } })),
+      ),
     }),
     user({
       name: "SearchUsers exact username",
-      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.USERNAME, TextMatchMode.EXACT, benchUsername(randomIndex(users))) }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: textFilter(TextField.USERNAME, TextMatchMode.EXACT, benchUsername(randomIndex(users))),
+        })),
+      ),
     }),
     user({
       name: "SearchUsers prefix email",
       // "user000123" is the prefix of ten users: one page, a count over ten.
-      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.EMAIL, TextMatchMode.PREFIX, benchUsername(randomIndex(users)).slice(0, 10)) }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: textFilter(TextField.EMAIL, TextMatchMode.PREFIX, benchUsername(randomIndex(users)).slice(0, 10)),
+        })),
+      ),
     }),
     user({
       name: "SearchUsers similarity name",
-      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.NAME, TextMatchMode.SIMILARITY, typo(benchName(randomIndex(users)))) }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: textFilter(TextField.NAME, TextMatchMode.SIMILARITY, typo(benchName(randomIndex(users)))),
+        })),
+      ),
       ...heavy,
     }),
     user({
@@ -105,28 +129,58 @@ export function rpcCases({ stack, ports, users, seeded }) {
     user({
       name: "SearchUsers contains name",
       // Four letters from inside a last name ("nder" of Anderson): a few hundred matches per 10,000 users.
-      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames))) }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames))),
+        })),
+      ),
       ...searchLoad,
     }),
     user({
       name: "SearchUsers OR of 5 contains",
-      ...search(pool(poolSize, () => ({ filter: { filter: { case: "or", value: { filters: pool(5, () => textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames)))) } } } }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: {
+            filter: {
+              case: "or",
+              value: {
+                filters: pool(5, () =>
+                  textFilter(TextField.NAME, TextMatchMode.CONTAINS, innerOf(randomOf(lastNames))),
+                ),
+              },
+            },
+          },
+        })),
+      ),
       ...searchLoad,
     }),
     user({
       name: "SearchUsers prefix name",
-      ...search(pool(poolSize, () => ({ filter: textFilter(TextField.NAME, TextMatchMode.PREFIX, randomOf(firstNames).slice(0, 4)) }))),
+      ...search(
+        pool(poolSize, () => ({
+          filter: textFilter(TextField.NAME, TextMatchMode.PREFIX, randomOf(firstNames).slice(0, 4)),
+        })),
+      ),
       ...searchLoad,
     }),
     user({
       name: "GetUserPermissions",
       path: pathOf(RoleService, "getUserPermissions"),
-      frames: frames(GetUserPermissionsRequestSchema, pool(poolSize, () => ({ userId: randomOf(seeded.roleUserIds) }))),
+      frames: frames(
+        GetUserPermissionsRequestSchema,
+        pool(poolSize, () => ({ userId: randomOf(seeded.roleUserIds) })),
+      ),
     }),
     user({
       name: "VerifyPassword (argon2id)",
       path: pathOf(UserService, "verifyPassword"),
-      frames: frames(VerifyPasswordRequestSchema, seeded.passwordLogins.map(({ username, password }) => ({ user: { case: "username", value: username }, password }))),
+      frames: frames(
+        VerifyPasswordRequestSchema,
+        seeded.passwordLogins.map(({ username, password }) => ({
+          user: { case: "username", value: username },
+          password,
+        })),
+      ),
       // Each call costs tens of ms of CPU: a few in flight keep every core busy.
       clients: 2,
       streams: 4,

@@ -16,14 +16,63 @@ const importBatch = 500;
 const passwordUsers = 4;
 /** Users that get roles, so GetUserPermissions and exchange have permissions to merge. */
 const usersWithRoles = 500;
-const firstNames = ["Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ingrid", "Jamal", "Kofi", "Lena",
-  "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tomas", "Ursula", "Viktor", "Wanda", "Xavier", "Yusuf", "Zoe"];
-const lastNames = ["Anderson", "Bianchi", "Castillo", "Dubois", "Eriksson", "Fischer", "Garcia", "Hansen", "Ivanova", "Johnson",
-  "Kowalski", "Larsen", "Martin", "Nakamura", "Olsen", "Petrov", "Quinn", "Rossi", "Schmidt", "Tanaka", "Usman", "Novak"];
+const firstNames = [
+  "Alice",
+  "Bruno",
+  "Chiara",
+  "Dmitri",
+  "Elena",
+  "Farid",
+  "Greta",
+  "Hiro",
+  "Ingrid",
+  "Jamal",
+  "Kofi",
+  "Lena",
+  "Mateo",
+  "Nadia",
+  "Oskar",
+  "Priya",
+  "Quentin",
+  "Rosa",
+  "Sven",
+  "Tomas",
+  "Ursula",
+  "Viktor",
+  "Wanda",
+  "Xavier",
+  "Yusuf",
+  "Zoe",
+];
+const lastNames = [
+  "Anderson",
+  "Bianchi",
+  "Castillo",
+  "Dubois",
+  "Eriksson",
+  "Fischer",
+  "Garcia",
+  "Hansen",
+  "Ivanova",
+  "Johnson",
+  "Kowalski",
+  "Larsen",
+  "Martin",
+  "Nakamura",
+  "Olsen",
+  "Petrov",
+  "Quinn",
+  "Rossi",
+  "Schmidt",
+  "Tanaka",
+  "Usman",
+  "Novak",
+];
 
 export const benchUsername = (i) => `user${String(i).padStart(7, "0")}`;
 export const benchEmail = (i) => `${benchUsername(i)}@bench.example.com`;
-export const benchName = (i) => `${firstNames[i % firstNames.length]} ${lastNames[Math.floor(i / firstNames.length) % lastNames.length]}`;
+export const benchName = (i) =>
+  `${firstNames[i % firstNames.length]} ${lastNames[Math.floor(i / firstNames.length) % lastNames.length]}`;
 export { firstNames, lastNames };
 
 /**
@@ -65,7 +114,9 @@ async function importUsers(client, users) {
     const { results } = await client.importUsers({ requests });
     for (const [offset, { result }] of results.entries()) {
       if (result.case !== "user") {
-        throw new Error(`ImportUsers: ${benchUsername(start + offset)} failed with code ${result.value?.code}: ${result.value?.message}`);
+        throw new Error(
+          `ImportUsers: ${benchUsername(start + offset)} failed with code ${result.value?.code}: ${result.value?.message}`,
+        );
       }
       ids.push(result.value.id);
     }
@@ -87,10 +138,16 @@ async function createPasswordUsers(client) {
 }
 
 async function assignRoles(client, userIds) {
-  const permissions = [[scopeUsersRead, scopeRolesRead, scopeTokensRead], [scopeUsersRead, "billing:invoices:read"], ["billing:invoices:write", "reports:read"]];
+  const permissions = [
+    [scopeUsersRead, scopeRolesRead, scopeTokensRead],
+    [scopeUsersRead, "billing:invoices:read"],
+    ["billing:invoices:write", "reports:read"],
+  ];
   const roleIds = [];
   for (const [i, rolePermissions] of permissions.entries()) {
-    const { role } = await client.createRole({ role: { name: `bench-role-${i}`, description: "benchmark role", permissions: rolePermissions } });
+    const { role } = await client.createRole({
+      role: { name: `bench-role-${i}`, description: "benchmark role", permissions: rolePermissions },
+    });
     roleIds.push(role.id);
   }
   const bar = progressBar("seeding role assignments", userIds.length);
@@ -99,7 +156,10 @@ async function assignRoles(client, userIds) {
   const worker = async () => {
     while (next < userIds.length) {
       const i = next++;
-      await client.assignUserRoles({ userId: userIds[i], roleIds: [roleIds[i % roleIds.length], roleIds[(i + 1) % roleIds.length]] });
+      await client.assignUserRoles({
+        userId: userIds[i],
+        roleIds: [roleIds[i % roleIds.length], roleIds[(i + 1) % roleIds.length]],
+      });
       bar.update(++done);
     }
   };

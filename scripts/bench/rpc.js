@@ -23,12 +23,23 @@ const defaultStreams = 10;
  * database runs), write a CPU profile there when it stops, with rows.json
  * saying when each row ran (see profile-top.js).
  */
-export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs = 3_000, only, onStack = () => {}, profileDir }) {
+export async function benchRpcs({
+  users = 10_000,
+  durationMs = 5_000,
+  warmupMs = 3_000,
+  only,
+  onStack = () => {},
+  profileDir,
+}) {
   if (profileDir) {
     mkdirSync(profileDir, { recursive: true });
     profileThisProcess(resolve(profileDir));
   }
-  const stack = await startStack({ purpose: "bench", log: (line) => console.log(line), env: profileDir && profilerEnv(profileDir) });
+  const stack = await startStack({
+    purpose: "bench",
+    log: (line) => console.log(line),
+    env: profileDir && profilerEnv(profileDir),
+  });
   onStack(stack);
   try {
     const seeded = await seed(stack, { users });
@@ -43,8 +54,18 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
       const streams = row.streams ?? defaultStreams;
       const cpuBefore = cpuMicros(stack);
       const result = await runLoad({
-        port: row.port, path: row.path, frames: row.frames, headers: row.headers ?? headers, protocol: row.protocol, clients, streams,
-        warmupMs, durationMs, timeoutMs: warmupMs + durationMs + 60_000, tool: "node", tolerated: row.tolerated,
+        port: row.port,
+        path: row.path,
+        frames: row.frames,
+        headers: row.headers ?? headers,
+        protocol: row.protocol,
+        clients,
+        streams,
+        warmupMs,
+        durationMs,
+        timeoutMs: warmupMs + durationMs + 60_000,
+        tool: "node",
+        tolerated: row.tolerated,
       });
       if (result.failed > 0 || (result.succeeded === 0 && !(result.refused > 0))) {
         const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
@@ -54,7 +75,12 @@ export async function benchRpcs({ users = 10_000, durationMs = 5_000, warmupMs =
       if (profileDir) writeProfileWindows(profileDir, stack, windows);
       const refusals = result.refused > 0 ? ` (${result.refused} refused over the time limit)` : "";
       console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s${refusals}`);
-      results.push({ row, result, concurrency: clients * streams, cpuPerCall: cpuPerCall(cpuBefore, cpuMicros(stack), result.answered) });
+      results.push({
+        row,
+        result,
+        concurrency: clients * streams,
+        cpuPerCall: cpuPerCall(cpuBefore, cpuMicros(stack), result.answered),
+      });
     }
     const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword"));
     const argon2 = verify && (await rawArgon2(stack, { durationMs, concurrency: verify.concurrency }));
@@ -73,16 +99,23 @@ function profilerEnv(dir) {
 const monotonicMicros = () => Number(process.hrtime.bigint() / 1000n);
 
 function writeProfileWindows(dir, stack, rows) {
-  const processes = { [process.pid]: stack.backend.kind === "double" ? "bench and the embedded MongoDB double" : "bench" };
+  const processes = {
+    [process.pid]: stack.backend.kind === "double" ? "bench and the embedded MongoDB double" : "bench",
+  };
   for (const [name, service] of Object.entries(stack.services)) processes[service.child.pid] = name;
   writeFileSync(join(resolve(dir), "rows.json"), JSON.stringify({ processes, rows }, null, 1));
 }
 
 function selectCases(cases, only) {
   if (only === undefined) return cases;
-  const names = only.toLowerCase().split(",").map((name) => name.trim()).filter(Boolean);
+  const names = only
+    .toLowerCase()
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
   const wanted = cases.filter((c) => names.some((name) => c.name.toLowerCase().includes(name)));
-  if (wanted.length === 0) throw new Error(`no RPC row matches --only ${only}; rows: ${cases.map((c) => c.name).join(", ")}`);
+  if (wanted.length === 0)
+    throw new Error(`no RPC row matches --only ${only}; rows: ${cases.map((c) => c.name).join(", ")}`);
   const services = new Set(wanted.map((c) => c.service));
   return cases.filter((c) => wanted.includes(c) || (c.noop && services.has(c.service)));
 }
@@ -108,7 +141,11 @@ function cpuMicros(stack) {
     }
   };
   const { user, system } = process.cpuUsage();
-  return { "user-service": of(stack.services["user-service"].child.pid), "token-service": of(stack.services["token-service"].child.pid), bench: user + system };
+  return {
+    "user-service": of(stack.services["user-service"].child.pid),
+    "token-service": of(stack.services["token-service"].child.pid),
+    bench: user + system,
+  };
 }
 
 function cpuPerCall(before, after, calls) {
@@ -134,7 +171,19 @@ const backendNames = {
 function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   const noop = new Map(results.filter((r) => r.row.noop).map((r) => [r.row.service, r.result.reqPerSec]));
   const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-  const header = ["RPC", "service", "conc.", "req/s", "refused", "p50 ms", "p99 ms", "vs no-op", "CPU µs/call: users", "tokens", stack.backend.kind === "double" ? "db" : "bench"];
+  const header = [
+    "RPC",
+    "service",
+    "conc.",
+    "req/s",
+    "refused",
+    "p50 ms",
+    "p99 ms",
+    "vs no-op",
+    "CPU µs/call: users",
+    "tokens",
+    stack.backend.kind === "double" ? "db" : "bench",
+  ];
   const micros = (x) => (Number.isFinite(x) ? x.toFixed(0) : "?");
   const rows = results.map(({ row, result, concurrency, cpuPerCall }) => [
     row.name,
@@ -150,23 +199,40 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
     micros(cpuPerCall.bench),
   ]);
   if (argon2) {
-    rows.push(["argon2id verify, raw in-process", "(bench)", String(results.find((r) => r.row.path.endsWith("/VerifyPassword")).concurrency),
-      argon2.reqPerSec.toFixed(0), "-", ms(argon2.p50), ms(argon2.p99), "-", "-", "-", "-"]);
+    rows.push([
+      "argon2id verify, raw in-process",
+      "(bench)",
+      String(results.find((r) => r.row.path.endsWith("/VerifyPassword")).concurrency),
+      argon2.reqPerSec.toFixed(0),
+      "-",
+      ms(argon2.p50),
+      ms(argon2.p99),
+      "-",
+      "-",
+      "-",
+      "-",
+    ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log("");
-  console.log(`RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${process.version}`);
-  console.log(`Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
-    `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight; ` +
-    `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}.`);
+  console.log(
+    `RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${process.version}`,
+  );
+  console.log(
+    `Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
+      `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight; ` +
+      `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}.`,
+  );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
   if (argon2) {
     const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword")).result.reqPerSec;
     const { memoryCost, timeCost, parallelism } = argon2.params;
-    console.log(`VerifyPassword runs at ${((verify / argon2.reqPerSec) * 100).toFixed(1)}% of the raw argon2id verify rate ` +
-      `(m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}).`);
+    console.log(
+      `VerifyPassword runs at ${((verify / argon2.reqPerSec) * 100).toFixed(1)}% of the raw argon2id verify rate ` +
+        `(m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}).`,
+    );
   }
   const memory = Object.entries(stack.services).map(([name, s]) => `${name} ${rssMiB(s.child.pid)} MiB`);
   console.log(`RSS after the run: ${memory.join(", ")}.`);

@@ -9,7 +9,11 @@ import { fork } from "node:child_process";
  * cpuMicros() resolves the CPU time (user + system) the server has used so far:
  * unlike req/s, CPU per call hardly moves when other processes share the cores.
  */
-export function startServerProcess(script, args = [], { startTimeoutMs = 20_000, env = process.env, execArgv = [] } = {}) {
+export function startServerProcess(
+  script,
+  args = [],
+  { startTimeoutMs = 20_000, env = process.env, execArgv = [] } = {},
+) {
   const child = fork(script, args, { execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"], env });
   const exited = new Promise((resolve) => child.once("exit", resolve));
   const stop = async () => {

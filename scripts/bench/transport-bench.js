@@ -52,9 +52,17 @@ function printTable(results, { requests, rounds, tool }) {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const rate = (target) => median(results.get(target).map((r) => r.reqPerSec));
   const cpu = (target) => median(results.get(target).map((r) => r.cpuPerCall));
-  console.log(`${requests} no-op unary calls per round, 10 clients x 10 streams, load by ${tool}, node ${process.version}`);
-  const header = ["target", ...Array.from({ length: rounds }, (_, i) => `round ${i + 1} req/s`), "median", "vs grpc-js",
-    "server CPU µs/call", "vs grpc-js"];
+  console.log(
+    `${requests} no-op unary calls per round, 10 clients x 10 streams, load by ${tool}, node ${process.version}`,
+  );
+  const header = [
+    "target",
+    ...Array.from({ length: rounds }, (_, i) => `round ${i + 1} req/s`),
+    "median",
+    "vs grpc-js",
+    "server CPU µs/call",
+    "vs grpc-js",
+  ];
   const rows = [...results.keys()].map((target) => [
     target,
     ...results.get(target).map((r) => r.reqPerSec.toFixed(0)),

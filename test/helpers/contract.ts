@@ -22,7 +22,10 @@ export interface PlainAny {
 export function decodeDetails(details: PlainAny[]): Omit<DetailedFailure, "code"> {
   const result: Omit<DetailedFailure, "code"> = { metadata: {}, fields: [] };
   for (const detail of details) {
-    const any = create(AnySchema, { typeUrl: detail.typeUrl ?? detail.type_url ?? "", value: new Uint8Array(detail.value) });
+    const any = create(AnySchema, {
+      typeUrl: detail.typeUrl ?? detail.type_url ?? "",
+      value: new Uint8Array(detail.value),
+    });
     const info = anyUnpack(any, ErrorInfoSchema);
     if (info !== undefined) Object.assign(result, { reason: info.reason, metadata: { ...info.metadata } });
     const bad = anyUnpack(any, BadRequestSchema);
@@ -84,12 +87,18 @@ export interface PlainStruct {
 
 function jsonOfValue(value: PlainValue): Json {
   switch (value.kind) {
-    case "boolValue": return value.boolValue ?? false;
-    case "numberValue": return value.numberValue ?? 0;
-    case "stringValue": return value.stringValue ?? "";
-    case "listValue": return (value.listValue?.values ?? []).map(jsonOfValue);
-    case "structValue": return jsonOf(value.structValue);
-    default: return null;
+    case "boolValue":
+      return value.boolValue ?? false;
+    case "numberValue":
+      return value.numberValue ?? 0;
+    case "stringValue":
+      return value.stringValue ?? "";
+    case "listValue":
+      return (value.listValue?.values ?? []).map(jsonOfValue);
+    case "structValue":
+      return jsonOf(value.structValue);
+    default:
+      return null;
   }
 }
 

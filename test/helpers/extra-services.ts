@@ -6,7 +6,10 @@ import type { Ports } from "./tokens.js";
 import type { StackInfo } from "./stack-info.js";
 
 /** A user-service of its own on the stack's settings, with `env` on top. */
-export async function startExtraUserService(stack: StackInfo, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function startExtraUserService(
+  stack: StackInfo,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   return startServiceProcess({
     name: "user-service",
     entry: serviceEntry("user-service"),
@@ -26,7 +29,10 @@ export interface ExtraTokenService {
 }
 
 /** A token-service of its own that signs with the keys the stack publishes (same database and secret). */
-export async function startExtraTokenService(stack: StackInfo, env: Record<string, string>): Promise<ExtraTokenService> {
+export async function startExtraTokenService(
+  stack: StackInfo,
+  env: Record<string, string>,
+): Promise<ExtraTokenService> {
   const token = { grpc: await freePort(), http: await freePort() };
   const process = await startServiceProcess({
     name: "token-service",

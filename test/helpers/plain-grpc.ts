@@ -8,7 +8,11 @@ const protoRoot = fileURLToPath(new URL("../../proto", import.meta.url));
 
 type Callback = (err: grpc.ServiceError | null, response: unknown) => void;
 type UnaryMethod = (request: object, metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback) => void;
-type StreamMethod = (request: object, metadata: grpc.Metadata, options?: grpc.CallOptions) => grpc.ClientReadableStream<unknown>;
+type StreamMethod = (
+  request: object,
+  metadata: grpc.Metadata,
+  options?: grpc.CallOptions,
+) => grpc.ClientReadableStream<unknown>;
 type DuplexMethod = (metadata?: grpc.Metadata) => grpc.ClientDuplexStream<unknown, unknown>;
 
 export interface PlainClient extends grpc.Client {
@@ -66,7 +70,13 @@ export async function codeOf(fn: () => Promise<unknown>): Promise<grpc.status | 
   }
 }
 
-export function serverStream(client: PlainClient, method: string, request: object, metadata = new grpc.Metadata(), options: grpc.CallOptions = {}) {
+export function serverStream(
+  client: PlainClient,
+  method: string,
+  request: object,
+  metadata = new grpc.Metadata(),
+  options: grpc.CallOptions = {},
+) {
   return (client[method] as StreamMethod).call(client, request, metadata, options);
 }
 

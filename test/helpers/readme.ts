@@ -49,7 +49,8 @@ export const readmeTranscript: TranscriptStep[] = (() => {
     if (match[1] !== "sh" || next === undefined || (next[1] !== "json" && next[1] !== "text")) return;
     if (readme.slice((match.index ?? 0) + match[0].length, next.index).trim() !== "") return;
     const commands = commandsOf(match[2] ?? "");
-    if (commands.length !== 1) throw new Error(`a shell block followed by its output must hold one command, not: ${commands.join(" / ")}`);
+    if (commands.length !== 1)
+      throw new Error(`a shell block followed by its output must hold one command, not: ${commands.join(" / ")}`);
     steps.push({ command: commands[0] ?? "", output: { language: next[1], text: next[2] ?? "" } });
   });
   return steps;

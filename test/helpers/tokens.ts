@@ -23,9 +23,24 @@ export interface Ports {
 }
 
 export function rosterClients(ports: Ports, credential: string, tls?: ClientTls) {
-  const tokens = createTokenServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.token.grpc}`, credential, tls });
-  const users = createUserServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential, tls });
-  const roles = createRoleServiceClient({ transport: "grpc-js", address: `127.0.0.1:${ports.user.grpc}`, credential, tls });
+  const tokens = createTokenServiceClient({
+    transport: "grpc-js",
+    address: `127.0.0.1:${ports.token.grpc}`,
+    credential,
+    tls,
+  });
+  const users = createUserServiceClient({
+    transport: "grpc-js",
+    address: `127.0.0.1:${ports.user.grpc}`,
+    credential,
+    tls,
+  });
+  const roles = createRoleServiceClient({
+    transport: "grpc-js",
+    address: `127.0.0.1:${ports.user.grpc}`,
+    credential,
+    tls,
+  });
   return { tokens, users, roles, close: () => [tokens, users, roles].forEach(closeClient) };
 }
 
@@ -47,7 +62,11 @@ export async function userWithPermissions(clients: RosterClients, permissions: s
 }
 
 /** A new PAT's secret and id. */
-export async function newPat(clients: RosterClients, userId: string, scopes: string[] = []): Promise<{ secret: string; id: string }> {
+export async function newPat(
+  clients: RosterClients,
+  userId: string,
+  scopes: string[] = [],
+): Promise<{ secret: string; id: string }> {
   const created = await clients.tokens.createPersonalAccessToken({ userId, name: uniqueName("pat-"), scopes });
   return { secret: created.secret, id: created.personalAccessToken?.id ?? "" };
 }
@@ -65,7 +84,9 @@ export async function outcome(call: () => Promise<unknown>, more?: (error: Conne
 }
 
 /** The code, ErrorInfo reason and BadRequest field names of a call that must fail. */
-export async function refusalOf(call: () => Promise<unknown>): Promise<{ code: number; reason: string; fields: string[] }> {
+export async function refusalOf(
+  call: () => Promise<unknown>,
+): Promise<{ code: number; reason: string; fields: string[] }> {
   try {
     await call();
   } catch (err) {
@@ -113,7 +134,10 @@ export async function startPrivatePair(stack: StackInfo = stackInfo(), env: Reco
   const start = (name: "user-service" | "token-service") =>
     startServiceProcess({ name, entry: entry(`@roster/${name}`), env: envs[name] });
   const processes: Record<string, ServiceProcess> = {};
-  [processes["user-service"], processes["token-service"]] = await Promise.all([start("user-service"), start("token-service")]);
+  [processes["user-service"], processes["token-service"]] = await Promise.all([
+    start("user-service"),
+    start("token-service"),
+  ]);
   return {
     ports,
     async restart(name: "user-service" | "token-service") {
@@ -161,7 +185,11 @@ export function usePrivatePair(env: Record<string, string> | (() => Record<strin
 }
 
 /** Probes until `done` holds or `timeoutMs` has passed; returns the last value probed. */
-export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await probe();
   while (!done(value) && Date.now() < deadline) {
@@ -176,7 +204,12 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
  * whatever is there after 10 s: token-service's entries arrive through its
  * outbox, moments after the call that wrote them returned.
  */
-export async function deliveredLogs(clients: RosterClients, userId: string, match: (log: UserLog) => boolean, count = 1): Promise<UserLog[]> {
+export async function deliveredLogs(
+  clients: RosterClients,
+  userId: string,
+  match: (log: UserLog) => boolean,
+  count = 1,
+): Promise<UserLog[]> {
   const matching = async () => (await clients.users.listUserLogs({ userId })).userLogs.filter(match);
   return eventually(matching, (logs) => logs.length >= count, 10_000);
 }

@@ -12,7 +12,9 @@ export const toolsBin = fileURLToPath(new URL("../../.tools/bin", import.meta.ur
 /** The directory holding grpcurl, to put first on PATH; throws when grpcurl is not installed. */
 export function grpcurlDir(): string {
   if (!existsSync(`${toolsBin}/grpcurl`)) {
-    throw new Error(`grpcurl is not installed in ${toolsBin}: run scripts/install-test-tools.sh, or GOBIN=${toolsBin} go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`);
+    throw new Error(
+      `grpcurl is not installed in ${toolsBin}: run scripts/install-test-tools.sh, or GOBIN=${toolsBin} go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`,
+    );
   }
   return toolsBin;
 }

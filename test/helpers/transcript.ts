@@ -16,21 +16,31 @@ export function compareJson(expected: unknown, actual: unknown, bindings: Bindin
   if (typeof expected === "string" && variable.test(expected)) {
     const name = variable.exec(expected)?.[1] ?? "";
     if (typeof actual !== "string") return [`${path}: expected a string for $${name}, got ${JSON.stringify(actual)}`];
-    if (name in bindings) return bindings[name] === actual ? [] : [`${path}: expected $${name} = ${JSON.stringify(bindings[name])}, got ${JSON.stringify(actual)}`];
+    if (name in bindings)
+      return bindings[name] === actual
+        ? []
+        : [`${path}: expected $${name} = ${JSON.stringify(bindings[name])}, got ${JSON.stringify(actual)}`];
     bindings[name] = actual;
     return [];
   }
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return [`${path}: expected an array, got ${JSON.stringify(actual)}`];
-    if (expected.length !== actual.length) return [`${path}: expected ${expected.length} entries, got ${actual.length}`];
+    if (expected.length !== actual.length)
+      return [`${path}: expected ${expected.length} entries, got ${actual.length}`];
     return expected.flatMap((item, i) => compareJson(item, actual[i], bindings, `${path}[${i}]`));
   }
   if (expected !== null && typeof expected === "object") {
-    if (actual === null || typeof actual !== "object" || Array.isArray(actual)) return [`${path}: expected an object, got ${JSON.stringify(actual)}`];
+    if (actual === null || typeof actual !== "object" || Array.isArray(actual))
+      return [`${path}: expected an object, got ${JSON.stringify(actual)}`];
     const keys = new Set([...Object.keys(expected), ...Object.keys(actual)]);
     return [...keys].flatMap((key) => {
       if (!(key in expected)) return [`${path}.${key}: not in the README`];
-      return compareJson((expected as Record<string, unknown>)[key], (actual as Record<string, unknown>)[key], bindings, `${path}.${key}`);
+      return compareJson(
+        (expected as Record<string, unknown>)[key],
+        (actual as Record<string, unknown>)[key],
+        bindings,
+        `${path}.${key}`,
+      );
     });
   }
   return expected === actual ? [] : [`${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`];

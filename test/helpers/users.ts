@@ -7,9 +7,17 @@ import { stackInfo } from "./stack-info.js";
 const stack = stackInfo();
 
 /** The plain gRPC UserService client and unary calls with the management key. */
-export const userClient = plainClient("roster/user/v1/user_service.proto", "roster.user.v1.UserService", stack.user.grpc);
+export const userClient = plainClient(
+  "roster/user/v1/user_service.proto",
+  "roster.user.v1.UserService",
+  stack.user.grpc,
+);
 
-export function callUsers<T = Record<string, unknown>>(method: string, request: object, credential: string = stack.apiKey): Promise<T> {
+export function callUsers<T = Record<string, unknown>>(
+  method: string,
+  request: object,
+  credential: string = stack.apiKey,
+): Promise<T> {
   return unary<T>(userClient, method, request, bearer(credential));
 }
 

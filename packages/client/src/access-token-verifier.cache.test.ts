@@ -35,7 +35,11 @@ async function newKey(kid: string) {
   return { kid, privateKey, publicJwk: await exportJWK(publicKey) };
 }
 
-function sign(key: { kid: string; privateKey: CryptoKey }, exp = Math.floor(Date.now() / 1000) + 60, scope = "orders:read") {
+function sign(
+  key: { kid: string; privateKey: CryptoKey },
+  exp = Math.floor(Date.now() / 1000) + 60,
+  scope = "orders:read",
+) {
   return new SignJWT({ scope })
     .setProtectedHeader({ alg: "EdDSA", kid: key.kid, typ: "at+jwt" })
     .setIssuer(issuer)
@@ -82,7 +86,9 @@ describe("verified-token cache", () => {
     expect(await verify(token)).toBeDefined();
     const [header = "", payload = "", signature = ""] = token.split(".");
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
-    const widened = Buffer.from(JSON.stringify({ ...claims, scope: "orders:read roster:users:write" })).toString("base64url");
+    const widened = Buffer.from(JSON.stringify({ ...claims, scope: "orders:read roster:users:write" })).toString(
+      "base64url",
+    );
     const flipped = `${signature.slice(0, -2)}${signature.at(-2) === "A" ? "B" : "A"}${signature.at(-1)}`;
     expect(await verify(`${header}.${widened}.${signature}`)).toBeUndefined();
     expect(await verify(`${header}.${payload}.${flipped}`)).toBeUndefined();

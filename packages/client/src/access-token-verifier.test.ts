@@ -119,7 +119,9 @@ describe("createAccessTokenVerifier", () => {
     const verify = createAccessTokenVerifier({ jwksUrl, issuer, audience });
     const [header, payload, signature] = parts(await sign(key));
     const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
-    expect(await verify(`${header}.${base64url({ ...claims, scope: "roster:users:write" })}.${signature}`)).toBeUndefined();
+    expect(
+      await verify(`${header}.${base64url({ ...claims, scope: "roster:users:write" })}.${signature}`),
+    ).toBeUndefined();
     expect(await verify(`${base64url({ alg: "none", kid: "k3", typ: "at+jwt" })}.${payload}.`)).toBeUndefined();
     expect(await verify("not-a-jwt")).toBeUndefined();
   });
@@ -130,7 +132,10 @@ describe("createAccessTokenVerifier", () => {
     const [, payload] = parts(await sign(key));
     const header = base64url({ alg: "HS256", kid: "k-hs", typ: "at+jwt" });
     const { createHmac } = await import("node:crypto");
-    for (const secret of [Buffer.from(key.publicJwk.x ?? "", "base64url"), Buffer.from(JSON.stringify(key.publicJwk))]) {
+    for (const secret of [
+      Buffer.from(key.publicJwk.x ?? "", "base64url"),
+      Buffer.from(JSON.stringify(key.publicJwk)),
+    ]) {
       const mac = createHmac("sha256", secret).update(`${header}.${payload}`).digest("base64url");
       expect(await verify(`${header}.${payload}.${mac}`)).toBeUndefined();
     }

@@ -1,5 +1,13 @@
 import { createHash } from "node:crypto";
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type JWTHeaderParameters,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from "jose";
 import type { ClientTls } from "./client-tls.js";
 import { tlsFetch } from "./tls-fetch.js";
 
@@ -80,7 +88,10 @@ export function isSigningKeysUnavailable(err: unknown): err is SigningKeysUnavai
  * are remembered (see createVerifiedTokens), so a token used again costs a
  * hash and a key lookup instead of a signature check.
  */
-export function createAccessTokenVerifier(options: AccessTokenVerifierOptions, cache: VerifiedTokenCache = {}): AccessTokenVerifier {
+export function createAccessTokenVerifier(
+  options: AccessTokenVerifierOptions,
+  cache: VerifiedTokenCache = {},
+): AccessTokenVerifier {
   const remote = "jwksUrl" in options;
   const keys = remote ? remoteKeys(new URL(options.jwksUrl), options.jwksTls) : options.keys;
   const verified = createVerifiedTokens(cache.size ?? defaultCacheSize);
@@ -107,7 +118,8 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions, c
       if (grant !== undefined) verified.keep(token, { grant, header: protectedHeader, key });
       return grant;
     } catch (err) {
-      if (remote && keysUnavailable(err)) throw new SigningKeysUnavailableError("the token signing keys cannot be fetched; retry later", { cause: err });
+      if (remote && keysUnavailable(err))
+        throw new SigningKeysUnavailableError("the token signing keys cannot be fetched; retry later", { cause: err });
       // Any other failure of a local key source (its storage, say) is an outage, not a verdict on the token.
       if (err instanceof errors.JOSEError) return undefined;
       throw err;
@@ -169,7 +181,8 @@ function createVerifiedTokens(size: number) {
 
 function verifiedToken(payload: JWTPayload): VerifiedAccessToken | undefined {
   if (typeof payload.sub !== "string" || payload.sub === "") return undefined;
-  if (typeof payload.exp !== "number" || typeof payload.iat !== "number" || typeof payload.jti !== "string") return undefined;
+  if (typeof payload.exp !== "number" || typeof payload.iat !== "number" || typeof payload.jti !== "string")
+    return undefined;
   const epoch = payload[tokenEpochClaim] ?? 0;
   if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) return undefined;
   const scope = typeof payload.scope === "string" ? payload.scope : "";

@@ -24,7 +24,11 @@ const clients: object[] = [];
 
 async function startBoth(tls: TestServerTls): Promise<Target> {
   const [grpcJs, connect] = await Promise.all([startGrpcJsServer(tls), startConnectServer(tls)]);
-  return { grpcJs: grpcJs.address, connect: connect.baseUrl, close: async () => void (await Promise.all([grpcJs.close(), connect.close()])) };
+  return {
+    grpcJs: grpcJs.address,
+    connect: connect.baseUrl,
+    close: async () => void (await Promise.all([grpcJs.close(), connect.close()])),
+  };
 }
 
 beforeAll(async () => {
@@ -46,7 +50,9 @@ afterAll(async () => {
 
 function clientOf(transport: TransportName, target: Target, tls: ClientTls | undefined) {
   const options: RosterClientOptions =
-    transport === "grpc-js" ? { transport, address: target.grpcJs, tls, timeoutMs: 5_000 } : { transport, baseUrl: target.connect, tls, timeoutMs: 5_000 };
+    transport === "grpc-js"
+      ? { transport, address: target.grpcJs, tls, timeoutMs: 5_000 }
+      : { transport, baseUrl: target.connect, tls, timeoutMs: 5_000 };
   const c = createUserServiceClient(options);
   clients.push(c);
   return c;
@@ -68,13 +74,17 @@ describe.each<TransportName>(["grpc-js", "connect", "grpc", "grpc-web"])("TLS ov
   });
 
   it("when the client trusts another CA, or only the system's roots, then calls fail with UNAVAILABLE", async () => {
-    expect(await codeOf(clientOf(transport, open, { ca: strangerCa }).getUser({ userId: "u1" }))).toBe(Code.Unavailable);
+    expect(await codeOf(clientOf(transport, open, { ca: strangerCa }).getUser({ userId: "u1" }))).toBe(
+      Code.Unavailable,
+    );
     const systemRoots = transport === "grpc-js" ? { ca: undefined } : undefined;
     expect(await codeOf(clientOf(transport, open, systemRoots).getUser({ userId: "u1" }))).toBe(Code.Unavailable);
   });
 
   it("when the server requires a client certificate then one from its CA is accepted, none or a stranger's is refused", async () => {
-    expect((await clientOf(transport, mutual, { ca, ...client }).getUser({ userId: "u1" })).user?.username).toBe("user-u1");
+    expect((await clientOf(transport, mutual, { ca, ...client }).getUser({ userId: "u1" })).user?.username).toBe(
+      "user-u1",
+    );
     // Under TLS 1.3 the server judges the client's certificate after the client has finished its side of the
     // handshake, so an HTTP/2 client may already have sent the request and sees it cancelled with the session.
     const refused = transport === "grpc-js" ? [Code.Unavailable] : [Code.Unavailable, Code.Canceled];
@@ -85,10 +95,14 @@ describe.each<TransportName>(["grpc-js", "connect", "grpc", "grpc-web"])("TLS ov
 
 describe("TLS options", () => {
   it("when tls is given with an http:// base URL then the client is refused instead of sending plaintext", () => {
-    expect(() => createUserServiceClient({ transport: "connect", baseUrl: "http://127.0.0.1:1", tls: { ca } })).toThrow("tls needs an https:// baseUrl");
+    expect(() => createUserServiceClient({ transport: "connect", baseUrl: "http://127.0.0.1:1", tls: { ca } })).toThrow(
+      "tls needs an https:// baseUrl",
+    );
   });
 
   it("when a client certificate comes without its key then the client is refused", () => {
-    expect(() => createUserServiceClient({ transport: "grpc-js", address: "127.0.0.1:1", tls: { cert: client.cert } })).toThrow("tls.cert and tls.key must be given together");
+    expect(() =>
+      createUserServiceClient({ transport: "grpc-js", address: "127.0.0.1:1", tls: { cert: client.cert } }),
+    ).toThrow("tls.cert and tls.key must be given together");
   });
 });

@@ -22,7 +22,8 @@ function bytes(pem: Pem | undefined): Buffer | null {
 }
 
 function checked(tls: ClientTls): ClientTls {
-  if ((tls.cert === undefined) !== (tls.key === undefined)) throw new TypeError("tls.cert and tls.key must be given together");
+  if ((tls.cert === undefined) !== (tls.key === undefined))
+    throw new TypeError("tls.cert and tls.key must be given together");
   return tls;
 }
 
@@ -56,7 +57,9 @@ const verifyErrors = new Set([
 
 function isTlsFailure(cause: unknown): boolean {
   const code = (cause as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || verifyErrors.has(code));
+  return (
+    typeof code === "string" && (code.startsWith("ERR_SSL_") || code.startsWith("ERR_TLS_") || verifyErrors.has(code))
+  );
 }
 
 /**
@@ -69,7 +72,13 @@ export function createTlsFailureInterceptor(): Interceptor {
       return await next(req);
     } catch (err) {
       if (err instanceof ConnectError && err.code === Code.Internal && isTlsFailure(err.cause)) {
-        throw new ConnectError(`TLS handshake failed: ${err.rawMessage}`, Code.Unavailable, undefined, undefined, err.cause);
+        throw new ConnectError(
+          `TLS handshake failed: ${err.rawMessage}`,
+          Code.Unavailable,
+          undefined,
+          undefined,
+          err.cause,
+        );
       }
       throw err;
     }

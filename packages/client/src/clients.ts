@@ -63,7 +63,8 @@ export type RosterClientOptions = GrpcJsClientConfig | ConnectClientConfig;
 export function createRosterClient<T extends DescService>(service: T, options: RosterClientOptions): Client<T> {
   const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   if (options.transport === "grpc-js") {
-    if (options.tls !== undefined && options.channelCredentials !== undefined) throw new TypeError("give tls or channelCredentials, not both");
+    if (options.tls !== undefined && options.channelCredentials !== undefined)
+      throw new TypeError("give tls or channelCredentials, not both");
     return createGrpcJsClient(service, options.address, {
       credential: options.credential,
       timeoutMs,
@@ -74,18 +75,33 @@ export function createRosterClient<T extends DescService>(service: T, options: R
   }
   const secure = new URL(options.baseUrl).protocol === "https:";
   // TLS settings on a plaintext URL would be a connection that looks secure and is not.
-  if (options.tls !== undefined && !secure) throw new TypeError(`tls needs an https:// baseUrl, got ${options.baseUrl}`);
-  const sessionManager = new Http2SessionManager(options.baseUrl, undefined, secure ? http2TlsOptions(options.tls ?? {}) : undefined);
+  if (options.tls !== undefined && !secure)
+    throw new TypeError(`tls needs an https:// baseUrl, got ${options.baseUrl}`);
+  const sessionManager = new Http2SessionManager(
+    options.baseUrl,
+    undefined,
+    secure ? http2TlsOptions(options.tls ?? {}) : undefined,
+  );
   const client = createClient(service, connectTransport(options, timeoutMs, sessionManager));
   onClose(client, () => sessionManager.abort());
   return client;
 }
 
-function connectTransport(options: ConnectClientConfig, timeoutMs: number, sessionManager: Http2SessionManager): Transport {
+function connectTransport(
+  options: ConnectClientConfig,
+  timeoutMs: number,
+  sessionManager: Http2SessionManager,
+): Transport {
   // Interceptors run last-to-first, so the auth interceptor at the end sets the header before any other sees the request.
   const interceptors = [createTlsFailureInterceptor(), ...(options.interceptors ?? [])];
   if (options.credential !== undefined) interceptors.push(createAuthInterceptor(options.credential));
-  const common = { baseUrl: options.baseUrl, httpVersion: "2", sessionManager, interceptors, defaultTimeoutMs: timeoutMs } as const;
+  const common = {
+    baseUrl: options.baseUrl,
+    httpVersion: "2",
+    sessionManager,
+    interceptors,
+    defaultTimeoutMs: timeoutMs,
+  } as const;
   switch (options.transport) {
     case "connect":
       return createConnectTransport(common);

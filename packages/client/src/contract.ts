@@ -11,5 +11,10 @@ export * from "./gen/roster/user/v1/user_service_pb.js";
 export * from "./gen/roster/user/v1/role_service_pb.js";
 export * from "./gen/roster/token/v1/token_pb.js";
 export * from "./gen/roster/token/v1/token_service_pb.js";
-export { BadRequestSchema, ErrorInfoSchema, type BadRequest, type ErrorInfo } from "./gen/google/rpc/error_details_pb.js";
+export {
+  BadRequestSchema,
+  ErrorInfoSchema,
+  type BadRequest,
+  type ErrorInfo,
+} from "./gen/google/rpc/error_details_pb.js";
 export * from "./scopes.js";

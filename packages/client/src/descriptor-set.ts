@@ -12,6 +12,8 @@ let byName: ReadonlyMap<string, FileDescriptorProto> | undefined;
  * shows them. Decoded on first use.
  */
 export function commentedFileDescriptors(): ReadonlyMap<string, FileDescriptorProto> {
-  byName ??= new Map(fromBinary(FileDescriptorSetSchema, base64Decode(descriptorSetBase64)).file.map((f) => [f.name, f]));
+  byName ??= new Map(
+    fromBinary(FileDescriptorSetSchema, base64Decode(descriptorSetBase64)).file.map((f) => [f.name, f]),
+  );
   return byName;
 }

@@ -74,8 +74,16 @@ describe("connectErrorFromGrpc", () => {
 
   it("when status details are present then each becomes a typed detail and other trailers are kept", () => {
     const metadata = new Metadata();
-    const info = create(ErrorInfoSchema, { reason: "USER_NOT_FOUND", domain: "roster.dev", metadata: { user_id: "u9" } });
-    const details = create(StatusSchema, { code: status.NOT_FOUND, message: "gone", details: [anyPack(ErrorInfoSchema, info)] });
+    const info = create(ErrorInfoSchema, {
+      reason: "USER_NOT_FOUND",
+      domain: "roster.dev",
+      metadata: { user_id: "u9" },
+    });
+    const details = create(StatusSchema, {
+      code: status.NOT_FOUND,
+      message: "gone",
+      details: [anyPack(ErrorInfoSchema, info)],
+    });
     metadata.set("grpc-status-details-bin", Buffer.from(toBinary(StatusSchema, details)));
     metadata.set("x-request-id", "r1");
     const err = connectErrorFromGrpc(serviceError(metadata));

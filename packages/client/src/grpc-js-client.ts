@@ -1,4 +1,13 @@
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions, type Client } from "@connectrpc/connect";
 import {
   Client as GrpcClient,
@@ -93,7 +102,10 @@ function callFor(grpc: GrpcClient, path: string, method: AnyMethod): Call {
       return (request, callOptions = {}) => serverStream(route, create(method.input, request), callOptions);
     default:
       return () => {
-        throw new ConnectError(`${method.methodKind} methods are not supported by the grpc-js client`, Code.Unimplemented);
+        throw new ConnectError(
+          `${method.methodKind} methods are not supported by the grpc-js client`,
+          Code.Unimplemented,
+        );
       };
   }
 }
@@ -106,8 +118,14 @@ function startUnary(
 ): ClientUnaryCall {
   try {
     const metadata = toMetadata(callOptions.headers);
-    return grpc.makeUnaryRequest(path, serialize, deserialize, request, metadata, toGrpcCallOptions(callOptions), (err, response) =>
-      done(err ? connectErrorFromGrpc(err) : null, response),
+    return grpc.makeUnaryRequest(
+      path,
+      serialize,
+      deserialize,
+      request,
+      metadata,
+      toGrpcCallOptions(callOptions),
+      (err, response) => done(err ? connectErrorFromGrpc(err) : null, response),
     );
   } catch (err) {
     // grpc-js throws synchronously on a closed channel.
@@ -123,7 +141,14 @@ async function* serverStream(
   if (callOptions.signal?.aborted) throw new ConnectError("the call was aborted", Code.Canceled);
   let call: ReturnType<GrpcClient["makeServerStreamRequest"]>;
   try {
-    call = grpc.makeServerStreamRequest(path, serialize, deserialize, request, toMetadata(callOptions.headers), toGrpcCallOptions(callOptions));
+    call = grpc.makeServerStreamRequest(
+      path,
+      serialize,
+      deserialize,
+      request,
+      toMetadata(callOptions.headers),
+      toGrpcCallOptions(callOptions),
+    );
   } catch (err) {
     throw ConnectError.from(err);
   }

@@ -129,9 +129,7 @@ export {
   file_roster_user_v1_role,
   RoleSchema,
 } from "./gen/roster/user/v1/role_pb.js";
-export type {
-  Role,
-} from "./gen/roster/user/v1/role_pb.js";
+export type { Role } from "./gen/roster/user/v1/role_pb.js";
 
 // roster.user.v1: UserService
 export {

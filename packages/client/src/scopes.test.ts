@@ -14,7 +14,11 @@ import {
   serviceScopes,
 } from "./scopes.js";
 
-const protoFiles = ["roster/user/v1/user_service.proto", "roster/user/v1/role_service.proto", "roster/token/v1/token_service.proto"];
+const protoFiles = [
+  "roster/user/v1/user_service.proto",
+  "roster/user/v1/role_service.proto",
+  "roster/token/v1/token_service.proto",
+];
 
 /** The scopes each RPC's comment documents, read from the contract itself. */
 function documentedScopes() {
@@ -27,7 +31,8 @@ function documentedScopes() {
     const service = /^service (\w+) \{/m.exec(text)?.[1];
     const rpcs = text.matchAll(/((?:^ {2}\/\/.*\n)+)^ {2}rpc (\w+)\(/gm);
     for (const [, comment = "", name = ""] of rpcs) {
-      const scope = /Scope: (none|`([a-z:]+)`)(?:, or `([a-z:]+)` for the caller's own tokens)?( \(service-only\))?/.exec(comment);
+      const scope =
+        /Scope: (none|`([a-z:]+)`)(?:, or `([a-z:]+)` for the caller's own tokens)?( \(service-only\))?/.exec(comment);
       const path = `/${pkg}.${service}/${name}`;
       found[path] = scope === null ? "undocumented" : (scope[2] ?? null);
       if (scope?.[3] !== undefined) self[path] = scope[3];
@@ -50,7 +55,9 @@ describe("requiredScopes", () => {
   });
 
   it("when listing the services then every method has an entry and only exchange needs no credential", () => {
-    const paths = [UserService, RoleService, TokenService].flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`));
+    const paths = [UserService, RoleService, TokenService].flatMap((s) =>
+      s.methods.map((m) => `/${s.typeName}/${m.name}`),
+    );
     expect(Object.keys(requiredScopes).sort()).toEqual(paths.sort());
     const open = Object.entries(requiredScopes).filter(([, scope]) => scope === null);
     expect(open).toEqual([["/roster.token.v1.TokenService/ExchangePersonalAccessToken", null]]);
@@ -73,14 +80,20 @@ describe("requiredScopes", () => {
 
 describe("checkScopes", () => {
   it("when given the application's own permissions and Roster's grantable scopes then they pass, de-duplicated and sorted", () => {
-    expect(checkScopes("scopes", ["orders:read", "invoices:write", "roster:tokens:self", "orders:read", "a.b_c-1"], { max: 50 })).toEqual({
+    expect(
+      checkScopes("scopes", ["orders:read", "invoices:write", "roster:tokens:self", "orders:read", "a.b_c-1"], {
+        max: 50,
+      }),
+    ).toEqual({
       ok: true,
       scopes: ["a.b_c-1", "invoices:write", "orders:read", "roster:tokens:self"],
     });
   });
 
   it("when an entry is outside the grammar then INVALID_SCOPE names each bad entry", () => {
-    expect(checkScopes("scopes", ["ok", "Roster:Users:Read", "", "a b", "x".repeat(129), "é:read"], { max: 50 })).toMatchObject({
+    expect(
+      checkScopes("scopes", ["ok", "Roster:Users:Read", "", "a b", "x".repeat(129), "é:read"], { max: 50 }),
+    ).toMatchObject({
       ok: false,
       reason: "INVALID_SCOPE",
       violations: ["scopes[1]", "scopes[2]", "scopes[3]", "scopes[4]", "scopes[5]"].map((field) => ({ field })),
@@ -89,21 +102,34 @@ describe("checkScopes", () => {
   });
 
   it("when an entry is service-only then SCOPE_NOT_GRANTABLE names it", () => {
-    expect(checkScopes("role.permissions", ["orders:read", "roster:logs:write"], { max: 100, malformedReason: "INVALID_PERMISSION" })).toEqual({
+    expect(
+      checkScopes("role.permissions", ["orders:read", "roster:logs:write"], {
+        max: 100,
+        malformedReason: "INVALID_PERMISSION",
+      }),
+    ).toEqual({
       ok: false,
       reason: "SCOPE_NOT_GRANTABLE",
-      violations: [{ field: "role.permissions[1]", description: "roster:logs:write is service-only and cannot be granted" }],
+      violations: [
+        { field: "role.permissions[1]", description: "roster:logs:write is service-only and cannot be granted" },
+      ],
     });
   });
 
   it("when a malformed reason is given then a malformed entry carries it", () => {
-    expect(checkScopes("role.permissions", ["Bad"], { max: 100, malformedReason: "INVALID_PERMISSION" })).toMatchObject({
-      reason: "INVALID_PERMISSION",
-    });
+    expect(checkScopes("role.permissions", ["Bad"], { max: 100, malformedReason: "INVALID_PERMISSION" })).toMatchObject(
+      {
+        reason: "INVALID_PERMISSION",
+      },
+    );
   });
 
   it("when the list is over its maximum then the list itself is named", () => {
-    expect(checkScopes("scopes", ["a", "b", "c"], { max: 2 })).toMatchObject({ ok: false, reason: "INVALID_ARGUMENT", violations: [{ field: "scopes" }] });
+    expect(checkScopes("scopes", ["a", "b", "c"], { max: 2 })).toMatchObject({
+      ok: false,
+      reason: "INVALID_ARGUMENT",
+      violations: [{ field: "scopes" }],
+    });
   });
 
   it("when a scope is service-only or outside the grammar then it is not grantable", () => {

@@ -77,9 +77,7 @@ export interface ScopeViolation {
 }
 
 /** A scope list that passed (de-duplicated and sorted), or why it did not, with a stable reason. */
-export type ScopeCheck =
-  | { ok: true; scopes: string[] }
-  | { ok: false; reason: string; violations: ScopeViolation[] };
+export type ScopeCheck = { ok: true; scopes: string[] } | { ok: false; reason: string; violations: ScopeViolation[] };
 
 /**
  * Checks the scopes a role or a personal access token would hold: at most
@@ -87,9 +85,14 @@ export type ScopeCheck =
  * INVALID_SCOPE) and not service-only (else SCOPE_NOT_GRANTABLE). Every bad
  * entry is named as `field[index]`; the reason is the first violation's.
  */
-export function checkScopes(field: string, scopes: readonly string[], options: { max: number; malformedReason?: string }): ScopeCheck {
+export function checkScopes(
+  field: string,
+  scopes: readonly string[],
+  options: { max: number; malformedReason?: string },
+): ScopeCheck {
   const violations: (ScopeViolation & { reason: string })[] = [];
-  if (scopes.length > options.max) violations.push({ field, description: `must have at most ${options.max} entries`, reason: "INVALID_ARGUMENT" });
+  if (scopes.length > options.max)
+    violations.push({ field, description: `must have at most ${options.max} entries`, reason: "INVALID_ARGUMENT" });
   scopes.forEach((scope, index) => {
     if (!scopePattern.test(scope)) {
       violations.push({
@@ -98,12 +101,20 @@ export function checkScopes(field: string, scopes: readonly string[], options: {
         reason: options.malformedReason ?? "INVALID_SCOPE",
       });
     } else if (serviceOnly.has(scope)) {
-      violations.push({ field: `${field}[${index}]`, description: `${scope} is service-only and cannot be granted`, reason: "SCOPE_NOT_GRANTABLE" });
+      violations.push({
+        field: `${field}[${index}]`,
+        description: `${scope} is service-only and cannot be granted`,
+        reason: "SCOPE_NOT_GRANTABLE",
+      });
     }
   });
   const [first] = violations;
   if (first === undefined) return { ok: true, scopes: [...new Set(scopes)].sort() };
-  return { ok: false, reason: first.reason, violations: violations.map(({ field: f, description }) => ({ field: f, description })) };
+  return {
+    ok: false,
+    reason: first.reason,
+    violations: violations.map(({ field: f, description }) => ({ field: f, description })),
+  };
 }
 
 /** The scope of every method of a service, keyed by its local name; the compiler checks none is missing. */
@@ -201,4 +212,6 @@ export const requiredScopes: Readonly<Record<string, string | null>> = Object.fr
  * holding only this scope gets PERMISSION_DENIED `NOT_OWN_RESOURCE` for any
  * other user id. Exactly as documented in the contract.
  */
-export const selfScopes: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(byPath(TokenService, tokenServiceSelfScopes)));
+export const selfScopes: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(byPath(TokenService, tokenServiceSelfScopes)),
+);

@@ -10,7 +10,11 @@ import { ErrorInfoSchema } from "./gen/google/rpc/error_details_pb.js";
 import { StatusSchema } from "./gen/google/rpc/status_pb.js";
 import { UserSchema } from "./gen/roster/user/v1/user_pb.js";
 import { UserLogSchema } from "./gen/roster/user/v1/user_log_pb.js";
-import { GetUserResponseSchema, UserService, WatchUserLogsResponseSchema } from "./gen/roster/user/v1/user_service_pb.js";
+import {
+  GetUserResponseSchema,
+  UserService,
+  WatchUserLogsResponseSchema,
+} from "./gen/roster/user/v1/user_service_pb.js";
 
 /** What a test server saw of the last call. */
 export interface SeenCall {
@@ -23,7 +27,11 @@ export const missingUserId = "missing";
 export const slowUserId = "slow";
 
 function notFound(): { code: number; message: string; errorInfo: MessageShape<typeof ErrorInfoSchema> } {
-  return { code: Code.NotFound, message: "user not found", errorInfo: create(ErrorInfoSchema, { reason: "USER_NOT_FOUND", domain: "roster.dev" }) };
+  return {
+    code: Code.NotFound,
+    message: "user not found",
+    errorInfo: create(ErrorInfoSchema, { reason: "USER_NOT_FOUND", domain: "roster.dev" }),
+  };
 }
 
 function logEntry(id: string, userId: string) {
@@ -41,14 +49,21 @@ export interface TestServerTls {
   requireClientCertificateFrom?: string;
 }
 
-export async function startGrpcJsServer(tls?: TestServerTls): Promise<{ address: string; seen: SeenCall[]; close: () => Promise<void> }> {
+export async function startGrpcJsServer(
+  tls?: TestServerTls,
+): Promise<{ address: string; seen: SeenCall[]; close: () => Promise<void> }> {
   const seen: SeenCall[] = [];
   const record = (call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>) => {
     const deadline = call.getDeadline();
     const value = call.metadata.get("authorization")[0];
     seen.push({
       authorization: typeof value === "string" ? value : undefined,
-      remainingMs: deadline instanceof Date ? deadline.getTime() - Date.now() : deadline === Infinity ? undefined : deadline - Date.now(),
+      remainingMs:
+        deadline instanceof Date
+          ? deadline.getTime() - Date.now()
+          : deadline === Infinity
+            ? undefined
+            : deadline - Date.now(),
     });
   };
   const definition: grpc.ServiceDefinition = Object.fromEntries(
@@ -71,7 +86,8 @@ export async function startGrpcJsServer(tls?: TestServerTls): Promise<{ address:
     getUser(call: grpc.ServerUnaryCall<{ userId: string }, unknown>, callback: grpc.sendUnaryData<unknown>) {
       record(call);
       const id = call.request.userId;
-      if (id === slowUserId) return void setTimeout(() => callback(null, create(GetUserResponseSchema, { user: user(id) })), 2_000).unref();
+      if (id === slowUserId)
+        return void setTimeout(() => callback(null, create(GetUserResponseSchema, { user: user(id) })), 2_000).unref();
       if (id !== missingUserId) return callback(null, create(GetUserResponseSchema, { user: user(id) }));
       const { code, message, errorInfo } = notFound();
       const metadata = new grpc.Metadata();
@@ -93,16 +109,26 @@ export async function startGrpcJsServer(tls?: TestServerTls): Promise<{ address:
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync("127.0.0.1:0", grpcServerCredentials(tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
-  return { address: `127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => server.tryShutdown(() => resolve())) };
+  return {
+    address: `127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
 }
 
 function grpcServerCredentials(tls: TestServerTls | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
   const clientCa = tls.requireClientCertificateFrom;
-  return grpc.ServerCredentials.createSsl(clientCa === undefined ? null : Buffer.from(clientCa), [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }], clientCa !== undefined);
+  return grpc.ServerCredentials.createSsl(
+    clientCa === undefined ? null : Buffer.from(clientCa),
+    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+    clientCa !== undefined,
+  );
 }
 
-export async function startConnectServer(tls?: TestServerTls): Promise<{ baseUrl: string; seen: SeenCall[]; close: () => Promise<void> }> {
+export async function startConnectServer(
+  tls?: TestServerTls,
+): Promise<{ baseUrl: string; seen: SeenCall[]; close: () => Promise<void> }> {
   const seen: SeenCall[] = [];
   const impl: Partial<ServiceImpl<typeof UserService>> = {
     async getUser(req, ctx) {
@@ -123,7 +149,15 @@ export async function startConnectServer(tls?: TestServerTls): Promise<{ baseUrl
   const server: Http2Server | Http2SecureServer =
     tls === undefined
       ? createServer(handler)
-      : createSecureServer({ cert: tls.cert, key: tls.key, ca: tls.requireClientCertificateFrom, requestCert: tls.requireClientCertificateFrom !== undefined }, handler);
+      : createSecureServer(
+          {
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.requireClientCertificateFrom,
+            requestCert: tls.requireClientCertificateFrom !== undefined,
+          },
+          handler,
+        );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

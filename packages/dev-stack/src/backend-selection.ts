@@ -53,9 +53,14 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** A local mongod through mongodb-memory-server, or undefined when it cannot be had quickly. */
-async function startLocalMongod(options: MongoBackendOptions, env: BackendEnvironment, log: (line: string) => void): Promise<MongoBackend | undefined> {
+async function startLocalMongod(
+  options: MongoBackendOptions,
+  env: BackendEnvironment,
+  log: (line: string) => void,
+): Promise<MongoBackend | undefined> {
   const { MongoMemoryServer, DryMongoBinary } = await import("mongodb-memory-server");
-  const cached = env.systemBinary ?? (await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(() => undefined));
+  const cached =
+    env.systemBinary ?? (await DryMongoBinary.locateBinary(DryMongoBinary.getEnsuredOptions()).catch(() => undefined));
   if (!cached && !(await reachable(env.downloadUrl, REACHABILITY_TIMEOUT_MS))) {
     log(`mongodb-memory-server: ${env.downloadUrl} is unreachable and no mongod binary is available`);
     return undefined;

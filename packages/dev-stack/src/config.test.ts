@@ -9,14 +9,23 @@ describe("backend environment", () => {
 
   it("when no download location is set then MongoDB's own host is used, else the URL before the mirror", () => {
     expect(readBackendEnvironment({}).downloadUrl).toBe("https://fastdl.mongodb.org");
-    expect(readBackendEnvironment({ MONGOMS_DOWNLOAD_URL: "https://a.example", MONGOMS_DOWNLOAD_MIRROR: "https://b.example" }).downloadUrl).toBe("https://a.example");
-    expect(readBackendEnvironment({ MONGOMS_DOWNLOAD_MIRROR: "https://b.example" }).downloadUrl).toBe("https://b.example");
+    expect(
+      readBackendEnvironment({
+        MONGOMS_DOWNLOAD_URL: "https://a.example",
+        MONGOMS_DOWNLOAD_MIRROR: "https://b.example",
+      }).downloadUrl,
+    ).toBe("https://a.example");
+    expect(readBackendEnvironment({ MONGOMS_DOWNLOAD_MIRROR: "https://b.example" }).downloadUrl).toBe(
+      "https://b.example",
+    );
   });
 
   it("when ROSTER_DOUBLE_DATA_DIR is unset, off or a relative path then it means the default, memory, or that directory", () => {
     expect(readBackendEnvironment({}).doubleDataDir).toBeUndefined();
     expect(readBackendEnvironment({ ROSTER_DOUBLE_DATA_DIR: " OFF " }).doubleDataDir).toBe("off");
-    expect(readBackendEnvironment({ ROSTER_DOUBLE_DATA_DIR: ".data/mongo" }).doubleDataDir).toBe(resolve(".data/mongo"));
+    expect(readBackendEnvironment({ ROSTER_DOUBLE_DATA_DIR: ".data/mongo" }).doubleDataDir).toBe(
+      resolve(".data/mongo"),
+    );
   });
 });
 
@@ -33,7 +42,12 @@ describe("npm start environment", () => {
   });
 
   it("when a certificate, ports and a console path are set then the stack takes them", () => {
-    const read = readStartEnvironment({ ROSTER_TLS_CERT_FILE: "cert.pem", ROSTER_TLS_KEY_FILE: "key.pem", USER_SERVICE_PORT: "0", ROSTER_CONSOLE_PATH: "/admin/ui/" });
+    const read = readStartEnvironment({
+      ROSTER_TLS_CERT_FILE: "cert.pem",
+      ROSTER_TLS_KEY_FILE: "key.pem",
+      USER_SERVICE_PORT: "0",
+      ROSTER_CONSOLE_PATH: "/admin/ui/",
+    });
     expect(read.tls).toEqual({ certFile: "cert.pem", keyFile: "key.pem", caFile: undefined, clientAuth: undefined });
     expect(read.ports.userGrpc).toBe(0);
     expect(read.consolePath).toBe("/admin/ui/");

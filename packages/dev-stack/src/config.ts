@@ -13,13 +13,15 @@ export interface BackendEnvironment {
   readonly doubleDataDir: string | undefined;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() !== "" ? value.trim() : undefined);
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value && value.trim() !== "" ? value.trim() : undefined;
 
 export function readBackendEnvironment(env: NodeJS.ProcessEnv = process.env): BackendEnvironment {
   return Object.freeze({
     mongodbUri: nonEmpty(env.MONGODB_URI),
     systemBinary: nonEmpty(env.MONGOMS_SYSTEM_BINARY),
-    downloadUrl: nonEmpty(env.MONGOMS_DOWNLOAD_URL) ?? nonEmpty(env.MONGOMS_DOWNLOAD_MIRROR) ?? "https://fastdl.mongodb.org",
+    downloadUrl:
+      nonEmpty(env.MONGOMS_DOWNLOAD_URL) ?? nonEmpty(env.MONGOMS_DOWNLOAD_MIRROR) ?? "https://fastdl.mongodb.org",
     doubleDataDir: parseDataDir(env.ROSTER_DOUBLE_DATA_DIR),
   });
 }
@@ -51,7 +53,18 @@ export function readStartEnvironment(env: NodeJS.ProcessEnv = process.env): Star
     apiKeys: env.ROSTER_API_KEYS,
     serviceKey: env.ROSTER_SERVICE_KEY,
     signingKeySecret: env.ROSTER_SIGNING_KEY_SECRET,
-    tls: certFile === undefined ? undefined : { certFile, keyFile: env.ROSTER_TLS_KEY_FILE ?? "", caFile: env.ROSTER_TLS_CA_FILE, clientAuth: env.ROSTER_TLS_CLIENT_AUTH },
-    consolePath: env.ROSTER_CONSOLE === "off" ? undefined : `/${(env.ROSTER_CONSOLE_PATH ?? "console").replace(/^\/+|\/+$/g, "")}/`,
+    tls:
+      certFile === undefined
+        ? undefined
+        : {
+            certFile,
+            keyFile: env.ROSTER_TLS_KEY_FILE ?? "",
+            caFile: env.ROSTER_TLS_CA_FILE,
+            clientAuth: env.ROSTER_TLS_CLIENT_AUTH,
+          },
+    consolePath:
+      env.ROSTER_CONSOLE === "off"
+        ? undefined
+        : `/${(env.ROSTER_CONSOLE_PATH ?? "console").replace(/^\/+|\/+$/g, "")}/`,
   });
 }

@@ -20,11 +20,29 @@ const request = '{"page_size": 10}';
 
 /** A grpcurl line and a curl line that both list the first users, exactly as they run in a shell. */
 export function firstCalls({ ports, apiKey, tls }: FirstCallsOptions): { grpcurl: string; curl: string } {
-  const authorization = apiKey === undefined ? '"authorization: Bearer $ROSTER_KEY"' : shellQuoted(`authorization: Bearer ${apiKey}`);
+  const authorization =
+    apiKey === undefined ? '"authorization: Bearer $ROSTER_KEY"' : shellQuoted(`authorization: Bearer ${apiKey}`);
   const ca = tls?.caFile === undefined ? [] : [shellQuoted(tls.caFile)];
-  const grpcurl = ["grpcurl", ...(tls === undefined ? ["-plaintext"] : ca.map((file) => `-cacert ${file}`)), "-H", authorization, "-d", shellQuoted(request)];
+  const grpcurl = [
+    "grpcurl",
+    ...(tls === undefined ? ["-plaintext"] : ca.map((file) => `-cacert ${file}`)),
+    "-H",
+    authorization,
+    "-d",
+    shellQuoted(request),
+  ];
   const scheme = tls === undefined ? "http" : "https";
-  const curl = ["curl", "-s", ...ca.map((file) => `--cacert ${file}`), "-H", "'content-type: application/json'", "-H", authorization, "-d", shellQuoted(request)];
+  const curl = [
+    "curl",
+    "-s",
+    ...ca.map((file) => `--cacert ${file}`),
+    "-H",
+    "'content-type: application/json'",
+    "-H",
+    authorization,
+    "-d",
+    shellQuoted(request),
+  ];
   return {
     grpcurl: [...grpcurl, `127.0.0.1:${ports.userGrpc}`, `${service}/${method}`].join(" "),
     curl: [...curl, `${scheme}://127.0.0.1:${ports.userHttp}/${service}/${method}`].join(" "),

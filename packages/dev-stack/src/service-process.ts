@@ -73,7 +73,9 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop("SIGKILL");
-      reject(new Error(`${options.name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.join("\n")}`));
+      reject(
+        new Error(`${options.name} did not start within ${options.readyTimeoutMs ?? 30_000} ms:\n${output.join("\n")}`),
+      );
     }, options.readyTimeoutMs ?? 30_000);
     const onLine = (line: string) => {
       output.push(line);
@@ -83,7 +85,15 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
         const record = JSON.parse(line) as { msg?: string; grpcPort?: number; httpPort?: number };
         if (record.msg === "listening" && record.grpcPort !== undefined && record.httpPort !== undefined) {
           clearTimeout(timer);
-          resolve({ name: options.name, child, grpcPort: record.grpcPort, httpPort: record.httpPort, output, exited, stop });
+          resolve({
+            name: options.name,
+            child,
+            grpcPort: record.grpcPort,
+            httpPort: record.httpPort,
+            output,
+            exited,
+            stop,
+          });
         }
       } catch {
         // not a log record

@@ -73,7 +73,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const log = options.log ?? (() => {});
   const backend =
     options.mongodbUri === undefined
-      ? await selectMongoBackend({ purpose: options.purpose, log, ...(options.doubleDataDir === undefined ? {} : { doubleDataDir: options.doubleDataDir }) })
+      ? await selectMongoBackend({
+          purpose: options.purpose,
+          log,
+          ...(options.doubleDataDir === undefined ? {} : { doubleDataDir: options.doubleDataDir }),
+        })
       : { kind: "uri" as const, uri: options.mongodbUri, stop: async () => undefined };
   const ports = options.ports ?? {
     userGrpc: await freePort(),

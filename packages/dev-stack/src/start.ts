@@ -22,7 +22,11 @@ function devCredentials(): DevCredentials {
   try {
     return JSON.parse(readFileSync(credentialsFile, "utf8")) as DevCredentials;
   } catch {
-    const created = { apiKey: randomKey("roster_key_"), serviceKey: randomKey("roster_svc_"), signingKeySecret: randomKey("roster_sks_") };
+    const created = {
+      apiKey: randomKey("roster_key_"),
+      serviceKey: randomKey("roster_svc_"),
+      signingKeySecret: randomKey("roster_sks_"),
+    };
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(credentialsFile, JSON.stringify(created, null, 2) + "\n", { mode: 0o600 });
     return created;
@@ -54,17 +58,25 @@ const stack = await startStack({
   log: (line) => console.log(line),
   onServiceLine: (_service, line) => console.log(line),
   onServiceExit: (service, { code, signal }) => {
-    console.error(`${service} exited unexpectedly (${signal === null ? `exit code ${code}` : `killed by ${signal}`}); stopping the stack`);
+    console.error(
+      `${service} exited unexpectedly (${signal === null ? `exit code ${code}` : `killed by ${signal}`}); stopping the stack`,
+    );
     shutdown(1);
   },
 });
 const over = tls === undefined ? "" : "  (TLS)";
 const pid = (service: ServiceName) => stack.services[service].child.pid;
-console.log(`user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}  pid ${pid("user-service")}`);
-console.log(`token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}  pid ${pid("token-service")}`);
+console.log(
+  `user-service   grpc 127.0.0.1:${stack.ports.userGrpc}  http 127.0.0.1:${stack.ports.userHttp}${over}  pid ${pid("user-service")}`,
+);
+console.log(
+  `token-service  grpc 127.0.0.1:${stack.ports.tokenGrpc}  http 127.0.0.1:${stack.ports.tokenHttp}${over}  pid ${pid("token-service")}`,
+);
 // user-service validates these two and refuses to start on a bad value; here they only name the URL.
 if (consolePath !== undefined) {
-  console.log(`console        ${tls === undefined ? "http" : "https"}://127.0.0.1:${stack.ports.userHttp}${consolePath}  (sign in with a management API key)`);
+  console.log(
+    `console        ${tls === undefined ? "http" : "https"}://127.0.0.1:${stack.ports.userHttp}${consolePath}  (sign in with a management API key)`,
+  );
 }
 if (configured === undefined) {
   console.log(`management API key (kept in ${credentialsFile}):\n  export ROSTER_KEY=${stack.apiKey}`);

@@ -24,7 +24,12 @@ async function seed(collection: Collection, total: number): Promise<void> {
       Array.from({ length: 1_000 }, (_, i) => {
         const n = offset + i;
         // Ten tokens per user and a hundred documents per kind, whatever the size.
-        return { userId: `u${n % (total / 10)}`, kind: n % (total / 100), name: `token-${pad(n)}`, createTime: new Date(Date.UTC(2024, 0, 1) + n * 1000) };
+        return {
+          userId: `u${n % (total / 10)}`,
+          kind: n % (total / 100),
+          name: `token-${pad(n)}`,
+          createTime: new Date(Date.UTC(2024, 0, 1) + n * 1000),
+        };
       }),
     );
   }

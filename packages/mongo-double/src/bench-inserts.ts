@@ -12,19 +12,33 @@ try {
   await collection.createIndexes([
     { key: { email: 1 }, name: "email_1", unique: true },
     { key: { username: 1 }, name: "username_1", unique: true },
-    { key: { externalId: 1 }, name: "externalId_1", unique: true, partialFilterExpression: { externalId: { $exists: true } } },
+    {
+      key: { externalId: 1 },
+      name: "externalId_1",
+      unique: true,
+      partialFilterExpression: { externalId: { $exists: true } },
+    },
   ]);
   const started = performance.now();
   for (let offset = 0; offset < TOTAL; offset += BATCH) {
     const docs = Array.from({ length: BATCH }, (_, i) => {
       const n = offset + i;
-      return { email: `user${n}@example.com`, username: `user${n}`, externalId: `ext-${n}`, displayName: `User ${n}`, roles: ["member"], createdAt: new Date() };
+      return {
+        email: `user${n}@example.com`,
+        username: `user${n}`,
+        externalId: `ext-${n}`,
+        displayName: `User ${n}`,
+        roles: ["member"],
+        createdAt: new Date(),
+      };
     });
     await collection.insertMany(docs);
   }
   const seconds = (performance.now() - started) / 1000;
   const count = await collection.countDocuments();
-  console.log(`${count} inserts with three unique indexes in ${seconds.toFixed(2)} s (${Math.round(TOTAL / seconds)} docs/s)`);
+  console.log(
+    `${count} inserts with three unique indexes in ${seconds.toFixed(2)} s (${Math.round(TOTAL / seconds)} docs/s)`,
+  );
 } finally {
   await client.close();
   await server.close();

@@ -52,7 +52,12 @@ async function seed(target: Target): Promise<number> {
       Array.from({ length: 1_000 }, (_, i) => {
         const n = offset + i;
         // A hundred users per tenant, whatever the size.
-        return { username: `user-${pad(n)}`, email: `user-${pad(n)}@example.com`, tenant: n % (size / 100), createTime: new Date(Date.UTC(2024, 0, 1) + n * 1000) };
+        return {
+          username: `user-${pad(n)}`,
+          email: `user-${pad(n)}@example.com`,
+          tenant: n % (size / 100),
+          createTime: new Date(Date.UTC(2024, 0, 1) + n * 1000),
+        };
       }),
     );
   }
@@ -62,7 +67,8 @@ async function seed(target: Target): Promise<number> {
 /** Milliseconds per insert of one document per command. */
 async function singleInserts(target: Target): Promise<number> {
   const started = performance.now();
-  for (let i = 0; i < SINGLE_INSERTS; i++) await target.users.insertOne({ username: `single-${pad(i)}`, tenant: -1, createTime: new Date(0) });
+  for (let i = 0; i < SINGLE_INSERTS; i++)
+    await target.users.insertOne({ username: `single-${pad(i)}`, tenant: -1, createTime: new Date(0) });
   return (performance.now() - started) / SINGLE_INSERTS;
 }
 
@@ -70,7 +76,8 @@ const QUERIES: Record<string, (users: Collection) => Promise<unknown>> = {
   "sorted first page (createTime, limit 20)": (users) => users.find({}).sort({ createTime: -1 }).limit(20).toArray(),
   "prefix /^user-00012/ (100 matches)": (users) => users.find({ username: /^user-00012/ }).toArray(),
   "count by tenant (100)": (users) => users.countDocuments({ tenant: 42 }),
-  "findOne by _id": async (users) => users.findOne({ _id: (await users.findOne({ username: "user-0004242" }, { projection: { _id: 1 } }))!._id }),
+  "findOne by _id": async (users) =>
+    users.findOne({ _id: (await users.findOne({ username: "user-0004242" }, { projection: { _id: 1 } }))!._id }),
 };
 
 const root = mkdtempSync(join(tmpdir(), "bench-storage-"));
@@ -94,7 +101,9 @@ try {
   targets[large] = await open("persistent", SIZES.at(-1)!, targets[large]!.dataDir);
   // CPU time too: on a shared machine the wall time says more about the neighbours.
   const { user, system } = process.cpuUsage(cpu);
-  console.log(`reopen ${SIZES.at(-1)! + SINGLE_INSERTS} users from disk: ${Math.round(performance.now() - reopening)} ms (${Math.round((user + system) / 1000)} ms CPU)`);
+  console.log(
+    `reopen ${SIZES.at(-1)! + SINGLE_INSERTS} users from disk: ${Math.round(performance.now() - reopening)} ms (${Math.round((user + system) / 1000)} ms CPU)`,
+  );
 
   const times = new Map<string, number[]>();
   for (let run = 0; run <= RUNS; run++) {
@@ -111,7 +120,9 @@ try {
   for (const name of Object.keys(QUERIES)) {
     for (const mode of MODES) {
       const [small, big] = SIZES.map((size) => median(times.get(`${name}|${mode}|${size}`)!));
-      console.log(`${name} | ${mode} | ${small!.toFixed(2)} ms | ${big!.toFixed(2)} ms | ${(big! / small!).toFixed(2)}`);
+      console.log(
+        `${name} | ${mode} | ${small!.toFixed(2)} ms | ${big!.toFixed(2)} ms | ${(big! / small!).toFixed(2)}`,
+      );
     }
   }
 } finally {

@@ -7,7 +7,10 @@ import { startMongoDouble } from "./server.js";
 const { doublePort, doubleDataDir } = readEnvironment();
 const { values } = parseArgs({ options: { "data-dir": { type: "string" } } });
 const dataDir = parseDataDir(values["data-dir"]) ?? doubleDataDir;
-const server = await startMongoDouble({ port: doublePort, ...(dataDir === undefined || dataDir === "off" ? {} : { dataDir }) });
+const server = await startMongoDouble({
+  port: doublePort,
+  ...(dataDir === undefined || dataDir === "off" ? {} : { dataDir }),
+});
 const where = server.dataFile === undefined ? "in memory only, nothing is persisted" : `data in ${server.dataFile}`;
 console.log(`MongoDB double listening at ${server.uri} (${where})`);
 

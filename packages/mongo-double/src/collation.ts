@@ -16,7 +16,7 @@ export type Fold = (s: string) => string;
  */
 export function foldFor(collation: unknown): Fold | undefined {
   if (!isPlainObject(collation)) return undefined;
-  if (typeof collation.locale !== "string") throw badValue("Missing expected field \"locale\"");
+  if (typeof collation.locale !== "string") throw badValue('Missing expected field "locale"');
   if (collation.locale === "simple") return undefined;
   const strength = typeof collation.strength === "number" ? collation.strength : 3;
   if (strength === 1) return (s) => s.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
@@ -26,7 +26,8 @@ export function foldFor(collation: unknown): Fold | undefined {
 
 /** The collation the query library should sort with, or none for the binary order. */
 export function sortCollation(collation: unknown): Collation | undefined {
-  if (!isPlainObject(collation) || collation.locale === "simple" || typeof collation.locale !== "string") return undefined;
+  if (!isPlainObject(collation) || collation.locale === "simple" || typeof collation.locale !== "string")
+    return undefined;
   return collation as Collation;
 }
 

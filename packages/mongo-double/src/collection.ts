@@ -136,7 +136,12 @@ export class Collection {
       for (const record of this.#records.values()) indexEntries(record.doc, paths);
       this.#compound.push(paths);
     }
-    this.#ordered.push(new OrderedIndex(spec, [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!])));
+    this.#ordered.push(
+      new OrderedIndex(
+        spec,
+        [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!]),
+      ),
+    );
     this.#indexes.push(spec);
     this.#indexesChanged();
     return true;
@@ -161,7 +166,9 @@ export class Collection {
     const unique = this.#unique.findIndex((index) => index.spec.name === name);
     if (unique >= 0) this.#unique.splice(unique, 1);
     this.#ordered = this.#ordered.filter((index) => index.spec.name !== name);
-    this.#compound = this.#indexes.filter((index) => !index.unique && Object.keys(index.key).length > 1).map((index) => Object.keys(index.key));
+    this.#compound = this.#indexes
+      .filter((index) => !index.unique && Object.keys(index.key).length > 1)
+      .map((index) => Object.keys(index.key));
     this.#indexesChanged();
   }
 }

@@ -7,14 +7,22 @@ import { Deadline } from "./deadline.js";
 export function numberArg(body: Doc, field: string): number | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (!isNumeric(value)) throw new CommandError(14, `BSON field '${field}' is the wrong type '${bsonTypeOf(value)}', expected types '[long, int, decimal, double']`);
+  if (!isNumeric(value))
+    throw new CommandError(
+      14,
+      `BSON field '${field}' is the wrong type '${bsonTypeOf(value)}', expected types '[long, int, decimal, double']`,
+    );
   return toNumber(value);
 }
 
 export function docArg(body: Doc, field: string): Doc | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (!isPlainObject(value)) throw new CommandError(14, `BSON field '${field}' is the wrong type '${bsonTypeOf(value)}', expected type 'object'`);
+  if (!isPlainObject(value))
+    throw new CommandError(
+      14,
+      `BSON field '${field}' is the wrong type '${bsonTypeOf(value)}', expected type 'object'`,
+    );
   return value;
 }
 

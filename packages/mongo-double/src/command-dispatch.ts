@@ -19,7 +19,19 @@ const HANDLERS: Record<string, CommandHandler> = {
 };
 
 // Session, cluster-time and concern fields mean nothing to a single in-memory node.
-const IGNORED_FIELDS = ["lsid", "txnNumber", "$db", "$clusterTime", "$readPreference", "writeConcern", "readConcern", "autocommit", "apiVersion", "apiStrict", "apiDeprecationErrors"];
+const IGNORED_FIELDS = [
+  "lsid",
+  "txnNumber",
+  "$db",
+  "$clusterTime",
+  "$readPreference",
+  "writeConcern",
+  "readConcern",
+  "autocommit",
+  "apiVersion",
+  "apiStrict",
+  "apiDeprecationErrors",
+];
 
 /** Executes one command body as received and returns the reply document (never rejects). */
 export async function dispatchCommand(raw: Doc, defaultDb: string, context: Omit<CommandContext, "db">): Promise<Doc> {

@@ -10,7 +10,8 @@ export interface MongoEnvironment {
   readonly doubleDataDir: string | undefined;
 }
 
-const nonEmpty = (value: string | undefined): string | undefined => (value && value.trim() !== "" ? value.trim() : undefined);
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value && value.trim() !== "" ? value.trim() : undefined;
 
 /** Parses a port number; empty means the fallback, anything else invalid is an error. */
 export function parsePort(value: string | undefined, fallback: number): number {

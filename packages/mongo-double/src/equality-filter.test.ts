@@ -13,10 +13,13 @@ const docs: Doc[] = [
   { _id: "e" },
 ];
 
-const ids = (filter: Doc) => docs.filter((doc) => equalityMatcher(filter, undefined)!(storeDoc(doc))).map((doc) => doc._id);
+const ids = (filter: Doc) =>
+  docs.filter((doc) => equalityMatcher(filter, undefined)!(storeDoc(doc))).map((doc) => doc._id);
 /** The same conditions as `$eq`, which the query engine compiles. */
 const engineIds = (filter: Doc) => {
-  const matcher = compileFilter(Object.fromEntries(Object.entries(filter).map(([field, value]) => [field, { $eq: value }])));
+  const matcher = compileFilter(
+    Object.fromEntries(Object.entries(filter).map(([field, value]) => [field, { $eq: value }])),
+  );
   return docs.filter((doc) => matcher(storeDoc(doc))).map((doc) => doc._id);
 };
 

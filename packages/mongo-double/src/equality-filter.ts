@@ -6,7 +6,11 @@ type Test = (value: unknown) => boolean;
 
 /** A test for one scalar, or undefined for values whose equality has more rules than `===` (null, numbers' types, documents, regexes). */
 function scalarTest(wanted: unknown): Test | undefined {
-  if (typeof wanted === "string" || typeof wanted === "boolean" || (typeof wanted === "number" && Number.isFinite(wanted))) {
+  if (
+    typeof wanted === "string" ||
+    typeof wanted === "boolean" ||
+    (typeof wanted === "number" && Number.isFinite(wanted))
+  ) {
     return (value) => value === wanted;
   }
   if (wanted instanceof Date) {

@@ -1,7 +1,17 @@
 import { bsonTypeName, isPlainObject, toView, type Doc } from "./bson-values.js";
 import { foldDeep, type Fold } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
-import { compareComponent, Edge, MAX, MIN, REGEX_RANK, STRING_RANK, typeEnd, typeStart, type IndexKey } from "./index-order.js";
+import {
+  compareComponent,
+  Edge,
+  MAX,
+  MIN,
+  REGEX_RANK,
+  STRING_RANK,
+  typeEnd,
+  typeStart,
+  type IndexKey,
+} from "./index-order.js";
 import type { OrderedIndex } from "./ordered-index.js";
 import { typeRank } from "./sort-order.js";
 
@@ -29,16 +39,27 @@ export interface FieldContext {
 }
 
 const point = (value: unknown): Interval => ({ lo: value, loInclusive: true, hi: value, hiInclusive: true });
-const wholeType = (rank: number): Interval => ({ lo: typeStart(rank), loInclusive: true, hi: typeEnd(rank), hiInclusive: true });
+const wholeType = (rank: number): Interval => ({
+  lo: typeStart(rank),
+  loInclusive: true,
+  hi: typeEnd(rank),
+  hiInclusive: true,
+});
 // `[v, v)` is empty, not a point: only an interval closed at both ends holds its one value.
-export const isPoint = (interval: Interval): boolean => interval.lo === interval.hi && interval.loInclusive && interval.hiInclusive;
+export const isPoint = (interval: Interval): boolean =>
+  interval.lo === interval.hi && interval.loInclusive && interval.hiInclusive;
 
 const hasString = (value: unknown): boolean =>
-  typeof value === "string" || (Array.isArray(value) ? value.some(hasString) : isPlainObject(value) && Object.values(value).some(hasString));
+  typeof value === "string" ||
+  (Array.isArray(value) ? value.some(hasString) : isPlainObject(value) && Object.values(value).some(hasString));
 
 /** Values whose equality an index answers exactly, and that range bounds may start or stop at. */
 const isOrderedScalar = (value: unknown): boolean =>
-  (typeof value === "number" && !Number.isNaN(value)) || typeof value === "string" || typeof value === "boolean" || value instanceof Date || bsonTypeName(value) === "ObjectId";
+  (typeof value === "number" && !Number.isNaN(value)) ||
+  typeof value === "string" ||
+  typeof value === "boolean" ||
+  value instanceof Date ||
+  bsonTypeName(value) === "ObjectId";
 
 function regexOf(value: unknown, options?: unknown): { source: string; flags: string } | undefined {
   const extra = typeof options === "string" ? options : "";
@@ -78,7 +99,10 @@ function anchoredLiteral(source: string, flags: string): { prefix: string; whole
   const last = prefix.charCodeAt(prefix.length - 1);
   const cut = last >= 0xd800 && last <= 0xdbff;
   // Past U+D7FF, code unit order and the index's code point order part ways, and the interval may hold strings the prefix does not start.
-  return { prefix: cut ? prefix.slice(0, -1) : prefix, whole: consumed === source.length && !/[\ud7ff-\uffff]/.test(prefix) };
+  return {
+    prefix: cut ? prefix.slice(0, -1) : prefix,
+    whole: consumed === source.length && !/[\ud7ff-\uffff]/.test(prefix),
+  };
 }
 
 /** Every string that starts with `prefix`: from the prefix up to (not including) its successor. */
@@ -95,18 +119,23 @@ function regexBounds(regex: { source: string; flags: string }, context: FieldCon
   const literal = context.fold ? undefined : anchoredLiteral(regex.source, regex.flags);
   const strings = literal === undefined ? wholeType(STRING_RANK) : prefixInterval(literal.prefix);
   // As mongod's bounds for a simple prefix are tight: exact, where no stored regex could match the pattern as a value.
-  return { intervals: [strings, wholeType(REGEX_RANK)], exact: literal?.whole === true && context.noRegexes?.() === true };
+  return {
+    intervals: [strings, wholeType(REGEX_RANK)],
+    exact: literal?.whole === true && context.noRegexes?.() === true,
+  };
 }
 
 function equalityBounds(value: unknown, context: FieldContext): FieldBounds | undefined {
   const regex = regexOf(value);
   if (regex) return regexBounds(regex, context);
   if (value === undefined || Array.isArray(value)) return undefined;
-  if (hasString(value) && !context.sameFold) return typeof value === "string" ? { intervals: [wholeType(STRING_RANK)], exact: false } : undefined;
+  if (hasString(value) && !context.sameFold)
+    return typeof value === "string" ? { intervals: [wholeType(STRING_RANK)], exact: false } : undefined;
   return { intervals: [point(context.fold ? foldDeep(value, context.fold) : value)], exact: isOrderedScalar(value) };
 }
 
-const boundKey = (bound: unknown): string => (bound instanceof Edge ? `edge${bound.rank}:${bound.side}` : canonicalKey(bound));
+const boundKey = (bound: unknown): string =>
+  bound instanceof Edge ? `edge${bound.rank}:${bound.side}` : canonicalKey(bound);
 
 function inBounds(values: unknown, context: FieldContext): FieldBounds | undefined {
   if (!Array.isArray(values)) return undefined;
@@ -136,7 +165,11 @@ function rangeBounds(condition: Doc, context: FieldContext): FieldBounds | undef
   let exact = true;
   for (const [op, value] of Object.entries(condition)) {
     if (!RANGE.has(op)) continue;
-    if (!isOrderedScalar(value) || (typeof value === "string" && !context.sameFold) || (interval && (context.multikey || typeRank(value) !== typeRank(interval.lo)))) {
+    if (
+      !isOrderedScalar(value) ||
+      (typeof value === "string" && !context.sameFold) ||
+      (interval && (context.multikey || typeRank(value) !== typeRank(interval.lo)))
+    ) {
       exact = false;
       if (typeof value === "string" && !interval) interval = wholeType(STRING_RANK);
       continue;
@@ -158,7 +191,8 @@ function rangeBounds(condition: Doc, context: FieldContext): FieldBounds | undef
 /** The bounds one condition on a field puts on an index over that field. */
 export function conditionBounds(condition: unknown, context: FieldContext): FieldBounds | undefined {
   const operators = isPlainObject(condition) ? Object.keys(condition) : [];
-  if (!isPlainObject(condition) || !operators.some((op) => op.startsWith("$"))) return equalityBounds(condition, context);
+  if (!isPlainObject(condition) || !operators.some((op) => op.startsWith("$")))
+    return equalityBounds(condition, context);
   const only = (bounds: FieldBounds | undefined, ...consumed: string[]): FieldBounds | undefined =>
     bounds && { ...bounds, exact: bounds.exact && operators.every((op) => consumed.includes(op)) };
   if ("$eq" in condition) return only(equalityBounds(condition.$eq, context), "$eq");
@@ -226,7 +260,15 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   const context: FieldContext = { fold: index.fold, sameFold, multikey: index.multikey };
   // Fields of a multikey compound index may take their values from different elements: only the first bounds.
   const bounded = index.multikey ? 1 : index.paths.length;
-  const fields = index.paths.slice(0, bounded).map((path, i) => pathBounds(conjuncts, path, i === 0 ? { ...context, noRegexes: () => !index.leadsWithType(REGEX_RANK) } : context));
+  const fields = index.paths
+    .slice(0, bounded)
+    .map((path, i) =>
+      pathBounds(
+        conjuncts,
+        path,
+        i === 0 ? { ...context, noRegexes: () => !index.leadsWithType(REGEX_RANK) } : context,
+      ),
+    );
   let prefixes: unknown[][] = [[]];
   let equalityPrefix = 0;
   let pointFields = 0;
@@ -243,7 +285,8 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
     prefixes = prefixes.flatMap((prefix) => bounds.intervals.map((interval) => [...prefix, interval.lo]));
     pointFields++;
   }
-  const rest = (taken: number, edge: typeof MIN): unknown[] => Array<unknown>(index.paths.length - taken + 1).fill(edge);
+  const rest = (taken: number, edge: typeof MIN): unknown[] =>
+    Array<unknown>(index.paths.length - taken + 1).fill(edge);
   const intervals = prefixes.flatMap((prefix) => {
     if (!range) return [{ lo: [...prefix, ...rest(prefix.length, MIN)], hi: [...prefix, ...rest(prefix.length, MAX)] }];
     const descending = index.directions[prefix.length]! < 0;
@@ -261,6 +304,17 @@ export function indexBounds(index: OrderedIndex, filter: Doc, sameFold: boolean)
   const usedPaths = index.paths.slice(0, pointFields + (range ? 1 : 0));
   // On a multikey field an equality, an `$in` or a one-sided range still holds for a document
   // exactly when one of its keys does (conditionBounds leaves two-sided ranges inexact there).
-  const decides = !others && conjuncts.every(([path]) => usedPaths.includes(path)) && fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
-  return { equalityPrefix, pointFields, ranged: range !== undefined, exact: decides && !index.multikey, decides, intervals, fields };
+  const decides =
+    !others &&
+    conjuncts.every(([path]) => usedPaths.includes(path)) &&
+    fields.slice(0, usedPaths.length).every((bounds) => bounds?.exact === true);
+  return {
+    equalityPrefix,
+    pointFields,
+    ranged: range !== undefined,
+    exact: decides && !index.multikey,
+    decides,
+    intervals,
+    fields,
+  };
 }

@@ -23,7 +23,9 @@ export function canonicalKey(value: unknown, fold?: Fold): string {
   if (value instanceof Date) return `d${value.getTime()}`;
   if (Array.isArray(value)) return `a[${value.map((item) => canonicalKey(item, fold)).join(",")}]`;
   if (isPlainObject(value)) {
-    return `{${Object.keys(value).map((k) => `${JSON.stringify(k)}:${canonicalKey(value[k], fold)}`).join(",")}}`;
+    return `{${Object.keys(value)
+      .map((k) => `${JSON.stringify(k)}:${canonicalKey(value[k], fold)}`)
+      .join(",")}}`;
   }
   if (value instanceof RegExp) return `r/${value.source}/${value.flags}`;
   return `${bsonTypeOf(value)}:${String(value)}`;
@@ -88,16 +90,26 @@ function keyTuples(doc: unknown, paths: string[][]): unknown[][] {
   if (first < 0) return [paths.map((path) => valueAt(doc, path))];
   const depth = depths[first]!;
   const prefix = paths[first]!.slice(0, depth);
-  const sharing = paths.map((path, i) => depths[i] !== undefined && depths[i] === depth && path.slice(0, depth).join(".") === prefix.join("."));
+  const sharing = paths.map(
+    (path, i) => depths[i] !== undefined && depths[i] === depth && path.slice(0, depth).join(".") === prefix.join("."),
+  );
   const other = paths.findIndex((_path, i) => depths[i] !== undefined && !sharing[i]);
-  if (other >= 0) throw new CommandError(171, `cannot index parallel arrays [${paths[other]!.join(".")}] [${paths[first]!.join(".")}]`);
+  if (other >= 0)
+    throw new CommandError(
+      171,
+      `cannot index parallel arrays [${paths[other]!.join(".")}] [${paths[first]!.join(".")}]`,
+    );
   const array = valueAt(doc, prefix) as unknown[];
   const fixed = paths.map((path) => valueAt(doc, path));
-  if (array.length === 0) return [paths.map((path, i) => (!sharing[i] ? fixed[i] : path.length === depth ? EMPTY_ARRAY_KEY : undefined))];
+  if (array.length === 0)
+    return [paths.map((path, i) => (!sharing[i] ? fixed[i] : path.length === depth ? EMPTY_ARRAY_KEY : undefined))];
   return array.flatMap((element) => {
     // Inside one element the remaining paths may meet further (nested) arrays.
     const inner = paths.map((path, i) => (sharing[i] && path.length > depth ? path.slice(depth) : []));
-    const nested = keyTuples(element, inner.filter((rest) => rest.length > 0));
+    const nested = keyTuples(
+      element,
+      inner.filter((rest) => rest.length > 0),
+    );
     return nested.map((values) => {
       let next = 0;
       return paths.map((_path, i) => (!sharing[i] ? fixed[i] : inner[i]!.length === 0 ? element : values[next++]));
@@ -113,9 +125,15 @@ export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry
     if (!Array.isArray(value)) return [{ key: canonicalKey(value, fold), values: [value] }];
   }
   const seen = new Map<string, IndexEntry>();
-  for (const values of keyTuples(doc, paths.map((path) => path.split(".")))) {
-    const key = values.map((value) => (value === EMPTY_ARRAY_KEY ? EMPTY_ARRAY_KEY : canonicalKey(value, fold))).join("\u0000");
-    if (!seen.has(key)) seen.set(key, { key, values: values.map((value) => (value === EMPTY_ARRAY_KEY ? undefined : value)) });
+  for (const values of keyTuples(
+    doc,
+    paths.map((path) => path.split(".")),
+  )) {
+    const key = values
+      .map((value) => (value === EMPTY_ARRAY_KEY ? EMPTY_ARRAY_KEY : canonicalKey(value, fold)))
+      .join("\u0000");
+    if (!seen.has(key))
+      seen.set(key, { key, values: values.map((value) => (value === EMPTY_ARRAY_KEY ? undefined : value)) });
   }
   return [...seen.values()];
 }

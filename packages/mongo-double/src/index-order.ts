@@ -24,7 +24,8 @@ export const REGEX_RANK = 12;
 /** Compares two components of index keys (values or edges) in MongoDB's order. */
 export function compareComponent(a: unknown, b: unknown): number {
   // Positions, the last component of every key, are compared most often.
-  if (typeof a === "number" && typeof b === "number" && !Number.isNaN(a) && !Number.isNaN(b)) return a < b ? -1 : a > b ? 1 : 0;
+  if (typeof a === "number" && typeof b === "number" && !Number.isNaN(a) && !Number.isNaN(b))
+    return a < b ? -1 : a > b ? 1 : 0;
   if (a instanceof Edge || b instanceof Edge) {
     const rankA = a instanceof Edge ? a.rank : typeRank(a);
     const rankB = b instanceof Edge ? b.rank : typeRank(b);

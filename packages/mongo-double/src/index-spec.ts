@@ -10,15 +10,32 @@ export interface IndexSpec extends Doc {
 }
 
 const ALLOWED_OPTIONS = new Set([
-  "v", "key", "name", "unique", "sparse", "partialFilterExpression", "expireAfterSeconds", "collation", "background", "hidden", "ns",
+  "v",
+  "key",
+  "name",
+  "unique",
+  "sparse",
+  "partialFilterExpression",
+  "expireAfterSeconds",
+  "collation",
+  "background",
+  "hidden",
+  "ns",
 ]);
 // Options that make two indexes on the same key different indexes rather than a conflict.
 const IDENTITY_OPTIONS = ["collation", "partialFilterExpression"];
 const OTHER_OPTIONS = ["unique", "sparse", "expireAfterSeconds", "hidden"];
 
 const COLLATION_DEFAULTS = {
-  caseLevel: false, caseFirst: "off", strength: 3, numericOrdering: false, alternate: "non-ignorable",
-  maxVariable: "punct", normalization: false, backwards: false, version: "57.1",
+  caseLevel: false,
+  caseFirst: "off",
+  strength: 3,
+  numericOrdering: false,
+  alternate: "non-ignorable",
+  maxVariable: "punct",
+  normalization: false,
+  backwards: false,
+  version: "57.1",
 };
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: "_id_" };
@@ -32,21 +49,31 @@ export function normalizeIndexSpec(raw: unknown): IndexSpec {
   for (const [field, direction] of Object.entries(key)) {
     if (isNumeric(direction) && toNumber(direction) !== 0) normalizedKey[field] = toNumber(direction);
     else if (direction === "hashed") normalizedKey[field] = direction;
-    else throw new CommandError(67, `Values in the index key pattern can only be non-zero numbers or 'hashed' here; found ${field}: ${String(direction)}`);
+    else
+      throw new CommandError(
+        67,
+        `Values in the index key pattern can only be non-zero numbers or 'hashed' here; found ${field}: ${String(direction)}`,
+      );
   }
   if (typeof raw.name !== "string" || raw.name === "") {
-    throw new CommandError(9, "Error in specification: The 'name' field is a required property of an index specification");
+    throw new CommandError(
+      9,
+      "Error in specification: The 'name' field is a required property of an index specification",
+    );
   }
   for (const option of Object.keys(raw)) {
     if (!ALLOWED_OPTIONS.has(option)) {
-      throw new CommandError(197, `Error in specification ${raw.name} :: caused by :: The field '${option}' is not valid for an index specification.`);
+      throw new CommandError(
+        197,
+        `Error in specification ${raw.name} :: caused by :: The field '${option}' is not valid for an index specification.`,
+      );
     }
   }
   if (raw.sparse === true && raw.partialFilterExpression !== undefined) {
-    throw new CommandError(67, "cannot mix \"partialFilterExpression\" and \"sparse\" options");
+    throw new CommandError(67, 'cannot mix "partialFilterExpression" and "sparse" options');
   }
   if (raw.partialFilterExpression !== undefined && !isPlainObject(raw.partialFilterExpression)) {
-    throw badValue("\"partialFilterExpression\" for an index must be a document");
+    throw badValue('"partialFilterExpression" for an index must be a document');
   }
   const spec: IndexSpec = { v: 2, key: normalizedKey, name: raw.name };
   if (raw.unique === true) spec.unique = true;
@@ -54,8 +81,10 @@ export function normalizeIndexSpec(raw: unknown): IndexSpec {
   if (raw.hidden === true) spec.hidden = true;
   if (raw.partialFilterExpression !== undefined) spec.partialFilterExpression = raw.partialFilterExpression;
   if (raw.expireAfterSeconds !== undefined) {
-    if (!isNumeric(raw.expireAfterSeconds)) throw new CommandError(14, "TTL index 'expireAfterSeconds' option must be numeric");
-    if (Object.keys(normalizedKey).length !== 1) throw new CommandError(67, "TTL indexes are single-field indexes, compound indexes do not support TTL");
+    if (!isNumeric(raw.expireAfterSeconds))
+      throw new CommandError(14, "TTL index 'expireAfterSeconds' option must be numeric");
+    if (Object.keys(normalizedKey).length !== 1)
+      throw new CommandError(67, "TTL indexes are single-field indexes, compound indexes do not support TTL");
     spec.expireAfterSeconds = toNumber(raw.expireAfterSeconds);
   }
   if (isPlainObject(raw.collation) && raw.collation.locale !== "simple") {
@@ -64,9 +93,11 @@ export function normalizeIndexSpec(raw: unknown): IndexSpec {
   return spec;
 }
 
-const sameKey = (a: IndexSpec, b: IndexSpec): boolean => canonicalKey(a.key) === canonicalKey(b.key) && Object.keys(a.key).join() === Object.keys(b.key).join();
+const sameKey = (a: IndexSpec, b: IndexSpec): boolean =>
+  canonicalKey(a.key) === canonicalKey(b.key) && Object.keys(a.key).join() === Object.keys(b.key).join();
 const BOOLEAN_OPTIONS = new Set(["unique", "sparse", "hidden"]);
-const optionKey = (spec: IndexSpec, option: string): string => canonicalKey(spec[option] ?? (BOOLEAN_OPTIONS.has(option) ? false : undefined));
+const optionKey = (spec: IndexSpec, option: string): string =>
+  canonicalKey(spec[option] ?? (BOOLEAN_OPTIONS.has(option) ? false : undefined));
 const sameOptions = (a: IndexSpec, b: IndexSpec, options: string[]): boolean =>
   options.every((option) => optionKey(a, option) === optionKey(b, option));
 
@@ -84,7 +115,10 @@ export function indexAlreadyExists(existing: IndexSpec[], requested: IndexSpec):
       );
     }
     if (!sameOptions(byName, requested, OTHER_OPTIONS)) {
-      throw new CommandError(85, `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(requested)}, existing index: ${JSON.stringify(byName)}`);
+      throw new CommandError(
+        85,
+        `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(requested)}, existing index: ${JSON.stringify(byName)}`,
+      );
     }
     return true;
   }

@@ -14,7 +14,9 @@ type Tree = InstanceType<typeof BTree<IndexKey, StoredDoc>>;
 
 /** Whether a document belongs in an index: partial and sparse indexes leave some out. */
 export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean {
-  const partial: Matcher | undefined = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
+  const partial: Matcher | undefined = spec.partialFilterExpression
+    ? compileFilter(spec.partialFilterExpression)
+    : undefined;
   const paths = Object.keys(spec.key);
   return (record) => (!partial || partial(record)) && !(spec.sparse === true && allFieldsMissing(record.doc, paths));
 }
@@ -46,7 +48,9 @@ export class OrderedIndex {
   constructor(spec: IndexSpec, records: Iterable<[StoredDoc, number]>) {
     this.spec = spec;
     this.paths = Object.keys(spec.key);
-    this.directions = this.paths.map((path) => (typeof spec.key[path] === "number" && (spec.key[path] as number) < 0 ? -1 : 1));
+    this.directions = this.paths.map((path) =>
+      typeof spec.key[path] === "number" && (spec.key[path] as number) < 0 ? -1 : 1,
+    );
     this.fold = foldFor(spec.collation);
     this.compare = keyComparator(this.directions);
     this.includes = indexMembership(spec);
@@ -85,7 +89,8 @@ export class OrderedIndex {
   }
 
   #noteArrays(record: StoredDoc): void {
-    for (const path of this.paths) if (!this.#multikeyPaths.has(path) && meetsArray(record.view, path.split("."))) this.#multikeyPaths.add(path);
+    for (const path of this.paths)
+      if (!this.#multikeyPaths.has(path) && meetsArray(record.view, path.split("."))) this.#multikeyPaths.add(path);
   }
 
   remove(record: StoredDoc, position: number): void {

@@ -10,11 +10,32 @@ const docs: Doc[] = [
 
 describe("projectPlainFields", () => {
   it.each<[string, Doc, Doc[]]>([
-    ["an inclusion, in the document's order whatever the projection's", { slot: 1, userId: true }, [{ _id: "a", userId: "u", slot: 3 }, { _id: "b", userId: "v" }]],
+    [
+      "an inclusion, in the document's order whatever the projection's",
+      { slot: 1, userId: true },
+      [
+        { _id: "a", userId: "u", slot: 3 },
+        { _id: "b", userId: "v" },
+      ],
+    ],
     ["an inclusion without _id", { _id: 0, name: new Long(1) }, [{ name: "n" }, { name: "m" }]],
-    ["an exclusion", { name: 0, slot: false }, [{ _id: "a", userId: "u" }, { _id: "b", userId: "v" }]],
+    [
+      "an exclusion",
+      { name: 0, slot: false },
+      [
+        { _id: "a", userId: "u" },
+        { _id: "b", userId: "v" },
+      ],
+    ],
     ["_id alone, included", { _id: 1 }, [{ _id: "a" }, { _id: "b" }]],
-    ["_id alone, excluded", { _id: 0 }, [{ userId: "u", slot: 3, name: "n" }, { name: "m", userId: "v" }]],
+    [
+      "_id alone, excluded",
+      { _id: 0 },
+      [
+        { userId: "u", slot: 3, name: "n" },
+        { name: "m", userId: "v" },
+      ],
+    ],
   ])("when the projection is %s then the documents keep what mongod keeps", (_, projection, expected) => {
     const projected = projectPlainFields(docs, projection)!;
     expect(projected).toEqual(expected);

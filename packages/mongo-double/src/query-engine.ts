@@ -28,7 +28,15 @@ type ContextOps = NonNullable<Parameters<typeof Context.init>[0]>;
 // mingo's $sort has its own order of values (strings by UTF-16 units, null apart from missing):
 // the pipeline sorts in mongod's order, the one find uses.
 const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
-  coll.transform((items) => Lazy(sortRecords(items.map((item) => ({ doc: item as Doc, view: item as Doc })), spec, options.collation).map((record) => record.view)));
+  coll.transform((items) =>
+    Lazy(
+      sortRecords(
+        items.map((item) => ({ doc: item as Doc, view: item as Doc })),
+        spec,
+        options.collation,
+      ).map((record) => record.view),
+    ),
+  );
 
 // mingo's convenience classes merge their own operators over any given ones; the base classes
 // take the context as it is, so overrides must come with the full operator set.
@@ -69,7 +77,13 @@ function inUtf8Range(operator: QueryOp): QueryOp {
   };
 }
 
-const BASE_CONTEXT = contextOf({ $type, $gt: inUtf8Range($gt as unknown as QueryOp), $gte: inUtf8Range($gte as unknown as QueryOp), $lt: inUtf8Range($lt as unknown as QueryOp), $lte: inUtf8Range($lte as unknown as QueryOp) });
+const BASE_CONTEXT = contextOf({
+  $type,
+  $gt: inUtf8Range($gt as unknown as QueryOp),
+  $gte: inUtf8Range($gte as unknown as QueryOp),
+  $lt: inUtf8Range($lt as unknown as QueryOp),
+  $lte: inUtf8Range($lte as unknown as QueryOp),
+});
 
 const COMPARISONS = { $eq, $ne, $in, $nin, $gt, $gte, $lt, $lte } as unknown as Record<string, QueryOp>;
 
@@ -105,7 +119,8 @@ const commandVariables = new AsyncLocalStorage<Doc>();
 /** Runs a command with its `let` variables (evaluated once, as mongod does) in scope. */
 export function withLetVariables<T>(variables: unknown, run: () => T): T {
   if (variables === undefined) return run();
-  if (!isPlainObject(variables)) throw new CommandError(14, `BSON field 'let' is the wrong type '${typeof variables}', expected type 'object'`);
+  if (!isPlainObject(variables))
+    throw new CommandError(14, `BSON field 'let' is the wrong type '${typeof variables}', expected type 'object'`);
   const [values] = runPipeline([{ $replaceWith: toView(variables) as Doc }], [{}], queryOptions(undefined)) as Doc[];
   return commandVariables.run(values ?? {}, run);
 }
@@ -137,9 +152,11 @@ const FIND_OPERATORS = new Set(["$slice", "$elemMatch"]);
 
 /** Whether a projection field computes its value (an expression) rather than selects a stored one. */
 const computes = (spec: unknown): boolean =>
-  typeof spec === "string" || (isPlainObject(spec) && Object.keys(spec).some((key) => key.startsWith("$") && !FIND_OPERATORS.has(key)));
+  typeof spec === "string" ||
+  (isPlainObject(spec) && Object.keys(spec).some((key) => key.startsWith("$") && !FIND_OPERATORS.has(key)));
 
-const computedFields = (projection: Doc): Set<string> => new Set(Object.keys(projection).filter((key) => computes(projection[key])));
+const computedFields = (projection: Doc): Set<string> =>
+  new Set(Object.keys(projection).filter((key) => computes(projection[key])));
 
 /**
  * mongod returns the fields it selects in the stored document's order, whatever order the

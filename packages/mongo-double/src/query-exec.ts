@@ -2,7 +2,15 @@ import type { Doc } from "./bson-values.js";
 import type { Collection } from "./collection.js";
 import type { Deadline } from "./deadline.js";
 import { compileFilter } from "./query-engine.js";
-import { candidates, countedKeys, orderedAlternative, planQuery, servesSort, type Plan, type ScanStats } from "./query-plan.js";
+import {
+  candidates,
+  countedKeys,
+  orderedAlternative,
+  planQuery,
+  servesSort,
+  type Plan,
+  type ScanStats,
+} from "./query-plan.js";
 import { sortRecordsInSlices } from "./sort-order.js";
 import type { StoredDoc } from "./stored-doc.js";
 
@@ -18,7 +26,12 @@ export interface Execution {
   rejected?: Plan[];
 }
 
-export function newExecution(collection: Collection | undefined, filter: Doc, collation: unknown, sort?: Doc): Execution {
+export function newExecution(
+  collection: Collection | undefined,
+  filter: Doc,
+  collation: unknown,
+  sort?: Doc,
+): Execution {
   const plan: Plan = collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" };
   const alternative = collection && orderedAlternative(collection, filter, collation, sort, plan);
   return { plan, stats: { keysExamined: 0, docsExamined: 0 }, ...(alternative && { alternative }) };
@@ -32,7 +45,10 @@ export function newExecution(collection: Collection | undefined, filter: Doc, co
 function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
   const matcher = compileFilter(filter, collation);
   const onlyOr = Object.keys(filter).length === 1 && Array.isArray(filter.$or);
-  const decided = plan.kind === "ixscan" ? plan.bounds.decides : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
+  const decided =
+    plan.kind === "ixscan"
+      ? plan.bounds.decides
+      : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
   return decided ? () => true : matcher;
 }
 
@@ -40,11 +56,19 @@ function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: Store
  * The documents of a collection that match a filter, examined in one go: for writes, which must
  * not interleave with other commands between reading and changing a document.
  */
-export function matching(collection: Collection | undefined, filter: Doc, collation: unknown, deadline: Deadline): StoredDoc[] {
+export function matching(
+  collection: Collection | undefined,
+  filter: Doc,
+  collation: unknown,
+  deadline: Deadline,
+): StoredDoc[] {
   const matcher = compileFilter(filter, collation);
   if (!collection) return [];
   const out: StoredDoc[] = [];
-  for (const record of candidates(collection, newExecution(collection, filter, collation).plan, { keysExamined: 0, docsExamined: 0 })) {
+  for (const record of candidates(collection, newExecution(collection, filter, collation).plan, {
+    keysExamined: 0,
+    docsExamined: 0,
+  })) {
     deadline.tick();
     if (matcher(record)) out.push(record);
   }
@@ -59,7 +83,14 @@ export function matching(collection: Collection | undefined, filter: Doc, collat
  * half-applied states never are (mongod, yielding under read concern "local", may see a later
  * write; a snapshot at the start is one of the outcomes it allows).
  */
-async function collect(collection: Collection | undefined, execution: Execution, filter: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
+async function collect(
+  collection: Collection | undefined,
+  execution: Execution,
+  filter: Doc,
+  collation: unknown,
+  deadline: Deadline,
+  limit = 0,
+): Promise<StoredDoc[]> {
   const matcher = matcherFor(execution.plan, filter, collation);
   if (!collection) return [];
   const out: StoredDoc[] = [];
@@ -72,7 +103,13 @@ async function collect(collection: Collection | undefined, execution: Execution,
   return out;
 }
 
-export async function scanMatching(collection: Collection | undefined, filter: Doc, collation: unknown, deadline: Deadline, execution = newExecution(collection, filter, collation)): Promise<StoredDoc[]> {
+export async function scanMatching(
+  collection: Collection | undefined,
+  filter: Doc,
+  collation: unknown,
+  deadline: Deadline,
+  execution = newExecution(collection, filter, collation),
+): Promise<StoredDoc[]> {
   return collect(collection, execution, filter, collation, deadline);
 }
 
@@ -84,7 +121,14 @@ export async function scanMatching(collection: Collection | undefined, filter: D
  * the ordered one when it has `wanted` matches or has run out), so the work is at most twice the
  * winner's whatever share of the collection matches. The execution is left holding the winner.
  */
-async function race(collection: Collection, execution: Execution, alternative: Plan, query: { filter: Doc; collation: unknown }, deadline: Deadline, wanted: number): Promise<{ records: StoredDoc[]; sorted: boolean }> {
+async function race(
+  collection: Collection,
+  execution: Execution,
+  alternative: Plan,
+  query: { filter: Doc; collation: unknown },
+  deadline: Deadline,
+  wanted: number,
+): Promise<{ records: StoredDoc[]; sorted: boolean }> {
   const narrowMatches = matcherFor(execution.plan, query.filter, query.collation);
   const orderedMatches = matcherFor(alternative, query.filter, query.collation);
   const narrowStats: ScanStats = { keysExamined: 0, docsExamined: 0 };
@@ -110,7 +154,9 @@ async function race(collection: Collection, execution: Execution, alternative: P
     const pause = deadline.step(2);
     if (pause) await pause;
   }
-  const [winner, loser, stats] = orderedWins ? [alternative, execution.plan, orderedStats] : [execution.plan, alternative, narrowStats];
+  const [winner, loser, stats] = orderedWins
+    ? [alternative, execution.plan, orderedStats]
+    : [execution.plan, alternative, narrowStats];
   Object.assign(execution, { plan: winner, stats, rejected: [loser] });
   return orderedWins ? { records: orderedFound, sorted: true } : { records: narrowFound, sorted: false };
 }
@@ -135,12 +181,19 @@ export async function findRecords(
   } else {
     records = await collect(collection, execution, filter, collation, deadline, sorted && limit > 0 ? skip + limit : 0);
   }
-  if (!sorted && sort !== undefined) records = await sortRecordsInSlices(records, sort, collation, deadline, limit > 0 ? skip + limit : 0);
+  if (!sorted && sort !== undefined)
+    records = await sortRecordsInSlices(records, sort, collation, deadline, limit > 0 ? skip + limit : 0);
   return records.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 
 /** The number of matching documents: the keys inside the bounds when they are exact, else the matches of a scan. */
-export async function countMatching(collection: Collection | undefined, filter: Doc, collation: unknown, deadline: Deadline, execution = newExecution(collection, filter, collation)): Promise<number> {
+export async function countMatching(
+  collection: Collection | undefined,
+  filter: Doc,
+  collation: unknown,
+  deadline: Deadline,
+  execution = newExecution(collection, filter, collation),
+): Promise<number> {
   const { plan } = execution;
   if (plan.kind !== "ixscan" || !plan.bounds.exact) {
     return (await collect(collection, execution, filter, collation, deadline)).length;

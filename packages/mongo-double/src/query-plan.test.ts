@@ -22,7 +22,15 @@ function random(seed: number): () => number {
 const next = random(20261129);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
 const STRINGS = ["a", "A", "ab", "Ab", "abc", "b", "B", "é", "e", "", "a.c", "a\u00ff"];
-const scalar = (): unknown => pick<() => unknown>([() => Math.floor(next() * 10) - 2, () => pick(STRINGS), () => null, () => true, () => new Date(Date.UTC(2024, 0, 1 + Math.floor(next() * 5))), () => 2.5])();
+const scalar = (): unknown =>
+  pick<() => unknown>([
+    () => Math.floor(next() * 10) - 2,
+    () => pick(STRINGS),
+    () => null,
+    () => true,
+    () => new Date(Date.UTC(2024, 0, 1 + Math.floor(next() * 5))),
+    () => 2.5,
+  ])();
 const value = (): unknown => (next() < 0.2 ? [scalar(), scalar()] : next() < 0.05 ? [] : scalar());
 
 function document(id: number): Doc {
@@ -74,7 +82,11 @@ function query(): Doc {
 }
 
 /** An `$or` whose branches pin an array field before `t` in an index: each can return documents in `t` order. */
-const orderedBranches = (): Doc => ({ $or: Array.from({ length: 2 + Math.floor(next() * 2) }, () => (next() < 0.5 ? { tags: Math.floor(next() * 8) } : { a: Math.floor(next() * 10) - 2 })) });
+const orderedBranches = (): Doc => ({
+  $or: Array.from({ length: 2 + Math.floor(next() * 2) }, () =>
+    next() < 0.5 ? { tags: Math.floor(next() * 8) } : { a: Math.floor(next() * 10) - 2 },
+  ),
+});
 
 const ids = (records: Array<{ doc: Doc }>): unknown[] => records.map((record) => record.doc._id);
 const byId = (a: unknown, b: unknown): number => Number(a) - Number(b);
@@ -84,7 +96,8 @@ describe("ordered indexes", () => {
   for (const spec of INDEXES) collection.createIndex(normalizeIndexSpec(spec));
   for (let id = 0; id < 400; id++) collection.insert(document(id));
   // Some writes after the indexes exist, so index maintenance is exercised too.
-  for (let id = 0; id < 400; id += 7) collection.replace(collection.all().find((record) => record.doc._id === id)!, document(id));
+  for (let id = 0; id < 400; id += 7)
+    collection.replace(collection.all().find((record) => record.doc._id === id)!, document(id));
   for (let id = 3; id < 400; id += 11) collection.remove(collection.all().find((record) => record.doc._id === id)!);
 
   const scan = (filter: Doc, collation?: unknown) => {
@@ -125,7 +138,14 @@ describe("ordered indexes", () => {
       if (plan.kind === "ixscan" && plan.sortDirection !== 0) served++;
       if (plan.kind === "or" && plan.mergeSort !== undefined) merged++;
       const expected = ids(sortRecords(scan(filter), sort).slice(skip, skip + limit));
-      const found = ids(await findRecords(collection, { filter, sort, skip, limit, collation: undefined }, new Deadline(undefined, false), execution));
+      const found = ids(
+        await findRecords(
+          collection,
+          { filter, sort, skip, limit, collation: undefined },
+          new Deadline(undefined, false),
+          execution,
+        ),
+      );
       if (execution.rejected !== undefined) raced++;
       expect({ filter, sort, ids: found }).toEqual({ filter, sort, ids: expected });
     }
@@ -150,7 +170,13 @@ describe("prefix regexes the index decides", () => {
     for (let i = 0; i < 30; i++) collection.insert({ _id: i, w: `w${i}` });
     const deadline = () => new Deadline(undefined, false);
     const filters = [{ w: /^w1/ }, { w: { $regex: "^w2" } }, { w: { $in: [/^w1/, "w3"] } }];
-    const answers = async () => Promise.all(filters.map(async (filter) => [(await scanMatching(collection, filter, undefined, deadline())).length, await countMatching(collection, filter, undefined, deadline())]));
+    const answers = async () =>
+      Promise.all(
+        filters.map(async (filter) => [
+          (await scanMatching(collection, filter, undefined, deadline())).length,
+          await countMatching(collection, filter, undefined, deadline()),
+        ]),
+      );
     const expected = async () => filters.map((filter) => matching(collection, filter, undefined, deadline()).length);
     expect(await answers()).toEqual((await expected()).map((n) => [n, n]));
     collection.insert({ _id: 30, w: /^w1/ });
@@ -167,7 +193,12 @@ describe("lookups by _id", () => {
     const plan = planQuery(collection, { _id: "k42" }, undefined);
     expect(plan.kind === "ixscan" && plan.index.spec.name).toBe("_id_");
     const execution = { plan, stats: { keysExamined: 0, docsExamined: 0 } };
-    const found = await findRecords(collection, { filter: { _id: "k42" }, sort: undefined, skip: 0, limit: 0, collation: undefined }, new Deadline(undefined, false), execution);
+    const found = await findRecords(
+      collection,
+      { filter: { _id: "k42" }, sort: undefined, skip: 0, limit: 0, collation: undefined },
+      new Deadline(undefined, false),
+      execution,
+    );
     expect(found.map((record) => record.doc)).toEqual([{ _id: "k42", a: 42 }]);
     expect(execution.stats).toEqual({ keysExamined: 1, docsExamined: 1 });
   });
@@ -179,7 +210,11 @@ describe("updates that keep an index's keys", () => {
     collection.createIndex(normalizeIndexSpec({ key: { a: 1 }, name: "a_1" }));
     const old = collection.insert({ _id: 1, a: 5, note: "old" });
     const updated = collection.replace(old, { _id: 1, a: 5, note: "new" });
-    const found = await findRecords(collection, { filter: { a: 5 }, sort: undefined, skip: 0, limit: 0, collation: undefined }, new Deadline(undefined, false));
+    const found = await findRecords(
+      collection,
+      { filter: { a: 5 }, sort: undefined, skip: 0, limit: 0, collation: undefined },
+      new Deadline(undefined, false),
+    );
     expect(found.map((record) => record.doc)).toEqual([{ _id: 1, a: 5, note: "new" }]);
     const index = collection.orderedIndexes().find((i) => i.spec.name === "a_1")!;
     expect(index.multikey).toBe(false);

@@ -26,7 +26,8 @@ export type Plan =
   | { kind: "or"; scans: IndexScan[]; mergeSort?: Doc; collation?: unknown };
 
 /** Whether a plan returns documents in the order of the sort it was planned for. */
-export const servesSort = (plan: Plan): boolean => (plan.kind === "ixscan" ? plan.sortDirection !== 0 : plan.kind === "or" && plan.mergeSort !== undefined);
+export const servesSort = (plan: Plan): boolean =>
+  plan.kind === "ixscan" ? plan.sortDirection !== 0 : plan.kind === "or" && plan.mergeSort !== undefined;
 
 /** What the scan examined, as explain reports it. */
 export interface ScanStats {
@@ -57,7 +58,11 @@ function filterImpliesPartial(index: OrderedIndex, filter: Doc): boolean {
       if (canonicalKey(condition) === canonicalKey(wanted)) return true;
       const bounds = conditionBounds(condition, { fold: undefined, sameFold: true, multikey: true });
       if (!bounds?.intervals.every(isPoint)) return false;
-      return bounds.intervals.every(({ lo }) => lo !== null && passes(storeDoc(path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), lo) as Doc)));
+      return bounds.intervals.every(
+        ({ lo }) =>
+          lo !== null &&
+          passes(storeDoc(path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), lo) as Doc)),
+      );
     }),
   );
 }
@@ -75,7 +80,12 @@ function arraysPinnedBefore(index: OrderedIndex, bounds: IndexBounds, start: num
 }
 
 /** The direction an index scan must take to return documents in the sort's order, or 0. */
-function sortDirection(index: OrderedIndex, bounds: IndexBounds, sort: Doc | undefined, collation: unknown): 0 | 1 | -1 {
+function sortDirection(
+  index: OrderedIndex,
+  bounds: IndexBounds,
+  sort: Doc | undefined,
+  collation: unknown,
+): 0 | 1 | -1 {
   const fields = Object.entries(sort ?? {});
   if (fields.length === 0 || index.spec.collation !== undefined || hasCollation(collation)) return 0;
   for (let start = 0; start <= bounds.equalityPrefix && start + fields.length <= index.paths.length; start++) {
@@ -98,12 +108,17 @@ function scanFor(index: OrderedIndex, filter: Doc, sort: Doc | undefined, collat
   const bounds = indexBounds(index, filter, foldKind(index.spec.collation) === foldKind(collation));
   const narrows = bounds.pointFields > 0 || bounds.ranged;
   // A sparse index lacks the documents without the field: only a bound that excludes null may use it.
-  if (index.spec.sparse === true && !(narrows && bounds.fields[0]?.intervals.every((interval) => interval.lo !== null))) return undefined;
+  if (index.spec.sparse === true && !(narrows && bounds.fields[0]?.intervals.every((interval) => interval.lo !== null)))
+    return undefined;
   const direction = sortDirection(index, bounds, sort, collation);
   return narrows || direction !== 0 ? { index, bounds, sortDirection: direction } : undefined;
 }
 
-const score = (scan: IndexScan): number[] => [scan.bounds.pointFields * 2 + (scan.bounds.ranged ? 1 : 0), scan.sortDirection === 0 ? 0 : 1, -scan.index.paths.length];
+const score = (scan: IndexScan): number[] => [
+  scan.bounds.pointFields * 2 + (scan.bounds.ranged ? 1 : 0),
+  scan.sortDirection === 0 ? 0 : 1,
+  -scan.index.paths.length,
+];
 
 function better(a: IndexScan, b: IndexScan): boolean {
   const [x, y] = [score(a), score(b)];
@@ -111,9 +126,16 @@ function better(a: IndexScan, b: IndexScan): boolean {
   return false;
 }
 
-const narrows = (scan: IndexScan | undefined): boolean => scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged);
+const narrows = (scan: IndexScan | undefined): boolean =>
+  scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged);
 
-function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown, accept: (scan: IndexScan) => boolean = () => true): IndexScan | undefined {
+function bestScan(
+  indexes: OrderedIndex[],
+  filter: Doc,
+  sort: Doc | undefined,
+  collation: unknown,
+  accept: (scan: IndexScan) => boolean = () => true,
+): IndexScan | undefined {
   let best: IndexScan | undefined;
   for (const index of indexes) {
     const scan = scanFor(index, filter, sort, collation);
@@ -125,8 +147,21 @@ function bestScan(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, c
 const hasSort = (sort: Doc | undefined): sort is Doc => sort !== undefined && Object.keys(sort).length > 0;
 
 /** One narrowing scan per `$or` branch, each in the sort's order when `sort` is given; undefined when a branch has none. */
-function branchScans(indexes: OrderedIndex[], branches: Doc[], sort: Doc | undefined, collation: unknown): IndexScan[] | undefined {
-  const scans = branches.map((branch) => bestScan(indexes, branch, sort, collation, (scan) => narrows(scan) && (sort === undefined || scan.sortDirection !== 0)));
+function branchScans(
+  indexes: OrderedIndex[],
+  branches: Doc[],
+  sort: Doc | undefined,
+  collation: unknown,
+): IndexScan[] | undefined {
+  const scans = branches.map((branch) =>
+    bestScan(
+      indexes,
+      branch,
+      sort,
+      collation,
+      (scan) => narrows(scan) && (sort === undefined || scan.sortDirection !== 0),
+    ),
+  );
   return scans.every(narrows) ? (scans as IndexScan[]) : undefined;
 }
 
@@ -136,7 +171,14 @@ function branchScans(indexes: OrderedIndex[], branches: Doc[], sort: Doc | undef
  */
 function idLookup(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, collation: unknown): Plan | undefined {
   const fields = Object.keys(filter);
-  if (fields.length !== 1 || fields[0] !== "_id" || isPlainObject(filter._id) || Array.isArray(filter._id) || filter._id instanceof RegExp) return undefined;
+  if (
+    fields.length !== 1 ||
+    fields[0] !== "_id" ||
+    isPlainObject(filter._id) ||
+    Array.isArray(filter._id) ||
+    filter._id instanceof RegExp
+  )
+    return undefined;
   if (sort !== undefined && Object.keys(sort).length > 0) return undefined;
   const idIndex = indexes.find((index) => index.spec.name === "_id_");
   const scan = idIndex && scanFor(idIndex, filter, undefined, collation);
@@ -157,7 +199,8 @@ export function planQuery(collection: Collection, filter: Doc, collation: unknow
   if (best && narrows(best)) return { kind: "ixscan", ...best };
   const branches = Array.isArray(filter.$or) ? filter.$or : [];
   if (branches.length > 0 && branches.every(isPlainObject)) {
-    const merged = hasSort(sort) && !("$natural" in sort) ? branchScans(indexes, branches as Doc[], sort, collation) : undefined;
+    const merged =
+      hasSort(sort) && !("$natural" in sort) ? branchScans(indexes, branches as Doc[], sort, collation) : undefined;
     if (merged !== undefined) return { kind: "or", scans: merged, mergeSort: sort, collation };
     const scans = branchScans(indexes, branches as Doc[], undefined, collation);
     if (scans !== undefined) return { kind: "or", scans };
@@ -169,7 +212,13 @@ export function planQuery(collection: Collection, filter: Doc, collation: unknow
  * For a plan that does not return the sort's order: the scan of an index that does, the
  * narrowest such, which a limited find may race against it (see `findRecords`).
  */
-export function orderedAlternative(collection: Collection, filter: Doc, collation: unknown, sort: Doc | undefined, plan: Plan): Plan | undefined {
+export function orderedAlternative(
+  collection: Collection,
+  filter: Doc,
+  collation: unknown,
+  sort: Doc | undefined,
+  plan: Plan,
+): Plan | undefined {
   if (!hasSort(sort) || servesSort(plan)) return undefined;
   const scan = bestScan(collection.orderedIndexes(), filter, sort, collation, (s) => s.sortDirection !== 0);
   return scan === undefined ? undefined : { kind: "ixscan", ...scan };
@@ -205,8 +254,12 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   }
   const scans = plan.kind === "or" ? plan.scans : [plan];
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
-  const seen = plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  const entries = plan.kind === "or" && plan.mergeSort !== undefined ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats) : inTurn(scans, stats);
+  const seen =
+    plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
+  const entries =
+    plan.kind === "or" && plan.mergeSort !== undefined
+      ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
+      : inTurn(scans, stats);
   for (const record of entries) {
     if (seen?.has(record)) continue;
     seen?.add(record);
@@ -224,14 +277,19 @@ function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<StoredDoc> {
  * every scan are compared and the least taken, so a limited read stops after its page whatever
  * the branches match (equal documents come from the earlier branch first).
  */
-function* mergedEntries(scans: IndexScan[], compare: (a: StoredDoc, b: StoredDoc) => number, stats: ScanStats): Generator<StoredDoc> {
+function* mergedEntries(
+  scans: IndexScan[],
+  compare: (a: StoredDoc, b: StoredDoc) => number,
+  stats: ScanStats,
+): Generator<StoredDoc> {
   // Every scan starts now, so all of them read the index as it is at the same moment.
   const streams = scans.map((scan) => entriesOf(scan, stats));
   const heads = streams.map((stream) => stream.next());
   for (;;) {
     let least = -1;
     heads.forEach((head, i) => {
-      if (!head.done && (least < 0 || compare(head.value, (heads[least] as IteratorYieldResult<StoredDoc>).value) < 0)) least = i;
+      if (!head.done && (least < 0 || compare(head.value, (heads[least] as IteratorYieldResult<StoredDoc>).value) < 0))
+        least = i;
     });
     if (least < 0) return;
     yield (heads[least] as IteratorYieldResult<StoredDoc>).value;

@@ -3,7 +3,6 @@ import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { startMongoDouble } from "./server.js";
 
-
 describe.skipIf(process.platform === "win32")("the double's Unix domain socket", () => {
   it("when a client writes over the socket then a client on the TCP port reads the same data", async () => {
     const double = await startMongoDouble();
@@ -11,7 +10,10 @@ describe.skipIf(process.platform === "win32")("the double's Unix domain socket",
     const overTcp = new MongoClient(double.uri, { serverSelectionTimeoutMS: 5_000 });
     try {
       await overSocket.db("d").collection<{ _id: string; n: number }>("c").insertOne({ _id: "a", n: 1 });
-      expect(await overTcp.db("d").collection<{ _id: string; n: number }>("c").findOne({ _id: "a" })).toEqual({ _id: "a", n: 1 });
+      expect(await overTcp.db("d").collection<{ _id: string; n: number }>("c").findOne({ _id: "a" })).toEqual({
+        _id: "a",
+        n: 1,
+      });
     } finally {
       await overSocket.close();
       await overTcp.close();

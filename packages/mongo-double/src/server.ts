@@ -34,7 +34,10 @@ export interface MongoDouble {
 }
 
 /** Listens on a Unix domain socket in the temporary directory, as mongod does beside its port; undefined where that fails. */
-async function listenLocally(onConnection: (socket: Socket) => void, name: string): Promise<{ server: Server; path: string } | undefined> {
+async function listenLocally(
+  onConnection: (socket: Socket) => void,
+  name: string,
+): Promise<{ server: Server; path: string } | undefined> {
   if (process.platform === "win32") return undefined;
   const path = join(tmpdir(), name);
   const server = createServer(onConnection);
@@ -56,14 +59,19 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
   // A reply leaves only after the changes behind it are durable (write concern w:1 with journaling).
   const commit = (): void => durable?.storage.commit();
   const cursors = new CursorManager();
-  const settings: ServerSettings = { ttlMonitorSleepSecs: (options.ttlMonitorIntervalMs ?? 60_000) / 1000, maxTimeAlwaysTimeOut: false };
+  const settings: ServerSettings = {
+    ttlMonitorSleepSecs: (options.ttlMonitorIntervalMs ?? 60_000) / 1000,
+    maxTimeAlwaysTimeOut: false,
+  };
   const ttl = new TtlMonitor(() => {
     removeExpired(store.allCollections());
     try {
       commit();
     } catch (error) {
       // Kept pending: the next command's commit tries again, and that command is not acknowledged if it fails.
-      console.error(`MongoDB double: could not save expired documents' removal: ${error instanceof Error ? error.message : String(error)}`);
+      console.error(
+        `MongoDB double: could not save expired documents' removal: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   });
   const restartTtl = (): void => ttl.start(settings.ttlMonitorSleepSecs * 1000);
@@ -81,16 +89,24 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
     let previous: Promise<void> = Promise.resolve();
     const serve = async (message: Buffer): Promise<void> => {
       const request = parseMessage(message);
-      const reply = await dispatchCommand(request.body, request.db, { store, cursors, settings, connectionId, onSettingsChanged: restartTtl });
+      const reply = await dispatchCommand(request.body, request.db, {
+        store,
+        cursors,
+        settings,
+        connectionId,
+        onSettingsChanged: restartTtl,
+      });
       commit();
       if (!request.moreToCome && !socket.destroyed) socket.write(encodeReply(request, reply));
     };
     socket.on("data", (chunk) => {
       try {
         for (const message of reader.push(chunk)) {
-          previous = previous.then(() => serve(message)).catch(() => {
-            socket.destroy();
-          });
+          previous = previous
+            .then(() => serve(message))
+            .catch(() => {
+              socket.destroy();
+            });
         }
       } catch {
         socket.destroy();
@@ -120,7 +136,11 @@ export async function startMongoDouble(options: MongoDoubleOptions = {}): Promis
       ttl.stop();
       cursors.clear();
       for (const socket of sockets) socket.destroy();
-      await Promise.all([server, local?.server].map((listener) => listener && new Promise<void>((resolve) => listener.close(() => resolve()))));
+      await Promise.all(
+        [server, local?.server].map(
+          (listener) => listener && new Promise<void>((resolve) => listener.close(() => resolve())),
+        ),
+      );
       durable?.storage.close();
     },
   };

@@ -15,7 +15,12 @@ describe("setPlainFields", () => {
   it("when dotted paths are set then the documents along them are copied or created and the original is untouched", () => {
     const doc: Doc = { _id: "x", payload: { name: "n" }, other: { k: 1 } };
     const result = setPlainFields(doc, { $set: { "payload.count": 2, "payload.id": "t", "deep.er.path": true } })!;
-    expect(result).toEqual({ _id: "x", payload: { name: "n", count: 2, id: "t" }, other: { k: 1 }, deep: { er: { path: true } } });
+    expect(result).toEqual({
+      _id: "x",
+      payload: { name: "n", count: 2, id: "t" },
+      other: { k: 1 },
+      deep: { er: { path: true } },
+    });
     expect(doc.payload).toEqual({ name: "n" });
     expect(result.other).toBe(doc.other);
   });

@@ -2,7 +2,21 @@ import { describe, expect, it } from "vitest";
 import { compareUtf8, inUtf8Order } from "./sort-order.js";
 
 const utf8 = (s: string) => Buffer.from(s, "utf8");
-const samples = ["", "a", "z", "\u00e9", "\uD55C", "\uE000", "\uFFFD", "\uFFFF", "\u{10000}", "\u{1F600}", "\u{1F600}a", "a\u{1F600}", "\uE000\u{1F600}"];
+const samples = [
+  "",
+  "a",
+  "z",
+  "\u00e9",
+  "\uD55C",
+  "\uE000",
+  "\uFFFD",
+  "\uFFFF",
+  "\u{10000}",
+  "\u{1F600}",
+  "\u{1F600}a",
+  "a\u{1F600}",
+  "\uE000\u{1F600}",
+];
 
 describe("UTF-8 order of strings", () => {
   it("when any two sample strings are compared then compareUtf8 and inUtf8Order agree with their UTF-8 bytes", () => {

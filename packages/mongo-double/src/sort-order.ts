@@ -8,8 +8,25 @@ const EMPTY_ARRAY = Symbol("empty array");
 
 // MongoDB's comparison order of BSON types.
 const TYPE_RANK: Record<string, number> = {
-  minKey: 1, missing: 2, null: 2, undefined: 2, int: 3, long: 3, double: 3, decimal: 3, string: 4, symbol: 4,
-  object: 5, array: 6, binData: 7, objectId: 8, bool: 9, date: 10, timestamp: 11, regex: 12, maxKey: 13,
+  minKey: 1,
+  missing: 2,
+  null: 2,
+  undefined: 2,
+  int: 3,
+  long: 3,
+  double: 3,
+  decimal: 3,
+  string: 4,
+  symbol: 4,
+  object: 5,
+  array: 6,
+  binData: 7,
+  objectId: 8,
+  bool: 9,
+  date: 10,
+  timestamp: 11,
+  regex: 12,
+  maxKey: 13,
 };
 
 /** A value's place in MongoDB's comparison order of BSON types (values of equal rank compare by value). */
@@ -54,7 +71,8 @@ export function bsonCompare(a: unknown, b: unknown, collator?: Intl.Collator): n
   if (rank !== 0) return rank;
   if (UNIT_RANKS.has(TYPE_RANK[typeA])) return 0;
   if (typeof a === "number" && typeof b === "number") return simple(a, b);
-  if (typeof a === "string" && typeof b === "string") return collator ? collator.compare(a, b) : Math.sign(compareUtf8(a, b));
+  if (typeof a === "string" && typeof b === "string")
+    return collator ? collator.compare(a, b) : Math.sign(compareUtf8(a, b));
   if (typeof a === "boolean" && typeof b === "boolean") return simple(a, b);
   if (a instanceof Date && b instanceof Date) return simple(a.getTime(), b.getTime());
   if (Array.isArray(a) && Array.isArray(b)) {
@@ -124,7 +142,9 @@ function sortOrder(spec: Doc, collation?: unknown): SortOrder {
   const natural = fields.find((field) => field.path === "$natural");
   if (natural) return { natural: natural.direction };
   const collator = foldFor(collation)
-    ? new Intl.Collator((collation as { locale: string }).locale.replaceAll("_", "-"), { sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent" })
+    ? new Intl.Collator((collation as { locale: string }).locale.replaceAll("_", "-"), {
+        sensitivity: (collation as { strength?: number }).strength === 1 ? "base" : "accent",
+      })
     : undefined;
   return {
     keysOf: (record) => fields.map((field) => sortKey(record.view, field.parts, field.direction, collator)),
@@ -154,7 +174,8 @@ export function recordComparator(spec: Doc, collation?: unknown): (a: StoredDoc,
   return (a, b) => order.compare(keyed(a), keyed(b));
 }
 
-const inNaturalOrder = (records: StoredDoc[], direction: number): StoredDoc[] => (direction < 0 ? [...records].reverse() : records);
+const inNaturalOrder = (records: StoredDoc[], direction: number): StoredDoc[] =>
+  direction < 0 ? [...records].reverse() : records;
 
 /** Sorts stored documents by a sort specification (stable, like a collection scan), in one go. */
 export function sortRecords(records: StoredDoc[], spec: Doc, collation?: unknown): StoredDoc[] {
@@ -174,7 +195,13 @@ const RUN = 256;
  * keys are computed record by record, runs sorted, then merged pairwise (stable: ties keep
  * the order they came in).
  */
-export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, collation: unknown, deadline: Deadline, limit = 0): Promise<StoredDoc[]> {
+export async function sortRecordsInSlices(
+  records: StoredDoc[],
+  spec: Doc,
+  collation: unknown,
+  deadline: Deadline,
+  limit = 0,
+): Promise<StoredDoc[]> {
   const order = sortOrder(spec, collation);
   if ("natural" in order) return inNaturalOrder(records, order.natural);
   if (limit > 0 && limit * 4 < records.length) return firstInOrder(records, order, deadline, limit);
@@ -200,7 +227,12 @@ export async function sortRecordsInSlices(records: StoredDoc[], spec: Doc, colla
  * SORT): each record is compared with the last kept one and most go no further, so a small page
  * of many matches costs about one comparison per match. Ties keep the order they came in.
  */
-async function firstInOrder(records: StoredDoc[], order: Exclude<SortOrder, { natural: number }>, deadline: Deadline, limit: number): Promise<StoredDoc[]> {
+async function firstInOrder(
+  records: StoredDoc[],
+  order: Exclude<SortOrder, { natural: number }>,
+  deadline: Deadline,
+  limit: number,
+): Promise<StoredDoc[]> {
   const kept: Keyed[] = [];
   for (const record of records) {
     const entry = { record, keys: order.keysOf(record) };
@@ -221,7 +253,12 @@ async function firstInOrder(records: StoredDoc[], order: Exclude<SortOrder, { na
   return kept.map((entry) => entry.record);
 }
 
-async function merge(left: Keyed[], right: Keyed[], compare: (x: Keyed, y: Keyed) => number, deadline: Deadline): Promise<Keyed[]> {
+async function merge(
+  left: Keyed[],
+  right: Keyed[],
+  compare: (x: Keyed, y: Keyed) => number,
+  deadline: Deadline,
+): Promise<Keyed[]> {
   const out: Keyed[] = [];
   let i = 0;
   let j = 0;

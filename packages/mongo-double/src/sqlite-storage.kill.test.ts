@@ -38,7 +38,10 @@ afterEach(async () => {
 
 /** The standalone double as its own process on a free port, keeping its data in `dir`. */
 async function startDouble(dir: string): Promise<Running> {
-  const child = spawn(process.execPath, [cli, "--data-dir", dir], { env: { ...process.env, MONGO_DOUBLE_PORT: "0" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [cli, "--data-dir", dir], {
+    env: { ...process.env, MONGO_DOUBLE_PORT: "0" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const uri = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const found = line.match(/mongodb:\/\/\S+/);
@@ -73,7 +76,14 @@ async function write(users: Collection<UserDoc>, writer: number, acked: Acknowle
   for (let i = 0; ; i++) {
     const batch = `w${writer}-${i}`;
     try {
-      await users.insertMany(Array.from({ length: BATCH }, (_, k) => ({ _id: `${batch}-${k}`, batch, email: `${batch}-${k}@example.com`, v: 0 })));
+      await users.insertMany(
+        Array.from({ length: BATCH }, (_, k) => ({
+          _id: `${batch}-${k}`,
+          batch,
+          email: `${batch}-${k}@example.com`,
+          v: 0,
+        })),
+      );
       acked.inserted.add(batch);
       await users.updateMany({ batch }, { $set: { v: 1 } });
       acked.updated.add(batch);
@@ -95,11 +105,16 @@ describe("double with a data directory, killed with SIGKILL", () => {
     const users = first.client.db("app").collection<UserDoc>("users");
     await users.createIndex({ email: 1 }, { unique: true, sparse: true, name: "email_unique" });
     await users.createIndex({ at: 1 }, { expireAfterSeconds: 3600, name: "at_ttl" });
-    await users.insertMany([{ _id: "expired", at: new Date(Date.now() - 7_200_000) }, { _id: "fresh", at: new Date() }]);
+    await users.insertMany([
+      { _id: "expired", at: new Date(Date.now() - 7_200_000) },
+      { _id: "fresh", at: new Date() },
+    ]);
 
     const acked: Acknowledged = { inserted: new Set(), updated: new Set(), deleting: new Set(), deleted: new Set() };
     const writers = Array.from({ length: WRITERS }, (_, w) => write(users, w, acked));
-    await expect.poll(() => acked.inserted.size, { timeout: 90_000, interval: 20 }).toBeGreaterThanOrEqual(KILL_AFTER_BATCHES);
+    await expect
+      .poll(() => acked.inserted.size, { timeout: 90_000, interval: 20 })
+      .toBeGreaterThanOrEqual(KILL_AFTER_BATCHES);
     await killed(first.child);
     await Promise.all(writers);
 
@@ -109,13 +124,21 @@ describe("double with a data directory, killed with SIGKILL", () => {
     const byBatch = new Map<string, number[]>();
     for (const doc of docs) byBatch.set(doc.batch!, [...(byBatch.get(doc.batch!) ?? []), doc.v!]);
 
-    const lost = [...acked.inserted].filter((batch) => !acked.deleting.has(batch) && byBatch.get(batch)?.length !== BATCH);
+    const lost = [...acked.inserted].filter(
+      (batch) => !acked.deleting.has(batch) && byBatch.get(batch)?.length !== BATCH,
+    );
     const notUpdated = [...acked.updated].filter((batch) => byBatch.get(batch)?.some((v) => v !== 1));
     const notDeleted = [...acked.deleted].filter((batch) => byBatch.has(batch));
     // A command the kill interrupted is there whole or not at all, acknowledged or not.
     const halfInserted = [...byBatch].filter(([, values]) => values.length !== BATCH).map(([batch]) => batch);
     const halfUpdated = [...byBatch].filter(([, values]) => new Set(values).size > 1).map(([batch]) => batch);
-    expect({ lost, notUpdated, notDeleted, halfInserted, halfUpdated }).toEqual({ lost: [], notUpdated: [], notDeleted: [], halfInserted: [], halfUpdated: [] });
+    expect({ lost, notUpdated, notDeleted, halfInserted, halfUpdated }).toEqual({
+      lost: [],
+      notUpdated: [],
+      notDeleted: [],
+      halfInserted: [],
+      halfUpdated: [],
+    });
     expect(acked.inserted.size).toBeGreaterThanOrEqual(KILL_AFTER_BATCHES);
 
     const indexes = await reopened.indexes();
@@ -125,12 +148,21 @@ describe("double with a data directory, killed with SIGKILL", () => {
       { name: "at_ttl", unique: undefined, expireAfterSeconds: 3600 },
     ]);
     const kept = docs.find((doc) => !acked.deleted.has(doc.batch!));
-    const duplicate = await reopened.insertOne({ _id: "dup", email: `${kept!._id}@example.com` }).catch((error: unknown) => error);
+    const duplicate = await reopened
+      .insertOne({ _id: "dup", email: `${kept!._id}@example.com` })
+      .catch((error: unknown) => error);
     expect(duplicate).toBeInstanceOf(MongoServerError);
     expect((duplicate as MongoServerError).code).toBe(11000);
 
-    expect((await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id).sort()).toEqual(["expired", "fresh"]);
+    expect((await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id).sort()).toEqual([
+      "expired",
+      "fresh",
+    ]);
     await second.client.db("admin").command({ setParameter: 1, ttlMonitorSleepSecs: 1 });
-    await expect.poll(async () => (await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id), { timeout: 10_000 }).toEqual(["fresh"]);
+    await expect
+      .poll(async () => (await reopened.find({ at: { $exists: true } }).toArray()).map((doc) => doc._id), {
+        timeout: 10_000,
+      })
+      .toEqual(["fresh"]);
   }, 180_000);
 });

@@ -17,7 +17,8 @@ afterEach(async () => {
 });
 
 /** Documents with ids of any BSON type. */
-const collection = (client: MongoClient, db: string, name: string) => client.db(db).collection<{ _id: unknown; [field: string]: unknown }>(name);
+const collection = (client: MongoClient, db: string, name: string) =>
+  client.db(db).collection<{ _id: unknown; [field: string]: unknown }>(name);
 
 async function start(dir: string): Promise<MongoClient> {
   const double = await startMongoDouble({ dataDir: dir });
@@ -49,7 +50,11 @@ describe("double with a data directory", () => {
       at: new Date(Date.UTC(2026, 0, 2)),
       nested: { list: [new Int32(1), "two", null] },
     };
-    await collection(client, "app", "typed").insertMany([{ _id: new Int32(3), n: new Int32(0) }, typed, { _id: "last", n: new Int32(1) }]);
+    await collection(client, "app", "typed").insertMany([
+      { _id: new Int32(3), n: new Int32(0) },
+      typed,
+      { _id: "last", n: new Int32(1) },
+    ]);
     await collection(client, "app", "typed").updateOne({ _id: new Int32(3) }, { $set: { n: new Int32(5) } });
     await collection(client, "app", "typed").createIndex({ at: 1 }, { expireAfterSeconds: 60, name: "at_ttl" });
     await db.command({ collMod: "typed", index: { name: "at_ttl", expireAfterSeconds: 120 } });
@@ -63,13 +68,27 @@ describe("double with a data directory", () => {
 
     client = await restart(dataDir);
     const reopened = client.db("app");
-    expect(await collection(client, "app", "typed").find().toArray()).toEqual([{ _id: new Int32(3), n: new Int32(5) }, typed, { _id: "last", n: new Int32(1) }]);
-    expect((await collection(client, "app", "typed").indexes()).map(({ name, expireAfterSeconds }) => ({ name, expireAfterSeconds }))).toEqual([
+    expect(await collection(client, "app", "typed").find().toArray()).toEqual([
+      { _id: new Int32(3), n: new Int32(5) },
+      typed,
+      { _id: "last", n: new Int32(1) },
+    ]);
+    expect(
+      (await collection(client, "app", "typed").indexes()).map(({ name, expireAfterSeconds }) => ({
+        name,
+        expireAfterSeconds,
+      })),
+    ).toEqual([
       { name: "_id_", expireAfterSeconds: undefined },
       { name: "at_ttl", expireAfterSeconds: new Int32(120) },
     ]);
-    expect((await reopened.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual(["empty", "typed"]);
-    expect((await client.db().admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name)).not.toContain("gone");
+    expect((await reopened.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort()).toEqual([
+      "empty",
+      "typed",
+    ]);
+    expect((await client.db().admin().listDatabases({ nameOnly: true })).databases.map((d) => d.name)).not.toContain(
+      "gone",
+    );
   });
 
   it("when a second server opens a data directory in use then it fails to start and the first keeps serving", async () => {

@@ -62,7 +62,9 @@ export class SqliteStorage implements ChangeLog {
       putCollection: this.#db.prepare(
         "INSERT INTO collections (db, name, indexes) VALUES (?, ?, ?) ON CONFLICT (db, name) DO UPDATE SET indexes = excluded.indexes",
       ),
-      putDocument: this.#db.prepare("INSERT INTO documents (db, coll, id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (db, coll, id) DO UPDATE SET doc = excluded.doc"),
+      putDocument: this.#db.prepare(
+        "INSERT INTO documents (db, coll, id, doc) VALUES (?, ?, ?, ?) ON CONFLICT (db, coll, id) DO UPDATE SET doc = excluded.doc",
+      ),
       deleteDocument: this.#db.prepare("DELETE FROM documents WHERE db = ? AND coll = ? AND id = ?"),
       deleteCollection: this.#db.prepare("DELETE FROM collections WHERE db = ? AND name = ?"),
       deleteCollectionDocuments: this.#db.prepare("DELETE FROM documents WHERE db = ? AND coll = ?"),
@@ -99,9 +101,16 @@ export class SqliteStorage implements ChangeLog {
   }
 
   #load(store: Store): void {
-    const collections = this.#db.prepare("SELECT db, name, indexes FROM collections").raw().all() as [string, string, Buffer][];
+    const collections = this.#db.prepare("SELECT db, name, indexes FROM collections").raw().all() as [
+      string,
+      string,
+      Buffer,
+    ][];
     for (const [db, name] of collections) store.ensureCollection(db, name);
-    const documents = this.#db.prepare("SELECT db, coll, doc FROM documents ORDER BY rowid").raw().iterate() as IterableIterator<[string, string, Buffer]>;
+    const documents = this.#db
+      .prepare("SELECT db, coll, doc FROM documents ORDER BY rowid")
+      .raw()
+      .iterate() as IterableIterator<[string, string, Buffer]>;
     for (const [db, name, bytes] of documents) store.ensureCollection(db, name).insert(decode(bytes));
     // Built over the loaded documents at once, as createIndexes does on a full collection.
     for (const [db, name, indexes] of collections) {

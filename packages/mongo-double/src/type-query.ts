@@ -2,9 +2,25 @@ import { badValue } from "./errors.js";
 import { bsonTypeOf, isPlainObject } from "./bson-values.js";
 
 const TYPE_CODES: Record<number, string> = {
-  1: "double", 2: "string", 3: "object", 4: "array", 5: "binData", 6: "undefined", 7: "objectId",
-  8: "bool", 9: "date", 10: "null", 11: "regex", 13: "javascript", 14: "symbol", 16: "int",
-  17: "timestamp", 18: "long", 19: "decimal", [-1]: "minKey", 127: "maxKey",
+  1: "double",
+  2: "string",
+  3: "object",
+  4: "array",
+  5: "binData",
+  6: "undefined",
+  7: "objectId",
+  8: "bool",
+  9: "date",
+  10: "null",
+  11: "regex",
+  13: "javascript",
+  14: "symbol",
+  16: "int",
+  17: "timestamp",
+  18: "long",
+  19: "decimal",
+  [-1]: "minKey",
+  127: "maxKey",
 };
 const TYPE_ALIASES = new Set([...Object.values(TYPE_CODES), "number"]);
 const NUMBER_TYPES = new Set(["int", "long", "double", "decimal"]);
@@ -48,6 +64,8 @@ export function typePredicate(path: string, names: Set<string>): (stored: unknow
   const parts = path.split(".");
   return (stored) =>
     valuesAt(stored, parts).some(
-      (value) => matchesType(value, names) || (Array.isArray(value) && !names.has("array") && value.some((item) => matchesType(item, names))),
+      (value) =>
+        matchesType(value, names) ||
+        (Array.isArray(value) && !names.has("array") && value.some((item) => matchesType(item, names))),
     );
 }

@@ -64,7 +64,9 @@ export class UniqueIndex {
     if (!this.#partial) return true;
     const filter = this.spec.partialFilterExpression ?? {};
     if (Object.keys(filter).some((key) => key !== this.path)) return false;
-    const probe = storeDoc(this.path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as Doc);
+    const probe = storeDoc(
+      this.path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), value) as Doc,
+    );
     return this.#partial(probe);
   }
 

@@ -1,6 +1,15 @@
 import { update as mingoUpdate } from "mingo/updater";
 import {
-  bsonTypeOf, clonePlain, formatValue, getPath, isNumeric, isPlainObject, numberOfType, toNumber, toView, type Doc,
+  bsonTypeOf,
+  clonePlain,
+  formatValue,
+  getPath,
+  isNumeric,
+  isPlainObject,
+  numberOfType,
+  toNumber,
+  toView,
+  type Doc,
 } from "./bson-values.js";
 import { CommandError, toCommandError } from "./errors.js";
 import { canonicalKey } from "./index-key.js";
@@ -20,7 +29,8 @@ export interface UpdateContext {
 const NUMERIC_WIDTH = ["int", "long", "double", "decimal"];
 
 /** The BSON type mongod gives the result of arithmetic on two numbers: the wider one. */
-const widerType = (a: string, b: string): string => NUMERIC_WIDTH[Math.max(NUMERIC_WIDTH.indexOf(a), NUMERIC_WIDTH.indexOf(b))]!;
+const widerType = (a: string, b: string): string =>
+  NUMERIC_WIDTH[Math.max(NUMERIC_WIDTH.indexOf(a), NUMERIC_WIDTH.indexOf(b))]!;
 
 /** Writes a value at a dotted path of plain objects (used only for non-positional paths). */
 function setPath(doc: Doc, path: string, value: unknown): void {
@@ -45,10 +55,12 @@ function restoreTypes(result: unknown, old: unknown): unknown {
     if (old !== undefined && isNumeric(old) && toNumber(old) === result) return old;
     return result;
   }
-  if (Array.isArray(result)) return result.map((item, i) => restoreTypes(item, Array.isArray(old) ? old[i] : undefined));
+  if (Array.isArray(result))
+    return result.map((item, i) => restoreTypes(item, Array.isArray(old) ? old[i] : undefined));
   if (isPlainObject(result)) {
     const out: Doc = {};
-    for (const key of Object.keys(result)) out[key] = restoreTypes(result[key], isPlainObject(old) ? old[key] : undefined);
+    for (const key of Object.keys(result))
+      out[key] = restoreTypes(result[key], isPlainObject(old) ? old[key] : undefined);
     return out;
   }
   return result;
@@ -73,8 +85,11 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   checkModifier(update);
   checkOperandTypes(doc, update);
   const { $setOnInsert, ...operators } = update;
-  const modifier: Doc = Object.fromEntries(Object.entries(operators).map(([operator, fields]) => [operator, { ...(fields as Doc) }]));
-  if (context.inserting && isPlainObject($setOnInsert)) modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
+  const modifier: Doc = Object.fromEntries(
+    Object.entries(operators).map(([operator, fields]) => [operator, { ...(fields as Doc) }]),
+  );
+  if (context.inserting && isPlainObject($setOnInsert))
+    modifier.$set = { ...(modifier.$set as Doc | undefined), ...$setOnInsert };
   guardId(doc, modifier);
   const set = setPlainFields(doc, modifier);
   if (set !== undefined) return set;
@@ -82,10 +97,16 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   const view = clonePlain(toView(doc)) as Doc;
   const resolved = resolvePositional(modifier, view, context);
   try {
-    mingoUpdate(view, toView(resolved) as Doc, toView(context.arrayFilters ?? []) as Doc[], {}, {
-      cloneMode: "copy",
-      queryOptions: queryOptions(context.collation),
-    });
+    mingoUpdate(
+      view,
+      toView(resolved) as Doc,
+      toView(context.arrayFilters ?? []) as Doc[],
+      {},
+      {
+        cloneMode: "copy",
+        queryOptions: queryOptions(context.collation),
+      },
+    );
   } catch (error) {
     throw toCommandError(error);
   }
@@ -93,7 +114,8 @@ function applyOperators(doc: Doc, update: Doc, context: UpdateContext): Doc {
   // Values written as given keep their exact BSON types.
   for (const operator of ["$set", "$min", "$max"]) {
     for (const [path, value] of Object.entries((resolved[operator] as Doc | undefined) ?? {})) {
-      if (!path.includes("$") && canonicalKey(getPath(toView(result), path)) === canonicalKey(toView(value))) setPath(result, path, clonePlain(value));
+      if (!path.includes("$") && canonicalKey(getPath(toView(result), path)) === canonicalKey(toView(value)))
+        setPath(result, path, clonePlain(value));
     }
   }
   for (const operator of ["$inc", "$mul"]) {
@@ -137,12 +159,13 @@ function resolvePositional(modifier: Doc, view: Doc, context: UpdateContext): Do
     let index = indexes.get(key);
     if (index === undefined) {
       const array = getPath(view, key);
-      index = Array.isArray(array) && mentions(context.filter, key)
-        ? array.findIndex((element) => {
-            const candidate = withOnlyElement(view, arrayPath, element);
-            return matches({ doc: candidate, view: candidate });
-          })
-        : -1;
+      index =
+        Array.isArray(array) && mentions(context.filter, key)
+          ? array.findIndex((element) => {
+              const candidate = withOnlyElement(view, arrayPath, element);
+              return matches({ doc: candidate, view: candidate });
+            })
+          : -1;
       if (index < 0) throw new CommandError(2, "The positional operator did not find the match needed from the query.");
       indexes.set(key, index);
     }
@@ -184,7 +207,8 @@ function applyPipeline(doc: Doc, pipeline: Doc[], context: UpdateContext): Doc {
   return restoreTypes(out, doc) as Doc;
 }
 
-const sameId = (a: unknown, b: unknown): boolean => canonicalKey(a) === canonicalKey(b) && bsonTypeOf(a) === bsonTypeOf(b);
+const sameId = (a: unknown, b: unknown): boolean =>
+  canonicalKey(a) === canonicalKey(b) && bsonTypeOf(a) === bsonTypeOf(b);
 
 /** Whether an update document replaces the whole document rather than using operators. */
 export const isReplacement = (update: unknown): boolean =>
@@ -200,7 +224,11 @@ export function applyUpdate(doc: Doc, update: unknown, context: UpdateContext): 
   if (!isPlainObject(update)) throw new CommandError(9, "Update argument must be either an object or an array");
   if (isReplacement(update)) {
     for (const key of Object.keys(update)) {
-      if (key.startsWith("$")) throw new CommandError(52, `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`);
+      if (key.startsWith("$"))
+        throw new CommandError(
+          52,
+          `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+        );
     }
     return finish(doc, { _id: doc._id, ...clonePlain(update) }, true);
   }

@@ -29,7 +29,9 @@ describe("wire protocol framing", () => {
   });
 
   it("when OP_MSG has a document sequence then it is folded into the body", () => {
-    const request = parseMessage(opMsg(MORE_TO_COME, { insert: "c", $db: "d" }, { name: "documents", docs: [{ a: 1 }, { a: 2 }] }));
+    const request = parseMessage(
+      opMsg(MORE_TO_COME, { insert: "c", $db: "d" }, { name: "documents", docs: [{ a: 1 }, { a: 2 }] }),
+    );
     expect(request.moreToCome).toBe(true);
     expect((request.body.documents as unknown[]).length).toBe(2);
     expect(request.requestId).toBe(7);

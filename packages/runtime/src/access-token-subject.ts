@@ -43,11 +43,19 @@ export type AccessTokenVerdict =
  * makes the token inactive; otherwise it grants its scopes ∩ the subject's
  * current permissions, sorted, and nothing else.
  */
-export function judgeAccessToken(grant: Omit<AccessTokenGrant, "expiresAt">, state: SubjectState | undefined): AccessTokenVerdict {
-  if (state === undefined) return { active: false, reason: "USER_DELETED", message: "the token's user no longer exists" };
+export function judgeAccessToken(
+  grant: Omit<AccessTokenGrant, "expiresAt">,
+  state: SubjectState | undefined,
+): AccessTokenVerdict {
+  if (state === undefined)
+    return { active: false, reason: "USER_DELETED", message: "the token's user no longer exists" };
   if (state.suspended) return { active: false, reason: "USER_SUSPENDED", message: "the token's user is suspended" };
   if (grant.tokenEpoch !== state.tokenEpoch) {
-    return { active: false, reason: "TOKEN_REVOKED", message: "the token was issued before its user was suspended; exchange the PAT again" };
+    return {
+      active: false,
+      reason: "TOKEN_REVOKED",
+      message: "the token was issued before its user was suspended; exchange the PAT again",
+    };
   }
   const permitted = new Set(state.permissions);
   return { active: true, scopes: [...new Set(grant.scopes.filter((s) => permitted.has(s)))].sort() };

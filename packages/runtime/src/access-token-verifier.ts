@@ -1,5 +1,9 @@
 import { Code } from "@connectrpc/connect";
-import { createAccessTokenVerifier as createClientVerifier, isSigningKeysUnavailable, type AccessTokenVerifierOptions } from "@roster/client";
+import {
+  createAccessTokenVerifier as createClientVerifier,
+  isSigningKeysUnavailable,
+  type AccessTokenVerifierOptions,
+} from "@roster/client";
 import type { AccessTokenGrant } from "./access-token-subject.js";
 import { statusError } from "./error-mapping.js";
 
@@ -12,14 +16,20 @@ export type { AccessTokenVerifierOptions };
  * `SIGNING_KEYS_UNAVAILABLE` when the keys cannot be fetched, because then
  * the token is not known to be bad.
  */
-export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (token: string) => Promise<AccessTokenGrant | undefined> {
+export function createAccessTokenVerifier(
+  options: AccessTokenVerifierOptions,
+): (token: string) => Promise<AccessTokenGrant | undefined> {
   const verify = createClientVerifier(options);
   return async (token) => {
     try {
       return await verify(token);
     } catch (err) {
       if (isSigningKeysUnavailable(err)) {
-        throw statusError(Code.Unavailable, "SIGNING_KEYS_UNAVAILABLE", "the token signing keys cannot be fetched; retry later");
+        throw statusError(
+          Code.Unavailable,
+          "SIGNING_KEYS_UNAVAILABLE",
+          "the token signing keys cannot be fetched; retry later",
+        );
       }
       throw err;
     }

@@ -66,7 +66,10 @@ export function matchApiKey(keys: readonly ApiKey[], presented: string): ApiKey 
  * leaks to a caller who does not already hold it. The memory lives as long as
  * the key list it was made from: a restart with another configuration forgets it.
  */
-export function createApiKeyMatcher(keys: readonly ApiKey[]): { match(presented: string): ApiKey | undefined; readonly remembered: number } {
+export function createApiKeyMatcher(keys: readonly ApiKey[]): {
+  match(presented: string): ApiKey | undefined;
+  readonly remembered: number;
+} {
   const known = new Map<string, ApiKey>();
   return {
     match(presented) {

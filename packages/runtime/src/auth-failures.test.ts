@@ -39,7 +39,12 @@ describe("createAuthFailures", () => {
     expect(metric).toContain('roster_auth_failures_total{credential="api_key",reason="INVALID_CREDENTIAL"} 1000');
     expect(metric).toContain('roster_auth_failures_total{credential="pat",reason="OTHER"} 1');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatchObject({ msg: "authentication failed", credential: "api_key", reason: "INVALID_CREDENTIAL", ...origin });
+    expect(lines[0]).toMatchObject({
+      msg: "authentication failed",
+      credential: "api_key",
+      reason: "INVALID_CREDENTIAL",
+      ...origin,
+    });
     expect(lines[3]).toMatchObject({ credential: "pat", reason: "OTHER", tokenId: "t1" });
   });
 });

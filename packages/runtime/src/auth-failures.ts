@@ -57,7 +57,10 @@ export function createAuthFailures(options: AuthFailuresOptions): AuthFailures {
       const admitted = gate(`${credential}:${label}`);
       if (admitted === undefined) return;
       const suppressed = admitted > 0 ? { suppressed: admitted } : {};
-      options.logger.warn({ credential, reason: label, method: origin.method, address: origin.address, ...subject, ...suppressed }, "authentication failed");
+      options.logger.warn(
+        { credential, reason: label, method: origin.method, address: origin.address, ...subject, ...suppressed },
+        "authentication failed",
+      );
     },
   };
 }

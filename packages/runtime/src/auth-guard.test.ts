@@ -109,19 +109,31 @@ describe("auth guard", () => {
 
   it("when an access token verifies with the scope then it is allowed, and without it PERMISSION_DENIED", async () => {
     const verify = async (token: string): Promise<Caller | undefined> =>
-      token === "a.b.c" ? { kind: "access-token", id: "user:1", subject: "1", scopes: new Set(["roster:users:read"]) } : undefined;
+      token === "a.b.c"
+        ? { kind: "access-token", id: "user:1", subject: "1", scopes: new Set(["roster:users:read"]) }
+        : undefined;
     expect((await outcome(guardWith(verify), getUser, "Bearer a.b.c")).caller?.subject).toBe("1");
     expect((await outcome(guardWith(verify), appendUserLog, "Bearer a.b.c")).code).toBe("PermissionDenied");
     expect((await outcome(guardWith(verify), getUser, "Bearer x.y.z")).code).toBe("Unauthenticated");
   });
 
   it("when an access token carries a service-only scope then it is still PERMISSION_DENIED for the service-only method", async () => {
-    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:1", subject: "1", scopes: new Set(["roster:logs:write"]) });
+    const verify = async (): Promise<Caller | undefined> => ({
+      kind: "access-token",
+      id: "user:1",
+      subject: "1",
+      scopes: new Set(["roster:logs:write"]),
+    });
     expect((await outcome(guardWith(verify), appendUserLog, "Bearer a.b.c")).code).toBe("PermissionDenied");
   });
 
   it("when an access token holds only the method's self-service scope then it is admitted for its own subject only", async () => {
-    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:7", subject: "7", scopes: new Set(["roster:users:self"]) });
+    const verify = async (): Promise<Caller | undefined> => ({
+      kind: "access-token",
+      id: "user:7",
+      subject: "7",
+      scopes: new Set(["roster:users:self"]),
+    });
     const result = await outcome(guardWith(verify), deleteUser, "Bearer a.b.c");
     expect(result.code).toBe("ok");
     expect(result.caller?.ownUserOnly).toBe("7");
@@ -130,14 +142,23 @@ describe("auth guard", () => {
 
   it("when an access token holds the administrator scope as well then it is admitted for any user", async () => {
     const scopes = new Set(["roster:users:write", "roster:users:self"]);
-    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:7", subject: "7", scopes });
+    const verify = async (): Promise<Caller | undefined> => ({
+      kind: "access-token",
+      id: "user:7",
+      subject: "7",
+      scopes,
+    });
     const result = await outcome(guardWith(verify), deleteUser, "Bearer a.b.c");
     expect(result.code).toBe("ok");
     expect(result.caller?.ownUserOnly).toBeUndefined();
   });
 
   it("when a credential without a subject holds only a self-service scope then it is PERMISSION_DENIED", async () => {
-    const verify = async (): Promise<Caller | undefined> => ({ kind: "access-token", id: "user:?", scopes: new Set(["roster:users:self"]) });
+    const verify = async (): Promise<Caller | undefined> => ({
+      kind: "access-token",
+      id: "user:?",
+      scopes: new Set(["roster:users:self"]),
+    });
     expect((await outcome(guardWith(verify), deleteUser, "Bearer a.b.c")).code).toBe("PermissionDenied");
   });
 });
@@ -192,7 +213,11 @@ describe("failure reports", () => {
     await call("Bearer not-the-key");
     await call("Bearer aaa.bbb.ccc");
     await call(`Bearer ${apiKey}`);
-    expect(reports.map((r) => `${r.credential}/${r.reason}`)).toEqual(["none/MISSING_CREDENTIAL", "api_key/INVALID_CREDENTIAL", "access_token/INVALID_CREDENTIAL"]);
+    expect(reports.map((r) => `${r.credential}/${r.reason}`)).toEqual([
+      "none/MISSING_CREDENTIAL",
+      "api_key/INVALID_CREDENTIAL",
+      "access_token/INVALID_CREDENTIAL",
+    ]);
     expect(reports[0]?.origin).toEqual({ address: "10.0.0.7", method: "roster.user.v1.UserService/GetUser" });
     expect(JSON.stringify(reports)).not.toContain("not-the-key");
   });

@@ -52,10 +52,14 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
   const keys = createApiKeyMatcher([...options.apiKeys, ...options.serviceKeys]);
   // Defence in depth: a service-only scope counts only on a service key, whatever an access token carries.
   const serviceOnly = new Set(options.serviceScopes);
-  const holds = (caller: Caller, scope: string) => caller.scopes.has(scope) && (caller.kind === "service-key" || !serviceOnly.has(scope));
+  const holds = (caller: Caller, scope: string) =>
+    caller.scopes.has(scope) && (caller.kind === "service-key" || !serviceOnly.has(scope));
 
   const refuse = (call: CallGuardInput, credential: CredentialKind, reason: string, message: string) => {
-    const origin = { address: call.contextValues.get(clientAddressKey), method: `${call.service.typeName}/${call.method.name}` };
+    const origin = {
+      address: call.contextValues.get(clientAddressKey),
+      method: `${call.service.typeName}/${call.method.name}`,
+    };
     options.failures?.record({ credential, reason, origin });
     return unauthenticated(reason, message);
   };
@@ -66,19 +70,24 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
     scope: string | undefined,
     credential: CredentialKind,
   ): void => {
-    if (credentialCaller === undefined) throw refuse(call, credential, "INVALID_CREDENTIAL", "the credential is not valid");
-    if ("refused" in credentialCaller) throw refuse(call, credential, credentialCaller.refused, credentialCaller.message);
+    if (credentialCaller === undefined)
+      throw refuse(call, credential, "INVALID_CREDENTIAL", "the credential is not valid");
+    if ("refused" in credentialCaller)
+      throw refuse(call, credential, credentialCaller.refused, credentialCaller.message);
     let caller = credentialCaller;
     if (scope !== undefined && !holds(caller, scope)) {
       const self = options.selfScopes?.[`/${call.service.typeName}/${call.method.name}`];
       if (self === undefined || caller.subject === undefined || !holds(caller, self)) {
-        throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], { scope });
+        throw statusError(Code.PermissionDenied, "INSUFFICIENT_SCOPE", `this call needs the scope ${scope}`, [], {
+          scope,
+        });
       }
       caller = { ...caller, ownUserOnly: caller.subject };
     }
     call.contextValues.set(callerKey, caller);
     const refresh = caller.refresh;
-    if (refresh !== undefined) call.contextValues.set(recheckKey, async () => authorize(call, await refresh(), scope, credential));
+    if (refresh !== undefined)
+      call.contextValues.set(recheckKey, async () => authorize(call, await refresh(), scope, credential));
   };
 
   return (call) => {
@@ -87,14 +96,20 @@ export function createAuthGuard(options: AuthGuardOptions): CallGuard {
     if (required === null) return;
     const header = call.requestHeader.get("authorization");
     if (header === null || !bearerPrefix.test(header)) {
-      throw refuse(call, "none", "MISSING_CREDENTIAL", "this call needs a bearer credential in the authorization header");
+      throw refuse(
+        call,
+        "none",
+        "MISSING_CREDENTIAL",
+        "this call needs a bearer credential in the authorization header",
+      );
     }
     const credential = header.replace(bearerPrefix, "").trim();
     const key = keys.match(credential);
     if (key !== undefined) return authorize(call, apiKeyCallers.get(key), required, "api_key");
     // Only a JWT has three dot-separated parts; anything else was meant as an API key.
     const kind: CredentialKind = credential.split(".").length === 3 ? "access_token" : "api_key";
-    if (options.verifyAccessToken === undefined || kind === "api_key") return authorize(call, undefined, required, kind);
+    if (options.verifyAccessToken === undefined || kind === "api_key")
+      return authorize(call, undefined, required, kind);
     return options.verifyAccessToken(credential).then((caller) => authorize(call, caller, required, kind));
   };
 }

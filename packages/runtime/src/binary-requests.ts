@@ -50,7 +50,10 @@ interface Codec {
 const codecs: Record<string, Codec> = {
   identity: { inflate: (bytes) => bytes, marker: markerBytes },
   gzip: { inflate: (bytes, max) => gunzipSync(bytes, { maxOutputLength: max }), marker: gzipSync(markerBytes) },
-  br: { inflate: (bytes, max) => brotliDecompressSync(bytes, { maxOutputLength: max }), marker: brotliCompressSync(markerBytes) },
+  br: {
+    inflate: (bytes, max) => brotliDecompressSync(bytes, { maxOutputLength: max }),
+    marker: brotliCompressSync(markerBytes),
+  },
 };
 
 /** Whether `bytes` are clearly not a message: they inflate (within the limit) to bytes that do not decode. */
@@ -65,7 +68,12 @@ function undecodable(schema: DescMessage, codec: Codec, bytes: Uint8Array, maxBy
   return !decodes(schema, plain);
 }
 
-async function* checkedWhole(body: AsyncIterable<Uint8Array>, schema: DescMessage, codec: Codec, maxBytes: number): AsyncIterable<Uint8Array> {
+async function* checkedWhole(
+  body: AsyncIterable<Uint8Array>,
+  schema: DescMessage,
+  codec: Codec,
+  maxBytes: number,
+): AsyncIterable<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -93,7 +101,9 @@ async function* checkedEnvelopes(
     for await (const envelope of pipe(body, transformSplitEnvelope(maxBytes))) {
       // Flag 1 marks a message compressed with the stream's encoding; other flags (end of stream) are connect's.
       const used = envelope.flags === 0 ? codecs.identity : envelope.flags === 1 ? codec : undefined;
-      yield used !== undefined && undecodable(schema, used, envelope.data, maxBytes) ? { flags: envelope.flags, data: used.marker } : envelope;
+      yield used !== undefined && undecodable(schema, used, envelope.data, maxBytes)
+        ? { flags: envelope.flags, data: used.marker }
+        : envelope;
     }
   } catch (err) {
     if (err instanceof ConnectError && err.code === Code.ResourceExhausted) throw err;
@@ -125,7 +135,11 @@ export function checkBinaryRequests(handler: UniversalHandler, maxBytes: number)
     }
     if (envelopedBinary.test(type)) {
       const codec = codecs[req.header.get("grpc-encoding") ?? req.header.get("connect-content-encoding") ?? "identity"];
-      return handler({ ...req, header, body: pipe(checkedEnvelopes(stream, schema, codec, maxBytes), transformJoinEnvelopes()) });
+      return handler({
+        ...req,
+        header,
+        body: pipe(checkedEnvelopes(stream, schema, codec, maxBytes), transformJoinEnvelopes()),
+      });
     }
     return handler(req);
   };

@@ -40,7 +40,9 @@ describe("abortStatus", () => {
   };
 
   it("when the deadline passed, or the client cancelled right at it, then the status is DEADLINE_EXCEEDED", () => {
-    expect(abortStatus(aborted(new ConnectError("the operation timed out", Code.DeadlineExceeded))).code).toBe(Code.DeadlineExceeded);
+    expect(abortStatus(aborted(new ConnectError("the operation timed out", Code.DeadlineExceeded))).code).toBe(
+      Code.DeadlineExceeded,
+    );
     expect(abortStatus(aborted(new ConnectError("stream reset", Code.Canceled), 3)).code).toBe(Code.DeadlineExceeded);
   });
 

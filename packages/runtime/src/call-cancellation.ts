@@ -17,7 +17,8 @@ export function abortStatus(ctx: Pick<HandlerContext, "signal" | "timeoutMs">): 
   const reason: unknown = ctx.signal.reason;
   if (reason instanceof ConnectError && reason.code === Code.DeadlineExceeded) return reason;
   const remaining = ctx.timeoutMs();
-  if (remaining !== undefined && remaining <= deadlineSlackMs) return new ConnectError("the operation timed out", Code.DeadlineExceeded);
+  if (remaining !== undefined && remaining <= deadlineSlackMs)
+    return new ConnectError("the operation timed out", Code.DeadlineExceeded);
   if (reason instanceof ConnectError && reason.code === Code.Canceled) return reason;
   return new ConnectError("the client cancelled the call", Code.Canceled);
 }

@@ -29,7 +29,9 @@ export const callerKey = createContextKey<Caller | undefined>(undefined, { descr
  * callers whose rights can change while a stream is open; the stream runs it
  * before each message it sends.
  */
-export const recheckKey = createContextKey<(() => Promise<void>) | undefined>(undefined, { description: "credential re-check" });
+export const recheckKey = createContextKey<(() => Promise<void>) | undefined>(undefined, {
+  description: "credential re-check",
+});
 
 /** The id audit trails record for a call: its caller, or "system" for work no credential started. */
 export function actorOf(ctx: HandlerContext): string {

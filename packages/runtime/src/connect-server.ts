@@ -34,7 +34,12 @@ export function createConnectHandler(options: ConnectHandlerOptions): HttpHandle
   interceptors.push((next) => async (req) => {
     if (!req.stream && isUndecodable(req.message)) throw malformedRequest("cannot decode request");
     if (guard !== undefined) {
-      await guard({ service: req.service, method: req.method, requestHeader: req.header, contextValues: req.contextValues });
+      await guard({
+        service: req.service,
+        method: req.method,
+        requestHeader: req.header,
+        contextValues: req.contextValues,
+      });
     }
     return next(req);
   });

@@ -9,13 +9,23 @@ import type { ServiceRegistration } from "./service-registration.js";
 import { EchoService, type EchoRequest } from "./testing.js";
 
 const allowed = "http://app.example.test:5173";
-const services = [{ service: EchoService, impl: { say: (req: EchoRequest) => ({ text: req.text }) } }] as unknown as ServiceRegistration[];
+const services = [
+  { service: EchoService, impl: { say: (req: EchoRequest) => ({ text: req.text }) } },
+] as unknown as ServiceRegistration[];
 let withOrigins: HttpListener;
 let withoutOrigins: HttpListener;
 
 beforeAll(async () => {
-  withOrigins = await listenHttp(createConnectHandler({ services, maxReceiveMessageBytes: 1 << 20, corsOrigins: [allowed] }), "127.0.0.1", 0);
-  withoutOrigins = await listenHttp(createConnectHandler({ services, maxReceiveMessageBytes: 1 << 20 }), "127.0.0.1", 0);
+  withOrigins = await listenHttp(
+    createConnectHandler({ services, maxReceiveMessageBytes: 1 << 20, corsOrigins: [allowed] }),
+    "127.0.0.1",
+    0,
+  );
+  withoutOrigins = await listenHttp(
+    createConnectHandler({ services, maxReceiveMessageBytes: 1 << 20 }),
+    "127.0.0.1",
+    0,
+  );
 });
 afterAll(async () => {
   await withOrigins.close(100);
@@ -27,7 +37,11 @@ const path = "/test.v1.EchoService/Say";
 function preflight(listener: HttpListener, origin: string) {
   return fetch(`http://127.0.0.1:${listener.port}${path}`, {
     method: "OPTIONS",
-    headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization,content-type,connect-protocol-version" },
+    headers: {
+      origin,
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization,content-type,connect-protocol-version",
+    },
   });
 }
 
@@ -46,7 +60,15 @@ describe("CORS on the HTTP port", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe(allowed);
     expect(res.headers.get("access-control-allow-methods")).toBe("POST, GET");
     const headers = (res.headers.get("access-control-allow-headers") ?? "").toLowerCase().split(", ");
-    expect(headers).toEqual(expect.arrayContaining(["authorization", "content-type", "connect-protocol-version", "x-grpc-web", "grpc-timeout"]));
+    expect(headers).toEqual(
+      expect.arrayContaining([
+        "authorization",
+        "content-type",
+        "connect-protocol-version",
+        "x-grpc-web",
+        "grpc-timeout",
+      ]),
+    );
     expect(res.headers.get("access-control-allow-credentials")).toBeNull();
     expect(res.headers.get("vary")).toBe("Origin");
   });
@@ -65,7 +87,12 @@ describe("CORS on the HTTP port", () => {
     const session = http2.connect(`http://127.0.0.1:${withOrigins.port}`);
     try {
       const headers = await new Promise<http2.IncomingHttpHeaders>((resolve, reject) => {
-        const request = session.request({ ":method": "POST", ":path": path, origin: allowed, "content-type": "application/json" });
+        const request = session.request({
+          ":method": "POST",
+          ":path": path,
+          origin: allowed,
+          "content-type": "application/json",
+        });
         request.on("response", resolve).on("error", reject);
         request.end(JSON.stringify({ text: "hi" }));
         request.resume();
@@ -108,18 +135,32 @@ describe("readCorsOrigins", () => {
   });
 
   it("when exact origins are listed then they are kept once each", () => {
-    expect(read(" https://app.example.com, http://localhost:5173 ,https://app.example.com")).toEqual(["https://app.example.com", "http://localhost:5173"]);
+    expect(read(" https://app.example.com, http://localhost:5173 ,https://app.example.com")).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+    ]);
   });
 
   it("when an entry is a wildcard, null, a path or another scheme then the variable is refused by name", () => {
-    for (const bad of ["*", "null", "https://app.example.com/", "https://app.example.com/ui", "https://*.example.com", "ftp://files.example.com", "app.example.com"]) {
+    for (const bad of [
+      "*",
+      "null",
+      "https://app.example.com/",
+      "https://app.example.com/ui",
+      "https://*.example.com",
+      "ftp://files.example.com",
+      "app.example.com",
+    ]) {
       let problem: ConfigError | undefined;
       try {
         read(`https://ok.example.com,${bad}`);
       } catch (err) {
         problem = err as ConfigError;
       }
-      expect(problem?.problems.map((p) => p.variable), bad).toEqual(["ROSTER_CORS_ORIGINS"]);
+      expect(
+        problem?.problems.map((p) => p.variable),
+        bad,
+      ).toEqual(["ROSTER_CORS_ORIGINS"]);
     }
   });
 });

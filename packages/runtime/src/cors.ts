@@ -18,10 +18,16 @@ const preflightMaxAgeSeconds = 7200;
 export function readCorsOrigins(env: EnvReader, name: string): string[] {
   const value = env.optionalString(name);
   if (value === undefined) return [];
-  const origins = value.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  const origins = value
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
   for (const origin of origins) {
     if (!isExactOrigin(origin)) {
-      env.reject(name, `must list origins such as https://app.example.com (scheme, host and optional port, no path), got "${origin}"`);
+      env.reject(
+        name,
+        `must list origins such as https://app.example.com (scheme, host and optional port, no path), got "${origin}"`,
+      );
       return [];
     }
   }
@@ -32,7 +38,9 @@ function isExactOrigin(value: string): boolean {
   try {
     const url = new URL(value);
     // URL accepts `*` in a host name; an origin list has no patterns.
-    return (url.protocol === "https:" || url.protocol === "http:") && url.origin === value && !url.hostname.includes("*");
+    return (
+      (url.protocol === "https:" || url.protocol === "http:") && url.origin === value && !url.hostname.includes("*")
+    );
   } catch {
     return false;
   }

@@ -14,7 +14,12 @@ function throttle(policy: CredentialThrottlePolicy) {
 }
 
 /** Runs one attempt: "OK", "FAILED" or the refusal's reason. */
-async function attempt(t: ReturnType<typeof throttle>["throttle"], address: string, targets: string[], fails: boolean): Promise<string> {
+async function attempt(
+  t: ReturnType<typeof throttle>["throttle"],
+  address: string,
+  targets: string[],
+  fails: boolean,
+): Promise<string> {
   try {
     const a = await t.begin(origin(address));
     try {
@@ -73,7 +78,10 @@ describe("createCredentialThrottle", () => {
   it("when a target succeeds then it never uses up its limit; failures do", async () => {
     const { throttle: t } = throttle({ perAddress: 100, perTarget: 2 });
     for (let i = 0; i < 10; i++) expect(await attempt(t, "10.0.0.1", ["pat:a"], false)).toBe("OK");
-    expect([await attempt(t, "10.0.0.1", ["pat:a"], true), await attempt(t, "10.0.0.1", ["pat:a"], true)]).toEqual(["FAILED", "FAILED"]);
+    expect([await attempt(t, "10.0.0.1", ["pat:a"], true), await attempt(t, "10.0.0.1", ["pat:a"], true)]).toEqual([
+      "FAILED",
+      "FAILED",
+    ]);
     expect(await attempt(t, "10.0.0.1", ["pat:a"], false)).toBe(limited);
   });
 

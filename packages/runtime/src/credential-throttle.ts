@@ -35,7 +35,11 @@ export interface CredentialThrottle {
  * when a limit is reached still finish, so failures can pass a limit by at
  * most the number of attempts in flight at once (a server's stream limit).
  */
-export function createCredentialThrottle(credential: CredentialKind, policy: CredentialThrottlePolicy, failures: AuthFailures): CredentialThrottle {
+export function createCredentialThrottle(
+  credential: CredentialKind,
+  policy: CredentialThrottlePolicy,
+  failures: AuthFailures,
+): CredentialThrottle {
   const byAddress = limiter(policy.perAddress);
   const byTarget = limiter(policy.perTarget);
 
@@ -78,7 +82,9 @@ function limiter(perMinute: number): RateLimiterMemory | undefined {
 async function exhausted(limiter: RateLimiterMemory | undefined, key: string): Promise<number | undefined> {
   if (limiter === undefined) return undefined;
   const used = await limiter.get(key);
-  return used !== null && used.consumedPoints >= limiter.points && used.msBeforeNext > 0 ? used.msBeforeNext : undefined;
+  return used !== null && used.consumedPoints >= limiter.points && used.msBeforeNext > 0
+    ? used.msBeforeNext
+    : undefined;
 }
 
 /** Counts one failure for `key`. */

@@ -37,7 +37,8 @@ export class EnvReader {
   /** A secret with no default: a value anyone could guess must never stand in for it. */
   secret(name: string, minLength: number): string {
     const value = this.raw(name);
-    if (value === undefined) return this.fail(name, `must be set (a random value of at least ${minLength} characters)`, "");
+    if (value === undefined)
+      return this.fail(name, `must be set (a random value of at least ${minLength} characters)`, "");
     if (value.length < minLength) return this.fail(name, `must be at least ${minLength} characters long`, "");
     return value;
   }
@@ -51,8 +52,10 @@ export class EnvReader {
     if (value === undefined) return fallback;
     if (!/^-?\d+$/.test(value)) return this.fail(name, `must be a whole number, got "${value}"`, fallback);
     const n = Number(value);
-    if (range.min !== undefined && n < range.min) return this.fail(name, `must be at least ${range.min}, got ${n}`, fallback);
-    if (range.max !== undefined && n > range.max) return this.fail(name, `must be at most ${range.max}, got ${n}`, fallback);
+    if (range.min !== undefined && n < range.min)
+      return this.fail(name, `must be at least ${range.min}, got ${n}`, fallback);
+    if (range.max !== undefined && n > range.max)
+      return this.fail(name, `must be at most ${range.max}, got ${n}`, fallback);
     return n;
   }
 
@@ -100,7 +103,11 @@ export class EnvReader {
     try {
       return readFileSync(path);
     } catch (err) {
-      return this.fail(name, `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined);
+      return this.fail(
+        name,
+        `cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        undefined,
+      );
     }
   }
 

@@ -10,7 +10,10 @@ const unexpected = () => {
 
 describe("toConnectError", () => {
   it("when a domain error names fields then the status carries ErrorInfo and BadRequest", () => {
-    const err = toConnectError(invalidArgument([{ field: "user.email", description: "must be an email address" }]), unexpected);
+    const err = toConnectError(
+      invalidArgument([{ field: "user.email", description: "must be an email address" }]),
+      unexpected,
+    );
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("INVALID_ARGUMENT");
     expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations.map((v) => v.field)).toEqual(["user.email"]);
@@ -39,7 +42,9 @@ describe("toConnectError", () => {
   });
 
   it("when no delay is given then there is no RetryInfo", () => {
-    expect(toConnectError(notFound("USER_NOT_FOUND", "no user u1"), unexpected).findDetails(RetryInfoSchema)).toEqual([]);
+    expect(toConnectError(notFound("USER_NOT_FOUND", "no user u1"), unexpected).findDetails(RetryInfoSchema)).toEqual(
+      [],
+    );
   });
 
   it("when a ConnectError is thrown then it passes through unchanged", () => {

@@ -30,7 +30,10 @@ export function statusError(
   retryDelayMs?: number,
 ): ConnectError {
   const details: { desc: DescMessage; value: MessageInitShape<DescMessage> }[] = [
-    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason, domain: errorDomain, metadata: { ...metadata } }) },
+    {
+      desc: ErrorInfoSchema,
+      value: create(ErrorInfoSchema, { reason, domain: errorDomain, metadata: { ...metadata } }),
+    },
   ];
   if (fieldViolations.length > 0) {
     const violations = fieldViolations.map((v) => create(BadRequest_FieldViolationSchema, v));
@@ -54,7 +57,14 @@ export function statusError(
  */
 export function toConnectError(err: unknown, onInternal: (err: unknown) => void): ConnectError {
   if (isDomainError(err)) {
-    return statusError(codeOfKind[err.kind], err.reason, err.message, err.fieldViolations, err.metadata, err.retryDelayMs);
+    return statusError(
+      codeOfKind[err.kind],
+      err.reason,
+      err.message,
+      err.fieldViolations,
+      err.metadata,
+      err.retryDelayMs,
+    );
   }
   if (err instanceof ConnectError) {
     return err;

@@ -17,7 +17,6 @@ export interface GrpcCall {
   sendMetadata(metadata: Metadata): void;
 }
 
-
 /**
  * The Connect HandlerContext of one call on the native gRPC server.
  *

@@ -4,7 +4,11 @@ import { MetadataHeaders, appendHeadersToMetadata, headersToMetadata } from "./g
 
 describe("grpc metadata and Web Headers", () => {
   it("when Headers hold repeated binary values then each becomes its own Buffer", () => {
-    const headers = new Headers([["x-blob-bin", "AQI="], ["x-blob-bin", "Aw=="], ["x-text", "hi"]]);
+    const headers = new Headers([
+      ["x-blob-bin", "AQI="],
+      ["x-blob-bin", "Aw=="],
+      ["x-text", "hi"],
+    ]);
     const md = appendHeadersToMetadata(headers, new Metadata());
     expect(md.get("x-blob-bin")).toEqual([Buffer.from([1, 2]), Buffer.from([3])]);
     expect(md.get("x-text")).toEqual(["hi"]);
@@ -40,7 +44,11 @@ describe("MetadataHeaders", () => {
 
   it("when iterated, copied or changed then it holds the metadata plus the change", () => {
     const lazy = new MetadataHeaders(metadata());
-    expect([...lazy]).toEqual([["authorization", "Bearer k"], ["x-blob-bin", "/wA="], ["x-text", "a, b"]]);
+    expect([...lazy]).toEqual([
+      ["authorization", "Bearer k"],
+      ["x-blob-bin", "/wA="],
+      ["x-text", "a, b"],
+    ]);
     lazy.set("x-text", "c");
     lazy.append("x-new", "n");
     lazy.delete("authorization");

@@ -35,7 +35,17 @@ export class MetadataHeaders extends Headers {
       if (this.#pending === undefined) return base.has.call(this, name);
       return this.#pending.get(name).length > 0;
     });
-    for (const key of ["append", "set", "delete", "getSetCookie", "forEach", "keys", "values", "entries", Symbol.iterator] as const) {
+    for (const key of [
+      "append",
+      "set",
+      "delete",
+      "getSetCookie",
+      "forEach",
+      "keys",
+      "values",
+      "entries",
+      Symbol.iterator,
+    ] as const) {
       const method = base[key] as (this: Headers, ...args: never[]) => unknown;
       define(key, function (...args) {
         const metadata = this.#pending;

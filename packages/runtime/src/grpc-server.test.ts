@@ -91,7 +91,8 @@ afterAll(() => {
 });
 
 const path = (name: string) => `/test.v1.EchoService/${name}`;
-const encode = (req: MessageInitShape<typeof EchoRequestSchema>) => Buffer.from(toBinary(EchoRequestSchema, create(EchoRequestSchema, req)));
+const encode = (req: MessageInitShape<typeof EchoRequestSchema>) =>
+  Buffer.from(toBinary(EchoRequestSchema, create(EchoRequestSchema, req)));
 const decode = (bytes: Buffer) => fromBinary(EchoResponseSchema, bytes);
 
 function metadata(entries: Record<string, string | Buffer> = { authorization: "key" }): grpc.Metadata {
@@ -107,14 +108,27 @@ interface UnaryResult {
   trailer?: grpc.Metadata;
 }
 
-function unary(name: string, req: MessageInitShape<typeof EchoRequestSchema> | Buffer, md = metadata(), options: grpc.CallOptions = {}): Promise<UnaryResult> {
+function unary(
+  name: string,
+  req: MessageInitShape<typeof EchoRequestSchema> | Buffer,
+  md = metadata(),
+  options: grpc.CallOptions = {},
+): Promise<UnaryResult> {
   return new Promise((resolve) => {
     const result: UnaryResult = {};
     const bytes = Buffer.isBuffer(req) ? req : encode(req);
-    const call = client.makeUnaryRequest(path(name), (b: Buffer) => b, decode, bytes, md, options, (error, response) => {
-      if (error) result.error = error;
-      if (response) result.response = response;
-    });
+    const call = client.makeUnaryRequest(
+      path(name),
+      (b: Buffer) => b,
+      decode,
+      bytes,
+      md,
+      options,
+      (error, response) => {
+        if (error) result.error = error;
+        if (response) result.response = response;
+      },
+    );
     call.on("metadata", (h) => (result.header = h));
     call.on("status", (s) => {
       result.trailer = s.metadata;
@@ -123,7 +137,9 @@ function unary(name: string, req: MessageInitShape<typeof EchoRequestSchema> | B
   });
 }
 
-function collectStream(call: grpc.ClientReadableStream<EchoResponse>): Promise<{ texts: string[]; error?: grpc.ServiceError; header?: grpc.Metadata }> {
+function collectStream(
+  call: grpc.ClientReadableStream<EchoResponse>,
+): Promise<{ texts: string[]; error?: grpc.ServiceError; header?: grpc.Metadata }> {
   return new Promise((resolve) => {
     const texts: string[] = [];
     let header: grpc.Metadata | undefined;
@@ -201,8 +217,14 @@ describe("createGrpcServer, unary", () => {
     const status = decodeStatus(error?.metadata.get("grpc-status-details-bin")[0] as Buffer);
     expect(status.code).toBe(Code.NotFound);
     expect(status.message).toBe("no such echo");
-    expect(status.details.map((d) => d.typeUrl)).toEqual(["type.googleapis.com/test.v1.EchoResponse", "type.googleapis.com/test.v1.EchoResponse"]);
-    expect(status.details.map((d) => fromBinary(EchoResponseSchema, d.value).text)).toEqual(["outgoing detail", "incoming detail"]);
+    expect(status.details.map((d) => d.typeUrl)).toEqual([
+      "type.googleapis.com/test.v1.EchoResponse",
+      "type.googleapis.com/test.v1.EchoResponse",
+    ]);
+    expect(status.details.map((d) => fromBinary(EchoResponseSchema, d.value).text)).toEqual([
+      "outgoing detail",
+      "incoming detail",
+    ]);
   });
 
   it("when a handler throws something else then the client gets INTERNAL without its message and it is reported", async () => {
@@ -246,7 +268,13 @@ describe("createGrpcServer, streaming", () => {
   const noSerialize = (b: Buffer) => b;
 
   it("when a server-streaming method is called then every yielded message and the response header arrive", async () => {
-    const call = client.makeServerStreamRequest(path("Expand"), noSerialize, decode, encode({ text: "n", count: 3 }), metadata());
+    const call = client.makeServerStreamRequest(
+      path("Expand"),
+      noSerialize,
+      decode,
+      encode({ text: "n", count: 3 }),
+      metadata(),
+    );
     const { texts, error, header } = await collectStream(call);
     expect(error).toBeUndefined();
     expect(texts).toEqual(["n0", "n1", "n2"]);
@@ -255,7 +283,13 @@ describe("createGrpcServer, streaming", () => {
 
   it("when the client cancels a server stream then ctx.signal aborts with CANCELED", async () => {
     seen.abortReason = undefined;
-    const call = client.makeServerStreamRequest(path("Expand"), noSerialize, decode, encode({ text: "forever", count: 1 }), metadata());
+    const call = client.makeServerStreamRequest(
+      path("Expand"),
+      noSerialize,
+      decode,
+      encode({ text: "forever", count: 1 }),
+      metadata(),
+    );
     call.on("error", () => {});
     await new Promise((resolve) => call.once("data", resolve));
     call.cancel();
@@ -264,7 +298,13 @@ describe("createGrpcServer, streaming", () => {
   });
 
   it("when the guard refuses a stream then the client gets UNAUTHENTICATED", async () => {
-    const call = client.makeServerStreamRequest(path("Expand"), noSerialize, decode, encode({ text: "n", count: 3 }), metadata({}));
+    const call = client.makeServerStreamRequest(
+      path("Expand"),
+      noSerialize,
+      decode,
+      encode({ text: "n", count: 3 }),
+      metadata({}),
+    );
     const { texts, error } = await collectStream(call);
     expect(texts).toEqual([]);
     expect(error?.code).toBe(grpc.status.UNAUTHENTICATED);

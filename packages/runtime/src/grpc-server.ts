@@ -87,7 +87,8 @@ export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
 
 /** grpc-js's view of a TLS source: it asks for the certificate and the CA, and hears of renewals. */
 function certificateProvider(source: TlsSource): grpc.experimental.CertificateProvider {
-  const identity = (tls: TlsConfig) => (tls.identity === undefined ? null : { certificate: tls.identity.cert, privateKey: tls.identity.key });
+  const identity = (tls: TlsConfig) =>
+    tls.identity === undefined ? null : { certificate: tls.identity.cert, privateKey: tls.identity.key };
   const ca = (tls: TlsConfig) => (tls.ca === undefined ? null : { caCertificate: tls.ca });
   const identityListeners = new Set<grpc.experimental.IdentityCertificateUpdateListener>();
   const caListeners = new Set<grpc.experimental.CaCertificateUpdateListener>();
@@ -116,7 +117,11 @@ function serverCredentials(source: TlsSource | undefined): grpc.ServerCredential
   const provider = certificateProvider(source);
   const requireClientCertificate = source.tls.clientAuth === "require";
   // The first provider gives the certificate and key, the second (when client certificates are required) the CA.
-  return grpc.experimental.createCertificateProviderServerCredentials(provider, requireClientCertificate ? provider : null, requireClientCertificate);
+  return grpc.experimental.createCertificateProviderServerCredentials(
+    provider,
+    requireClientCertificate ? provider : null,
+    requireClientCertificate,
+  );
 }
 
 /** Binds the server and resolves the bound port (useful with port 0). */
@@ -173,7 +178,12 @@ function respondOnce(rt: MethodRuntime, call: GrpcCall, input: unknown, callback
   }
 }
 
-function succeed(rt: MethodRuntime, ctx: GrpcHandlerContext, value: unknown, callback: grpc.sendUnaryData<Buffer>): void {
+function succeed(
+  rt: MethodRuntime,
+  ctx: GrpcHandlerContext,
+  value: unknown,
+  callback: grpc.sendUnaryData<Buffer>,
+): void {
   let bytes: Buffer;
   try {
     bytes = rt.encode(value);
@@ -227,7 +237,9 @@ function drainedOrCancelled(out: WritableCall): Promise<void> {
   });
 }
 
-async function* readRequests(call: grpc.ServerReadableStream<unknown, Buffer> | grpc.ServerDuplexStream<unknown, Buffer>): AsyncIterable<unknown> {
+async function* readRequests(
+  call: grpc.ServerReadableStream<unknown, Buffer> | grpc.ServerDuplexStream<unknown, Buffer>,
+): AsyncIterable<unknown> {
   // By default a finished iteration destroys the stream, which for bidi would also
   // destroy the writable side before the status is sent.
   for await (const message of call.iterator({ destroyOnReturn: false })) {

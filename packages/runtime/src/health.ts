@@ -1,6 +1,6 @@
 import type { ServiceImpl } from "@connectrpc/connect";
 import { Code, ConnectError } from "@connectrpc/connect";
-import type { Health} from "@roster/client";
+import type { Health } from "@roster/client";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "@roster/client";
 
 export { ServingStatus };

@@ -8,15 +8,24 @@ afterEach(async () => listener?.close(100));
 describe("remoteAddressOf", () => {
   it("when a request arrives over HTTP/2 or HTTP/1.1 then its peer address is known", async () => {
     const seen: (string | undefined)[] = [];
-    listener = await listenHttp((req, res) => {
-      seen.push(remoteAddressOf(req));
-      res.end("ok");
-    }, "0.0.0.0", 0);
+    listener = await listenHttp(
+      (req, res) => {
+        seen.push(remoteAddressOf(req));
+        res.end("ok");
+      },
+      "0.0.0.0",
+      0,
+    );
     const port = listener.port;
-    const session = http2.connect(`http://127.0.0.1:${port}`, { localAddress: "127.0.0.9" } as http2.ClientSessionOptions);
+    const session = http2.connect(`http://127.0.0.1:${port}`, {
+      localAddress: "127.0.0.9",
+    } as http2.ClientSessionOptions);
     await new Promise<void>((resolve, reject) => {
       const request = session.request({ ":path": "/" });
-      request.on("data", () => undefined).on("end", resolve).on("error", reject);
+      request
+        .on("data", () => undefined)
+        .on("end", resolve)
+        .on("error", reject);
       request.end();
     });
     session.close();

@@ -31,7 +31,13 @@ afterEach(async () => {
 });
 
 async function listenTls(clientAuth: TlsConfig["clientAuth"] = "none"): Promise<number> {
-  const tls: TlsConfig = { identity: { cert: Buffer.from(server.cert), key: Buffer.from(server.key) }, ca: Buffer.from(ca), clientAuth, files: {}, reloadIntervalMs: 0 };
+  const tls: TlsConfig = {
+    identity: { cert: Buffer.from(server.cert), key: Buffer.from(server.key) },
+    ca: Buffer.from(ca),
+    clientAuth,
+    files: {},
+    reloadIntervalMs: 0,
+  };
   listener = await listenHttp(versionEcho, "127.0.0.1", 0, fixedTls(tls));
   return listener.port;
 }
@@ -101,7 +107,10 @@ describe("listenHttp with TLS", () => {
     // The server's alert, or a reset when the connection is gone before the client reads it.
     expect(await failureOf(getH1(port, { ca }))).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ECONNRESET)$/);
     expect(await failureOf(getH2(port, { ca }))).toMatch(/^(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED|ECONNRESET)$/);
-    const foreign = await (await createTestCertificateAuthority("Another CA")).issue({ commonName: "a stranger", usage: "client" });
+    const foreign = await (await createTestCertificateAuthority("Another CA")).issue({
+      commonName: "a stranger",
+      usage: "client",
+    });
     expect(await failureOf(getH1(port, { ca, ...foreign }))).toMatch(/^(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA|ECONNRESET)$/);
     expect(await getH1(port, { ca, ...client })).toBe("1.1");
     expect(await getH2(port, { ca, ...client })).toBe("2.0");
@@ -110,7 +119,9 @@ describe("listenHttp with TLS", () => {
   it("when closing with an idle HTTP/1.1 keep-alive connection open then close does not wait for the grace period", async () => {
     const port = await listenTls();
     const agent = new https.Agent({ keepAlive: true, ca });
-    await new Promise<void>((resolve, reject) => https.get({ host: "127.0.0.1", port, agent }, (res) => res.resume().on("end", resolve)).on("error", reject));
+    await new Promise<void>((resolve, reject) =>
+      https.get({ host: "127.0.0.1", port, agent }, (res) => res.resume().on("end", resolve)).on("error", reject),
+    );
     const closing = listener!.close(60_000);
     listener = undefined;
     await closing;

@@ -58,7 +58,12 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
  * HTTP/1.1 JSON calls and gRPC clients' h2c (prior knowledge) land on the
  * same handler: the first bytes decide, only HTTP/2 opens with "PRI * HTTP/2.0".
  */
-export async function listenHttp(handler: HttpHandler, host: string, port: number, tls?: TlsSource): Promise<HttpListener> {
+export async function listenHttp(
+  handler: HttpHandler,
+  host: string,
+  port: number,
+  tls?: TlsSource,
+): Promise<HttpListener> {
   const identity = tls?.tls.identity;
   if (tls !== undefined && identity !== undefined) return listenSecure(handler, host, port, tls, identity);
 
@@ -108,7 +113,13 @@ export async function listenHttp(handler: HttpHandler, host: string, port: numbe
  * Listens, and closes in two steps: `closeIdle` ends every connection with no
  * request in flight at once, the rest are dropped when the grace runs out.
  */
-async function serve(server: net.Server, host: string, port: number, sockets: Set<net.Socket>, closeIdle: () => void): Promise<HttpListener> {
+async function serve(
+  server: net.Server,
+  host: string,
+  port: number,
+  sockets: Set<net.Socket>,
+  closeIdle: () => void,
+): Promise<HttpListener> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -132,7 +143,13 @@ async function serve(server: net.Server, host: string, port: number, sockets: Se
  * and curl's JSON calls. With client auth required, a connection without a
  * certificate signed by the CA fails in the handshake, before any request.
  */
-function listenSecure(handler: HttpHandler, host: string, port: number, source: TlsSource, identity: TlsIdentity): Promise<HttpListener> {
+function listenSecure(
+  handler: HttpHandler,
+  host: string,
+  port: number,
+  source: TlsSource,
+  identity: TlsIdentity,
+): Promise<HttpListener> {
   const server = http2.createSecureServer(
     {
       ...identity,
@@ -163,16 +180,19 @@ function listenSecure(handler: HttpHandler, host: string, port: number, source: 
     h1.set(socket, 0);
     socket.once("close", () => h1.delete(socket));
   });
-  server.on("request", (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
-    if (req.httpVersionMajor !== 1) return;
-    const socket = req.socket as TLSSocket;
-    h1.set(socket, (h1.get(socket) ?? 0) + 1);
-    res.once("close", () => {
-      const inFlight = (h1.get(socket) ?? 1) - 1;
-      h1.set(socket, inFlight);
-      if (closing && inFlight === 0) socket.end();
-    });
-  });
+  server.on(
+    "request",
+    (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => {
+      if (req.httpVersionMajor !== 1) return;
+      const socket = req.socket as TLSSocket;
+      h1.set(socket, (h1.get(socket) ?? 0) + 1);
+      res.once("close", () => {
+        const inFlight = (h1.get(socket) ?? 1) - 1;
+        h1.set(socket, inFlight);
+        if (closing && inFlight === 0) socket.end();
+      });
+    },
+  );
   return serve(server, host, port, sockets, () => {
     closing = true;
     for (const session of sessions) session.close();

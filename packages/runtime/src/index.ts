@@ -4,7 +4,12 @@ export { createAuthFailures, type AuthFailure, type AuthFailures, type Credentia
 export { actorOf, callerKey, recheckKey, requireOwnUser, type Caller, type CredentialRefusal } from "./caller.js";
 export { clientAddressKey, originOf, socketAddress, type CallOrigin } from "./client-address.js";
 export { readCommonConfig, type CommonConfig, type ServiceDefaults } from "./common-config.js";
-export { createCredentialThrottle, type CredentialAttempt, type CredentialThrottle, type CredentialThrottlePolicy } from "./credential-throttle.js";
+export {
+  createCredentialThrottle,
+  type CredentialAttempt,
+  type CredentialThrottle,
+  type CredentialThrottlePolicy,
+} from "./credential-throttle.js";
 export { createConnectHandler, type HttpRoute } from "./connect-server.js";
 export {
   DomainError,
@@ -26,7 +31,14 @@ export { listenHttp, remoteAddressOf } from "./http-server.js";
 export { peerGrpcTarget, peerTls } from "./peer-tls.js";
 export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";
 export { createLogger, type Logger, type LogLevel } from "./logging.js";
-export { connectMongo, duplicateKeyOf, ensureIndexes, ensureIndexesPresent, indexesPresent, type CollectionIndexes } from "./mongo.js";
+export {
+  connectMongo,
+  duplicateKeyOf,
+  ensureIndexes,
+  ensureIndexesPresent,
+  indexesPresent,
+  type CollectionIndexes,
+} from "./mongo.js";
 export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";

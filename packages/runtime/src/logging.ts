@@ -14,6 +14,9 @@ export function createLogger(service: string, level: LogLevel): Logger {
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ["authorization", "*.authorization", "password", "*.password", "secret", "*.secret"], censor: "[redacted]" },
+    redact: {
+      paths: ["authorization", "*.authorization", "password", "*.password", "secret", "*.secret"],
+      censor: "[redacted]",
+    },
   });
 }

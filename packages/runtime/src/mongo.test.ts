@@ -1,6 +1,12 @@
 import { useBackend } from "@roster/mongo-double/testing";
 import { describe, expect, it } from "vitest";
-import { duplicateKeyOf, ensureIndexes, ensureIndexesPresent, indexesPresent, type CollectionIndexes } from "./mongo.js";
+import {
+  duplicateKeyOf,
+  ensureIndexes,
+  ensureIndexesPresent,
+  indexesPresent,
+  type CollectionIndexes,
+} from "./mongo.js";
 
 const backend = useBackend("runtime_mongo");
 
@@ -14,7 +20,8 @@ const specs = (retentionSeconds: number): CollectionIndexes[] => [
   },
 ];
 
-const ttlOf = async () => (await backend.db.collection("entries").listIndexes().toArray()).find((i) => i.name === "at_ttl")?.expireAfterSeconds;
+const ttlOf = async () =>
+  (await backend.db.collection("entries").listIndexes().toArray()).find((i) => i.name === "at_ttl")?.expireAfterSeconds;
 
 describe("indexes", () => {
   it("when ensured twice then nothing changes, and when the TTL changes then the index is updated in place", async () => {

@@ -8,7 +8,11 @@ import { ServingStatus } from "./health.js";
  * after `timeoutMs` of server selection (plus at most `timeoutMs` to open a
  * connection) instead of the driver's 30 s, and the call answers UNAVAILABLE.
  */
-export async function connectMongo(uri: string, appName: string, options: { timeoutMs?: number } = {}): Promise<MongoClient> {
+export async function connectMongo(
+  uri: string,
+  appName: string,
+  options: { timeoutMs?: number } = {},
+): Promise<MongoClient> {
   const timeoutMs = options.timeoutMs ?? 5_000;
   const client = new MongoClient(uri, {
     appName,
@@ -21,7 +25,9 @@ export async function connectMongo(uri: string, appName: string, options: { time
 }
 
 /** The key pattern and value of a unique-index violation (code 11000), if that is what `err` is. */
-export function duplicateKeyOf(err: unknown): { keyPattern: Record<string, unknown>; keyValue: Record<string, unknown> } | undefined {
+export function duplicateKeyOf(
+  err: unknown,
+): { keyPattern: Record<string, unknown>; keyValue: Record<string, unknown> } | undefined {
   if (!(err instanceof MongoServerError) || err.code !== 11000) return undefined;
   return {
     keyPattern: (err.keyPattern as Record<string, unknown> | undefined) ?? {},
@@ -81,11 +87,21 @@ export interface CollectionIndexes {
 export async function ensureIndexes(db: Db, specs: readonly CollectionIndexes[]): Promise<void> {
   for (const spec of specs) {
     const collection = db.collection(spec.collection);
-    const existing = await collection.listIndexes().toArray().catch(() => []);
+    const existing = await collection
+      .listIndexes()
+      .toArray()
+      .catch(() => []);
     for (const index of spec.indexes) {
       const current = existing.find((e) => e.name === index.name);
-      if (index.expireAfterSeconds !== undefined && current !== undefined && current.expireAfterSeconds !== index.expireAfterSeconds) {
-        await db.command({ collMod: spec.collection, index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds } });
+      if (
+        index.expireAfterSeconds !== undefined &&
+        current !== undefined &&
+        current.expireAfterSeconds !== index.expireAfterSeconds
+      ) {
+        await db.command({
+          collMod: spec.collection,
+          index: { name: index.name, expireAfterSeconds: index.expireAfterSeconds },
+        });
       }
     }
     await collection.createIndexes(spec.indexes);
@@ -97,7 +113,13 @@ export async function indexesPresent(db: Db, specs: readonly CollectionIndexes[]
   await db.command({ ping: 1 });
   for (const spec of specs) {
     const existing = new Set(
-      (await db.collection(spec.collection).listIndexes().toArray().catch(() => [])).map((i) => i.name as string),
+      (
+        await db
+          .collection(spec.collection)
+          .listIndexes()
+          .toArray()
+          .catch(() => [])
+      ).map((i) => i.name as string),
     );
     if (!spec.indexes.every((index) => existing.has(index.name))) return false;
   }

@@ -17,7 +17,9 @@ describe("page tokens", () => {
     const token = encodePageToken({ id: "abc" }, "u1|");
     expect(reasonOf(() => decodePageToken(token, "u2|"))).toBe("INVALID_PAGE_TOKEN");
     expect(reasonOf(() => decodePageToken("!!garbage", "u1|"))).toBe("INVALID_PAGE_TOKEN");
-    expect(reasonOf(() => decodePageToken(Buffer.from("null").toString("base64url"), "u1|"))).toBe("INVALID_PAGE_TOKEN");
+    expect(reasonOf(() => decodePageToken(Buffer.from("null").toString("base64url"), "u1|"))).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
   });
 
   it("when a token of one listing is used on another then INVALID_PAGE_TOKEN", () => {
@@ -26,7 +28,9 @@ describe("page tokens", () => {
   });
 
   it("when a token is edited to carry operators, nulls or no cursor then INVALID_PAGE_TOKEN", () => {
-    expect(reasonOf(() => decodePageToken(tokenOf({ c: { id: { $gt: "" } }, f: "u1|" }), "u1|"))).toBe("INVALID_PAGE_TOKEN");
+    expect(reasonOf(() => decodePageToken(tokenOf({ c: { id: { $gt: "" } }, f: "u1|" }), "u1|"))).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
     expect(reasonOf(() => decodePageToken(tokenOf({ c: { id: null }, f: "u1|" }), "u1|"))).toBe("INVALID_PAGE_TOKEN");
     expect(reasonOf(() => decodePageToken(tokenOf({ f: "u1|" }), "u1|"))).toBe("INVALID_PAGE_TOKEN");
     const token = encodePageToken({ id: "abc" }, "u1|");

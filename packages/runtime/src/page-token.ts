@@ -40,10 +40,17 @@ export function decodePageToken(token: string, fingerprint: string, field = "pag
     throw invalidPageToken(field);
   }
   const value = parsed as { c?: unknown; f?: unknown } | null;
-  if (typeof value !== "object" || value === null || value.f !== fingerprint || typeof value.c !== "object" || value.c === null) {
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    value.f !== fingerprint ||
+    typeof value.c !== "object" ||
+    value.c === null
+  ) {
     throw invalidPageToken(field);
   }
   const cursor = value.c as Record<string, unknown>;
-  if (!Object.values(cursor).every((v) => typeof v === "string" || typeof v === "number")) throw invalidPageToken(field);
+  if (!Object.values(cursor).every((v) => typeof v === "string" || typeof v === "number"))
+    throw invalidPageToken(field);
   return cursor as PageCursor;
 }

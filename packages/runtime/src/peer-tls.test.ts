@@ -57,8 +57,16 @@ function tlsWith(ca: Buffer | undefined): TlsConfig {
 describe("peerGrpcTarget", () => {
   it("when the URL is https then the call uses TLS with the CA, and http stays plaintext", () => {
     const tls = tlsWith(ca);
-    expect(peerGrpcTarget("https://users.internal:50051", tls)).toEqual({ transport: "grpc-js", address: "users.internal:50051", tls: { ca, cert: undefined, key: undefined } });
-    expect(peerGrpcTarget("http://127.0.0.1:50051", tls)).toEqual({ transport: "grpc-js", address: "127.0.0.1:50051", tls: undefined });
+    expect(peerGrpcTarget("https://users.internal:50051", tls)).toEqual({
+      transport: "grpc-js",
+      address: "users.internal:50051",
+      tls: { ca, cert: undefined, key: undefined },
+    });
+    expect(peerGrpcTarget("http://127.0.0.1:50051", tls)).toEqual({
+      transport: "grpc-js",
+      address: "127.0.0.1:50051",
+      tls: undefined,
+    });
   });
 });
 
@@ -80,8 +88,17 @@ describe("the JWKS fetch over https", () => {
   });
 
   it("when this service has a certificate then the key server is shown it", async () => {
-    const client = await (await createTestCertificateAuthority()).issue({ commonName: "user-service", usage: "client" });
-    const tls: TlsConfig = { identity: { cert: Buffer.from(client.cert), key: Buffer.from(client.key) }, ca, clientAuth: "none", files: {}, reloadIntervalMs: 0 };
+    const client = await (await createTestCertificateAuthority()).issue({
+      commonName: "user-service",
+      usage: "client",
+    });
+    const tls: TlsConfig = {
+      identity: { cert: Buffer.from(client.cert), key: Buffer.from(client.key) },
+      ca,
+      clientAuth: "none",
+      files: {},
+      reloadIntervalMs: 0,
+    };
     const verify = createAccessTokenVerifier({ jwksUrl, jwksTls: peerTls(tls), issuer, audience });
     seenClientCertificates.length = 0;
     expect((await verify(await token()))?.subject).toBe("u_1");

@@ -17,7 +17,11 @@ export function optionalDate(timestamp: Timestamp | undefined, field: string): D
   if (timestamp === undefined) return undefined;
   const { seconds, nanos } = timestamp;
   if (seconds < minSeconds || seconds > maxSeconds || !Number.isInteger(nanos) || nanos < 0 || nanos > 999_999_999) {
-    throw invalidField(field, "must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z", "TIMESTAMP_OUT_OF_RANGE");
+    throw invalidField(
+      field,
+      "must be from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z",
+      "TIMESTAMP_OUT_OF_RANGE",
+    );
   }
   return new Date(Number(seconds) * 1000 + Math.floor(nanos / 1_000_000));
 }

@@ -12,7 +12,6 @@ import {
   ServerReflectionRequestV1alphaSchema,
   ServerReflectionResponseV1alphaSchema,
   type ServerReflectionRequest,
-
 } from "@roster/client";
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 
@@ -75,11 +74,20 @@ class DescriptorIndex {
   }
 }
 
-function answer(index: DescriptorIndex, request: ServerReflectionRequest): MessageInitShape<typeof ServerReflectionResponseSchema> {
+function answer(
+  index: DescriptorIndex,
+  request: ServerReflectionRequest,
+): MessageInitShape<typeof ServerReflectionResponseSchema> {
   const base = { validHost: request.host, originalRequest: request };
   const fileResponse = (file: DescFile | undefined, what: string) =>
     file === undefined
-      ? { ...base, messageResponse: { case: "errorResponse" as const, value: { errorCode: notFound, errorMessage: `${what} not found` } } }
+      ? {
+          ...base,
+          messageResponse: {
+            case: "errorResponse" as const,
+            value: { errorCode: notFound, errorMessage: `${what} not found` },
+          },
+        }
       : {
           ...base,
           messageResponse: {
@@ -110,7 +118,10 @@ function answer(index: DescriptorIndex, request: ServerReflectionRequest): Messa
     default:
       return {
         ...base,
-        messageResponse: { case: "errorResponse", value: { errorCode: unimplemented, errorMessage: "unsupported request" } },
+        messageResponse: {
+          case: "errorResponse",
+          value: { errorCode: unimplemented, errorMessage: "unsupported request" },
+        },
       };
   }
 }
@@ -127,7 +138,10 @@ export function createReflectionServices(hosted: readonly DescService[]): {
   v1: ServiceImpl<typeof ServerReflection>;
   v1alpha: ServiceImpl<typeof ServerReflectionV1alpha>;
 } {
-  const index = new DescriptorIndex([...hosted, ServerReflection, ServerReflectionV1alpha], [file_google_rpc_status, file_google_rpc_error_details]);
+  const index = new DescriptorIndex(
+    [...hosted, ServerReflection, ServerReflectionV1alpha],
+    [file_google_rpc_status, file_google_rpc_error_details],
+  );
   return {
     v1: {
       async *serverReflectionInfo(requests) {
@@ -137,7 +151,10 @@ export function createReflectionServices(hosted: readonly DescService[]): {
     v1alpha: {
       async *serverReflectionInfo(requests) {
         for await (const request of requests) {
-          const asV1 = fromBinary(ServerReflectionRequestSchema, toBinary(ServerReflectionRequestV1alphaSchema, request));
+          const asV1 = fromBinary(
+            ServerReflectionRequestSchema,
+            toBinary(ServerReflectionRequestV1alphaSchema, request),
+          );
           const response = create(ServerReflectionResponseSchema, answer(index, asV1));
           yield fromBinary(ServerReflectionResponseV1alphaSchema, toBinary(ServerReflectionResponseSchema, response));
         }
@@ -145,4 +162,3 @@ export function createReflectionServices(hosted: readonly DescService[]): {
     },
   };
 }
-

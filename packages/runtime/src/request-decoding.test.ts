@@ -24,10 +24,14 @@ describe("strictJsonOptions", () => {
   const { searchUsers, createUser } = UserService.method;
 
   it("when a key is unknown at any depth then MALFORMED_REQUEST names its path in proto field names", () => {
-    expect(refusal(createUser, bytes({ usernme: "x" }))).toEqual({ code: 3, reason: "MALFORMED_REQUEST", fields: ["usernme"] });
-    expect(refusal(searchUsers, bytes({ filter: { and: { filters: [{ suspended: true }, { bogus: 1 }] } } }))?.fields).toEqual([
-      "filter.and.filters[1].bogus",
-    ]);
+    expect(refusal(createUser, bytes({ usernme: "x" }))).toEqual({
+      code: 3,
+      reason: "MALFORMED_REQUEST",
+      fields: ["usernme"],
+    });
+    expect(
+      refusal(searchUsers, bytes({ filter: { and: { filters: [{ suspended: true }, { bogus: 1 }] } } }))?.fields,
+    ).toEqual(["filter.and.filters[1].bogus"]);
   });
 
   it("when an enum name is misspelt then MALFORMED_REQUEST names the field, and a number or a known name passes", () => {
@@ -37,7 +41,11 @@ describe("strictJsonOptions", () => {
 
   it("when the body is not UTF-8 JSON or a value has the wrong type then it is MALFORMED_REQUEST", () => {
     expect(refusal(createUser, new Uint8Array([0x7b, 0xff, 0x7d]))?.reason).toBe("MALFORMED_REQUEST");
-    expect(refusal(createUser, bytes({ username: 5 }))).toEqual({ code: 3, reason: "MALFORMED_REQUEST", fields: ["username"] });
+    expect(refusal(createUser, bytes({ username: 5 }))).toEqual({
+      code: 3,
+      reason: "MALFORMED_REQUEST",
+      fields: ["username"],
+    });
   });
 
   it("when JSON nests a recursive message thousands deep then it is MALFORMED_REQUEST, not a stack overflow", () => {
@@ -47,6 +55,8 @@ describe("strictJsonOptions", () => {
   });
 
   it("when free-form custom data holds any keys then they are not taken for unknown fields", () => {
-    expect(refusal(createUser, bytes({ username: "a", customData: { anything: { nested: [1, "x"] } } }))).toBeUndefined();
+    expect(
+      refusal(createUser, bytes({ username: "a", customData: { anything: { nested: [1, "x"] } } })),
+    ).toBeUndefined();
   });
 });

@@ -1,4 +1,11 @@
-import { createRegistry, fromJson, type DescField, type DescMessage, type DescMethod, type JsonValue } from "@bufbuild/protobuf";
+import {
+  createRegistry,
+  fromJson,
+  type DescField,
+  type DescMessage,
+  type DescMethod,
+  type JsonValue,
+} from "@bufbuild/protobuf";
 import { Code, type ConnectError } from "@connectrpc/connect";
 import { file_google_rpc_error_details, file_google_rpc_status } from "@roster/client";
 import { statusError } from "./error-mapping.js";
@@ -9,11 +16,19 @@ export const detailRegistry = createRegistry(file_google_rpc_status, file_google
 /** A request that is not a valid encoding of its message: the same answer on every port and protocol. */
 export function malformedRequest(description: string, field?: string): ConnectError {
   const violations = field === undefined ? [] : [{ field, description }];
-  return statusError(Code.InvalidArgument, "MALFORMED_REQUEST", field === undefined ? description : `${field}: ${description}`, violations);
+  return statusError(
+    Code.InvalidArgument,
+    "MALFORMED_REQUEST",
+    field === undefined ? description : `${field}: ${description}`,
+    violations,
+  );
 }
 
 function enumProblem(field: DescField, value: JsonValue): string | undefined {
-  const desc = field.fieldKind === "enum" || (field.fieldKind !== "scalar" && field.fieldKind !== "message" && "enum" in field) ? field.enum : undefined;
+  const desc =
+    field.fieldKind === "enum" || (field.fieldKind !== "scalar" && field.fieldKind !== "message" && "enum" in field)
+      ? field.enum
+      : undefined;
   if (desc === undefined || desc.typeName === "google.protobuf.NullValue") return undefined;
   if (typeof value === "number" && Number.isInteger(value)) return undefined;
   if (typeof value === "string" && desc.values.some((v) => v.name === value)) return undefined;
@@ -24,7 +39,12 @@ function enumProblem(field: DescField, value: JsonValue): string | undefined {
 const maxDepth = 100;
 
 /** The first unknown key or unknown enum name in a JSON request, with its path in proto field names. */
-function unknownInJson(desc: DescMessage, json: JsonValue, path: string, depth = 0): { field: string; description: string } | undefined {
+function unknownInJson(
+  desc: DescMessage,
+  json: JsonValue,
+  path: string,
+  depth = 0,
+): { field: string; description: string } | undefined {
   if (typeof json !== "object" || json === null || Array.isArray(json)) return undefined;
   if (depth > maxDepth) return { field: path.slice(0, 256), description: `nests more than ${maxDepth} messages deep` };
   for (const [key, value] of Object.entries(json)) {
@@ -33,15 +53,22 @@ function unknownInJson(desc: DescMessage, json: JsonValue, path: string, depth =
     if (field === undefined) return { field: at.slice(0, 256), description: "is not a field of the request" };
     if (value === null) continue;
     const items: [JsonValue, string][] =
-      field.fieldKind === "list" && Array.isArray(value) ? value.map((v, i) => [v, `${at}[${i}]`])
-      : field.fieldKind === "map" && typeof value === "object" && !Array.isArray(value) ? Object.entries(value).map(([k, v]) => [v, `${at}[${JSON.stringify(k)}]`])
-      : [[value, at]];
-    const kind = field.fieldKind === "list" ? field.listKind : field.fieldKind === "map" ? field.mapKind : field.fieldKind;
+      field.fieldKind === "list" && Array.isArray(value)
+        ? value.map((v, i) => [v, `${at}[${i}]`])
+        : field.fieldKind === "map" && typeof value === "object" && !Array.isArray(value)
+          ? Object.entries(value).map(([k, v]) => [v, `${at}[${JSON.stringify(k)}]`])
+          : [[value, at]];
+    const kind =
+      field.fieldKind === "list" ? field.listKind : field.fieldKind === "map" ? field.mapKind : field.fieldKind;
     for (const [item, itemPath] of items) {
       if (kind === "enum") {
         const problem = enumProblem(field, item);
         if (problem !== undefined) return { field: itemPath, description: problem };
-      } else if (kind === "message" && field.message !== undefined && !field.message.typeName.startsWith("google.protobuf.")) {
+      } else if (
+        kind === "message" &&
+        field.message !== undefined &&
+        !field.message.typeName.startsWith("google.protobuf.")
+      ) {
         const found = unknownInJson(field.message, item, itemPath, depth + 1);
         if (found !== undefined) return found;
       }
@@ -74,7 +101,10 @@ export function strictJsonOptions(method: DescMethod) {
         fromJson(input, json, { registry: detailRegistry });
       } catch (err) {
         const cause = (err as Error).cause as { field?: () => { name: string } } | undefined;
-        throw malformedRequest((err as Error).message.slice(0, 256), typeof cause?.field === "function" ? cause.field().name : undefined);
+        throw malformedRequest(
+          (err as Error).message.slice(0, 256),
+          typeof cause?.field === "function" ? cause.field().name : undefined,
+        );
       }
       return JSON.stringify(json);
     },

@@ -8,7 +8,9 @@ function refusalOf(field: string, value: string) {
     requireId(field, value);
     return undefined;
   } catch (err) {
-    return isDomainError(err) ? { kind: err.kind, reason: err.reason, fields: err.fieldViolations.map((v) => v.field) } : err;
+    return isDomainError(err)
+      ? { kind: err.kind, reason: err.reason, fields: err.fieldViolations.map((v) => v.field) }
+      : err;
   }
 }
 

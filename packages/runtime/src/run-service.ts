@@ -30,7 +30,13 @@ export interface RunServiceOptions<C extends CommonConfig> {
   name: string;
   /** Reads and validates the configuration (throws ConfigError naming the bad variables). */
   loadConfig(): Readonly<C>;
-  createApp(deps: { config: Readonly<C>; client: MongoClient; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp>;
+  createApp(deps: {
+    config: Readonly<C>;
+    client: MongoClient;
+    db: Db;
+    logger: Logger;
+    authFailures: AuthFailures;
+  }): Promise<ServiceApp>;
 }
 
 /**
@@ -40,9 +46,7 @@ export interface RunServiceOptions<C extends CommonConfig> {
  * on SIGTERM/SIGINT. A failure to start is logged as one JSON line and ends
  * the process with exit code 1.
  */
-export async function runService<C extends CommonConfig>(
-  options: RunServiceOptions<C>,
-): Promise<ServiceHost> {
+export async function runService<C extends CommonConfig>(options: RunServiceOptions<C>): Promise<ServiceHost> {
   let logger = createLogger(options.name, "info");
   try {
     // Variables already set in the environment win over the file's.
@@ -66,7 +70,11 @@ async function start<C extends CommonConfig>(
   const client = await connectMongo(config.mongodbUri, options.name, { timeoutMs: config.mongodbTimeoutMs });
   const db = client.db(config.database);
   const metrics = createMetrics(options.name);
-  const authFailures = createAuthFailures({ registry: metrics.registry, logger, logLinesPerMinute: config.authFailureLogLinesPerMinute });
+  const authFailures = createAuthFailures({
+    registry: metrics.registry,
+    logger,
+    logLinesPerMinute: config.authFailureLogLinesPerMinute,
+  });
   const app = await options.createApp({ config, client, db, logger, authFailures });
   const serviceNames = app.services.map((s) => s.service.typeName);
   const health = new HealthState(serviceNames);
@@ -98,13 +106,17 @@ async function start<C extends CommonConfig>(
     metrics,
     corsOrigins: config.corsOrigins,
   });
-  onShutdownSignal(async () => {
-    readiness.stop();
-    tls.stop();
-    health.shutdown();
-    await host.close(config.shutdownGraceMs);
-    await app.close?.();
-    await client.close();
-  }, logger, config.shutdownGraceMs);
+  onShutdownSignal(
+    async () => {
+      readiness.stop();
+      tls.stop();
+      health.shutdown();
+      await host.close(config.shutdownGraceMs);
+      await app.close?.();
+      await client.close();
+    },
+    logger,
+    config.shutdownGraceMs,
+  );
   return host;
 }

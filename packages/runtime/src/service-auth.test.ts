@@ -40,11 +40,20 @@ function accessToken(claims: { scope: string; token_epoch?: number }) {
 }
 
 /** The guard's verdict on one call: "OK" with the caller's scopes, or `CODE/REASON`. */
-async function call(resolve: (subject: string) => Promise<SubjectState | undefined>, credential: string, method: DescMethod = getUser) {
+async function call(
+  resolve: (subject: string) => Promise<SubjectState | undefined>,
+  credential: string,
+  method: DescMethod = getUser,
+) {
   const guard = createServiceAuthGuard(config, { keys: async () => publicKey }, resolve);
   const contextValues = createContextValues();
   try {
-    await guard({ service: method.parent, method, requestHeader: new Headers({ authorization: `Bearer ${credential}` }), contextValues });
+    await guard({
+      service: method.parent,
+      method,
+      requestHeader: new Headers({ authorization: `Bearer ${credential}` }),
+      contextValues,
+    });
     return `OK ${[...(contextValues.get(callerKey)?.scopes ?? [])].join(" ")}`;
   } catch (err) {
     if (!(err instanceof ConnectError)) throw err;
@@ -67,14 +76,20 @@ describe("service auth guard: access tokens meet their subject's current state",
 
   it("when the subject has lost the method's permission then the call is PERMISSION_DENIED", async () => {
     const token = await accessToken({ scope: "roster:users:read roster:tokens:read" });
-    expect(await call(async () => state({ permissions: ["roster:tokens:read"] }), token)).toBe("PermissionDenied/INSUFFICIENT_SCOPE");
-    expect(await call(async () => state({ permissions: ["roster:tokens:read"] }), token, listPats)).toBe("OK roster:tokens:read");
+    expect(await call(async () => state({ permissions: ["roster:tokens:read"] }), token)).toBe(
+      "PermissionDenied/INSUFFICIENT_SCOPE",
+    );
+    expect(await call(async () => state({ permissions: ["roster:tokens:read"] }), token, listPats)).toBe(
+      "OK roster:tokens:read",
+    );
   });
 
   it("when the subject is deleted, suspended or suspended since minting then the call is UNAUTHENTICATED with that reason", async () => {
     const token = await accessToken({ scope: "roster:users:read", token_epoch: 2 });
     expect(await call(async () => undefined, token)).toBe("Unauthenticated/USER_DELETED");
-    expect(await call(async () => state({ suspended: true, tokenEpoch: 2 }), token)).toBe("Unauthenticated/USER_SUSPENDED");
+    expect(await call(async () => state({ suspended: true, tokenEpoch: 2 }), token)).toBe(
+      "Unauthenticated/USER_SUSPENDED",
+    );
     expect(await call(async () => state({ tokenEpoch: 3 }), token)).toBe("Unauthenticated/TOKEN_REVOKED");
     expect(await call(async () => state({ tokenEpoch: 2 }), token)).toBe("OK roster:users:read");
   });
@@ -117,13 +132,19 @@ describe("service auth guard: re-checking a caller whose stream is open", () => 
   async function admitted(resolve: (subject: string) => Promise<SubjectState | undefined>, token: string) {
     const guard = createServiceAuthGuard(config, { keys: async () => publicKey }, resolve);
     const contextValues = createContextValues();
-    await guard({ service: getUser.parent, method: getUser, requestHeader: new Headers({ authorization: `Bearer ${token}` }), contextValues });
+    await guard({
+      service: getUser.parent,
+      method: getUser,
+      requestHeader: new Headers({ authorization: `Bearer ${token}` }),
+      contextValues,
+    });
     const recheck = contextValues.get(recheckKey);
     if (recheck === undefined) throw new Error("no re-check for an access token");
     return () =>
       recheck().then(
         () => "OK",
-        (err: unknown) => `${Code[(err as ConnectError).code]}/${(err as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason ?? ""}`,
+        (err: unknown) =>
+          `${Code[(err as ConnectError).code]}/${(err as ConnectError).findDetails(ErrorInfoSchema)[0]?.reason ?? ""}`,
       );
   }
 
@@ -146,7 +167,12 @@ describe("service auth guard: re-checking a caller whose stream is open", () => 
   it("when an API key is admitted then there is nothing to re-check", async () => {
     const guard = createServiceAuthGuard(config, { keys: async () => publicKey }, async () => state());
     const contextValues = createContextValues();
-    await guard({ service: getUser.parent, method: getUser, requestHeader: new Headers({ authorization: `Bearer ${apiKey}` }), contextValues });
+    await guard({
+      service: getUser.parent,
+      method: getUser,
+      requestHeader: new Headers({ authorization: `Bearer ${apiKey}` }),
+      contextValues,
+    });
     expect(contextValues.get(recheckKey)).toBeUndefined();
   });
 });

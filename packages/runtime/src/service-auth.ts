@@ -1,5 +1,10 @@
 import { managementScopes, requiredScopes, selfScopes, serviceScopes } from "@roster/client";
-import { judgeAccessToken, type AccessTokenGrant, type ResolveSubject, type SubjectState } from "./access-token-subject.js";
+import {
+  judgeAccessToken,
+  type AccessTokenGrant,
+  type ResolveSubject,
+  type SubjectState,
+} from "./access-token-subject.js";
 import { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 import type { AuthFailures } from "./auth-failures.js";
 import { createAuthGuard } from "./auth-guard.js";
@@ -18,21 +23,29 @@ export type AccessTokenKeys = Omit<AccessTokenVerifierOptions, "issuer" | "audie
  * or, for a deleted, suspended or since-suspended user, the refusal of
  * judgeAccessToken.
  */
-export function callerOfAccessToken(grant: AccessTokenGrant, state: SubjectState | undefined): Caller | CredentialRefusal {
+export function callerOfAccessToken(
+  grant: AccessTokenGrant,
+  state: SubjectState | undefined,
+): Caller | CredentialRefusal {
   const verdict = judgeAccessToken(grant, state);
   if (!verdict.active) return { refused: verdict.reason, message: verdict.message };
   return { kind: "access-token", id: `user:${grant.subject}`, subject: grant.subject, scopes: new Set(verdict.scopes) };
 }
 
 /** The caller of a verified token now, and again (token expiry included) whenever `refresh` is called. */
-async function currentCaller(grant: AccessTokenGrant, resolveSubject: ResolveSubject): Promise<Caller | CredentialRefusal> {
+async function currentCaller(
+  grant: AccessTokenGrant,
+  resolveSubject: ResolveSubject,
+): Promise<Caller | CredentialRefusal> {
   const state = await resolveSubject(grant.subject).catch((err: unknown) => {
     throw isDomainError(err) ? toConnectError(err, () => undefined) : err;
   });
   const caller = callerOfAccessToken(grant, state);
   if ("refused" in caller) return caller;
   const refresh = async (): Promise<Caller | CredentialRefusal> =>
-    Date.now() >= grant.expiresAt * 1000 ? { refused: "INVALID_CREDENTIAL", message: "the credential is not valid" } : currentCaller(grant, resolveSubject);
+    Date.now() >= grant.expiresAt * 1000
+      ? { refused: "INVALID_CREDENTIAL", message: "the credential is not valid" }
+      : currentCaller(grant, resolveSubject);
   return { ...caller, refresh };
 }
 
@@ -44,8 +57,17 @@ async function currentCaller(grant: AccessTokenGrant, resolveSubject: ResolveSub
  * uncached, so a suspension, deletion or role change applies to the next call;
  * when the state cannot be read the call fails (UNAVAILABLE), never granted.
  */
-export function createServiceAuthGuard(config: CommonConfig, keys: AccessTokenKeys, resolveSubject: ResolveSubject, failures?: AuthFailures): CallGuard {
-  const verify = createAccessTokenVerifier({ ...keys, issuer: config.tokenIssuer, audience: config.tokenAudience } as AccessTokenVerifierOptions);
+export function createServiceAuthGuard(
+  config: CommonConfig,
+  keys: AccessTokenKeys,
+  resolveSubject: ResolveSubject,
+  failures?: AuthFailures,
+): CallGuard {
+  const verify = createAccessTokenVerifier({
+    ...keys,
+    issuer: config.tokenIssuer,
+    audience: config.tokenAudience,
+  } as AccessTokenVerifierOptions);
   return createAuthGuard({
     apiKeys: config.apiKeys,
     serviceKeys: config.serviceKeys,

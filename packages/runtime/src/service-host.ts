@@ -43,7 +43,8 @@ export interface ServiceHost {
 export async function startServiceHost(options: ServiceHostOptions): Promise<ServiceHost> {
   const { logger, health } = options;
   const methodName = (method: DescMethod) => `${method.parent.typeName}/${method.name}`;
-  const onInternalError = (err: unknown, method: DescMethod) => logger.error({ err, method: methodName(method) }, "internal error");
+  const onInternalError = (err: unknown, method: DescMethod) =>
+    logger.error({ err, method: methodName(method) }, "internal error");
   // A client hanging up is routine; it must not page anyone.
   const onAbandoned = (status: ConnectError, method: DescMethod) =>
     logger.debug({ method: methodName(method), code: Code[status.code] }, status.rawMessage);
@@ -72,11 +73,13 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
   });
   const grpcPort = await listenGrpc(grpcServer, options.host, options.grpcPort, options.tls);
 
-  const probe = (ok: () => boolean): HttpRoute => (_req, res) => {
-    const serving = ok();
-    res.writeHead(serving ? 200 : 503, { "content-type": "application/json" });
-    res.end(JSON.stringify({ status: serving ? "SERVING" : "NOT_SERVING" }));
-  };
+  const probe =
+    (ok: () => boolean): HttpRoute =>
+    (_req, res) => {
+      const serving = ok();
+      res.writeHead(serving ? 200 : 503, { "content-type": "application/json" });
+      res.end(JSON.stringify({ status: serving ? "SERVING" : "NOT_SERVING" }));
+    };
   const http = await listenHttp(
     createConnectHandler({
       services,
@@ -95,7 +98,15 @@ export async function startServiceHost(options: ServiceHostOptions): Promise<Ser
     options.httpPort,
     options.tls,
   );
-  logger.info({ grpcPort, httpPort: http.port, tls: options.tls?.tls.identity !== undefined, clientAuth: options.tls?.tls.clientAuth ?? "none" }, "listening");
+  logger.info(
+    {
+      grpcPort,
+      httpPort: http.port,
+      tls: options.tls?.tls.identity !== undefined,
+      clientAuth: options.tls?.tls.clientAuth ?? "none",
+    },
+    "listening",
+  );
 
   return {
     grpcPort,

@@ -25,7 +25,10 @@ describe("wrapHandlers", () => {
       if (revoked) throw new ConnectError("revoked", Code.Unauthenticated);
     });
     const sent: string[] = [];
-    const stream = registration.impl.watchUserLogs!({} as never, { values, signal: new AbortController().signal } as HandlerContext) as AsyncIterable<WatchUserLogsResponse>;
+    const stream = registration.impl.watchUserLogs!(
+      {} as never,
+      { values, signal: new AbortController().signal } as HandlerContext,
+    ) as AsyncIterable<WatchUserLogsResponse>;
     const ended = await (async () => {
       for await (const message of stream) sent.push(message.userLog?.id ?? "");
     })().catch((err: unknown) => (err as ConnectError).code);

@@ -29,7 +29,10 @@ type AnyHandler = (input: unknown, ctx: HandlerContext) => unknown;
  * before the handlers are handed to both servers, so native gRPC and Connect
  * answer and measure identically.
  */
-export function wrapHandlers<S extends DescService>(registration: ServiceRegistration<S>, hooks: HandlerHooks): ServiceRegistration<S> {
+export function wrapHandlers<S extends DescService>(
+  registration: ServiceRegistration<S>,
+  hooks: HandlerHooks,
+): ServiceRegistration<S> {
   const source = registration.impl as Record<string, AnyHandler | undefined>;
   const wrapped: Record<string, AnyHandler> = {};
   const stopping = hooks.stopping;
@@ -43,7 +46,8 @@ export function wrapHandlers<S extends DescService>(registration: ServiceRegistr
       return status;
     };
     // Once the client has cancelled (or the deadline passed), what the handler throws is that abort.
-    const failureOf = (err: unknown, ctx: HandlerContext) => (ctx.signal.aborted ? abandoned(ctx) : toConnectError(err, onInternal));
+    const failureOf = (err: unknown, ctx: HandlerContext) =>
+      ctx.signal.aborted ? abandoned(ctx) : toConnectError(err, onInternal);
     const bound = handler.bind(registration.impl);
     const end = hooks.onCallEnd
       ? (code: number, start: number) => hooks.onCallEnd?.(method, code, (performance.now() - start) / 1000)
@@ -70,9 +74,10 @@ export function wrapHandlers<S extends DescService>(registration: ServiceRegistr
           const start = end === undefined ? 0 : performance.now();
           let code: number | undefined;
           try {
-            const output = stopping === undefined
-              ? (bound(input, ctx) as AsyncIterable<unknown>)
-              : untilStopped(bound(input, withStopSignal(ctx, stopping)) as AsyncIterable<unknown>, stopping);
+            const output =
+              stopping === undefined
+                ? (bound(input, ctx) as AsyncIterable<unknown>)
+                : untilStopped(bound(input, withStopSignal(ctx, stopping)) as AsyncIterable<unknown>, stopping);
             const recheck = ctx.values.get(recheckKey);
             for await (const message of output) {
               // A stream outlives the check made when it opened: nothing is sent once its credential is revoked.

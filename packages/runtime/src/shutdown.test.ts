@@ -15,7 +15,9 @@ async function stopHangingProcess(graceMs: number): Promise<{ code: number | nul
     setInterval(() => {}, 1_000);
     console.log("ready");
   `;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

@@ -44,7 +44,14 @@ describe("a database outage", () => {
     const double = await startMongoDouble();
     const client = await connectMongo(double.uri, "outage-test", { timeoutMs: 1_000 });
     await client.close();
-    const failure = await client.db("outage").collection("users").findOne({}).then(() => undefined, (err: unknown) => err);
+    const failure = await client
+      .db("outage")
+      .collection("users")
+      .findOne({})
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     await double.close();
     const status = toConnectError(failure, unexpected);
     expect(status.code).toBe(Code.Unavailable);

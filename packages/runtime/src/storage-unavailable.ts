@@ -38,7 +38,15 @@ const unreachableCodes = new Set([
  * database is the only peer a service reaches through raw sockets: the other
  * service is called through gRPC clients, whose failures are ConnectErrors.
  */
-const brokenSocketCodes = new Set(["EPIPE", "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH"]);
+const brokenSocketCodes = new Set([
+  "EPIPE",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 export function isStorageUnavailable(err: unknown): boolean {
   for (let cause = err, depth = 0; typeof cause === "object" && cause !== null && depth < 5; depth++) {

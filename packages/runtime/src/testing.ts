@@ -1,7 +1,11 @@
 import type { Message } from "@bufbuild/protobuf";
 import { create, createFileRegistry } from "@bufbuild/protobuf";
 import type { GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FileDescriptorProtoSchema,
+} from "@bufbuild/protobuf/wkt";
 import { isDomainError } from "./domain-error.js";
 
 // A small service covering every method kind, built from a descriptor at runtime.
@@ -13,13 +17,33 @@ const file = create(FileDescriptorProtoSchema, {
     {
       name: "EchoRequest",
       field: [
-        { name: "text", jsonName: "text", number: 1, type: FieldDescriptorProto_Type.STRING, label: FieldDescriptorProto_Label.OPTIONAL },
-        { name: "count", jsonName: "count", number: 2, type: FieldDescriptorProto_Type.INT32, label: FieldDescriptorProto_Label.OPTIONAL },
+        {
+          name: "text",
+          jsonName: "text",
+          number: 1,
+          type: FieldDescriptorProto_Type.STRING,
+          label: FieldDescriptorProto_Label.OPTIONAL,
+        },
+        {
+          name: "count",
+          jsonName: "count",
+          number: 2,
+          type: FieldDescriptorProto_Type.INT32,
+          label: FieldDescriptorProto_Label.OPTIONAL,
+        },
       ],
     },
     {
       name: "EchoResponse",
-      field: [{ name: "text", jsonName: "text", number: 1, type: FieldDescriptorProto_Type.STRING, label: FieldDescriptorProto_Label.OPTIONAL }],
+      field: [
+        {
+          name: "text",
+          jsonName: "text",
+          number: 1,
+          type: FieldDescriptorProto_Type.STRING,
+          label: FieldDescriptorProto_Label.OPTIONAL,
+        },
+      ],
     },
   ],
   service: [
@@ -27,9 +51,25 @@ const file = create(FileDescriptorProtoSchema, {
       name: "EchoService",
       method: [
         { name: "Say", inputType: ".test.v1.EchoRequest", outputType: ".test.v1.EchoResponse" },
-        { name: "Expand", inputType: ".test.v1.EchoRequest", outputType: ".test.v1.EchoResponse", serverStreaming: true },
-        { name: "Collect", inputType: ".test.v1.EchoRequest", outputType: ".test.v1.EchoResponse", clientStreaming: true },
-        { name: "Chat", inputType: ".test.v1.EchoRequest", outputType: ".test.v1.EchoResponse", clientStreaming: true, serverStreaming: true },
+        {
+          name: "Expand",
+          inputType: ".test.v1.EchoRequest",
+          outputType: ".test.v1.EchoResponse",
+          serverStreaming: true,
+        },
+        {
+          name: "Collect",
+          inputType: ".test.v1.EchoRequest",
+          outputType: ".test.v1.EchoResponse",
+          clientStreaming: true,
+        },
+        {
+          name: "Chat",
+          inputType: ".test.v1.EchoRequest",
+          outputType: ".test.v1.EchoResponse",
+          clientStreaming: true,
+          serverStreaming: true,
+        },
         { name: "Missing", inputType: ".test.v1.EchoRequest", outputType: ".test.v1.EchoResponse" },
       ],
     },

@@ -7,7 +7,13 @@ import { ConfigError, EnvReader } from "./env.js";
 import { readTlsConfig, type TlsConfig } from "./tls-config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "roster-tls-config-"));
-const files = { cert: join(dir, "cert.pem"), key: join(dir, "key.pem"), ca: join(dir, "ca.pem"), otherKey: join(dir, "other-key.pem"), junk: join(dir, "junk.pem") };
+const files = {
+  cert: join(dir, "cert.pem"),
+  key: join(dir, "key.pem"),
+  ca: join(dir, "ca.pem"),
+  otherKey: join(dir, "other-key.pem"),
+  junk: join(dir, "junk.pem"),
+};
 let server: CertificateAndKey;
 
 beforeAll(async () => {
@@ -42,11 +48,22 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe("readTlsConfig", () => {
   it("when nothing is set then both ports stay plaintext and no client certificate is asked for", () => {
-    expect(read({})).toEqual({ identity: undefined, ca: undefined, clientAuth: "none", files: {}, reloadIntervalMs: 60_000 });
+    expect(read({})).toEqual({
+      identity: undefined,
+      ca: undefined,
+      clientAuth: "none",
+      files: {},
+      reloadIntervalMs: 60_000,
+    });
   });
 
   it("when certificate, key and CA are set then their contents are loaded", () => {
-    const tls = read({ ROSTER_TLS_CERT_FILE: files.cert, ROSTER_TLS_KEY_FILE: files.key, ROSTER_TLS_CA_FILE: files.ca, ROSTER_TLS_CLIENT_AUTH: "require" });
+    const tls = read({
+      ROSTER_TLS_CERT_FILE: files.cert,
+      ROSTER_TLS_KEY_FILE: files.key,
+      ROSTER_TLS_CA_FILE: files.ca,
+      ROSTER_TLS_CLIENT_AUTH: "require",
+    });
     expect(tls.identity?.cert.toString()).toBe(server.cert);
     expect(tls.identity?.key.toString()).toBe(server.key);
     expect(tls.ca?.toString()).toContain("BEGIN CERTIFICATE");
@@ -60,18 +77,32 @@ describe("readTlsConfig", () => {
   });
 
   it("when the certificate comes without its key, or the key without its certificate, then the missing one is named", () => {
-    expect(problemsOf({ ROSTER_TLS_CERT_FILE: files.cert })).toEqual(["ROSTER_TLS_KEY_FILE must be set together with ROSTER_TLS_CERT_FILE"]);
-    expect(problemsOf({ ROSTER_TLS_KEY_FILE: files.key })).toEqual(["ROSTER_TLS_CERT_FILE must be set together with ROSTER_TLS_KEY_FILE"]);
+    expect(problemsOf({ ROSTER_TLS_CERT_FILE: files.cert })).toEqual([
+      "ROSTER_TLS_KEY_FILE must be set together with ROSTER_TLS_CERT_FILE",
+    ]);
+    expect(problemsOf({ ROSTER_TLS_KEY_FILE: files.key })).toEqual([
+      "ROSTER_TLS_CERT_FILE must be set together with ROSTER_TLS_KEY_FILE",
+    ]);
   });
 
   it("when a file does not exist then its variable is named with the path", () => {
     const missing = join(dir, "missing.pem");
-    expect(problemsOf({ ROSTER_TLS_CA_FILE: missing })).toEqual([`ROSTER_TLS_CA_FILE cannot read "${missing}": ENOENT`]);
+    expect(problemsOf({ ROSTER_TLS_CA_FILE: missing })).toEqual([
+      `ROSTER_TLS_CA_FILE cannot read "${missing}": ENOENT`,
+    ]);
   });
 
   it("when files hold no certificate or no key then each variable is named", () => {
-    const problems = problemsOf({ ROSTER_TLS_CERT_FILE: files.junk, ROSTER_TLS_KEY_FILE: files.junk, ROSTER_TLS_CA_FILE: files.junk });
-    expect(problems.map((p) => p.split(" ")[0])).toEqual(["ROSTER_TLS_CERT_FILE", "ROSTER_TLS_KEY_FILE", "ROSTER_TLS_CA_FILE"]);
+    const problems = problemsOf({
+      ROSTER_TLS_CERT_FILE: files.junk,
+      ROSTER_TLS_KEY_FILE: files.junk,
+      ROSTER_TLS_CA_FILE: files.junk,
+    });
+    expect(problems.map((p) => p.split(" ")[0])).toEqual([
+      "ROSTER_TLS_CERT_FILE",
+      "ROSTER_TLS_KEY_FILE",
+      "ROSTER_TLS_CA_FILE",
+    ]);
     expect(problems[0]).toContain("contains no PEM certificate");
     expect(problems[1]).toContain("is not an unencrypted PEM private key");
   });
@@ -90,6 +121,8 @@ describe("readTlsConfig", () => {
   });
 
   it("when client auth has an unknown value then the allowed ones are listed", () => {
-    expect(problemsOf({ ROSTER_TLS_CLIENT_AUTH: "optional" })).toEqual(['ROSTER_TLS_CLIENT_AUTH must be one of none, require, got "optional"']);
+    expect(problemsOf({ ROSTER_TLS_CLIENT_AUTH: "optional" })).toEqual([
+      'ROSTER_TLS_CLIENT_AUTH must be one of none, require, got "optional"',
+    ]);
   });
 });

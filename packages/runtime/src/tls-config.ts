@@ -82,13 +82,23 @@ export function readTlsConfig(env: EnvReader): TlsConfig {
 
   const certSet = env.optionalString(certFileVariable) !== undefined;
   const keySet = env.optionalString(keyFileVariable) !== undefined;
-  if (certSet !== keySet) env.reject(certSet ? keyFileVariable : certFileVariable, `must be set together with ${certSet ? certFileVariable : keyFileVariable}`);
+  if (certSet !== keySet)
+    env.reject(
+      certSet ? keyFileVariable : certFileVariable,
+      `must be set together with ${certSet ? certFileVariable : keyFileVariable}`,
+    );
   const usable = Array.isArray(certs) && keyObject !== undefined && typeof keyObject !== "string";
   const matching = usable && certs[0]?.checkPrivateKey(keyObject) === true;
-  if (usable && !matching) env.reject(keyFileVariable, `is not the private key of the first certificate in ${certFileVariable}`);
+  if (usable && !matching)
+    env.reject(keyFileVariable, `is not the private key of the first certificate in ${certFileVariable}`);
   if (clientAuth === "require") {
-    if (!certSet) env.reject(clientAuthVariable, `require needs ${certFileVariable} and ${keyFileVariable}: client certificates are checked only over TLS`);
-    if (env.optionalString(caFileVariable) === undefined) env.reject(clientAuthVariable, `require needs ${caFileVariable}, the CA that signs the client certificates`);
+    if (!certSet)
+      env.reject(
+        clientAuthVariable,
+        `require needs ${certFileVariable} and ${keyFileVariable}: client certificates are checked only over TLS`,
+      );
+    if (env.optionalString(caFileVariable) === undefined)
+      env.reject(clientAuthVariable, `require needs ${caFileVariable}, the CA that signs the client certificates`);
   }
   const identity = cert !== undefined && key !== undefined ? { cert, key } : undefined;
   if (identity !== undefined && matching && !(typeof caCerts === "string")) {
@@ -99,8 +109,18 @@ export function readTlsConfig(env: EnvReader): TlsConfig {
       env.reject(certFileVariable, `cannot be used for TLS: ${(err as Error).message}`);
     }
   }
-  const files = { cert: env.optionalString(certFileVariable), key: env.optionalString(keyFileVariable), ca: env.optionalString(caFileVariable) };
-  return { identity, ca, clientAuth, files, reloadIntervalMs: env.integer(reloadVariable, 60_000, { min: 0, max: 86_400_000 }) };
+  const files = {
+    cert: env.optionalString(certFileVariable),
+    key: env.optionalString(keyFileVariable),
+    ca: env.optionalString(caFileVariable),
+  };
+  return {
+    identity,
+    ca,
+    clientAuth,
+    files,
+    reloadIntervalMs: env.integer(reloadVariable, 60_000, { min: 0, max: 86_400_000 }),
+  };
 }
 
 /** Reads the same files again, checked as at start-up; throws a ConfigError if they cannot be used. */

@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import type * as grpc from "@grpc/grpc-js";
-import { createTestCertificateAuthority, type CertificateAndKey, type TestCertificateAuthority } from "@roster/test-pki";
+import {
+  createTestCertificateAuthority,
+  type CertificateAndKey,
+  type TestCertificateAuthority,
+} from "@roster/test-pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvReader } from "./env.js";
 import { createGrpcServer, listenGrpc } from "./grpc-server.js";
@@ -49,7 +53,12 @@ beforeAll(async () => {
   first = await issue();
   install(first);
   writeFileSync(caFile, authority.cert);
-  const reader = new EnvReader({ ROSTER_TLS_CERT_FILE: certFile, ROSTER_TLS_KEY_FILE: keyFile, ROSTER_TLS_CA_FILE: caFile, ROSTER_TLS_RELOAD_INTERVAL_MS: "0" });
+  const reader = new EnvReader({
+    ROSTER_TLS_CERT_FILE: certFile,
+    ROSTER_TLS_KEY_FILE: keyFile,
+    ROSTER_TLS_CA_FILE: caFile,
+    ROSTER_TLS_RELOAD_INTERVAL_MS: "0",
+  });
   const tls = readTlsConfig(reader);
   reader.done({});
   refusals = [];

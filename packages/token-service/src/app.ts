@@ -31,7 +31,12 @@ import { createPatRepository } from "./storage/pat-repository.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
 /** Wires token-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: { config: TokenServiceConfig; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp> {
+export async function createApp(deps: {
+  config: TokenServiceConfig;
+  db: Db;
+  logger: Logger;
+  authFailures: AuthFailures;
+}): Promise<ServiceApp> {
   const { config, db, logger, authFailures } = deps;
   await ensureIndexes(db, tokenServiceIndexes);
   const keyRing = createKeyRing({
@@ -49,16 +54,36 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
     ttlSeconds: config.accessTokenTtlSeconds,
   });
   const store = createPatRepository(db);
-  const users = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey });
+  const users = createUserDirectoryClient({
+    userServiceUrl: config.userServiceUrl,
+    tls: config.tls,
+    serviceKey: config.outgoingServiceKey,
+  });
   // Exchange and introspection read user access from a copy the user-service feeds keep current (see UserAccessCopy).
-  const accessCopy = createUserAccessCopy({ fetch: users.accessOf, maxUsers: config.accessCopyMaxUsers, feeds: config.accessFeedUrls.length });
+  const accessCopy = createUserAccessCopy({
+    fetch: users.accessOf,
+    maxUsers: config.accessCopyMaxUsers,
+    feeds: config.accessFeedUrls.length,
+  });
   const feeds = config.accessFeedUrls.map((url, feed) =>
-    followUserAccessFeed({ url, feed, copy: accessCopy, tls: config.tls, serviceKey: config.outgoingServiceKey, logger }),
+    followUserAccessFeed({
+      url,
+      feed,
+      copy: accessCopy,
+      tls: config.tls,
+      serviceKey: config.outgoingServiceKey,
+      logger,
+    }),
   );
   const outbox = createAuditOutboxRepository(db);
   // Delivery calls user-service in the background, also at start-up with entries left from before (user-service
   // perhaps not up yet): on a connection of its own, so its failures never fail the calls clients make.
-  const auditUsers = createUserDirectoryClient({ userServiceUrl: config.userServiceUrl, tls: config.tls, serviceKey: config.outgoingServiceKey, ownConnection: true });
+  const auditUsers = createUserDirectoryClient({
+    userServiceUrl: config.userServiceUrl,
+    tls: config.tls,
+    serviceKey: config.outgoingServiceKey,
+    ownConnection: true,
+  });
   const delivery = createAuditDelivery({
     store: outbox,
     send: (entries) => auditUsers.appendLogs(entries),
@@ -70,17 +95,28 @@ export async function createApp(deps: { config: TokenServiceConfig; db: Db; logg
   const common = { store, users, audit, pepper: config.patPepper, logger };
   // Publishing PAT changes on the feed waits on every subscriber, and fails while user-service is away: on a
   // connection apart from the per-call round trips, so it never puts theirs into reconnect backoff.
-  const pats = createPatManagement({ ...common, maxTokensPerUser: config.maxTokensPerUser, tokensChanged: auditUsers.tokensChanged });
+  const pats = createPatManagement({
+    ...common,
+    maxTokensPerUser: config.maxTokensPerUser,
+    tokensChanged: auditUsers.tokensChanged,
+  });
   const { perAddress, perTarget } = config.rateLimits;
   const exchangeAndIntrospection = createExchangeAndIntrospection({
     ...common,
     // PAT records, like user access, are held only while the feeds keep them current (see createCachedPatStore).
-    store: createCachedPatStore(store, accessCopy, { maxTokens: config.patCacheMaxTokens, maxAgeMs: config.patCacheMaxAgeMs }),
+    store: createCachedPatStore(store, accessCopy, {
+      maxTokens: config.patCacheMaxTokens,
+      maxAgeMs: config.patCacheMaxAgeMs,
+    }),
     users: { ...users, accessOf: accessCopy.accessOf },
     accessTokens,
     issuer: config.tokenIssuer,
     exchangeThrottle: createCredentialThrottle("pat", { perAddress, perTarget }, authFailures),
-    introspectionThrottle: createCredentialThrottle("pat", { perAddress: config.introspectionRateLimitPerAddress, perTarget }, authFailures),
+    introspectionThrottle: createCredentialThrottle(
+      "pat",
+      { perAddress: config.introspectionRateLimitPerAddress, perTarget },
+      authFailures,
+    ),
   });
   const tokenService: ServiceRegistration<typeof TokenService> = {
     service: TokenService,

@@ -28,7 +28,10 @@ function feedUrls(reader: EnvReader, fallback: string): string[] {
   const name = "TOKEN_SERVICE_ACCESS_FEED_URLS";
   const raw = reader.optionalString(name);
   if (raw === "off") return [];
-  const urls = (raw ?? fallback).split(",").map((url) => url.trim()).filter((url) => url !== "");
+  const urls = (raw ?? fallback)
+    .split(",")
+    .map((url) => url.trim())
+    .filter((url) => url !== "");
   for (const url of urls) {
     let protocol = "";
     try {
@@ -37,7 +40,8 @@ function feedUrls(reader: EnvReader, fallback: string): string[] {
       reader.reject(name, `must be "off" or comma-separated http(s) URLs, got "${url}"`);
       continue;
     }
-    if (protocol !== "http:" && protocol !== "https:") reader.reject(name, `must use http: or https:, got "${protocol}"`);
+    if (protocol !== "http:" && protocol !== "https:")
+      reader.reject(name, `must use http: or https:, got "${protocol}"`);
   }
   if (urls.length === 0) reader.reject(name, 'must name at least one URL, or be "off"');
   return urls;
@@ -48,13 +52,21 @@ export function loadConfig(env: Env): Readonly<TokenServiceConfig> {
   const reader = new EnvReader(env);
   const userServiceUrl = reader.url("USER_SERVICE_URL", "http://127.0.0.1:50051", ["http:", "https:"]);
   return reader.done({
-    ...readCommonConfig(reader, { prefix: "TOKEN_SERVICE", database: "roster_tokens", grpcPort: 50_052, httpPort: 8_052 }),
+    ...readCommonConfig(reader, {
+      prefix: "TOKEN_SERVICE",
+      database: "roster_tokens",
+      grpcPort: 50_052,
+      httpPort: 8_052,
+    }),
     userServiceUrl,
     signingKeySecret: reader.secret("ROSTER_SIGNING_KEY_SECRET", 32),
     patPepper: reader.optionalString("ROSTER_PAT_PEPPER"),
     accessTokenTtlSeconds: reader.integer("ROSTER_ACCESS_TOKEN_TTL_SECONDS", 900, { min: 5, max: 86_400 }),
     maxTokensPerUser: reader.integer("ROSTER_MAX_TOKENS_PER_USER", 100, { min: 1, max: 10_000 }),
-    introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, { min: 0, max: 1_000_000 }),
+    introspectionRateLimitPerAddress: reader.integer("ROSTER_RATE_LIMIT_INTROSPECTION_PER_ADDRESS", 600, {
+      min: 0,
+      max: 1_000_000,
+    }),
     auditRetryMaxMs: reader.integer("TOKEN_SERVICE_AUDIT_RETRY_MAX_MS", 60_000, { min: 1_000, max: 3_600_000 }),
     accessFeedUrls: feedUrls(reader, userServiceUrl),
     accessCopyMaxUsers: reader.integer("TOKEN_SERVICE_ACCESS_COPY_MAX_USERS", 100_000, { min: 0, max: 10_000_000 }),

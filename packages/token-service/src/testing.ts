@@ -56,7 +56,11 @@ export function fakeUserDirectory(): UserDirectory & {
     async accessOf(userId: string) {
       const user = directory.users.get(userId);
       if (user === undefined) return undefined;
-      return { ...user, tokenEpoch: directory.tokenEpochs.get(userId) ?? 0, permissions: directory.permissions.get(userId) ?? [] };
+      return {
+        ...user,
+        tokenEpoch: directory.tokenEpochs.get(userId) ?? 0,
+        permissions: directory.permissions.get(userId) ?? [],
+      };
     },
     async appendLog(entry: PatLogEntry) {
       if (directory.failLogs) throw new Error("user-service is down");
@@ -128,4 +132,8 @@ export function useTestMongo(): { readonly db: Db; another(): Promise<Db> } {
 export const testOrigin = { address: "10.0.0.1", method: "roster.token.v1.TokenService/ExchangePersonalAccessToken" };
 
 /** A throttle that never refuses and reports nowhere. */
-export const unlimitedThrottle = createCredentialThrottle("pat", { perAddress: 0, perTarget: 0 }, { record: () => undefined });
+export const unlimitedThrottle = createCredentialThrottle(
+  "pat",
+  { perAddress: 0, perTarget: 0 },
+  { record: () => undefined },
+);

@@ -39,7 +39,12 @@ import { createUserRepository } from "./storage/user-repository.js";
 import { createUserSearchStore } from "./storage/user-search-store.js";
 
 /** Wires user-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: { config: UserServiceConfig; db: Db; logger: Logger; authFailures: AuthFailures }): Promise<ServiceApp> {
+export async function createApp(deps: {
+  config: UserServiceConfig;
+  db: Db;
+  logger: Logger;
+  authFailures: AuthFailures;
+}): Promise<ServiceApp> {
   const { config, db, logger, authFailures } = deps;
   const indexes = userServiceIndexes(config.userLogRetentionDays);
   await ensureIndexes(db, indexes);
@@ -71,7 +76,11 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
     logger,
   });
 
-  const accessFeed = createAccessFeed({ ackTimeoutMs: config.accessFeedAckTimeoutMs, leaseMs: config.accessFeedLeaseMs, logger });
+  const accessFeed = createAccessFeed({
+    ackTimeoutMs: config.accessFeedAckTimeoutMs,
+    leaseMs: config.accessFeedLeaseMs,
+    logger,
+  });
   const accessChanged = (userId: string | undefined) => accessFeed.changed(userId);
   const users = createUsers({
     store,
@@ -113,16 +122,34 @@ export async function createApp(deps: { config: UserServiceConfig; db: Db; logge
   const searchUsers = createSearchUsersHandler({ search, logger });
   const userService: ServiceRegistration<typeof UserService> = {
     service: UserService,
-    impl: { ...createUserServiceImpl({ users, passwordSignIn, passwordChanges, identities, logs, logger }), searchUsers },
+    impl: {
+      ...createUserServiceImpl({ users, passwordSignIn, passwordChanges, identities, logs, logger }),
+      searchUsers,
+    },
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
-    impl: { ...createRoleServiceImpl({ roles: createRoles({ store: roleStore, appendLog, accessChanged }) }), ...createAccessFeedHandlers(accessFeed) },
+    impl: {
+      ...createRoleServiceImpl({ roles: createRoles({ store: roleStore, appendLog, accessChanged }) }),
+      ...createAccessFeedHandlers(accessFeed),
+    },
   };
 
   // Access tokens are checked against the user as stored here now, on every call.
-  const guard = createServiceAuthGuard(config, { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) }, async (userId) => (await roleStore.userAccess(userId)) ?? undefined, authFailures);
-  const consoleHandler = config.console && createConsoleHandler({ ...config.console, guard, maxMessageBytes: config.maxMessageBytes, tls: peerTls(config.tls) });
+  const guard = createServiceAuthGuard(
+    config,
+    { jwksUrl: config.jwksUrl, jwksTls: peerTls(config.tls) },
+    async (userId) => (await roleStore.userAccess(userId)) ?? undefined,
+    authFailures,
+  );
+  const consoleHandler =
+    config.console &&
+    createConsoleHandler({
+      ...config.console,
+      guard,
+      maxMessageBytes: config.maxMessageBytes,
+      tls: peerTls(config.tls),
+    });
 
   cleanupWorker.start();
   return {

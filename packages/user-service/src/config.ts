@@ -58,7 +58,10 @@ function readConsoleConfig(reader: EnvReader, jwksUrl: string): ConsoleConfig | 
   const enabled = reader.oneOf("ROSTER_CONSOLE", ["on", "off"], "on") === "on";
   const path = readConsolePath(reader);
   // token-service publishes its JWKS on the same HTTP port the console's calls go to.
-  const tokenServiceHttpUrl = reader.url("ROSTER_CONSOLE_TOKEN_SERVICE_URL", new URL(jwksUrl).origin, ["http:", "https:"]);
+  const tokenServiceHttpUrl = reader.url("ROSTER_CONSOLE_TOKEN_SERVICE_URL", new URL(jwksUrl).origin, [
+    "http:",
+    "https:",
+  ]);
   return enabled ? { path, tokenServiceHttpUrl } : undefined;
 }
 
@@ -66,7 +69,12 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
   const reader = new EnvReader(env);
   const jwksUrl = reader.url("ROSTER_JWKS_URL", "http://127.0.0.1:8052/.well-known/jwks.json", ["http:", "https:"]);
   return reader.done({
-    ...readCommonConfig(reader, { prefix: "USER_SERVICE", database: "roster_users", grpcPort: 50_051, httpPort: 8_051 }),
+    ...readCommonConfig(reader, {
+      prefix: "USER_SERVICE",
+      database: "roster_users",
+      grpcPort: 50_051,
+      httpPort: 8_051,
+    }),
     tokenServiceUrl: reader.url("TOKEN_SERVICE_URL", "http://127.0.0.1:50052", ["http:", "https:"]),
     jwksUrl,
     argon2: {

@@ -5,7 +5,11 @@ type Child = Node | string | number | false | null | undefined;
 type Attrs = Record<string, string | boolean | number | undefined | ((event: Event) => void)>;
 
 /** Creates an element; `on…` attributes become listeners, booleans toggle attributes. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
@@ -27,10 +31,20 @@ export function append(parent: Node, ...children: Child[]): void {
 let nextId = 0;
 
 /** A labelled control: the label names the field for screen readers and for errors shown beside it. */
-export function field(label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, name?: string): HTMLElement {
+export function field(
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  name?: string,
+): HTMLElement {
   control.id ||= `f${nextId++}`;
   if (name !== undefined) control.name = name;
-  return h("div", { class: "field", "data-field": control.name || undefined }, h("label", { for: control.id }, label), control, h("span", { class: "field-error", role: "alert" }));
+  return h(
+    "div",
+    { class: "field", "data-field": control.name || undefined },
+    h("label", { for: control.id }, label),
+    control,
+    h("span", { class: "field-error", role: "alert" }),
+  );
 }
 
 export function select(options: readonly (readonly [string, string])[], value = ""): HTMLSelectElement {
@@ -41,7 +55,10 @@ export function select(options: readonly (readonly [string, string])[], value = 
 
 export function formatTime(ts: { seconds: bigint; nanos: number } | undefined): string {
   if (ts === undefined) return "—";
-  return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6)).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  return new Date(Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6))
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** Announces a short message to assistive technology and shows it in the page's status line. */

@@ -13,7 +13,9 @@ export interface Refusal {
 export function refusalOf(err: unknown): Refusal {
   const error = ConnectError.from(err);
   const reason = error.findDetails(ErrorInfoSchema)[0]?.reason ?? "";
-  const fields = error.findDetails(BadRequestSchema).flatMap((bad) => bad.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
+  const fields = error
+    .findDetails(BadRequestSchema)
+    .flatMap((bad) => bad.fieldViolations.map((v) => ({ field: v.field, description: v.description })));
   // The canonical gRPC name (INVALID_ARGUMENT), as grpcurl and the docs spell it.
   const code = (Code[error.code] ?? String(error.code)).replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
   return { code, reason, message: error.rawMessage, fields };
@@ -52,7 +54,12 @@ export function showError(scope: HTMLElement, err: unknown): Refusal {
   for (const { field, description } of refusal.fields) {
     // A violation names a field path ("filter.text.value"); the form names its controls by the proto field.
     const segments = field.split(/[.[\]]/).filter((s) => s !== "" && !/^\d+$/.test(s));
-    const holder = [field, segments.at(-1), segments[0]].map((name) => (name === undefined ? null : scope.querySelector<HTMLElement>(`[data-field="${CSS.escape(name)}"]`))).find((el) => el !== null) ?? null;
+    const holder =
+      [field, segments.at(-1), segments[0]]
+        .map((name) =>
+          name === undefined ? null : scope.querySelector<HTMLElement>(`[data-field="${CSS.escape(name)}"]`),
+        )
+        .find((el) => el !== null) ?? null;
     const slot = holder?.querySelector<HTMLElement>(".field-error");
     if (holder === null || slot === null || slot === undefined) {
       unplaced.push(`${field}: ${description}`);

@@ -10,13 +10,19 @@ const events = Object.entries(UserLogEvent)
   .map(([name, v]) => [String(v), name.toLowerCase().replace(/_/g, " ")] as const);
 
 function row(log: UserLog): HTMLTableRowElement {
-  const actor = log.actor === undefined ? "" : `${UserLogActorType[log.actor.type]?.toLowerCase().replace(/_/g, " ") ?? ""} ${log.actor.id}`;
-  return h("tr", { "data-event": UserLogEvent[log.event] },
+  const actor =
+    log.actor === undefined
+      ? ""
+      : `${UserLogActorType[log.actor.type]?.toLowerCase().replace(/_/g, " ") ?? ""} ${log.actor.id}`;
+  return h(
+    "tr",
+    { "data-event": UserLogEvent[log.event] },
     h("td", {}, formatTime(log.createTime)),
     h("td", {}, UserLogEvent[log.event] ?? String(log.event)),
     h("td", {}, UserLogResult[log.result] ?? ""),
     h("td", {}, actor),
-    h("td", {}, log.payload === undefined ? "" : JSON.stringify(log.payload)));
+    h("td", {}, log.payload === undefined ? "" : JSON.stringify(log.payload)),
+  );
 }
 
 /** A user's log: filtered pages by ListUserLogs, and new entries live through WatchUserLogs. */
@@ -29,10 +35,33 @@ export function renderLogs(screen: Screen, userId: string): HTMLElement {
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, "Older entries");
   const liveState = h("span", { class: "live", "aria-live": "polite" });
-  const form = h("form", { class: "row" }, field("Event", event, "events"), field("From", after, "start_time"), field("Until", before, "end_time"),
-    field("Live", live), h("button", { type: "submit" }, "Show"));
-  const panel = h("section", { class: "card", "aria-labelledby": "s-logs" }, h("h2", { id: "s-logs" }, "User log ", liveState), errorSlot(), form,
-    h("table", { class: "logs" }, h("thead", {}, h("tr", {}, ...["Time", "Event", "Result", "Actor", "Details"].map((t) => h("th", { scope: "col" }, t)))), body), more);
+  const form = h(
+    "form",
+    { class: "row" },
+    field("Event", event, "events"),
+    field("From", after, "start_time"),
+    field("Until", before, "end_time"),
+    field("Live", live),
+    h("button", { type: "submit" }, "Show"),
+  );
+  const panel = h(
+    "section",
+    { class: "card", "aria-labelledby": "s-logs" },
+    h("h2", { id: "s-logs" }, "User log ", liveState),
+    errorSlot(),
+    form,
+    h(
+      "table",
+      { class: "logs" },
+      h(
+        "thead",
+        {},
+        h("tr", {}, ...["Time", "Event", "Result", "Actor", "Details"].map((t) => h("th", { scope: "col" }, t))),
+      ),
+      body,
+    ),
+    more,
+  );
 
   const filterEvents = () => (event.value === "" ? [] : [Number(event.value) as UserLogEvent]);
   let pageToken = "";
@@ -70,7 +99,10 @@ export function renderLogs(screen: Screen, userId: string): HTMLElement {
     while (!stop.signal.aborted) {
       liveState.textContent = "(live)";
       try {
-        for await (const { userLog } of clients.users.watchUserLogs({ userId, events: filterEvents(), startTime: from }, { signal: stop.signal, timeoutMs: 3_600_000 })) {
+        for await (const { userLog } of clients.users.watchUserLogs(
+          { userId, events: filterEvents(), startTime: from },
+          { signal: stop.signal, timeoutMs: 3_600_000 },
+        )) {
           if (userLog === undefined || seen.has(userLog.id)) continue;
           seen.add(userLog.id);
           body.prepend(row(userLog));

@@ -25,14 +25,30 @@ let leaving = new AbortController();
 function signIn(): void {
   nav.replaceChildren();
   who.replaceChildren();
-  const input = h("input", { type: "password", name: "credential", autocomplete: "off", required: true, spellcheck: "false" });
+  const input = h("input", {
+    type: "password",
+    name: "credential",
+    autocomplete: "off",
+    required: true,
+    spellcheck: "false",
+  });
   const form = h(
     "form",
     { class: "card", "aria-labelledby": "sign-in-title" },
     h("h1", { id: "sign-in-title" }, "Sign in"),
-    h("p", {}, "Paste a management API key or an access token. It is kept in this tab only, until you sign out or close it."),
+    h(
+      "p",
+      {},
+      "Paste a management API key or an access token. It is kept in this tab only, until you sign out or close it.",
+    ),
     errorSlot(),
-    h("div", { class: "field", "data-field": "credential" }, h("label", { for: "credential" }, "Credential"), input, h("span", { class: "field-error", role: "alert" })),
+    h(
+      "div",
+      { class: "field", "data-field": "credential" },
+      h("label", { for: "credential" }, "Credential"),
+      input,
+      h("span", { class: "field-error", role: "alert" }),
+    ),
     h("button", { type: "submit" }, "Sign in"),
   );
   input.id = "credential";
@@ -42,7 +58,8 @@ function signIn(): void {
     try {
       session = sessionOf(input.value);
     } catch {
-      form.querySelector<HTMLElement>("[data-field=credential] .field-error")!.textContent = "not an API key or a readable access token";
+      form.querySelector<HTMLElement>("[data-field=credential] .field-error")!.textContent =
+        "not an API key or a readable access token";
       return;
     }
     const clients = createClients(session);
@@ -66,11 +83,29 @@ function drawChrome(session: Session): void {
     ["#/users", "Users", can(session, scopeUsersRead)],
     ["#/roles", "Roles", can(session, scopeRolesRead)],
   ];
-  nav.replaceChildren(...links.filter(([, , shown]) => shown).map(([href, text]) => h("a", { href, "aria-current": location.hash.startsWith(href) ? "page" : undefined }, text)));
+  nav.replaceChildren(
+    ...links
+      .filter(([, , shown]) => shown)
+      .map(([href, text]) =>
+        h("a", { href, "aria-current": location.hash.startsWith(href) ? "page" : undefined }, text),
+      ),
+  );
   const label = session.kind === "api-key" ? "API key" : `access token of ${session.subject ?? "?"}`;
   who.replaceChildren(
     h("span", { title: [...session.scopes].join(" ") }, `${label} · ${session.scopes.size} scopes`),
-    h("button", { type: "button", class: "link", onclick: () => { clearSession(); location.hash = ""; signIn(); } }, "Sign out"),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "link",
+        onclick: () => {
+          clearSession();
+          location.hash = "";
+          signIn();
+        },
+      },
+      "Sign out",
+    ),
   );
 }
 

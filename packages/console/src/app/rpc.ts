@@ -20,7 +20,11 @@ export function createClients(session: Session): Clients {
   };
   const here = new URL(".", window.location.href);
   const origin = createConnectTransport({ baseUrl: here.origin, interceptors: [auth], defaultTimeoutMs: 15_000 });
-  const tokenRoute = createConnectTransport({ baseUrl: new URL("token", here).href, interceptors: [auth], defaultTimeoutMs: 15_000 });
+  const tokenRoute = createConnectTransport({
+    baseUrl: new URL("token", here).href,
+    interceptors: [auth],
+    defaultTimeoutMs: 15_000,
+  });
   return {
     users: createClient(UserService, origin),
     roles: createClient(RoleService, origin),

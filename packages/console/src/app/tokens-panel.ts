@@ -10,7 +10,12 @@ export async function renderTokens(screen: Screen, userId: string): Promise<HTML
   const { clients, session } = screen;
   const writable = can(session, scopeTokensWrite);
   const body = h("tbody", {});
-  const panel = h("section", { class: "card", "aria-labelledby": "s-tokens" }, h("h2", { id: "s-tokens" }, "Personal access tokens"), errorSlot());
+  const panel = h(
+    "section",
+    { class: "card", "aria-labelledby": "s-tokens" },
+    h("h2", { id: "s-tokens" }, "Personal access tokens"),
+    errorSlot(),
+  );
 
   async function refresh(): Promise<void> {
     await attempt(panel, async () => {
@@ -20,23 +25,75 @@ export async function renderTokens(screen: Screen, userId: string): Promise<HTML
   }
 
   function row(pat: PersonalAccessToken): HTMLTableRowElement {
-    const cells = [pat.name, pat.hint, pat.scopes.join(" ") || "—", formatTime(pat.createTime), formatTime(pat.expireTime), formatTime(pat.lastUseTime)];
+    const cells = [
+      pat.name,
+      pat.hint,
+      pat.scopes.join(" ") || "—",
+      formatTime(pat.createTime),
+      formatTime(pat.expireTime),
+      formatTime(pat.lastUseTime),
+    ];
     const actions = writable
-      ? h("td", {},
-          h("button", { type: "button", onclick: () => {
-            const name = window.prompt("New name", pat.name);
-            if (name === null) return;
-            void attempt(panel, () => clients.tokens.updatePersonalAccessToken({ personalAccessToken: { id: pat.id, userId, name }, updateMask: { paths: ["name"] } })).then((ok) => { if (ok) void refresh(); });
-          } }, `Rename ${pat.name}`), " ",
-          h("button", { type: "button", onclick: () => {
-            if (!window.confirm(`Delete the token ${pat.name}? Anything using it stops working.`)) return;
-            void attempt(panel, () => clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id })).then((ok) => { if (ok) void refresh(); });
-          } }, `Delete ${pat.name}`))
+      ? h(
+          "td",
+          {},
+          h(
+            "button",
+            {
+              type: "button",
+              onclick: () => {
+                const name = window.prompt("New name", pat.name);
+                if (name === null) return;
+                void attempt(panel, () =>
+                  clients.tokens.updatePersonalAccessToken({
+                    personalAccessToken: { id: pat.id, userId, name },
+                    updateMask: { paths: ["name"] },
+                  }),
+                ).then((ok) => {
+                  if (ok) void refresh();
+                });
+              },
+            },
+            `Rename ${pat.name}`,
+          ),
+          " ",
+          h(
+            "button",
+            {
+              type: "button",
+              onclick: () => {
+                if (!window.confirm(`Delete the token ${pat.name}? Anything using it stops working.`)) return;
+                void attempt(panel, () => clients.tokens.deletePersonalAccessToken({ userId, tokenId: pat.id })).then(
+                  (ok) => {
+                    if (ok) void refresh();
+                  },
+                );
+              },
+            },
+            `Delete ${pat.name}`,
+          ),
+        )
       : false;
     return h("tr", {}, ...cells.map((c) => h("td", {}, c)), actions);
   }
 
-  panel.append(h("table", {}, h("thead", {}, h("tr", {}, ...["Name", "Hint", "Scopes", "Created", "Expires", "Last used"].map((t) => h("th", { scope: "col" }, t)), writable && h("th", { scope: "col" }, "Actions"))), body));
+  panel.append(
+    h(
+      "table",
+      {},
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ...["Name", "Hint", "Scopes", "Created", "Expires", "Last used"].map((t) => h("th", { scope: "col" }, t)),
+          writable && h("th", { scope: "col" }, "Actions"),
+        ),
+      ),
+      body,
+    ),
+  );
 
   if (writable) {
     const name = h("input", { type: "text", maxlength: 128 });
@@ -45,9 +102,19 @@ export async function renderTokens(screen: Screen, userId: string): Promise<HTML
     const secret = h("output", { class: "secret", id: "new-secret" });
     const copy = h("button", { type: "button", hidden: true }, "Copy secret");
     copy.addEventListener("click", () => {
-      void navigator.clipboard.writeText(secret.textContent ?? "").then(() => announce("Secret copied"), () => announce("Copy failed: select the secret and copy it by hand"));
+      void navigator.clipboard.writeText(secret.textContent ?? "").then(
+        () => announce("Secret copied"),
+        () => announce("Copy failed: select the secret and copy it by hand"),
+      );
     });
-    const form = h("form", { class: "row" }, field("Name", name, "name"), field("Scopes", scopes, "scopes"), field("Expires", expires, "expire_time"), h("button", { type: "submit" }, "Create token"));
+    const form = h(
+      "form",
+      { class: "row" },
+      field("Name", name, "name"),
+      field("Scopes", scopes, "scopes"),
+      field("Expires", expires, "expire_time"),
+      h("button", { type: "submit" }, "Create token"),
+    );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       void attempt(panel, async () => {
@@ -61,7 +128,9 @@ export async function renderTokens(screen: Screen, userId: string): Promise<HTML
         copy.hidden = false;
         name.value = "";
         announce("Token created; its secret is shown once");
-      }).then((ok) => { if (ok) void refresh(); });
+      }).then((ok) => {
+        if (ok) void refresh();
+      });
     });
     panel.append(form, h("p", {}, "New secret (shown once): ", secret, " ", copy));
   }

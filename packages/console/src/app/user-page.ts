@@ -44,7 +44,8 @@ function parseObject(editor: HTMLTextAreaElement, name: string): JsonObject {
   } catch (err) {
     throw invalidField(name, `not valid JSON: ${(err as Error).message}`);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalidField(name, "must be a JSON object");
+  if (value === null || typeof value !== "object" || Array.isArray(value))
+    throw invalidField(name, "must be a JSON object");
   return value;
 }
 
@@ -73,43 +74,110 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
     if (writable) statusHolder.replaceChildren(statusSection(screen, current, draw));
   };
   draw(u);
-  main.append(h("p", {}, h("a", { href: "#/users" }, "← Users")), h("h1", {}, u.username || u.name || u.id), summaryHolder, statusHolder);
+  main.append(
+    h("p", {}, h("a", { href: "#/users" }, "← Users")),
+    h("h1", {}, u.username || u.name || u.id),
+    summaryHolder,
+    statusHolder,
+  );
 
   if (writable) {
-    const inputs = { username: u.username, name: u.name, primary_email: u.primaryEmail, primary_phone: u.primaryPhone, avatar_url: u.avatarUrl };
+    const inputs = {
+      username: u.username,
+      name: u.name,
+      primary_email: u.primaryEmail,
+      primary_phone: u.primaryPhone,
+      avatar_url: u.avatarUrl,
+    };
     const controls = Object.entries(inputs).map(([name, value]) => {
       const el = h("input", { type: "text", value });
       return [name, el] as const;
     });
-    const [profileField, profileEditor] = jsonEditor(u.profile ? toJson(UserProfileSchema, u.profile) : {}, "profile", "Profile (OIDC claims, JSON)");
-    main.append(section("Profile",
-      ...controls.map(([name, el]) => field(name.replace("_", " "), el, name)),
-      profileField,
-      action("Save profile", async () => {
-        const profile = parseObject(profileEditor, "profile");
-        const values = Object.fromEntries(controls.map(([name, el]) => [name, el.value]));
-        await clients.users.updateUser({
-          user: { id: userId, username: values.username, name: values.name, primaryEmail: values.primary_email, primaryPhone: values.primary_phone, avatarUrl: values.avatar_url, profile: fromJson(UserProfileSchema, profile) },
-          updateMask: { paths: [...controls.map(([name]) => name), "profile"] },
-        });
-      }, () => announce("Profile saved")),
-    ));
+    const [profileField, profileEditor] = jsonEditor(
+      u.profile ? toJson(UserProfileSchema, u.profile) : {},
+      "profile",
+      "Profile (OIDC claims, JSON)",
+    );
+    main.append(
+      section(
+        "Profile",
+        ...controls.map(([name, el]) => field(name.replace("_", " "), el, name)),
+        profileField,
+        action(
+          "Save profile",
+          async () => {
+            const profile = parseObject(profileEditor, "profile");
+            const values = Object.fromEntries(controls.map(([name, el]) => [name, el.value]));
+            await clients.users.updateUser({
+              user: {
+                id: userId,
+                username: values.username,
+                name: values.name,
+                primaryEmail: values.primary_email,
+                primaryPhone: values.primary_phone,
+                avatarUrl: values.avatar_url,
+                profile: fromJson(UserProfileSchema, profile),
+              },
+              updateMask: { paths: [...controls.map(([name]) => name), "profile"] },
+            });
+          },
+          () => announce("Profile saved"),
+        ),
+      ),
+    );
 
     const [dataField, dataEditor] = jsonEditor(u.customData, "custom_data", "Custom data (JSON object)");
-    main.append(section("Custom data", dataField, action("Save custom data", async () => {
-      const customData = parseObject(dataEditor, "custom_data");
-      await clients.users.updateUser({ user: { id: userId, customData }, updateMask: { paths: ["custom_data"] } });
-    }, () => announce("Custom data saved"))));
+    main.append(
+      section(
+        "Custom data",
+        dataField,
+        action(
+          "Save custom data",
+          async () => {
+            const customData = parseObject(dataEditor, "custom_data");
+            await clients.users.updateUser({
+              user: { id: userId, customData },
+              updateMask: { paths: ["custom_data"] },
+            });
+          },
+          () => announce("Custom data saved"),
+        ),
+      ),
+    );
 
     const password = h("input", { type: "password", autocomplete: "new-password" });
     const codeOut = h("output", { class: "secret" });
-    main.append(section("Password",
-      h("div", { class: "row" }, field("New password", password, "password"), action("Set password", () => clients.users.setPassword({ userId, credential: { case: "password", value: password.value } }), () => { password.value = ""; announce("Password set"); })),
-      h("div", { class: "row" }, action("Issue reset code", async () => {
-        const { code, expireTime } = await clients.users.createPasswordResetCode({ userId });
-        codeOut.textContent = `${code} (shown once; expires ${formatTime(expireTime)})`;
-      }, () => announce("Reset code issued")), codeOut),
-    ));
+    main.append(
+      section(
+        "Password",
+        h(
+          "div",
+          { class: "row" },
+          field("New password", password, "password"),
+          action(
+            "Set password",
+            () => clients.users.setPassword({ userId, credential: { case: "password", value: password.value } }),
+            () => {
+              password.value = "";
+              announce("Password set");
+            },
+          ),
+        ),
+        h(
+          "div",
+          { class: "row" },
+          action(
+            "Issue reset code",
+            async () => {
+              const { code, expireTime } = await clients.users.createPasswordResetCode({ userId });
+              codeOut.textContent = `${code} (shown once; expires ${formatTime(expireTime)})`;
+            },
+            () => announce("Reset code issued"),
+          ),
+          codeOut,
+        ),
+      ),
+    );
   }
   main.append(await identitiesSection(screen, userId, writable, reload));
   if (can(session, scopeRolesRead)) main.append(await rolesSection(screen, userId, reload));
@@ -118,35 +186,112 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
 }
 
 function summaryOf(u: User): HTMLElement {
-  const facts = [["Id", u.id], ["Username", u.username], ["Name", u.name], ["Email", u.primaryEmail], ["Phone", u.primaryPhone],
-    ["Status", u.suspended ? "suspended" : "active"], ["Password", u.hasPassword ? "set" : "none"],
-    ["Locked until", formatTime(u.lockExpireTime)], ["Created", formatTime(u.createTime)], ["Updated", formatTime(u.updateTime)],
-    ["Last sign-in", formatTime(u.lastSignInTime)]] as const;
-  return h("dl", { class: "facts" }, ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k }, v || "—")]));
+  const facts = [
+    ["Id", u.id],
+    ["Username", u.username],
+    ["Name", u.name],
+    ["Email", u.primaryEmail],
+    ["Phone", u.primaryPhone],
+    ["Status", u.suspended ? "suspended" : "active"],
+    ["Password", u.hasPassword ? "set" : "none"],
+    ["Locked until", formatTime(u.lockExpireTime)],
+    ["Created", formatTime(u.createTime)],
+    ["Updated", formatTime(u.updateTime)],
+    ["Last sign-in", formatTime(u.lastSignInTime)],
+  ] as const;
+  return h(
+    "dl",
+    { class: "facts" },
+    ...facts.flatMap(([k, v]) => [h("dt", {}, k), h("dd", { "data-fact": k }, v || "—")]),
+  );
 }
 
 function statusSection(screen: Screen, u: User, draw: (user: User) => void): HTMLElement {
   const { clients } = screen;
   const userId = u.id;
   let updated: User | undefined;
-  const apply = () => { if (updated !== undefined) draw(updated); };
+  const apply = () => {
+    if (updated !== undefined) draw(updated);
+  };
   const reason = h("input", { type: "text", maxlength: 256 });
-  return section("Status",
+  return section(
+    "Status",
     u.suspended
       ? action("Unsuspend", async () => ({ user: updated } = await clients.users.unsuspendUser({ userId })), apply)
-      : h("div", { class: "row" }, field("Reason (optional)", reason, "reason"), action("Suspend", async () => ({ user: updated } = await clients.users.suspendUser({ userId, reason: reason.value })), apply)),
-    u.lockExpireTime !== undefined && action("Unlock", async () => ({ user: updated } = await clients.users.unlockUser({ userId })), apply),
-    action("Delete user", () => clients.users.deleteUser({ userId }), () => { location.hash = "#/users"; }, `Delete ${u.username || u.id}? This removes the user and their tokens and cannot be undone.`),
+      : h(
+          "div",
+          { class: "row" },
+          field("Reason (optional)", reason, "reason"),
+          action(
+            "Suspend",
+            async () => ({ user: updated } = await clients.users.suspendUser({ userId, reason: reason.value })),
+            apply,
+          ),
+        ),
+    u.lockExpireTime !== undefined &&
+      action("Unlock", async () => ({ user: updated } = await clients.users.unlockUser({ userId })), apply),
+    action(
+      "Delete user",
+      () => clients.users.deleteUser({ userId }),
+      () => {
+        location.hash = "#/users";
+      },
+      `Delete ${u.username || u.id}? This removes the user and their tokens and cannot be undone.`,
+    ),
   );
 }
 
-async function identitiesSection(screen: Screen, userId: string, writable: boolean, reload: () => void): Promise<HTMLElement> {
+async function identitiesSection(
+  screen: Screen,
+  userId: string,
+  writable: boolean,
+  reload: () => void,
+): Promise<HTMLElement> {
   const { identities } = await screen.clients.users.listIdentities({ userId, pageSize: 100 });
-  return section("Identities",
-    identities.length === 0 ? h("p", {}, "No linked identities.") : h("table", {},
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Target"), h("th", { scope: "col" }, "Provider user id"), h("th", { scope: "col" }, "Linked"), writable && h("th", { scope: "col" }, "Actions"))),
-      h("tbody", {}, ...identities.map((i) => h("tr", {}, h("td", {}, i.target), h("td", {}, i.providerUserId), h("td", {}, formatTime(i.createTime)),
-        writable && h("td", {}, action(`Unlink ${i.target}`, () => screen.clients.users.unlinkIdentity({ userId, target: i.target }), reload, `Unlink ${i.target}?`)))))),
+  return section(
+    "Identities",
+    identities.length === 0
+      ? h("p", {}, "No linked identities.")
+      : h(
+          "table",
+          {},
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              h("th", { scope: "col" }, "Target"),
+              h("th", { scope: "col" }, "Provider user id"),
+              h("th", { scope: "col" }, "Linked"),
+              writable && h("th", { scope: "col" }, "Actions"),
+            ),
+          ),
+          h(
+            "tbody",
+            {},
+            ...identities.map((i) =>
+              h(
+                "tr",
+                {},
+                h("td", {}, i.target),
+                h("td", {}, i.providerUserId),
+                h("td", {}, formatTime(i.createTime)),
+                writable &&
+                  h(
+                    "td",
+                    {},
+                    action(
+                      `Unlink ${i.target}`,
+                      () => screen.clients.users.unlinkIdentity({ userId, target: i.target }),
+                      reload,
+                      `Unlink ${i.target}?`,
+                    ),
+                  ),
+              ),
+            ),
+          ),
+        ),
   );
 }
 
@@ -157,10 +302,30 @@ async function rolesSection(screen: Screen, userId: string, reload: () => void):
   const held = new Set(roles.map((r) => r.id));
   const all = writable ? (await clients.roles.listRoles({ pageSize: 100 })).roles.filter((r) => !held.has(r.id)) : [];
   const choice = select(all.map((r) => [r.id, r.name] as const));
-  return section("Roles",
-    h("ul", {}, ...roles.map((r) => h("li", {}, h("a", { href: `#/roles/${encodeURIComponent(r.id)}` }, r.name), " ",
-      writable && action(`Remove ${r.name}`, () => clients.roles.removeUserRoles({ userId, roleIds: [r.id] }), reload)))),
+  return section(
+    "Roles",
+    h(
+      "ul",
+      {},
+      ...roles.map((r) =>
+        h(
+          "li",
+          {},
+          h("a", { href: `#/roles/${encodeURIComponent(r.id)}` }, r.name),
+          " ",
+          writable &&
+            action(`Remove ${r.name}`, () => clients.roles.removeUserRoles({ userId, roleIds: [r.id] }), reload),
+        ),
+      ),
+    ),
     roles.length === 0 && h("p", {}, "No roles."),
-    writable && all.length > 0 && h("div", { class: "row" }, field("Role", choice, "role_ids"), action("Assign role", () => clients.roles.assignUserRoles({ userId, roleIds: [choice.value] }), reload)),
+    writable &&
+      all.length > 0 &&
+      h(
+        "div",
+        { class: "row" },
+        field("Role", choice, "role_ids"),
+        action("Assign role", () => clients.roles.assignUserRoles({ userId, roleIds: [choice.value] }), reload),
+      ),
   );
 }

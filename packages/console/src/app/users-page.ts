@@ -58,24 +58,57 @@ export async function renderUsers(screen: Screen): Promise<void> {
   const mode = select(modes);
   const customPath = input("text", { placeholder: "e.g. plan.tier" });
   const caseSensitive = input("checkbox");
-  const suspended = select([["", "Any"], ["true", "Suspended"], ["false", "Not suspended"]]);
+  const suspended = select([
+    ["", "Any"],
+    ["true", "Suspended"],
+    ["false", "Not suspended"],
+  ]);
   const role = input("text", { placeholder: "role name" });
   const identity = input("text", { placeholder: "e.g. google" });
   const createdAfter = input("datetime-local");
   const createdBefore = input("datetime-local");
   const signedInAfter = input("datetime-local");
   const sortField = select(sorts);
-  const direction = select([[String(SortDirection.ASCENDING), "Ascending"], [String(SortDirection.DESCENDING), "Descending"]]);
+  const direction = select([
+    [String(SortDirection.ASCENDING), "Ascending"],
+    [String(SortDirection.DESCENDING), "Descending"],
+  ]);
   const results = h("div", { class: "results" });
   const form = h(
     "form",
     { class: "card search", role: "search", "aria-label": "Search users" },
     errorSlot(),
-    h("div", { class: "row" }, field("Search", query, "query"), field("Search in", textField, "field"), field("Match mode", mode, "mode")),
-    h("div", { class: "row" }, field("Custom data path", customPath, "custom_data_path"), field("Case-sensitive", caseSensitive, "case_sensitive")),
-    h("details", {}, h("summary", {}, "Filters and sort"),
-      h("div", { class: "row" }, field("Status", suspended, "suspended"), field("Role", role, "has_role"), field("Identity", identity, "identity_target")),
-      h("div", { class: "row" }, field("Created after", createdAfter, "create_time"), field("Created before", createdBefore), field("Signed in after", signedInAfter, "last_sign_in_time")),
+    h(
+      "div",
+      { class: "row" },
+      field("Search", query, "query"),
+      field("Search in", textField, "field"),
+      field("Match mode", mode, "mode"),
+    ),
+    h(
+      "div",
+      { class: "row" },
+      field("Custom data path", customPath, "custom_data_path"),
+      field("Case-sensitive", caseSensitive, "case_sensitive"),
+    ),
+    h(
+      "details",
+      {},
+      h("summary", {}, "Filters and sort"),
+      h(
+        "div",
+        { class: "row" },
+        field("Status", suspended, "suspended"),
+        field("Role", role, "has_role"),
+        field("Identity", identity, "identity_target"),
+      ),
+      h(
+        "div",
+        { class: "row" },
+        field("Created after", createdAfter, "create_time"),
+        field("Created before", createdBefore),
+        field("Signed in after", signedInAfter, "last_sign_in_time"),
+      ),
       h("div", { class: "row" }, field("Sort by", sortField, "sort"), field("Order", direction)),
     ),
     h("button", { type: "submit" }, "Search"),
@@ -83,9 +116,19 @@ export async function renderUsers(screen: Screen): Promise<void> {
 
   function filter(): UserFilter | undefined {
     const parts: UserFilter[] = [];
-    const add = (f: MessageInitShape<typeof UserFilterSchema>["filter"]) => parts.push(create(UserFilterSchema, { filter: f }));
+    const add = (f: MessageInitShape<typeof UserFilterSchema>["filter"]) =>
+      parts.push(create(UserFilterSchema, { filter: f }));
     if (textField.value !== "" && query.value !== "") {
-      add({ case: "text", value: { field: Number(textField.value), customDataPath: customPath.value, value: query.value, mode: Number(mode.value), caseSensitive: caseSensitive.checked } });
+      add({
+        case: "text",
+        value: {
+          field: Number(textField.value),
+          customDataPath: customPath.value,
+          value: query.value,
+          mode: Number(mode.value),
+          caseSensitive: caseSensitive.checked,
+        },
+      });
     }
     if (suspended.value !== "") add({ case: "suspended", value: suspended.value === "true" });
     if (role.value !== "") add({ case: "hasRole", value: { role: { case: "roleName", value: role.value } } });
@@ -124,17 +167,54 @@ export async function renderUsers(screen: Screen): Promise<void> {
 
   function drawResults(users: User[], total: number, next: string): void {
     const rows = users.map((u) =>
-      h("tr", {},
+      h(
+        "tr",
+        {},
         h("td", {}, h("a", { href: `#/users/${encodeURIComponent(u.id)}` }, u.username || u.id)),
-        h("td", {}, u.name), h("td", {}, u.primaryEmail), h("td", {}, u.primaryPhone),
-        h("td", {}, u.suspended ? "suspended" : "active"), h("td", {}, formatTime(u.createTime))),
+        h("td", {}, u.name),
+        h("td", {}, u.primaryEmail),
+        h("td", {}, u.primaryPhone),
+        h("td", {}, u.suspended ? "suspended" : "active"),
+        h("td", {}, formatTime(u.createTime)),
+      ),
     );
     results.replaceChildren(
       h("p", { class: "total", "data-total": total }, `${total} matching users`),
-      h("table", {}, h("thead", {}, h("tr", {}, ...["Username", "Name", "Email", "Phone", "Status", "Created"].map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, ...rows)),
-      h("div", { class: "pager" },
-        h("button", { type: "button", disabled: previous.length === 0, onclick: () => void load(previous.pop() ?? "") }, "Previous"),
-        h("button", { type: "button", disabled: next === "", onclick: () => { previous.push(current); void load(next); } }, "Next")),
+      h(
+        "table",
+        {},
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ...["Username", "Name", "Email", "Phone", "Status", "Created"].map((t) => h("th", { scope: "col" }, t)),
+          ),
+        ),
+        h("tbody", {}, ...rows),
+      ),
+      h(
+        "div",
+        { class: "pager" },
+        h(
+          "button",
+          { type: "button", disabled: previous.length === 0, onclick: () => void load(previous.pop() ?? "") },
+          "Previous",
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            disabled: next === "",
+            onclick: () => {
+              previous.push(current);
+              void load(next);
+            },
+          },
+          "Next",
+        ),
+      ),
     );
   }
 

@@ -32,14 +32,21 @@ describe("the console handler", () => {
     });
   });
   const guard: CallGuard = ({ method, requestHeader }) => {
-    if (requestHeader.get("authorization") === null) throw new ConnectError(`no credential for ${method.name}`, Code.Unauthenticated);
+    if (requestHeader.get("authorization") === null)
+      throw new ConnectError(`no credential for ${method.name}`, Code.Unauthenticated);
   };
   let base = "";
   let server: Server;
 
   beforeAll(async () => {
     const tokenServiceHttpUrl = await listen(tokenService);
-    const handler = createConsoleHandler({ path: "/console/", tokenServiceHttpUrl, guard, maxMessageBytes: 1024, webDir });
+    const handler = createConsoleHandler({
+      path: "/console/",
+      tokenServiceHttpUrl,
+      guard,
+      maxMessageBytes: 1024,
+      webDir,
+    });
     server = createServer((req, res) => void handler(req, res));
     base = await listen(server);
   });
@@ -50,11 +57,19 @@ describe("the console handler", () => {
   });
 
   const call = (method: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${base}/console/token/roster.token.v1.TokenService/${method}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+    fetch(`${base}/console/token/roster.token.v1.TokenService/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body,
+    });
 
   it("when the page, an asset or a file of unknown type is asked for then only the known types are served, each with its own", async () => {
     const page = await fetch(`${base}/console/`);
-    expect([page.status, page.headers.get("content-type"), page.headers.get("cache-control")]).toEqual([200, "text/html; charset=utf-8", "no-cache"]);
+    expect([page.status, page.headers.get("content-type"), page.headers.get("cache-control")]).toEqual([
+      200,
+      "text/html; charset=utf-8",
+      "no-cache",
+    ]);
     expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
     const asset = await fetch(`${base}/console/assets/app-1.js`);
     expect([asset.status, asset.headers.get("content-type")]).toEqual([200, "text/javascript; charset=utf-8"]);
@@ -72,7 +87,11 @@ describe("the console handler", () => {
 
   it("when a token call carries a credential then only the call's own headers and body are forwarded", async () => {
     received.length = 0;
-    const response = await call("ListPersonalAccessTokens", '{"userId":"u1"}', { authorization: "Bearer k", cookie: "session=secret", "x-forwarded-for": "10.0.0.1" });
+    const response = await call("ListPersonalAccessTokens", '{"userId":"u1"}', {
+      authorization: "Bearer k",
+      cookie: "session=secret",
+      "x-forwarded-for": "10.0.0.1",
+    });
     expect(response.status).toBe(200);
     expect(received).toHaveLength(1);
     expect(received[0]?.url).toBe("/roster.token.v1.TokenService/ListPersonalAccessTokens");
@@ -88,9 +107,15 @@ describe("the console handler", () => {
     expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([401, "unauthenticated"]);
     const other = await call("ExchangePersonalAccessToken", "{}", { authorization: "Bearer k" });
     expect(((await other.json()) as { code: string }).code).toBe("unimplemented");
-    const elsewhere = await fetch(`${base}/console/token/roster.user.v1.UserService/GetUser`, { method: "POST", headers: { authorization: "Bearer k" }, body: "{}" });
+    const elsewhere = await fetch(`${base}/console/token/roster.user.v1.UserService/GetUser`, {
+      method: "POST",
+      headers: { authorization: "Bearer k" },
+      body: "{}",
+    });
     expect(((await elsewhere.json()) as { code: string }).code).toBe("unimplemented");
-    const large = await call("CreatePersonalAccessToken", JSON.stringify({ name: "x".repeat(2048) }), { authorization: "Bearer k" });
+    const large = await call("CreatePersonalAccessToken", JSON.stringify({ name: "x".repeat(2048) }), {
+      authorization: "Bearer k",
+    });
     expect(((await large.json()) as { code: string }).code).toBe("resource_exhausted");
     expect(received).toHaveLength(0);
   });

@@ -28,7 +28,8 @@ const defaultWebDir = fileURLToPath(new URL("../web/", import.meta.url));
 export function createConsoleHandler(options: ConsoleOptions): HttpRoute {
   const files = loadStaticFiles(options.webDir ?? defaultWebDir);
   const index = files.get("index.html");
-  if (index === undefined) throw new Error(`the console is not built: no index.html in ${options.webDir ?? defaultWebDir}`);
+  if (index === undefined)
+    throw new Error(`the console is not built: no index.html in ${options.webDir ?? defaultWebDir}`);
   const forward = createTokenForwarder(options);
   const base = options.path;
   const tokenPrefix = `${base}${tokenPathSegment}`;
@@ -52,7 +53,12 @@ export function createConsoleHandler(options: ConsoleOptions): HttpRoute {
     }
     // Built assets carry a content hash in their names; the page itself is always revalidated.
     const cacheControl = file === index ? "no-cache" : "public, max-age=31536000, immutable";
-    const headers = { "content-type": file.contentType, etag: file.etag, "cache-control": cacheControl, ...securityHeaders };
+    const headers = {
+      "content-type": file.contentType,
+      etag: file.etag,
+      "cache-control": cacheControl,
+      ...securityHeaders,
+    };
     if (req.headers["if-none-match"] === file.etag) {
       res.writeHead(304, headers);
       res.end();

@@ -50,12 +50,15 @@ async function readBody(req: Req, maxBytes: number): Promise<Buffer | undefined>
  * token-service, which authorizes them itself: the page needs one origin
  * only, and token-service needs no CORS for it.
  */
-export function createTokenForwarder(options: TokenForwardingOptions): (req: Req, res: Res, procedure: string) => Promise<void> {
+export function createTokenForwarder(
+  options: TokenForwardingOptions,
+): (req: Req, res: Res, procedure: string) => Promise<void> {
   const base = options.tokenServiceHttpUrl.replace(/\/+$/, "");
   const dispatcher = new Agent({ connect: { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } });
   return async (req, res, procedure) => {
     const [serviceName, methodName = ""] = procedure.split("/", 2);
-    const method = serviceName === TokenService.typeName ? TokenService.methods.find((m) => m.name === methodName) : undefined;
+    const method =
+      serviceName === TokenService.typeName ? TokenService.methods.find((m) => m.name === methodName) : undefined;
     if (req.method !== "POST" || method === undefined || !forwardedMethods.has(methodName)) {
       sendError(res, new ConnectError(`${procedure} is not served here`, Code.Unimplemented));
       return;
@@ -79,7 +82,12 @@ export function createTokenForwarder(options: TokenForwardingOptions): (req: Req
     }
     let answer;
     try {
-      answer = await undiciFetch(`${base}/${TokenService.typeName}/${methodName}`, { method: "POST", headers: [...requestHeader], body, dispatcher });
+      answer = await undiciFetch(`${base}/${TokenService.typeName}/${methodName}`, {
+        method: "POST",
+        headers: [...requestHeader],
+        body,
+        dispatcher,
+      });
     } catch {
       sendError(res, new ConnectError("token-service is unavailable", Code.Unavailable));
       return;

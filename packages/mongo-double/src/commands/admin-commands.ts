@@ -37,7 +37,10 @@ const getParameter: CommandHandler = (body, context) => {
     featureCompatibilityVersion: { version: "7.0" },
     ttlMonitorSleepSecs: context.settings.ttlMonitorSleepSecs,
   };
-  const wanted = body.getParameter === "*" ? Object.keys(known) : Object.keys(body).filter((key) => key !== "getParameter" && key !== "comment");
+  const wanted =
+    body.getParameter === "*"
+      ? Object.keys(known)
+      : Object.keys(body).filter((key) => key !== "getParameter" && key !== "comment");
   const reply: Record<string, unknown> = {};
   for (const name of wanted) if (name in known) reply[name] = known[name];
   if (Object.keys(reply).length === 0) throw new CommandError(72, "no option found to get");
@@ -47,7 +50,8 @@ const getParameter: CommandHandler = (body, context) => {
 const setParameter: CommandHandler = (body, context) => {
   const value = body.ttlMonitorSleepSecs;
   if (value === undefined) throw new CommandError(72, "no option found to set, use help:true to see options ");
-  if (!isNumeric(value) || toNumber(value) < 1) throw new CommandError(2, "ttlMonitorSleepSecs must be a positive number");
+  if (!isNumeric(value) || toNumber(value) < 1)
+    throw new CommandError(2, "ttlMonitorSleepSecs must be a positive number");
   const was = context.settings.ttlMonitorSleepSecs;
   context.settings.ttlMonitorSleepSecs = toNumber(value);
   context.onSettingsChanged();

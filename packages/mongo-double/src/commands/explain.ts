@@ -65,7 +65,14 @@ function findStages(body: Doc, plan: Plan, stats: Execution["stats"] | undefined
   const query = findQuery(body);
   let stage = readStages(plan, stats, query.filter);
   if (query.sort && Object.keys(query.sort).length > 0 && !servesSort(plan)) {
-    return { stage: "SORT", sortPattern: query.sort, memLimit: 104857600, ...(query.limit > 0 ? { limitAmount: query.limit + query.skip } : {}), type: "simple", inputStage: query.skip > 0 ? { stage: "SKIP", skipAmount: query.skip, inputStage: stage } : stage };
+    return {
+      stage: "SORT",
+      sortPattern: query.sort,
+      memLimit: 104857600,
+      ...(query.limit > 0 ? { limitAmount: query.limit + query.skip } : {}),
+      type: "simple",
+      inputStage: query.skip > 0 ? { stage: "SKIP", skipAmount: query.skip, inputStage: stage } : stage,
+    };
   }
   if (query.skip > 0) stage = { stage: "SKIP", skipAmount: query.skip, inputStage: stage };
   return query.limit > 0 ? { stage: "LIMIT", limitAmount: query.limit, inputStage: stage } : stage;
@@ -79,22 +86,47 @@ const explain: CommandHandler = async (body, context) => {
   const inner = docArg(body, "explain");
   if (!inner) throw new CommandError(9, "explain command requires a nested object");
   const command = Object.keys(inner)[0] ?? "";
-  if (command !== "find" && command !== "count") throw new CommandError(115, `explain of ${command} is not supported by the MongoDB double`);
+  if (command !== "find" && command !== "count")
+    throw new CommandError(115, `explain of ${command} is not supported by the MongoDB double`);
   const name = collectionArg(inner, command);
   const collection = context.store.collection(context.db, name);
   const filter = docArg(inner, command === "find" ? "filter" : "query") ?? {};
-  const execution = newExecution(collection, filter, inner.collation, command === "find" ? findQuery(inner).sort : undefined);
+  const execution = newExecution(
+    collection,
+    filter,
+    inner.collation,
+    command === "find" ? findQuery(inner).sort : undefined,
+  );
   const withStats = body.verbosity !== "queryPlanner";
   const started = performance.now();
   let nReturned = 0;
-  if (withStats) nReturned = command === "find" ? (await runFind(inner, context, execution)).length : await runCount(inner, context, execution);
+  if (withStats)
+    nReturned =
+      command === "find"
+        ? (await runFind(inner, context, execution)).length
+        : await runCount(inner, context, execution);
   const stats = withStats ? execution.stats : undefined;
   const stages =
     command === "find"
       ? findStages(inner, execution.plan, stats)
-      : { stage: "COUNT", inputStage: execution.countScan && execution.plan.kind === "ixscan" ? { ...ixscanStage(execution.plan, "COUNT_SCAN"), ...(withStats ? { keysExamined: execution.stats.keysExamined } : {}) } : readStages(execution.plan, stats, filter) };
+      : {
+          stage: "COUNT",
+          inputStage:
+            execution.countScan && execution.plan.kind === "ixscan"
+              ? {
+                  ...ixscanStage(execution.plan, "COUNT_SCAN"),
+                  ...(withStats ? { keysExamined: execution.stats.keysExamined } : {}),
+                }
+              : readStages(execution.plan, stats, filter),
+        };
   const rejectedPlans = (execution.rejected ?? []).map((plan) => findStages(inner, plan, undefined));
-  const queryPlanner = { namespace: `${context.db}.${name}`, indexFilterSet: false, parsedQuery: filter, winningPlan: stages, rejectedPlans };
+  const queryPlanner = {
+    namespace: `${context.db}.${name}`,
+    indexFilterSet: false,
+    parsedQuery: filter,
+    winningPlan: stages,
+    rejectedPlans,
+  };
   if (!withStats) return { queryPlanner, command: inner, ok: 1 };
   const executionStats = {
     executionSuccess: true,

@@ -18,7 +18,8 @@ const findAndModify: CommandHandler = (body, context) => {
   if (remove && hasUpdate) throw failed("Cannot specify both an update and remove=true");
   if (!remove && !hasUpdate) throw failed("Either an update or remove=true must be specified");
   if (remove && body.upsert === true) throw failed("Cannot specify both upsert=true and remove=true ");
-  if (remove && body.new === true) throw failed("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
+  if (remove && body.new === true)
+    throw failed("Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   const filter = docArg(body, "query") ?? {};
   const collation = body.collation;
   const arrayFilters = body.arrayFilters as Doc[] | undefined;
@@ -46,7 +47,11 @@ const findAndModify: CommandHandler = (body, context) => {
   }
   const updated = applyUpdate(target.doc, body.update, { filter, arrayFilters, collation, inserting: false });
   collection.replace(target, updated);
-  return { lastErrorObject: { n: 1, updatedExisting: true }, value: shape(body.new === true ? updated : target.doc), ok: 1 };
+  return {
+    lastErrorObject: { n: 1, updatedExisting: true },
+    value: shape(body.new === true ? updated : target.doc),
+    ok: 1,
+  };
 };
 
 export const findAndModifyCommands: Record<string, CommandHandler> = { findAndModify };

@@ -32,27 +32,57 @@ async function inChunks<T, R>(items: T[], deadline: Deadline, transform: (chunk:
 }
 
 /** A find command's query, validated. */
-export function findQuery(body: Doc): { filter: Doc; sort: Doc | undefined; skip: number; limit: number; singleBatch: boolean; collation: unknown } {
+export function findQuery(body: Doc): {
+  filter: Doc;
+  sort: Doc | undefined;
+  skip: number;
+  limit: number;
+  singleBatch: boolean;
+  collation: unknown;
+} {
   const skip = numberArg(body, "skip") ?? 0;
   if (skip < 0) throw badValue("skip value must be non-negative");
   const limit = numberArg(body, "limit") ?? 0;
-  return { filter: docArg(body, "filter") ?? {}, sort: docArg(body, "sort"), skip, limit: Math.abs(limit), singleBatch: body.singleBatch === true || limit < 0, collation: body.collation };
+  return {
+    filter: docArg(body, "filter") ?? {},
+    sort: docArg(body, "sort"),
+    skip,
+    limit: Math.abs(limit),
+    singleBatch: body.singleBatch === true || limit < 0,
+    collation: body.collation,
+  };
 }
 
 /** Runs a find; `execution` receives the plan and what it examined. */
 export async function runFind(body: Doc, context: CommandContext, execution?: Execution): Promise<Doc[]> {
   const query = findQuery(body);
   const deadline = deadlineFor(body, context);
-  const records = await findRecords(context.store.collection(context.db, collectionArg(body, "find")), query, deadline, execution);
+  const records = await findRecords(
+    context.store.collection(context.db, collectionArg(body, "find")),
+    query,
+    deadline,
+    execution,
+  );
   const projection = docArg(body, "projection");
-  const docs = await inChunks(records, deadline, (chunk) => project(chunk.map((record) => record.doc), projection, query.collation));
+  const docs = await inChunks(records, deadline, (chunk) =>
+    project(
+      chunk.map((record) => record.doc),
+      projection,
+      query.collation,
+    ),
+  );
   deadline.check();
   return docs;
 }
 
 const find: CommandHandler = async (body, context) => {
   const docs = await runFind(body, context);
-  return context.cursors.open(`${context.db}.${collectionArg(body, "find")}`, docs, numberArg(body, "batchSize"), findQuery(body).singleBatch);
+  return context.cursors.open(
+    `${context.db}.${collectionArg(body, "find")}`,
+    docs,
+    numberArg(body, "batchSize"),
+    findQuery(body).singleBatch,
+  );
 };
 
 const getMore: CommandHandler = (body, context) => {
@@ -68,7 +98,13 @@ const killCursors: CommandHandler = (body, context) => {
 /** Runs a count; `execution` receives the plan and what it examined. */
 export async function runCount(body: Doc, context: CommandContext, execution?: Execution): Promise<number> {
   const collection = context.store.collection(context.db, collectionArg(body, "count"));
-  const matched = await countMatching(collection, docArg(body, "query") ?? {}, body.collation, deadlineFor(body, context), execution);
+  const matched = await countMatching(
+    collection,
+    docArg(body, "query") ?? {},
+    body.collation,
+    deadlineFor(body, context),
+    execution,
+  );
   const skip = Math.max(numberArg(body, "skip") ?? 0, 0);
   const limit = Math.abs(numberArg(body, "limit") ?? 0);
   const n = Math.max(matched - skip, 0);
@@ -89,7 +125,12 @@ const distinct: CommandHandler = async (body, context) => {
   const name = collectionArg(body, "distinct");
   if (typeof body.key !== "string") throw new CommandError(14, "BSON field 'distinct.key' is missing or not a string");
   const deadline = deadlineFor(body, context);
-  const records = await scanMatching(context.store.collection(context.db, name), docArg(body, "query") ?? {}, body.collation, deadline);
+  const records = await scanMatching(
+    context.store.collection(context.db, name),
+    docArg(body, "query") ?? {},
+    body.collation,
+    deadline,
+  );
   const fold = foldFor(body.collation);
   const seen = new Map<string, unknown>();
   const parts = body.key.split(".");
@@ -104,10 +145,33 @@ const distinct: CommandHandler = async (body, context) => {
   return { values: [...seen.values()], ok: 1 };
 };
 
-const UNSUPPORTED_STAGES = new Set(["$out", "$merge", "$currentOp", "$listSessions", "$changeStream", "$search", "$geoNear", "$collStats", "$indexStats", "$listLocalSessions", "$planCacheStats", "$listSearchIndexes", "$searchMeta", "$vectorSearch"]);
+const UNSUPPORTED_STAGES = new Set([
+  "$out",
+  "$merge",
+  "$currentOp",
+  "$listSessions",
+  "$changeStream",
+  "$search",
+  "$geoNear",
+  "$collStats",
+  "$indexStats",
+  "$listLocalSessions",
+  "$planCacheStats",
+  "$listSearchIndexes",
+  "$searchMeta",
+  "$vectorSearch",
+]);
 
 /** Stages that treat each document on its own, so running them a chunk at a time changes nothing. */
-const PER_DOCUMENT_STAGES = new Set(["$match", "$project", "$addFields", "$set", "$unset", "$replaceRoot", "$replaceWith"]);
+const PER_DOCUMENT_STAGES = new Set([
+  "$match",
+  "$project",
+  "$addFields",
+  "$set",
+  "$unset",
+  "$replaceRoot",
+  "$replaceWith",
+]);
 
 /**
  * A `$group` on a constant key whose fields only `$sum` constants, such as the driver's
@@ -121,20 +185,24 @@ function constantGroup(stage: Doc): ((count: number) => Doc[]) | undefined {
   if (!(key === null || typeof key === "number" || (typeof key === "string" && !key.startsWith("$")))) return undefined;
   const sums: Array<[string, number]> = [];
   for (const [field, accumulator] of Object.entries(fields)) {
-    if (!isPlainObject(accumulator) || Object.keys(accumulator).length !== 1 || typeof accumulator.$sum !== "number") return undefined;
+    if (!isPlainObject(accumulator) || Object.keys(accumulator).length !== 1 || typeof accumulator.$sum !== "number")
+      return undefined;
     sums.push([field, accumulator.$sum]);
   }
-  return (count) => (count === 0 ? [] : [{ _id: key, ...Object.fromEntries(sums.map(([field, each]) => [field, each * count])) }]);
+  return (count) =>
+    count === 0 ? [] : [{ _id: key, ...Object.fromEntries(sums.map(([field, each]) => [field, each * count])) }];
 }
 
 const aggregate: CommandHandler = async (body, context) => {
   const target = body.aggregate;
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array");
-  if (!isPlainObject(body.cursor) && body.explain !== true) throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
+  if (!isPlainObject(body.cursor) && body.explain !== true)
+    throw new CommandError(9, "The 'cursor' option is required, except for aggregate with the explain argument");
   const pipeline = body.pipeline as Doc[];
   for (const stage of pipeline) {
     const stageName = Object.keys(stage)[0] ?? "";
-    if (UNSUPPORTED_STAGES.has(stageName)) throw new CommandError(115, `${stageName} is not supported by the MongoDB double`);
+    if (UNSUPPORTED_STAGES.has(stageName))
+      throw new CommandError(115, `${stageName} is not supported by the MongoDB double`);
   }
   const deadline = deadlineFor(body, context);
   const collation = body.collation;
@@ -148,20 +216,26 @@ const aggregate: CommandHandler = async (body, context) => {
     const n = await countMatching(collection, leadingMatch!, collation, deadline);
     return context.cursors.open(namespace, countOnly(n), numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
   }
-  const source = typeof target === "string"
-    ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline)).map((record) => record.view)
-    : [];
+  const source =
+    typeof target === "string"
+      ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline)).map((record) => record.view)
+      : [];
   const options = queryOptions(collation, {
     processingMode: ProcessingMode.CLONE_INPUT,
-    collectionResolver: (foreign: string) => clonePlain((context.store.collection(context.db, foreign)?.all() ?? []).map((record) => record.view)),
+    collectionResolver: (foreign: string) =>
+      clonePlain((context.store.collection(context.db, foreign)?.all() ?? []).map((record) => record.view)),
   });
   const stages = toView(leadingMatch ? rest : pipeline) as Doc[];
   const firstWhole = stages.findIndex((stage) => !PER_DOCUMENT_STAGES.has(Object.keys(stage)[0] ?? ""));
   const perDocument = firstWhole < 0 ? stages : stages.slice(0, firstWhole);
-  const streamed = perDocument.length > 0 ? await inChunks(source, deadline, (chunk) => runPipeline(perDocument, chunk, options)) : source;
+  const streamed =
+    perDocument.length > 0
+      ? await inChunks(source, deadline, (chunk) => runPipeline(perDocument, chunk, options))
+      : source;
   const whole = stages.slice(perDocument.length);
   const counted = whole.length === 1 ? constantGroup(whole[0]!) : undefined;
-  const results = whole.length === 0 ? streamed : counted ? counted(streamed.length) : runPipeline(whole, streamed, options);
+  const results =
+    whole.length === 0 ? streamed : counted ? counted(streamed.length) : runPipeline(whole, streamed, options);
   deadline.check();
   return context.cursors.open(namespace, results, numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
 };

@@ -10,7 +10,9 @@ export function upsertDocument(filter: Doc, update: unknown, arrayFilters: Doc[]
   const seed = upsertSeed(filter);
   if (isReplacement(update)) {
     const replacement = clonePlain(update as Doc);
-    return withIdFirst(seed._id !== undefined && replacement._id === undefined ? { _id: seed._id, ...replacement } : replacement);
+    return withIdFirst(
+      seed._id !== undefined && replacement._id === undefined ? { _id: seed._id, ...replacement } : replacement,
+    );
   }
   const updated = applyUpdate(seed, update, { filter, arrayFilters, collation, inserting: true });
   return withIdFirst(updated);

@@ -16,8 +16,11 @@ const STATEMENT_FIELDS: Record<string, readonly string[]> = {
 
 function checkStatementFields(body: Doc, command: string, field: string): void {
   for (const statement of Array.isArray(body[field]) ? (body[field] as unknown[]) : []) {
-    const unknown = isPlainObject(statement) ? Object.keys(statement).find((key) => !STATEMENT_FIELDS[field]!.includes(key)) : undefined;
-    if (unknown !== undefined) throw new CommandError(40415, `BSON field '${command}.${field}.${unknown}' is an unknown field.`);
+    const unknown = isPlainObject(statement)
+      ? Object.keys(statement).find((key) => !STATEMENT_FIELDS[field]!.includes(key))
+      : undefined;
+    if (unknown !== undefined)
+      throw new CommandError(40415, `BSON field '${command}.${field}.${unknown}' is an unknown field.`);
   }
 }
 
@@ -96,7 +99,8 @@ const remove: CommandHandler = (body, context) => {
   const deadline = deadlineFor(body, context);
   let n = 0;
   const errors = runStatements(body, "deletes", (statement) => {
-    if (!isPlainObject(statement.q)) throw new CommandError(9, "BSON field 'delete.deletes.q' is missing but a required field");
+    if (!isPlainObject(statement.q))
+      throw new CommandError(9, "BSON field 'delete.deletes.q' is missing but a required field");
     const collection = context.store.collection(context.db, name);
     const found = matching(collection, statement.q, statement.collation, deadline);
     const targets = numberArg(statement, "limit") === 1 ? found.slice(0, 1) : found;
@@ -107,4 +111,3 @@ const remove: CommandHandler = (body, context) => {
 };
 
 export const writeCommands: Record<string, CommandHandler> = { insert, update, delete: remove };
-

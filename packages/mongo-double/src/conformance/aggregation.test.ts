@@ -10,7 +10,10 @@ describe("counting, distinct and aggregation", () => {
       { _id: 2, user: "u1", total: 5, items: ["b"], status: "closed" },
       { _id: 3, user: "u2", total: 7, items: [], status: "open" },
     ]);
-    await backend.collection("users").insertMany([{ _id: "u1", name: "Ann" }, { _id: "u2", name: "Ben" }]);
+    await backend.collection("users").insertMany([
+      { _id: "u1", name: "Ann" },
+      { _id: "u2", name: "Ben" },
+    ]);
   });
   const orders = () => backend.collection("orders");
 
@@ -22,9 +25,21 @@ describe("counting, distinct and aggregation", () => {
 
   it("when $group has a constant key and constant sums then it counts, and yields nothing for no input", async () => {
     const group = { $group: { _id: null, n: { $sum: 1 }, twice: { $sum: 2 } } };
-    expect(await orders().aggregate([{ $match: { status: "open" } }, group]).toArray()).toEqual([{ _id: null, n: 2, twice: 4 }]);
-    expect(await orders().aggregate([{ $match: { status: "none" } }, group]).toArray()).toEqual([]);
-    expect(await orders().aggregate([{ $group: { _id: "all", n: { $sum: 1 } } }]).toArray()).toEqual([{ _id: "all", n: 3 }]);
+    expect(
+      await orders()
+        .aggregate([{ $match: { status: "open" } }, group])
+        .toArray(),
+    ).toEqual([{ _id: null, n: 2, twice: 4 }]);
+    expect(
+      await orders()
+        .aggregate([{ $match: { status: "none" } }, group])
+        .toArray(),
+    ).toEqual([]);
+    expect(
+      await orders()
+        .aggregate([{ $group: { _id: "all", n: { $sum: 1 } } }])
+        .toArray(),
+    ).toEqual([{ _id: "all", n: 3 }]);
   });
 
   it("when estimatedDocumentCount is called then it returns the collection size", async () => {
@@ -46,31 +61,54 @@ describe("counting, distinct and aggregation", () => {
         { $project: { _id: 0, user: "$_id", sum: 1, n: 1 } },
       ])
       .toArray();
-    expect(result).toEqual([{ sum: 15, n: 2, user: "u1" }, { sum: 7, n: 1, user: "u2" }]);
+    expect(result).toEqual([
+      { sum: 15, n: 2, user: "u1" },
+      { sum: 7, n: 1, user: "u2" },
+    ]);
   });
 
   it("when $unwind, $skip, $limit and $count are used then they apply in order", async () => {
-    const unwound = await orders().aggregate([{ $unwind: "$items" }, { $sort: { _id: 1, items: 1 } }, { $skip: 1 }, { $limit: 5 }]).toArray();
-    expect(unwound.map((doc) => [doc._id, doc.items])).toEqual([[1, "b"], [2, "b"]]);
-    expect(await orders().aggregate([{ $match: { status: "open" } }, { $count: "open" }]).toArray()).toEqual([{ open: 2 }]);
+    const unwound = await orders()
+      .aggregate([{ $unwind: "$items" }, { $sort: { _id: 1, items: 1 } }, { $skip: 1 }, { $limit: 5 }])
+      .toArray();
+    expect(unwound.map((doc) => [doc._id, doc.items])).toEqual([
+      [1, "b"],
+      [2, "b"],
+    ]);
+    expect(
+      await orders()
+        .aggregate([{ $match: { status: "open" } }, { $count: "open" }])
+        .toArray(),
+    ).toEqual([{ open: 2 }]);
   });
 
   it("when $facet runs sub-pipelines then each facet gets its own results", async () => {
     const [facets] = await orders()
-      .aggregate([{ $facet: { total: [{ $count: "n" }], page: [{ $sort: { _id: 1 } }, { $limit: 2 }, { $project: { _id: 1 } }] } }])
+      .aggregate([
+        {
+          $facet: { total: [{ $count: "n" }], page: [{ $sort: { _id: 1 } }, { $limit: 2 }, { $project: { _id: 1 } }] },
+        },
+      ])
       .toArray();
     expect(facets).toEqual({ total: [{ n: 3 }], page: [{ _id: 1 }, { _id: 2 }] });
   });
 
   it("when $lookup joins another collection then matching documents are attached", async () => {
     const joined = await orders()
-      .aggregate([{ $match: { _id: 3 } }, { $lookup: { from: "users", localField: "user", foreignField: "_id", as: "owner" } }])
+      .aggregate([
+        { $match: { _id: 3 } },
+        { $lookup: { from: "users", localField: "user", foreignField: "_id", as: "owner" } },
+      ])
       .toArray();
     expect(joined[0]?.owner).toEqual([{ _id: "u2", name: "Ben" }]);
   });
 
   it("when a pipeline names an unknown stage then the command fails", async () => {
-    const error = await rejection(orders().aggregate([{ $frobnicate: {} }]).toArray());
+    const error = await rejection(
+      orders()
+        .aggregate([{ $frobnicate: {} }])
+        .toArray(),
+    );
     expect(error.code).toBe(40324);
   });
 

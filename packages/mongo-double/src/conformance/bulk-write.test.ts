@@ -20,12 +20,21 @@ describe("bulkWrite", () => {
     expect(result.modifiedCount).toBe(4);
     expect(result.upsertedCount).toBe(1);
     expect(result.deletedCount).toBe(1);
-    expect(await items.find().sort({ _id: 1 }).toArray()).toEqual([{ _id: 2, v: 20 }, { _id: 3, v: 3 }]);
+    expect(await items.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 2, v: 20 },
+      { _id: 3, v: 3 },
+    ]);
   });
 
   it("when an ordered bulkWrite fails then later operations do not run", async () => {
     const items = backend.collection("ordered");
-    const error = await rejection(items.bulkWrite([{ insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 2 } } }]));
+    const error = await rejection(
+      items.bulkWrite([
+        { insertOne: { document: { _id: 1 } } },
+        { insertOne: { document: { _id: 1 } } },
+        { insertOne: { document: { _id: 2 } } },
+      ]),
+    );
     expect((error.writeErrors as Array<{ index: number }>)[0]?.index).toBe(1);
     expect(await items.countDocuments()).toBe(1);
   });
@@ -33,9 +42,18 @@ describe("bulkWrite", () => {
   it("when an unordered bulkWrite fails then the other operations still run", async () => {
     const items = backend.collection("unordered");
     const error = await rejection(
-      items.bulkWrite([{ insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 1 } } }, { insertOne: { document: { _id: 2 } } }], { ordered: false }),
+      items.bulkWrite(
+        [
+          { insertOne: { document: { _id: 1 } } },
+          { insertOne: { document: { _id: 1 } } },
+          { insertOne: { document: { _id: 2 } } },
+        ],
+        { ordered: false },
+      ),
     );
-    expect((error.writeErrors as Array<{ index: number; code: number }>).map((e) => [e.index, e.code])).toEqual([[1, 11000]]);
+    expect((error.writeErrors as Array<{ index: number; code: number }>).map((e) => [e.index, e.code])).toEqual([
+      [1, 11000],
+    ]);
     expect(await items.countDocuments()).toBe(2);
   });
 });

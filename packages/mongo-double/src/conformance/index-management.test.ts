@@ -75,10 +75,16 @@ describe("index and collection management", () => {
     const items = backend.collection("collmod_options");
     await items.createIndex({ a: 1 }, { name: "a_1" });
     for (const option of ["hidden", "unique", "prepareUnique"]) {
-      const error = await rejection(backend.db.command({ collMod: "collmod_options", index: { name: "a_1", [option]: true } }));
+      const error = await rejection(
+        backend.db.command({ collMod: "collmod_options", index: { name: "a_1", [option]: true } }),
+      );
       expect(error.code).toBe(115);
       expect(error.message).toBe(`collMod index option '${option}' is not supported by the MongoDB double`);
     }
-    expect((await items.listIndexes().toArray()).find((index) => index.name === "a_1")).toEqual({ v: 2, key: { a: 1 }, name: "a_1" });
+    expect((await items.listIndexes().toArray()).find((index) => index.name === "a_1")).toEqual({
+      v: 2,
+      key: { a: 1 },
+      name: "a_1",
+    });
   });
 });

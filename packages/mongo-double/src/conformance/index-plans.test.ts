@@ -17,7 +17,13 @@ describe("index plans and explain", () => {
   const tokens = () => backend.collection("tokens");
   beforeAll(async () => {
     await tokens().insertMany(
-      Array.from({ length: 200 }, (_, i) => ({ _id: i, userId: `u${i % 20}`, name: `token-${String(i).padStart(3, "0")}`, createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000), tags: [i % 3, i % 5] })) as never[],
+      Array.from({ length: 200 }, (_, i) => ({
+        _id: i,
+        userId: `u${i % 20}`,
+        name: `token-${String(i).padStart(3, "0")}`,
+        createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+        tags: [i % 3, i % 5],
+      })) as never[],
     );
     await tokens().createIndex({ userId: 1, name: 1 }, { name: "user_name" });
     await tokens().createIndex({ createTime: 1 }, { name: "create_time" });
@@ -28,20 +34,31 @@ describe("index plans and explain", () => {
   it("when a find asks equality on a compound index's leading field then explain shows FETCH over IXSCAN with that index's counts", async () => {
     const explain = await tokens().find({ userId: "u7" }).explain("executionStats");
     expect(names(explain.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
-    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { userId: ['["u7", "u7"]'], name: ["[MinKey, MaxKey]"] } });
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({
+      indexName: "user_name",
+      indexBounds: { userId: ['["u7", "u7"]'], name: ["[MinKey, MaxKey]"] },
+    });
     expect(explain.executionStats).toMatchObject({ nReturned: 10, totalKeysExamined: 10, totalDocsExamined: 10 });
   });
 
   it("when a sorted find has a limit then the index returns the page in order with no SORT stage and examines only the page", async () => {
     const explain = await tokens().find({}).sort({ createTime: -1 }).limit(5).explain("executionStats");
     expect(names(explain.queryPlanner.winningPlan)).toEqual(["LIMIT", "FETCH", "IXSCAN"]);
-    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "create_time", direction: "backward" });
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({
+      indexName: "create_time",
+      direction: "backward",
+    });
     expect(explain.executionStats).toMatchObject({ nReturned: 5, totalKeysExamined: 5, totalDocsExamined: 5 });
-    expect((await tokens().find({}).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([199, 198, 197]);
+    expect((await tokens().find({}).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([
+      199, 198, 197,
+    ]);
   });
 
   it("when a count's filter is an equality on an index prefix then it is answered by COUNT_SCAN without fetching", async () => {
-    const explain = await backend.db.command({ explain: { count: "tokens", query: { userId: "u3" } }, verbosity: "executionStats" });
+    const explain = await backend.db.command({
+      explain: { count: "tokens", query: { userId: "u3" } },
+      verbosity: "executionStats",
+    });
     expect(names(explain.queryPlanner.winningPlan)).toEqual(["COUNT", "COUNT_SCAN"]);
     expect(explain.executionStats).toMatchObject({ totalKeysExamined: 10, totalDocsExamined: 0 });
     expect(await tokens().countDocuments({ userId: "u3" })).toBe(10);
@@ -51,7 +68,10 @@ describe("index plans and explain", () => {
     const words = backend.collection("words");
     await words.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, word: `w${i}` })) as never[]);
     await words.createIndex({ word: 1 }, { name: "word" });
-    const explain = await backend.db.command({ explain: { count: "words", query: { word: /^w1/ } }, verbosity: "executionStats" });
+    const explain = await backend.db.command({
+      explain: { count: "words", query: { word: /^w1/ } },
+      verbosity: "executionStats",
+    });
     expect(explain.executionStats).toMatchObject({ totalDocsExamined: 0 });
     expect(await words.countDocuments({ word: /^w1/ })).toBe(11);
     // A flag, or a pattern that goes on past its literal, needs each document checked.
@@ -60,37 +80,75 @@ describe("index plans and explain", () => {
   });
 
   it("when a filter is an anchored prefix regex then the index bounds cover exactly the strings with that prefix", async () => {
-    const explain = await tokens().find({ userId: "u1", name: /^token-10/ }).explain("executionStats");
-    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "user_name", indexBounds: { name: ['["token-10", "token-11")', "[MinKey, MaxKey]"] } });
-    expect((await tokens().find({ userId: "u1", name: /^token-10/ }).toArray()).map((doc) => doc._id)).toEqual([101]);
+    const explain = await tokens()
+      .find({ userId: "u1", name: /^token-10/ })
+      .explain("executionStats");
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({
+      indexName: "user_name",
+      indexBounds: { name: ['["token-10", "token-11")', "[MinKey, MaxKey]"] },
+    });
+    expect(
+      (
+        await tokens()
+          .find({ userId: "u1", name: /^token-10/ })
+          .toArray()
+      ).map((doc) => doc._id),
+    ).toEqual([101]);
   });
 
   it("when a query's collation differs from a collated index's then the index gives no string bounds and results stay exact", async () => {
     await tokens().insertOne({ _id: 1000, userId: "x", name: "TOKEN-000", createTime: new Date(0), tags: [] } as never);
     const binary = await tokens().find({ name: "token-000" }).explain("executionStats");
-    expect(stage(binary.queryPlanner.winningPlan, "IXSCAN")?.indexBounds).not.toEqual({ name: ['["token-000", "token-000"]'] });
+    expect(stage(binary.queryPlanner.winningPlan, "IXSCAN")?.indexBounds).not.toEqual({
+      name: ['["token-000", "token-000"]'],
+    });
     expect((await tokens().find({ name: "token-000" }).toArray()).map((doc) => doc._id)).toEqual([0]);
-    const folded = await tokens().find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } }).explain("executionStats");
+    const folded = await tokens()
+      .find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } })
+      .explain("executionStats");
     expect(stage(folded.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "name_ci" });
-    const found = await tokens().find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } }).toArray();
+    const found = await tokens()
+      .find({ name: "token-000" }, { collation: { locale: "en", strength: 2 } })
+      .toArray();
     expect(found.map((doc) => doc._id).sort()).toEqual([0, 1000]);
     await tokens().deleteOne({ _id: 1000 });
   });
 
   it("when a multikey index answers a range then an array matching each side with another element is still found", async () => {
-    await tokens().insertOne({ _id: 2000, userId: "m", name: "multi", createTime: new Date(0), tags: [-5, 50] } as never);
-    const explain = await tokens().find({ tags: { $gt: 10, $lt: 20 } }).explain("executionStats");
+    await tokens().insertOne({
+      _id: 2000,
+      userId: "m",
+      name: "multi",
+      createTime: new Date(0),
+      tags: [-5, 50],
+    } as never);
+    const explain = await tokens()
+      .find({ tags: { $gt: 10, $lt: 20 } })
+      .explain("executionStats");
     expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "tags", isMultiKey: true });
-    expect((await tokens().find({ tags: { $gt: 10, $lt: 20 } }).toArray()).map((doc) => doc._id)).toEqual([2000]);
+    expect(
+      (
+        await tokens()
+          .find({ tags: { $gt: 10, $lt: 20 } })
+          .toArray()
+      ).map((doc) => doc._id),
+    ).toEqual([2000]);
     await tokens().deleteOne({ _id: 2000 });
   });
 
   it("when a partial index does not hold every match then the query scans the collection and finds the documents it leaves out", async () => {
     const people = backend.collection("people");
     await people.insertMany([{ _id: 1, email: "a@x" }, { _id: 2 }, { _id: 3, email: null }] as never[]);
-    await people.createIndex({ email: 1 }, { name: "email_present", partialFilterExpression: { email: { $type: "string" } } });
-    expect(stage((await people.find({ email: "a@x" }).explain("executionStats")).queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "email_present" });
-    expect(names((await people.find({ email: null }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+    await people.createIndex(
+      { email: 1 },
+      { name: "email_present", partialFilterExpression: { email: { $type: "string" } } },
+    );
+    expect(
+      stage((await people.find({ email: "a@x" }).explain("executionStats")).queryPlanner.winningPlan, "IXSCAN"),
+    ).toMatchObject({ indexName: "email_present" });
+    expect(names((await people.find({ email: null }).explain("executionStats")).queryPlanner.winningPlan)).toEqual([
+      "COLLSCAN",
+    ]);
     expect((await people.find({ email: null }).toArray()).map((doc) => doc._id)).toEqual([2, 3]);
   });
 
@@ -101,11 +159,19 @@ describe("index plans and explain", () => {
 
   it("when the index a query used is dropped then explain shows a collection scan", async () => {
     const scratch = backend.collection("scratch");
-    await scratch.insertMany([{ _id: 1, k: 1 }, { _id: 2, k: 2 }] as never[]);
+    await scratch.insertMany([
+      { _id: 1, k: 1 },
+      { _id: 2, k: 2 },
+    ] as never[]);
     await scratch.createIndex({ k: 1 }, { name: "k" });
-    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual([
+      "FETCH",
+      "IXSCAN",
+    ]);
     await scratch.dropIndex("k");
-    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+    expect(names((await scratch.find({ k: 2 }).explain("executionStats")).queryPlanner.winningPlan)).toEqual([
+      "COLLSCAN",
+    ]);
   });
 });
 
@@ -114,25 +180,38 @@ describe("plans for sorted, limited finds", () => {
   // 2,000 events: a quarter of each kind, a tenth of each tag, and one in 250 "rare".
   beforeAll(async () => {
     await events().insertMany(
-      Array.from({ length: 2_000 }, (_, i) => ({ _id: i, kind: `k${i % 4}`, tag: `t${i % 10}`, label: i % 250 === 7 ? "rare" : `common-${i % 3}`, createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000) })) as never[],
+      Array.from({ length: 2_000 }, (_, i) => ({
+        _id: i,
+        kind: `k${i % 4}`,
+        tag: `t${i % 10}`,
+        label: i % 250 === 7 ? "rare" : `common-${i % 3}`,
+        createTime: new Date(Date.UTC(2024, 0, 1) + i * 60_000),
+      })) as never[],
     );
     await events().createIndex({ kind: 1, createTime: 1 }, { name: "kind_time" });
     await events().createIndex({ tag: 1, createTime: 1 }, { name: "tag_time" });
     await events().createIndex({ label: 1 }, { name: "label" });
     await events().createIndex({ createTime: 1 }, { name: "create_time" });
   });
-  const firstIds = (count: number, keep: (i: number) => boolean): number[] => Array.from({ length: 2_000 }, (_, i) => i).filter(keep).slice(0, count);
+  const firstIds = (count: number, keep: (i: number) => boolean): number[] =>
+    Array.from({ length: 2_000 }, (_, i) => i)
+      .filter(keep)
+      .slice(0, count);
 
   it("when each $or branch has an index in the sort's order then the branches merge (SORT_MERGE) and the page costs about its size, not the matches", async () => {
     const filter = { $or: [{ kind: "k1" }, { tag: "t2" }] };
     const explain = await events().find(filter).sort({ createTime: 1 }).limit(5).explain("executionStats");
-    const merge = stage(explain.queryPlanner.winningPlan, "SORT_MERGE") ?? stage(explain.queryPlanner.winningPlan.inputStage ?? {}, "SORT_MERGE");
+    const merge =
+      stage(explain.queryPlanner.winningPlan, "SORT_MERGE") ??
+      stage(explain.queryPlanner.winningPlan.inputStage ?? {}, "SORT_MERGE");
     expect(merge?.inputStages.map((input: Document) => input.indexName)).toEqual(["kind_time", "tag_time"]);
     expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeUndefined();
     // 650 documents match; the page needs 5 of them and each branch's next key.
     expect(explain.executionStats.nReturned).toBe(5);
     expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(7);
-    expect((await events().find(filter).sort({ createTime: 1 }).limit(5).toArray()).map((doc) => doc._id)).toEqual(firstIds(5, (i) => i % 4 === 1 || i % 10 === 2));
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(5).toArray()).map((doc) => doc._id)).toEqual(
+      firstIds(5, (i) => i % 4 === 1 || i % 10 === 2),
+    );
   });
 
   it("when a filter matches most documents then walking the sort's index wins over collecting every match and sorting", async () => {
@@ -143,7 +222,9 @@ describe("plans for sorted, limited finds", () => {
     expect(explain.queryPlanner.rejectedPlans.length).toBeGreaterThanOrEqual(1);
     // 1,992 documents match: the page takes the first 10 of them in index order, and one that does not.
     expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(20);
-    expect((await events().find(filter).sort({ createTime: 1 }).limit(10).toArray()).map((doc) => doc._id)).toEqual(firstIds(10, (i) => i % 250 !== 7));
+    expect((await events().find(filter).sort({ createTime: 1 }).limit(10).toArray()).map((doc) => doc._id)).toEqual(
+      firstIds(10, (i) => i % 250 !== 7),
+    );
   });
 
   it("when a filter matches few documents then its own index wins and the matches are sorted, not the sort's index walked", async () => {
@@ -152,7 +233,9 @@ describe("plans for sorted, limited finds", () => {
     expect(stage(explain.queryPlanner.winningPlan, "SORT")).toBeDefined();
     expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({ indexName: "label" });
     expect(explain.executionStats.totalDocsExamined).toBe(8);
-    expect((await events().find(filter).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([1757, 1507, 1257]);
+    expect((await events().find(filter).sort({ createTime: -1 }).limit(3).toArray()).map((doc) => doc._id)).toEqual([
+      1757, 1507, 1257,
+    ]);
   });
 });
 

@@ -14,7 +14,11 @@ describe("maxTimeMS while a command works", () => {
     const items = backend.collection("items");
     for (let start = 0; start < documents; start += 10_000) {
       await items.insertMany(
-        Array.from({ length: 10_000 }, (_, i) => ({ _id: start + i, key: `${(((start + i) * 7_919) % 100_003).toString(36)}-${i % 97}`, n: (start + i) % 1_000 })),
+        Array.from({ length: 10_000 }, (_, i) => ({
+          _id: start + i,
+          key: `${(((start + i) * 7_919) % 100_003).toString(36)}-${i % 97}`,
+          n: (start + i) % 1_000,
+        })),
         { ordered: false },
       );
     }
@@ -24,7 +28,13 @@ describe("maxTimeMS while a command works", () => {
 
   // Five documents from the middle of the order: a small limit alone keeps only the first few (top-k), which is quick.
   const bigSort = (maxTimeMS?: number) =>
-    backend.collection("items").find({ n: { $gte: 0 } }, { sort: { key: -1, _id: 1 }, skip: documents / 2, limit: 5, ...(maxTimeMS === undefined ? {} : { maxTimeMS }) }).toArray();
+    backend
+      .collection("items")
+      .find(
+        { n: { $gte: 0 } },
+        { sort: { key: -1, _id: 1 }, skip: documents / 2, limit: 5, ...(maxTimeMS === undefined ? {} : { maxTimeMS }) },
+      )
+      .toArray();
 
   it("when maxTimeMS is shorter than a sort over 100,000 documents then it fails with MaxTimeMSExpired (50) within about twice the limit", async () => {
     const limit = 100;

@@ -23,15 +23,46 @@ describe("sort order of values", () => {
       { _id: "hangul", s: "\uD55C" },
       { _id: "ascii", s: "z" },
     ]);
-    expect(ids(await items.find().sort({ s: 1 }).toArray())).toEqual(["ascii", "hangul", "private", "replacement", "emoji"]);
-    expect(ids(await items.find().sort({ s: -1 }).toArray())).toEqual(["emoji", "replacement", "private", "hangul", "ascii"]);
+    expect(ids(await items.find().sort({ s: 1 }).toArray())).toEqual([
+      "ascii",
+      "hangul",
+      "private",
+      "replacement",
+      "emoji",
+    ]);
+    expect(ids(await items.find().sort({ s: -1 }).toArray())).toEqual([
+      "emoji",
+      "replacement",
+      "private",
+      "hangul",
+      "ascii",
+    ]);
   });
 
   it("when a range filter bounds strings at or above U+E000 then it selects by UTF-8 bytes", async () => {
     const items = backend.collection("strings");
-    expect(ids(await items.find({ s: { $gt: "\uE000" } }).sort({ s: 1 }).toArray())).toEqual(["replacement", "emoji"]);
-    expect(ids(await items.find({ s: { $lt: "\u{1F600}", $gte: "\uE000" } }).sort({ s: 1 }).toArray())).toEqual(["private", "replacement"]);
-    expect(ids(await items.aggregate([{ $match: { s: { $lte: "\uFFFD" } } }, { $sort: { s: 1 } }]).toArray())).toEqual(["ascii", "hangul", "private", "replacement"]);
+    expect(
+      ids(
+        await items
+          .find({ s: { $gt: "\uE000" } })
+          .sort({ s: 1 })
+          .toArray(),
+      ),
+    ).toEqual(["replacement", "emoji"]);
+    expect(
+      ids(
+        await items
+          .find({ s: { $lt: "\u{1F600}", $gte: "\uE000" } })
+          .sort({ s: 1 })
+          .toArray(),
+      ),
+    ).toEqual(["private", "replacement"]);
+    expect(ids(await items.aggregate([{ $match: { s: { $lte: "\uFFFD" } } }, { $sort: { s: 1 } }]).toArray())).toEqual([
+      "ascii",
+      "hangul",
+      "private",
+      "replacement",
+    ]);
   });
 });
 
@@ -54,9 +85,15 @@ describe("updates and projections in mongod's shape", () => {
     expect(Object.keys((found?.b ?? {}) as object)).toEqual(["x", "z"]);
     const withoutId = await items.findOne({}, { projection: { c: 1, _id: 0, a: 1 } });
     expect(Object.keys(withoutId ?? {})).toEqual(["a", "c"]);
-    const staged = await items.aggregate([{ $project: { d: 1, "b.z": 1, "b.x": 1, a: 1, n: { $add: ["$a", 1] } } }]).toArray();
+    const staged = await items
+      .aggregate([{ $project: { d: 1, "b.z": 1, "b.x": 1, a: 1, n: { $add: ["$a", 1] } } }])
+      .toArray();
     expect(Object.keys(staged[0] ?? {})).toEqual(["_id", "a", "b", "d", "n"]);
-    const modified = await items.findOneAndUpdate({ _id: 1 }, { $set: { a: 2 } }, { projection: { d: 1, a: 1 }, returnDocument: "after" });
+    const modified = await items.findOneAndUpdate(
+      { _id: 1 },
+      { $set: { a: 2 } },
+      { projection: { d: 1, a: 1 }, returnDocument: "after" },
+    );
     expect(Object.keys(modified ?? {})).toEqual(["_id", "a", "d"]);
   });
 });

@@ -17,34 +17,78 @@ describe("queries", () => {
   const ids = (docs: Array<{ _id: unknown }>) => docs.map((doc) => doc._id);
 
   it("when a filter uses comparison, $in, $exists and dotted paths then it matches as documented", async () => {
-    expect(ids(await people().find({ age: { $gte: 30 } }).sort({ _id: 1 }).toArray())).toEqual([1, 3, 4]);
-    expect(ids(await people().find({ _id: { $in: [2, 4] } }).sort({ _id: 1 }).toArray())).toEqual([2, 4]);
-    expect(ids(await people().find({ nickname: { $exists: true } }).toArray())).toEqual([3]);
+    expect(
+      ids(
+        await people()
+          .find({ age: { $gte: 30 } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ),
+    ).toEqual([1, 3, 4]);
+    expect(
+      ids(
+        await people()
+          .find({ _id: { $in: [2, 4] } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ),
+    ).toEqual([2, 4]);
+    expect(
+      ids(
+        await people()
+          .find({ nickname: { $exists: true } })
+          .toArray(),
+      ),
+    ).toEqual([3]);
     expect(ids(await people().find({ nickname: null }).sort({ _id: 1 }).toArray())).toEqual([1, 2, 3, 4]);
     expect(ids(await people().find({ "address.city": "Lyon" }).toArray())).toEqual([2]);
     expect(ids(await people().find({ tags: "a" }).sort({ _id: 1 }).toArray())).toEqual([1, 4]);
   });
 
   it("when $regex has options then the options apply", async () => {
-    expect(ids(await people().find({ name: { $regex: "^al", $options: "i" } }).sort({ _id: 1 }).toArray())).toEqual([1, 4]);
+    expect(
+      ids(
+        await people()
+          .find({ name: { $regex: "^al", $options: "i" } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ),
+    ).toEqual([1, 4]);
     expect(ids(await people().find({ name: /^al/ }).toArray())).toEqual([4]);
   });
 
   it("when a query has a strength 2 collation then string equality ignores case", async () => {
-    const found = await people().find({ name: "ALICE" }, { collation: { locale: "en", strength: 2 } }).sort({ _id: 1 }).toArray();
+    const found = await people()
+      .find({ name: "ALICE" }, { collation: { locale: "en", strength: 2 } })
+      .sort({ _id: 1 })
+      .toArray();
     expect(ids(found)).toEqual([1, 4]);
     expect(await people().countDocuments({ name: "ALICE" })).toBe(0);
   });
 
   it("when a query has a strength 1 collation then string equality ignores case and accents", async () => {
-    const found = await people().find({ name: "elodie" }, { collation: { locale: "fr", strength: 1 } }).toArray();
+    const found = await people()
+      .find({ name: "elodie" }, { collation: { locale: "fr", strength: 1 } })
+      .toArray();
     expect(ids(found)).toEqual([3]);
   });
 
   it("when Long and Decimal128 values are compared with numbers then they compare by value", async () => {
     expect(ids(await people().find({ age: 40 }).toArray())).toEqual([4]);
-    expect(ids(await people().find({ age: Long.fromNumber(25) }).toArray())).toEqual([2]);
-    expect(ids(await people().find({ age: { $gt: Decimal128.fromString("36.5") } }).toArray())).toEqual([4]);
+    expect(
+      ids(
+        await people()
+          .find({ age: Long.fromNumber(25) })
+          .toArray(),
+      ),
+    ).toEqual([2]);
+    expect(
+      ids(
+        await people()
+          .find({ age: { $gt: Decimal128.fromString("36.5") } })
+          .toArray(),
+      ),
+    ).toEqual([4]);
   });
 
   it("when $type uses aliases then it distinguishes objectId, binData, timestamp, long, decimal, int and double", async () => {
@@ -60,7 +104,13 @@ describe("queries", () => {
       { _id: "str", v: "s" },
       { _id: "arr", v: [1, "x"] },
     ] as never[]);
-    const of = async (type: unknown) => ids(await typed.find({ v: { $type: type } } as never).sort({ _id: 1 }).toArray());
+    const of = async (type: unknown) =>
+      ids(
+        await typed
+          .find({ v: { $type: type } } as never)
+          .sort({ _id: 1 })
+          .toArray(),
+      );
     expect(await of("objectId")).toEqual(["oid"]);
     expect(await of("binData")).toEqual(["bin"]);
     expect(await of("timestamp")).toEqual(["ts"]);
@@ -74,37 +124,98 @@ describe("queries", () => {
   });
 
   it("when sorting descending on an array field then documents sort by their largest element", async () => {
-    expect(ids(await people().find({ _id: { $in: [1, 2, 4] } }).sort({ tags: -1 }).toArray())).toEqual([4, 2, 1]);
-    expect(ids(await people().find({ _id: { $in: [1, 2, 4] } }).sort({ tags: 1 }).toArray())).toEqual([1, 4, 2]);
+    expect(
+      ids(
+        await people()
+          .find({ _id: { $in: [1, 2, 4] } })
+          .sort({ tags: -1 })
+          .toArray(),
+      ),
+    ).toEqual([4, 2, 1]);
+    expect(
+      ids(
+        await people()
+          .find({ _id: { $in: [1, 2, 4] } })
+          .sort({ tags: 1 })
+          .toArray(),
+      ),
+    ).toEqual([1, 4, 2]);
   });
 
   it("when find has sort, skip, limit and projection then they apply in that order", async () => {
-    const docs = await people().find({}, { projection: { name: 1, _id: 0 } }).sort({ _id: -1 }).skip(1).limit(2).toArray();
+    const docs = await people()
+      .find({}, { projection: { name: 1, _id: 0 } })
+      .sort({ _id: -1 })
+      .skip(1)
+      .limit(2)
+      .toArray();
     expect(docs).toEqual([{ name: "Élodie" }, { name: "bob" }]);
     const excluded = await people().findOne({ _id: 2 } as never, { projection: { tags: 0, address: 0 } });
     expect(excluded).toEqual({ _id: 2, name: "bob", age: 25 });
   });
 
   it("when a filter uses an unknown operator then it fails with BadValue (2)", async () => {
-    const error = await rejection(people().find({ age: { $foo: 1 } } as never).toArray());
+    const error = await rejection(
+      people()
+        .find({ age: { $foo: 1 } } as never)
+        .toArray(),
+    );
     expect(error.code).toBe(2);
     expect(error.message).toBe("unknown operator: $foo");
-    const topLevel = await rejection(people().find({ $foo: 1 } as never).toArray());
+    const topLevel = await rejection(
+      people()
+        .find({ $foo: 1 } as never)
+        .toArray(),
+    );
     expect(topLevel.code).toBe(2);
     expect(topLevel.message).toBe("unknown top level operator: $foo");
   });
 
   it("when a filter uses $elemMatch, $all, $size, $ne and $nin then they match as documented", async () => {
-    expect(ids(await people().find({ tags: { $all: ["a", "b"] } }).toArray())).toEqual([1]);
-    expect(ids(await people().find({ tags: { $size: 0 } }).toArray())).toEqual([3]);
-    expect(ids(await people().find({ tags: { $elemMatch: { $gte: "y" } } }).toArray())).toEqual([4]);
-    expect(ids(await people().find({ tags: { $nin: ["a", "c"] } }).toArray())).toEqual([3]);
-    expect(ids(await people().find({ name: { $ne: "bob" } }).sort({ _id: 1 }).toArray())).toEqual([1, 3, 4]);
+    expect(
+      ids(
+        await people()
+          .find({ tags: { $all: ["a", "b"] } })
+          .toArray(),
+      ),
+    ).toEqual([1]);
+    expect(
+      ids(
+        await people()
+          .find({ tags: { $size: 0 } })
+          .toArray(),
+      ),
+    ).toEqual([3]);
+    expect(
+      ids(
+        await people()
+          .find({ tags: { $elemMatch: { $gte: "y" } } })
+          .toArray(),
+      ),
+    ).toEqual([4]);
+    expect(
+      ids(
+        await people()
+          .find({ tags: { $nin: ["a", "c"] } })
+          .toArray(),
+      ),
+    ).toEqual([3]);
+    expect(
+      ids(
+        await people()
+          .find({ name: { $ne: "bob" } })
+          .sort({ _id: 1 })
+          .toArray(),
+      ),
+    ).toEqual([1, 3, 4]);
   });
 
   it("when maxTimeMS is exceeded then the command fails with MaxTimeMSExpired (50)", async () => {
     const admin = backend.db.admin();
-    const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(() => true, () => false);
+    const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(
+      () => true,
+      () => false,
+    );
     if (!enabled) return; // a server without test commands cannot force a timeout deterministically
     try {
       const error = await rejection(people().find({}).maxTimeMS(50).toArray());

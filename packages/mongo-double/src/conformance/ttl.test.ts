@@ -25,11 +25,16 @@ describe("TTL indexes", () => {
   it("when collMod changes a TTL index's expireAfterSeconds then listIndexes shows the new value and the old is reported", async () => {
     const logs = backend.collection("ttl_change");
     await logs.createIndex({ at: 1 }, { name: "at_ttl", expireAfterSeconds: 3_600 });
-    const reply = await backend.db.command({ collMod: "ttl_change", index: { name: "at_ttl", expireAfterSeconds: 60 } });
+    const reply = await backend.db.command({
+      collMod: "ttl_change",
+      index: { name: "at_ttl", expireAfterSeconds: 60 },
+    });
     expect(reply).toMatchObject({ expireAfterSeconds_old: 3_600, expireAfterSeconds_new: 60 });
     const index = (await logs.listIndexes().toArray()).find((i) => i.name === "at_ttl");
     expect(index?.expireAfterSeconds).toBe(60);
-    const missing = await rejection(backend.db.command({ collMod: "ttl_change", index: { name: "nope", expireAfterSeconds: 1 } }));
+    const missing = await rejection(
+      backend.db.command({ collMod: "ttl_change", index: { name: "nope", expireAfterSeconds: 1 } }),
+    );
     expect(missing.code).toBe(27);
   });
 

@@ -9,7 +9,12 @@ import { SKIPPED } from "./unified/skipped.js";
 
 // MongoDB's unified specification tests live beside the clone (their license forbids copying them in).
 const SPECS = fileURLToPath(new URL("../../../../../shared/mongodb-specs/source", import.meta.url));
-const SUITES = ["crud/tests/unified", "index-management/tests", "collection-management/tests", "run-command/tests/unified"];
+const SUITES = [
+  "crud/tests/unified",
+  "index-management/tests",
+  "collection-management/tests",
+  "run-command/tests/unified",
+];
 
 // Tests of a runner: a correct one fails every test in this folder. These two it lets through,
 // as it does not check that an operation's required arguments are present.

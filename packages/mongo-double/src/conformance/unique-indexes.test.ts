@@ -13,7 +13,9 @@ describe("unique indexes", () => {
     expect(error.code).toBe(11000);
     expect(error.keyPattern).toEqual({ email: 1 });
     expect(error.keyValue).toEqual({ email: "a@x.io" });
-    expect(error.message).toBe('E11000 duplicate key error collection: conformance_unique.dup_shape index: email_1 dup key: { email: "a@x.io" }');
+    expect(error.message).toBe(
+      'E11000 duplicate key error collection: conformance_unique.dup_shape index: email_1 dup key: { email: "a@x.io" }',
+    );
   });
 
   it("when a duplicate _id is inserted then E11000 names the _id_ index", async () => {
@@ -60,7 +62,10 @@ describe("unique indexes", () => {
   it("when the index is compound then only the full combination must be unique", async () => {
     const items = backend.db.collection("compound");
     await items.createIndex({ tenant: 1, name: 1 }, { unique: true });
-    await items.insertMany([{ tenant: 1, name: "x" }, { tenant: 2, name: "x" }]);
+    await items.insertMany([
+      { tenant: 1, name: "x" },
+      { tenant: 2, name: "x" },
+    ]);
     const error = await rejection(items.insertOne({ tenant: 1, name: "x" }));
     expect(error.keyPattern).toEqual({ tenant: 1, name: 1 });
     expect(error.keyValue).toEqual({ tenant: 1, name: "x" });
@@ -69,7 +74,13 @@ describe("unique indexes", () => {
   it("when a compound index covers two fields of one array of documents then each element gives one paired key", async () => {
     const items = backend.collection("same_array");
     await items.createIndex({ "links.target": 1, "links.id": 1 }, { unique: true });
-    await items.insertOne({ _id: 1, links: [{ target: "google", id: "g1" }, { target: "github", id: "h1" }] });
+    await items.insertOne({
+      _id: 1,
+      links: [
+        { target: "google", id: "g1" },
+        { target: "github", id: "h1" },
+      ],
+    });
     // Pairs that only a cross product of the two fields would produce are not keys.
     await items.insertOne({ _id: 2, links: [{ target: "google", id: "h1" }] });
     const error = await rejection(items.insertOne({ _id: 3, links: [{ target: "github", id: "h1" }] }));
@@ -120,7 +131,9 @@ describe("unique indexes", () => {
   it("when an unordered insertMany hits duplicates then the others are inserted and each error has its index", async () => {
     const items = backend.db.collection("unordered_batch");
     await items.createIndex({ k: 1 }, { unique: true });
-    const error = await rejection(items.insertMany([{ k: 1 }, { k: 1 }, { k: 2 }, { k: 2 }, { k: 3 }], { ordered: false }));
+    const error = await rejection(
+      items.insertMany([{ k: 1 }, { k: 1 }, { k: 2 }, { k: 2 }, { k: 3 }], { ordered: false }),
+    );
     const writeErrors = error.writeErrors as Array<{ index: number }>;
     expect(writeErrors.map((e) => e.index)).toEqual([1, 3]);
     expect(await items.countDocuments()).toBe(3);
@@ -129,7 +142,10 @@ describe("unique indexes", () => {
   it("when an update would duplicate a unique key then it fails with 11000 and leaves the document unchanged", async () => {
     const items = backend.collection("update_dup");
     await items.createIndex({ email: 1 }, { unique: true });
-    await items.insertMany([{ _id: 1, email: "a" }, { _id: 2, email: "b" }]);
+    await items.insertMany([
+      { _id: 1, email: "a" },
+      { _id: 2, email: "b" },
+    ]);
     const error = await rejection(items.updateOne({ _id: 2 }, { $set: { email: "a" } }));
     expect(error.code).toBe(11000);
     expect(await items.findOne({ _id: 2 })).toEqual({ _id: 2, email: "b" });

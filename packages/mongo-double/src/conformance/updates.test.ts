@@ -11,15 +11,33 @@ describe("updates", () => {
     await items.updateOne(
       { _id: 1 },
       {
-        $set: { "profile.name": "A" }, $unset: { gone: "" }, $inc: { n: 2 }, $push: { tags: "d" } as never, $pull: { set: "x" } as never,
-        $addToSet: { extra: "e" }, $min: { low: 3 }, $max: { high: 9 }, $currentDate: { touched: true },
+        $set: { "profile.name": "A" },
+        $unset: { gone: "" },
+        $inc: { n: 2 },
+        $push: { tags: "d" } as never,
+        $pull: { set: "x" } as never,
+        $addToSet: { extra: "e" },
+        $min: { low: 3 },
+        $max: { high: 9 },
+        $currentDate: { touched: true },
       },
     );
     const doc = await items.findOne({ _id: 1 });
-    expect(doc).toMatchObject({ n: 3, tags: ["a", "b", "c", "d"], set: [], extra: ["e"], low: 3, high: 9, profile: { name: "A" } });
+    expect(doc).toMatchObject({
+      n: 3,
+      tags: ["a", "b", "c", "d"],
+      set: [],
+      extra: ["e"],
+      low: 3,
+      high: 9,
+      profile: { name: "A" },
+    });
     expect(doc?.gone).toBeUndefined();
     expect(doc?.touched).toBeInstanceOf(Date);
-    await items.updateOne({ _id: 1 }, { $addToSet: { extra: { $each: ["e", "f"] } }, $pull: { tags: { $in: ["a", "b"] } } as never });
+    await items.updateOne(
+      { _id: 1 },
+      { $addToSet: { extra: { $each: ["e", "f"] } }, $pull: { tags: { $in: ["a", "b"] } } as never },
+    );
     expect(await items.findOne({ _id: 1 })).toMatchObject({ extra: ["e", "f"], tags: ["c", "d"] });
   });
 
@@ -32,7 +50,11 @@ describe("updates", () => {
 
   it("when an upsert inserts then the document is built from the filter's equality fields with _id first", async () => {
     const items = backend.collection("upsert_seed");
-    const result = await items.updateOne({ email: "a@x", age: { $gt: 3 }, "org.id": 7 }, { $set: { active: true } }, { upsert: true });
+    const result = await items.updateOne(
+      { email: "a@x", age: { $gt: 3 }, "org.id": 7 },
+      { $set: { active: true } },
+      { upsert: true },
+    );
     expect(result.upsertedCount).toBe(1);
     const doc = await items.findOne({ email: "a@x" });
     expect(Object.keys(doc!)).toEqual(["_id", "email", "org", "active"]);
@@ -43,7 +65,14 @@ describe("updates", () => {
 
   it("when int32, int64 and double values are stored and updated then they keep their BSON types", async () => {
     const items = backend.collection("numeric_types");
-    await items.insertOne({ _id: 1, i: 1, l: Long.fromNumber(2), d: new Double(3), f: 1.5, untouched: Long.fromNumber(9) });
+    await items.insertOne({
+      _id: 1,
+      i: 1,
+      l: Long.fromNumber(2),
+      d: new Double(3),
+      f: 1.5,
+      untouched: Long.fromNumber(9),
+    });
     await items.updateOne({ _id: 1 }, { $inc: { i: 1, l: 1, d: 1 } });
     const raw = await items.findOne({ _id: 1 }, { promoteValues: false });
     expect(raw?.i).toBeInstanceOf(Int32);
@@ -89,7 +118,11 @@ describe("updates", () => {
 
   it("when updateMany and deleteMany match several documents then counts report matched and modified", async () => {
     const items = backend.collection("many");
-    await items.insertMany([{ g: 1, v: 0 }, { g: 1, v: 1 }, { g: 2, v: 0 }]);
+    await items.insertMany([
+      { g: 1, v: 0 },
+      { g: 1, v: 1 },
+      { g: 2, v: 0 },
+    ]);
     const updated = await items.updateMany({ g: 1 }, { $set: { v: 1 } });
     expect([updated.matchedCount, updated.modifiedCount]).toEqual([2, 1]);
     const deleted = await items.deleteMany({ g: 1 });
@@ -99,17 +132,37 @@ describe("updates", () => {
 
   it("when the positional $ operator and arrayFilters are used then the matched elements change", async () => {
     const items = backend.collection("positional");
-    await items.insertOne({ _id: 1, grades: [{ k: "a", v: 1 }, { k: "b", v: 2 }] });
+    await items.insertOne({
+      _id: 1,
+      grades: [
+        { k: "a", v: 1 },
+        { k: "b", v: 2 },
+      ],
+    });
     await items.updateOne({ _id: 1, "grades.k": "b" }, { $set: { "grades.$.v": 20 } });
     await items.updateOne({ _id: 1 }, { $inc: { "grades.$[g].v": 100 } }, { arrayFilters: [{ "g.k": "a" }] });
-    expect((await items.findOne({ _id: 1 }))?.grades).toEqual([{ k: "a", v: 101 }, { k: "b", v: 20 }]);
+    expect((await items.findOne({ _id: 1 }))?.grades).toEqual([
+      { k: "a", v: 101 },
+      { k: "b", v: 20 },
+    ]);
   });
 
   it("when several paths go through the same positional $ then they all update the first matched element", async () => {
     const items = backend.collection("positional_many");
-    await items.insertOne({ _id: 1, ids: [{ t: "a", v: 1 }, { t: "b", v: 2 }, { t: "b", v: 3 }] });
+    await items.insertOne({
+      _id: 1,
+      ids: [
+        { t: "a", v: 1 },
+        { t: "b", v: 2 },
+        { t: "b", v: 3 },
+      ],
+    });
     await items.updateOne({ _id: 1, "ids.t": "b" }, { $set: { "ids.$.v": 5, "ids.$.w": 6 }, $inc: { "ids.$.n": 1 } });
-    expect((await items.findOne({ _id: 1 }))?.ids).toEqual([{ t: "a", v: 1 }, { t: "b", v: 5, w: 6, n: 1 }, { t: "b", v: 3 }]);
+    expect((await items.findOne({ _id: 1 }))?.ids).toEqual([
+      { t: "a", v: 1 },
+      { t: "b", v: 5, w: 6, n: 1 },
+      { t: "b", v: 3 },
+    ]);
   });
 
   it("when the query does not match inside the array then the positional $ fails with BadValue (2)", async () => {

@@ -26,7 +26,10 @@ describe("wire protocol and server commands", () => {
   it("when results exceed the batch size then cursor ids are Longs and getMore returns the rest", async () => {
     const items = backend.db.collection("cursor_batches");
     await items.insertMany(Array.from({ length: 7 }, (_, i) => ({ i })));
-    const reply = await backend.db.command({ find: "cursor_batches", batchSize: 3, sort: { i: 1 } }, { promoteLongs: false });
+    const reply = await backend.db.command(
+      { find: "cursor_batches", batchSize: 3, sort: { i: 1 } },
+      { promoteLongs: false },
+    );
     expect(reply.cursor.id).toBeInstanceOf(Long);
     expect(reply.cursor.firstBatch).toHaveLength(3);
     const all = await items.find({}, { batchSize: 3, sort: { i: 1 } }).toArray();

@@ -44,7 +44,10 @@ export function followUserAccessFeed(options: UserAccessFeedOptions): { stop(): 
     let renewal: NodeJS.Timeout | undefined;
     const fail = (err: unknown) => {
       if (controller.signal.aborted) return;
-      logger.warn({ feed: options.url, err: String(err) }, "access feed: acknowledgement failed; the copy is not trusted until it resubscribes");
+      logger.warn(
+        { feed: options.url, err: String(err) },
+        "access feed: acknowledgement failed; the copy is not trusted until it resubscribes",
+      );
       copy.lost(feed);
       controller.abort();
     };
@@ -55,7 +58,10 @@ export function followUserAccessFeed(options: UserAccessFeedOptions): { stop(): 
       const acknowledge = () => {
         const sentAt = now();
         client
-          .acknowledgeUserAccessChanges({ subscriptionId: subscription, sequence: applied }, { timeoutMs: Math.max(100, Math.floor(leaseMs / 2)), signal: controller.signal })
+          .acknowledgeUserAccessChanges(
+            { subscriptionId: subscription, sequence: applied },
+            { timeoutMs: Math.max(100, Math.floor(leaseMs / 2)), signal: controller.signal },
+          )
           .then((reply) => copy.leaseConfirmed(feed, subscription, sentAt, Number(reply.leaseMs)), fail);
       };
       const stream = client.watchUserAccessChanges({}, { timeoutMs: streamLifetimeMs, signal: controller.signal });
@@ -73,7 +79,8 @@ export function followUserAccessFeed(options: UserAccessFeedOptions): { stop(): 
         acknowledge();
       }
     } catch (err) {
-      if (!stopped && !controller.signal.aborted) logger.warn({ feed: options.url, err: String(err) }, "access feed: stream lost; resubscribing");
+      if (!stopped && !controller.signal.aborted)
+        logger.warn({ feed: options.url, err: String(err) }, "access feed: stream lost; resubscribing");
     } finally {
       clearInterval(renewal);
       copy.lost(feed);

@@ -18,7 +18,13 @@ const logEvents: Record<PatLogEvent, UserLogEvent> = {
 };
 
 /** Codes that mean "user-service could not answer now", as opposed to a refusal. */
-const transient = new Set([Code.Unavailable, Code.DeadlineExceeded, Code.Canceled, Code.ResourceExhausted, Code.Aborted]);
+const transient = new Set([
+  Code.Unavailable,
+  Code.DeadlineExceeded,
+  Code.Canceled,
+  Code.ResourceExhausted,
+  Code.Aborted,
+]);
 
 /**
  * Turns a failed call into UNAVAILABLE when user-service is down or slow.
@@ -67,7 +73,8 @@ export function createUserDirectoryClient(options: {
   const users = createUserServiceClient(clientOptions);
   const roles = createRoleServiceClient(clientOptions);
   /** An id user-service cannot even parse names no user either. */
-  const absent = (err: unknown) => err instanceof ConnectError && (err.code === Code.NotFound || err.code === Code.InvalidArgument);
+  const absent = (err: unknown) =>
+    err instanceof ConnectError && (err.code === Code.NotFound || err.code === Code.InvalidArgument);
   return {
     async findUser(userId) {
       try {
@@ -81,7 +88,13 @@ export function createUserDirectoryClient(options: {
     async accessOf(userId) {
       try {
         const access = await roles.getUserAccess({ userId });
-        return { id: access.userId, username: access.username, suspended: access.suspended, tokenEpoch: access.tokenEpoch, permissions: access.permissions };
+        return {
+          id: access.userId,
+          username: access.username,
+          suspended: access.suspended,
+          tokenEpoch: access.tokenEpoch,
+          permissions: access.permissions,
+        };
       } catch (err) {
         if (absent(err)) return undefined;
         throw upstreamError("GetUserAccess", err);
@@ -110,7 +123,8 @@ export function createUserDirectoryClient(options: {
         if (err instanceof ConnectError && transient.has(err.code)) {
           throw new DomainError("unavailable", {
             reason: "USER_SERVICE_UNAVAILABLE",
-            message: "the change is stored, but user-service could not confirm that no instance still answers from the old token; retry",
+            message:
+              "the change is stored, but user-service could not confirm that no instance still answers from the old token; retry",
             cause: err,
           });
         }

@@ -16,7 +16,12 @@ beforeEach(async () => {
 });
 
 const tokens = (claims: { issuer?: string; audience?: string; ttlSeconds?: number } = {}) =>
-  createAccessTokens({ keyRing, issuer: claims.issuer ?? "roster", audience: claims.audience ?? "roster", ttlSeconds: claims.ttlSeconds ?? 900 });
+  createAccessTokens({
+    keyRing,
+    issuer: claims.issuer ?? "roster",
+    audience: claims.audience ?? "roster",
+    ttlSeconds: claims.ttlSeconds ?? 900,
+  });
 
 const grant = { userId: "u1", scopes: ["a", "b"], patId: "pat_1", tokenEpoch: 2 };
 
@@ -49,13 +54,23 @@ describe("access tokens", () => {
   it("when the key was never published then it does not verify", async () => {
     const other = testKeyRing(await mongo.another());
     await other.initialise();
-    const { token } = await createAccessTokens({ keyRing: other, issuer: "roster", audience: "roster", ttlSeconds: 900 }).mint(grant);
+    const { token } = await createAccessTokens({
+      keyRing: other,
+      issuer: "roster",
+      audience: "roster",
+      ttlSeconds: 900,
+    }).mint(grant);
     expect(await tokens().verify(token)).toBeUndefined();
   });
 
   it("when a token is signed with ES256 and its kid resolves to an EC key then it does not verify: only EdDSA is accepted", async () => {
     const { publicKey, privateKey } = await generateKeyPair("ES256");
-    const lenient = createAccessTokens({ keyRing: { ...keyRing, getKey: async () => publicKey }, issuer: "roster", audience: "roster", ttlSeconds: 900 });
+    const lenient = createAccessTokens({
+      keyRing: { ...keyRing, getKey: async () => publicKey },
+      issuer: "roster",
+      audience: "roster",
+      ttlSeconds: 900,
+    });
     const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({ scope: "a" })
       .setProtectedHeader({ alg: "ES256", kid: "k-es256", typ: "at+jwt" })
@@ -73,7 +88,11 @@ describe("access tokens", () => {
     for (const request of [grant, { ...grant, scopes: [], tokenEpoch: 0, notAfter: new Date(Date.now() + 120_000) }]) {
       const { token, claims } = await tokens().mint(request);
       const key = await keyRing.active();
-      const byJose = await new SignJWT({ scope: claims.scopes.join(" "), client_id: claims.clientId, token_epoch: claims.tokenEpoch })
+      const byJose = await new SignJWT({
+        scope: claims.scopes.join(" "),
+        client_id: claims.clientId,
+        token_epoch: claims.tokenEpoch,
+      })
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "at+jwt" })
         .setIssuer(claims.iss)
         .setAudience(claims.aud)

@@ -47,7 +47,12 @@ function signJwt(header: { alg: string; kid: string; typ: string }, payload: obj
 }
 
 /** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
-export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; audience: string; ttlSeconds: number }): AccessTokens {
+export function createAccessTokens(options: {
+  keyRing: KeyRing;
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+}): AccessTokens {
   const { keyRing, issuer, audience } = options;
   // The verifier resource servers use, over the key ring itself; a storage failure while keys are looked up rejects (an outage, not a verdict).
   const verifyToken = createAccessTokenVerifier({ keys: keyRing.getKey, issuer, audience });
@@ -90,7 +95,18 @@ export function createAccessTokens(options: { keyRing: KeyRing; issuer: string; 
       const verified = await verifyToken(token);
       if (verified === undefined) return undefined;
       const { subject, scopes, clientId, tokenEpoch, tokenId, issuedAt, notBefore, expiresAt } = verified;
-      return { sub: subject, scopes, clientId, tokenEpoch, jti: tokenId, iss: issuer, aud: audience, iat: issuedAt, exp: expiresAt, nbf: notBefore };
+      return {
+        sub: subject,
+        scopes,
+        clientId,
+        tokenEpoch,
+        jti: tokenId,
+        iss: issuer,
+        aud: audience,
+        iat: issuedAt,
+        exp: expiresAt,
+        nbf: notBefore,
+      };
     },
   };
 }

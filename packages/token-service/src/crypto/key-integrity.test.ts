@@ -42,9 +42,19 @@ describe("key integrity", () => {
   });
 
   it("when derived from the same secret then the MAC key is not the encryption key's", () => {
-    const encryptionKey = Buffer.from(hkdfSync("sha256", secret, "roster-token-service", "signing-key-encryption v1", 32));
+    const encryptionKey = Buffer.from(
+      hkdfSync("sha256", secret, "roster-token-service", "signing-key-encryption v1", 32),
+    );
     const { kid, generation, alg, publicJwk, createTime } = facts;
-    const fields = JSON.stringify([kid, generation, alg, publicJwk.kty, publicJwk.crv, publicJwk.x, createTime.toISOString()]);
+    const fields = JSON.stringify([
+      kid,
+      generation,
+      alg,
+      publicJwk.kty,
+      publicJwk.crv,
+      publicJwk.x,
+      createTime.toISOString(),
+    ]);
     const withEncryptionKey = `v1.${createHmac("sha256", encryptionKey).update(fields).digest("base64url")}`;
     expect(createKeyIntegrity(secret).verify(facts, withEncryptionKey)).toBe(false);
   });

@@ -14,10 +14,12 @@ beforeEach(async () => {
   db = mongo.db;
 });
 
-const ring = (options: Partial<KeyRingOptions> & { secret?: string } = {}) => testKeyRing(db, { secret, refreshMs: 0, ...options });
+const ring = (options: Partial<KeyRingOptions> & { secret?: string } = {}) =>
+  testKeyRing(db, { secret, refreshMs: 0, ...options });
 
 /** The stored key documents, typed as far as these tests look into them. */
-const stored = () => db.collection<{ _id: string; generation: number; mac?: unknown; [field: string]: unknown }>("signing_keys");
+const stored = () =>
+  db.collection<{ _id: string; generation: number; mac?: unknown; [field: string]: unknown }>("signing_keys");
 
 /** A logger that records what is logged at warn and error level. */
 function recordingLogger() {
@@ -29,7 +31,15 @@ function recordingLogger() {
 async function forgedRecord(kid: string, generation: number, mac: unknown) {
   const { publicKey, privateKey } = await generateKeyPair("EdDSA", { crv: "Ed25519" });
   const { kty, crv, x } = await exportJWK(publicKey);
-  const record = { _id: kid, generation, alg: "EdDSA", publicJwk: { kty, crv, x }, sealedPrivateKey: "v1.AAAA.AAAA.AAAA", createTime: new Date(), mac };
+  const record = {
+    _id: kid,
+    generation,
+    alg: "EdDSA",
+    publicJwk: { kty, crv, x },
+    sealedPrivateKey: "v1.AAAA.AAAA.AAAA",
+    createTime: new Date(),
+    mac,
+  };
   const sign = () =>
     new SignJWT({ scope: "a" })
       .setProtectedHeader({ alg: "EdDSA", kid, typ: "at+jwt" })
@@ -62,10 +72,15 @@ describe("key ring", () => {
     const docs = await stored().find({}).toArray();
     expect(docs.map((d) => d._id)).toEqual([ka.kid]);
     expect(docs[0]?.mac).toBeDefined();
-    expect((await db.collection("signing_keys").listIndexes().toArray()).map((i) => i.name)).toContain("generation_unique");
+    expect((await db.collection("signing_keys").listIndexes().toArray()).map((i) => i.name)).toContain(
+      "generation_unique",
+    );
     const tokens = createAccessTokens({ keyRing: b, issuer: "iss", audience: "aud", ttlSeconds: 60 });
     const minted = await tokens.mint({ userId: "u1", scopes: ["a"], patId: "p1", tokenEpoch: 0, notAfter: undefined });
-    expect((await createAccessTokens({ keyRing: a, issuer: "iss", audience: "aud", ttlSeconds: 60 }).verify(minted.token))?.sub).toBe("u1");
+    expect(
+      (await createAccessTokens({ keyRing: a, issuer: "iss", audience: "aud", ttlSeconds: 60 }).verify(minted.token))
+        ?.sub,
+    ).toBe("u1");
   });
 
   it("when stored then the private key is sealed, not plain", async () => {
@@ -102,9 +117,16 @@ describe("key ring", () => {
     const b = testKeyRing(db, { secret });
     await b.initialise();
     await a.rotate();
-    const token = await createAccessTokens({ keyRing: a, issuer: "i", audience: "a", ttlSeconds: 60 }).mint({ userId: "u", scopes: [], patId: "p", tokenEpoch: 0 });
+    const token = await createAccessTokens({ keyRing: a, issuer: "i", audience: "a", ttlSeconds: 60 }).mint({
+      userId: "u",
+      scopes: [],
+      patId: "p",
+      tokenEpoch: 0,
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
-    expect(await createAccessTokens({ keyRing: b, issuer: "i", audience: "a", ttlSeconds: 60 }).verify(token.token)).toBeDefined();
+    expect(
+      await createAccessTokens({ keyRing: b, issuer: "i", audience: "a", ttlSeconds: 60 }).verify(token.token),
+    ).toBeDefined();
   });
 
   it("when the configured secret is not the one the keys were made with then start-up fails naming the variable and adds no key", async () => {

@@ -93,9 +93,15 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       const { kid, generation } = record;
       if (record.mac === undefined) {
         const why = "stored before records carried one, or not by token-service";
-        options.logger.warn({ kid, generation }, `signing key record has no MAC (${why}); it is neither published nor used`);
+        options.logger.warn(
+          { kid, generation },
+          `signing key record has no MAC (${why}); it is neither published nor used`,
+        );
       } else {
-        options.logger.error({ kid, generation }, "signing key record fails its integrity check (MAC or algorithm); it is neither published nor used");
+        options.logger.error(
+          { kid, generation },
+          "signing key record fails its integrity check (MAC or algorithm); it is neither published nor used",
+        );
       }
     }
     return false;
@@ -114,7 +120,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
           highestGeneration: Math.max(0, ...records.map((r) => r.generation).filter(Number.isFinite)),
           active: reuseOrOpenActive(trusted[0]),
           // The same object for a kid already loaded: verified tokens are remembered for as long as their key resolves to it.
-          publicKeys: new Map(published.map((k) => [k.kid, snapshot?.publicKeys.get(k.kid) ?? createPublicKey({ key: { ...k.publicJwk }, format: "jwk" })])),
+          publicKeys: new Map(
+            published.map((k) => [
+              k.kid,
+              snapshot?.publicKeys.get(k.kid) ?? createPublicKey({ key: { ...k.publicJwk }, format: "jwk" }),
+            ]),
+          ),
         };
         return snapshot;
       })
@@ -127,9 +138,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     try {
       der = options.encryption.open(record.sealedPrivateKey, record.kid);
     } catch (err) {
-      throw new Error(`signing key ${record.kid} cannot be decrypted: is ROSTER_SIGNING_KEY_SECRET the secret it was sealed with?`, {
-        cause: err,
-      });
+      throw new Error(
+        `signing key ${record.kid} cannot be decrypted: is ROSTER_SIGNING_KEY_SECRET the secret it was sealed with?`,
+        {
+          cause: err,
+        },
+      );
     }
     return createPrivateKey({ key: der, format: "der", type: "pkcs8" });
   };
@@ -177,9 +191,14 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       }
     };
     if (s.distrusted.some((r) => r.mac === undefined && opens(r))) {
-      options.logger.warn({ replaced: s.distrusted.map((r) => r.kid) }, "signing keys without a MAC are retired; a new key signs from now on");
+      options.logger.warn(
+        { replaced: s.distrusted.map((r) => r.kid) },
+        "signing keys without a MAC are retired; a new key signs from now on",
+      );
     } else if (s.distrusted.length > 0) {
-      throw new Error("no stored signing key passes its integrity check: is ROSTER_SIGNING_KEY_SECRET the secret they were created with?");
+      throw new Error(
+        "no stored signing key passes its integrity check: is ROSTER_SIGNING_KEY_SECRET the secret they were created with?",
+      );
     }
   };
 
@@ -200,7 +219,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     await insertNext(Math.floor(s.highestGeneration) + 1);
     const created = await load();
     if (lost && created.active !== undefined) {
-      options.logger.warn({ newKid: created.active.kid }, "the stored signing keys are gone (a database restored empty?); a new key signs from now on");
+      options.logger.warn(
+        { newKid: created.active.kid },
+        "the stored signing keys are gone (a database restored empty?); a new key signs from now on",
+      );
     }
     return activeOf(created);
   };
@@ -214,7 +236,12 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       return s.active ?? ensureActive(true);
     },
     async published() {
-      return (await current()).keys.map((k) => ({ ...k.publicJwk, kid: k.kid, alg: accessTokenAlgorithm, use: "sig" as const }));
+      return (await current()).keys.map((k) => ({
+        ...k.publicJwk,
+        kid: k.kid,
+        alg: accessTokenAlgorithm,
+        use: "sig" as const,
+      }));
     },
     getKey: async (header) => {
       let s = await current();
@@ -236,7 +263,11 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
 }
 
 /** The newest key, and every older key whose successor appeared less than `retentionMs` ago. */
-export function publishedKeys(newestFirst: readonly StoredSigningKey[], nowMs: number, retentionMs: number): StoredSigningKey[] {
+export function publishedKeys(
+  newestFirst: readonly StoredSigningKey[],
+  nowMs: number,
+  retentionMs: number,
+): StoredSigningKey[] {
   const published: StoredSigningKey[] = [];
   for (const [index, key] of newestFirst.entries()) {
     const successor = newestFirst[index - 1];

@@ -42,8 +42,18 @@ function delivery(happened: (entry: OutboxEntry) => Promise<boolean> = async () 
   });
 }
 
-const trail = () => createOutboxAuditTrail(outbox, () => undefined, () => clock);
-const revoked = (userId: string, tokenId: string): PatLogEntry => ({ userId, event: "pat-revoked", success: true, payload: { token_id: tokenId } });
+const trail = () =>
+  createOutboxAuditTrail(
+    outbox,
+    () => undefined,
+    () => clock,
+  );
+const revoked = (userId: string, tokenId: string): PatLogEntry => ({
+  userId,
+  event: "pat-revoked",
+  success: true,
+  payload: { token_id: tokenId },
+});
 const later = (ms: number) => (clock = new Date(clock.getTime() + ms));
 const tokenIds = () => [...accepted.values()].map((e) => `${e.userId}:${e.payload.token_id}`);
 
@@ -83,7 +93,9 @@ describe("audit delivery", () => {
   it("when a change's confirmation never came then its entry is delivered if the change happened and dropped if not", async () => {
     const crashed = async (tokenId: string) => {
       // The process died inside the mutation: the pending entry is all that is left.
-      await trail().around(revoked("u1", tokenId), () => new Promise<never>((_resolve, reject) => reject(new Error("crash")))).catch(() => undefined);
+      await trail()
+        .around(revoked("u1", tokenId), () => new Promise<never>((_resolve, reject) => reject(new Error("crash"))))
+        .catch(() => undefined);
     };
     await crashed("gone");
     await crashed("kept");
@@ -91,7 +103,8 @@ describe("audit delivery", () => {
     expect(await delivery().drain()).toBe(0); // the pending head holds the user's queue in order
     later(pendingGraceMs + 1);
     const happened = async (entry: OutboxEntry) => entry.payload.token_id === "gone";
-    while ((await delivery(happened).drain()) > 0 || (await mongo.db.collection("audit_outbox").countDocuments()) > 0) later(1);
+    while ((await delivery(happened).drain()) > 0 || (await mongo.db.collection("audit_outbox").countDocuments()) > 0)
+      later(1);
     expect(tokenIds()).toEqual(["u1:gone", "u1:after"]);
   });
 
@@ -110,7 +123,10 @@ describe("audit delivery", () => {
     await trail().record(revoked("u3", "t3"));
     expect(await delivery().drain()).toBe(2);
     expect(tokenIds().sort()).toEqual(["u1:t1", "u3:t3"]);
-    const left = await mongo.db.collection("audit_outbox").find({}, { sort: { createTime: 1 } }).toArray();
+    const left = await mongo.db
+      .collection("audit_outbox")
+      .find({}, { sort: { createTime: 1 } })
+      .toArray();
     expect(left.map((d) => [d.userId, d.payload.token_id, d.attempts])).toEqual([
       ["u2", "poison", 1],
       ["u2", "t2", 0],

@@ -80,7 +80,12 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
 
   /** Claims the user's queue and settles a pending head; what may leave now, in order. */
   async function readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
-    const queue = await deps.store.claimQueue(userId, now, new Date(now.getTime() + (deps.leaseMs ?? 60_000)), entriesPerClaim);
+    const queue = await deps.store.claimQueue(
+      userId,
+      now,
+      new Date(now.getTime() + (deps.leaseMs ?? 60_000)),
+      entriesPerClaim,
+    );
     if (queue === undefined) return [];
     const ready: OutboxEntry[] = [];
     for (const [index, entry] of queue.entries()) {
@@ -131,7 +136,10 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
 
   async function retryLater(entry: OutboxEntry, err: unknown, now: Date): Promise<void> {
     const delay = retryBackoffMs(entry.attempts, deps.maxBackoffMs);
-    deps.logger.warn({ entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) }, "audit entry not delivered yet; will retry");
+    deps.logger.warn(
+      { entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) },
+      "audit entry not delivered yet; will retry",
+    );
     await deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
   }
 
@@ -154,7 +162,10 @@ export type AuditDelivery = ReturnType<typeof createAuditDelivery>;
 
 const unreachable = (err: unknown) => isDomainError(err) && err.kind === "unavailable";
 
-const outgoing = ({ id, userId, event, success, payload }: OutboxEntry): OutgoingEntry => ({ entry: { userId, event, success, payload }, requestId: id });
+const outgoing = ({ id, userId, event, success, payload }: OutboxEntry): OutgoingEntry => ({
+  entry: { userId, event, success, payload },
+  requestId: id,
+});
 
 /** Ready queues grouped into batches of at most `entriesPerSend` entries; a user's queue is never split. */
 function batches(ready: ReadyQueue[]): ReadyQueue[][] {

@@ -42,7 +42,11 @@ function setup() {
   };
 }
 
-const settled = (promise: Promise<unknown>) => promise.then(() => "stored", () => "failed");
+const settled = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "stored",
+    () => "failed",
+  );
 
 describe("audit trail group commit", () => {
   it("when entries are recorded while a write is under way then they all go in the next single write", async () => {

@@ -48,7 +48,11 @@ export interface AuditTrail {
    * it returns undefined (nothing happened). If it throws, or the process
    * dies in between, delivery later asks whether the mutation happened.
    */
-  around<T>(entry: PatLogEntry, mutate: () => Promise<T | undefined>, details?: (result: T) => Record<string, string | number>): Promise<T | undefined>;
+  around<T>(
+    entry: PatLogEntry,
+    mutate: () => Promise<T | undefined>,
+    details?: (result: T) => Record<string, string | number>,
+  ): Promise<T | undefined>;
 }
 
 /** How long a pending entry waits for its confirmation before delivery asks whether its mutation happened. */
@@ -79,13 +83,15 @@ function groupCommit(store: AuditOutboxStore): (entry: OutboxEntry) => Promise<v
     if (waiting === undefined) {
       const batch = { entries: [entry], written: Promise.resolve() };
       // Starts after the write under way settles, whatever its outcome; the batch is closed to newcomers then.
-      batch.written = writing.then(
-        () => undefined,
-        () => undefined,
-      ).then(() => {
-        waiting = undefined;
-        return batch.entries.length === 1 ? store.add(entry) : store.addMany(batch.entries);
-      });
+      batch.written = writing
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          waiting = undefined;
+          return batch.entries.length === 1 ? store.add(entry) : store.addMany(batch.entries);
+        });
       waiting = batch;
       writing = batch.written;
       return batch.written;
@@ -96,7 +102,11 @@ function groupCommit(store: AuditOutboxStore): (entry: OutboxEntry) => Promise<v
 }
 
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */
-export function createOutboxAuditTrail(store: AuditOutboxStore, wake: () => void, now: () => Date = () => new Date()): AuditTrail {
+export function createOutboxAuditTrail(
+  store: AuditOutboxStore,
+  wake: () => void,
+  now: () => Date = () => new Date(),
+): AuditTrail {
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
     const at = now();
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);

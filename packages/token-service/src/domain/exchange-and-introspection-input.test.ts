@@ -39,7 +39,9 @@ async function outcome(promise: Promise<unknown>): Promise<string> {
 
 describe("token use input checks", () => {
   it("when the secret is empty or over 256 characters then exchange is INVALID_ARGUMENT naming the field", async () => {
-    expect(await outcome(use.exchange({ secret: "", scopes: [] }, testOrigin))).toBe("invalid-argument/INVALID_ARGUMENT personal_access_token");
+    expect(await outcome(use.exchange({ secret: "", scopes: [] }, testOrigin))).toBe(
+      "invalid-argument/INVALID_ARGUMENT personal_access_token",
+    );
     expect(await outcome(use.exchange({ secret: generatePatSecret() + "x".repeat(200), scopes: [] }, testOrigin))).toBe(
       "invalid-argument/INVALID_ARGUMENT personal_access_token",
     );
@@ -49,14 +51,19 @@ describe("token use input checks", () => {
     const secret = generatePatSecret();
     const typo = secret.slice(0, 15) + (secret[15] === "a" ? "b" : "a") + secret.slice(16);
     for (const bad of [typo, secret.slice(0, -1), `${secret}a`, secret.replace("roster_pat_", "roster_pak_")]) {
-      expect(await outcome(use.exchange({ secret: bad, scopes: [] }, testOrigin)), bad).toBe("unauthenticated/TOKEN_MALFORMED ");
+      expect(await outcome(use.exchange({ secret: bad, scopes: [] }, testOrigin)), bad).toBe(
+        "unauthenticated/TOKEN_MALFORMED ",
+      );
       // Without our prefix it is taken for an access token and checked as one.
-      if (bad.startsWith("roster_pat_")) expect(await use.introspect({ token: bad }, testOrigin)).toEqual({ active: false });
+      if (bad.startsWith("roster_pat_"))
+        expect(await use.introspect({ token: bad }, testOrigin)).toEqual({ active: false });
     }
   });
 
   it("when the introspected token is empty or over 8 KiB then it is INVALID_ARGUMENT naming the field", async () => {
     expect(await outcome(use.introspect({ token: "" }, testOrigin))).toBe("invalid-argument/INVALID_ARGUMENT token");
-    expect(await outcome(use.introspect({ token: "x".repeat(8 * 1024 + 1) }, testOrigin))).toBe("invalid-argument/INVALID_ARGUMENT token");
+    expect(await outcome(use.introspect({ token: "x".repeat(8 * 1024 + 1) }, testOrigin))).toBe(
+      "invalid-argument/INVALID_ARGUMENT token",
+    );
   });
 });

@@ -3,7 +3,15 @@ import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createPatRepository } from "../storage/pat-repository.js";
-import { directAuditTrail, fakeUserDirectory, silentLogger, testKeyRing, testOrigin, unlimitedThrottle, useTestMongo } from "../testing.js";
+import {
+  directAuditTrail,
+  fakeUserDirectory,
+  silentLogger,
+  testKeyRing,
+  testOrigin,
+  unlimitedThrottle,
+  useTestMongo,
+} from "../testing.js";
 import { domainOutcome } from "@roster/runtime/testing";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
@@ -28,29 +36,64 @@ beforeEach(async () => {
   const keyRing = testKeyRing(db);
   await keyRing.initialise();
   const accessTokens = createAccessTokens({ keyRing, issuer: "roster", audience: "roster", ttlSeconds: 900 });
-  const common = { store: createPatRepository(db), users, audit: directAuditTrail(users), pepper: undefined, logger: silentLogger, now: () => clock };
+  const common = {
+    store: createPatRepository(db),
+    users,
+    audit: directAuditTrail(users),
+    pepper: undefined,
+    logger: silentLogger,
+    now: () => clock,
+  };
   pats = createPatManagement({ ...common, maxTokensPerUser: 10 });
   deps = { ...common, accessTokens, issuer: "roster" };
-  use = createExchangeAndIntrospection({ ...deps, exchangeThrottle: unlimitedThrottle, introspectionThrottle: unlimitedThrottle });
+  use = createExchangeAndIntrospection({
+    ...deps,
+    exchangeThrottle: unlimitedThrottle,
+    introspectionThrottle: unlimitedThrottle,
+  });
 });
-
 
 describe("exchange", () => {
   it("when exchanged then the grant is requested ∩ PAT scopes ∩ permissions and the exchange is logged", async () => {
-    const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: ["orders:read", "billing:read"] });
+    const { secret, record } = await pats.create({
+      userId: "u1",
+      name: "ci",
+      expireTime: undefined,
+      scopes: ["orders:read", "billing:read"],
+    });
     const result = await use.exchange({ secret, scopes: [] }, origin);
     expect(result.scopes).toEqual(["orders:read"]);
     const introspected = await use.introspect({ token: result.accessToken }, origin);
-    expect(introspected).toMatchObject({ active: true, sub: "u1", username: "ada", clientId: record.id, tokenType: "access_token", scope: "orders:read" });
-    expect(users.logs.at(-1)).toMatchObject({ event: "pat-exchanged", success: true, payload: { token_id: record.id } });
+    expect(introspected).toMatchObject({
+      active: true,
+      sub: "u1",
+      username: "ada",
+      clientId: record.id,
+      tokenType: "access_token",
+      scope: "orders:read",
+    });
+    expect(users.logs.at(-1)).toMatchObject({
+      event: "pat-exchanged",
+      success: true,
+      payload: { token_id: record.id },
+    });
   });
 
   it("when the token is malformed, unknown, expired, or its user suspended or gone then each has its reason", async () => {
-    const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: new Date(clock.getTime() + 60_000), scopes: [] });
-    expect(await domainOutcome(use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }, origin))).toBe(
-      "unauthenticated/TOKEN_MALFORMED",
+    const { secret } = await pats.create({
+      userId: "u1",
+      name: "ci",
+      expireTime: new Date(clock.getTime() + 60_000),
+      scopes: [],
+    });
+    expect(
+      await domainOutcome(
+        use.exchange({ secret: secret.slice(0, -1) + (secret.endsWith("a") ? "b" : "a"), scopes: [] }, origin),
+      ),
+    ).toBe("unauthenticated/TOKEN_MALFORMED");
+    expect(await domainOutcome(use.exchange({ secret: generatePatSecret(), scopes: [] }, origin))).toBe(
+      "unauthenticated/TOKEN_INVALID",
     );
-    expect(await domainOutcome(use.exchange({ secret: generatePatSecret(), scopes: [] }, origin))).toBe("unauthenticated/TOKEN_INVALID");
     users.users.set("u1", { id: "u1", username: "ada", suspended: true });
     expect(await domainOutcome(use.exchange({ secret, scopes: [] }, origin))).toBe("unauthenticated/USER_SUSPENDED");
     expect(await use.introspect({ token: secret }, origin)).toEqual({ active: false });
@@ -81,7 +124,10 @@ describe("exchange", () => {
     clock = new Date(clock.getTime() + 30_000);
     await use.exchange({ secret, scopes: [] }, origin);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect((await pats.list({ userId: "u1", pageSize: 0, pageToken: "" })).records.find((r) => r.id === record.id)?.lastUseTime).toEqual(first);
+    expect(
+      (await pats.list({ userId: "u1", pageSize: 0, pageToken: "" })).records.find((r) => r.id === record.id)
+        ?.lastUseTime,
+    ).toEqual(first);
   });
 });
 
@@ -90,17 +136,30 @@ describe("limits", () => {
     const reports: AuthFailure[] = [];
     const failures = { record: (failure: AuthFailure) => reports.push(failure) };
     const throttle = () => createCredentialThrottle("pat", { perAddress, perTarget }, failures);
-    const limitedUse = createExchangeAndIntrospection({ ...deps, exchangeThrottle: throttle(), introspectionThrottle: throttle() });
+    const limitedUse = createExchangeAndIntrospection({
+      ...deps,
+      exchangeThrottle: throttle(),
+      introspectionThrottle: throttle(),
+    });
     return { limitedUse, reports };
   }
 
   it("when an expired PAT is retried then it is reported by token id, never by secret, and cut off after its per-target limit", async () => {
-    const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: new Date(clock.getTime() + 1_000), scopes: [] });
+    const { secret, record } = await pats.create({
+      userId: "u1",
+      name: "ci",
+      expireTime: new Date(clock.getTime() + 1_000),
+      scopes: [],
+    });
     clock = new Date(clock.getTime() + 2_000);
     const { limitedUse, reports } = throttled(100, 2);
     const results = [];
     for (let i = 0; i < 3; i++) results.push(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, origin)));
-    expect(results).toEqual(["unauthenticated/TOKEN_EXPIRED", "unauthenticated/TOKEN_EXPIRED", "resource-exhausted/RATE_LIMITED"]);
+    expect(results).toEqual([
+      "unauthenticated/TOKEN_EXPIRED",
+      "unauthenticated/TOKEN_EXPIRED",
+      "resource-exhausted/RATE_LIMITED",
+    ]);
     expect(reports.map((r) => r.reason)).toEqual(["TOKEN_EXPIRED", "TOKEN_EXPIRED", "RATE_LIMITED"]);
     expect(reports[0]).toMatchObject({ credential: "pat", origin, subject: { tokenId: record.id, userId: "u1" } });
     expect(JSON.stringify(reports)).not.toContain(secret.slice(11));
@@ -109,8 +168,11 @@ describe("limits", () => {
   it("when one address has used up its failures then a valid PAT from another address is still exchanged and introspected", async () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
     const { limitedUse } = throttled(2, 100);
-    for (let i = 0; i < 2; i++) await domainOutcome(limitedUse.exchange({ secret: generatePatSecret(), scopes: [] }, origin));
-    expect(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, origin))).toBe("resource-exhausted/RATE_LIMITED");
+    for (let i = 0; i < 2; i++)
+      await domainOutcome(limitedUse.exchange({ secret: generatePatSecret(), scopes: [] }, origin));
+    expect(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, origin))).toBe(
+      "resource-exhausted/RATE_LIMITED",
+    );
     const other = { ...origin, address: "10.0.0.2" };
     expect(await domainOutcome(limitedUse.exchange({ secret, scopes: [] }, other))).toBe("OK");
     for (let i = 0; i < 5; i++) expect((await limitedUse.introspect({ token: secret }, origin)).active).toBe(true);
@@ -119,7 +181,12 @@ describe("limits", () => {
 
 describe("introspect", () => {
   it("when a PAT is active then the RFC 7662 fields describe it", async () => {
-    const { secret, record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: ["orders:write"] });
+    const { secret, record } = await pats.create({
+      userId: "u1",
+      name: "ci",
+      expireTime: undefined,
+      scopes: ["orders:write"],
+    });
     expect(await use.introspect({ token: secret }, origin)).toEqual({
       active: true,
       scope: "orders:write",
@@ -143,7 +210,10 @@ describe("introspect", () => {
     users.tokenEpochs.set("u1", 1);
     expect(await use.introspect({ token: accessToken }, origin)).toEqual({ active: false });
     const fresh = await use.exchange({ secret, scopes: [] }, origin);
-    expect(await use.introspect({ token: fresh.accessToken }, origin)).toMatchObject({ active: true, scope: "orders:read" });
+    expect(await use.introspect({ token: fresh.accessToken }, origin)).toMatchObject({
+      active: true,
+      scope: "orders:read",
+    });
     users.users.delete("u1");
     expect(await use.introspect({ token: fresh.accessToken }, origin)).toEqual({ active: false });
   });
@@ -153,7 +223,9 @@ describe("introspect", () => {
     const { secret } = await pats.create({ userId: "u1", name: "ci", expireTime, scopes: [] });
     const minted = await use.exchange({ secret, scopes: [] }, origin);
     expect(minted.expireTime.getTime()).toBeLessThanOrEqual(expireTime.getTime());
-    expect((await use.introspect({ token: minted.accessToken }, origin)).exp).toBe(Math.floor(expireTime.getTime() / 1000));
+    expect((await use.introspect({ token: minted.accessToken }, origin)).exp).toBe(
+      Math.floor(expireTime.getTime() / 1000),
+    );
   });
 
   it("when the token is garbage or deleted then it is inactive, not an error", async () => {

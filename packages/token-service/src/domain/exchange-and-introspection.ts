@@ -53,7 +53,9 @@ const refusalMessages: Record<PatRefusal, string> = {
   USER_SUSPENDED: "the token's user is suspended",
 };
 
-type PatCheck = { ok: true; record: PatRecord; user: UserAccess } | { ok: false; reason: PatRefusal; record?: PatRecord };
+type PatCheck =
+  | { ok: true; record: PatRecord; user: UserAccess }
+  | { ok: false; reason: PatRefusal; record?: PatRecord };
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
@@ -87,11 +89,17 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
   };
 
   /** Checks a PAT within the throttle's limits and reports a refusal (by the token's public id, never its secret). */
-  const usePat = async <T>(throttle: CredentialThrottle, origin: CallOrigin, secret: string, use: (check: PatCheck) => Promise<T>): Promise<T> => {
+  const usePat = async <T>(
+    throttle: CredentialThrottle,
+    origin: CallOrigin,
+    secret: string,
+    use: (check: PatCheck) => Promise<T>,
+  ): Promise<T> => {
     const attempt = await throttle.begin(origin);
     try {
       const check = await checkPat(secret, attempt);
-      if (!check.ok) attempt.fail(check.reason, check.record && { tokenId: check.record.id, userId: check.record.userId });
+      if (!check.ok)
+        attempt.fail(check.reason, check.record && { tokenId: check.record.id, userId: check.record.userId });
       return await use(check);
     } finally {
       await attempt.end();
@@ -168,7 +176,8 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
     async exchange(input: { secret: string; scopes: readonly string[] }, origin: CallOrigin) {
       if (input.secret === "") throw invalidField("personal_access_token", "is required");
       // Over the field's limit is bad input like any other; a wrong length within it is a malformed token.
-      if (input.secret.length > maxPatLength) throw invalidField("personal_access_token", `must be at most ${maxPatLength} characters`);
+      if (input.secret.length > maxPatLength)
+        throw invalidField("personal_access_token", `must be at most ${maxPatLength} characters`);
       const requested = validateScopes("scopes", input.scopes);
       return usePat(deps.exchangeThrottle, origin, input.secret, (check) => exchangeChecked(check, requested));
     },
@@ -176,11 +185,15 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
     async introspect(input: { token: string }, origin: CallOrigin): Promise<Introspection> {
       if (input.token === "") throw invalidField("token", "is required");
       if (input.token.length > maxIntrospectedLength) throw invalidField("token", "must be at most 8 KiB");
-      if (input.token.startsWith(patPrefix)) return usePat(deps.introspectionThrottle, origin, input.token, introspectChecked);
+      if (input.token.startsWith(patPrefix))
+        return usePat(deps.introspectionThrottle, origin, input.token, introspectChecked);
       const claims = await deps.accessTokens.verify(input.token);
       if (claims === undefined) return inactive;
       const user = await deps.users.accessOf(claims.sub);
-      const verdict = judgeAccessToken({ subject: claims.sub, scopes: claims.scopes, tokenEpoch: claims.tokenEpoch }, user);
+      const verdict = judgeAccessToken(
+        { subject: claims.sub, scopes: claims.scopes, tokenEpoch: claims.tokenEpoch },
+        user,
+      );
       if (!verdict.active || user === undefined) return inactive;
       return introspectionOf(claims, user, verdict.scopes);
     },

@@ -31,7 +31,11 @@ function setup(options: { maxTokens?: number } = {}) {
   };
   const clock = { now: 1_000 };
   const copy = createUserAccessCopy({ fetch: async () => undefined, maxUsers: 10, feeds: 1, now: () => clock.now });
-  const cache = createCachedPatStore(store, copy, { maxTokens: options.maxTokens ?? 100, maxAgeMs: 60_000, now: () => clock.now });
+  const cache = createCachedPatStore(store, copy, {
+    maxTokens: options.maxTokens ?? 100,
+    maxAgeMs: 60_000,
+    now: () => clock.now,
+  });
   const pat = (hash: string, userId = "u1", changes: Partial<PatRecord> = {}) => {
     const record: PatRecord = {
       id: `pat_${hash}`,
@@ -52,7 +56,17 @@ function setup(options: { maxTokens?: number } = {}) {
     copy.subscribed(0, "sub");
     copy.leaseConfirmed(0, "sub", clock.now, leaseMs);
   };
-  return { cache, copy, records, reads, touches, clock, pat, live, hold: (until: Promise<void> | undefined) => (gate = until) };
+  return {
+    cache,
+    copy,
+    records,
+    reads,
+    touches,
+    clock,
+    pat,
+    live,
+    hold: (until: Promise<void> | undefined) => (gate = until),
+  };
 }
 
 describe("createCachedPatStore", () => {

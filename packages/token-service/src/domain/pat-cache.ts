@@ -92,7 +92,8 @@ export function createCachedPatStore(store: PatStore, trust: FeedTrust, options:
       // The held record learns the new time at once, so its next uses within the minute write nothing either.
       const hash = hashOfId.get(id);
       const held = hash === undefined ? undefined : byHash.get(hash);
-      if (held !== undefined && hash !== undefined) byHash.set(hash, { ...held, record: { ...held.record, lastUseTime: at } });
+      if (held !== undefined && hash !== undefined)
+        byHash.set(hash, { ...held, record: { ...held.record, lastUseTime: at } });
       await store.touch(id, at, notBefore);
     },
   };

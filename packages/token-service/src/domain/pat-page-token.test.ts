@@ -13,12 +13,18 @@ describe("PAT page tokens", () => {
 
   it("when a token is used on another user's tokens or another listing then INVALID_PAGE_TOKEN", () => {
     expect(reasonOf(() => decodePatPageToken(encodePatPageToken("u1", after), "u2"))).toBe("INVALID_PAGE_TOKEN");
-    expect(reasonOf(() => decodePatPageToken(encodePageToken({ t: 1, i: "pat_0123" }, "roles:"), "u1"))).toBe("INVALID_PAGE_TOKEN");
+    expect(reasonOf(() => decodePatPageToken(encodePageToken({ t: 1, i: "pat_0123" }, "roles:"), "u1"))).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
   });
 
   it("when a token's cursor lacks a time or an id then INVALID_PAGE_TOKEN", () => {
-    expect(reasonOf(() => decodePatPageToken(encodePageToken({ i: "pat_0123" }, "pats|u1"), "u1"))).toBe("INVALID_PAGE_TOKEN");
-    expect(reasonOf(() => decodePatPageToken(encodePageToken({ t: "soon", i: "pat_0123" }, "pats|u1"), "u1"))).toBe("INVALID_PAGE_TOKEN");
+    expect(reasonOf(() => decodePatPageToken(encodePageToken({ i: "pat_0123" }, "pats|u1"), "u1"))).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
+    expect(reasonOf(() => decodePatPageToken(encodePageToken({ t: "soon", i: "pat_0123" }, "pats|u1"), "u1"))).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
   });
 
   it("when a well-formed token is longer than the cap then INVALID_PAGE_TOKEN", () => {

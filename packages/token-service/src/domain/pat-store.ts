@@ -29,7 +29,11 @@ export interface PatStore {
   countForUser(userId: string): Promise<number>;
   listForUser(userId: string, after: PatCursor | undefined, limit: number): Promise<PatRecord[]>;
   /** Applies the changes to the user's token; undefined when there is none with that id. Name clashes throw as `insert`. */
-  update(userId: string, id: string, changes: { name?: string; expireTime?: Date | null }): Promise<PatRecord | undefined>;
+  update(
+    userId: string,
+    id: string,
+    changes: { name?: string; expireTime?: Date | null },
+  ): Promise<PatRecord | undefined>;
   /** Deletes the user's token; the deleted record, or undefined when there was none. */
   delete(userId: string, id: string): Promise<PatRecord | undefined>;
   deleteAllForUser(userId: string): Promise<number>;

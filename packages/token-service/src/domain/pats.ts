@@ -80,7 +80,9 @@ export function createPatManagement(deps: PatManagementDeps) {
         lastUseTime: undefined,
       };
       const entry = { userId, event: "pat-created" as const, success: true, payload: { token_id: record.id, name } };
-      const inserted = await deps.audit.around(entry, async () => ((await deps.store.insertWithinCap(record, deps.maxTokensPerUser)) ? record : undefined));
+      const inserted = await deps.audit.around(entry, async () =>
+        (await deps.store.insertWithinCap(record, deps.maxTokensPerUser)) ? record : undefined,
+      );
       if (inserted === undefined) {
         throw new DomainError("resource-exhausted", {
           reason: "TOKEN_LIMIT_REACHED",
@@ -95,23 +97,38 @@ export function createPatManagement(deps: PatManagementDeps) {
       const userId = requireId("user_id", input.userId);
       const size = pageSizeOf(input.pageSize);
       const after = decodePatPageToken(input.pageToken, userId);
-      const [page, totalSize] = await Promise.all([deps.store.listForUser(userId, after, size + 1), deps.store.countForUser(userId)]);
+      const [page, totalSize] = await Promise.all([
+        deps.store.listForUser(userId, after, size + 1),
+        deps.store.countForUser(userId),
+      ]);
       const records = page.slice(0, size);
       const last = records.at(-1);
       const nextPageToken = page.length > size && last !== undefined ? encodePatPageToken(userId, last) : "";
       return { records, nextPageToken, totalSize };
     },
 
-    async update(input: { userId: string; id: string; paths: readonly string[]; name: string; expireTime: Date | undefined }) {
+    async update(input: {
+      userId: string;
+      id: string;
+      paths: readonly string[];
+      name: string;
+      expireTime: Date | undefined;
+    }) {
       const userId = requireId("personal_access_token.user_id", input.userId);
       const id = requireId("personal_access_token.id", input.id);
-      if (input.paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
+      if (input.paths.length === 0)
+        throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
       const changes: { name?: string; expireTime?: Date | null } = {};
       for (const path of input.paths) {
         if (path === "name") changes.name = validName("personal_access_token.name", input.name);
         else if (path === "expire_time") {
           changes.expireTime = futureExpiry("personal_access_token.expire_time", input.expireTime, now()) ?? null;
-        } else throw invalidField("update_mask", `unknown or immutable path "${path}"; allowed: name, expire_time`, "INVALID_UPDATE_MASK");
+        } else
+          throw invalidField(
+            "update_mask",
+            `unknown or immutable path "${path}"; allowed: name, expire_time`,
+            "INVALID_UPDATE_MASK",
+          );
       }
       const record = await publishing(userId, () => deps.store.update(userId, id, changes));
       if (record === undefined) throw tokenNotFound();
@@ -122,7 +139,13 @@ export function createPatManagement(deps: PatManagementDeps) {
       const userId = requireId("user_id", input.userId);
       const id = requireId("token_id", input.id);
       const entry = { userId, event: "pat-revoked" as const, success: true, payload: { token_id: id } };
-      const record = await publishing(userId, () => deps.audit.around(entry, () => deps.store.delete(userId, id), (deleted) => ({ name: deleted.name })));
+      const record = await publishing(userId, () =>
+        deps.audit.around(
+          entry,
+          () => deps.store.delete(userId, id),
+          (deleted) => ({ name: deleted.name }),
+        ),
+      );
       if (record === undefined) throw tokenNotFound();
     },
 

@@ -14,9 +14,9 @@ describe("grantedScopes", () => {
   });
 
   it("when scopes are requested then the grant is requested ∩ PAT ∩ permissions", () => {
-    expect(grantedScopes(["orders:write", "orders:read", "billing:read"], ["orders:read", "billing:read"], permissions)).toEqual([
-      "orders:read",
-    ]);
+    expect(
+      grantedScopes(["orders:write", "orders:read", "billing:read"], ["orders:read", "billing:read"], permissions),
+    ).toEqual(["orders:read"]);
   });
 
   it("when the user has no permissions then nothing is granted, whatever is asked", () => {
@@ -41,7 +41,12 @@ describe("validateScopes", () => {
       expect.unreachable();
     } catch (err) {
       expect(isDomainError(err) && err.reason).toBe("INVALID_SCOPE");
-      expect(isDomainError(err) && err.fieldViolations.map((v) => v.field)).toEqual(["scopes[1]", "scopes[2]", "scopes[3]", "scopes[4]"]);
+      expect(isDomainError(err) && err.fieldViolations.map((v) => v.field)).toEqual([
+        "scopes[1]",
+        "scopes[2]",
+        "scopes[3]",
+        "scopes[4]",
+      ]);
     }
   });
 
@@ -50,7 +55,9 @@ describe("validateScopes", () => {
       validateScopes("scopes", ["orders:read", "roster:logs:write"]);
       expect.unreachable();
     } catch (err) {
-      expect(isDomainError(err) && { kind: err.kind, reason: err.reason, fields: err.fieldViolations.map((v) => v.field) }).toEqual({
+      expect(
+        isDomainError(err) && { kind: err.kind, reason: err.reason, fields: err.fieldViolations.map((v) => v.field) },
+      ).toEqual({
         kind: "invalid-argument",
         reason: "SCOPE_NOT_GRANTABLE",
         fields: ["scopes[1]"],
@@ -59,6 +66,11 @@ describe("validateScopes", () => {
   });
 
   it("when there are more than 50 then the list is refused", () => {
-    expect(() => validateScopes("scopes", Array.from({ length: 51 }, (_, i) => `s${i}`))).toThrow(/at most 50/);
+    expect(() =>
+      validateScopes(
+        "scopes",
+        Array.from({ length: 51 }, (_, i) => `s${i}`),
+      ),
+    ).toThrow(/at most 50/);
   });
 });

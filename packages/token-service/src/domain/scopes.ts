@@ -22,7 +22,11 @@ export function validateScopes(field: string, scopes: readonly string[]): string
  * service-only or malformed permission (a role stored before such were
  * refused) is never granted.
  */
-export function grantedScopes(requested: readonly string[], patScopes: readonly string[], permissions: readonly string[]): string[] {
+export function grantedScopes(
+  requested: readonly string[],
+  patScopes: readonly string[],
+  permissions: readonly string[],
+): string[] {
   let granted = new Set(permissions.filter(isGrantableScope));
   if (patScopes.length > 0) granted = new Set(patScopes.filter((s) => granted.has(s)));
   if (requested.length > 0) granted = new Set(requested.filter((s) => granted.has(s)));

@@ -44,7 +44,10 @@ interface FeedState {
 export function createUserAccessCopy(options: UserAccessCopyOptions) {
   const now = options.now ?? (() => performance.now());
   const entries = new Map<string, UserAccess>();
-  const feeds: FeedState[] = Array.from({ length: options.feeds }, () => ({ subscription: undefined, trustedUntil: 0 }));
+  const feeds: FeedState[] = Array.from({ length: options.feeds }, () => ({
+    subscription: undefined,
+    trustedUntil: 0,
+  }));
   /** Raised by every change, subscription and loss: a fetch started under another generation may be stale. */
   let generation = 0;
   const followers: ((userId: string | undefined) => void)[] = [];

@@ -10,11 +10,14 @@ import type { ExchangeAndIntrospection } from "../domain/exchange-and-introspect
 import { createTokenServiceImpl } from "./token-service.js";
 
 /** Dependencies that fail the test if a handler reaches them. */
-const untouchable = new Proxy({}, {
-  get: (_target, name) => () => {
-    throw new Error(`reached ${String(name)}`);
+const untouchable = new Proxy(
+  {},
+  {
+    get: (_target, name) => () => {
+      throw new Error(`reached ${String(name)}`);
+    },
   },
-});
+);
 
 const impl = createTokenServiceImpl({
   pats: untouchable as PatManagement,
@@ -22,10 +25,18 @@ const impl = createTokenServiceImpl({
   keyRing: untouchable as KeyRing,
 }) as unknown as Record<string, (req: unknown, ctx: HandlerContext) => Promise<unknown>>;
 
-const ownUserOnly: Caller = { kind: "access-token", id: "user:me", subject: "me", scopes: new Set(["roster:tokens:self"]), ownUserOnly: "me" };
+const ownUserOnly: Caller = {
+  kind: "access-token",
+  id: "user:me",
+  subject: "me",
+  scopes: new Set(["roster:tokens:self"]),
+  ownUserOnly: "me",
+};
 
 describe("TokenService self-service methods", () => {
-  const selfMethods = TokenService.methods.filter((m) => selfScopes[`/${TokenService.typeName}/${m.name}`] !== undefined);
+  const selfMethods = TokenService.methods.filter(
+    (m) => selfScopes[`/${TokenService.typeName}/${m.name}`] !== undefined,
+  );
 
   it("when the contract lists self-service methods then there are some to check", () => {
     expect(selfMethods.map((m) => m.localName).sort()).toEqual([

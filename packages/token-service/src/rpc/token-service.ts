@@ -33,7 +33,11 @@ export function createTokenServiceImpl(deps: {
     async listPersonalAccessTokens(req, ctx) {
       requireOwnUser(ctx, req.userId, "user_id");
       const page = await pats.list({ userId: req.userId, pageSize: req.pageSize, pageToken: req.pageToken });
-      return { personalAccessTokens: page.records.map(patMessage), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+      return {
+        personalAccessTokens: page.records.map(patMessage),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.totalSize,
+      };
     },
     async updatePersonalAccessToken(req, ctx) {
       const token = req.personalAccessToken;
@@ -56,7 +60,10 @@ export function createTokenServiceImpl(deps: {
       return { deletedCount: await pats.deleteAllForUser({ userId: req.userId }) };
     },
     async exchangePersonalAccessToken(req, ctx) {
-      const result = await exchangeAndIntrospection.exchange({ secret: req.personalAccessToken, scopes: req.scopes }, originOf(ctx));
+      const result = await exchangeAndIntrospection.exchange(
+        { secret: req.personalAccessToken, scopes: req.scopes },
+        originOf(ctx),
+      );
       return {
         accessToken: result.accessToken,
         tokenType: "Bearer",

@@ -42,14 +42,20 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       const head = docs[0];
       if (head === undefined || head.nextAttemptTime.getTime() > now.getTime()) return undefined;
       // Compare-and-set on the head's attempt time: of racing instances, one claims the queue.
-      const claimed = await outbox.updateOne({ _id: head._id, nextAttemptTime: head.nextAttemptTime }, { $set: { nextAttemptTime: leaseUntil } });
+      const claimed = await outbox.updateOne(
+        { _id: head._id, nextAttemptTime: head.nextAttemptTime },
+        { $set: { nextAttemptTime: leaseUntil } },
+      );
       return claimed.modifiedCount === 1 ? docs.map(toEntry) : undefined;
     },
     async delivered(ids) {
       await outbox.deleteMany({ _id: { $in: [...ids] } });
     },
     async retryLater(id, at, error) {
-      await outbox.updateOne({ _id: id }, { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } });
+      await outbox.updateOne(
+        { _id: id },
+        { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } },
+      );
     },
   };
 }

@@ -25,7 +25,12 @@ export const tokenServiceIndexes: CollectionIndexes[] = [
       { name: "userId_name_unique", key: { userId: 1, name: 1 }, unique: true },
       { name: "secretHash_unique", key: { secretHash: 1 }, unique: true },
       // The per-user cap: each token holds one of the slots [0, cap); tokens stored before slots existed hold none.
-      { name: "userId_slot_unique", key: { userId: 1, slot: 1 }, unique: true, partialFilterExpression: { slot: { $exists: true } } },
+      {
+        name: "userId_slot_unique",
+        key: { userId: 1, slot: 1 },
+        unique: true,
+        partialFilterExpression: { slot: { $exists: true } },
+      },
       { name: "userId_createTime_id", key: { userId: 1, createTime: -1, _id: -1 } },
     ],
   },

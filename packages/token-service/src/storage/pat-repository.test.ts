@@ -46,12 +46,16 @@ describe("PAT repository: the per-user cap", () => {
   it("when 30 inserts from three instances race against a cap of 10 then exactly 10 are stored, each in its own slot, and the index refuses a second token in a slot", async () => {
     const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
     const store = instances[0]!;
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)),
+    );
     expect(results.filter(Boolean)).toHaveLength(10);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(await store.insertWithinCap(record("u2"), 10)).toBe(true);
     const { id, ...rest } = record("u1");
-    const direct = await tokens().insertOne({ _id: id, ...rest, slot: 4 }).catch((err: unknown) => err);
+    const direct = await tokens()
+      .insertOne({ _id: id, ...rest, slot: 4 })
+      .catch((err: unknown) => err);
     expect(direct).toBeInstanceOf(MongoServerError);
     expect((direct as MongoServerError).code).toBe(11000);
   });
@@ -91,7 +95,9 @@ describe("PAT repository: the per-user cap", () => {
     for (const r of held) await store.insertWithinCap(r, 10);
     expect(await store.insertWithinCap(record("u1"), 3)).toBe(false);
     for (const r of held.slice(0, 3)) await store.delete("u1", r.id);
-    const racing = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3)));
+    const racing = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3)),
+    );
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await slotsOf("u1")).toEqual([0, 1, 2]);
   });
@@ -99,7 +105,11 @@ describe("PAT repository: the per-user cap", () => {
   it("when every attempt loses its slot to another create then it stops after a bounded number of reads with ABORTED", async () => {
     let reads = 0;
     const real = db.collection(patCollection);
-    const lost = new MongoServerError({ message: "E11000 duplicate key error", code: 11000, keyPattern: { userId: 1, slot: 1 } });
+    const lost = new MongoServerError({
+      message: "E11000 duplicate key error",
+      code: 11000,
+      keyPattern: { userId: 1, slot: 1 },
+    });
     const contended = {
       collection: () => ({
         find: (...args: Parameters<typeof real.find>) => {
@@ -109,7 +119,9 @@ describe("PAT repository: the per-user cap", () => {
         insertOne: () => Promise.reject(lost),
       }),
     } as unknown as Db;
-    const err = await createPatRepository(contended).insertWithinCap(record("u1"), 5).catch((e: unknown) => e);
+    const err = await createPatRepository(contended)
+      .insertWithinCap(record("u1"), 5)
+      .catch((e: unknown) => e);
     expect(isDomainError(err) && `${err.kind}/${err.reason}`).toBe("aborted/TOKEN_CREATION_CONTENDED");
     expect(reads).toBe(10);
   });
@@ -120,7 +132,12 @@ describe("PAT repository: the cost of a create", () => {
     await ensureIndexes(db, tokenServiceIndexes);
     const store = createPatRepository(db);
     for (let batch = 0; batch < 4; batch++) {
-      await tokens().insertMany(Array.from({ length: 5_000 }, (_, i) => ({ ...legacy(`other${i % 1_000}`), slot: batch * 5 + Math.floor(i / 1_000) })));
+      await tokens().insertMany(
+        Array.from({ length: 5_000 }, (_, i) => ({
+          ...legacy(`other${i % 1_000}`),
+          slot: batch * 5 + Math.floor(i / 1_000),
+        })),
+      );
     }
     for (let i = 0; i < 3; i++) expect(await store.insertWithinCap(record("creator"), 100)).toBe(true);
     const { filter, projection } = slotSurvey("creator");

@@ -64,12 +64,21 @@ export function createPatRepository(db: Db): PatStore {
               return pats.find(filter, { projection }).toArray();
             },
             async move(stray, slot) {
-              const filter: Filter<PatDocument> = { _id: stray.id, slot: stray.slot === undefined ? { $exists: false } : stray.slot };
+              const filter: Filter<PatDocument> = {
+                _id: stray.id,
+                slot: stray.slot === undefined ? { $exists: false } : stray.slot,
+              };
               await pats.updateOne(filter, { $set: { slot } });
             },
             async insert(slot) {
               try {
-                await pats.insertOne({ _id: id, ...rest, expireTime: expireTime ?? null, lastUseTime: lastUseTime ?? null, slot });
+                await pats.insertOne({
+                  _id: id,
+                  ...rest,
+                  expireTime: expireTime ?? null,
+                  lastUseTime: lastUseTime ?? null,
+                  slot,
+                });
               } catch (err) {
                 throw nameTaken(err);
               }
@@ -90,7 +99,13 @@ export function createPatRepository(db: Db): PatStore {
       const filter: Filter<PatDocument> =
         after === undefined
           ? { userId }
-          : { userId, $or: [{ createTime: { $lt: after.createTime } }, { createTime: after.createTime, _id: { $lt: after.id } }] };
+          : {
+              userId,
+              $or: [
+                { createTime: { $lt: after.createTime } },
+                { createTime: after.createTime, _id: { $lt: after.id } },
+              ],
+            };
       const docs = await pats.find(filter).sort({ createTime: -1, _id: -1 }).limit(limit).toArray();
       return docs.map(toRecord);
     },
@@ -116,7 +131,10 @@ export function createPatRepository(db: Db): PatStore {
       return (await pats.countDocuments(id === undefined ? { userId } : { _id: id, userId }, { limit: 1 })) > 0;
     },
     async touch(id, at, notBefore) {
-      await pats.updateOne({ _id: id, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: notBefore } }] }, { $set: { lastUseTime: at } });
+      await pats.updateOne(
+        { _id: id, $or: [{ lastUseTime: null }, { lastUseTime: { $lt: notBefore } }] },
+        { $set: { lastUseTime: at } },
+      );
     },
   };
 }

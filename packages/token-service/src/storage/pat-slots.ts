@@ -65,7 +65,9 @@ export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<b
     const { free, strays } = surveySlots(await store.held(), cap);
     if (free.length === 0) return false;
     if (strays.length > 0) {
-      await Promise.all(strays.slice(0, free.length).map((stray, i) => store.move(stray, free[i]!).catch(unlessSlotTaken)));
+      await Promise.all(
+        strays.slice(0, free.length).map((stray, i) => store.move(stray, free[i]!).catch(unlessSlotTaken)),
+      );
       continue;
     }
     try {

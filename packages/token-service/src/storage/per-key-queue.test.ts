@@ -8,15 +8,21 @@ describe("createPerKeyQueue", () => {
     const queue = createPerKeyQueue();
     const log: string[] = [];
     let running = 0;
-    const task = (name: string, fail = false) => async () => {
-      running += 1;
-      log.push(`start ${name} (${running} running)`);
-      await tick();
-      running -= 1;
-      if (fail) throw new Error(name);
-      return name;
-    };
-    const results = await Promise.allSettled([queue("u1", task("a")), queue("u1", task("b", true)), queue("u1", task("c"))]);
+    const task =
+      (name: string, fail = false) =>
+      async () => {
+        running += 1;
+        log.push(`start ${name} (${running} running)`);
+        await tick();
+        running -= 1;
+        if (fail) throw new Error(name);
+        return name;
+      };
+    const results = await Promise.allSettled([
+      queue("u1", task("a")),
+      queue("u1", task("b", true)),
+      queue("u1", task("c")),
+    ]);
     expect(results.map((r) => (r.status === "fulfilled" ? r.value : String(r.reason)))).toEqual(["a", "Error: b", "c"]);
     expect(log).toEqual(["start a (1 running)", "start b (1 running)", "start c (1 running)"]);
   });

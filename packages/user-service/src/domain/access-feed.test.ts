@@ -7,7 +7,12 @@ const leaseMs = 1_000;
 
 /** A feed on fake timers, and subscribers that read its stream into arrays. */
 function setup() {
-  const feed = createAccessFeed({ ackTimeoutMs, leaseMs, logger: createLogger("user-service-test", "silent"), now: () => Date.now() });
+  const feed = createAccessFeed({
+    ackTimeoutMs,
+    leaseMs,
+    logger: createLogger("user-service-test", "silent"),
+    now: () => Date.now(),
+  });
   const subscribe = () => {
     const controller = new AbortController();
     const received: AccessFeedMessage[] = [];
@@ -98,6 +103,8 @@ describe("AccessFeed", () => {
 
   it("when a subscription never existed then its acknowledgement is FAILED_PRECONDITION SUBSCRIPTION_CLOSED", () => {
     const { feed } = setup();
-    expect(() => feed.acknowledge("nope", 0)).toThrow(expect.objectContaining({ kind: "failed-precondition", reason: "SUBSCRIPTION_CLOSED" }));
+    expect(() => feed.acknowledge("nope", 0)).toThrow(
+      expect.objectContaining({ kind: "failed-precondition", reason: "SUBSCRIPTION_CLOSED" }),
+    );
   });
 });

@@ -99,7 +99,8 @@ export function createAccessFeed(options: AccessFeedOptions) {
   /** Records that the subscriber applied every change up to `sequence`, and renews its lease from now. */
   function acknowledge(subscriptionId: string, sequence: number): { leaseMs: number } {
     const sub = live.get(subscriptionId);
-    if (sub === undefined) throw failedPrecondition("SUBSCRIPTION_CLOSED", "the subscription was closed or cut off; subscribe again");
+    if (sub === undefined)
+      throw failedPrecondition("SUBSCRIPTION_CLOSED", "the subscription was closed or cut off; subscribe again");
     sub.leaseUntil = now() + options.leaseMs;
     if (sequence > sub.acked) {
       sub.acked = Math.min(sequence, sub.sent);
@@ -124,7 +125,10 @@ export function createAccessFeed(options: AccessFeedOptions) {
     while (sub.acked < sequence && !sub.closed) {
       const left = deadline - now();
       if (left <= 0) {
-        options.logger.warn({ subscriptionId: sub.id, sequence }, "access feed: subscriber did not acknowledge in time; cutting it off");
+        options.logger.warn(
+          { subscriptionId: sub.id, sequence },
+          "access feed: subscriber did not acknowledge in time; cutting it off",
+        );
         close(sub);
         break;
       }
@@ -174,7 +178,11 @@ export type AccessChanged = (userId: string | undefined) => Promise<void>;
  * the change and not published it yet): its caller hears back only once no
  * subscriber can still grant what it took away.
  */
-export async function publishingAccess<T>(changed: AccessChanged | undefined, userId: string | undefined, mutate: () => Promise<T>): Promise<T> {
+export async function publishingAccess<T>(
+  changed: AccessChanged | undefined,
+  userId: string | undefined,
+  mutate: () => Promise<T>,
+): Promise<T> {
   try {
     return await mutate();
   } finally {

@@ -7,7 +7,13 @@ import { deserialize } from "@phc/format";
  * parameters, so a caller could otherwise plant a hash that takes minutes or
  * gigabytes to check.
  */
-export const argon2DigestLimits = { maxMemoryKiB: 1_048_576, maxTimeCost: 64, maxParallelism: 16, minSaltBytes: 8, minHashBytes: 4 };
+export const argon2DigestLimits = {
+  maxMemoryKiB: 1_048_576,
+  maxTimeCost: 64,
+  maxParallelism: 16,
+  minSaltBytes: 8,
+  minHashBytes: 4,
+};
 
 const versions = new Set([0x10, 0x13]);
 
@@ -29,11 +35,15 @@ export function argon2DigestProblem(encoded: string, algorithm: "argon2id" | "ar
   const params = phc.params ?? {};
   const keys = Object.keys(params).sort().join(",");
   if (keys !== "m,p,t") return "parameters must be exactly m, t and p";
-  const [m, t, p] = [params.m, params.t, params.p].map((v) => (typeof v === "number" && Number.isSafeInteger(v) ? v : Number.NaN)) as [number, number, number];
+  const [m, t, p] = [params.m, params.t, params.p].map((v) =>
+    typeof v === "number" && Number.isSafeInteger(v) ? v : Number.NaN,
+  ) as [number, number, number];
   if (!(p >= 1 && p <= limits.maxParallelism)) return `p must be 1-${limits.maxParallelism}`;
   if (!(t >= 1 && t <= limits.maxTimeCost)) return `t must be 1-${limits.maxTimeCost}`;
   if (!(m >= 8 * p && m <= limits.maxMemoryKiB)) return `m must be 8*p-${limits.maxMemoryKiB} KiB`;
-  if (phc.salt === undefined || phc.salt.length < limits.minSaltBytes) return `salt must be base64 of at least ${limits.minSaltBytes} bytes`;
-  if (phc.hash === undefined || phc.hash.length < limits.minHashBytes) return `hash must be base64 of at least ${limits.minHashBytes} bytes`;
+  if (phc.salt === undefined || phc.salt.length < limits.minSaltBytes)
+    return `salt must be base64 of at least ${limits.minSaltBytes} bytes`;
+  if (phc.hash === undefined || phc.hash.length < limits.minHashBytes)
+    return `hash must be base64 of at least ${limits.minHashBytes} bytes`;
   return undefined;
 }

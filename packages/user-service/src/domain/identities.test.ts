@@ -12,8 +12,15 @@ const limits = { maxBytes: 1024, maxDepth: 4 };
 function oneUserStore(user: UserRecord): UserStore {
   const unused = () => Promise.reject(new Error("not used by identities"));
   return {
-    insert: unused, findByIdentifier: unused, findByResetCode: unused, patch: unused, admitAttempt: unused, lockIfExhausted: unused,
-    consumeResetCode: unused, pullIdentity: unused, delete: unused,
+    insert: unused,
+    findByIdentifier: unused,
+    findByResetCode: unused,
+    patch: unused,
+    admitAttempt: unused,
+    lockIfExhausted: unused,
+    consumeResetCode: unused,
+    pullIdentity: unused,
+    delete: unused,
     findById: (id) => Promise.resolve(id === user.id ? user : null),
     replaceIdentity: () => Promise.resolve(user),
     pushIdentity: (_id: string, identity: IdentityRecord) => {
@@ -30,11 +37,23 @@ describe("identities.link", () => {
     const appendLog = () => Promise.resolve();
     const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
     const credentials = createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } });
-    const users = createUsers({ store, appendLog, credentials, customDataLimits: limits, enqueueTokenCleanup: () => Promise.resolve() });
+    const users = createUsers({
+      store,
+      appendLog,
+      credentials,
+      customDataLimits: limits,
+      enqueueTokenCleanup: () => Promise.resolve(),
+    });
     const identities = createIdentities({ users, store, appendLog, limits });
-    for (let i = 0; i < maxIdentities; i++) await identities.link("u1", { target: `idp-${i}`, providerUserId: `p-${i}`, details: {} }, "key:admin");
-    const failure = await identities.link("u1", { target: "one-more", providerUserId: "p", details: {} }, "key:admin").catch((err: unknown) => err);
-    expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({ kind: "resource-exhausted", reason: "IDENTITY_LIMIT_REACHED" });
+    for (let i = 0; i < maxIdentities; i++)
+      await identities.link("u1", { target: `idp-${i}`, providerUserId: `p-${i}`, details: {} }, "key:admin");
+    const failure = await identities
+      .link("u1", { target: "one-more", providerUserId: "p", details: {} }, "key:admin")
+      .catch((err: unknown) => err);
+    expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({
+      kind: "resource-exhausted",
+      reason: "IDENTITY_LIMIT_REACHED",
+    });
     expect(user.identities).toHaveLength(maxIdentities);
   });
 });

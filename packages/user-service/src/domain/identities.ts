@@ -28,7 +28,11 @@ export function createIdentities(deps: IdentitiesDeps) {
       return [...user.identities].sort((a, b) => (a.target < b.target ? -1 : a.target > b.target ? 1 : 0));
     },
 
-    async link(userId: string, input: { target: string; providerUserId: string; details: JsonRecord }, actor: string): Promise<IdentityRecord> {
+    async link(
+      userId: string,
+      input: { target: string; providerUserId: string; details: JsonRecord },
+      actor: string,
+    ): Promise<IdentityRecord> {
       if (!/^[a-z0-9._-]{1,64}$/.test(input.target)) {
         throw invalidField("identity.target", "must be 1-64 characters of lower-case letters, digits and ._-");
       }
@@ -38,21 +42,36 @@ export function createIdentities(deps: IdentitiesDeps) {
       checkCustomData(input.details, deps.limits, "identity.details");
       const user = await users.get(userId);
       const time = now();
-      const identity: IdentityRecord = { target: input.target, providerUserId: input.providerUserId, details: input.details, linkTime: time };
+      const identity: IdentityRecord = {
+        target: input.target,
+        providerUserId: input.providerUserId,
+        details: input.details,
+        linkTime: time,
+      };
       const existing = user.identities.find((i) => i.target === input.target);
       let updated;
       if (existing?.providerUserId === input.providerUserId) {
         updated = await store.replaceIdentity(userId, identity, time);
       } else if (existing !== undefined) {
-        throw alreadyExists("IDENTITY_TARGET_LINKED", `the user already has a ${input.target} identity`, "identity.target");
+        throw alreadyExists(
+          "IDENTITY_TARGET_LINKED",
+          `the user already has a ${input.target} identity`,
+          "identity.target",
+        );
       } else if (user.identities.length >= maxIdentities) {
-        throw new DomainError("resource-exhausted", { reason: "IDENTITY_LIMIT_REACHED", message: `a user has at most ${maxIdentities} identities` });
+        throw new DomainError("resource-exhausted", {
+          reason: "IDENTITY_LIMIT_REACHED",
+          message: `a user has at most ${maxIdentities} identities`,
+        });
       } else {
         updated = await store.pushIdentity(userId, identity, maxIdentities, time);
       }
       if (updated === null) {
         // A concurrent link or delete changed the user between the read and the write.
-        throw new DomainError("aborted", { reason: "CONCURRENT_MODIFICATION", message: "the user changed concurrently; retry" });
+        throw new DomainError("aborted", {
+          reason: "CONCURRENT_MODIFICATION",
+          message: "the user changed concurrently; retry",
+        });
       }
       await log(userId, UserLogEvent.IDENTITY_LINKED, actor, { target: input.target });
       return identity;

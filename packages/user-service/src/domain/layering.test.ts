@@ -20,9 +20,17 @@ function domainImports(): ModuleImport[] {
     const visit = (node: ts.Node): void => {
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
         found.push({ file, from: node.moduleSpecifier.text, typeOnly: node.importClause?.isTypeOnly === true });
-      } else if (ts.isExportDeclaration(node) && node.moduleSpecifier !== undefined && ts.isStringLiteral(node.moduleSpecifier)) {
+      } else if (
+        ts.isExportDeclaration(node) &&
+        node.moduleSpecifier !== undefined &&
+        ts.isStringLiteral(node.moduleSpecifier)
+      ) {
         found.push({ file, from: node.moduleSpecifier.text, typeOnly: node.isTypeOnly });
-      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0]!)) {
+      } else if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        ts.isStringLiteral(node.arguments[0]!)
+      ) {
         found.push({ file, from: (node.arguments[0] as ts.StringLiteral).text, typeOnly: false });
       }
       ts.forEachChild(node, visit);

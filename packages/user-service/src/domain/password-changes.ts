@@ -22,8 +22,13 @@ export interface PasswordChangesDeps {
 export function createPasswordChanges(deps: PasswordChangesDeps) {
   const { users, store, credentials } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = (userId: string, eventType: UserLogEvent, result: UserLogResult, actor: string, payload: Record<string, unknown>) =>
-    deps.appendLog({ userId, eventType, actor, result, payload });
+  const log = (
+    userId: string,
+    eventType: UserLogEvent,
+    result: UserLogResult,
+    actor: string,
+    payload: Record<string, unknown>,
+  ) => deps.appendLog({ userId, eventType, actor, result, payload });
 
   return {
     async setPassword(id: string, credential: PasswordCredential, actor: string): Promise<UserRecord> {
@@ -32,7 +37,10 @@ export function createPasswordChanges(deps: PasswordChangesDeps) {
       const time = now();
       return users.patchLogged(
         id,
-        { set: { password: { ...password, setTime: time }, failedAttempts: { count: 0 }, updateTime: time }, unset: ["lockUntil", "resetCode"] },
+        {
+          set: { password: { ...password, setTime: time }, failedAttempts: { count: 0 }, updateTime: time },
+          unset: ["lockUntil", "resetCode"],
+        },
         actor,
         UserLogEvent.PASSWORD_SET,
         { algorithm: password.algorithm },
@@ -44,9 +52,15 @@ export function createPasswordChanges(deps: PasswordChangesDeps) {
       if (user.suspended) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
       const { code, hash } = newResetCode();
       const expireTime = new Date(now().getTime() + deps.resetCodeTtlMs);
-      await users.patchLogged(id, { set: { resetCode: { hash, expireTime } } }, actor, UserLogEvent.PASSWORD_RESET_REQUESTED, {
-        expireTime: expireTime.toISOString(),
-      });
+      await users.patchLogged(
+        id,
+        { set: { resetCode: { hash, expireTime } } },
+        actor,
+        UserLogEvent.PASSWORD_RESET_REQUESTED,
+        {
+          expireTime: expireTime.toISOString(),
+        },
+      );
       return { code, expireTime };
     },
 
@@ -71,8 +85,14 @@ export function createPasswordChanges(deps: PasswordChangesDeps) {
         });
         if (updated === null) {
           attempt.fail("RESET_CODE_INVALID", user === null ? undefined : { userId: user.id });
-          if (user !== null) await log(user.id, UserLogEvent.PASSWORD_RESET, UserLogResult.FAILURE, actor, { reason: "RESET_CODE_INVALID" });
-          throw new DomainError("unauthenticated", { reason: "RESET_CODE_INVALID", message: "the reset code is invalid or expired" });
+          if (user !== null)
+            await log(user.id, UserLogEvent.PASSWORD_RESET, UserLogResult.FAILURE, actor, {
+              reason: "RESET_CODE_INVALID",
+            });
+          throw new DomainError("unauthenticated", {
+            reason: "RESET_CODE_INVALID",
+            message: "the reset code is invalid or expired",
+          });
         }
         await log(updated.id, UserLogEvent.PASSWORD_RESET, UserLogResult.SUCCESS, actor, {});
         return updated;

@@ -18,27 +18,50 @@ describe("createPasswordHasher", () => {
   it("when there is no stored password then no password matches, after an argon2id check at the configured cost", async () => {
     const spy = vi.spyOn(argon2, "verify");
     expect(await hasher.verify(undefined, "correct horse")).toEqual({ ok: false, rehash: false });
-    expect(spy.mock.calls.map(([hash]) => hash.split("$").slice(1, 4).join("$"))).toEqual(["argon2id$v=19$m=1024,p=1,t=1"]);
+    expect(spy.mock.calls.map(([hash]) => hash.split("$").slice(1, 4).join("$"))).toEqual([
+      "argon2id$v=19$m=1024,p=1,t=1",
+    ]);
     spy.mockRestore();
   });
 
   it("when a legacy digest matches then it asks for a rehash", async () => {
     const sha = createHash("sha256").update("saltpass").digest("hex");
-    const salted = validateDigest({ algorithm: "sha256", encodedDigest: sha.toUpperCase(), salt: "salt", saltPosition: "prefix" }, "d");
+    const salted = validateDigest(
+      { algorithm: "sha256", encodedDigest: sha.toUpperCase(), salt: "salt", saltPosition: "prefix" },
+      "d",
+    );
     expect(await hasher.verify(salted, "pass")).toEqual({ ok: true, rehash: true });
     expect((await hasher.verify(salted, "pas")).ok).toBe(false);
 
-    const md5 = validateDigest({ algorithm: "md5", encodedDigest: createHash("md5").update("pw-suffixed").digest("hex"), salt: "-suffixed", saltPosition: "suffix" }, "d");
+    const md5 = validateDigest(
+      {
+        algorithm: "md5",
+        encodedDigest: createHash("md5").update("pw-suffixed").digest("hex"),
+        salt: "-suffixed",
+        saltPosition: "suffix",
+      },
+      "d",
+    );
     expect((await hasher.verify(md5, "pw")).ok).toBe(true);
 
-    const sha1 = validateDigest({ algorithm: "sha1", encodedDigest: createHash("sha1").update("pw").digest("hex"), salt: "" }, "d");
+    const sha1 = validateDigest(
+      { algorithm: "sha1", encodedDigest: createHash("sha1").update("pw").digest("hex"), salt: "" },
+      "d",
+    );
     expect(await hasher.verify(sha1, "pw")).toEqual({ ok: true, rehash: true });
   });
 
   it("when bcrypt and argon2i digests are imported then they verify", async () => {
     const b = validateDigest({ algorithm: "bcrypt", encodedDigest: bcrypt.hashSync("pw", 4), salt: "" }, "d");
     expect(await hasher.verify(b, "pw")).toEqual({ ok: true, rehash: true });
-    const i = validateDigest({ algorithm: "argon2i", encodedDigest: await argon2.hash("pw", { type: argon2.argon2i, memoryCost: 1024, timeCost: 1 }), salt: "" }, "d");
+    const i = validateDigest(
+      {
+        algorithm: "argon2i",
+        encodedDigest: await argon2.hash("pw", { type: argon2.argon2i, memoryCost: 1024, timeCost: 1 }),
+        salt: "",
+      },
+      "d",
+    );
     expect(await hasher.verify(i, "pw")).toEqual({ ok: true, rehash: true });
   });
 
@@ -66,11 +89,16 @@ describe("createPasswordHasher", () => {
         validateDigest({ algorithm, encodedDigest, salt: "" }, "password_digest");
         expect.unreachable(encodedDigest);
       } catch (err) {
-        expect(isDomainError(err) && `${err.reason} ${err.fieldViolations[0]?.field}`).toBe("INVALID_PASSWORD_DIGEST password_digest");
+        expect(isDomainError(err) && `${err.reason} ${err.fieldViolations[0]?.field}`).toBe(
+          "INVALID_PASSWORD_DIGEST password_digest",
+        );
       }
     }
     const good = `$argon2id$v=19$m=19456,t=2,p=1$${salt}$${hash}`;
-    expect(validateDigest({ algorithm: "argon2id", encodedDigest: good, salt: "" }, "d")).toEqual({ algorithm: "argon2id", hash: good });
+    expect(validateDigest({ algorithm: "argon2id", encodedDigest: good, salt: "" }, "d")).toEqual({
+      algorithm: "argon2id",
+      hash: good,
+    });
   });
 
   it("when a digest has the wrong shape then INVALID_PASSWORD_DIGEST names the field", () => {

@@ -38,7 +38,8 @@ export function validateDigest(digest: ImportedDigest, field: string): StoredPas
   if (salt.length > 256) throw bad("salt must be at most 256 characters");
   const expectedHex = hexLength[algorithm];
   if (expectedHex !== undefined) {
-    if (!new RegExp(`^[0-9a-fA-F]{${expectedHex}}$`).test(encodedDigest)) throw bad(`must be ${expectedHex} hex digits for ${algorithm}`);
+    if (!new RegExp(`^[0-9a-fA-F]{${expectedHex}}$`).test(encodedDigest))
+      throw bad(`must be ${expectedHex} hex digits for ${algorithm}`);
     if (salt !== "" && digest.saltPosition === undefined) throw bad("salt_position is required with a salt");
     return salt === ""
       ? { algorithm, hash: encodedDigest.toLowerCase() }
@@ -58,7 +59,11 @@ export function validateDigest(digest: ImportedDigest, field: string): StoredPas
 
 function legacyDigest(stored: StoredPassword, password: string): string {
   const salted =
-    stored.salt === undefined ? password : stored.saltPosition === "prefix" ? stored.salt + password : password + stored.salt;
+    stored.salt === undefined
+      ? password
+      : stored.saltPosition === "prefix"
+        ? stored.salt + password
+        : password + stored.salt;
   return createHash(stored.algorithm).update(salted, "utf8").digest("hex");
 }
 

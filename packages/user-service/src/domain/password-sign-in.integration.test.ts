@@ -39,7 +39,14 @@ beforeAll(async () => {
   const policy = { minLength: 8, maxLength: 64 };
   const credentials = createPasswordCredentials({ hasher: createPasswordHasher(cheap), policy });
   const now = () => clock;
-  users = createUsers({ store, appendLog, credentials, customDataLimits: { maxBytes: 1024, maxDepth: 4 }, enqueueTokenCleanup: () => Promise.resolve(), now });
+  users = createUsers({
+    store,
+    appendLog,
+    credentials,
+    customDataLimits: { maxBytes: 1024, maxDepth: 4 },
+    enqueueTokenCleanup: () => Promise.resolve(),
+    now,
+  });
   newSignIn = (hasher, lockout) => ({
     ...createPasswordSignIn({ users, store, hasher, appendLog, lockout, now }),
     ...createPasswordChanges({
@@ -49,7 +56,11 @@ beforeAll(async () => {
       appendLog,
       resetCodeTtlMs: ttlMs,
       now,
-      resetThrottle: createCredentialThrottle("reset_code", { perAddress, perTarget: 2 }, { record: (f) => reports.push(f) }),
+      resetThrottle: createCredentialThrottle(
+        "reset_code",
+        { perAddress, perTarget: 2 },
+        { record: (f) => reports.push(f) },
+      ),
     }),
   });
   signIn = newSignIn(createPasswordHasher(cheap), { threshold: 3, windowMs: 60_000, durationMs: 300_000 });
@@ -57,8 +68,21 @@ beforeAll(async () => {
 
 let serial = 0;
 async function newUser(password?: string) {
-  const input = { username: `u${++serial}`, email: "", emailVerified: false, phone: "", phoneVerified: false, name: "", avatarUrl: "", profile: { claims: {} }, customData: {} };
-  return users.create({ ...input, ...(password === undefined ? {} : { credential: { kind: "password", password } }) }, "key:admin");
+  const input = {
+    username: `u${++serial}`,
+    email: "",
+    emailVerified: false,
+    phone: "",
+    phoneVerified: false,
+    name: "",
+    avatarUrl: "",
+    profile: { claims: {} },
+    customData: {},
+  };
+  return users.create(
+    { ...input, ...(password === undefined ? {} : { credential: { kind: "password", password } }) },
+    "key:admin",
+  );
 }
 
 /** What a call ended with: "OK", or the reason of the domain error it threw. */
@@ -97,7 +121,8 @@ async function startAll(hasher: HeldHasher, calls: (() => Promise<unknown>)[]): 
   return started;
 }
 
-const tally = (values: unknown[]) => values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [String(v)]: (acc[String(v)] ?? 0) + 1 }), {});
+const tally = (values: unknown[]) =>
+  values.reduce<Record<string, number>>((acc, v) => ({ ...acc, [String(v)]: (acc[String(v)] ?? 0) + 1 }), {});
 
 async function failureReasons(userId: string): Promise<unknown[]> {
   const { logs: entries } = await logs.list({ userId, events: [UserLogEvent.SIGN_IN_FAILED] }, 100, "");
@@ -110,8 +135,13 @@ describe("password reset code expiry", () => {
     const { code, expireTime } = await signIn.createResetCode(user.id, "key:admin");
     expect(expireTime.getTime() - clock.getTime()).toBe(ttlMs);
     clock = new Date(expireTime.getTime() + 1);
-    const failure = await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.1")).catch((err: unknown) => err);
-    expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({ kind: "unauthenticated", reason: "RESET_CODE_INVALID" });
+    const failure = await signIn
+      .consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.1"))
+      .catch((err: unknown) => err);
+    expect(isDomainError(failure) && { kind: failure.kind, reason: failure.reason }).toEqual({
+      kind: "unauthenticated",
+      reason: "RESET_CODE_INVALID",
+    });
     expect((await users.get(user.id)).password).toBeUndefined();
   });
 });
@@ -123,7 +153,10 @@ describe("lockout under concurrent guesses", () => {
     const user = await newUser(secret);
     const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
-    const calls = await startAll(hasher, Array.from({ length: 50 }, () => () => held.verify({ id: user.id }, "bad-guess", "key:admin")));
+    const calls = await startAll(
+      hasher,
+      Array.from({ length: 50 }, () => () => held.verify({ id: user.id }, "bad-guess", "key:admin")),
+    );
     expect(hasher.verifies).toBeLessThanOrEqual(5);
     hasher.open();
     expect(tally(await Promise.all(calls))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
@@ -136,8 +169,16 @@ describe("lockout under concurrent guesses", () => {
     const user = await newUser(secret);
     const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
-    const wrong = await startAll(hasher, Array.from({ length: 50 }, () => () => held.verify({ kind: "username", value: user.username! }, "bad-guess", "key:admin")));
-    const [right] = await startAll(hasher, [() => held.verify({ kind: "username", value: user.username! }, secret, "key:admin")]);
+    const wrong = await startAll(
+      hasher,
+      Array.from(
+        { length: 50 },
+        () => () => held.verify({ kind: "username", value: user.username! }, "bad-guess", "key:admin"),
+      ),
+    );
+    const [right] = await startAll(hasher, [
+      () => held.verify({ kind: "username", value: user.username! }, secret, "key:admin"),
+    ]);
     hasher.open();
     expect(await right).toBe("USER_LOCKED");
     expect(tally(await Promise.all(wrong))).toEqual({ INVALID_PASSWORD: 5, USER_LOCKED: 45 });
@@ -152,9 +193,11 @@ describe("lockout windows and unfinished attempts", () => {
   it("when a window ends below the threshold then the count starts again", async () => {
     const user = await newUser(secret);
     const plain = newSignIn(createPasswordHasher(cheap), lockout);
-    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
+    for (let i = 0; i < 2; i++)
+      expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
     later(lockout.windowMs + 1);
-    for (let i = 0; i < 2; i++) expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
+    for (let i = 0; i < 2; i++)
+      expect(await outcome(plain.verify({ id: user.id }, "bad-guess", "key:admin"))).toBe("INVALID_PASSWORD");
     expect((await users.get(user.id)).failedAttempts.count).toBe(2);
     expect(await outcome(plain.verify({ id: user.id }, secret, "key:admin"))).toBe("OK");
     expect((await users.get(user.id)).failedAttempts.count).toBe(0);
@@ -162,10 +205,18 @@ describe("lockout windows and unfinished attempts", () => {
 
   it("when admitted attempts never finish, their check throwing or their instance gone, then they count as failures until the window ends", async () => {
     const user = await newUser(secret);
-    const broken: PasswordHasher = { ...createPasswordHasher(cheap), verify: () => Promise.reject(new Error("the argon2 pool is gone")) };
+    const broken: PasswordHasher = {
+      ...createPasswordHasher(cheap),
+      verify: () => Promise.reject(new Error("the argon2 pool is gone")),
+    };
     const failing = newSignIn(broken, lockout);
-    for (let i = 0; i < 2; i++) await expect(failing.verify({ id: user.id }, secret, "key:admin")).rejects.toThrow("the argon2 pool is gone");
-    const rule = { now: clock, windowStartCutoff: new Date(clock.getTime() - lockout.windowMs), threshold: lockout.threshold };
+    for (let i = 0; i < 2; i++)
+      await expect(failing.verify({ id: user.id }, secret, "key:admin")).rejects.toThrow("the argon2 pool is gone");
+    const rule = {
+      now: clock,
+      windowStartCutoff: new Date(clock.getTime() - lockout.windowMs),
+      threshold: lockout.threshold,
+    };
     expect((await store.admitAttempt({ id: user.id }, rule))?.failedAttempts.count).toBe(3);
     const plain = newSignIn(createPasswordHasher(cheap), lockout);
     const refused = await plain.verify({ id: user.id }, secret, "key:admin").catch((err: unknown) => err);
@@ -182,12 +233,17 @@ describe("lockout windows and unfinished attempts", () => {
     const user = await newUser(secret);
     const hasher = heldHasher(cheap);
     const held = newSignIn(hasher, lockout);
-    const guesses = ["bad-guess", secret, "bad-guess"].map((password) => () => held.verify({ id: user.id }, password, "key:admin"));
+    const guesses = ["bad-guess", secret, "bad-guess"].map(
+      (password) => () => held.verify({ id: user.id }, password, "key:admin"),
+    );
     const calls = await startAll(hasher, guesses);
     hasher.open();
     expect(tally(await Promise.all(calls))).toEqual({ INVALID_PASSWORD: 2, OK: 1 });
     const after = await users.get(user.id);
-    expect({ count: after.failedAttempts.count, locked: after.lockUntil !== undefined && after.lockUntil > clock }).toEqual({ count: 0, locked: false });
+    expect({
+      count: after.failedAttempts.count,
+      locked: after.lockUntil !== undefined && after.lockUntil > clock,
+    }).toEqual({ count: 0, locked: false });
   });
 });
 
@@ -197,7 +253,11 @@ describe("timing of VerifyPassword failures", () => {
   it("when an unknown identifier, a password-less user and a wrong password are verified then their median costs are within 10%", async () => {
     // Small enough to keep the run short, large enough that argon2 dominates the database work (the double runs in
     // this process, so its CPU counts here; against a real MongoDB it would be another process).
-    const timed = newSignIn(createPasswordHasher({ memoryCost: 16_384, timeCost: 4, parallelism: 1 }), { threshold: 1_000, windowMs: 60_000, durationMs: 300_000 });
+    const timed = newSignIn(createPasswordHasher({ memoryCost: 16_384, timeCost: 4, parallelism: 1 }), {
+      threshold: 1_000,
+      windowMs: 60_000,
+      durationMs: 300_000,
+    });
     const known = await newUser();
     await timed.setPassword(known.id, { kind: "password", password: secret }, "key:admin");
     const passwordless = await newUser();
@@ -220,8 +280,11 @@ describe("timing of VerifyPassword failures", () => {
         if (round >= 6) costs[kind].push(used.user + used.system);
       }
     }
-    const ratios = Object.fromEntries(kinds.map((k) => [k, Number((median(costs[k]) / median(costs.wrong)).toFixed(3))]));
-    for (const kind of kinds) expect(Math.abs(ratios[kind]! - 1), `${kind}: ${JSON.stringify(ratios)}`).toBeLessThan(0.1);
+    const ratios = Object.fromEntries(
+      kinds.map((k) => [k, Number((median(costs[k]) / median(costs.wrong)).toFixed(3))]),
+    );
+    for (const kind of kinds)
+      expect(Math.abs(ratios[kind]! - 1), `${kind}: ${JSON.stringify(ratios)}`).toBeLessThan(0.1);
   }, 60_000);
 });
 
@@ -237,14 +300,19 @@ describe("password reset code guessing", () => {
     const { code } = await signIn.createResetCode(user.id, "key:admin");
     const guesses = Array.from({ length: perAddress + 2 }, (_, i) => `guess-${i}-${"x".repeat(20)}`);
     const results = [];
-    for (const guess of guesses) results.push(await outcome(signIn.consumeResetCode(guess, "orchid-lantern-9", "key:admin", origin("10.0.0.2"))));
+    for (const guess of guesses)
+      results.push(await outcome(signIn.consumeResetCode(guess, "orchid-lantern-9", "key:admin", origin("10.0.0.2"))));
     expect(results).toEqual([
       ...Array<string>(perAddress).fill("unauthenticated/RESET_CODE_INVALID"),
       "resource-exhausted/RATE_LIMITED",
       "resource-exhausted/RATE_LIMITED",
     ]);
-    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.2")))).toBe("resource-exhausted/RATE_LIMITED");
-    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.3")))).toBe("OK");
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.2")))).toBe(
+      "resource-exhausted/RATE_LIMITED",
+    );
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.3")))).toBe(
+      "OK",
+    );
     const text = JSON.stringify(reports);
     for (const secret of [code, ...guesses]) expect(text).not.toContain(secret);
   });
@@ -253,8 +321,12 @@ describe("password reset code guessing", () => {
     const user = await newUser();
     const { code } = await signIn.createResetCode(user.id, "key:admin");
     for (let i = 0; i < perAddress + 2; i++) {
-      expect(await outcome(signIn.consumeResetCode(code, "short", "key:admin", origin("10.0.0.4")))).toBe("invalid-argument/PASSWORD_TOO_SHORT");
+      expect(await outcome(signIn.consumeResetCode(code, "short", "key:admin", origin("10.0.0.4")))).toBe(
+        "invalid-argument/PASSWORD_TOO_SHORT",
+      );
     }
-    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.4")))).toBe("OK");
+    expect(await outcome(signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin("10.0.0.4")))).toBe(
+      "OK",
+    );
   });
 });

@@ -20,14 +20,20 @@ export interface PasswordSignInDeps {
   now?: () => Date;
 }
 
-const invalidPassword = () => new DomainError("unauthenticated", { reason: "INVALID_PASSWORD", message: "invalid credentials" });
+const invalidPassword = () =>
+  new DomainError("unauthenticated", { reason: "INVALID_PASSWORD", message: "invalid credentials" });
 
 /** Signing in with a password: verification under brute-force lockout, and lifting a lock. */
 export function createPasswordSignIn(deps: PasswordSignInDeps) {
   const { users, store, hasher, lockout } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = (userId: string, eventType: UserLogEvent, result: UserLogResult, actor: string, payload: Record<string, unknown>) =>
-    deps.appendLog({ userId, eventType, actor, result, payload });
+  const log = (
+    userId: string,
+    eventType: UserLogEvent,
+    result: UserLogResult,
+    actor: string,
+    payload: Record<string, unknown>,
+  ) => deps.appendLog({ userId, eventType, actor, result, payload });
 
   /** Answers an attempt that was not admitted: no such user, a suspended one, or one out of attempts. */
   async function refuse(who: UserSelector, password: string, time: Date, actor: string): Promise<never> {
@@ -50,7 +56,9 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
   function nextAdmission(user: UserRecord, time: Date): Date {
     if (user.lockUntil !== undefined && user.lockUntil > time) return user.lockUntil;
     const { windowStart } = user.failedAttempts;
-    return windowStart === undefined ? time : new Date(Math.max(time.getTime(), windowStart.getTime() + lockout.windowMs));
+    return windowStart === undefined
+      ? time
+      : new Date(Math.max(time.getTime(), windowStart.getTime() + lockout.windowMs));
   }
 
   /**
@@ -63,11 +71,17 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
     const locked = count >= lockout.threshold && (await store.lockIfExhausted(user.id, lockout.threshold, lockUntil));
     const reason = user.password === undefined ? "NO_PASSWORD" : "INVALID_CREDENTIALS";
     await log(user.id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
-    if (locked) await log(user.id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, { failures: count, lockExpireTime: lockUntil.toISOString() });
+    if (locked)
+      await log(user.id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, {
+        failures: count,
+        lockExpireTime: lockUntil.toISOString(),
+      });
   }
 
   function lockedError(until: Date): DomainError {
-    return failedPrecondition("USER_LOCKED", "too many failed attempts; the user is locked", { lock_expire_time: until.toISOString() });
+    return failedPrecondition("USER_LOCKED", "too many failed attempts; the user is locked", {
+      lock_expire_time: until.toISOString(),
+    });
   }
 
   return {
@@ -83,7 +97,11 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
       if (password.length === 0 || password.length > 1024) throw invalidField("password", "must be 1-1024 characters");
       const who: UserSelector = "id" in target ? { id: target.id } : normaliseIdentifier(target);
       const time = now();
-      const admitted = await store.admitAttempt(who, { now: time, windowStartCutoff: new Date(time.getTime() - lockout.windowMs), threshold: lockout.threshold });
+      const admitted = await store.admitAttempt(who, {
+        now: time,
+        windowStartCutoff: new Date(time.getTime() - lockout.windowMs),
+        threshold: lockout.threshold,
+      });
       if (admitted === null) return refuse(who, password, time, actor);
       const { ok, rehash } = await hasher.verify(admitted.password, password);
       if (!ok) {

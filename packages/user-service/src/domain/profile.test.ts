@@ -5,7 +5,9 @@ import { checkProfile, mergeProfile, profileOf } from "./profile.js";
 describe("profile", () => {
   it("when merging then present claims set, empty ones clear and absent ones stay, address claim by claim", () => {
     const current = { givenName: "Ada", familyName: "Byron", address: { locality: "London", country: "UK" } };
-    expect(mergeProfile(current, { claims: { familyName: "", nickname: "Countess" }, address: { locality: "Ockham" } })).toEqual({
+    expect(
+      mergeProfile(current, { claims: { familyName: "", nickname: "Countess" }, address: { locality: "Ockham" } }),
+    ).toEqual({
       givenName: "Ada",
       nickname: "Countess",
       address: { locality: "Ockham", country: "UK" },
@@ -26,9 +28,15 @@ describe("profile", () => {
       }
       return undefined;
     };
-    expect(fieldOf(() => checkProfile({ claims: { givenName: "x".repeat(257) } }, "profile"))).toBe("profile.given_name");
-    expect(fieldOf(() => checkProfile({ claims: {}, address: { streetAddress: "x".repeat(257) } }, "profile"))).toBe("profile.address.street_address");
+    expect(fieldOf(() => checkProfile({ claims: { givenName: "x".repeat(257) } }, "profile"))).toBe(
+      "profile.given_name",
+    );
+    expect(fieldOf(() => checkProfile({ claims: {}, address: { streetAddress: "x".repeat(257) } }, "profile"))).toBe(
+      "profile.address.street_address",
+    );
     expect(fieldOf(() => checkProfile({ claims: { birthdate: "12/10/1815" } }, "profile"))).toBe("profile.birthdate");
-    expect(fieldOf(() => checkProfile({ claims: { birthdate: "1815-12-10", website: "x".repeat(2048) } }, "profile"))).toBeUndefined();
+    expect(
+      fieldOf(() => checkProfile({ claims: { birthdate: "1815-12-10", website: "x".repeat(2048) } }, "profile")),
+    ).toBeUndefined();
   });
 });

@@ -4,8 +4,17 @@ import { invalidField } from "@roster/runtime/domain-error";
 export type ProfileClaims = Record<string, string | Record<string, string>>;
 
 export const profileClaims = [
-  "givenName", "familyName", "middleName", "nickname", "preferredUsername", "profile", "website",
-  "gender", "birthdate", "zoneinfo", "locale",
+  "givenName",
+  "familyName",
+  "middleName",
+  "nickname",
+  "preferredUsername",
+  "profile",
+  "website",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
 ] as const;
 export const addressClaims = ["formatted", "streetAddress", "locality", "region", "postalCode", "country"] as const;
 
@@ -53,7 +62,10 @@ export function profileOf(input: ProfileInput): ProfileClaims {
 export function mergeProfile(current: ProfileClaims, input: ProfileInput): ProfileClaims {
   const { address: currentAddress, ...rest } = current;
   const result: ProfileClaims = withoutEmpty({ ...(rest as Record<string, string>), ...input.claims });
-  const address = withoutEmpty({ ...(typeof currentAddress === "object" ? currentAddress : {}), ...(input.address ?? {}) });
+  const address = withoutEmpty({
+    ...(typeof currentAddress === "object" ? currentAddress : {}),
+    ...(input.address ?? {}),
+  });
   if (Object.keys(address).length > 0) result.address = address;
   return result;
 }

@@ -46,7 +46,10 @@ parentPort.on("message", ({ id, source, flags, deadline }) => {
 
 function costOfReply(reply: WorkerReply): RegexCost {
   if (reply.status === "unknown" || reply.complexity === undefined) {
-    return { kind: "unknown", why: reply.error === "timeout" ? "timeout" : reply.error === "unsupported" ? "unsupported" : "failed" };
+    return {
+      kind: "unknown",
+      why: reply.error === "timeout" ? "timeout" : reply.error === "unsupported" ? "unsupported" : "failed",
+    };
   }
   const { type, degree } = reply.complexity;
   if (type === "safe" || type === "constant" || type === "linear") return { kind: "linear" };

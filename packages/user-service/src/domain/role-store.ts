@@ -38,7 +38,11 @@ export interface RoleStore {
   insert(role: RoleRecord): Promise<void>;
   findById(id: string): Promise<RoleRecord | null>;
   findByIds(ids: string[], page?: { afterNameKey?: string; limit: number }): Promise<RoleRecord[]>;
-  list(prefixKey: string, afterNameKey: string | undefined, limit: number): Promise<{ roles: RoleRecord[]; total: number }>;
+  list(
+    prefixKey: string,
+    afterNameKey: string | undefined,
+    limit: number,
+  ): Promise<{ roles: RoleRecord[]; total: number }>;
   update(id: string, set: Partial<Omit<RoleRecord, "id">>): Promise<RoleRecord | null>;
   delete(id: string): Promise<boolean>;
   userRoleIds(userId: string): Promise<string[] | null>;
@@ -47,6 +51,10 @@ export interface RoleStore {
   addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
   removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
   replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
-  roleUsers(roleId: string, afterId: string | undefined, limit: number): Promise<{ users: UserRecord[]; total: number }>;
+  roleUsers(
+    roleId: string,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<{ users: UserRecord[]; total: number }>;
   pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>): Promise<void>;
 }

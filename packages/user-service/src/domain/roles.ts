@@ -27,7 +27,11 @@ export interface Page<T> {
 }
 
 function checkName(name: string): string {
-  if (!namePattern.test(name)) throw invalidField("role.name", "must be 1-64 characters of letters, digits and ._:-, starting with a letter or digit");
+  if (!namePattern.test(name))
+    throw invalidField(
+      "role.name",
+      "must be 1-64 characters of letters, digits and ._:-, starting with a letter or digit",
+    );
   return name;
 }
 
@@ -38,11 +42,13 @@ function checkDescription(description: string): string {
 
 /** Validates permissions in the one scope grammar, refusing service-only scopes; stored de-duplicated and sorted. */
 export function checkPermissions(permissions: string[]): string[] {
-  const checked = checkScopes("role.permissions", permissions, { max: maxPermissions, malformedReason: "INVALID_PERMISSION" });
+  const checked = checkScopes("role.permissions", permissions, {
+    max: maxPermissions,
+    malformedReason: "INVALID_PERMISSION",
+  });
   if (!checked.ok) throw invalidArgument(checked.violations, checked.reason);
   return checked.scopes;
 }
-
 
 /** Role ids of a request: bounded, each well-formed, de-duplicated. */
 function checkRoleIds(ids: string[], allowEmpty: boolean): string[] {
@@ -64,7 +70,12 @@ const pageCursor = (raw: Record<string, string | number> | undefined, key: strin
 };
 
 /** Role-based access control: role CRUD, who holds which role, effective permissions. */
-export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; accessChanged?: AccessChanged; now?: () => Date }) {
+export function createRoles(deps: {
+  store: RoleStore;
+  appendLog: AppendLog;
+  accessChanged?: AccessChanged;
+  now?: () => Date;
+}) {
   const now = deps.now ?? (() => new Date());
 
   async function create(input: RoleInput): Promise<RoleRecord> {
@@ -106,7 +117,12 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
       if (path === "name") set.name = checkName(input.name);
       else if (path === "description") set.description = checkDescription(input.description);
       else if (path === "permissions") set.permissions = checkPermissions(input.permissions);
-      else throw invalidField("update_mask", `unknown path "${path}"; allowed: name, description, permissions`, "INVALID_UPDATE_MASK");
+      else
+        throw invalidField(
+          "update_mask",
+          `unknown path "${path}"; allowed: name, description, permissions`,
+          "INVALID_UPDATE_MASK",
+        );
     }
     const write = async () => {
       const role = await deps.store.update(id, { ...set, updateTime: now() });
@@ -142,7 +158,9 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
       const after = await deps.store.addUserRoles(userId, adding, maxRolesPerUser, now());
       if (after === null) {
         if ((await deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
-        throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, { user_id: userId });
+        throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, {
+          user_id: userId,
+        });
       }
       await log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
       return rolesOf(after);
@@ -245,8 +263,20 @@ export function createRoles(deps: { store: RoleStore; appendLog: AppendLog; acce
     return deps.appendLog({ userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } });
   }
 
-  return { create, get, list, update, delete: deleteRoleAndHolders, assign, remove, replace, listUserRoles, listRoleUsers, permissions, access };
+  return {
+    create,
+    get,
+    list,
+    update,
+    delete: deleteRoleAndHolders,
+    assign,
+    remove,
+    replace,
+    listUserRoles,
+    listRoleUsers,
+    permissions,
+    access,
+  };
 }
 
 export type Roles = ReturnType<typeof createRoles>;
-

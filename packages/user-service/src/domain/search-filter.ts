@@ -48,9 +48,15 @@ export function customDataPathProblem(path: string): string | undefined {
   return undefined;
 }
 
-export function timeRangeNode(field: "createTime" | "updateTime" | "lastSignInTime", start: Date | undefined, end: Date | undefined, at: string): PlanNode {
+export function timeRangeNode(
+  field: "createTime" | "updateTime" | "lastSignInTime",
+  start: Date | undefined,
+  end: Date | undefined,
+  at: string,
+): PlanNode {
   if (start === undefined && end === undefined) throw invalidField(at, "needs start_time, end_time or both");
-  if (start !== undefined && end !== undefined && end <= start) throw invalidField(`${at}.end_time`, "must be after start_time");
+  if (start !== undefined && end !== undefined && end <= start)
+    throw invalidField(`${at}.end_time`, "must be after start_time");
   return { kind: "timeRange", field, start, end };
 }
 
@@ -63,7 +69,8 @@ export function textNode(text: TextFilterInput, at: string): PlanNode {
     if (problem !== undefined) throw invalidField(`${at}.custom_data_path`, problem);
     target = { field, path: text.customDataPath };
   } else {
-    if (text.customDataPath !== "") throw invalidField(`${at}.custom_data_path`, "must be empty unless field is TEXT_FIELD_CUSTOM_DATA");
+    if (text.customDataPath !== "")
+      throw invalidField(`${at}.custom_data_path`, "must be empty unless field is TEXT_FIELD_CUSTOM_DATA");
     target = { field };
   }
   const value = text.value;
@@ -84,7 +91,13 @@ export function textNode(text: TextFilterInput, at: string): PlanNode {
     case "contains": {
       // Custom data and ids have no trigrams stored: those scan.
       const grams = target.field === "customData" || target.field === "id" ? [] : containedTrigrams(normalised);
-      return { kind: "pattern", target, pattern: escapeRegex(normalised), caseSensitive, ...(grams.length > 0 && { grams }) };
+      return {
+        kind: "pattern",
+        target,
+        pattern: escapeRegex(normalised),
+        caseSensitive,
+        ...(grams.length > 0 && { grams }),
+      };
     }
     case "like": {
       const problem = globProblem(value);
@@ -117,7 +130,8 @@ export function textNode(text: TextFilterInput, at: string): PlanNode {
 
 /** A list filter's entries: 1-1000, each 1-`maxLength` characters; de-duplicated. */
 export function listOf(values: string[], at: string, maxLength: number): string[] {
-  if (values.length === 0 || values.length > filterLimits.maxListEntries) throw invalidField(at, "must have 1-1000 entries");
+  if (values.length === 0 || values.length > filterLimits.maxListEntries)
+    throw invalidField(at, "must have 1-1000 entries");
   values.forEach((v, i) => {
     if (v.length === 0 || v.length > maxLength) throw invalidField(`${at}[${i}]`, `must be 1-${maxLength} characters`);
   });
@@ -131,7 +145,9 @@ export function emailsNode(emails: string[], at: string): PlanNode {
 /** A role by id or by name; `at` is the path of the one the request set. */
 export function hasRoleNode(role: { by: "id" | "name"; value: string }, at: string): PlanNode {
   if (role.value.length === 0 || role.value.length > 64) throw invalidField(at, "must be 1-64 characters");
-  return role.by === "id" ? { kind: "hasRole", roleId: role.value } : { kind: "hasRoleName", nameKey: normaliseKey(role.value) };
+  return role.by === "id"
+    ? { kind: "hasRole", roleId: role.value }
+    : { kind: "hasRoleName", nameKey: normaliseKey(role.value) };
 }
 
 export function identityTargetNode(target: string, at: string): PlanNode {

@@ -14,7 +14,8 @@ export function searchKeysOf(user: { usernameKey?: string; emailKey?: string; na
   if (user.emailKey !== undefined) keys.add(user.emailKey);
   const name = user.nameKey;
   if (name !== undefined) {
-    for (let i = 0; i < name.length; i++) if (i === 0 || wordBoundary.test(name[i - 1] as string)) keys.add(name.slice(i));
+    for (let i = 0; i < name.length; i++)
+      if (i === 0 || wordBoundary.test(name[i - 1] as string)) keys.add(name.slice(i));
   }
   return [...keys];
 }

@@ -5,7 +5,14 @@ import { escapeRegex, globProblem, globToRegex, maxGlobWildcards, regexProblem }
 /** Straightforward glob matching by dynamic programming: the meaning globToRegex must keep. */
 function referenceGlobMatch(glob: string, text: string): boolean {
   const tokens: string[] = [];
-  for (let i = 0; i < glob.length; i++) tokens.push(glob[i] === "\\" && i + 1 < glob.length ? `=${glob[++i]}` : glob[i] === "*" || glob[i] === "?" ? (glob[i] as string) : `=${glob[i]}`);
+  for (let i = 0; i < glob.length; i++)
+    tokens.push(
+      glob[i] === "\\" && i + 1 < glob.length
+        ? `=${glob[++i]}`
+        : glob[i] === "*" || glob[i] === "?"
+          ? (glob[i] as string)
+          : `=${glob[i]}`,
+    );
   let reachable = [true, ...text.split("").map(() => false)];
   for (const token of tokens) {
     const next = reachable.map(() => false);
@@ -29,7 +36,8 @@ function random(seed: number): (n: number) => number {
 
 /** Runs a regular expression in a worker and reports whether it answered within `ms`. */
 function answersWithin(pattern: string, flags: string, text: string, ms: number): Promise<boolean> {
-  const code = "const { parentPort, workerData: d } = require('node:worker_threads'); parentPort.postMessage(new RegExp(d.pattern, d.flags).test(d.text));";
+  const code =
+    "const { parentPort, workerData: d } = require('node:worker_threads'); parentPort.postMessage(new RegExp(d.pattern, d.flags).test(d.text));";
   const worker = new Worker(code, { eval: true, workerData: { pattern, flags, text } });
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
@@ -64,8 +72,16 @@ describe("globToRegex", () => {
       const glob = Array.from({ length: next(8) }, () => globAlphabet[next(globAlphabet.length)]).join("");
       const text = Array.from({ length: next(10) }, () => textAlphabet[next(textAlphabet.length)]).join("");
       const expected = referenceGlobMatch(glob, text);
-      expect({ glob, text, match: new RegExp(globToRegex(glob), "s").test(text) }).toEqual({ glob, text, match: expected });
-      expect({ glob, text, match: new RegExp(globToRegex(glob), "is").test(text.toUpperCase()) }).toEqual({ glob, text, match: expected });
+      expect({ glob, text, match: new RegExp(globToRegex(glob), "s").test(text) }).toEqual({
+        glob,
+        text,
+        match: expected,
+      });
+      expect({ glob, text, match: new RegExp(globToRegex(glob), "is").test(text.toUpperCase()) }).toEqual({
+        glob,
+        text,
+        match: expected,
+      });
       if (expected) matches++;
     }
     // Both outcomes must be well represented for the comparison to mean anything.
@@ -92,10 +108,17 @@ describe("globToRegex", () => {
 });
 
 describe("regexProblem", () => {
-  it.each(["^ab+c$", "foo|bar", "[a-z]+@example\\.com", "(ab)+", "(a)?b*", "x{2,5}", "(?:abc)+", "[(+)]+", "\\(a+\\)+"])(
-    "when the pattern is %s then it is accepted",
-    (pattern) => expect(regexProblem(pattern)).toBeUndefined(),
-  );
+  it.each([
+    "^ab+c$",
+    "foo|bar",
+    "[a-z]+@example\\.com",
+    "(ab)+",
+    "(a)?b*",
+    "x{2,5}",
+    "(?:abc)+",
+    "[(+)]+",
+    "\\(a+\\)+",
+  ])("when the pattern is %s then it is accepted", (pattern) => expect(regexProblem(pattern)).toBeUndefined());
 
   it.each(["(a+)+", "(a*)*", "(a|a)*", "(a|ab)+", "((a+))+", "(x(a|b))*", "(a{2,})+", "(\\d+)*$", "(?:a+)+"])(
     "when the pattern is %s then it is refused as catastrophic",

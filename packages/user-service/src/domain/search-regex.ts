@@ -29,7 +29,8 @@ function globSegments(glob: string): string[] {
     const ch = glob[i] as string;
     if (ch === "*") segments.push("");
     else {
-      const fragment = ch === "\\" && i + 1 < glob.length ? escapeRegex(glob[++i] as string) : ch === "?" ? anyChar : escapeRegex(ch);
+      const fragment =
+        ch === "\\" && i + 1 < glob.length ? escapeRegex(glob[++i] as string) : ch === "?" ? anyChar : escapeRegex(ch);
       segments[segments.length - 1] += fragment;
     }
   }
@@ -73,7 +74,10 @@ interface GroupState {
 }
 
 /** Reads a quantifier at `i`: its length and whether it can match more than once. */
-function quantifierAt(pattern: string, i: number): { length: number; repeats: boolean; unbounded: boolean; tooLarge: boolean } | undefined {
+function quantifierAt(
+  pattern: string,
+  i: number,
+): { length: number; repeats: boolean; unbounded: boolean; tooLarge: boolean } | undefined {
   const ch = pattern[i];
   let length = 0;
   let repeats = false;

@@ -80,14 +80,16 @@ export function planSearch(input: SearchInput): SearchPlan {
   const parts: PlanNode[] = [];
   if (text !== "") parts.push(freeTextNode(text));
   if (input.filter !== undefined) parts.push(input.filter);
-  const filter = parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { kind: "and" as const, children: parts };
+  const filter =
+    parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : { kind: "and" as const, children: parts };
 
   const rank = rankSourceOf(filter);
   const sortField = input.sort.field ?? (rank === undefined ? "createTime" : "relevance");
   const direction = input.sort.direction;
   let sort: SearchPlan["sort"];
   if (sortField === "relevance") {
-    if (rank === undefined) throw invalidField("sort.field", "ranks by relevance only with a query or a similarity filter");
+    if (rank === undefined)
+      throw invalidField("sort.field", "ranks by relevance only with a query or a similarity filter");
     if (direction === "ascending") throw invalidField("sort.direction", "relevance ranks highest first only");
     sort = { field: "relevance", rank };
   } else {
@@ -96,7 +98,14 @@ export function planSearch(input: SearchInput): SearchPlan {
 
   const pageSize = pageSizeOf(input.pageSize);
   const fingerprint = fingerprintOf({ filter, sort: sort.field === "relevance" ? "relevance" : sort });
-  return { filter, sort, includeTotal: input.includeTotal, pageSize, after: cursorFrom(input.pageToken, fingerprint), fingerprint };
+  return {
+    filter,
+    sort,
+    includeTotal: input.includeTotal,
+    pageSize,
+    after: cursorFrom(input.pageToken, fingerprint),
+    fingerprint,
+  };
 }
 
 /** Decides a regular expression's worst-case matching cost under flags (`i`, `s`). */
@@ -107,7 +116,8 @@ export type RegexCostOf = (pattern: string, flags: string) => Promise<RegexCost>
  * most 256 characters, so a quadratic pattern costs at most 65,536 steps per
  * value; custom-data strings may be 64 KiB long, so only linear patterns run there.
  */
-const maxRegexDegree = (node: Extract<PlanNode, { kind: "pattern" }>): number => (node.target.field === "customData" ? 1 : 2);
+const maxRegexDegree = (node: Extract<PlanNode, { kind: "pattern" }>): number =>
+  node.target.field === "customData" ? 1 : 2;
 
 function callerRegexes(node: PlanNode | undefined): Extract<PlanNode, { kind: "pattern" }>[] {
   if (node === undefined) return [];
@@ -155,8 +165,17 @@ export function createUserSearchService<T>(deps: { store: UserSearchStore<T>; re
       const nextPageToken =
         next === undefined
           ? ""
-          : encodePageToken({ id: next.id, n: next.before, ...(next.value === null ? {} : { v: next.value }) }, plan.fingerprint);
-      return { users: page.items, nextPageToken, totalSize: page.total, totalSizeExact: page.totalExact, relevanceScores: page.scores ?? [] };
+          : encodePageToken(
+              { id: next.id, n: next.before, ...(next.value === null ? {} : { v: next.value }) },
+              plan.fingerprint,
+            );
+      return {
+        users: page.items,
+        nextPageToken,
+        totalSize: page.total,
+        totalSizeExact: page.totalExact,
+        relevanceScores: page.scores ?? [],
+      };
     },
   };
 }

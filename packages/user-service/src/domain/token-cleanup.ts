@@ -39,7 +39,10 @@ export function createTokenCleanupWorker(deps: TokenCleanupDeps) {
       return 1;
     } catch (err) {
       const delay = retryBackoffMs(task.attempts, deps.maxBackoffMs ?? 300_000);
-      deps.logger.warn({ userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) }, "token cleanup failed; will retry");
+      deps.logger.warn(
+        { userId: task.userId, attempts: task.attempts + 1, retryInMs: delay, err: String(err) },
+        "token cleanup failed; will retry",
+      );
       await deps.queue.retryLater(task.userId, new Date(now.getTime() + delay), String(err)).catch(() => undefined);
       return 0;
     }

@@ -41,7 +41,10 @@ export const updatablePaths: ReadonlySet<string> = new Set([
   "custom_data",
 ]);
 
-export type UserFields = Pick<UserRecord, "username" | "email" | "emailVerified" | "phone" | "phoneVerified" | "name" | "avatarUrl">;
+export type UserFields = Pick<
+  UserRecord,
+  "username" | "email" | "emailVerified" | "phone" | "phoneVerified" | "name" | "avatarUrl"
+>;
 
 /** Validates and normalises identifier/display fields (undefined = unset). */
 export function userFieldsOf(input: UserFieldsInput, prefix: string): UserFields {

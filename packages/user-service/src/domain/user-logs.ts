@@ -85,9 +85,18 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     return record;
   }
 
-  async function list(query: UserLogQuery, pageSize: number, pageToken: string): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
+  async function list(
+    query: UserLogQuery,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
     const size = pageSizeOf(pageSize);
-    const fingerprint = JSON.stringify([query.userId, query.events, query.startTime?.getTime(), query.endTime?.getTime()]);
+    const fingerprint = JSON.stringify([
+      query.userId,
+      query.events,
+      query.startTime?.getTime(),
+      query.endTime?.getTime(),
+    ]);
     const cursor = decodePageToken(pageToken, fingerprint);
     const before = typeof cursor?.id === "string" ? cursor.id : undefined;
     const [page, total] = await Promise.all([store.list(query, size + 1, before), store.count(query)]);
@@ -109,7 +118,8 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
    */
   async function* watch(query: UserLogQuery, signal: AbortSignal, from?: Date): AsyncGenerator<UserLogRecord> {
     const start = (from ?? new Date()).getTime();
-    if (start < Date.now() - maxWatchBacklogMs) throw invalidField("start_time", "must be at most an hour ago; older entries come from ListUserLogs");
+    if (start < Date.now() - maxWatchBacklogMs)
+      throw invalidField("start_time", "must be at most an hour ago; older entries come from ListUserLogs");
     let newest = start;
     const sent = new Map<string, number>();
     const window = () => new Date(newest - clockSkewMs);

@@ -33,8 +33,16 @@ const now = () => clock;
 
 function input(overrides: Partial<CreateUserInput> = {}): CreateUserInput {
   return {
-    username: "", email: "", emailVerified: false, phone: "", phoneVerified: false, name: "", avatarUrl: "",
-    profile: { claims: {} }, customData: {}, ...overrides,
+    username: "",
+    email: "",
+    emailVerified: false,
+    phone: "",
+    phoneVerified: false,
+    name: "",
+    avatarUrl: "",
+    profile: { claims: {} },
+    customData: {},
+    ...overrides,
   };
 }
 
@@ -58,10 +66,32 @@ beforeAll(async () => {
   const credentials = createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } });
   const limits = { maxBytes: 1024, maxDepth: 4 };
   const appendLog = logs.append;
-  users = createUsers({ store, appendLog, credentials, customDataLimits: limits, enqueueTokenCleanup: (id) => cleanups.enqueue(id), now });
+  users = createUsers({
+    store,
+    appendLog,
+    credentials,
+    customDataLimits: limits,
+    enqueueTokenCleanup: (id) => cleanups.enqueue(id),
+    now,
+  });
   signIn = {
-    ...createPasswordSignIn({ users, store, hasher, appendLog, lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 }, now }),
-    ...createPasswordChanges({ users, store, credentials, appendLog, resetCodeTtlMs: 3_600_000, resetThrottle: unlimited, now }),
+    ...createPasswordSignIn({
+      users,
+      store,
+      hasher,
+      appendLog,
+      lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 },
+      now,
+    }),
+    ...createPasswordChanges({
+      users,
+      store,
+      credentials,
+      appendLog,
+      resetCodeTtlMs: 3_600_000,
+      resetThrottle: unlimited,
+      now,
+    }),
   };
   identities = createIdentities({ users, store, appendLog, limits, now });
 }, 30_000);
@@ -94,18 +124,30 @@ function bookWithFirstReadHooks(): { book: UserLogBook; openStorage: () => void;
 
 describe("users against MongoDB", () => {
   it("when custom data is merged then nulls delete keys and the cap holds", async () => {
-    const user = await users.create(input({ customData: { plan: "free", prefs: { theme: "dark", lang: "en" } } }), "key:admin");
+    const user = await users.create(
+      input({ customData: { plan: "free", prefs: { theme: "dark", lang: "en" } } }),
+      "key:admin",
+    );
     const merged = await users.mergeCustomData(user.id, { plan: null, prefs: { lang: "fr" } }, "key:admin");
     expect(merged.customData).toEqual({ prefs: { theme: "dark", lang: "fr" } });
-    expect(await failure(() => users.mergeCustomData(user.id, { blob: "x".repeat(1100) }, "key:admin"))).toMatchObject({ reason: "CUSTOM_DATA_TOO_LARGE" });
+    expect(await failure(() => users.mergeCustomData(user.id, { blob: "x".repeat(1100) }, "key:admin"))).toMatchObject({
+      reason: "CUSTOM_DATA_TOO_LARGE",
+    });
   });
 
   it("when a password fails N times in the window then the user is locked until unlocked", async () => {
-    const user = await users.create(input({ username: "carol", credential: { kind: "password", password: "tangerine-kettle" } }), "key:admin");
+    const user = await users.create(
+      input({ username: "carol", credential: { kind: "password", password: "tangerine-kettle" } }),
+      "key:admin",
+    );
     for (let i = 0; i < 3; i++) {
-      expect(await failure(() => signIn.verify({ kind: "username", value: "CAROL" }, "wrong-password", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
+      expect(
+        await failure(() => signIn.verify({ kind: "username", value: "CAROL" }, "wrong-password", "key:app")),
+      ).toMatchObject({ reason: "INVALID_PASSWORD" });
     }
-    expect(await failure(() => signIn.verify({ id: user.id }, "tangerine-kettle", "key:app"))).toMatchObject({ reason: "USER_LOCKED" });
+    expect(await failure(() => signIn.verify({ id: user.id }, "tangerine-kettle", "key:app"))).toMatchObject({
+      reason: "USER_LOCKED",
+    });
     await signIn.unlock(user.id, "key:admin");
     const verified = await signIn.verify({ id: user.id }, "tangerine-kettle", "key:app");
     expect(verified.lastSignInTime).toEqual(clock);
@@ -117,10 +159,15 @@ describe("users against MongoDB", () => {
   });
 
   it("when failures are spread beyond the window then no lockout happens", async () => {
-    const user = await users.create(input({ credential: { kind: "password", password: "tangerine-kettle" } }), "key:admin");
+    const user = await users.create(
+      input({ credential: { kind: "password", password: "tangerine-kettle" } }),
+      "key:admin",
+    );
     for (let i = 0; i < 4; i++) {
       clock = new Date(clock.getTime() + 61_000);
-      expect(await failure(() => signIn.verify({ id: user.id }, "nope-nope", "key:app"))).toMatchObject({ reason: "INVALID_PASSWORD" });
+      expect(await failure(() => signIn.verify({ id: user.id }, "nope-nope", "key:app"))).toMatchObject({
+        reason: "INVALID_PASSWORD",
+      });
     }
     expect((await signIn.verify({ id: user.id }, "tangerine-kettle", "key:app")).id).toBe(user.id);
   });
@@ -128,7 +175,10 @@ describe("users against MongoDB", () => {
   it("when a legacy digest verifies then it is rehashed to argon2id", async () => {
     const { createHash } = await import("node:crypto");
     const digest = createHash("sha1").update("legacy-secret").digest("hex");
-    const user = await users.create(input({ credential: { kind: "digest", digest: { algorithm: "sha1", encodedDigest: digest, salt: "" } } }), "key:admin");
+    const user = await users.create(
+      input({ credential: { kind: "digest", digest: { algorithm: "sha1", encodedDigest: digest, salt: "" } } }),
+      "key:admin",
+    );
     await signIn.verify({ id: user.id }, "legacy-secret", "key:app");
     expect((await store.findById(user.id))?.password?.algorithm).toBe("argon2id");
   });
@@ -137,9 +187,14 @@ describe("users against MongoDB", () => {
     const user = await users.create(input(), "key:admin");
     const { code } = await signIn.createResetCode(user.id, "key:admin");
     expect(JSON.stringify(await store.findById(user.id))).not.toContain(code);
-    expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin", origin))).toMatchObject({ reason: "PASSWORD_TOO_COMMON", field: "new_password" });
+    expect(await failure(() => signIn.consumeResetCode(code, "password", "key:admin", origin))).toMatchObject({
+      reason: "PASSWORD_TOO_COMMON",
+      field: "new_password",
+    });
     await signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin);
-    expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin))).toMatchObject({ reason: "RESET_CODE_INVALID" });
+    expect(await failure(() => signIn.consumeResetCode(code, "orchid-lantern-9", "key:admin", origin))).toMatchObject({
+      reason: "RESET_CODE_INVALID",
+    });
     expect((await signIn.verify({ id: user.id }, "orchid-lantern-9", "key:app")).id).toBe(user.id);
   });
 
@@ -147,12 +202,22 @@ describe("users against MongoDB", () => {
     const a = await users.create(input(), "key:admin");
     const b = await users.create(input(), "key:admin");
     await identities.link(a.id, { target: "google", providerUserId: "g-1", details: { email: "a@x.io" } }, "key:admin");
-    expect(await failure(() => identities.link(b.id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TAKEN" });
-    expect(await failure(() => identities.link(a.id, { target: "google", providerUserId: "g-2", details: {} }, "key:admin"))).toMatchObject({ reason: "IDENTITY_TARGET_LINKED" });
-    await identities.link(a.id, { target: "google", providerUserId: "g-1", details: { email: "new@x.io" } }, "key:admin");
+    expect(
+      await failure(() => identities.link(b.id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin")),
+    ).toMatchObject({ reason: "IDENTITY_TAKEN" });
+    expect(
+      await failure(() => identities.link(a.id, { target: "google", providerUserId: "g-2", details: {} }, "key:admin")),
+    ).toMatchObject({ reason: "IDENTITY_TARGET_LINKED" });
+    await identities.link(
+      a.id,
+      { target: "google", providerUserId: "g-1", details: { email: "new@x.io" } },
+      "key:admin",
+    );
     expect((await identities.list(a.id))[0]?.details).toEqual({ email: "new@x.io" });
     await identities.unlink(a.id, "google", "key:admin");
-    expect(await failure(() => identities.unlink(a.id, "google", "key:admin"))).toMatchObject({ reason: "IDENTITY_NOT_FOUND" });
+    expect(await failure(() => identities.unlink(a.id, "google", "key:admin"))).toMatchObject({
+      reason: "IDENTITY_NOT_FOUND",
+    });
     await identities.link(b.id, { target: "google", providerUserId: "g-1", details: {} }, "key:admin");
   });
 
@@ -160,7 +225,10 @@ describe("users against MongoDB", () => {
     const user = await users.create(input(), "key:admin");
     await users.delete(user.id, "key:admin");
     expect(await store.findById(user.id)).toBeNull();
-    expect((await logs.list({ userId: user.id }, 10, "")).logs.map((l) => l.eventType)).toEqual([UserLogEvent.USER_DELETED, UserLogEvent.USER_CREATED]);
+    expect((await logs.list({ userId: user.id }, 10, "")).logs.map((l) => l.eventType)).toEqual([
+      UserLogEvent.USER_DELETED,
+      UserLogEvent.USER_CREATED,
+    ]);
     let up = false;
     const deleted: string[] = [];
     const worker = createTokenCleanupWorker({
@@ -215,7 +283,13 @@ describe("users against MongoDB", () => {
     const controller = new AbortController();
     const watch = book.watch({ userId: user.id }, controller.signal);
     const firstNext = watch.next();
-    await book.append({ userId: user.id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:early", result: UserLogResult.SUCCESS, payload: {} });
+    await book.append({
+      userId: user.id,
+      eventType: UserLogEvent.USER_SUSPENDED,
+      actor: "key:early",
+      result: UserLogResult.SUCCESS,
+      payload: {},
+    });
     openStorage();
     expect((await firstNext).value?.actor).toBe("key:early");
     controller.abort();
@@ -234,7 +308,9 @@ describe("users against MongoDB", () => {
     controller.abort();
     await watch.return(undefined);
     const tooOld = logs.watch({ userId: user.id }, controller.signal, new Date(Date.now() - 2 * 3_600_000));
-    expect(await tooOld.next().catch((err: unknown) => (isDomainError(err) ? err.fieldViolations.map((v) => v.field) : err))).toEqual(["start_time"]);
+    expect(
+      await tooOld.next().catch((err: unknown) => (isDomainError(err) ? err.fieldViolations.map((v) => v.field) : err)),
+    ).toEqual(["start_time"]);
   });
 
   it("when another instance with a slower clock writes an entry then the watcher still receives it, once", async () => {
@@ -248,7 +324,13 @@ describe("users against MongoDB", () => {
     openStorage();
     // Written after the watch's first read of storage, stamped before the watch started.
     await firstRead;
-    const entry = { userId: user.id, eventType: UserLogEvent.USER_SUSPENDED, actor: "key:other", result: UserLogResult.SUCCESS, payload: {} };
+    const entry = {
+      userId: user.id,
+      eventType: UserLogEvent.USER_SUSPENDED,
+      actor: "key:other",
+      result: UserLogResult.SUCCESS,
+      payload: {},
+    };
     await otherInstance.append(entry, new Date(Date.now() - 2_000));
     expect((await firstNext).value?.actor).toBe("key:other");
     await book.append({ ...entry, actor: "key:admin" });
@@ -275,7 +357,9 @@ describe("users against MongoDB", () => {
     );
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
     expect(results[1]?.status === "fulfilled" && results[1].value.username).toBe(`${name}B`);
-    expect(results[3]?.status === "rejected" && (results[3].reason as { reason?: string }).reason).toBe("USERNAME_TAKEN");
+    expect(results[3]?.status === "rejected" && (results[3].reason as { reason?: string }).reason).toBe(
+      "USERNAME_TAKEN",
+    );
     expect(await testDb.db.collection("users").countDocuments({ usernameKey: { $regex: `^${name}` } })).toBe(2);
   });
 });

@@ -40,7 +40,8 @@ function underPrefix(err: unknown, prefix: string): unknown {
     reason: err.reason,
     message: err.message,
     fieldViolations: err.fieldViolations.map((v) => ({ ...v, field: prefix + v.field })),
-    metadata: err.metadata.field === undefined ? { ...err.metadata } : { ...err.metadata, field: prefix + err.metadata.field },
+    metadata:
+      err.metadata.field === undefined ? { ...err.metadata } : { ...err.metadata, field: prefix + err.metadata.field },
   });
 }
 
@@ -49,7 +50,16 @@ function pickProfile(current: UserRecord, input: ProfileInput, paths: string[]):
   let address: Record<string, string> | undefined;
   for (const path of paths) {
     const claim = path.slice("profile.".length).replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (claim === "address") address = { formatted: "", streetAddress: "", locality: "", region: "", postalCode: "", country: "", ...input.address };
+    if (claim === "address")
+      address = {
+        formatted: "",
+        streetAddress: "",
+        locality: "",
+        region: "",
+        postalCode: "",
+        country: "",
+        ...input.address,
+      };
     else claims[claim] = input.claims[claim] ?? "";
   }
   return mergeProfile(current.profile as Record<string, string>, { claims, address });
@@ -120,14 +130,25 @@ export function createUsers(deps: UsersDeps) {
     return store.findByIdentifier(kind, value);
   }
 
-  async function patchLogged(id: string, patch: UserPatch, actor: string, event: UserLogEvent, payload: Record<string, unknown>): Promise<UserRecord> {
+  async function patchLogged(
+    id: string,
+    patch: UserPatch,
+    actor: string,
+    event: UserLogEvent,
+    payload: Record<string, unknown>,
+  ): Promise<UserRecord> {
     const user = await store.patch(id, patch);
     if (user === null) throw userNotFound(id);
     await log(id, event, actor, payload);
     return user;
   }
 
-  async function updateFields(id: string, paths: readonly string[], values: UserUpdateInput, actor: string): Promise<UserRecord> {
+  async function updateFields(
+    id: string,
+    paths: readonly string[],
+    values: UserUpdateInput,
+    actor: string,
+  ): Promise<UserRecord> {
     const current = await get(id);
     // Only masked fields are read (AIP-134): an unmasked value is neither validated nor written.
     const masked = { ...values };
@@ -146,7 +167,9 @@ export function createUsers(deps: UsersDeps) {
     const profilePaths = paths.filter((p) => p === "profile" || p.startsWith("profile."));
     if (profilePaths.length > 0) {
       checkProfile(values.profile, "user.profile");
-      set.profile = profilePaths.includes("profile") ? profileOf(values.profile) : pickProfile(current, values.profile, profilePaths);
+      set.profile = profilePaths.includes("profile")
+        ? profileOf(values.profile)
+        : pickProfile(current, values.profile, profilePaths);
     }
     if (paths.includes("custom_data")) {
       checkCustomData(values.customData, limits, "user.custom_data");
@@ -167,7 +190,12 @@ export function createUsers(deps: UsersDeps) {
     await log(id, UserLogEvent.USER_DELETED, actor, {});
   }
 
-  async function setFoundSuspended(current: UserRecord, suspended: boolean, actor: string, reason: string): Promise<UserRecord> {
+  async function setFoundSuspended(
+    current: UserRecord,
+    suspended: boolean,
+    actor: string,
+    reason: string,
+  ): Promise<UserRecord> {
     if (current.suspended === suspended) return current;
     const event = suspended ? UserLogEvent.USER_SUSPENDED : UserLogEvent.USER_UNSUSPENDED;
     // A new epoch revokes every access token minted before the suspension, also once it is lifted.
@@ -191,15 +219,22 @@ export function createUsers(deps: UsersDeps) {
      * runs in request order, so of two items claiming one identifier the first wins.
      * An input that cannot even be read is a thunk that throws.
      */
-    async createMany(inputs: readonly (() => CreateUserInput)[], actor: string, concurrency: number): Promise<PromiseSettledResult<UserRecord>[]> {
+    async createMany(
+      inputs: readonly (() => CreateUserInput)[],
+      actor: string,
+      concurrency: number,
+    ): Promise<PromiseSettledResult<UserRecord>[]> {
       const prepared = await settleBounded(inputs, concurrency, (input) => prepare(input()));
       const results: PromiseSettledResult<UserRecord>[] = [];
       for (const item of prepared) {
         if (item.status === "rejected") results.push(item);
-        else results.push(await insertNew(item.value, actor).then(
-          (value) => ({ status: "fulfilled", value }) as const,
-          (reason: unknown) => ({ status: "rejected", reason }) as const,
-        ));
+        else
+          results.push(
+            await insertNew(item.value, actor).then(
+              (value) => ({ status: "fulfilled", value }) as const,
+              (reason: unknown) => ({ status: "rejected", reason }) as const,
+            ),
+          );
       }
       return results;
     },
@@ -216,7 +251,8 @@ export function createUsers(deps: UsersDeps) {
      */
     async update(id: string, paths: readonly string[], values: UserUpdateInput, actor: string): Promise<UserRecord> {
       // Introspection reports the username.
-      if (paths.includes("username")) return publishingAccess(deps.accessChanged, id, () => updateFields(id, paths, values, actor));
+      if (paths.includes("username"))
+        return publishingAccess(deps.accessChanged, id, () => updateFields(id, paths, values, actor));
       return updateFields(id, paths, values, actor);
     },
 
@@ -224,7 +260,9 @@ export function createUsers(deps: UsersDeps) {
       checkProfile(input, "profile");
       const current = await get(id);
       const profile = mergeProfile(current.profile as Record<string, string>, input);
-      return patchLogged(id, { set: { profile, updateTime: now() } }, actor, UserLogEvent.USER_UPDATED, { paths: ["profile"] });
+      return patchLogged(id, { set: { profile, updateTime: now() } }, actor, UserLogEvent.USER_UPDATED, {
+        paths: ["profile"],
+      });
     },
 
     async mergeCustomData(id: string, patch: JsonRecord, actor: string): Promise<UserRecord> {

@@ -8,7 +8,11 @@ describe("settleBounded", () => {
       if (ms === 10) throw new Error("ten");
       return ms;
     });
-    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([30, "ten", 20]);
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      30,
+      "ten",
+      20,
+    ]);
   });
 
   it("when limited then no more than the limit run at once", async () => {

@@ -2,7 +2,11 @@
  * Runs `work` over every item with at most `limit` in flight and settles each,
  * results in item order (Promise.allSettled with a concurrency bound).
  */
-export async function settleBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+export async function settleBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = new Array(items.length);
   let next = 0;
   const worker = async () => {

@@ -9,7 +9,11 @@ import { createAccessFeedHandlers } from "./access-feed.js";
 const context = undefined as never;
 
 function setup() {
-  const feed = createAccessFeed({ ackTimeoutMs: 5_000, leaseMs: 10_000, logger: createLogger("user-service-test", "silent") });
+  const feed = createAccessFeed({
+    ackTimeoutMs: 5_000,
+    leaseMs: 10_000,
+    logger: createLogger("user-service-test", "silent"),
+  });
   const handlers = createAccessFeedHandlers(feed);
   const controller = new AbortController();
   const received: AccessFeedMessage[] = [];
@@ -19,7 +23,8 @@ function setup() {
       if (!message.subscribed) feed.acknowledge(message.subscriptionId, message.sequence);
     }
   })();
-  const publish = async (userId: string) => handlers.publishUserTokensChanged(create(PublishUserTokensChangedRequestSchema, { userId }), context);
+  const publish = async (userId: string) =>
+    handlers.publishUserTokensChanged(create(PublishUserTokensChangedRequestSchema, { userId }), context);
   return { received, publish, stop: () => controller.abort() };
 }
 
@@ -40,7 +45,11 @@ describe("PublishUserTokensChanged", () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     for (const userId of ["", "u".repeat(65)]) {
       const err = await publish(userId).catch((e: unknown) => e);
-      expect(isDomainError(err) && [err.kind, err.reason, err.fieldViolations.map((v) => v.field)]).toEqual(["invalid-argument", "INVALID_ARGUMENT", ["user_id"]]);
+      expect(isDomainError(err) && [err.kind, err.reason, err.fieldViolations.map((v) => v.field)]).toEqual([
+        "invalid-argument",
+        "INVALID_ARGUMENT",
+        ["user_id"],
+      ]);
     }
     expect(received.filter((m) => !m.subscribed)).toEqual([]);
     stop();

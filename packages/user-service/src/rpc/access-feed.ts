@@ -4,7 +4,10 @@ import { invalidField } from "@roster/runtime/domain-error";
 import { requireId } from "@roster/runtime/resource-id";
 import type { AccessFeed } from "../domain/access-feed.js";
 
-type FeedHandlers = Pick<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged">;
+type FeedHandlers = Pick<
+  ServiceImpl<typeof RoleService>,
+  "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged"
+>;
 
 /** The user-access change feed's handlers (RoleService's service-only methods). */
 export function createAccessFeedHandlers(feed: AccessFeed): FeedHandlers {

@@ -80,7 +80,8 @@ export function userToProto(user: UserRecord, now = new Date()): User {
     createTime: optionalTimestamp(user.createTime),
     updateTime: optionalTimestamp(user.updateTime),
     lastSignInTime: optionalTimestamp(user.lastSignInTime),
-    lockExpireTime: user.lockUntil !== undefined && user.lockUntil > now ? optionalTimestamp(user.lockUntil) : undefined,
+    lockExpireTime:
+      user.lockUntil !== undefined && user.lockUntil > now ? optionalTimestamp(user.lockUntil) : undefined,
   });
 }
 
@@ -97,12 +98,22 @@ export function digestFromProto(digest: PasswordDigest, field: string): Password
   const algorithm = algorithms[digest.algorithm];
   if (algorithm === undefined) throw invalidField(`${field}.algorithm`, "is required", "INVALID_PASSWORD_DIGEST");
   const saltPosition =
-    digest.saltPosition === SaltPosition.PREFIX ? "prefix" : digest.saltPosition === SaltPosition.SUFFIX ? "suffix" : undefined;
-  return { kind: "digest", digest: { algorithm, encodedDigest: digest.encodedDigest, salt: digest.salt, saltPosition } };
+    digest.saltPosition === SaltPosition.PREFIX
+      ? "prefix"
+      : digest.saltPosition === SaltPosition.SUFFIX
+        ? "suffix"
+        : undefined;
+  return {
+    kind: "digest",
+    digest: { algorithm, encodedDigest: digest.encodedDigest, salt: digest.salt, saltPosition },
+  };
 }
 
 export function credentialFromProto(
-  credential: { case: "password"; value: string } | { case: "passwordDigest"; value: PasswordDigest } | { case: undefined; value?: undefined },
+  credential:
+    | { case: "password"; value: string }
+    | { case: "passwordDigest"; value: PasswordDigest }
+    | { case: undefined; value?: undefined },
 ): PasswordCredential | undefined {
   if (credential.case === "password") return { kind: "password", password: credential.value };
   if (credential.case === "passwordDigest") return digestFromProto(credential.value, "password_digest");
@@ -110,19 +121,26 @@ export function credentialFromProto(
 }
 
 /** A request path as its protobuf-es field name (`primary_email` → `primaryEmail`). */
-type MessageField<P extends string> = P extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<MessageField<Tail>>}` : P;
+type MessageField<P extends string> = P extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<MessageField<Tail>>}`
+  : P;
 
 const messageField = (path: string) => path.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 /** The user fields of a CreateUserRequest or a User message. */
-export type CreateUserFields = { [P in UserFieldPath as MessageField<P>]: UserFieldsInput[(typeof userFieldPaths)[P]] } & {
+export type CreateUserFields = {
+  [P in UserFieldPath as MessageField<P>]: UserFieldsInput[(typeof userFieldPaths)[P]];
+} & {
   profile?: UserProfile;
   customData?: JsonObject;
 };
 
 export function userFieldsFromProto(source: CreateUserFields): UserUpdateInput {
   const fields = Object.fromEntries(
-    Object.entries(userFieldPaths).map(([path, field]) => [field, source[messageField(path) as keyof CreateUserFields]]),
+    Object.entries(userFieldPaths).map(([path, field]) => [
+      field,
+      source[messageField(path) as keyof CreateUserFields],
+    ]),
   ) as unknown as UserFieldsInput;
   return { ...fields, profile: profileFromProto(source.profile), customData: (source.customData ?? {}) as JsonRecord };
 }

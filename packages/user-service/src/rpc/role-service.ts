@@ -12,7 +12,12 @@ function roleInput(role: Role | undefined): RoleInput {
 }
 
 /** RoleService handlers: translate requests, call the Roles use cases, shape the responses. */
-export function createRoleServiceImpl(deps: { roles: Roles }): Omit<ServiceImpl<typeof RoleService>, "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged"> {
+export function createRoleServiceImpl(deps: {
+  roles: Roles;
+}): Omit<
+  ServiceImpl<typeof RoleService>,
+  "watchUserAccessChanges" | "acknowledgeUserAccessChanges" | "publishUserTokensChanged"
+> {
   const { roles } = deps;
   const rolesOf = (list: RoleRecord[]) => ({ roles: list.map(roleToProto) });
   return {
@@ -51,7 +56,11 @@ export function createRoleServiceImpl(deps: { roles: Roles }): Omit<ServiceImpl<
     async listRoleUsers(request) {
       const page = await roles.listRoleUsers(request.roleId, request.pageSize, request.pageToken);
       const now = new Date();
-      return { users: page.items.map((u) => userToProto(u, now)), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
+      return {
+        users: page.items.map((u) => userToProto(u, now)),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.totalSize,
+      };
     },
     async getUserPermissions(request) {
       return roles.permissions(request.userId);

@@ -12,7 +12,12 @@ import {
 import { isDomainError } from "@roster/runtime/domain-error";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker, type RegexCost } from "../domain/regex-cost.js";
-import { createUserSearchService, planSearch as planInput, type RegexCostOf, type UserSearchStore } from "../domain/search.js";
+import {
+  createUserSearchService,
+  planSearch as planInput,
+  type RegexCostOf,
+  type UserSearchStore,
+} from "../domain/search.js";
 import type { SearchPlan } from "../domain/search-plan.js";
 import { searchInputOf } from "./search-request.js";
 
@@ -40,14 +45,22 @@ function rejection(init: MessageInitShape<typeof SearchUsersRequestSchema>): { f
 describe("planSearch", () => {
   it("when nothing is given then it lists everyone by creation time, 20 a page", () => {
     const plan = planSearch(request({}));
-    expect(plan).toMatchObject({ filter: undefined, sort: { field: "createTime", descending: false }, pageSize: 20, after: undefined });
+    expect(plan).toMatchObject({
+      filter: undefined,
+      sort: { field: "createTime", descending: false },
+      pageSize: 20,
+      after: undefined,
+    });
   });
 
   it("when query and filter are both given then they are joined by AND", () => {
     const plan = planSearch(request({ query: " Ali ", filter: { filter: { case: "suspended", value: false } } }));
     expect(plan.filter).toMatchObject({
       kind: "and",
-      children: [{ kind: "freeText", text: "Ali", key: "ali", grams: ["  a", " al", "ali"] }, { kind: "flag", flag: "suspended", value: false }],
+      children: [
+        { kind: "freeText", text: "Ali", key: "ali", grams: ["  a", " al", "ali"] },
+        { kind: "flag", flag: "suspended", value: false },
+      ],
     });
   });
 
@@ -75,13 +88,17 @@ describe("planSearch", () => {
   });
 
   it("when sorting by name descending with a large page size then the size is capped at 100", () => {
-    const plan = planSearch(request({ sort: { field: UserSortField.NAME, direction: SortDirection.DESCENDING }, pageSize: 500 }));
+    const plan = planSearch(
+      request({ sort: { field: UserSortField.NAME, direction: SortDirection.DESCENDING }, pageSize: 500 }),
+    );
     expect(plan.sort).toEqual({ field: "name", descending: true });
     expect(plan.pageSize).toBe(100);
   });
 
   it("when a nested regex is catastrophic then REGEX_REJECTED names its path in the request", () => {
-    const bad = rejection({ filter: and(text(TextField.NAME, TextMatchMode.EXACT, "x"), text(TextField.NAME, TextMatchMode.REGEX, "(a+)+$")) });
+    const bad = rejection({
+      filter: and(text(TextField.NAME, TextMatchMode.EXACT, "x"), text(TextField.NAME, TextMatchMode.REGEX, "(a+)+$")),
+    });
     expect(bad).toEqual({ field: "filter.and.filters[1].text.value", reason: "REGEX_REJECTED" });
   });
 
@@ -90,17 +107,48 @@ describe("planSearch", () => {
     ["a missing field", { filter: text(TextField.UNSPECIFIED, TextMatchMode.EXACT, "x") }, "filter.text.field"],
     ["an empty value", { filter: text(TextField.NAME, TextMatchMode.EXACT, "") }, "filter.text.value"],
     ["an oversized value", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x".repeat(257)) }, "filter.text.value"],
-    ["a threshold outside similarity", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { similarityThreshold: 0.5 }) }, "filter.text.similarity_threshold"],
-    ["a threshold over 1", { filter: text(TextField.NAME, TextMatchMode.SIMILARITY, "x", { similarityThreshold: 1.5 }) }, "filter.text.similarity_threshold"],
-    ["similarity on custom data", { filter: text(TextField.CUSTOM_DATA, TextMatchMode.SIMILARITY, "x", { customDataPath: "a" }) }, "filter.text.mode"],
-    ["a custom path on a plain field", { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { customDataPath: "a" }) }, "filter.text.custom_data_path"],
-    ["a bad custom path", { filter: text(TextField.CUSTOM_DATA, TextMatchMode.EXACT, "x", { customDataPath: "a..b" }) }, "filter.text.custom_data_path"],
+    [
+      "a threshold outside similarity",
+      { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { similarityThreshold: 0.5 }) },
+      "filter.text.similarity_threshold",
+    ],
+    [
+      "a threshold over 1",
+      { filter: text(TextField.NAME, TextMatchMode.SIMILARITY, "x", { similarityThreshold: 1.5 }) },
+      "filter.text.similarity_threshold",
+    ],
+    [
+      "similarity on custom data",
+      { filter: text(TextField.CUSTOM_DATA, TextMatchMode.SIMILARITY, "x", { customDataPath: "a" }) },
+      "filter.text.mode",
+    ],
+    [
+      "a custom path on a plain field",
+      { filter: text(TextField.NAME, TextMatchMode.EXACT, "x", { customDataPath: "a" }) },
+      "filter.text.custom_data_path",
+    ],
+    [
+      "a bad custom path",
+      { filter: text(TextField.CUSTOM_DATA, TextMatchMode.EXACT, "x", { customDataPath: "a..b" }) },
+      "filter.text.custom_data_path",
+    ],
     ["an empty id list", { filter: { filter: { case: "ids", value: { ids: [] } } } }, "filter.ids.ids"],
-    ["a bad identity target", { filter: { filter: { case: "identityTarget", value: "Google!" } } }, "filter.identity_target"],
+    [
+      "a bad identity target",
+      { filter: { filter: { case: "identityTarget", value: "Google!" } } },
+      "filter.identity_target",
+    ],
     ["an empty time range", { filter: { filter: { case: "createTime", value: {} } } }, "filter.create_time"],
     [
       "a reversed time range",
-      { filter: { filter: { case: "updateTime", value: { startTime: timestampFromDate(new Date(2)), endTime: timestampFromDate(new Date(1)) } } } },
+      {
+        filter: {
+          filter: {
+            case: "updateTime",
+            value: { startTime: timestampFromDate(new Date(2)), endTime: timestampFromDate(new Date(1)) },
+          },
+        },
+      },
       "filter.update_time.end_time",
     ],
     ["an empty AND", { filter: { filter: { case: "and", value: { filters: [] } } } }, "filter.and.filters"],
@@ -114,14 +162,25 @@ describe("planSearch", () => {
   it("when filters nest more than 5 levels then FILTER_TOO_COMPLEX", () => {
     let filter: FilterInit = { filter: { case: "suspended", value: true } };
     for (let i = 0; i < 5; i++) filter = { filter: { case: "not", value: { filter } } };
-    expect(rejection({ filter })).toEqual({ field: "filter.not.filter.not.filter.not.filter.not.filter.not.filter", reason: "FILTER_TOO_COMPLEX" });
+    expect(rejection({ filter })).toEqual({
+      field: "filter.not.filter.not.filter.not.filter.not.filter.not.filter",
+      reason: "FILTER_TOO_COMPLEX",
+    });
   });
 
   it("when a query is given without a sort then it ranks by relevance; asked for without one, or ascending, it is refused", () => {
-    expect(planSearch(request({ query: "ali" })).sort).toMatchObject({ field: "relevance", rank: { kind: "freeText", key: "ali" } });
+    expect(planSearch(request({ query: "ali" })).sort).toMatchObject({
+      field: "relevance",
+      rank: { kind: "freeText", key: "ali" },
+    });
     expect(planSearch(request({})).sort).toEqual({ field: "createTime", descending: false });
-    expect(rejection({ sort: { field: UserSortField.RELEVANCE } })).toEqual({ field: "sort.field", reason: "INVALID_ARGUMENT" });
-    expect(rejection({ query: "ali", sort: { field: UserSortField.RELEVANCE, direction: SortDirection.ASCENDING } })).toEqual({ field: "sort.direction", reason: "INVALID_ARGUMENT" });
+    expect(rejection({ sort: { field: UserSortField.RELEVANCE } })).toEqual({
+      field: "sort.field",
+      reason: "INVALID_ARGUMENT",
+    });
+    expect(
+      rejection({ query: "ali", sort: { field: UserSortField.RELEVANCE, direction: SortDirection.ASCENDING } }),
+    ).toEqual({ field: "sort.direction", reason: "INVALID_ARGUMENT" });
   });
 
   it("when a tree holds more than 50 filters then FILTER_TOO_COMPLEX", () => {
@@ -151,8 +210,13 @@ describe("searchUsers paging", () => {
 
   it("when a token is replayed with another query or sort then INVALID_PAGE_TOKEN", async () => {
     const { nextPageToken } = await searchUsers(store, request({ query: "ali" }), linear);
-    expect(rejection({ query: "bob", pageToken: nextPageToken })).toEqual({ field: "page_token", reason: "INVALID_PAGE_TOKEN" });
-    expect(rejection({ query: "ali", sort: { field: UserSortField.NAME }, pageToken: nextPageToken }).reason).toBe("INVALID_PAGE_TOKEN");
+    expect(rejection({ query: "bob", pageToken: nextPageToken })).toEqual({
+      field: "page_token",
+      reason: "INVALID_PAGE_TOKEN",
+    });
+    expect(rejection({ query: "ali", sort: { field: UserSortField.NAME }, pageToken: nextPageToken }).reason).toBe(
+      "INVALID_PAGE_TOKEN",
+    );
     expect(rejection({ query: "ali", pageToken: "garbage!" }).reason).toBe("INVALID_PAGE_TOKEN");
   });
 });
@@ -168,16 +232,28 @@ describe("searchUsers regex cost", () => {
   const checker = createRegexCostChecker({ budgetMs: 5_000 });
   afterAll(() => checker.close());
 
-  async function outcome(field: TextField, pattern: string, costOf: RegexCostOf, extra: object = {}): Promise<{ field?: string; reason: string; searched: boolean }> {
+  async function outcome(
+    field: TextField,
+    pattern: string,
+    costOf: RegexCostOf,
+    extra: object = {},
+  ): Promise<{ field?: string; reason: string; searched: boolean }> {
     const before = store.searched;
-    const filter = and(text(TextField.USERNAME, TextMatchMode.PREFIX, "x"), text(field, TextMatchMode.REGEX, pattern, extra));
+    const filter = and(
+      text(TextField.USERNAME, TextMatchMode.PREFIX, "x"),
+      text(field, TextMatchMode.REGEX, pattern, extra),
+    );
     const reason = await searchUsers(store, request({ filter }), costOf).then(
       () => ({ reason: "OK" }),
-      (err: unknown) => (isDomainError(err) ? { field: err.fieldViolations[0]?.field, reason: err.reason } : Promise.reject(err)),
+      (err: unknown) =>
+        isDomainError(err) ? { field: err.fieldViolations[0]?.field, reason: err.reason } : Promise.reject(err),
     );
     return { ...reason, searched: store.searched > before };
   }
-  const costing = (cost: RegexCost): RegexCostOf => async () => cost;
+  const costing =
+    (cost: RegexCost): RegexCostOf =>
+    async () =>
+      cost;
 
   it("when a REGEX stacks eight unbounded quantifiers before a missing character then REGEX_REJECTED names it and nothing runs", async () => {
     expect(await outcome(TextField.NAME, ".*.*.*.*.*.*.*.*!", checker.costOf)).toEqual({
@@ -200,11 +276,17 @@ describe("searchUsers regex cost", () => {
     ["undecided within its budget", TextField.NAME, { kind: "unknown", why: "timeout" }],
   ])("when a REGEX is %s then REGEX_REJECTED and nothing runs", async (_, field, cost) => {
     const extra = field === TextField.CUSTOM_DATA ? { customDataPath: "note" } : {};
-    expect(await outcome(field, "a.*b", costing(cost), extra)).toEqual({ field: "filter.and.filters[1].text.value", reason: "REGEX_REJECTED", searched: false });
+    expect(await outcome(field, "a.*b", costing(cost), extra)).toEqual({
+      field: "filter.and.filters[1].text.value",
+      reason: "REGEX_REJECTED",
+      searched: false,
+    });
   });
 
   it("when a REGEX is linear on custom data then it runs", async () => {
-    expect(await outcome(TextField.CUSTOM_DATA, "^gold", costing({ kind: "linear" }), { customDataPath: "plan.tier" })).toEqual({ reason: "OK", searched: true });
+    expect(
+      await outcome(TextField.CUSTOM_DATA, "^gold", costing({ kind: "linear" }), { customDataPath: "plan.tier" }),
+    ).toEqual({ reason: "OK", searched: true });
   });
 
   it("when the check takes longer than its budget then the pattern is refused, not waited for", async () => {

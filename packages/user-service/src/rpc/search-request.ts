@@ -79,15 +79,22 @@ function textInputOf(text: TextFilter): TextFilterInput {
 }
 
 function timeRangeOf(field: "createTime" | "updateTime" | "lastSignInTime", range: TimeRange, at: string): PlanNode {
-  return timeRangeNode(field, optionalDate(range.startTime, `${at}.start_time`), optionalDate(range.endTime, `${at}.end_time`), at);
+  return timeRangeNode(
+    field,
+    optionalDate(range.startTime, `${at}.start_time`),
+    optionalDate(range.endTime, `${at}.end_time`),
+    at,
+  );
 }
 
 /** Walks a UserFilter message, enforcing the tree's size and depth limits, into the domain's filter tree. */
 export function filterOf(filter: UserFilter, at = "filter"): PlanNode {
   let count = 0;
   const visit = (node: UserFilter, path: string, depth: number): PlanNode => {
-    if (++count > filterLimits.maxFilters) throw tooComplex(path, `the filter tree holds more than ${filterLimits.maxFilters} filters`);
-    if (depth > filterLimits.maxDepth) throw tooComplex(path, `filters nest more than ${filterLimits.maxDepth} levels deep`);
+    if (++count > filterLimits.maxFilters)
+      throw tooComplex(path, `the filter tree holds more than ${filterLimits.maxFilters} filters`);
+    if (depth > filterLimits.maxDepth)
+      throw tooComplex(path, `filters nest more than ${filterLimits.maxDepth} levels deep`);
     const f = node.filter;
     const here = (name: string) => `${path}.${name}`;
     switch (f.case) {
@@ -103,7 +110,10 @@ export function filterOf(filter: UserFilter, at = "filter"): PlanNode {
         return { kind: "flag", flag: "hasPassword", value: f.value };
       case "hasRole": {
         const by = f.value.role.case === "roleName" ? "name" : "id";
-        return hasRoleNode({ by, value: f.value.role.value ?? "" }, here(`has_role.${by === "name" ? "role_name" : "role_id"}`));
+        return hasRoleNode(
+          { by, value: f.value.role.value ?? "" },
+          here(`has_role.${by === "name" ? "role_name" : "role_id"}`),
+        );
       }
       case "identityTarget":
         return identityTargetNode(f.value, here("identity_target"));
@@ -116,7 +126,11 @@ export function filterOf(filter: UserFilter, at = "filter"): PlanNode {
       case "customDataEquals": {
         const { path: dataPath, value } = f.value;
         const at = here("custom_data_equals");
-        return customDataEqualsNode(dataPath, value === undefined ? undefined : () => jsonOfValue(value, `${at}.value`), at);
+        return customDataEqualsNode(
+          dataPath,
+          value === undefined ? undefined : () => jsonOfValue(value, `${at}.value`),
+          at,
+        );
       }
       case "and":
       case "or": {
@@ -144,13 +158,19 @@ export function searchInputOf(request: SearchUsersRequest): SearchInput {
   const requested = request.sort?.field ?? UserSortField.UNSPECIFIED;
   if (!(requested in sortFields)) throw invalidField("sort.field", "is not a known sort field");
   const direction = request.sort?.direction ?? SortDirection.UNSPECIFIED;
-  if (!Object.values(SortDirection).includes(direction)) throw invalidField("sort.direction", "is not a known direction");
+  if (!Object.values(SortDirection).includes(direction))
+    throw invalidField("sort.direction", "is not a known direction");
   return {
     query: request.query,
     filter,
     sort: {
       field: sortFields[requested],
-      direction: direction === SortDirection.ASCENDING ? "ascending" : direction === SortDirection.DESCENDING ? "descending" : undefined,
+      direction:
+        direction === SortDirection.ASCENDING
+          ? "ascending"
+          : direction === SortDirection.DESCENDING
+            ? "descending"
+            : undefined,
     },
     pageSize: request.pageSize,
     pageToken: request.pageToken,

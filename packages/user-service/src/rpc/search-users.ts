@@ -8,7 +8,10 @@ import { userToProto } from "./convert.js";
 import { searchInputOf } from "./search-request.js";
 
 /** SearchUsers: translate the request, run the search, convert the page. */
-export function createSearchUsersHandler(deps: { search: UserSearchService<UserRecord>; logger: Logger }): ServiceImpl<typeof UserService>["searchUsers"] {
+export function createSearchUsersHandler(deps: {
+  search: UserSearchService<UserRecord>;
+  logger: Logger;
+}): ServiceImpl<typeof UserService>["searchUsers"] {
   return async (request) => {
     try {
       const result = await deps.search.search(searchInputOf(request));
@@ -23,7 +26,10 @@ export function createSearchUsersHandler(deps: { search: UserSearchService<UserR
     } catch (err) {
       if (isDomainError(err) && err.reason === "SEARCH_TIME_LIMIT_EXCEEDED") {
         // Worth an operator's eye: a caller keeps sending a scan the indexes cannot serve.
-        deps.logger.warn({ query: request.query, filter: request.filter !== undefined }, "search ran over its time limit");
+        deps.logger.warn(
+          { query: request.query, filter: request.filter !== undefined },
+          "search ran over its time limit",
+        );
       }
       throw err;
     }

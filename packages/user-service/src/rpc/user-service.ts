@@ -18,7 +18,13 @@ import { requireId } from "@roster/runtime/resource-id";
 import type { PasswordChanges } from "../domain/password-changes.js";
 import type { PasswordSignIn } from "../domain/password-sign-in.js";
 import { updatablePaths } from "../domain/user-fields.js";
-import { checkPayload, checkRequestId, type NewUserLog, type UserLogBook, type UserLogQuery } from "../domain/user-logs.js";
+import {
+  checkPayload,
+  checkRequestId,
+  type NewUserLog,
+  type UserLogBook,
+  type UserLogQuery,
+} from "../domain/user-logs.js";
 import { maxImportItems, type Users } from "../domain/users.js";
 import {
   credentialFromProto,
@@ -45,21 +51,21 @@ export interface UserServiceDeps {
  */
 const importConcurrency = 4;
 
-
 const maxAppendedLogs = 100;
 
 /** An entry another Roster service appends, checked; `prefix` names where it sits in the request. */
 function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: string): NewUserLog {
   const userId = requireId(`${prefix}user_id`, request.userId);
-  if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined) throw invalidField(`${prefix}event`, "is required");
-  if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined) throw invalidField(`${prefix}result`, "is required");
+  if (request.event === UserLogEvent.UNSPECIFIED || UserLogEvent[request.event] === undefined)
+    throw invalidField(`${prefix}event`, "is required");
+  if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined)
+    throw invalidField(`${prefix}result`, "is required");
   const payload = (request.payload ?? {}) as JsonObject;
   checkPayload(payload, `${prefix}payload`);
   if (request.requestId !== "") checkRequestId(request.requestId, `${prefix}request_id`);
   const requestId = request.requestId === "" ? undefined : request.requestId;
   return { userId, eventType: request.event, result: request.result, actor, payload, requestId };
 }
-
 
 function eventsOf(events: UserLogEvent[]): number[] {
   if (events.length > 20) throw invalidField("events", "must have at most 20 entries");
@@ -90,7 +96,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const inputs = request.requests.map((item) => () => createInputOf(item));
       const settled = await users.createMany(inputs, actorOf(ctx), importConcurrency);
       const results = settled.map((item) => {
-        if (item.status === "fulfilled") return create(ImportUserResultSchema, { result: { case: "user", value: userToProto(item.value) } });
+        if (item.status === "fulfilled")
+          return create(ImportUserResultSchema, { result: { case: "user", value: userToProto(item.value) } });
         const status = toConnectError(item.reason, onInternal);
         const details = status.details.flatMap((d) => ("desc" in d ? [anyPack(d.desc, create(d.desc, d.value))] : []));
         const error = create(StatusSchema, { code: status.code, message: status.rawMessage, details });
@@ -115,7 +122,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const paths = request.updateMask?.paths ?? [];
       if (paths.length === 0) throw invalidField("update_mask", "must name at least one path", "INVALID_UPDATE_MASK");
       const bad = paths.find((p) => !updatablePaths.has(p));
-      if (bad !== undefined) throw invalidField("update_mask", `"${bad.slice(0, 64)}" is not an updatable path`, "INVALID_UPDATE_MASK");
+      if (bad !== undefined)
+        throw invalidField("update_mask", `"${bad.slice(0, 64)}" is not an updatable path`, "INVALID_UPDATE_MASK");
       const user = await users.update(id, [...new Set(paths)], userFieldsFromProto(request.user), actorOf(ctx));
       return { user: userToProto(user) };
     },
@@ -162,12 +170,19 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async createPasswordResetCode(request, ctx) {
-      const { code, expireTime } = await passwordChanges.createResetCode(requireId("user_id", request.userId), actorOf(ctx));
+      const { code, expireTime } = await passwordChanges.createResetCode(
+        requireId("user_id", request.userId),
+        actorOf(ctx),
+      );
       return { code, expireTime: timestampFromDate(expireTime) };
     },
 
     async consumePasswordResetCode(request, ctx) {
-      return { user: userToProto(await passwordChanges.consumeResetCode(request.code, request.newPassword, actorOf(ctx), originOf(ctx))) };
+      return {
+        user: userToProto(
+          await passwordChanges.consumeResetCode(request.code, request.newPassword, actorOf(ctx), originOf(ctx)),
+        ),
+      };
     },
 
     async unlockUser(request, ctx) {
@@ -184,7 +199,11 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const id = requireId("user_id", request.userId);
       if (request.identity === undefined) throw invalidField("identity", "is required");
       const { target, providerUserId, details } = request.identity;
-      const linked = await identities.link(id, { target, providerUserId, details: (details ?? {}) as JsonRecord }, actorOf(ctx));
+      const linked = await identities.link(
+        id,
+        { target, providerUserId, details: (details ?? {}) as JsonRecord },
+        actorOf(ctx),
+      );
       return { identity: identityToProto(linked) };
     },
 
@@ -210,7 +229,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
     },
 
     async appendUserLogs(request, ctx) {
-      if (request.entries.length === 0 || request.entries.length > maxAppendedLogs) throw invalidField("entries", `must have 1-${maxAppendedLogs} entries`);
+      if (request.entries.length === 0 || request.entries.length > maxAppendedLogs)
+        throw invalidField("entries", `must have 1-${maxAppendedLogs} entries`);
       const actor = actorOf(ctx);
       // Every entry is checked before any is stored: bad input writes nothing.
       const entries = request.entries.map((entry, i) => appendedLogOf(entry, `entries[${i}].`, actor));
@@ -221,8 +241,12 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
 
     async *watchUserLogs(request, ctx) {
       if (request.userId !== "") requireId("user_id", request.userId);
-      const query: UserLogQuery = { userId: request.userId === "" ? undefined : request.userId, events: eventsOf(request.events) };
-      for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime, "start_time"))) yield { userLog: userLogToProto(record) };
+      const query: UserLogQuery = {
+        userId: request.userId === "" ? undefined : request.userId,
+        events: eventsOf(request.events),
+      };
+      for await (const record of logs.watch(query, ctx.signal, optionalDate(request.startTime, "start_time")))
+        yield { userLog: userLogToProto(record) };
     },
   };
 }
@@ -234,5 +258,9 @@ function pageOf<T extends { target: string }>(all: T[], pageSize: number, pageTo
   const rest = typeof after === "string" ? all.filter((i) => i.target > after) : all;
   const items = rest.slice(0, size);
   const last = items.at(-1);
-  return { items, nextPageToken: rest.length > size && last !== undefined ? encodePageToken({ target: last.target }, `identities|${userId}`) : "" };
+  return {
+    items,
+    nextPageToken:
+      rest.length > size && last !== undefined ? encodePageToken({ target: last.target }, `identities|${userId}`) : "",
+  };
 }

@@ -15,8 +15,58 @@ import { createUserSearch, type UserSearch } from "./user-search.js";
 
 const SIZES = [10_000, 100_000];
 const RUNS = Number(process.argv[2] ?? 15);
-const firstNames = ["Alice", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ingrid", "Jamal", "Kofi", "Lena", "Mateo", "Nadia", "Oskar", "Priya", "Quentin", "Rosa", "Sven", "Tomas", "Ursula", "Viktor", "Wanda", "Xavier", "Yusuf", "Zoe"];
-const lastNames = ["Anderson", "Bianchi", "Castillo", "Dubois", "Eriksson", "Fischer", "Garcia", "Hansen", "Ivanova", "Johnson", "Kowalski", "Larsen", "Martin", "Nakamura", "Olsen", "Petrov", "Quinn", "Rossi", "Schmidt", "Tanaka", "Usman", "Novak"];
+const firstNames = [
+  "Alice",
+  "Bruno",
+  "Chiara",
+  "Dmitri",
+  "Elena",
+  "Farid",
+  "Greta",
+  "Hiro",
+  "Ingrid",
+  "Jamal",
+  "Kofi",
+  "Lena",
+  "Mateo",
+  "Nadia",
+  "Oskar",
+  "Priya",
+  "Quentin",
+  "Rosa",
+  "Sven",
+  "Tomas",
+  "Ursula",
+  "Viktor",
+  "Wanda",
+  "Xavier",
+  "Yusuf",
+  "Zoe",
+];
+const lastNames = [
+  "Anderson",
+  "Bianchi",
+  "Castillo",
+  "Dubois",
+  "Eriksson",
+  "Fischer",
+  "Garcia",
+  "Hansen",
+  "Ivanova",
+  "Johnson",
+  "Kowalski",
+  "Larsen",
+  "Martin",
+  "Nakamura",
+  "Olsen",
+  "Petrov",
+  "Quinn",
+  "Rossi",
+  "Schmidt",
+  "Tanaka",
+  "Usman",
+  "Novak",
+];
 
 function user(i: number): UserDocument {
   const username = `user${String(i).padStart(7, "0")}`;
@@ -25,23 +75,53 @@ function user(i: number): UserDocument {
   const time = new Date(Date.UTC(2024, 0, 1) + i * 1000);
   const keys = { usernameKey: username, emailKey: email, nameKey: name.toLowerCase() };
   const flags = { emailVerified: false, phoneVerified: false, suspended: false, failedAttempts: { count: 0 } };
-  const doc: UserDocument = { _id: `id${String(i).padStart(7, "0")}`, username, email, name, ...keys, ...flags, profile: {}, customData: {}, identities: [], roleIds: [], createTime: time, updateTime: time };
+  const doc: UserDocument = {
+    _id: `id${String(i).padStart(7, "0")}`,
+    username,
+    email,
+    name,
+    ...keys,
+    ...flags,
+    profile: {},
+    customData: {},
+    identities: [],
+    roleIds: [],
+    createTime: time,
+    updateTime: time,
+  };
   return { ...doc, ...searchFieldsOf(doc) };
 }
 
 type Init = MessageInitShape<typeof SearchUsersRequestSchema>;
-const text = (field: TextField, mode: TextMatchMode, value: string): Init => ({ filter: { filter: { case: "text", value: { field, mode, value } } } });
+const text = (field: TextField, mode: TextMatchMode, value: string): Init => ({
+  filter: { filter: { case: "text", value: { field, mode, value } } },
+});
 const inner = (word: string): string => word.slice(1, 5).toLowerCase();
 /** A request per mode and run, picked alike at both sizes. */
 const MODES: Record<string, (run: number) => Init> = {
   "list first page": () => ({}),
   "contains name": (run) => text(TextField.NAME, TextMatchMode.CONTAINS, inner(lastNames[run % lastNames.length]!)),
   "OR of 5 contains": (run) => ({
-    filter: { filter: { case: "or", value: { filters: [0, 1, 2, 3, 4].map((k) => text(TextField.NAME, TextMatchMode.CONTAINS, inner(lastNames[(run + k * 3) % lastNames.length]!)).filter!) } } },
+    filter: {
+      filter: {
+        case: "or",
+        value: {
+          filters: [0, 1, 2, 3, 4].map(
+            (k) =>
+              text(TextField.NAME, TextMatchMode.CONTAINS, inner(lastNames[(run + k * 3) % lastNames.length]!)).filter!,
+          ),
+        },
+      },
+    },
   }),
   "prefix name": (run) => text(TextField.NAME, TextMatchMode.PREFIX, firstNames[run % firstNames.length]!.slice(0, 4)),
   "free-text query": (run) => ({ query: firstNames[run % firstNames.length]!.slice(0, 4).toLowerCase() }),
-  "similarity name": (run) => text(TextField.NAME, TextMatchMode.SIMILARITY, `${firstNames[run % firstNames.length]} ${lastNames[run % lastNames.length]!.replace(/(.)(.)$/, "$2$1")}`),
+  "similarity name": (run) =>
+    text(
+      TextField.NAME,
+      TextMatchMode.SIMILARITY,
+      `${firstNames[run % firstNames.length]} ${lastNames[run % lastNames.length]!.replace(/(.)(.)$/, "$2$1")}`,
+    ),
 };
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;

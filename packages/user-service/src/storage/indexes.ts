@@ -12,7 +12,12 @@ export const userIndexes: CollectionIndexes = {
   collection: usersCollection,
   indexes: [
     // Partial: optional identifiers may be absent on many users without colliding.
-    { name: "usernameKey_unique", key: { usernameKey: 1 }, unique: true, partialFilterExpression: whenString("usernameKey") },
+    {
+      name: "usernameKey_unique",
+      key: { usernameKey: 1 },
+      unique: true,
+      partialFilterExpression: whenString("usernameKey"),
+    },
     { name: "emailKey_unique", key: { emailKey: 1 }, unique: true, partialFilterExpression: whenString("emailKey") },
     { name: "phone_unique", key: { phone: 1 }, unique: true, partialFilterExpression: whenString("phone") },
     {
@@ -35,7 +40,12 @@ export function userLogIndexes(retentionDays: number): CollectionIndexes {
       { name: "userId_createTime", key: { userId: 1, createTime: 1 } },
       { name: "createTime_ttl", key: { createTime: 1 }, expireAfterSeconds: retentionDays * 86_400 },
       // A sender's idempotency key: a redelivered entry is stored once, however often and however concurrently it arrives.
-      { name: "requestId_unique", key: { requestId: 1 }, unique: true, partialFilterExpression: { requestId: { $type: "string" } } },
+      {
+        name: "requestId_unique",
+        key: { requestId: 1 },
+        unique: true,
+        partialFilterExpression: { requestId: { $type: "string" } },
+      },
     ],
   };
 }

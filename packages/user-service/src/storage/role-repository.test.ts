@@ -16,13 +16,28 @@ let roles: Roles;
 function userDoc(id: string): UserDocument {
   const now = new Date();
   return {
-    _id: id, emailVerified: false, phoneVerified: false, profile: {}, customData: {}, identities: [], roleIds: [],
-    suspended: false, grams: [], createTime: now, updateTime: now, failedAttempts: { count: 0 },
+    _id: id,
+    emailVerified: false,
+    phoneVerified: false,
+    profile: {},
+    customData: {},
+    identities: [],
+    roleIds: [],
+    suspended: false,
+    grams: [],
+    createTime: now,
+    updateTime: now,
+    failedAttempts: { count: 0 },
   };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ kind: string; reason: string; field?: string; metadata: Record<string, string> }> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ kind: string; reason: string; field?: string; metadata: Record<string, string> }> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isDomainError(err)) throw new Error(`expected a domain error, got ${String(err)}`);
   return { kind: err.kind, reason: err.reason, field: err.fieldViolations[0]?.field, metadata: { ...err.metadata } };
 }
@@ -41,36 +56,64 @@ beforeEach(async () => {
 
 describe("role CRUD", () => {
   it("when a role is created then permissions are de-duplicated and sorted and it can be read back", async () => {
-    const role = await roles.create({ name: "Billing-Admin", description: "d", permissions: ["billing:write", "billing:read", "billing:write"] });
+    const role = await roles.create({
+      name: "Billing-Admin",
+      description: "d",
+      permissions: ["billing:write", "billing:read", "billing:write"],
+    });
     expect(role.permissions).toEqual(["billing:read", "billing:write"]);
     expect(await roles.get(role.id)).toMatchObject({ name: "Billing-Admin" });
-    expect(await testDb.db.collection("roles").findOne({ _id: role.id as never })).toMatchObject({ nameKey: "billing-admin" });
+    expect(await testDb.db.collection("roles").findOne({ _id: role.id as never })).toMatchObject({
+      nameKey: "billing-admin",
+    });
   });
 
   it("when a name differs only in case then ALREADY_EXISTS ROLE_NAME_TAKEN and nothing is written", async () => {
     await roles.create({ name: "Admin", description: "", permissions: [] });
     expect(await failure(roles.create({ name: "ADMIN", description: "", permissions: [] }))).toMatchObject({
-      kind: "already-exists", reason: "ROLE_NAME_TAKEN", field: "role.name",
+      kind: "already-exists",
+      reason: "ROLE_NAME_TAKEN",
+      field: "role.name",
     });
     expect(await testDb.db.collection("roles").countDocuments()).toBe(1);
   });
 
   it("when a permission is not a scope string then INVALID_PERMISSION names it", async () => {
-    expect(await failure(roles.create({ name: "x", description: "", permissions: ["ok:read", "Bad Scope"] }))).toMatchObject({
-      kind: "invalid-argument", reason: "INVALID_PERMISSION", field: "role.permissions[1]",
+    expect(
+      await failure(roles.create({ name: "x", description: "", permissions: ["ok:read", "Bad Scope"] })),
+    ).toMatchObject({
+      kind: "invalid-argument",
+      reason: "INVALID_PERMISSION",
+      field: "role.permissions[1]",
     });
-    expect(await failure(roles.create({ name: "-x", description: "", permissions: [] }))).toMatchObject({ field: "role.name" });
-    expect(await failure(roles.create({ name: "x", description: "d".repeat(1025), permissions: [] }))).toMatchObject({ field: "role.description" });
+    expect(await failure(roles.create({ name: "-x", description: "", permissions: [] }))).toMatchObject({
+      field: "role.name",
+    });
+    expect(await failure(roles.create({ name: "x", description: "d".repeat(1025), permissions: [] }))).toMatchObject({
+      field: "role.description",
+    });
     expect(await testDb.db.collection("roles").countDocuments()).toBe(0);
   });
 
   it("when a permission is service-only then SCOPE_NOT_GRANTABLE names it on create and update, and nothing is written", async () => {
-    expect(await failure(roles.create({ name: "audit", description: "", permissions: ["roster:logs:write"] }))).toMatchObject({
-      kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[0]",
+    expect(
+      await failure(roles.create({ name: "audit", description: "", permissions: ["roster:logs:write"] })),
+    ).toMatchObject({
+      kind: "invalid-argument",
+      reason: "SCOPE_NOT_GRANTABLE",
+      field: "role.permissions[0]",
     });
     const role = await roles.create({ name: "ops", description: "", permissions: ["ops:read"] });
-    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: ["ops:read", "roster:logs:write"] }, ["permissions"]))).toMatchObject({
-      kind: "invalid-argument", reason: "SCOPE_NOT_GRANTABLE", field: "role.permissions[1]",
+    expect(
+      await failure(
+        roles.update(role.id, { name: "", description: "", permissions: ["ops:read", "roster:logs:write"] }, [
+          "permissions",
+        ]),
+      ),
+    ).toMatchObject({
+      kind: "invalid-argument",
+      reason: "SCOPE_NOT_GRANTABLE",
+      field: "role.permissions[1]",
     });
     expect((await roles.get(role.id)).permissions).toEqual(["ops:read"]);
     expect(await testDb.db.collection("roles").countDocuments()).toBe(1);
@@ -78,22 +121,35 @@ describe("role CRUD", () => {
 
   it("when updating by mask then only masked fields change, and a bad mask or unknown role fails", async () => {
     const role = await roles.create({ name: "dev", description: "old", permissions: ["a"] });
-    const updated = await roles.update(role.id, { name: "ignored!", description: "new", permissions: ["b", "a"] }, ["description", "permissions"]);
+    const updated = await roles.update(role.id, { name: "ignored!", description: "new", permissions: ["b", "a"] }, [
+      "description",
+      "permissions",
+    ]);
     expect(updated).toMatchObject({ name: "dev", description: "new", permissions: ["a", "b"] });
-    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, []))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
-    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, ["id"]))).toMatchObject({ reason: "INVALID_UPDATE_MASK" });
-    expect(await failure(roles.update("nope", { name: "x", description: "", permissions: [] }, ["name"]))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
+    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, []))).toMatchObject({
+      reason: "INVALID_UPDATE_MASK",
+    });
+    expect(await failure(roles.update(role.id, { name: "", description: "", permissions: [] }, ["id"]))).toMatchObject({
+      reason: "INVALID_UPDATE_MASK",
+    });
+    expect(
+      await failure(roles.update("nope", { name: "x", description: "", permissions: [] }, ["name"])),
+    ).toMatchObject({ reason: "ROLE_NOT_FOUND" });
   });
 
   it("when listing with a prefix and small pages then roles come by name, case-insensitively, across pages", async () => {
-    for (const name of ["beta", "Alpha", "alpine", "gamma"]) await roles.create({ name, description: "", permissions: [] });
+    for (const name of ["beta", "Alpha", "alpine", "gamma"])
+      await roles.create({ name, description: "", permissions: [] });
     const first = await roles.list("AL", 1, "");
     expect(first.items.map((r) => r.name)).toEqual(["Alpha"]);
     expect(first.totalSize).toBe(2);
     const second = await roles.list("AL", 1, first.nextPageToken);
     expect(second.items.map((r) => r.name)).toEqual(["alpine"]);
     expect(second.nextPageToken).toBe("");
-    expect(await failure(roles.list("b", 1, first.nextPageToken))).toMatchObject({ reason: "INVALID_PAGE_TOKEN", field: "page_token" });
+    expect(await failure(roles.list("b", 1, first.nextPageToken))).toMatchObject({
+      reason: "INVALID_PAGE_TOKEN",
+      field: "page_token",
+    });
   });
 });
 
@@ -103,14 +159,31 @@ describe("user roles", () => {
     const b = await roles.create({ name: "b", description: "", permissions: ["x:read", "z:all"] });
     expect((await roles.assign("u1", [b.id, a.id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
     expect((await roles.assign("u1", [a.id], "key:1")).map((r) => r.name)).toEqual(["a", "b"]);
-    expect(logs).toEqual([{ userId: "u1", eventType: UserLogEvent.ROLES_ASSIGNED, actor: "key:1", result: 1, payload: { roleIds: [b.id, a.id] } }]);
-    expect(await roles.permissions("u1")).toEqual({ permissions: ["x:read", "y:write", "z:all"], roleIds: [a.id, b.id] });
+    expect(logs).toEqual([
+      {
+        userId: "u1",
+        eventType: UserLogEvent.ROLES_ASSIGNED,
+        actor: "key:1",
+        result: 1,
+        payload: { roleIds: [b.id, a.id] },
+      },
+    ]);
+    expect(await roles.permissions("u1")).toEqual({
+      permissions: ["x:read", "y:write", "z:all"],
+      roleIds: [a.id, b.id],
+    });
   });
 
   it("when a user or a role is unknown then NOT_FOUND names it and nothing is assigned", async () => {
     const a = await roles.create({ name: "a", description: "", permissions: [] });
-    expect(await failure(roles.assign("nobody", [a.id], "k"))).toMatchObject({ kind: "not-found", reason: "USER_NOT_FOUND" });
-    expect(await failure(roles.assign("u1", [a.id, "ghost"], "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND", metadata: { role_id: "ghost" } });
+    expect(await failure(roles.assign("nobody", [a.id], "k"))).toMatchObject({
+      kind: "not-found",
+      reason: "USER_NOT_FOUND",
+    });
+    expect(await failure(roles.assign("u1", [a.id, "ghost"], "k"))).toMatchObject({
+      reason: "ROLE_NOT_FOUND",
+      metadata: { role_id: "ghost" },
+    });
     expect(await failure(roles.replace("u1", ["ghost"], "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
     expect(await failure(roles.assign("u1", [], "k"))).toMatchObject({ kind: "invalid-argument", field: "role_ids" });
     expect((await testDb.db.collection<UserDocument>("users").findOne({ _id: "u1" }))?.roleIds).toEqual([]);
@@ -118,7 +191,9 @@ describe("user roles", () => {
   });
 
   it("when replacing and removing then the held set follows and both directions are logged", async () => {
-    const [a, b, c] = await Promise.all(["a", "b", "c"].map((name) => roles.create({ name, description: "", permissions: [] })));
+    const [a, b, c] = await Promise.all(
+      ["a", "b", "c"].map((name) => roles.create({ name, description: "", permissions: [] })),
+    );
     await roles.assign("u1", [a!.id, b!.id], "k");
     logs.length = 0;
     expect((await roles.replace("u1", [b!.id, c!.id], "k")).map((r) => r.name)).toEqual(["b", "c"]);
@@ -134,10 +209,21 @@ describe("user roles", () => {
     const ids = Array.from({ length: 100 }, (_, i) => `r${i}`);
     const now = new Date();
     await testDb.db.collection("roles").insertMany(
-      [...ids, "extra"].map((id) => ({ _id: id, name: id, nameKey: id, description: "", permissions: [], createTime: now, updateTime: now })) as never[],
+      [...ids, "extra"].map((id) => ({
+        _id: id,
+        name: id,
+        nameKey: id,
+        description: "",
+        permissions: [],
+        createTime: now,
+        updateTime: now,
+      })) as never[],
     );
     await roles.replace("u2", ids, "k");
-    expect(await failure(roles.assign("u2", ["extra"], "k"))).toMatchObject({ kind: "failed-precondition", reason: "ROLE_LIMIT_REACHED" });
+    expect(await failure(roles.assign("u2", ["extra"], "k"))).toMatchObject({
+      kind: "failed-precondition",
+      reason: "ROLE_LIMIT_REACHED",
+    });
   });
 
   it("when a role is deleted then every holder loses it and gets a ROLES_REMOVED entry", async () => {
@@ -150,17 +236,27 @@ describe("user roles", () => {
     logs.length = 0;
     await roles.delete(a.id, "k");
     expect(await testDb.db.collection<UserDocument>("users").countDocuments({ roleIds: a.id })).toBe(0);
-    expect(logs.map((l) => [l.userId, l.eventType])).toEqual(["u1", "u2", "u3"].map((u) => [u, UserLogEvent.ROLES_REMOVED]));
+    expect(logs.map((l) => [l.userId, l.eventType])).toEqual(
+      ["u1", "u2", "u3"].map((u) => [u, UserLogEvent.ROLES_REMOVED]),
+    );
     expect(await failure(roles.get(a.id))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
     expect(await failure(roles.delete(a.id, "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
   });
 
   it("when listing a user's roles in pages then they come by name with a total", async () => {
-    const made = await Promise.all(["c", "a", "b"].map((name) => roles.create({ name, description: "", permissions: [] })));
-    await roles.assign("u3", made.map((r) => r.id), "k");
+    const made = await Promise.all(
+      ["c", "a", "b"].map((name) => roles.create({ name, description: "", permissions: [] })),
+    );
+    await roles.assign(
+      "u3",
+      made.map((r) => r.id),
+      "k",
+    );
     const first = await roles.listUserRoles("u3", 2, "");
     expect([first.items.map((r) => r.name), first.totalSize]).toEqual([["a", "b"], 3]);
     expect((await roles.listUserRoles("u3", 2, first.nextPageToken)).items.map((r) => r.name)).toEqual(["c"]);
-    expect(await failure(roles.listUserRoles("u1", 2, first.nextPageToken))).toMatchObject({ reason: "INVALID_PAGE_TOKEN" });
+    expect(await failure(roles.listUserRoles("u1", 2, first.nextPageToken))).toMatchObject({
+      reason: "INVALID_PAGE_TOKEN",
+    });
   });
 });

@@ -1,7 +1,13 @@
 import type { Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "../domain/role-store.js";
+import {
+  roleNameKey,
+  type RoleRecord,
+  type RoleStore,
+  type UserAccess,
+  type UserRolesChange,
+} from "../domain/role-store.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { toUserRecord, type UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
@@ -22,11 +28,19 @@ export interface RoleDocument {
 }
 
 function toRoleRecord(doc: RoleDocument): RoleRecord {
-  return { id: doc._id, name: doc.name, description: doc.description, permissions: doc.permissions, createTime: doc.createTime, updateTime: doc.updateTime };
+  return {
+    id: doc._id,
+    name: doc.name,
+    description: doc.description,
+    permissions: doc.permissions,
+    createTime: doc.createTime,
+    updateTime: doc.updateTime,
+  };
 }
 
 function mapDuplicate(err: unknown): never {
-  if (duplicateKeyOf(err) !== undefined) throw alreadyExists("ROLE_NAME_TAKEN", "a role with that name exists", "role.name");
+  if (duplicateKeyOf(err) !== undefined)
+    throw alreadyExists("ROLE_NAME_TAKEN", "a role with that name exists", "role.name");
   throw err;
 }
 
@@ -49,12 +63,16 @@ export function createRoleRepository(db: Db): RoleStore {
     async findByIds(ids, page) {
       const filter: Filter<RoleDocument> = { _id: { $in: ids } };
       if (page?.afterNameKey !== undefined) filter.nameKey = { $gt: page.afterNameKey };
-      return (await roleDocs.find(filter, { sort: { nameKey: 1 }, limit: page?.limit ?? 0 }).toArray()).map(toRoleRecord);
+      return (await roleDocs.find(filter, { sort: { nameKey: 1 }, limit: page?.limit ?? 0 }).toArray()).map(
+        toRoleRecord,
+      );
     },
 
     async list(prefixKey, afterNameKey, limit) {
-      const byPrefix: Filter<RoleDocument> = prefixKey === "" ? {} : { nameKey: { $regex: `^${escapeRegex(prefixKey)}` } };
-      const page: Filter<RoleDocument> = afterNameKey === undefined ? byPrefix : { $and: [byPrefix, { nameKey: { $gt: afterNameKey } }] };
+      const byPrefix: Filter<RoleDocument> =
+        prefixKey === "" ? {} : { nameKey: { $regex: `^${escapeRegex(prefixKey)}` } };
+      const page: Filter<RoleDocument> =
+        afterNameKey === undefined ? byPrefix : { $and: [byPrefix, { nameKey: { $gt: afterNameKey } }] };
       const [roles, total] = await Promise.all([
         roleDocs.find(page, { sort: { nameKey: 1 }, limit }).toArray(),
         roleDocs.countDocuments(byPrefix),
@@ -64,7 +82,9 @@ export function createRoleRepository(db: Db): RoleStore {
 
     async update(id, set) {
       const stored: Partial<RoleDocument> = set.name === undefined ? set : { ...set, nameKey: roleNameKey(set.name) };
-      return roleOrNull(await roleDocs.findOneAndUpdate({ _id: id }, { $set: stored }, { returnDocument: "after" }).catch(mapDuplicate));
+      return roleOrNull(
+        await roleDocs.findOneAndUpdate({ _id: id }, { $set: stored }, { returnDocument: "after" }).catch(mapDuplicate),
+      );
     },
 
     async delete(id) {
@@ -81,10 +101,16 @@ export function createRoleRepository(db: Db): RoleStore {
      * roles: this runs on every call made with an access token.
      */
     async userAccess(userId): Promise<UserAccess | null> {
-      const user = await userDocs.findOne({ _id: userId }, { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } });
+      const user = await userDocs.findOne(
+        { _id: userId },
+        { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } },
+      );
       if (user === null) return null;
       const roleIds = user.roleIds ?? [];
-      const roles = roleIds.length === 0 ? [] : await roleDocs.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
+      const roles =
+        roleIds.length === 0
+          ? []
+          : await roleDocs.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
       return {
         userId,
         username: user.username ?? "",
@@ -130,7 +156,8 @@ export function createRoleRepository(db: Db): RoleStore {
 
     /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
     async roleUsers(roleId, afterId, limit) {
-      const filter: Filter<UserDocument> = afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
+      const filter: Filter<UserDocument> =
+        afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
       const [users, total] = await Promise.all([
         userDocs.find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0 } }).toArray(),
         userDocs.countDocuments({ roleIds: roleId }),
@@ -142,7 +169,9 @@ export function createRoleRepository(db: Db): RoleStore {
     async pullRoleFromUsers(roleId, now, removed) {
       const batchSize = 500;
       for (;;) {
-        const batch = await userDocs.find({ roleIds: roleId }, { projection: { _id: 1 }, sort: { _id: 1 }, limit: batchSize }).toArray();
+        const batch = await userDocs
+          .find({ roleIds: roleId }, { projection: { _id: 1 }, sort: { _id: 1 }, limit: batchSize })
+          .toArray();
         if (batch.length === 0) return;
         const ids = batch.map((u) => u._id);
         await userDocs.updateMany({ _id: { $in: ids } }, { $pull: { roleIds: roleId }, $set: { updateTime: now } });

@@ -14,7 +14,10 @@ describe("backfillSearchFields", () => {
       { _id: "new", username: "New", usernameKey: "new", grams: ["kept"], searchKeys: ["kept"] },
     ]);
     expect(await backfillSearchFields(testDb.db)).toBe(1);
-    expect(await users.findOne({ _id: "old" })).toMatchObject({ searchKeys: ["old", "grace hopper", "hopper"], grams: expect.arrayContaining(["hop", "old"]) });
+    expect(await users.findOne({ _id: "old" })).toMatchObject({
+      searchKeys: ["old", "grace hopper", "hopper"],
+      grams: expect.arrayContaining(["hop", "old"]),
+    });
     expect(await users.findOne({ _id: "new" })).toMatchObject({ searchKeys: ["kept"], grams: ["kept"] });
     expect(await backfillSearchFields(testDb.db)).toBe(0);
   });

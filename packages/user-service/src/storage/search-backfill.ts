@@ -13,7 +13,9 @@ const batchSize = 500;
 export async function backfillSearchFields(db: Db): Promise<number> {
   const users = db.collection<UserDocument>(usersCollection);
   const stale = { searchKeys: { $exists: false } };
-  const cursor = users.find(stale, { projection: { username: 1, usernameKey: 1, email: 1, emailKey: 1, phone: 1, name: 1, nameKey: 1 } });
+  const cursor = users.find(stale, {
+    projection: { username: 1, usernameKey: 1, email: 1, emailKey: 1, phone: 1, name: 1, nameKey: 1 },
+  });
   let updated = 0;
   let batch: AnyBulkWriteOperation<UserDocument>[] = [];
   const flush = async () => {

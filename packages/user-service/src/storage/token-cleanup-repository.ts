@@ -39,7 +39,10 @@ export function createTokenCleanupRepository(db: Db) {
   }
 
   async function retryLater(userId: string, at: Date, error: string): Promise<void> {
-    await tasks.updateOne({ _id: userId }, { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } });
+    await tasks.updateOne(
+      { _id: userId },
+      { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } },
+    );
   }
 
   function count(): Promise<number> {

@@ -98,7 +98,10 @@ export function toUserDocument(user: UserRecord): UserDocument {
  * identifiers, and, when an identifier or the name changes, the search
  * fields, computed from `current` (the user's stored identifiers and name).
  */
-export function storedChanges(patch: UserPatch, current?: Pick<UserDocument, (typeof searchSources)[number]>): { set: Partial<UserDocument>; unset: string[] } {
+export function storedChanges(
+  patch: UserPatch,
+  current?: Pick<UserDocument, (typeof searchSources)[number]>,
+): { set: Partial<UserDocument>; unset: string[] } {
   const unset: string[] = [...(patch.unset ?? [])];
   const cleared = Object.fromEntries(unset.map((k) => [k, undefined]));
   const set: Partial<UserDocument> = { ...(patch.set as Partial<UserDocument>) };
@@ -106,7 +109,11 @@ export function storedChanges(patch: UserPatch, current?: Pick<UserDocument, (ty
     if (value === undefined) unset.push(key);
     else Object.assign(set, { [key]: value });
   }
-  if (current !== undefined) Object.assign(set, searchFieldsOf({ ...current, ...set, ...cleared, ...keysOf({ ...current, ...set, ...cleared }) }));
+  if (current !== undefined)
+    Object.assign(
+      set,
+      searchFieldsOf({ ...current, ...set, ...cleared, ...keysOf({ ...current, ...set, ...cleared }) }),
+    );
   return { set, unset };
 }
 

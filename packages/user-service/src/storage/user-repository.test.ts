@@ -25,26 +25,57 @@ beforeAll(async () => {
 }, 30_000);
 
 function input(overrides: Partial<CreateUserInput> = {}): CreateUserInput {
-  return { username: "", email: "", emailVerified: false, phone: "", phoneVerified: false, name: "", avatarUrl: "", profile: { claims: {} }, customData: {}, ...overrides };
+  return {
+    username: "",
+    email: "",
+    emailVerified: false,
+    phone: "",
+    phoneVerified: false,
+    name: "",
+    avatarUrl: "",
+    profile: { claims: {} },
+    customData: {},
+    ...overrides,
+  };
 }
 
 async function failure(call: () => Promise<unknown>): Promise<{ reason: string; field?: string } | undefined> {
-  const err = await call().then(() => undefined, (e: unknown) => e);
+  const err = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   return isDomainError(err) ? { reason: err.reason, field: err.fieldViolations[0]?.field } : undefined;
 }
 
 /** The user as stored, with the keys and search fields storage derives. */
-const storedUser = async (id: string) => (await testDb.db.collection<UserDocument>("users").findOne({ _id: id })) ?? undefined;
+const storedUser = async (id: string) =>
+  (await testDb.db.collection<UserDocument>("users").findOne({ _id: id })) ?? undefined;
 
 describe("users as the repository stores them", () => {
   it("when identifiers differ only in case or format then the unique indexes refuse the second user", async () => {
-    const ada = await users.create(input({ username: "Ada", email: "Ada@Example.com", phone: "+44 20 7946 0000", name: "Ada Lovelace" }), "key:admin");
+    const ada = await users.create(
+      input({ username: "Ada", email: "Ada@Example.com", phone: "+44 20 7946 0000", name: "Ada Lovelace" }),
+      "key:admin",
+    );
     expect(ada).toMatchObject({ username: "Ada", email: "ada@example.com", phone: "+442079460000" });
-    expect(await storedUser(ada.id)).toMatchObject({ usernameKey: "ada", emailKey: "ada@example.com", phone: "+442079460000" });
+    expect(await storedUser(ada.id)).toMatchObject({
+      usernameKey: "ada",
+      emailKey: "ada@example.com",
+      phone: "+442079460000",
+    });
     expect((await storedUser(ada.id))?.grams?.length).toBeGreaterThan(0);
-    expect(await failure(() => users.create(input({ username: "ADA" }), "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "username" });
-    expect(await failure(() => users.create(input({ email: "ada@EXAMPLE.com" }), "key:admin"))).toEqual({ reason: "EMAIL_TAKEN", field: "primary_email" });
-    expect(await failure(() => users.create(input({ phone: "0044 20 7946 0000" }), "key:admin"))).toEqual({ reason: "PHONE_TAKEN", field: "primary_phone" });
+    expect(await failure(() => users.create(input({ username: "ADA" }), "key:admin"))).toEqual({
+      reason: "USERNAME_TAKEN",
+      field: "username",
+    });
+    expect(await failure(() => users.create(input({ email: "ada@EXAMPLE.com" }), "key:admin"))).toEqual({
+      reason: "EMAIL_TAKEN",
+      field: "primary_email",
+    });
+    expect(await failure(() => users.create(input({ phone: "0044 20 7946 0000" }), "key:admin"))).toEqual({
+      reason: "PHONE_TAKEN",
+      field: "primary_phone",
+    });
     // Users without identifiers do not collide on the partial indexes.
     await users.create(input(), "key:admin");
     await users.create(input(), "key:admin");
@@ -71,8 +102,16 @@ describe("users as the repository stores them", () => {
   it("when an update takes a taken username then ALREADY_EXISTS names user.username", async () => {
     const bob = await users.create(input({ username: "bob" }), "key:admin");
     const values = { ...input({ username: "ada" }), profile: { claims: {} }, customData: {} };
-    expect(await failure(() => users.update(bob.id, ["username"], values, "key:admin"))).toEqual({ reason: "USERNAME_TAKEN", field: "user.username" });
-    const renamed = await users.update(bob.id, ["username", "name"], { ...values, username: "Robert", name: "Bob B" }, "key:admin");
+    expect(await failure(() => users.update(bob.id, ["username"], values, "key:admin"))).toEqual({
+      reason: "USERNAME_TAKEN",
+      field: "user.username",
+    });
+    const renamed = await users.update(
+      bob.id,
+      ["username", "name"],
+      { ...values, username: "Robert", name: "Bob B" },
+      "key:admin",
+    );
     expect(renamed).toMatchObject({ username: "Robert", name: "Bob B" });
     expect(await storedUser(bob.id)).toMatchObject({ usernameKey: "robert", nameKey: "bob b" });
   });
@@ -88,5 +127,4 @@ describe("users as the repository stores them", () => {
     expect(renamed?.grams).toContain("byr");
     expect(renamed?.grams).not.toContain("lov");
   });
-
 });

@@ -2,7 +2,15 @@ import type { Db, Filter, UpdateFilter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
 import type { UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
-import { changesSearchSources, identifierFields, searchSources, storedChanges, toUserDocument, toUserRecord, type UserDocument } from "./user-document.js";
+import {
+  changesSearchSources,
+  identifierFields,
+  searchSources,
+  storedChanges,
+  toUserDocument,
+  toUserRecord,
+  type UserDocument,
+} from "./user-document.js";
 
 export const usersCollection = "users";
 
@@ -11,7 +19,11 @@ const uniqueFields: Record<string, { field: string; reason: string; message: str
   usernameKey: { field: "username", reason: "USERNAME_TAKEN", message: "the username is taken" },
   emailKey: { field: "primary_email", reason: "EMAIL_TAKEN", message: "the email is taken" },
   phone: { field: "primary_phone", reason: "PHONE_TAKEN", message: "the phone is taken" },
-  "identities.target": { field: "identity.provider_user_id", reason: "IDENTITY_TAKEN", message: "the identity is linked to another user" },
+  "identities.target": {
+    field: "identity.provider_user_id",
+    reason: "IDENTITY_TAKEN",
+    message: "the identity is linked to another user",
+  },
 };
 
 /** Turns a unique-index violation into ALREADY_EXISTS naming the field; rethrows anything else. */
@@ -28,9 +40,13 @@ const oneUser = { projection: { grams: 0, searchKeys: 0 } } as const;
 
 const recordOrNull = (doc: UserDocument | null) => (doc === null ? null : toUserRecord(doc));
 
-function updateOf(changes: { set: Partial<UserDocument>; unset: string[] }, inc?: UserPatch["inc"]): UpdateFilter<UserDocument> {
+function updateOf(
+  changes: { set: Partial<UserDocument>; unset: string[] },
+  inc?: UserPatch["inc"],
+): UpdateFilter<UserDocument> {
   const update: UpdateFilter<UserDocument> = { $set: changes.set };
-  if (changes.unset.length > 0) update.$unset = Object.fromEntries(changes.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
+  if (changes.unset.length > 0)
+    update.$unset = Object.fromEntries(changes.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
   if (inc !== undefined) update.$inc = inc;
   return update;
 }
@@ -64,7 +80,9 @@ export function createUserRepository(db: Db): UserStore {
         if (current === null) return null;
       }
       const update = updateOf(storedChanges(patch, current ?? undefined), patch.inc);
-      return recordOrNull(await users.findOneAndUpdate({ _id: id }, update, { returnDocument: "after", ...oneUser }).catch(mapDuplicate));
+      return recordOrNull(
+        await users.findOneAndUpdate({ _id: id }, update, { returnDocument: "after", ...oneUser }).catch(mapDuplicate),
+      );
     },
 
     async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }) {
@@ -75,13 +93,20 @@ export function createUserRepository(db: Db): UserStore {
           ...selector,
           suspended: false,
           lockUntil: { $not: { $gt: now } },
-          $or: [{ "failedAttempts.windowStart": { $not: { $gt: windowStartCutoff } } }, { "failedAttempts.count": { $lt: threshold } }],
+          $or: [
+            { "failedAttempts.windowStart": { $not: { $gt: windowStartCutoff } } },
+            { "failedAttempts.count": { $lt: threshold } },
+          ],
         } as Filter<UserDocument>,
         [
           {
             $set: {
               failedAttempts: {
-                $cond: [inWindow, { count: { $add: ["$failedAttempts.count", 1] }, windowStart: "$failedAttempts.windowStart" }, { count: 1, windowStart: now }],
+                $cond: [
+                  inWindow,
+                  { count: { $add: ["$failedAttempts.count", 1] }, windowStart: "$failedAttempts.windowStart" },
+                  { count: 1, windowStart: now },
+                ],
               },
             },
           },
@@ -121,7 +146,11 @@ export function createUserRepository(db: Db): UserStore {
     async pushIdentity(id, identity, maxIdentities, now) {
       const updated = await users
         .findOneAndUpdate(
-          { _id: id, "identities.target": { $ne: identity.target }, [`identities.${maxIdentities - 1}`]: { $exists: false } } as Filter<UserDocument>,
+          {
+            _id: id,
+            "identities.target": { $ne: identity.target },
+            [`identities.${maxIdentities - 1}`]: { $exists: false },
+          } as Filter<UserDocument>,
           { $push: { identities: identity }, $set: { updateTime: now } },
           { returnDocument: "after", ...oneUser },
         )
@@ -143,4 +172,3 @@ export function createUserRepository(db: Db): UserStore {
     },
   };
 }
-

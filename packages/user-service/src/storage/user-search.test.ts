@@ -1,12 +1,24 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField, type SearchUsersRequest } from "@roster/client";
+import {
+  SearchUsersRequestSchema,
+  SortDirection,
+  TextField,
+  TextMatchMode,
+  UserSortField,
+  type SearchUsersRequest,
+} from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
-import { createUserSearchService, planSearch as planInput, type RegexCostOf, type UserSearchStore } from "../domain/search.js";
+import {
+  createUserSearchService,
+  planSearch as planInput,
+  type RegexCostOf,
+  type UserSearchStore,
+} from "../domain/search.js";
 import { maxGlobWildcards } from "../domain/search-regex.js";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
@@ -48,11 +60,41 @@ function user(id: string, fields: Partial<UserDocument>, created: number): UserD
 
 const link = (target: string) => ({ target, providerUserId: "p", details: {}, linkTime: day(1) });
 const users = [
-  user("u01", { username: "Alice", email: "Alice@Example.com", name: "Alice Liddell", phone: "+4930111", roleIds: ["r-admin"] }, 1),
-  user("u02", { username: "alicia", email: "alicia@example.org", name: "Alicia Keys", customData: { plan: { tier: "Gold", seats: 5 } } }, 2),
-  user("u03", { username: "bob", email: "bob@example.com", name: "John Smith", suspended: true, identities: [link("google")] }, 3),
-  user("u04", { username: "carol", name: "Carol O'Brien", password: { algorithm: "argon2id", hash: "h", setTime: day(1) } }, 4),
-  user("u05", { email: "dave@test.io", name: "Dave (a.k.a. D*)", lastSignInTime: day(20), customData: { plan: { seats: 5, tier: "Gold" } } }, 5),
+  user(
+    "u01",
+    { username: "Alice", email: "Alice@Example.com", name: "Alice Liddell", phone: "+4930111", roleIds: ["r-admin"] },
+    1,
+  ),
+  user(
+    "u02",
+    {
+      username: "alicia",
+      email: "alicia@example.org",
+      name: "Alicia Keys",
+      customData: { plan: { tier: "Gold", seats: 5 } },
+    },
+    2,
+  ),
+  user(
+    "u03",
+    { username: "bob", email: "bob@example.com", name: "John Smith", suspended: true, identities: [link("google")] },
+    3,
+  ),
+  user(
+    "u04",
+    { username: "carol", name: "Carol O'Brien", password: { algorithm: "argon2id", hash: "h", setTime: day(1) } },
+    4,
+  ),
+  user(
+    "u05",
+    {
+      email: "dave@test.io",
+      name: "Dave (a.k.a. D*)",
+      lastSignInTime: day(20),
+      customData: { plan: { seats: 5, tier: "Gold" } },
+    },
+    5,
+  ),
   user("u06", { username: "eve", phone: "+4930222", name: "Eve Smithers", roleIds: ["r-admin", "r-dev"] }, 6),
   user("u07", { username: "Zed", lastSignInTime: day(15), customData: { note: "line1\nline2" } }, 7),
   user("u08", { username: "mallory", name: "alice cooper", identities: [link("github")] }, 8),
@@ -70,7 +112,11 @@ beforeAll(async () => {
 });
 
 async function ids(init: RequestInit): Promise<string[]> {
-  const result = await searchUsers(search, create(SearchUsersRequestSchema, { pageSize: 100, ...init }), regexCosts.costOf);
+  const result = await searchUsers(
+    search,
+    create(SearchUsersRequestSchema, { pageSize: 100, ...init }),
+    regexCosts.costOf,
+  );
   return result.users.map((u) => u._id);
 }
 
@@ -105,18 +151,69 @@ describe("UserSearch against the database", () => {
     ["free text: email and phone", { query: "+4930 2" }, ["u06"]],
     ["free text: id", { query: "u04" }, ["u04"]],
     ["ids", { filter: { filter: { case: "ids", value: { ids: ["u02", "u07", "nope"] } } } }, ["u02", "u07"]],
-    ["emails", { filter: { filter: { case: "emails", value: { emails: ["BOB@example.com", "dave@test.io"] } } } }, ["u03", "u05"]],
+    [
+      "emails",
+      { filter: { filter: { case: "emails", value: { emails: ["BOB@example.com", "dave@test.io"] } } } },
+      ["u03", "u05"],
+    ],
     ["suspended", { filter: { filter: { case: "suspended", value: true } } }, ["u03"]],
     ["has password", { filter: { filter: { case: "hasPassword", value: true } } }, ["u04"]],
-    ["has role by id", { filter: { filter: { case: "hasRole", value: { role: { case: "roleId", value: "r-dev" } } } } }, ["u06"]],
-    ["has role by name", { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "ADMIN" } } } } }, ["u01", "u06"]],
-    ["has unknown role name", { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "x" } } } } }, []],
+    [
+      "has role by id",
+      { filter: { filter: { case: "hasRole", value: { role: { case: "roleId", value: "r-dev" } } } } },
+      ["u06"],
+    ],
+    [
+      "has role by name",
+      { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "ADMIN" } } } } },
+      ["u01", "u06"],
+    ],
+    [
+      "has unknown role name",
+      { filter: { filter: { case: "hasRole", value: { role: { case: "roleName", value: "x" } } } } },
+      [],
+    ],
     ["identity target", { filter: { filter: { case: "identityTarget", value: "github" } } }, ["u08"]],
-    ["created in range", { filter: { filter: { case: "createTime", value: { startTime: timestampFromDate(day(2)), endTime: timestampFromDate(day(4)) } } } }, ["u02", "u03"]],
-    ["signed in after", { filter: { filter: { case: "lastSignInTime", value: { startTime: timestampFromDate(day(16)) } } } }, ["u05"]],
+    [
+      "created in range",
+      {
+        filter: {
+          filter: {
+            case: "createTime",
+            value: { startTime: timestampFromDate(day(2)), endTime: timestampFromDate(day(4)) },
+          },
+        },
+      },
+      ["u02", "u03"],
+    ],
+    [
+      "signed in after",
+      { filter: { filter: { case: "lastSignInTime", value: { startTime: timestampFromDate(day(16)) } } } },
+      ["u05"],
+    ],
     [
       "custom data equals an object in another key order",
-      { filter: { filter: { case: "customDataEquals", value: { path: "plan", value: { kind: { case: "structValue", value: { fields: { tier: { kind: { case: "stringValue", value: "Gold" } }, seats: { kind: { case: "numberValue", value: 5 } } } } } } } } } },
+      {
+        filter: {
+          filter: {
+            case: "customDataEquals",
+            value: {
+              path: "plan",
+              value: {
+                kind: {
+                  case: "structValue",
+                  value: {
+                    fields: {
+                      tier: { kind: { case: "stringValue", value: "Gold" } },
+                      seats: { kind: { case: "numberValue", value: 5 } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
       ["u02", "u05"],
     ],
     [
@@ -127,7 +224,14 @@ describe("UserSearch against the database", () => {
             case: "and",
             value: {
               filters: [
-                { filter: { case: "or", value: { filters: [text(F.NAME, M.CONTAINS, "smith").filter!, text(F.USERNAME, M.PREFIX, "ali").filter!] } } },
+                {
+                  filter: {
+                    case: "or",
+                    value: {
+                      filters: [text(F.NAME, M.CONTAINS, "smith").filter!, text(F.USERNAME, M.PREFIX, "ali").filter!],
+                    },
+                  },
+                },
                 { filter: { case: "not", value: { filter: { filter: { case: "suspended", value: true } } } } },
               ],
             },
@@ -144,7 +248,12 @@ describe("UserSearch against the database", () => {
     const seen: string[] = [];
     let pageToken = "";
     for (let i = 0; i < 10; i++) {
-      const init: RequestInit = { sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING }, pageSize: 3, pageToken, includeTotal: true };
+      const init: RequestInit = {
+        sort: { field: UserSortField.USERNAME, direction: SortDirection.DESCENDING },
+        pageSize: 3,
+        pageToken,
+        includeTotal: true,
+      };
       const page = await searchUsers(search, create(SearchUsersRequestSchema, init), regexCosts.costOf);
       expect(page.totalSize).toBe(users.length);
       seen.push(...page.users.map((u) => u._id));
@@ -169,11 +278,21 @@ describe("UserSearch against the database", () => {
 
   it("when the server runs out of time then RESOURCE_EXHAUSTED SEARCH_TIME_LIMIT_EXCEEDED", async (ctx) => {
     const admin = testDb.db.admin();
-    const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(() => true, () => false);
+    const enabled = await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "alwaysOn" }).then(
+      () => true,
+      () => false,
+    );
     if (!enabled) ctx.skip();
     try {
-      const err = await searchUsers(search, create(SearchUsersRequestSchema, text(F.NAME, M.CONTAINS, "x")), regexCosts.costOf).catch((e: unknown) => e);
-      expect(isDomainError(err) && { kind: err.kind, reason: err.reason }).toEqual({ kind: "resource-exhausted", reason: "SEARCH_TIME_LIMIT_EXCEEDED" });
+      const err = await searchUsers(
+        search,
+        create(SearchUsersRequestSchema, text(F.NAME, M.CONTAINS, "x")),
+        regexCosts.costOf,
+      ).catch((e: unknown) => e);
+      expect(isDomainError(err) && { kind: err.kind, reason: err.reason }).toEqual({
+        kind: "resource-exhausted",
+        reason: "SEARCH_TIME_LIMIT_EXCEEDED",
+      });
     } finally {
       await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
     }
@@ -187,10 +306,12 @@ describe("worst-case patterns", () => {
   beforeAll(async () => {
     const db = testDb.client.db("user_search_flood");
     await db.dropDatabase();
-    await db.collection<UserDocument>("users").insertMany([
-      user("f1", { username: "f1", name: run, customData: { note: run.repeat(64) } }, 1),
-      user("f2", { username: "f2", name: `${run.slice(1)}b` }, 2),
-    ]);
+    await db
+      .collection<UserDocument>("users")
+      .insertMany([
+        user("f1", { username: "f1", name: run, customData: { note: run.repeat(64) } }, 1),
+        user("f2", { username: "f2", name: `${run.slice(1)}b` }, 2),
+      ]);
     flood = createUserSearch(db, { timeLimitMs: 2_000 });
   });
   afterAll(() => testDb.client.db("user_search_flood").dropDatabase());
@@ -207,7 +328,10 @@ describe("worst-case patterns", () => {
 
   it("when a LIKE pattern has too many '*' then INVALID_ARGUMENT PATTERN_REJECTED names its value", async () => {
     const err = await floodIds(text(F.NAME, M.LIKE, `${stars}*b`)).catch((e: unknown) => e);
-    expect(isDomainError(err) && { reason: err.reason, field: err.fieldViolations[0]?.field }).toEqual({ reason: "PATTERN_REJECTED", field: "filter.text.value" });
+    expect(isDomainError(err) && { reason: err.reason, field: err.fieldViolations[0]?.field }).toEqual({
+      reason: "PATTERN_REJECTED",
+      field: "filter.text.value",
+    });
   });
 });
 
@@ -236,15 +360,20 @@ const indexedModes: [string, RequestInit][] = [
 ];
 
 describe("indexed search modes", () => {
-  it.each(indexedModes)("when searching by %s then every branch of the filter constrains an indexed field", async (_, init) => {
-    const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
-    const branches: object[] = "$or" in filter ? (filter.$or as object[]) : [filter];
-    for (const branch of branches) expect(fieldsOf(branch).some((f) => indexed.has(f))).toBe(true);
-    expect(fieldsOf(filter).every((f) => indexed.has(f))).toBe(true);
-  });
+  it.each(indexedModes)(
+    "when searching by %s then every branch of the filter constrains an indexed field",
+    async (_, init) => {
+      const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
+      const branches: object[] = "$or" in filter ? (filter.$or as object[]) : [filter];
+      for (const branch of branches) expect(fieldsOf(branch).some((f) => indexed.has(f))).toBe(true);
+      expect(fieldsOf(filter).every((f) => indexed.has(f))).toBe(true);
+    },
+  );
 
   it("when searching case-sensitively then the key index narrows before the display value decides", async () => {
-    const filter = await search.filterFor(planSearch(create(SearchUsersRequestSchema, text(F.USERNAME, M.PREFIX, "Ali", { caseSensitive: true }))));
+    const filter = await search.filterFor(
+      planSearch(create(SearchUsersRequestSchema, text(F.USERNAME, M.PREFIX, "Ali", { caseSensitive: true }))),
+    );
     expect(fieldsOf(filter)).toEqual(["usernameKey", "username"]);
   });
 
@@ -260,7 +389,11 @@ describe("plans the indexes serve", () => {
   let planned: UserSearch;
   const db = () => testDb.client.db("user_search_plans");
   const filler = Array.from({ length: 300 }, (_, i) =>
-    user(`p${String(i).padStart(3, "0")}`, { username: `filler${i}`, email: `filler${i}@example.net`, name: `Filler Person ${i}` }, 1),
+    user(
+      `p${String(i).padStart(3, "0")}`,
+      { username: `filler${i}`, email: `filler${i}@example.net`, name: `Filler Person ${i}` },
+      1,
+    ),
   );
   const targets = [
     user("t1", { username: "mobe", name: "Maximilian Oberhausen" }, 2),
@@ -272,7 +405,9 @@ describe("plans the indexes serve", () => {
   beforeAll(async () => {
     await db().dropDatabase();
     await ensureIndexes(db(), searchIndexes);
-    await db().collection<UserDocument>("users").insertMany([...filler, ...targets]);
+    await db()
+      .collection<UserDocument>("users")
+      .insertMany([...filler, ...targets]);
     planned = createUserSearch(db(), { timeLimitMs: 2_000 });
   });
   afterAll(() => db().dropDatabase());
@@ -280,17 +415,28 @@ describe("plans the indexes serve", () => {
   async function executed(init: RequestInit): Promise<{ plan: string; docsExamined: number; returned: number }> {
     const filter = await planned.filterFor(planSearch(create(SearchUsersRequestSchema, init)));
     const explain = await db().collection<UserDocument>("users").find(filter).explain("executionStats");
-    return { plan: JSON.stringify(explain.queryPlanner.winningPlan), docsExamined: explain.executionStats.totalDocsExamined, returned: explain.executionStats.nReturned };
+    return {
+      plan: JSON.stringify(explain.queryPlanner.winningPlan),
+      docsExamined: explain.executionStats.totalDocsExamined,
+      returned: explain.executionStats.nReturned,
+    };
   }
 
-  const or = (...filters: RequestInit[]): RequestInit => ({ filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } } });
+  const or = (...filters: RequestInit[]): RequestInit => ({
+    filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } },
+  });
   it.each<[string, RequestInit, number, number]>([
     // [mode, request, users matched, most documents the index may hand over]
     ["contains name (trigram candidates, checked exactly)", text(F.NAME, M.CONTAINS, "berhau"), 1, 2],
     ["contains name across words", text(F.NAME, M.CONTAINS, "n oberh"), 1, 2],
     ["contains username", text(F.USERNAME, M.CONTAINS, "SMIT"), 1, 1],
     ["contains phone", text(F.PHONE, M.CONTAINS, "30 555"), 1, 1],
-    ["OR of contains", or(text(F.NAME, M.CONTAINS, "berhau"), text(F.NAME, M.CONTAINS, "axim"), text(F.EMAIL, M.CONTAINS, "ler299@")), 3, 4],
+    [
+      "OR of contains",
+      or(text(F.NAME, M.CONTAINS, "berhau"), text(F.NAME, M.CONTAINS, "axim"), text(F.EMAIL, M.CONTAINS, "ler299@")),
+      3,
+      4,
+    ],
     ["free text: a later word of the name", { query: "hausen" }, 1, 1],
     ["free text: name and word starts", { query: "Maxi" }, 2, 2],
     ["free text: phone with spaces", { query: "+49 30 55" }, 1, 1],
@@ -312,7 +458,8 @@ describe("plans the indexes serve", () => {
     expect(run.returned).toBe(2);
   });
 
-  const ranked = async (init: RequestInit) => searchUsers(planned, create(SearchUsersRequestSchema, init), regexCosts.costOf);
+  const ranked = async (init: RequestInit) =>
+    searchUsers(planned, create(SearchUsersRequestSchema, init), regexCosts.costOf);
 
   it("when searching by similarity to a misspelt name then the closest comes first, with its score", async () => {
     const page = await ranked(text(F.NAME, M.SIMILARITY, "Maximillian Oberhausen", { similarityThreshold: 0.1 }));
@@ -325,7 +472,11 @@ describe("plans the indexes serve", () => {
 
   it("when similarity has more candidates than its cap then it scores no more than the cap, and all of them under it", async () => {
     const request = create(SearchUsersRequestSchema, text(F.NAME, M.SIMILARITY, "Tie Same"));
-    const capped = await searchUsers(createUserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }), request, regexCosts.costOf);
+    const capped = await searchUsers(
+      createUserSearch(db(), { timeLimitMs: 2_000, similarityCandidates: 2 }),
+      request,
+      regexCosts.costOf,
+    );
     expect(capped.totalSize).toBeLessThanOrEqual(2);
     expect(capped.users.every((u) => u.name?.startsWith("Tie Same"))).toBe(true);
     expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
@@ -356,7 +507,10 @@ describe("plans the indexes serve", () => {
   });
 
   it("when a sort field is asked for then results follow it and carry no scores", async () => {
-    const page = await ranked({ filter: text(F.NAME, M.SIMILARITY, "Tie Same").filter, sort: { field: UserSortField.CREATE_TIME } });
+    const page = await ranked({
+      filter: text(F.NAME, M.SIMILARITY, "Tie Same").filter,
+      sort: { field: UserSortField.CREATE_TIME },
+    });
     expect(page.users.map((u) => u._id)).toEqual(["t6", "t4", "t5", "t7"]);
     expect(page.relevanceScores).toEqual([]);
   });
@@ -377,9 +531,13 @@ describe("pages the indexes serve in order", () => {
   beforeAll(async () => {
     await db().dropDatabase();
     await ensureIndexes(db(), searchIndexes);
-    await db().collection<UserDocument>("users").insertMany(
-      Array.from({ length: 200 }, (_, i) => user(`o${String(i).padStart(3, "0")}`, { username: `o${i}`, name: `Anna Andersen ${i}` }, 1 + (i % 28))),
-    );
+    await db()
+      .collection<UserDocument>("users")
+      .insertMany(
+        Array.from({ length: 200 }, (_, i) =>
+          user(`o${String(i).padStart(3, "0")}`, { username: `o${i}`, name: `Anna Andersen ${i}` }, 1 + (i % 28)),
+        ),
+      );
     ordered = createUserSearch(db(), { timeLimitMs: 2_000 });
   });
   afterAll(() => db().dropDatabase());
@@ -388,17 +546,29 @@ describe("pages the indexes serve in order", () => {
   async function explainPage(init: RequestInit): Promise<Document> {
     const plan = planSearch(create(SearchUsersRequestSchema, { ...init, pageSize: 10 }));
     const filter = await ordered.filterFor(plan);
-    return db().collection<UserDocument>("users").find(filter).sort({ createTime: 1, _id: 1 }).limit(11).explain("executionStats");
+    return db()
+      .collection<UserDocument>("users")
+      .find(filter)
+      .sort({ createTime: 1, _id: 1 })
+      .limit(11)
+      .explain("executionStats");
   }
   const firstTen = Array.from({ length: 200 }, (_, i) => ({ id: `o${String(i).padStart(3, "0")}`, day: 1 + (i % 28) }))
     .sort((a, b) => a.day - b.day || (a.id < b.id ? -1 : 1))
     .slice(0, 10)
     .map((u) => u.id);
-  const pageIds = async (init: RequestInit) => (await searchUsers(ordered, create(SearchUsersRequestSchema, { ...init, pageSize: 10 }), regexCosts.costOf)).users.map((u) => u._id);
-  const or = (...filters: RequestInit[]): RequestInit => ({ filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } } });
+  const pageIds = async (init: RequestInit) =>
+    (
+      await searchUsers(ordered, create(SearchUsersRequestSchema, { ...init, pageSize: 10 }), regexCosts.costOf)
+    ).users.map((u) => u._id);
+  const or = (...filters: RequestInit[]): RequestInit => ({
+    filter: { filter: { case: "or", value: { filters: filters.map((f) => f.filter!) } } },
+  });
 
   it("when an OR of five CONTAINS matches every user then its branches merge in creation order and the page reads about a page of them", async () => {
-    const init = or(...["ndersen", "nna an", "anna", "dersen", "nderse"].map((value) => text(F.NAME, M.CONTAINS, value)));
+    const init = or(
+      ...["ndersen", "nna an", "anna", "dersen", "nderse"].map((value) => text(F.NAME, M.CONTAINS, value)),
+    );
     const explain = await explainPage(init);
     const plan = JSON.stringify(explain.queryPlanner.winningPlan);
     expect(plan).toContain('"SORT_MERGE"');
@@ -418,17 +588,31 @@ describe("pages the indexes serve in order", () => {
 
   it("when a page is returned then its users leave out the search-only trigrams and keys", async () => {
     const page = await searchUsers(ordered, create(SearchUsersRequestSchema, { pageSize: 3 }), regexCosts.costOf);
-    expect(page.users.map((u) => [u.grams, u.searchKeys, typeof u.name])).toEqual(Array(3).fill([undefined, undefined, "string"]));
+    expect(page.users.map((u) => [u.grams, u.searchKeys, typeof u.name])).toEqual(
+      Array(3).fill([undefined, undefined, "string"]),
+    );
   });
 
   it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {
     const plan = planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }));
     const filter = await ordered.filterFor(plan);
-    const explain = await db().collection<UserDocument>("users").find(filter).sort({ createTime: 1, _id: 1 }).limit(11).explain("executionStats");
+    const explain = await db()
+      .collection<UserDocument>("users")
+      .find(filter)
+      .sort({ createTime: 1, _id: 1 })
+      .limit(11)
+      .explain("executionStats");
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
     expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
-    const page = await searchUsers(ordered, create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }), regexCosts.costOf);
-    const expected = Array.from({ length: 200 }, (_, i) => ({ id: `o${String(i).padStart(3, "0")}`, day: 1 + (i % 28) }))
+    const page = await searchUsers(
+      ordered,
+      create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }),
+      regexCosts.costOf,
+    );
+    const expected = Array.from({ length: 200 }, (_, i) => ({
+      id: `o${String(i).padStart(3, "0")}`,
+      day: 1 + (i % 28),
+    }))
       .sort((a, b) => a.day - b.day || (a.id < b.id ? -1 : 1))
       .slice(0, 10)
       .map((u) => u.id);

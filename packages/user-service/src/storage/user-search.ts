@@ -1,8 +1,23 @@
 import { MongoServerError, type Collection, type Db, type Document, type Filter, type Sort } from "mongodb";
 import { DomainError } from "@roster/runtime/domain-error";
 import type { SearchPage } from "../domain/search.js";
-import type { JsonValue, PageCursor, PlanNode, RankSource, SearchPlan, SortField, TextTarget } from "../domain/search-plan.js";
-import { byRank, freeTextScore, rankedAfter, rememberedTrigrams, type Ranked, type RankedFields } from "../domain/search-rank.js";
+import type {
+  JsonValue,
+  PageCursor,
+  PlanNode,
+  RankSource,
+  SearchPlan,
+  SortField,
+  TextTarget,
+} from "../domain/search-plan.js";
+import {
+  byRank,
+  freeTextScore,
+  rankedAfter,
+  rememberedTrigrams,
+  type Ranked,
+  type RankedFields,
+} from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
 import { similarityTo } from "../domain/trigrams.js";
@@ -36,7 +51,11 @@ const sortKeys: Record<SortField, string> = {
   username: "usernameKey",
   name: "nameKey",
 };
-const indexedText = { username: ["usernameKey", "username"], email: ["emailKey", "email"], name: ["nameKey", "name"] } as const;
+const indexedText = {
+  username: ["usernameKey", "username"],
+  email: ["emailKey", "email"],
+  name: ["nameKey", "name"],
+} as const;
 
 function displayField(target: TextTarget): string {
   if (target.field === "customData") return `customData.${target.path}`;
@@ -55,7 +74,8 @@ function textMatch(node: Extract<PlanNode, { kind: "match" }>): UserFilter {
   if (t === "id" || t === "phone" || t === "customData") {
     const field = displayField(target);
     // Ids and E.164 phones have no case; custom data has no lower-cased copy, so case-insensitive means a scan.
-    if (t !== "customData" || caseSensitive) return exact ? { [field]: value } : regex(field, `^${escapeRegex(value)}`, false);
+    if (t !== "customData" || caseSensitive)
+      return exact ? { [field]: value } : regex(field, `^${escapeRegex(value)}`, false);
     return regex(field, `^${escapeRegex(value)}${exact ? "$" : ""}`, true);
   }
   const [key, display] = indexedText[t];
@@ -85,7 +105,12 @@ function customDataEquals(path: string, value: JsonValue): UserFilter {
   if (keys.some((k) => k.includes(".") || k.startsWith("$"))) return matchNothing;
   // Objects compare key by key, whatever order the keys were stored in.
   const size = { $cond: [{ $eq: [{ $type: `$${path}` }, "object"] }, { $size: { $objectToArray: `$${path}` } }, -1] };
-  return { $and: [{ $expr: { $eq: [size, keys.length] } }, ...keys.map((k) => customDataEquals(`${path}.${k}`, value[k] as JsonValue))] };
+  return {
+    $and: [
+      { $expr: { $eq: [size, keys.length] } },
+      ...keys.map((k) => customDataEquals(`${path}.${k}`, value[k] as JsonValue)),
+    ],
+  };
 }
 
 /** Translates a plan node into a Mongo filter; the only place search filters are written. */
@@ -175,9 +200,15 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   const roles: Collection<Document> = db.collection(rolesCollection);
 
   /** Looks up what the filter cannot express directly: similarity matches and roles named by name. */
-  async function resolve(node: PlanNode | undefined, into: Resolved, similarities: Similarities, clock: SearchClock): Promise<void> {
+  async function resolve(
+    node: PlanNode | undefined,
+    into: Resolved,
+    similarities: Similarities,
+    clock: SearchClock,
+  ): Promise<void> {
     if (node === undefined) return;
-    if (node.kind === "and" || node.kind === "or") await Promise.all(node.children.map((c) => resolve(c, into, similarities, clock)));
+    if (node.kind === "and" || node.kind === "or")
+      await Promise.all(node.children.map((c) => resolve(c, into, similarities, clock)));
     else if (node.kind === "not") await resolve(node.child, into, similarities, clock);
     else if (node.kind === "similarity") {
       const similar = await findSimilar(node, clock);
@@ -196,12 +227,20 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
    * in code: the similarity of each match by id. Only the field travels, and
    * all candidates in one batch.
    */
-  async function findSimilar(node: Extract<PlanNode, { kind: "similarity" }>, clock: SearchClock): Promise<Map<string, number>> {
+  async function findSimilar(
+    node: Extract<PlanNode, { kind: "similarity" }>,
+    clock: SearchClock,
+  ): Promise<Map<string, number>> {
     const cap = options.similarityCandidates ?? defaultSimilarityCandidates;
     // One branch per trigram, in the probe's order: an index scan each, read in turn, so the cap cuts the commonest.
     const anyProbe = { $or: node.probe.map((gram) => ({ grams: gram })) };
     const candidates = await users
-      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, { projection: { [node.field]: 1 }, limit: cap, batchSize: cap, maxTimeMS: clock.left() })
+      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, {
+        projection: { [node.field]: 1 },
+        limit: cap,
+        batchSize: cap,
+        maxTimeMS: clock.left(),
+      })
       .toArray();
     const similar = new Map<string, number>();
     const gramsOf = rememberedTrigrams();
@@ -215,7 +254,11 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   }
 
   /** The Mongo filter a plan stands for. */
-  async function filterFor(plan: SearchPlan, clock = startSearchClock(options.timeLimitMs), similarities: Similarities = new Map()): Promise<UserFilter> {
+  async function filterFor(
+    plan: SearchPlan,
+    clock = startSearchClock(options.timeLimitMs),
+    similarities: Similarities = new Map(),
+  ): Promise<UserFilter> {
     const resolved: Resolved = new Map();
     await resolve(plan.filter, resolved, similarities, clock);
     return plan.filter === undefined ? {} : filterOf(plan.filter, resolved);
@@ -227,26 +270,37 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
       const similarities: Similarities = new Map();
       const filter = await filterFor(plan, clock, similarities);
       const sort = plan.sort;
-      return sort.field === "relevance" ? await ranked(plan, sort.rank, filter, similarities, clock) : await sorted(plan, sort, filter, clock);
+      return sort.field === "relevance"
+        ? await ranked(plan, sort.rank, filter, similarities, clock)
+        : await sorted(plan, sort, filter, clock);
     } catch (err) {
       return searchError(err);
     }
   }
 
   /** A page in a stored field's order: one query, and a count only when asked for and not already known. */
-  async function sorted(plan: SearchPlan, order: { field: SortField; descending: boolean }, filter: UserFilter, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+  async function sorted(
+    plan: SearchPlan,
+    order: { field: SortField; descending: boolean },
+    filter: UserFilter,
+    clock: SearchClock,
+  ): Promise<SearchPage<UserDocument>> {
     const field = sortKeys[order.field];
     const direction = order.descending ? -1 : 1;
     const sort: Sort = { [field]: direction, _id: direction };
-    const query = plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
-    const docs = await users.find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() }).toArray();
+    const query =
+      plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
+    const docs = await users
+      .find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() })
+      .toArray();
     const items = docs.slice(0, plan.pageSize);
     const more = docs.length > plan.pageSize;
     const before = plan.after?.before ?? 0;
     const last = items[items.length - 1];
     const next = more && last !== undefined ? { ...cursorOf(last, field), before: before + items.length } : undefined;
     // A first page that holds every match has counted them already.
-    if (!plan.includeTotal || (plan.after === undefined && !more)) return { items, next, total: before + items.length + (more ? 1 : 0), totalExact: !more };
+    if (!plan.includeTotal || (plan.after === undefined && !more))
+      return { items, next, total: before + items.length + (more ? 1 : 0), totalExact: !more };
     const total =
       // An unfiltered total comes from collection metadata: counting a million users would scan them all.
       Object.keys(filter).length === 0
@@ -260,31 +314,60 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
    * by (score, id), and the page's users are then read whole. The count is
    * the number scored, so it is always exact.
    */
-  async function ranked(plan: SearchPlan, rank: RankSource, filter: UserFilter, similarities: Similarities, clock: SearchClock): Promise<SearchPage<UserDocument>> {
+  async function ranked(
+    plan: SearchPlan,
+    rank: RankSource,
+    filter: UserFilter,
+    similarities: Similarities,
+    clock: SearchClock,
+  ): Promise<SearchPage<UserDocument>> {
     const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
     const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
     // A similarity filter on its own has found its matches already.
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await users.find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() }).toArray();
+        : await users
+            .find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() })
+            .toArray();
     const gramsOf = rememberedTrigrams();
     const scored: Ranked[] = matches.map((m) => ({
       id: m._id,
-      score: similar === undefined ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m, gramsOf) : (similar.get(m._id) ?? 0),
+      score:
+        similar === undefined
+          ? freeTextScore(rank as Extract<RankSource, { kind: "freeText" }>, m, gramsOf)
+          : (similar.get(m._id) ?? 0),
     }));
     scored.sort(byRank);
     const after = plan.after;
-    const cursor = after === undefined ? undefined : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };
+    const cursor =
+      after === undefined
+        ? undefined
+        : { id: after.id, score: typeof after.value === "number" ? after.value : Number.POSITIVE_INFINITY };
     const rest = cursor === undefined ? scored : scored.filter((r) => rankedAfter(r, cursor));
     const page = rest.slice(0, plan.pageSize);
-    const byId = new Map((await users.find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() }).toArray()).map((u) => [u._id, u]));
+    const byId = new Map(
+      (
+        await users
+          .find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() })
+          .toArray()
+      ).map((u) => [u._id, u]),
+    );
     // A user deleted since it was scored drops out of the page.
     const kept = page.filter((r) => byId.has(r.id));
     const last = page[page.length - 1];
     const before = after?.before ?? 0;
-    const next = rest.length > plan.pageSize && last !== undefined ? { id: last.id, value: last.score, before: before + page.length } : undefined;
-    return { items: kept.map((r) => byId.get(r.id) as UserDocument), next, total: scored.length, totalExact: true, scores: kept.map((r) => r.score) };
+    const next =
+      rest.length > plan.pageSize && last !== undefined
+        ? { id: last.id, value: last.score, before: before + page.length }
+        : undefined;
+    return {
+      items: kept.map((r) => byId.get(r.id) as UserDocument),
+      next,
+      total: scored.length,
+      totalExact: true,
+      scores: kept.map((r) => r.score),
+    };
   }
 
   return { search, filterFor };

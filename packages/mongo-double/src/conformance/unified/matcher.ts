@@ -8,10 +8,17 @@ import { EJSON } from "bson";
 export type Entities = ReadonlyMap<string, unknown>;
 
 const isDocument = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === "object" && !Array.isArray(value) && !("_bsontype" in value) && !(value instanceof Date) && !(value instanceof RegExp);
+  value !== null &&
+  typeof value === "object" &&
+  !Array.isArray(value) &&
+  !("_bsontype" in value) &&
+  !(value instanceof Date) &&
+  !(value instanceof RegExp);
 
 const bsonType = (value: unknown): string | undefined =>
-  value !== null && typeof value === "object" && "_bsontype" in value ? String((value as { _bsontype: unknown })._bsontype) : undefined;
+  value !== null && typeof value === "object" && "_bsontype" in value
+    ? String((value as { _bsontype: unknown })._bsontype)
+    : undefined;
 
 const NUMERIC = new Set(["Int32", "Double", "Long", "Decimal128"]);
 
@@ -19,7 +26,8 @@ function asNumber(value: unknown): number | undefined {
   if (typeof value === "number") return value;
   if (typeof value === "bigint") return Number(value);
   const type = bsonType(value);
-  if (type === "Long" || type === "Int32" || type === "Double") return Number((value as { valueOf(): unknown }).valueOf?.() ?? value);
+  if (type === "Long" || type === "Int32" || type === "Double")
+    return Number((value as { valueOf(): unknown }).valueOf?.() ?? value);
   if (type === "Decimal128") return Number(String(value));
   return undefined;
 }
@@ -61,7 +69,13 @@ function operatorOf(expected: unknown): [string, unknown] | undefined {
 }
 
 /** Where `actual` differs from `expected` (a path and the two values), or undefined when it matches. */
-export function mismatch(expected: unknown, actual: unknown, entities: Entities, root = true, path = "result"): string | undefined {
+export function mismatch(
+  expected: unknown,
+  actual: unknown,
+  entities: Entities,
+  root = true,
+  path = "result",
+): string | undefined {
   const operator = operatorOf(expected);
   if (operator) return matchOperator(operator, actual, entities, root, path);
   const differ = () => `${path}: expected ${show(expected)}, got ${show(actual)}`;
@@ -79,7 +93,8 @@ export function mismatch(expected: unknown, actual: unknown, entities: Entities,
     for (const [key, value] of Object.entries(expected)) {
       const inner = operatorOf(value);
       if (inner?.[0] === "$$exists") {
-        if ((key in actual && actual[key] !== undefined) !== inner[1]) return `${path}.${key}: expected ${inner[1] ? "present" : "absent"}`;
+        if ((key in actual && actual[key] !== undefined) !== inner[1])
+          return `${path}.${key}: expected ${inner[1] ? "present" : "absent"}`;
         continue;
       }
       if (!(key in actual) || actual[key] === undefined) {
@@ -101,15 +116,25 @@ export function mismatch(expected: unknown, actual: unknown, entities: Entities,
     if (bsonType(expected) === "Decimal128" || bsonType(actual) === "Decimal128") {
       return bsonType(actual) === bsonType(expected) && String(actual) === String(expected) ? undefined : differ();
     }
-    return actualNumber !== undefined && (actualNumber === expectedNumber || (Number.isNaN(actualNumber) && Number.isNaN(expectedNumber))) ? undefined : differ();
+    return actualNumber !== undefined &&
+      (actualNumber === expectedNumber || (Number.isNaN(actualNumber) && Number.isNaN(expectedNumber)))
+      ? undefined
+      : differ();
   }
-  if (expected instanceof Date) return actual instanceof Date && actual.getTime() === expected.getTime() ? undefined : differ();
+  if (expected instanceof Date)
+    return actual instanceof Date && actual.getTime() === expected.getTime() ? undefined : differ();
   if (typeof expected !== "object" || expected === null) return Object.is(expected, actual) ? undefined : differ();
   if (NUMERIC.has(bsonType(actual) ?? "")) return differ();
   return show(expected) === show(actual) ? undefined : differ();
 }
 
-function matchOperator([name, argument]: [string, unknown], actual: unknown, entities: Entities, root: boolean, path: string): string | undefined {
+function matchOperator(
+  [name, argument]: [string, unknown],
+  actual: unknown,
+  entities: Entities,
+  root: boolean,
+  path: string,
+): string | undefined {
   switch (name) {
     case "$$unsetOrMatches":
       return actual === undefined ? undefined : mismatch(argument, actual, entities, root, path);
@@ -117,19 +142,25 @@ function matchOperator([name, argument]: [string, unknown], actual: unknown, ent
       return (actual !== undefined) === argument ? undefined : `${path}: expected ${argument ? "present" : "absent"}`;
     case "$$type": {
       const names = Array.isArray(argument) ? (argument as string[]) : [argument as string];
-      return names.some((type) => TYPE_TESTS[type]?.(actual)) ? undefined : `${path}: expected type ${names.join("|")}, got ${show(actual)}`;
+      return names.some((type) => TYPE_TESTS[type]?.(actual))
+        ? undefined
+        : `${path}: expected type ${names.join("|")}, got ${show(actual)}`;
     }
     case "$$matchesEntity":
       return mismatch(entities.get(argument as string), actual, entities, false, path);
     case "$$lte": {
       const limit = asNumber(argument);
       const value = asNumber(actual);
-      return value !== undefined && limit !== undefined && value <= limit ? undefined : `${path}: expected ≤ ${show(argument)}, got ${show(actual)}`;
+      return value !== undefined && limit !== undefined && value <= limit
+        ? undefined
+        : `${path}: expected ≤ ${show(argument)}, got ${show(actual)}`;
     }
     case "$$matchAsRoot":
       return mismatch(argument, actual, entities, true, path);
     case "$$matchAsDocument":
-      return typeof actual === "string" ? mismatch(argument, EJSON.parse(actual), entities, false, path) : `${path}: expected a JSON string`;
+      return typeof actual === "string"
+        ? mismatch(argument, EJSON.parse(actual), entities, false, path)
+        : `${path}: expected a JSON string`;
     default:
       throw new Error(`the runner does not implement the ${name} operator`);
   }

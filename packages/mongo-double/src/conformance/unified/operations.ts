@@ -18,14 +18,17 @@ function options(args: Args, entities: EntityMap, ...consumed: string[]): Docume
   for (const [key, value] of Object.entries(args)) {
     if (consumed.includes(key)) continue;
     if (key === "session") out.session = entities.get(value as string) as ClientSession;
-    else if (key === "returnDocument") out.returnDocument = RETURN_DOCUMENT[value as string] ?? fail(`returnDocument must be Before or After, not ${String(value)}`);
+    else if (key === "returnDocument")
+      out.returnDocument =
+        RETURN_DOCUMENT[value as string] ?? fail(`returnDocument must be Before or After, not ${String(value)}`);
     else out[key] = value;
   }
   return out;
 }
 
 /** A result class's own enumerable fields as a plain document (what the spec's results name). */
-const plain = (result: unknown): unknown => (result !== null && typeof result === "object" && !Array.isArray(result) ? { ...result } : result);
+const plain = (result: unknown): unknown =>
+  result !== null && typeof result === "object" && !Array.isArray(result) ? { ...result } : result;
 
 /** A cursor whose first command has run, so that its error belongs to the operation that created it. */
 async function opened(cursor: AbstractCursor): Promise<AbstractCursor> {
@@ -50,14 +53,18 @@ const collectionOps: Record<string, (c: Collection, a: Args, e: EntityMap) => Pr
   find: (c, a, e) => c.find(a.filter as Document, options(a, e, "filter")).toArray(),
   findOne: (c, a, e) => c.findOne(a.filter as Document, options(a, e, "filter")),
   findOneAndDelete: (c, a, e) => c.findOneAndDelete(a.filter as Document, options(a, e, "filter")),
-  findOneAndReplace: (c, a, e) => c.findOneAndReplace(a.filter as Document, a.replacement as Document, options(a, e, "filter", "replacement")),
-  findOneAndUpdate: (c, a, e) => c.findOneAndUpdate(a.filter as Document, a.update as Document, options(a, e, "filter", "update")),
+  findOneAndReplace: (c, a, e) =>
+    c.findOneAndReplace(a.filter as Document, a.replacement as Document, options(a, e, "filter", "replacement")),
+  findOneAndUpdate: (c, a, e) =>
+    c.findOneAndUpdate(a.filter as Document, a.update as Document, options(a, e, "filter", "update")),
   insertMany: (c, a, e) => c.insertMany(a.documents as Document[], options(a, e, "documents")),
   insertOne: (c, a, e) => c.insertOne(a.document as Document, options(a, e, "document")),
   listIndexes: (c, a, e) => c.listIndexes(options(a, e)).toArray(),
-  listIndexNames: async (c, a, e) => (await c.listIndexes(options(a, e)).toArray()).map((index) => index.name as string),
+  listIndexNames: async (c, a, e) =>
+    (await c.listIndexes(options(a, e)).toArray()).map((index) => index.name as string),
   rename: (c, a, e) => c.rename(a.to as string, options(a, e, "to")),
-  replaceOne: (c, a, e) => c.replaceOne(a.filter as Document, a.replacement as Document, options(a, e, "filter", "replacement")),
+  replaceOne: (c, a, e) =>
+    c.replaceOne(a.filter as Document, a.replacement as Document, options(a, e, "filter", "replacement")),
   updateMany: (c, a, e) => c.updateMany(a.filter as Document, a.update as Document, options(a, e, "filter", "update")),
   updateOne: (c, a, e) => c.updateOne(a.filter as Document, a.update as Document, options(a, e, "filter", "update")),
 };
@@ -65,16 +72,19 @@ const collectionOps: Record<string, (c: Collection, a: Args, e: EntityMap) => Pr
 const databaseOps: Record<string, (d: Db, a: Args, e: EntityMap) => Promise<unknown>> = {
   aggregate: (d, a, e) => d.aggregate(a.pipeline as Document[], options(a, e, "pipeline")).toArray(),
   createCollection: async (d, a, e) => d.createCollection(a.collection as string, options(a, e, "collection")),
-  createCommandCursor: (d, a, e) => opened(d.runCursorCommand(a.command as Document, options(a, e, "command", "commandName"))),
+  createCommandCursor: (d, a, e) =>
+    opened(d.runCursorCommand(a.command as Document, options(a, e, "command", "commandName"))),
   dropCollection: (d, a, e) => d.dropCollection(a.collection as string, options(a, e, "collection")),
-  listCollectionNames: async (d, a, e) => (await d.listCollections(a.filter as Document, options(a, e, "filter")).toArray()).map((c) => c.name),
+  listCollectionNames: async (d, a, e) =>
+    (await d.listCollections(a.filter as Document, options(a, e, "filter")).toArray()).map((c) => c.name),
   listCollections: (d, a, e) => d.listCollections(a.filter as Document, options(a, e, "filter")).toArray(),
   modifyCollection: (d, a, e) => {
     const { collection, session, ...changes } = a;
     return d.command({ collMod: collection, ...changes }, options(session === undefined ? {} : { session }, e));
   },
   runCommand: (d, a, e) => d.command(a.command as Document, options(a, e, "command", "commandName")),
-  runCursorCommand: (d, a, e) => d.runCursorCommand(a.command as Document, options(a, e, "command", "commandName")).toArray(),
+  runCursorCommand: (d, a, e) =>
+    d.runCursorCommand(a.command as Document, options(a, e, "command", "commandName")).toArray(),
 };
 
 const clientOps: Record<string, (m: MongoClient, a: Args, e: EntityMap) => Promise<unknown>> = {

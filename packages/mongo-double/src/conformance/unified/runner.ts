@@ -63,8 +63,10 @@ const KNOWN_REQUIREMENTS = new Set(["minServerVersion", "maxServerVersion", "top
 
 function satisfied(requirement: Requirement): boolean {
   if (Object.keys(requirement).some((key) => !KNOWN_REQUIREMENTS.has(key))) return false;
-  if (requirement.minServerVersion && compareVersions(SERVER_VERSION, versionOf(requirement.minServerVersion)) < 0) return false;
-  if (requirement.maxServerVersion && compareVersions(SERVER_VERSION, versionOf(requirement.maxServerVersion)) > 0) return false;
+  if (requirement.minServerVersion && compareVersions(SERVER_VERSION, versionOf(requirement.minServerVersion)) < 0)
+    return false;
+  if (requirement.maxServerVersion && compareVersions(SERVER_VERSION, versionOf(requirement.maxServerVersion)) > 0)
+    return false;
   if (requirement.topologies && !requirement.topologies.includes("single")) return false;
   if (requirement.serverless === "required") return false;
   return requirement.auth !== true;
@@ -90,20 +92,34 @@ function entityOptions(given: Document | undefined): Document {
   return readPreference ? { ...rest, readPreference: (readPreference as Document).mode } : rest;
 }
 
-async function createEntities(definitions: Document[], uri: string, entities: EntityMap, clients: MongoClient[]): Promise<void> {
+async function createEntities(
+  definitions: Document[],
+  uri: string,
+  entities: EntityMap,
+  clients: MongoClient[],
+): Promise<void> {
   for (const definition of definitions) {
     const [kind, spec] = Object.entries(definition)[0] as [string, Document];
     if (kind === "client") {
       const serverApi = spec.serverApi === undefined ? {} : { serverApi: spec.serverApi as never };
-      const client = new MongoClient(clientUri(uri, spec.uriOptions as Document | undefined), { serverSelectionTimeoutMS: 5_000, ...serverApi });
+      const client = new MongoClient(clientUri(uri, spec.uriOptions as Document | undefined), {
+        serverSelectionTimeoutMS: 5_000,
+        ...serverApi,
+      });
       clients.push(client);
       entities.set(spec.id as string, client);
     } else if (kind === "database") {
       const client = entities.get(spec.client as string) as MongoClient;
-      entities.set(spec.id as string, client.db(spec.databaseName as string, entityOptions(spec.databaseOptions as Document | undefined)));
+      entities.set(
+        spec.id as string,
+        client.db(spec.databaseName as string, entityOptions(spec.databaseOptions as Document | undefined)),
+      );
     } else if (kind === "collection") {
       const db = entities.get(spec.database as string) as ReturnType<MongoClient["db"]>;
-      entities.set(spec.id as string, db.collection(spec.collectionName as string, entityOptions(spec.collectionOptions as Document | undefined)));
+      entities.set(
+        spec.id as string,
+        db.collection(spec.collectionName as string, entityOptions(spec.collectionOptions as Document | undefined)),
+      );
     } else if (kind === "session") {
       const client = entities.get(spec.client as string) as MongoClient;
       entities.set(spec.id as string, client.startSession(spec.sessionOptions as Document | undefined));
@@ -116,9 +132,12 @@ async function createEntities(definitions: Document[], uri: string, entities: En
 async function loadInitialData(internal: MongoClient, data: CollectionData[]): Promise<void> {
   for (const { databaseName, collectionName, documents, createOptions } of data) {
     const db = internal.db(databaseName);
-    await db.collection(collectionName).drop().catch((error: unknown) => {
-      if (!(error instanceof MongoServerError && error.code === 26)) throw error;
-    });
+    await db
+      .collection(collectionName)
+      .drop()
+      .catch((error: unknown) => {
+        if (!(error instanceof MongoServerError && error.code === 26)) throw error;
+      });
     await db.createCollection(collectionName, createOptions);
     if (documents.length > 0) await db.collection(collectionName).insertMany(documents);
   }
@@ -127,9 +146,20 @@ async function loadInitialData(internal: MongoClient, data: CollectionData[]): P
 async function runnerOperation(internal: MongoClient, operation: Operation, entities: EntityMap): Promise<void> {
   const args = operation.arguments ?? {};
   const collections = async () =>
-    (await internal.db(args.databaseName as string).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    (
+      await internal
+        .db(args.databaseName as string)
+        .listCollections({}, { nameOnly: true })
+        .toArray()
+    ).map((c) => c.name);
   const indexes = async () =>
-    (await internal.db(args.databaseName as string).collection(args.collectionName as string).listIndexes().toArray()).map((i) => i.name as string);
+    (
+      await internal
+        .db(args.databaseName as string)
+        .collection(args.collectionName as string)
+        .listIndexes()
+        .toArray()
+    ).map((i) => i.name as string);
   const expect = (holds: boolean, what: string) => {
     if (!holds) throw new UnifiedFailure(`${operation.name}: ${what}`);
   };
@@ -138,9 +168,15 @@ async function runnerOperation(internal: MongoClient, operation: Operation, enti
       await (entities.get(args.client as string) as MongoClient).db("admin").command(args.failPoint as Document);
       return;
     case "assertCollectionExists":
-      return expect((await collections()).includes(args.collectionName as string), `no collection ${String(args.collectionName)}`);
+      return expect(
+        (await collections()).includes(args.collectionName as string),
+        `no collection ${String(args.collectionName)}`,
+      );
     case "assertCollectionNotExists":
-      return expect(!(await collections()).includes(args.collectionName as string), `collection ${String(args.collectionName)} exists`);
+      return expect(
+        !(await collections()).includes(args.collectionName as string),
+        `collection ${String(args.collectionName)} exists`,
+      );
     case "assertIndexExists":
       return expect((await indexes()).includes(args.indexName as string), `no index ${String(args.indexName)}`);
     case "assertIndexNotExists":
@@ -152,20 +188,34 @@ async function runnerOperation(internal: MongoClient, operation: Operation, enti
 
 const fail = (message: string, cause?: unknown): never => {
   const code = (cause as { code?: unknown } | undefined)?.code;
-  throw new UnifiedFailure(code === undefined ? message : `${message} [code ${String(code)}]`, cause === undefined ? undefined : { cause });
+  throw new UnifiedFailure(
+    code === undefined ? message : `${message} [code ${String(code)}]`,
+    cause === undefined ? undefined : { cause },
+  );
 };
 
 function checkError(expected: Document, error: unknown, entities: EntityMap, where: string): void {
   const server = error instanceof MongoServerError ? error : undefined;
   const message = error instanceof Error ? error.message : String(error);
-  if (expected.isClientError === true && server) fail(`${where}: expected a client-side error, the server answered ${message}`, error);
+  if (expected.isClientError === true && server)
+    fail(`${where}: expected a client-side error, the server answered ${message}`, error);
   if (expected.isClientError === false && !server) fail(`${where}: expected a server error, got ${message}`, error);
-  if (typeof expected.errorContains === "string" && !message.toLowerCase().includes(expected.errorContains.toLowerCase())) {
+  if (
+    typeof expected.errorContains === "string" &&
+    !message.toLowerCase().includes(expected.errorContains.toLowerCase())
+  ) {
     fail(`${where}: expected an error containing "${expected.errorContains}", got "${message}"`, error);
   }
-  if (expected.errorCode !== undefined && server?.code !== expected.errorCode) fail(`${where}: expected error code ${String(expected.errorCode)}, got ${String(server?.code)} (${message})`, error);
+  if (expected.errorCode !== undefined && server?.code !== expected.errorCode)
+    fail(
+      `${where}: expected error code ${String(expected.errorCode)}, got ${String(server?.code)} (${message})`,
+      error,
+    );
   if (expected.errorCodeName !== undefined && server?.codeName !== expected.errorCodeName) {
-    fail(`${where}: expected error ${String(expected.errorCodeName)}, got ${String(server?.codeName)} (${message})`, error);
+    fail(
+      `${where}: expected error ${String(expected.errorCodeName)}, got ${String(server?.codeName)} (${message})`,
+      error,
+    );
   }
   for (const label of (expected.errorLabelsContain as string[] | undefined) ?? []) {
     if (!server?.hasErrorLabel(label)) fail(`${where}: expected error label ${label}`, error);
@@ -175,7 +225,11 @@ function checkError(expected: Document, error: unknown, entities: EntityMap, whe
   }
   const details = error as { result?: unknown; errorResponse?: unknown };
   if (expected.expectResult !== undefined) {
-    const found = mismatch(expected.expectResult, details.result === undefined ? undefined : { ...(details.result as object) }, entities);
+    const found = mismatch(
+      expected.expectResult,
+      details.result === undefined ? undefined : { ...(details.result as object) },
+      entities,
+    );
     if (found) fail(`${where}: ${found}`, error);
   }
   if (expected.errorResponse !== undefined) {
@@ -186,14 +240,23 @@ function checkError(expected: Document, error: unknown, entities: EntityMap, whe
 
 async function checkOutcome(internal: MongoClient, outcome: CollectionData[], entities: EntityMap): Promise<void> {
   for (const { databaseName, collectionName, documents } of outcome) {
-    const actual = await internal.db(databaseName).collection(collectionName).find({}, { sort: { _id: 1 } }).toArray();
+    const actual = await internal
+      .db(databaseName)
+      .collection(collectionName)
+      .find({}, { sort: { _id: 1 } })
+      .toArray();
     const found = mismatch(documents, actual, entities, false, `outcome ${databaseName}.${collectionName}`);
     if (found) fail(found);
   }
 }
 
 /** Runs one unified test against the deployment at `uri`; throws a UnifiedFailure when it does not pass. */
-export async function runUnifiedTest(file: UnifiedFile, test: UnifiedTest, uri: string, internal: MongoClient): Promise<void> {
+export async function runUnifiedTest(
+  file: UnifiedFile,
+  test: UnifiedTest,
+  uri: string,
+  internal: MongoClient,
+): Promise<void> {
   const entities: EntityMap = new Map();
   const clients: MongoClient[] = [];
   // The runner implements version 1 of the format; a file needing another must not pass by accident.
@@ -204,14 +267,21 @@ export async function runUnifiedTest(file: UnifiedFile, test: UnifiedTest, uri: 
     for (const [index, operation] of test.operations.entries()) {
       const where = `operation ${index} (${operation.name})`;
       if (operation.object === "testRunner") {
-        await runnerOperation(internal, operation, entities).catch((error: unknown) => fail(`${where}: ${String(error)}`, error));
+        await runnerOperation(internal, operation, entities).catch((error: unknown) =>
+          fail(`${where}: ${String(error)}`, error),
+        );
         continue;
       }
       let result: unknown;
       let error: unknown;
       let failed = false;
       try {
-        result = await runEntityOperation(entities.get(operation.object), operation.name, operation.arguments ?? {}, entities);
+        result = await runEntityOperation(
+          entities.get(operation.object),
+          operation.name,
+          operation.arguments ?? {},
+          entities,
+        );
       } catch (thrown) {
         [error, failed] = [thrown, true];
       }

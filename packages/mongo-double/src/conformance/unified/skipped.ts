@@ -65,8 +65,10 @@ export const SKIPPED: Readonly<Record<string, Skip>> = {
   "clustered-indexes.json › listCollections includes clusteredIndex": CLUSTERED,
   "clustered-indexes.json › listIndexes returns the index": CLUSTERED,
   // change stream pre- and post-images: create refuses the option with CommandNotSupported (115)
-  "createCollection-pre_and_post_images.json › createCollection with changeStreamPreAndPostImages enabled": PRE_AND_POST_IMAGES,
-  "modifyCollection-pre_and_post_images.json › modifyCollection to changeStreamPreAndPostImages enabled": PRE_AND_POST_IMAGES,
+  "createCollection-pre_and_post_images.json › createCollection with changeStreamPreAndPostImages enabled":
+    PRE_AND_POST_IMAGES,
+  "modifyCollection-pre_and_post_images.json › modifyCollection to changeStreamPreAndPostImages enabled":
+    PRE_AND_POST_IMAGES,
   // collMod of an index's prepareUnique (or hidden, unique): refused with CommandNotSupported (115)
   "modifyCollection-errorResponse.json › modifyCollection prepareUnique violations are accessible": PREPARE_UNIQUE,
   // time series collections: create refuses `timeseries` with CommandNotSupported (115)
