@@ -1,5 +1,4 @@
 import { createCredentialThrottle, type AuthFailure } from "@roster/runtime";
-import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAccessTokens } from "../crypto/access-tokens.js";
 import { createPatRepository } from "../storage/pat-repository.js";
@@ -18,7 +17,7 @@ import { createPatManagement } from "./pats.js";
 import { createExchangeAndIntrospection } from "./exchange-and-introspection.js";
 
 const mongo = useTestMongo();
-let db: Db;
+let db: typeof mongo.db;
 let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
 let use: ReturnType<typeof createExchangeAndIntrospection>;

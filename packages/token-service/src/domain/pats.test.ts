@@ -1,5 +1,4 @@
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { Db } from "mongodb";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createPatRepository } from "../storage/pat-repository.js";
 import { directAuditTrail, fakeUserDirectory, useTestMongo } from "../testing.js";
@@ -7,7 +6,7 @@ import { domainOutcome } from "@roster/runtime/testing";
 import { createPatManagement } from "./pats.js";
 
 const mongo = useTestMongo();
-let db: Db;
+let db: typeof mongo.db;
 let users: ReturnType<typeof fakeUserDirectory>;
 let pats: ReturnType<typeof createPatManagement>;
 

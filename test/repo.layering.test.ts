@@ -3,7 +3,10 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
-const domainDir = fileURLToPath(new URL(".", import.meta.url));
+/** The domain folders: the rules of each service, which must stay free of drivers, transports and storage. */
+const domainDirs = ["packages/user-service/src/domain/", "packages/token-service/src/domain/"].map((dir) =>
+  fileURLToPath(new URL(`../${dir}`, import.meta.url)),
+);
 
 interface ModuleImport {
   file: string;
@@ -12,11 +15,17 @@ interface ModuleImport {
   typeOnly: boolean;
 }
 
-/** Every static and dynamic import and re-export of the domain's source files. */
+/** Every static and dynamic import and re-export of the domains' source files. */
 function domainImports(): ModuleImport[] {
   const found: ModuleImport[] = [];
-  for (const file of readdirSync(domainDir).filter((name) => name.endsWith(".ts"))) {
-    const source = ts.createSourceFile(file, readFileSync(domainDir + file, "utf8"), ts.ScriptTarget.Latest);
+  for (const domainDir of domainDirs) scanFolder(domainDir, found);
+  return found;
+}
+
+function scanFolder(domainDir: string, found: ModuleImport[]): void {
+  for (const name of readdirSync(domainDir).filter((entry) => entry.endsWith(".ts"))) {
+    const file = domainDir.split("/packages/")[1] + name;
+    const source = ts.createSourceFile(name, readFileSync(domainDir + name, "utf8"), ts.ScriptTarget.Latest);
     const visit = (node: ts.Node): void => {
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
         found.push({ file, from: node.moduleSpecifier.text, typeOnly: node.importClause?.isTypeOnly === true });
@@ -37,7 +46,6 @@ function domainImports(): ModuleImport[] {
     };
     visit(source);
   }
-  return found;
 }
 
 /** Modules that speak to MongoDB or a transport, or entry points that load one. */
@@ -45,12 +53,17 @@ const transportOrDatabase = [/^mongodb($|\/)/, /^@grpc\//, /^@connectrpc\//, /^n
 
 const isTest = (file: string) => file.endsWith(".test.ts");
 
-describe("the domain's imports", () => {
+describe("both services' domain imports", () => {
   const imports = domainImports();
 
-  it("when the domain folder is read then its imports are found (the scan sees what it checks)", () => {
-    expect(imports.some((i) => i.file === "users.ts" && i.from === "./user-store.js")).toBe(true);
-    expect(imports.some((i) => i.file === "layering.test.ts" && i.from === "typescript")).toBe(true);
+  it("when the domain folders are read then their imports are found (the scan sees what it checks)", () => {
+    expect(imports.some((i) => i.file === "user-service/src/domain/users.ts" && i.from === "./user-store.js")).toBe(
+      true,
+    );
+    expect(imports.some((i) => i.file === "token-service/src/domain/pats.ts" && i.from === "./pat-store.js")).toBe(
+      true,
+    );
+    expect(imports.some((i) => i.file.endsWith(".test.ts") && i.from === "vitest")).toBe(true);
   });
 
   it("when any domain file is read then it imports no database driver, no transport and no entry point that loads one", () => {
