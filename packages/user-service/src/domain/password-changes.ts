@@ -3,7 +3,7 @@ import type { CallOrigin, CredentialThrottle } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { PasswordCredential, PasswordCredentials } from "./password-credentials.js";
 import { hashResetCode, newResetCode } from "./reset-codes.js";
-import type { AppendLog } from "./user-logs.js";
+import { positionalLog, type AppendLog } from "./user-logs.js";
 import type { Users } from "./users.js";
 import type { UserRecord, UserStore } from "./user-store.js";
 
@@ -22,13 +22,7 @@ export interface PasswordChangesDeps {
 export function createPasswordChanges(deps: PasswordChangesDeps) {
   const { users, store, credentials } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = (
-    userId: string,
-    eventType: UserLogEvent,
-    result: UserLogResult,
-    actor: string,
-    payload: Record<string, unknown>,
-  ) => deps.appendLog({ userId, eventType, actor, result, payload });
+  const log = positionalLog(deps.appendLog);
 
   return {
     async setPassword(id: string, credential: PasswordCredential, actor: string): Promise<UserRecord> {

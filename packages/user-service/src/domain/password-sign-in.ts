@@ -1,7 +1,7 @@
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { PasswordHasher } from "./password-hashes.js";
-import type { AppendLog } from "./user-logs.js";
+import { positionalLog, type AppendLog } from "./user-logs.js";
 import { normaliseIdentifier, type Identifier, type Users } from "./users.js";
 import type { UserPatch, UserRecord, UserSelector, UserStore } from "./user-store.js";
 
@@ -27,13 +27,7 @@ const invalidPassword = () =>
 export function createPasswordSignIn(deps: PasswordSignInDeps) {
   const { users, store, hasher, lockout } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = (
-    userId: string,
-    eventType: UserLogEvent,
-    result: UserLogResult,
-    actor: string,
-    payload: Record<string, unknown>,
-  ) => deps.appendLog({ userId, eventType, actor, result, payload });
+  const log = positionalLog(deps.appendLog);
 
   /** Answers an attempt that was not admitted: no such user, a suspended one, or one out of attempts. */
   async function refuse(who: UserSelector, password: string, time: Date, actor: string): Promise<never> {

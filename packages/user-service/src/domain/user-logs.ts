@@ -20,6 +20,12 @@ export interface NewUserLog {
 /** Appends one entry to a user's audit trail. */
 export type AppendLog = (entry: NewUserLog) => Promise<void>;
 
+/** `append` taking an entry's fields in order, for code that logs several kinds of events. */
+export const positionalLog =
+  (append: AppendLog) =>
+  (userId: string, eventType: UserLogEvent, result: UserLogResult, actor: string, payload: Record<string, unknown>) =>
+    append({ userId, eventType, actor, result, payload });
+
 /** A stored entry; ids are opaque strings that increase with time. */
 export interface UserLogRecord extends Omit<NewUserLog, "requestId"> {
   id: string;
