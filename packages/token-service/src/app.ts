@@ -92,7 +92,9 @@ export async function createApp(deps: {
     maxBackoffMs: config.auditRetryMaxMs,
   });
   const audit = createOutboxAuditTrail(outbox, delivery.wake);
-  const common = { store, users, audit, pepper: config.patPepper, logger };
+  // A create checks its user against the same copy (user-service when it cannot be trusted): no round trip per create.
+  const patUsers = { ...users, findUser: accessCopy.accessOf };
+  const common = { store, users: patUsers, audit, pepper: config.patPepper, logger };
   // Publishing PAT changes on the feed waits on every subscriber, and fails while user-service is away: on a
   // connection apart from the per-call round trips, so it never puts theirs into reconnect backoff.
   const pats = createPatManagement({

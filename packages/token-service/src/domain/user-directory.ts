@@ -27,7 +27,8 @@ export interface PatLogEntry {
 /**
  * The user-service operations token-service depends on. Every call asks
  * user-service afresh (no cache), so a deletion or suspension is seen from
- * the moment it returns. Failures to reach user-service throw UNAVAILABLE
+ * the moment it returns; app.ts puts the user-access copy, which keeps that
+ * promise under its feeds' lease, in front of `findUser` and `accessOf`. Failures to reach user-service throw UNAVAILABLE
  * `USER_SERVICE_UNAVAILABLE`.
  */
 export interface UserDirectory {
