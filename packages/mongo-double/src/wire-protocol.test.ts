@@ -28,6 +28,23 @@ describe("wire protocol framing", () => {
     expect(reader.push(message.subarray(10))).toHaveLength(1);
   });
 
+  it("when messages arrive in many small pieces, several to a chunk, then each is yielded whole, once, in order", () => {
+    const messages = [opMsg(0, { ping: 1, $db: "admin" }), opMsg(0, { insert: "c", documents: [{ a: "x".repeat(5_000) }], $db: "d" }), opMsg(0, { hello: 1, $db: "admin" })];
+    const bytes = Buffer.concat(messages);
+    const reader = new MessageReader();
+    const yielded: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += 3) yielded.push(...reader.push(bytes.subarray(at, at + 3)));
+    expect(yielded).toEqual(messages);
+    const together = new MessageReader();
+    expect(together.push(bytes)).toEqual(messages);
+  });
+
+  it("when a message claims a length shorter than a header then the reader refuses it", () => {
+    const bad = Buffer.alloc(8);
+    bad.writeInt32LE(0, 0);
+    expect(() => new MessageReader().push(bad)).toThrow("invalid message length 0");
+  });
+
   it("when OP_MSG has a document sequence then it is folded into the body", () => {
     const request = parseMessage(
       opMsg(MORE_TO_COME, { insert: "c", $db: "d" }, { name: "documents", docs: [{ a: 1 }, { a: 2 }] }),

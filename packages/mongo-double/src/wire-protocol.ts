@@ -28,20 +28,38 @@ const decode = (buffer: Buffer, offset: number): { doc: Doc; size: number } => {
   return { doc: deserialize(buffer.subarray(offset, offset + size), DECODE_OPTIONS) as Doc, size };
 };
 
-/** Accumulates bytes from a socket and yields whole messages. */
+/**
+ * Accumulates bytes from a socket and yields whole messages. The chunks of a
+ * message are joined once, when it is complete: a large insert arrives in
+ * hundreds of chunks, and joining at each one would copy it hundreds of times.
+ */
 export class MessageReader {
-  #pending: Buffer = Buffer.alloc(0);
+  #chunks: Buffer[] = [];
+  #buffered = 0;
 
+  /** Throws on a length no message can have; the connection is then closed. */
   push(chunk: Buffer): Buffer[] {
-    this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
     const messages: Buffer[] = [];
-    while (this.#pending.length >= 4) {
-      const length = this.#pending.readInt32LE(0);
-      if (this.#pending.length < length) break;
-      messages.push(this.#pending.subarray(0, length));
-      this.#pending = this.#pending.subarray(length);
+    while (this.#buffered >= 4) {
+      let first = this.#chunks[0]!.length >= 4 ? this.#chunks[0]! : this.#join();
+      const length = first.readInt32LE(0);
+      if (length < HEADER_SIZE) throw new Error(`invalid message length ${length}`);
+      if (this.#buffered < length) break;
+      if (first.length < length) first = this.#join();
+      messages.push(first.subarray(0, length));
+      this.#buffered -= length;
+      if (first.length === length) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(length);
     }
     return messages;
+  }
+
+  #join(): Buffer {
+    const joined = Buffer.concat(this.#chunks);
+    this.#chunks = [joined];
+    return joined;
   }
 }
 
