@@ -1,4 +1,4 @@
-import { bsonCompare, typeRank } from "./sort-order.js";
+import { bsonCompare, compareUtf8, typeRank } from "./sort-order.js";
 
 /**
  * A bound between index keys rather than a key: the start (side -1) or end (side 1) of every
@@ -26,6 +26,9 @@ export function compareComponent(a: unknown, b: unknown): number {
   // Positions, the last component of every key, are compared most often.
   if (typeof a === "number" && typeof b === "number" && !Number.isNaN(a) && !Number.isNaN(b))
     return a < b ? -1 : a > b ? 1 : 0;
+  // Then strings (ids, names, hashes) and dates, which bsonCompare would order alike after working out their types.
+  if (typeof a === "string" && typeof b === "string") return Math.sign(compareUtf8(a, b));
+  if (a instanceof Date && b instanceof Date) return a.getTime() < b.getTime() ? -1 : a.getTime() > b.getTime() ? 1 : 0;
   if (a instanceof Edge || b instanceof Edge) {
     const rankA = a instanceof Edge ? a.rank : typeRank(a);
     const rankB = b instanceof Edge ? b.rank : typeRank(b);

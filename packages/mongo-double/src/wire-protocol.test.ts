@@ -29,7 +29,11 @@ describe("wire protocol framing", () => {
   });
 
   it("when messages arrive in many small pieces, several to a chunk, then each is yielded whole, once, in order", () => {
-    const messages = [opMsg(0, { ping: 1, $db: "admin" }), opMsg(0, { insert: "c", documents: [{ a: "x".repeat(5_000) }], $db: "d" }), opMsg(0, { hello: 1, $db: "admin" })];
+    const messages = [
+      opMsg(0, { ping: 1, $db: "admin" }),
+      opMsg(0, { insert: "c", documents: [{ a: "x".repeat(5_000) }], $db: "d" }),
+      opMsg(0, { hello: 1, $db: "admin" }),
+    ];
     const bytes = Buffer.concat(messages);
     const reader = new MessageReader();
     const yielded: Buffer[] = [];
