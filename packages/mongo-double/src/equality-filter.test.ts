@@ -36,6 +36,16 @@ describe("equalityMatcher", () => {
     expect(ids(filter)).toEqual(engineIds(filter));
   });
 
+  it.each<[string, Doc]>([
+    ["a set of strings", { userId: { $in: ["u1", "u2", "nobody"] } }],
+    ["a set of strings beside a scalar", { _id: { $in: ["a", "c", "d"] }, userId: "u1" }],
+    ["a set of strings a number does not equal", { slot: { $in: ["3"] } }],
+  ])("when the filter is %s then it matches what the query engine matches for $in", (_, filter) => {
+    // Under `$and` the engine compiles the filter itself rather than taking this shortcut.
+    const matcher = compileFilter({ $and: [filter] });
+    expect(ids(filter)).toEqual(docs.filter((doc) => matcher(storeDoc(doc))).map((doc) => doc._id));
+  });
+
   it("when the filter pins a field then it matches exactly the documents holding that value", () => {
     expect(ids({ userId: "u1" })).toEqual(["a", "c"]);
     expect(ids({ slot: 3 })).toEqual(["a", "b"]);
@@ -43,6 +53,8 @@ describe("equalityMatcher", () => {
 
   it.each<[string, Doc, unknown]>([
     ["an operator", { slot: { $gt: 1 } }, undefined],
+    ["$in with a value that is not a string", { slot: { $in: ["3", 3] } }, undefined],
+    ["$in beside another operator", { userId: { $in: ["u1"], $ne: "u2" } }, undefined],
     ["a dotted path", { "a.b": 1 }, undefined],
     ["null", { userId: null }, undefined],
     ["a regular expression", { userId: /u/ }, undefined],
