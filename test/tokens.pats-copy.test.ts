@@ -66,5 +66,5 @@ describe("CreatePersonalAccessToken with the user-access feed live", () => {
     } finally {
       await pair.pair.startService("user-service");
     }
-  });
+  }, 60_000);
 });
