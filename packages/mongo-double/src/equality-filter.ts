@@ -23,7 +23,12 @@ function scalarTest(wanted: unknown): Test | undefined {
 /** A test for `{ $in: [strings] }`, the shape of batched lookups by id; undefined for any other condition. */
 function stringsTest(condition: Doc): Test | undefined {
   const wanted = condition.$in;
-  if (Object.keys(condition).length !== 1 || !Array.isArray(wanted) || !wanted.every((item) => typeof item === "string")) return undefined;
+  if (
+    Object.keys(condition).length !== 1 ||
+    !Array.isArray(wanted) ||
+    !wanted.every((item) => typeof item === "string")
+  )
+    return undefined;
   const strings = new Set<unknown>(wanted);
   return (value) => typeof value === "string" && strings.has(value);
 }
