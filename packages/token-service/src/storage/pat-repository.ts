@@ -6,14 +6,9 @@ import { patCollection } from "./indexes.js";
 import { insertInFreeSlot } from "./pat-slots.js";
 import { createPerKeyQueue } from "./per-key-queue.js";
 
-interface PatDocument {
+/** The record as stored: `_id` for `id`, null for an absent time, and the token's slot. */
+interface PatDocument extends Omit<PatRecord, "id" | "expireTime" | "lastUseTime"> {
   _id: string;
-  userId: string;
-  name: string;
-  secretHash: string;
-  hint: string;
-  scopes: string[];
-  createTime: Date;
   expireTime: Date | null;
   lastUseTime: Date | null;
   /** The token's place under its user's cap (see pat-slots.ts); absent on tokens stored before slots existed. */
