@@ -40,7 +40,7 @@ export {
   type CollectionIndexes,
 } from "./mongo.js";
 export { createReflectionServices } from "./reflection.js";
-export { runService, type ServiceApp, type RunServiceOptions } from "./run-service.js";
+export { runService, type ServiceApp, type ServiceAppDeps, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
 export { wrapHandlers, type HandlerHooks, type ServiceRegistration } from "./service-registration.js";
 export { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";

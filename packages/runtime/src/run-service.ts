@@ -26,17 +26,20 @@ export interface ServiceApp {
   close?(): Promise<void>;
 }
 
+/** What a service's `createApp` is given: its configuration and what the runtime opened for it. */
+export interface ServiceAppDeps<C extends CommonConfig> {
+  config: Readonly<C>;
+  client: MongoClient;
+  db: Db;
+  logger: Logger;
+  authFailures: AuthFailures;
+}
+
 export interface RunServiceOptions<C extends CommonConfig> {
   name: string;
   /** Reads and validates the configuration (throws ConfigError naming the bad variables). */
   loadConfig(): Readonly<C>;
-  createApp(deps: {
-    config: Readonly<C>;
-    client: MongoClient;
-    db: Db;
-    logger: Logger;
-    authFailures: AuthFailures;
-  }): Promise<ServiceApp>;
+  createApp(deps: ServiceAppDeps<C>): Promise<ServiceApp>;
 }
 
 /**

@@ -1,13 +1,11 @@
-import type { Db } from "mongodb";
 import { TokenService } from "@roster/client";
 import {
   createCredentialThrottle,
   createServiceAuthGuard,
-  type AuthFailures,
   ensureIndexes,
   ensureIndexesPresent,
-  type Logger,
   type ServiceApp,
+  type ServiceAppDeps,
   type ServiceRegistration,
 } from "@roster/runtime";
 import { followUserAccessFeed } from "./clients/user-access-feed-client.js";
@@ -31,12 +29,7 @@ import { createPatRepository } from "./storage/pat-repository.js";
 import { createSigningKeyRepository } from "./storage/signing-key-repository.js";
 
 /** Wires token-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: {
-  config: TokenServiceConfig;
-  db: Db;
-  logger: Logger;
-  authFailures: AuthFailures;
-}): Promise<ServiceApp> {
+export async function createApp(deps: Omit<ServiceAppDeps<TokenServiceConfig>, "client">): Promise<ServiceApp> {
   const { config, db, logger, authFailures } = deps;
   await ensureIndexes(db, tokenServiceIndexes);
   const keyRing = createKeyRing({

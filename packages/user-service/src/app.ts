@@ -1,15 +1,13 @@
-import type { Db } from "mongodb";
 import { RoleService, UserService, closeClient, createTokenServiceClient } from "@roster/client";
 import {
   createCredentialThrottle,
   createServiceAuthGuard,
-  type AuthFailures,
   ensureIndexes,
   ensureIndexesPresent,
   peerGrpcTarget,
   peerTls,
-  type Logger,
   type ServiceApp,
+  type ServiceAppDeps,
   type ServiceRegistration,
 } from "@roster/runtime";
 import { createConsoleHandler } from "@roster/console/server";
@@ -39,12 +37,7 @@ import { createUserRepository } from "./storage/user-repository.js";
 import { createUserSearchStore } from "./storage/user-search-store.js";
 
 /** Wires user-service together: storage, domain and handlers meet only here. */
-export async function createApp(deps: {
-  config: UserServiceConfig;
-  db: Db;
-  logger: Logger;
-  authFailures: AuthFailures;
-}): Promise<ServiceApp> {
+export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "client">): Promise<ServiceApp> {
   const { config, db, logger, authFailures } = deps;
   const indexes = userServiceIndexes(config.userLogRetentionDays);
   await ensureIndexes(db, indexes);
