@@ -1,25 +1,16 @@
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import { freePort, serviceEntry, startServiceProcess, type ServiceProcess } from "@roster/dev-stack";
+import type { ServiceProcess } from "@roster/dev-stack";
 import { describe, expect, it } from "vitest";
 import { bearer, grpc, plainClient, serverStream, timestampNow, unary } from "./helpers/plain-grpc.js";
+import { startServiceOnFreePorts } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
 
 const stack = stackInfo();
 
 describe.each(["user-service", "token-service"] as const)("shutdown of %s", (name) => {
   it("when sent SIGTERM then health watchers hear NOT_SERVING, the stream ends and the process exits 0", async () => {
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const prefix = name === "user-service" ? "USER" : "TOKEN";
-    const service = await startServiceProcess({
-      name,
-      entry: serviceEntry(name),
-      env: {
-        ...stack.env[name],
-        [`${prefix}_SERVICE_PORT`]: String(grpcPort),
-        [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort),
-      },
-    });
+    const service = await startServiceOnFreePorts(name, stack.env[name]);
     const health = plainClient("grpc/health/v1/health.proto", "grpc.health.v1.Health", service.grpcPort);
     const seen: string[] = [];
     let code: number | null;
@@ -45,18 +36,8 @@ describe.each(["user-service", "token-service"] as const)("shutdown of %s", (nam
 });
 
 /** Starts a private copy of `name` on free ports, with `env` on top of the stack's. */
-async function startPrivate(name: "user-service" | "token-service", env: Record<string, string> = {}) {
-  const prefix = name === "user-service" ? "USER" : "TOKEN";
-  return startServiceProcess({
-    name,
-    entry: serviceEntry(name),
-    env: {
-      ...stack.env[name],
-      [`${prefix}_SERVICE_PORT`]: String(await freePort()),
-      [`${prefix}_SERVICE_HTTP_PORT`]: String(await freePort()),
-      ...env,
-    },
-  });
+function startPrivate(name: "user-service" | "token-service", env: Record<string, string> = {}) {
+  return startServiceOnFreePorts(name, { ...stack.env[name], ...env });
 }
 
 /** Sends SIGTERM and resolves with the exit code and how long the process took to exit. */

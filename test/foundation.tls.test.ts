@@ -8,19 +8,12 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { closeClient, createUserServiceClient, type ClientTls, type RosterClientOptions } from "@roster/client";
-import {
-  freePort,
-  serviceEntry,
-  startServiceProcess,
-  startStack,
-  type ServiceProcess,
-  type Stack,
-  type StackTls,
-} from "@roster/dev-stack";
+import { startStack, type ServiceProcess, type Stack, type StackTls } from "@roster/dev-stack";
 import { createTestCertificateAuthority, type CertificateAndKey } from "@roster/test-pki";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, codeOf, grpc, plainClient, unary } from "./helpers/plain-grpc.js";
 import { blocks, readmeCommands, readmeCurls } from "./helpers/readme.js";
+import { startServiceOnFreePorts } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { grpcurlDir } from "./helpers/tools.js";
 import { newPat, outcome, rosterClients, userWithPermissions, type Ports } from "./helpers/tokens.js";
@@ -273,23 +266,15 @@ describe("a service configured with the wrong CA", () => {
 
   /** Another copy of `name` beside the stack, trusting only the other CA. */
   async function distrustful(name: "user-service" | "token-service"): Promise<Ports> {
-    const [grpcPort, httpPort] = [await freePort(), await freePort()];
-    const prefix = name === "user-service" ? "USER" : "TOKEN";
-    const service = await startServiceProcess({
-      name,
-      entry: serviceEntry(name),
-      env: {
-        ...stack.envOf(name),
-        ROSTER_TLS_CA_FILE: files.otherCaFile,
-        [`${prefix}_SERVICE_PORT`]: String(grpcPort),
-        [`${prefix}_SERVICE_HTTP_PORT`]: String(httpPort),
-      },
+    const service = await startServiceOnFreePorts(name, {
+      ...stack.envOf(name),
+      ROSTER_TLS_CA_FILE: files.otherCaFile,
     });
     processes.push(service);
     const ports = portsOf(stack);
     return name === "user-service"
-      ? { ...ports, user: { grpc: grpcPort, http: httpPort } }
-      : { ...ports, token: { grpc: grpcPort, http: httpPort } };
+      ? { ...ports, user: { grpc: service.grpcPort, http: service.httpPort } }
+      : { ...ports, token: { grpc: service.grpcPort, http: service.httpPort } };
   }
 
   it("when token-service cannot verify user-service then exchange fails with UNAVAILABLE and nothing is minted", async () => {

@@ -1,36 +1,19 @@
 import { startMongoDouble, type MongoDouble } from "@roster/mongo-double";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stackInfo } from "./helpers/stack-info.js";
-import {
-  eventually,
-  newPat,
-  outcome,
-  rosterClients,
-  startPrivatePair,
-  userWithPermissions,
-  type RosterClients,
-} from "./helpers/tokens.js";
+import { eventually, newPat, outcome, usePrivatePair, userWithPermissions } from "./helpers/tokens.js";
 
 // A database of this file's own, so it can go away and come back empty while both services keep running.
 let database: MongoDouble;
-let pair: Awaited<ReturnType<typeof startPrivatePair>>;
-let clients: RosterClients;
-
 beforeAll(async () => {
   database = await startMongoDouble();
-  pair = await startPrivatePair(stackInfo(), {
-    MONGODB_URI: database.uri,
-    ROSTER_MONGODB_TIMEOUT_MS: "1000",
-    ROSTER_READINESS_INTERVAL_MS: "200",
-  });
-  clients = rosterClients(pair.ports, stackInfo().apiKey);
 }, 60_000);
+afterAll(() => database?.close(), 30_000);
 
-afterAll(async () => {
-  clients?.close();
-  await pair?.stop();
-  await database?.close();
-}, 30_000);
+const privatePair = usePrivatePair(() => ({
+  MONGODB_URI: database.uri,
+  ROSTER_MONGODB_TIMEOUT_MS: "1000",
+  ROSTER_READINESS_INTERVAL_MS: "200",
+}));
 
 /** The `kid` in a JWT's header, as "kid:…". */
 const kidOf = (jwt: string) =>
@@ -38,6 +21,7 @@ const kidOf = (jwt: string) =>
 
 describe("a database outage", () => {
   it("when the database is unreachable then both services answer UNAVAILABLE STORAGE_UNAVAILABLE promptly, and once it is back empty exchange works again with a new signing key", async () => {
+    const { clients } = privatePair;
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
     const before = kidOf(

@@ -1,16 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { closeClient, createRoleServiceClient, createTokenServiceClient } from "@roster/client";
-import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ackTimeoutMs, leaseMs, roleClientsByKey, useFeedPair } from "./helpers/access-feed.js";
 import { stackInfo } from "./helpers/stack-info.js";
-import { startTcpProxy } from "./helpers/tcp-proxy.js";
 import {
   eventually,
   newPat,
   outcome,
   refusalOf,
   rosterClients,
-  startPrivatePair,
   uniqueName,
   type RosterClients,
 } from "./helpers/tokens.js";
@@ -20,44 +18,30 @@ import {
 // that copy must keep: what a change took away is never granted after it returns.
 
 const stack = stackInfo();
-const leaseMs = 1_500;
-const ackTimeoutMs = 300;
 const usersDatabase = `roster_users_feed_${randomBytes(4).toString("hex")}`;
 
-let relay: Awaited<ReturnType<typeof startTcpProxy>>;
-let pair: Awaited<ReturnType<typeof startPrivatePair>>;
+// The feed runs through a relay the tests can stall; the per-call round trips go straight to user-service.
+const feedPair = useFeedPair(stack, [usersDatabase], (relay) => ({
+  USER_SERVICE_DATABASE: usersDatabase,
+  TOKEN_SERVICE_ACCESS_FEED_URLS: `http://127.0.0.1:${relay.port}`,
+}));
 let admin: RosterClients;
-let mongo: MongoClient;
 const closers: (() => void)[] = [];
 
-beforeAll(async () => {
-  relay = await startTcpProxy();
-  // The feed runs through a relay the tests can stall; the per-call round trips go straight to user-service.
-  pair = await startPrivatePair(stack, {
-    USER_SERVICE_DATABASE: usersDatabase,
-    USER_SERVICE_ACCESS_FEED_LEASE_MS: String(leaseMs),
-    USER_SERVICE_ACCESS_FEED_ACK_TIMEOUT_MS: String(ackTimeoutMs),
-    TOKEN_SERVICE_ACCESS_FEED_URLS: `http://127.0.0.1:${relay.port}`,
-  });
-  relay.forwardTo(pair.ports.user.grpc);
-  admin = rosterClients(pair.ports, stack.apiKey);
-  mongo = await MongoClient.connect(stack.mongodbUri);
-}, 60_000);
+beforeAll(() => {
+  admin = rosterClients(feedPair.pair.ports, stack.apiKey);
+});
 
-afterAll(async () => {
+afterAll(() => {
   admin?.close();
   closers.forEach((close) => close());
-  await pair?.stop();
-  await relay?.close();
-  await mongo?.db(usersDatabase).dropDatabase();
-  await mongo?.close();
 });
 
 /** Token-service over Connect on its HTTP port (what a browser or curl speaks). */
 function connectTokens() {
   const client = createTokenServiceClient({
     transport: "connect",
-    baseUrl: `http://127.0.0.1:${pair.ports.token.http}`,
+    baseUrl: `http://127.0.0.1:${feedPair.pair.ports.token.http}`,
     credential: stack.apiKey,
   });
   closers.push(() => closeClient(client));
@@ -84,7 +68,7 @@ async function holder() {
  * reports the old one. Restored through UpdateUser, which publishes.
  */
 async function answeredFromCopy(userId: string, patSecret: string): Promise<boolean> {
-  const users = mongo.db(usersDatabase).collection<{ _id: string; username?: string }>("users");
+  const users = feedPair.mongo.db(usersDatabase).collection<{ _id: string; username?: string }>("users");
   const before = await users.findOne({ _id: userId });
   await admin.tokens.introspectToken({ token: patSecret });
   await users.updateOne({ _id: userId }, { $set: { username: "changed-behind-the-feed" } });
@@ -142,7 +126,7 @@ describe("with the user-access feed live", () => {
     const user = await holder();
     await warm(user);
     const getUserAccessCalls = async () => {
-      const text = await (await fetch(`http://127.0.0.1:${pair.ports.user.http}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${feedPair.pair.ports.user.http}/metrics`)).text();
       const lines = text
         .split("\n")
         .filter((line) => line.startsWith("roster_rpc_handled_total") && line.includes("RoleService/GetUserAccess"));
@@ -216,17 +200,8 @@ describe("with the user-access feed live", () => {
 
 describe("the feed's own methods", () => {
   it("when a management key asks for the feed then it is PERMISSION_DENIED (service-only), and a bad acknowledgement names its field", async () => {
-    const asAdmin = createRoleServiceClient({
-      transport: "grpc-js",
-      address: `127.0.0.1:${pair.ports.user.grpc}`,
-      credential: stack.apiKey,
-    });
-    const asService = createRoleServiceClient({
-      transport: "grpc-js",
-      address: `127.0.0.1:${pair.ports.user.grpc}`,
-      credential: stack.serviceKey,
-    });
-    closers.push(() => [asAdmin, asService].forEach(closeClient));
+    const { asAdmin, asService, close } = roleClientsByKey(stack, feedPair.pair.ports.user.grpc);
+    closers.push(close);
     const first = async () => {
       for await (const message of asAdmin.watchUserAccessChanges({}, { timeoutMs: 5_000 })) return message;
     };
@@ -249,7 +224,7 @@ describe("a subscriber that stops acknowledging", () => {
     const { user } = await admin.users.createUser({ username: uniqueName("stall") });
     const feed = createRoleServiceClient({
       transport: "grpc-js",
-      address: `127.0.0.1:${pair.ports.user.grpc}`,
+      address: `127.0.0.1:${feedPair.pair.ports.user.grpc}`,
       credential: stack.serviceKey,
     });
     closers.push(() => closeClient(feed));
@@ -283,7 +258,7 @@ describe("a subscriber that stops acknowledging", () => {
   it("when token-service's feed stalls (a partition neither end sees) then a suspension still holds on it, and it never answers active afterwards", async () => {
     const user = await holder();
     await warm(user);
-    relay.stall();
+    feedPair.relay.stall();
     try {
       const started = performance.now();
       await admin.users.suspendUser({ userId: user.userId });
@@ -298,7 +273,7 @@ describe("a subscriber that stops acknowledging", () => {
         await new Promise((resolve) => setTimeout(resolve, leaseMs / 3));
       }
     } finally {
-      relay.unstall();
+      feedPair.relay.unstall();
     }
   });
 });
@@ -307,7 +282,7 @@ describe("restarts", () => {
   it("when user-service restarts then token-service resubscribes, answers from its copy again and a suspension after it holds at once", async () => {
     const user = await holder();
     await warm(user);
-    await pair.restart("user-service");
+    await feedPair.pair.restart("user-service");
     await warm(user);
     await admin.users.suspendUser({ userId: user.userId });
     expect(await verdicts(user)).toEqual({
@@ -321,7 +296,7 @@ describe("restarts", () => {
     const active = await holder();
     const suspended = await holder();
     await admin.users.suspendUser({ userId: suspended.userId });
-    await pair.restart("token-service");
+    await feedPair.pair.restart("token-service");
     expect(await verdicts(suspended)).toEqual({
       exchange: ["16/USER_SUSPENDED", "16/USER_SUSPENDED"],
       pat: ["inactive", "inactive"],

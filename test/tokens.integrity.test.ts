@@ -1,31 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  eventually,
-  newPat,
-  outcome,
-  rosterClients,
-  startPrivatePair,
-  userWithPermissions,
-  type RosterClients,
-} from "./helpers/tokens.js";
-import { stackInfo } from "./helpers/stack-info.js";
+import { describe, expect, it } from "vitest";
+import { eventually, newPat, outcome, rosterClients, usePrivatePair, userWithPermissions } from "./helpers/tokens.js";
 
 // Stop/start scenarios need services of their own: the shared stack serves every other test file.
-let pair: Awaited<ReturnType<typeof startPrivatePair>>;
-let clients: RosterClients;
-
-beforeAll(async () => {
-  pair = await startPrivatePair();
-  clients = rosterClients(pair.ports, stackInfo().apiKey);
-}, 60_000);
-
-afterAll(async () => {
-  clients?.close();
-  await pair?.stop();
-}, 30_000);
+const privatePair = usePrivatePair();
 
 describe("token-service restarts", () => {
   it("when token-service restarts between issuing and verifying then the access token and the PAT still work", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pat = await newPat(clients, userId);
     const minted = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });
@@ -41,6 +22,7 @@ describe("token-service restarts", () => {
   }, 60_000);
 
   it("when a user is deleted while token-service is down then its tokens are never usable again and are removed once it is back", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, ["orders:read"]);
     const pats = [await newPat(clients, userId), await newPat(clients, userId)];
     await pair.stopService("token-service");
@@ -61,6 +43,7 @@ describe("token-service restarts", () => {
   }, 90_000);
 
   it("when user-service is down then exchange and PAT introspection are UNAVAILABLE, never a verdict on the token", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, []);
     const pat = await newPat(clients, userId);
     await pair.stopService("user-service");
@@ -83,6 +66,7 @@ describe("token-service restarts", () => {
   }, 90_000);
 
   it("when user-service is down then token-service refuses access tokens with UNAVAILABLE, never grants them", async () => {
+    const { pair, clients } = privatePair;
     const userId = await userWithPermissions(clients, ["roster:tokens:read"]);
     const pat = await newPat(clients, userId);
     const { accessToken } = await clients.tokens.exchangePersonalAccessToken({ personalAccessToken: pat.secret });

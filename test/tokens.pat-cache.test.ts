@@ -1,19 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { closeClient, createRoleServiceClient } from "@roster/client";
-import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ackTimeoutMs, leaseMs, roleClientsByKey, useFeedPair } from "./helpers/access-feed.js";
 import { startExtraTokenService, type ExtraTokenService } from "./helpers/extra-services.js";
 import { stackInfo } from "./helpers/stack-info.js";
-import { startTcpProxy } from "./helpers/tcp-proxy.js";
-import {
-  eventually,
-  outcome,
-  refusalOf,
-  rosterClients,
-  startPrivatePair,
-  uniqueName,
-  type RosterClients,
-} from "./helpers/tokens.js";
+import { eventually, outcome, refusalOf, rosterClients, uniqueName, type RosterClients } from "./helpers/tokens.js";
 
 // Each token-service instance answers PAT uses from the PAT records it has read,
 // while its user-access feeds are live. These tests attack the promise that
@@ -21,29 +11,21 @@ import {
 // instance, no instance answers from its copy of the old record.
 
 const stack = stackInfo();
-const leaseMs = 1_500;
-const ackTimeoutMs = 300;
 const suffix = randomBytes(4).toString("hex");
 const usersDatabase = `roster_users_patcache_${suffix}`;
 const tokensDatabase = `roster_tokens_patcache_${suffix}`;
 
-let relay: Awaited<ReturnType<typeof startTcpProxy>>;
-let pair: Awaited<ReturnType<typeof startPrivatePair>>;
+const feedPair = useFeedPair(stack, [usersDatabase, tokensDatabase], () => ({
+  USER_SERVICE_DATABASE: usersDatabase,
+  TOKEN_SERVICE_DATABASE: tokensDatabase,
+}));
 let second: ExtraTokenService;
 /** Clients of instance A (the pair's token-service) and of instance B (the second one, whose feed runs through the relay). */
 let onA: RosterClients;
 let onB: RosterClients;
-let mongo: MongoClient;
 
 beforeAll(async () => {
-  relay = await startTcpProxy();
-  pair = await startPrivatePair(stack, {
-    USER_SERVICE_DATABASE: usersDatabase,
-    TOKEN_SERVICE_DATABASE: tokensDatabase,
-    USER_SERVICE_ACCESS_FEED_LEASE_MS: String(leaseMs),
-    USER_SERVICE_ACCESS_FEED_ACK_TIMEOUT_MS: String(ackTimeoutMs),
-  });
-  relay.forwardTo(pair.ports.user.grpc);
+  const { pair, relay } = feedPair;
   second = await startExtraTokenService(stack, {
     USER_SERVICE_URL: `http://127.0.0.1:${pair.ports.user.grpc}`,
     TOKEN_SERVICE_DATABASE: tokensDatabase,
@@ -51,22 +33,16 @@ beforeAll(async () => {
   });
   onA = rosterClients(pair.ports, stack.apiKey);
   onB = rosterClients({ user: pair.ports.user, token: second.ports.token }, stack.apiKey);
-  mongo = await MongoClient.connect(stack.mongodbUri);
 }, 60_000);
 
 afterAll(async () => {
   onA?.close();
   onB?.close();
   await second?.stop();
-  await pair?.stop();
-  await relay?.close();
-  await mongo?.db(usersDatabase).dropDatabase();
-  await mongo?.db(tokensDatabase).dropDatabase();
-  await mongo?.close();
 });
 
 const pats = () =>
-  mongo.db(tokensDatabase).collection<{ _id: string; expireTime: Date | null }>("personal_access_tokens");
+  feedPair.mongo.db(tokensDatabase).collection<{ _id: string; expireTime: Date | null }>("personal_access_tokens");
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** A user with a role granting `orders:read` and a PAT expiring in a day. */
@@ -157,7 +133,7 @@ describe("an instance whose feed is cut", () => {
   it("when B's feed stalls and A deletes the PAT then the delete returns only once B can no longer answer from its copy", async () => {
     const user = await holder();
     await warmB(user);
-    relay.stall();
+    feedPair.relay.stall();
     try {
       const started = performance.now();
       await onA.tokens.deletePersonalAccessToken({ userId: user.userId, tokenId: user.pat.id });
@@ -165,14 +141,14 @@ describe("an instance whose feed is cut", () => {
       expect(performance.now() - started).toBeGreaterThanOrEqual(ackTimeoutMs);
       expect(await verdictOfB(user.pat.secret)).toEqual({ active: false, exp: 0n, exchange: "16/TOKEN_INVALID" });
     } finally {
-      relay.unstall();
+      feedPair.relay.unstall();
     }
   });
 
   it("when B's feed stalls then, once its lease has run out, B reads the PAT from the database again", async () => {
     const user = await holder();
     await warmB(user);
-    relay.stall();
+    feedPair.relay.stall();
     try {
       const behindTheFeed = new Date(user.expireTime.getTime() + 3_600_000);
       await pats().updateOne({ _id: user.pat.id }, { $set: { expireTime: behindTheFeed } });
@@ -180,23 +156,14 @@ describe("an instance whose feed is cut", () => {
       const { exp } = await onB.tokens.introspectToken({ token: user.pat.secret });
       expect(exp).toBe(BigInt(seconds(behindTheFeed)));
     } finally {
-      relay.unstall();
+      feedPair.relay.unstall();
     }
   });
 });
 
 describe("PublishUserTokensChanged", () => {
   it("when a management key calls it then it is PERMISSION_DENIED (service-only), and an empty user id is named", async () => {
-    const asAdmin = createRoleServiceClient({
-      transport: "grpc-js",
-      address: `127.0.0.1:${pair.ports.user.grpc}`,
-      credential: stack.apiKey,
-    });
-    const asService = createRoleServiceClient({
-      transport: "grpc-js",
-      address: `127.0.0.1:${pair.ports.user.grpc}`,
-      credential: stack.serviceKey,
-    });
+    const { asAdmin, asService, close } = roleClientsByKey(stack, feedPair.pair.ports.user.grpc);
     try {
       expect((await refusalOf(() => asAdmin.publishUserTokensChanged({ userId: "u_1" }))).code).toBe(7);
       expect(await refusalOf(() => asService.publishUserTokensChanged({ userId: "" }))).toEqual({
@@ -206,7 +173,7 @@ describe("PublishUserTokensChanged", () => {
       });
       expect(await outcome(() => asService.publishUserTokensChanged({ userId: "u_gone" }))).toBe("OK");
     } finally {
-      [asAdmin, asService].forEach(closeClient);
+      close();
     }
   });
 });

@@ -51,3 +51,20 @@ export async function startExtraTokenService(
     },
   };
 }
+
+/** `name` as a process of its own with exactly `env`, listening on two free ports. */
+export async function startServiceOnFreePorts(
+  name: "user-service" | "token-service",
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const prefix = name === "user-service" ? "USER" : "TOKEN";
+  return startServiceProcess({
+    name,
+    entry: serviceEntry(name),
+    env: {
+      ...env,
+      [`${prefix}_SERVICE_PORT`]: String(await freePort()),
+      [`${prefix}_SERVICE_HTTP_PORT`]: String(await freePort()),
+    },
+  });
+}

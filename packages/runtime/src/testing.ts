@@ -8,6 +8,15 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { isDomainError } from "./domain-error.js";
 
+/** An optional scalar field of a message descriptor. */
+const scalar = (name: string, number: number, type: FieldDescriptorProto_Type) => ({
+  name,
+  jsonName: name,
+  number,
+  type,
+  label: FieldDescriptorProto_Label.OPTIONAL,
+});
+
 // A small service covering every method kind, built from a descriptor at runtime.
 const file = create(FileDescriptorProtoSchema, {
   name: "test/v1/echo.proto",
@@ -16,34 +25,11 @@ const file = create(FileDescriptorProtoSchema, {
   messageType: [
     {
       name: "EchoRequest",
-      field: [
-        {
-          name: "text",
-          jsonName: "text",
-          number: 1,
-          type: FieldDescriptorProto_Type.STRING,
-          label: FieldDescriptorProto_Label.OPTIONAL,
-        },
-        {
-          name: "count",
-          jsonName: "count",
-          number: 2,
-          type: FieldDescriptorProto_Type.INT32,
-          label: FieldDescriptorProto_Label.OPTIONAL,
-        },
-      ],
+      field: [scalar("text", 1, FieldDescriptorProto_Type.STRING), scalar("count", 2, FieldDescriptorProto_Type.INT32)],
     },
     {
       name: "EchoResponse",
-      field: [
-        {
-          name: "text",
-          jsonName: "text",
-          number: 1,
-          type: FieldDescriptorProto_Type.STRING,
-          label: FieldDescriptorProto_Label.OPTIONAL,
-        },
-      ],
+      field: [scalar("text", 1, FieldDescriptorProto_Type.STRING)],
     },
   ],
   service: [

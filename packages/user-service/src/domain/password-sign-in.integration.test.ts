@@ -13,6 +13,7 @@ import { createPasswordSignIn, type LockoutPolicy, type PasswordSignIn } from ".
 import { createUserLogBook, type UserLogBook } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
 import { createUsers, type Users } from "./users.js";
+import { userInput } from "../testing.js";
 
 /** Verification and the password changes over one hasher: the two services these tests drive together. */
 type SignIn = PasswordSignIn & PasswordChanges;
@@ -68,17 +69,7 @@ beforeAll(async () => {
 
 let serial = 0;
 async function newUser(password?: string) {
-  const input = {
-    username: `u${++serial}`,
-    email: "",
-    emailVerified: false,
-    phone: "",
-    phoneVerified: false,
-    name: "",
-    avatarUrl: "",
-    profile: { claims: {} },
-    customData: {},
-  };
+  const input = userInput({ username: `u${++serial}` });
   return users.create(
     { ...input, ...(password === undefined ? {} : { credential: { kind: "password", password } }) },
     "key:admin",

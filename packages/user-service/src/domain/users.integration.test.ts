@@ -16,7 +16,8 @@ import { createPasswordSignIn, type PasswordSignIn } from "./password-sign-in.js
 import { createTokenCleanupWorker } from "./token-cleanup.js";
 import { createUserLogBook, type UserLogBook, type UserLogStore } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
-import { createUsers, type CreateUserInput, type Users } from "./users.js";
+import { createUsers, type Users } from "./users.js";
+import { userInput as input } from "../testing.js";
 
 const origin = { address: "10.0.0.1", method: "roster.user.v1.UserService/ConsumePasswordResetCode" };
 const unlimited = createCredentialThrottle("reset_code", { perAddress: 0, perTarget: 0 }, { record: () => undefined });
@@ -30,21 +31,6 @@ let cleanups: TokenCleanupRepository;
 let store: UserStore;
 let clock = new Date("2030-01-01T00:00:00Z");
 const now = () => clock;
-
-function input(overrides: Partial<CreateUserInput> = {}): CreateUserInput {
-  return {
-    username: "",
-    email: "",
-    emailVerified: false,
-    phone: "",
-    phoneVerified: false,
-    name: "",
-    avatarUrl: "",
-    profile: { claims: {} },
-    customData: {},
-    ...overrides,
-  };
-}
 
 async function failure(fn: () => Promise<unknown>): Promise<{ reason: string; field?: string }> {
   try {

@@ -7,23 +7,13 @@ import {
   TextMatchMode,
   UserSortField,
   type UserFilterSchema,
-  type SearchUsersRequest,
 } from "@roster/client";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker, type RegexCost } from "../domain/regex-cost.js";
-import {
-  createUserSearchService,
-  planSearch as planInput,
-  type RegexCostOf,
-  type UserSearchStore,
-} from "../domain/search.js";
+import type { RegexCostOf, UserSearchStore } from "../domain/search.js";
+import { planSearch, searchUsers } from "../testing.js";
 import type { SearchPlan } from "../domain/search-plan.js";
-import { searchInputOf } from "./search-request.js";
-
-const planSearch = (request: SearchUsersRequest) => planInput(searchInputOf(request));
-const searchUsers = <T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf) =>
-  createUserSearchService({ store, regexCostOf }).search(searchInputOf(request));
 
 type FilterInit = MessageInitShape<typeof UserFilterSchema>;
 const request = (init: MessageInitShape<typeof SearchUsersRequestSchema>) => create(SearchUsersRequestSchema, init);

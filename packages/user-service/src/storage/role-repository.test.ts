@@ -8,6 +8,7 @@ import { roleIndexes } from "./role-indexes.js";
 import { createRoleRepository } from "./role-repository.js";
 import { useBackend } from "@roster/mongo-double/testing";
 import type { UserDocument } from "./user-document.js";
+import { userDocument } from "../testing.js";
 
 const testDb = useBackend("roles");
 const logs: NewUserLog[] = [];
@@ -15,20 +16,7 @@ let roles: Roles;
 
 function userDoc(id: string): UserDocument {
   const now = new Date();
-  return {
-    _id: id,
-    emailVerified: false,
-    phoneVerified: false,
-    profile: {},
-    customData: {},
-    identities: [],
-    roleIds: [],
-    suspended: false,
-    grams: [],
-    createTime: now,
-    updateTime: now,
-    failedAttempts: { count: 0 },
-  };
+  return userDocument(id, now, now);
 }
 
 async function failure(

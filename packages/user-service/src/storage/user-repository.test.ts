@@ -4,7 +4,8 @@ import { useBackend } from "@roster/mongo-double/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createPasswordCredentials } from "../domain/password-credentials.js";
 import { createPasswordHasher } from "../domain/password-hashes.js";
-import { createUsers, type CreateUserInput, type Users } from "../domain/users.js";
+import { createUsers, type Users } from "../domain/users.js";
+import { userInput as input } from "../testing.js";
 import { userServiceIndexes } from "./indexes.js";
 import type { UserDocument } from "./user-document.js";
 import { createUserRepository } from "./user-repository.js";
@@ -23,21 +24,6 @@ beforeAll(async () => {
     enqueueTokenCleanup: () => Promise.resolve(),
   });
 }, 30_000);
-
-function input(overrides: Partial<CreateUserInput> = {}): CreateUserInput {
-  return {
-    username: "",
-    email: "",
-    emailVerified: false,
-    phone: "",
-    phoneVerified: false,
-    name: "",
-    avatarUrl: "",
-    profile: { claims: {} },
-    customData: {},
-    ...overrides,
-  };
-}
 
 async function failure(call: () => Promise<unknown>): Promise<{ reason: string; field?: string } | undefined> {
   const err = await call().then(

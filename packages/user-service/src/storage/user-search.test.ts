@@ -1,24 +1,12 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  SearchUsersRequestSchema,
-  SortDirection,
-  TextField,
-  TextMatchMode,
-  UserSortField,
-  type SearchUsersRequest,
-} from "@roster/client";
+import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
-import {
-  createUserSearchService,
-  planSearch as planInput,
-  type RegexCostOf,
-  type UserSearchStore,
-} from "../domain/search.js";
+import { planSearch, searchUsers, userDocument } from "../testing.js";
 import { maxGlobWildcards } from "../domain/search-regex.js";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
@@ -26,32 +14,13 @@ import { useBackend } from "@roster/mongo-double/testing";
 import { searchFieldsOf, type UserDocument } from "./user-document.js";
 import { createUserSearch, type UserSearch } from "./user-search.js";
 import { usersCollection } from "./user-repository.js";
-import { searchInputOf } from "../rpc/search-request.js";
-
-const planSearch = (request: SearchUsersRequest) => planInput(searchInputOf(request));
-const searchUsers = <T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf) =>
-  createUserSearchService({ store, regexCostOf }).search(searchInputOf(request));
 
 type RequestInit = MessageInitShape<typeof SearchUsersRequestSchema>;
 const testDb = useBackend("user_search");
 const day = (n: number) => new Date(Date.UTC(2024, 0, n));
 
 function user(id: string, fields: Partial<UserDocument>, created: number): UserDocument {
-  const doc: UserDocument = {
-    _id: id,
-    emailVerified: false,
-    phoneVerified: false,
-    profile: {},
-    customData: {},
-    identities: [],
-    roleIds: [],
-    suspended: false,
-    grams: [],
-    createTime: day(created),
-    updateTime: day(created + 10),
-    failedAttempts: { count: 0 },
-    ...fields,
-  };
+  const doc = userDocument(id, day(created), day(created + 10), fields);
   if (doc.username !== undefined) doc.usernameKey = doc.username.toLowerCase();
   if (doc.email !== undefined) doc.emailKey = doc.email.toLowerCase();
   if (doc.name !== undefined) doc.nameKey = doc.name.toLowerCase();
