@@ -47,6 +47,11 @@ export function field(
   );
 }
 
+/** A one-line form: its fields side by side, then its submit button. */
+export function rowForm(submitLabel: string, ...fields: HTMLElement[]): HTMLFormElement {
+  return h("form", { class: "row" }, ...fields, h("button", { type: "submit" }, submitLabel));
+}
+
 export function select(options: readonly (readonly [string, string])[], value = ""): HTMLSelectElement {
   const el = h("select");
   for (const [v, text] of options) el.append(h("option", { value: v, selected: v === value }, text));

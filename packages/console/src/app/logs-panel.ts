@@ -1,7 +1,7 @@
 import { timestampFromDate, timestampNow } from "@bufbuild/protobuf/wkt";
 import { ConnectError, Code } from "@connectrpc/connect";
 import { UserLogActorType, UserLogEvent, UserLogResult, type UserLog } from "@roster/client/contract";
-import { field, formatTime, h, select } from "./dom.js";
+import { field, formatTime, h, select, rowForm } from "./dom.js";
 import { attempt, errorSlot, showError } from "./errors.js";
 import type { Screen } from "./main.js";
 
@@ -35,14 +35,12 @@ export function renderLogs(screen: Screen, userId: string): HTMLElement {
   const body = h("tbody", {});
   const more = h("button", { type: "button", hidden: true }, "Older entries");
   const liveState = h("span", { class: "live", "aria-live": "polite" });
-  const form = h(
-    "form",
-    { class: "row" },
+  const form = rowForm(
+    "Show",
     field("Event", event, "events"),
     field("From", after, "start_time"),
     field("Until", before, "end_time"),
     field("Live", live),
-    h("button", { type: "submit" }, "Show"),
   );
   const panel = h(
     "section",

@@ -1,6 +1,6 @@
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { scopeTokensWrite, type PersonalAccessToken } from "@roster/client/contract";
-import { field, formatTime, h, announce } from "./dom.js";
+import { field, formatTime, h, announce, rowForm } from "./dom.js";
 import { attempt, errorSlot } from "./errors.js";
 import type { Screen } from "./main.js";
 import { can } from "./session.js";
@@ -107,13 +107,11 @@ export async function renderTokens(screen: Screen, userId: string): Promise<HTML
         () => announce("Copy failed: select the secret and copy it by hand"),
       );
     });
-    const form = h(
-      "form",
-      { class: "row" },
+    const form = rowForm(
+      "Create token",
       field("Name", name, "name"),
       field("Scopes", scopes, "scopes"),
       field("Expires", expires, "expire_time"),
-      h("button", { type: "submit" }, "Create token"),
     );
     form.addEventListener("submit", (e) => {
       e.preventDefault();
