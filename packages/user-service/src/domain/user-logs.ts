@@ -43,6 +43,8 @@ export interface UserLogQuery {
 export interface UserLogStore {
   /** Stores the entry; with a `requestId` already stored, returns that entry instead. */
   append(entry: NewUserLog): Promise<UserLogRecord>;
+  /** Stores the entries in order, as `append` one after another would, in one write where it can. */
+  appendAll(entries: readonly NewUserLog[]): Promise<UserLogRecord[]>;
   list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]>;
   count(query: UserLogQuery): Promise<number>;
   /** Entries created at or after `since`, oldest first. */
@@ -89,6 +91,12 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     const record = await store.append(entry);
     appended.emit("entry");
     return record;
+  }
+
+  async function appendRecords(entries: readonly NewUserLog[]): Promise<UserLogRecord[]> {
+    const records = await store.appendAll(entries);
+    appended.emit("entry");
+    return records;
   }
 
   async function list(
@@ -162,7 +170,7 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
       signal.addEventListener("abort", done);
     });
   }
-  return { append, appendRecord, list, watch };
+  return { append, appendRecord, appendRecords, list, watch };
 }
 
 export type UserLogBook = ReturnType<typeof createUserLogBook>;

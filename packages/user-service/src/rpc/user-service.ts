@@ -234,9 +234,7 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const actor = actorOf(ctx);
       // Every entry is checked before any is stored: bad input writes nothing.
       const entries = request.entries.map((entry, i) => appendedLogOf(entry, `entries[${i}].`, actor));
-      const userLogs = [];
-      for (const entry of entries) userLogs.push(userLogToProto(await logs.appendRecord(entry)));
-      return { userLogs };
+      return { userLogs: (await logs.appendRecords(entries)).map(userLogToProto) };
     },
 
     async *watchUserLogs(request, ctx) {

@@ -40,4 +40,27 @@ describe("idempotent appends", () => {
     await repository.append(entry("u-distinct", "aud_0003"));
     expect(await repository.count({ userId: "u-distinct" })).toBe(4);
   });
+
+  it("when a batch holds redelivered entries then the others are stored once, in order, and each redelivery answers with the stored entry", async () => {
+    const earlier = await repository.append(entry("u-batch", "aud_0101"));
+    const batch = [
+      entry("u-batch", "aud_0100"),
+      entry("u-batch", "aud_0101"),
+      entry("u-batch"),
+      entry("u-batch", "aud_0100"),
+      entry("u-batch", "aud_0102"),
+    ];
+    const records = await repository.appendAll(batch);
+    expect(records).toHaveLength(5);
+    expect(records[1]!.id).toBe(earlier.id);
+    expect(records[3]!.id).toBe(records[0]!.id);
+    const stored = await repository.list({ userId: "u-batch" }, 10);
+    // Newest first: the batch's three new entries after the earlier one, in the batch's order.
+    expect(stored.map((r) => r.id)).toEqual([records[4]!.id, records[2]!.id, records[0]!.id, earlier.id]);
+    const again = await repository.appendAll(batch);
+    expect(again.map((r) => r.id).filter((id, i) => batch[i]!.requestId !== undefined)).toEqual(
+      records.map((r) => r.id).filter((id, i) => batch[i]!.requestId !== undefined),
+    );
+    expect(await repository.count({ userId: "u-batch" })).toBe(5);
+  });
 });

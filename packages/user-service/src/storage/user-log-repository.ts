@@ -1,5 +1,4 @@
-import { ObjectId, type Db, type Filter } from "mongodb";
-import { duplicateKeyOf } from "@roster/runtime";
+import { MongoBulkWriteError, ObjectId, type Db, type Filter } from "mongodb";
 import type { NewUserLog, UserLogQuery, UserLogRecord } from "../domain/user-logs.js";
 
 export const userLogsCollection = "user_logs";
@@ -43,6 +42,28 @@ function filterOf(query: UserLogQuery): Filter<UserLogDocument> {
   return filter;
 }
 
+const duplicateKeyCode = 11000;
+
+function documentOf(entry: NewUserLog, now: Date): UserLogDocument {
+  return {
+    _id: new ObjectId(),
+    userId: entry.userId,
+    event: entry.eventType,
+    actor: entry.actor,
+    result: entry.result,
+    payload: entry.payload,
+    createTime: now,
+    ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
+  };
+}
+
+/** Where an ordered bulk insert stopped, and why. */
+function firstWriteError(err: unknown): { index: number; code: number } | undefined {
+  if (!(err instanceof MongoBulkWriteError)) return undefined;
+  const first = Array.isArray(err.writeErrors) ? err.writeErrors[0] : err.writeErrors;
+  return first === undefined ? undefined : { index: first.index, code: first.code };
+}
+
 function isObjectIdHex(value: string): boolean {
   return /^[0-9a-f]{24}$/.test(value);
 }
@@ -51,27 +72,38 @@ function isObjectIdHex(value: string): boolean {
 export function createUserLogRepository(db: Db) {
   const logs = db.collection<UserLogDocument>(userLogsCollection);
 
-  async function append(entry: NewUserLog, now = new Date()): Promise<UserLogRecord> {
-    const doc: UserLogDocument = {
-      _id: new ObjectId(),
-      userId: entry.userId,
-      event: entry.eventType,
-      actor: entry.actor,
-      result: entry.result,
-      payload: entry.payload,
-      createTime: now,
-      ...(entry.requestId === undefined ? {} : { requestId: entry.requestId }),
-    };
-    try {
-      await logs.insertOne(doc);
-    } catch (err) {
-      if (entry.requestId === undefined || duplicateKeyOf(err)?.keyPattern.requestId === undefined) throw err;
-      // A redelivery: the entry is stored already, and the sender gets the stored one.
-      const stored = await logs.findOne({ requestId: entry.requestId });
-      if (stored === null) throw err;
-      return toRecord(stored);
+  /**
+   * Stores the entries in order in one write, stopping at the first failure as one insert after
+   * another would; an entry whose `requestId` is stored already (a redelivery) is answered with the
+   * stored entry, and the entries after it are stored.
+   */
+  async function appendAll(entries: readonly NewUserLog[], now = new Date()): Promise<UserLogRecord[]> {
+    const docs = entries.map((entry) => documentOf(entry, now));
+    const records: UserLogRecord[] = [];
+    for (let from = 0; from < docs.length; ) {
+      const rest = docs.slice(from);
+      try {
+        await logs.insertMany(rest, { ordered: true });
+        records.push(...rest.map(toRecord));
+        break;
+      } catch (err) {
+        const failed = firstWriteError(err);
+        if (failed === undefined) throw err;
+        records.push(...rest.slice(0, failed.index).map(toRecord));
+        const requestId = rest[failed.index]?.requestId;
+        const stored =
+          failed.code === duplicateKeyCode && requestId !== undefined ? await logs.findOne({ requestId }) : null;
+        if (stored === null) throw err;
+        records.push(toRecord(stored));
+        from += failed.index + 1;
+      }
     }
-    return toRecord(doc);
+    return records;
+  }
+
+  async function append(entry: NewUserLog, now = new Date()): Promise<UserLogRecord> {
+    const [record] = await appendAll([entry], now);
+    return record as UserLogRecord;
   }
 
   /** Newest first, strictly older than `beforeId` when given; `limit + 1` tells whether there is more. */
@@ -93,5 +125,5 @@ export function createUserLogRepository(db: Db) {
     const docs = await logs.find(filter).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
     return docs.map(toRecord);
   }
-  return { append, list, count, listSince };
+  return { append, appendAll, list, count, listSince };
 }
