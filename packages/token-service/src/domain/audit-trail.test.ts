@@ -16,7 +16,7 @@ function setup() {
   const store: AuditOutboxStore = {
     add: (entry) => write([entry]),
     addMany: write,
-    confirm: unused,
+    confirm: async () => undefined,
     discard: unused,
     dueUsers: unused,
     claimQueue: unused,
@@ -26,9 +26,28 @@ function setup() {
   let wakes = 0;
   const trail = createOutboxAuditTrail(store, () => (wakes += 1));
   const record = (n: number) => trail.record({ userId: "u1", event: "pat-exchanged", success: true, payload: { n } });
+  /** A mutation recorded with `around`; `mutated` lists what ran, and how many writes had completed before it. */
+  const mutated: [number, number][] = [];
+  const change = (n: number) =>
+    trail.around({ userId: "u1", event: "pat-revoked", success: true, payload: { n } }, async () => {
+      mutated.push([n, completed]);
+      return n;
+    });
+  let completed = 0;
+  const counted = store.addMany;
+  store.addMany = async (entries) => {
+    await counted(entries);
+    completed += 1;
+  };
+  store.add = async (entry) => {
+    await write([entry]);
+    completed += 1;
+  };
   return {
     writes,
     record,
+    change,
+    mutated,
     wakes: () => wakes,
     fail: (value: boolean) => (failing = value),
     hold: () => {
@@ -88,5 +107,25 @@ describe("audit trail group commit", () => {
     fail(false);
     expect(await settled(record(4))).toBe("stored");
     expect(writes).toEqual([["1"], ["2", "3"], ["4"]]);
+  });
+
+  it("when mutations start while a write is under way then their pending entries share the next write, and each mutation runs only once it is durable", async () => {
+    const { writes, record, change, mutated, hold } = setup();
+    const release = hold();
+    const first = record(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    const changes = [change(2), change(3), change(4)];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(mutated).toEqual([]);
+    release();
+    expect(await Promise.all(changes)).toEqual([2, 3, 4]);
+    await first;
+    expect(writes).toEqual([["1"], ["2", "3", "4"]]);
+    expect(mutated).toEqual([
+      [2, 2],
+      [3, 2],
+      [4, 2],
+    ]);
   });
 });

@@ -120,7 +120,8 @@ export function createOutboxAuditTrail(
     },
     async around(entry, mutate, details) {
       const pending = entryOf(entry, false);
-      await store.add(pending);
+      // Concurrent mutations' pending entries (and exchanges' entries) share one durable write.
+      await commit(pending);
       // Should `mutate` throw, it may have happened all the same (a reply lost with the
       // connection): the pending entry stays, and delivery settles it after the grace period.
       const result = await mutate();
