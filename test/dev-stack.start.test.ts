@@ -59,11 +59,15 @@ async function startDevStack(): Promise<Started> {
   createInterface({ input: child.stderr! }).on("line", (line) => lines.push(line));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const summary = (name: string) => lines.find((l) => l.startsWith(`${name} `));
+  // Both services start while the rest of the e2e suite loads the machine: allow a minute, and say what
+  // the stack printed if they still have not reported.
+  const up = () => [summary("user-service"), summary("token-service")].every((line) => line !== undefined);
   await expect
-    .poll(() => [summary("user-service"), summary("token-service")].every((line) => line !== undefined), {
-      timeout: 30_000,
-    })
-    .toBe(true);
+    .poll(up, { timeout: 60_000 })
+    .toBe(true)
+    .catch((err: unknown) => {
+      throw new Error(`npm start did not report both services; it printed:\n${lines.join("\n")}`, { cause: err });
+    });
   const pidOf = (name: string) => Number(summary(name)?.match(/pid (\d+)/)?.[1]);
   return (started = {
     child,
@@ -93,7 +97,7 @@ describe("npm start", () => {
     expect(lines.filter((l) => l.includes("second signal"))).toEqual([]);
     expect([said(lines, "user-service", "stopped"), said(lines, "token-service", "stopped")]).toEqual([true, true]);
     silent.forEach((socket) => socket.destroy());
-  }, 60_000);
+  }, 90_000);
 
   it("when both services are up then it prints a grpcurl and a curl line that run as pasted, with the key, and the console's address", async () => {
     const { lines } = await startDevStack();
@@ -123,7 +127,7 @@ describe("npm start", () => {
     } finally {
       client.close();
     }
-  }, 60_000);
+  }, 90_000);
 
   it("when a service dies then it says which one and how, stops the other, and exits 1", async () => {
     const { lines, exited, pids } = await startDevStack();
@@ -131,5 +135,5 @@ describe("npm start", () => {
     expect(await exited).toBe(1);
     expect(lines.some((l) => l.includes("user-service exited unexpectedly") && l.includes("SIGKILL"))).toBe(true);
     expect(said(lines, "token-service", "stopped")).toBe(true);
-  }, 60_000);
+  }, 90_000);
 });
