@@ -1,22 +1,46 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createOutboxAuditTrail, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
 
 const unused = () => Promise.reject(new Error("not used by record"));
 
+/** Holds whoever passes it until released. */
+function gate() {
+  let closed: Promise<void> | undefined;
+  return {
+    passed: () => closed,
+    hold: () => {
+      let release = () => {};
+      closed = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        closed = undefined;
+        release();
+      };
+    },
+  };
+}
+
 /** An outbox whose writes the test holds open and can fail; it logs each write's entries. */
 function setup() {
   const writes: string[][] = [];
+  /** How many confirmations each confirmation write carried. */
+  const confirmed: number[] = [];
   let failing = false;
-  let gate: Promise<void> | undefined;
+  let failingConfirm = false;
+  const writeGate = gate();
+  const confirmGate = gate();
   const write = async (entries: readonly OutboxEntry[]) => {
     writes.push(entries.map((entry) => String(entry.payload.n)));
-    await gate;
+    await writeGate.passed();
     if (failing) throw new Error("outbox write failed");
   };
   const store: AuditOutboxStore = {
     add: (entry) => write([entry]),
     addMany: write,
-    confirm: async () => undefined,
+    confirmMany: async (confirmations) => {
+      confirmed.push(confirmations.length);
+      await confirmGate.passed();
+      if (failingConfirm) throw new Error("outbox confirmation failed");
+    },
     discard: unused,
     dueUsers: unused,
     claimQueue: unused,
@@ -45,19 +69,15 @@ function setup() {
   };
   return {
     writes,
+    confirmed,
     record,
     change,
     mutated,
     wakes: () => wakes,
     fail: (value: boolean) => (failing = value),
-    hold: () => {
-      let release = () => {};
-      gate = new Promise<void>((resolve) => (release = resolve));
-      return () => {
-        gate = undefined;
-        release();
-      };
-    },
+    failConfirm: (value: boolean) => (failingConfirm = value),
+    hold: () => writeGate.hold(),
+    holdConfirm: () => confirmGate.hold(),
   };
 }
 
@@ -127,5 +147,35 @@ describe("audit trail group commit", () => {
       [3, 2],
       [4, 2],
     ]);
+  });
+
+  it("when mutations finish while a confirmation is under way then their confirmations share the next single write", async () => {
+    const { confirmed, change, holdConfirm, wakes } = setup();
+    const release = holdConfirm();
+    const first = change(1);
+    await vi.waitFor(() => expect(confirmed).toEqual([1]));
+    const rest = [change(2), change(3), change(4)];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(confirmed).toEqual([1]);
+    release();
+    expect(await Promise.all([first, ...rest])).toEqual([1, 2, 3, 4]);
+    expect(confirmed).toEqual([1, 3]);
+    expect(wakes()).toBe(4);
+  });
+
+  it("when a confirmation write fails then every mutation in its batch fails, and the next batch is written on its own", async () => {
+    const { confirmed, change, holdConfirm, failConfirm } = setup();
+    const release = holdConfirm();
+    const first = settled(change(1));
+    await vi.waitFor(() => expect(confirmed).toEqual([1]));
+    const batch = [settled(change(2)), settled(change(3))];
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    failConfirm(true);
+    release();
+    expect(await first).toBe("failed");
+    expect(await Promise.all(batch)).toEqual(["failed", "failed"]);
+    failConfirm(false);
+    expect(await settled(change(4))).toBe("stored");
+    expect(confirmed).toEqual([1, 2, 1]);
   });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { allOrNothing, shareRoundTrips } from "./shared-round-trips.js";
 import type { PatLogEntry } from "./user-directory.js";
 
 /** An audit entry waiting in the outbox to reach user-service. */
@@ -12,13 +13,19 @@ export interface OutboxEntry extends PatLogEntry {
   nextAttemptTime: Date;
 }
 
+/** A pending entry whose mutation happened, with the details it adds. */
+export interface Confirmation {
+  id: string;
+  payload: Record<string, string | number>;
+}
+
 /** The outbox in token-service's own database; the only code that speaks MongoDB about it implements it. */
 export interface AuditOutboxStore {
   add(entry: OutboxEntry): Promise<void>;
   /** Adds the entries in one write; when it fails, none may be taken as stored. */
   addMany(entries: readonly OutboxEntry[]): Promise<void>;
-  /** Marks the entry deliverable now, with `payload` merged into its details. */
-  confirm(id: string, payload: Record<string, string | number>): Promise<void>;
+  /** Marks the entries deliverable now, each with its `payload` merged into its details, in one write. */
+  confirmMany(confirmations: readonly Confirmation[]): Promise<void>;
   discard(id: string): Promise<void>;
   /** Users with an entry due at `now`, at most `limit`. */
   dueUsers(now: Date, limit: number): Promise<string[]>;
@@ -70,37 +77,6 @@ function newEntryId(at: Date): string {
   return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${randomBytes(6).toString("hex")}`;
 }
 
-/**
- * Group commit: an entry waits while a write is under way, and every entry
- * that arrived meanwhile goes in the next single write, so concurrent calls
- * share one round trip. Each call resolves once the write holding its entry
- * is durable, and rejects when that write failed.
- */
-function groupCommit(store: AuditOutboxStore): (entry: OutboxEntry) => Promise<void> {
-  let waiting: { entries: OutboxEntry[]; written: Promise<void> } | undefined;
-  let writing: Promise<void> = Promise.resolve();
-  return (entry) => {
-    if (waiting === undefined) {
-      const batch = { entries: [entry], written: Promise.resolve() };
-      // Starts after the write under way settles, whatever its outcome; the batch is closed to newcomers then.
-      batch.written = writing
-        .then(
-          () => undefined,
-          () => undefined,
-        )
-        .then(() => {
-          waiting = undefined;
-          return batch.entries.length === 1 ? store.add(entry) : store.addMany(batch.entries);
-        });
-      waiting = batch;
-      writing = batch.written;
-      return batch.written;
-    }
-    waiting.entries.push(entry);
-    return waiting.written;
-  };
-}
-
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */
 export function createOutboxAuditTrail(
   store: AuditOutboxStore,
@@ -112,7 +88,11 @@ export function createOutboxAuditTrail(
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
     return { ...entry, id: newEntryId(at), createTime: at, confirmed, attempts: 0, nextAttemptTime };
   };
-  const commit = groupCommit(store);
+  // Group commit: concurrent calls' entries share one durable write, and their confirmations another.
+  const commit = shareRoundTrips<OutboxEntry, void>(
+    allOrNothing((entries) => (entries.length === 1 ? store.add(entries[0]!) : store.addMany(entries))),
+  );
+  const confirm = shareRoundTrips<Confirmation, void>(allOrNothing((confirmations) => store.confirmMany(confirmations)));
   return {
     async record(entry) {
       await commit(entryOf(entry, true));
@@ -129,7 +109,7 @@ export function createOutboxAuditTrail(
         await store.discard(pending.id).catch(() => undefined);
         return undefined;
       }
-      await store.confirm(pending.id, details === undefined ? {} : details(result));
+      await confirm({ id: pending.id, payload: details === undefined ? {} : details(result) });
       wake();
       return result;
     },

@@ -9,6 +9,12 @@ interface OutboxDocument extends Omit<OutboxEntry, "id"> {
 
 const toEntry = ({ _id, lastError: _lastError, ...rest }: OutboxDocument): OutboxEntry => ({ id: _id, ...rest });
 
+/** The fields a confirmation sets: the details merged into `payload`, and the entry marked confirmed. */
+const confirmedWith = (payload: Record<string, string | number>): Record<string, unknown> => ({
+  ...Object.fromEntries(Object.entries(payload).map(([key, value]) => [`payload.${key}`, value])),
+  confirmed: true,
+});
+
 /** The `audit_outbox` collection: audit entries until user-service has accepted them. */
 export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
   const outbox = db.collection<OutboxDocument>(auditOutboxCollection);
@@ -22,9 +28,21 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
         { ordered: true },
       );
     },
-    async confirm(id, payload) {
-      const set = Object.fromEntries(Object.entries(payload).map(([key, value]) => [`payload.${key}`, value]));
-      await outbox.updateOne({ _id: id }, { $set: { ...set, confirmed: true, nextAttemptTime: new Date() } });
+    async confirmMany(confirmations) {
+      // Entries with the same details (every create's: none) are confirmed by one updateMany on their ids.
+      const byPayload = new Map<string, { set: Record<string, unknown>; ids: string[] }>();
+      for (const { id, payload } of confirmations) {
+        const key = JSON.stringify(payload);
+        const group = byPayload.get(key);
+        if (group !== undefined) group.ids.push(id);
+        else byPayload.set(key, { set: confirmedWith(payload), ids: [id] });
+      }
+      await outbox.bulkWrite(
+        [...byPayload.values()].map(({ set, ids }) => ({
+          updateMany: { filter: { _id: { $in: ids } }, update: { $set: { ...set, nextAttemptTime: new Date() } } },
+        })),
+        { ordered: false },
+      );
     },
     async discard(id) {
       await outbox.deleteOne({ _id: id });
