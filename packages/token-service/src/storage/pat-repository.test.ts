@@ -116,7 +116,7 @@ describe("PAT repository: the per-user cap", () => {
           reads += 1;
           return real.find(...args);
         },
-        insertOne: () => Promise.reject(lost),
+        insertMany: () => Promise.reject(lost),
       }),
     } as unknown as Db;
     const err = await createPatRepository(contended)
@@ -140,12 +140,48 @@ describe("PAT repository: the cost of a create", () => {
       );
     }
     for (let i = 0; i < 3; i++) expect(await store.insertWithinCap(record("creator"), 100)).toBe(true);
-    const { filter, projection } = slotSurvey("creator");
+    const { filter, projection } = slotSurvey(["creator"]);
     const explain = await tokens().find(filter, { projection }).explain("executionStats");
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain("IXSCAN");
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain("COLLSCAN");
     expect(explain.executionStats.nReturned).toBe(3);
     expect(explain.executionStats.totalKeysExamined).toBeLessThanOrEqual(4);
     expect(explain.executionStats.totalDocsExamined).toBe(3);
+  });
+
+  it("when creates for several users arrive together then one find reads all their slots, examining only their keys, and each stores its token", async () => {
+    await ensureIndexes(db, tokenServiceIndexes);
+    await tokens().insertMany(Array.from({ length: 2_000 }, (_, i) => ({ ...legacy(`other${i % 100}`), slot: Math.floor(i / 100) })));
+    const finds: unknown[] = [];
+    const inserts: number[] = [];
+    const real = db.collection(patCollection);
+    const counted = {
+      collection: () => ({
+        find: (...args: Parameters<typeof real.find>) => {
+          finds.push(args[0]);
+          return real.find(...args);
+        },
+        insertMany: (...args: Parameters<typeof real.insertMany>) => {
+          inserts.push(args[0].length);
+          return real.insertMany(...args);
+        },
+      }),
+    } as unknown as Db;
+    const store = createPatRepository(counted);
+    const creators = ["c1", "c2", "c3", "c4"];
+    expect(await Promise.all(creators.map((userId) => store.insertWithinCap(record(userId), 100)))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(finds).toEqual([{ userId: { $in: creators } }]);
+    expect(inserts).toEqual([4]);
+    for (const userId of creators) expect(await slotsOf(userId)).toHaveLength(1);
+    const { filter, projection } = slotSurvey(creators);
+    const explain = await tokens().find(filter, { projection }).explain("executionStats");
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain("IXSCAN");
+    expect(explain.executionStats.nReturned).toBe(4);
+    expect(explain.executionStats.totalDocsExamined).toBe(4);
   });
 });

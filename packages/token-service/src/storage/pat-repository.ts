@@ -2,8 +2,10 @@ import type { Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
 import type { PatRecord, PatStore } from "../domain/pat-store.js";
-import { patCollection } from "./indexes.js";
-import { insertInFreeSlot } from "./pat-slots.js";
+import { shareRoundTrips } from "../domain/shared-round-trips.js";
+import { createGroupedInsert } from "./grouped-insert.js";
+import { patCollection, tokenServiceIndexes } from "./indexes.js";
+import { insertInFreeSlot, type HeldSlot } from "./pat-slots.js";
 import { createPerKeyQueue } from "./per-key-queue.js";
 
 /** The record as stored: `_id` for `id`, null for an absent time, and the token's slot. */
@@ -38,15 +40,33 @@ function nameTaken(err: unknown): Error {
 }
 
 /**
- * What a create reads of its user's tokens: their slots, through an index led
- * by `userId`, so it examines that user's tokens only (at most the cap, plus
- * strays), however many tokens other users hold.
+ * What creates read of their users' tokens: the slots, through an index led
+ * by `userId`, so the read examines those users' tokens only (each at most the
+ * cap, plus strays), however many tokens other users hold.
  */
-export const slotSurvey = (userId: string) => ({ filter: { userId }, projection: { slot: 1 } });
+export const slotSurvey = (userIds: readonly string[]) => ({
+  filter: { userId: userIds.length === 1 ? userIds[0]! : { $in: [...userIds] } },
+  projection: { userId: 1, slot: 1 },
+});
 
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
   const oneUserAtATime = createPerKeyQueue();
+  // Creates for different users that arrive together read their slots in one find, and insert in one write.
+  const slotsOf = shareRoundTrips<string, HeldSlot[]>(async (userIds) => {
+    const { filter, projection } = slotSurvey([...new Set(userIds)]);
+    const held = new Map<string, HeldSlot[]>();
+    for (const { _id, userId, slot } of await pats.find(filter, { projection }).toArray()) {
+      const slots = held.get(userId) ?? [];
+      slots.push({ _id, slot });
+      held.set(userId, slots);
+    }
+    return userIds.map((userId) => ({ ok: true, value: [...(held.get(userId) ?? [])] }));
+  });
+  const insertGrouped = createGroupedInsert(
+    pats,
+    tokenServiceIndexes.find((spec) => spec.collection === patCollection)?.indexes ?? [],
+  );
   return {
     insertWithinCap(record, cap) {
       const { id, expireTime, lastUseTime, ...rest } = record;
@@ -54,10 +74,7 @@ export function createPatRepository(db: Db): PatStore {
       return oneUserAtATime(record.userId, () =>
         insertInFreeSlot(
           {
-            held: () => {
-              const { filter, projection } = slotSurvey(record.userId);
-              return pats.find(filter, { projection }).toArray();
-            },
+            held: () => slotsOf(record.userId),
             async move(stray, slot) {
               const filter: Filter<PatDocument> = {
                 _id: stray.id,
@@ -67,7 +84,7 @@ export function createPatRepository(db: Db): PatStore {
             },
             async insert(slot) {
               try {
-                await pats.insertOne({
+                await insertGrouped({
                   _id: id,
                   ...rest,
                   expireTime: expireTime ?? null,
