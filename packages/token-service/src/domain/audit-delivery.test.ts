@@ -80,7 +80,7 @@ describe("audit delivery", () => {
 
   it("when an entry is delivered again after a lost reply then user-service's request id keeps one copy", async () => {
     await trail().record(revoked("u1", "t1"));
-    const [entry] = (await outbox.claimQueue("u1", clock, new Date(clock.getTime() + 1_000), 10)) ?? [];
+    const [[entry] = []] = await outbox.claimQueues(["u1"], clock, new Date(clock.getTime() + 1_000), 10);
     if (entry === undefined) throw new Error("no entry");
     // The first delivery reached user-service, but its reply was lost: the entry is still in the outbox.
     accepted.set(entry.id, entry);

@@ -59,10 +59,17 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
       deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
       return [];
     });
+    // The users' queues are claimed together: one read and one write for all of them.
+    const leaseUntil = new Date(at.getTime() + (deps.leaseMs ?? 60_000));
+    const queues = await deps.store.claimQueues(users, at, leaseUntil, entriesPerClaim).catch((err: unknown) => {
+      deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
+      return [];
+    });
     const ready: ReadyQueue[] = [];
-    for (const userId of users) {
+    for (const queue of queues) {
       if (loop.stopped) break;
-      const entries = await readyEntries(userId, at).catch((err: unknown) => {
+      const userId = queue[0]?.userId ?? "";
+      const entries = await readyEntries(queue).catch((err: unknown) => {
         deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
         return [];
       });
@@ -78,15 +85,8 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
     return accepted;
   }
 
-  /** Claims the user's queue and settles a pending head; what may leave now, in order. */
-  async function readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
-    const queue = await deps.store.claimQueue(
-      userId,
-      now,
-      new Date(now.getTime() + (deps.leaseMs ?? 60_000)),
-      entriesPerClaim,
-    );
-    if (queue === undefined) return [];
+  /** Settles the pending head of a claimed queue; what may leave now, in order. */
+  async function readyEntries(queue: readonly OutboxEntry[]): Promise<OutboxEntry[]> {
     const ready: OutboxEntry[] = [];
     for (const [index, entry] of queue.entries()) {
       if (!entry.confirmed) {

@@ -43,7 +43,7 @@ function setup() {
     },
     discard: unused,
     dueUsers: unused,
-    claimQueue: unused,
+    claimQueues: unused,
     delivered: unused,
     retryLater: unused,
   };

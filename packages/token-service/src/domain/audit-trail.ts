@@ -30,12 +30,13 @@ export interface AuditOutboxStore {
   /** Users with an entry due at `now`, at most `limit`. */
   dueUsers(now: Date, limit: number): Promise<string[]>;
   /**
-   * The user's oldest entries (at most `limit`, in order), once the first is
-   * due and this caller has claimed it until `leaseUntil`; undefined when it
-   * is not due or another instance claimed it first. The claim on the first
-   * entry holds the user's whole queue, so entries leave in order.
+   * For each of the users whose first entry is due and whom this caller has
+   * claimed until `leaseUntil`, that user's oldest entries (at most `limit`, in
+   * order); users whose first entry is not due, or whom another instance
+   * claimed first, are left out. The claim on the first entry holds the
+   * user's whole queue, so entries leave in order.
    */
-  claimQueue(userId: string, now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[] | undefined>;
+  claimQueues(userIds: readonly string[], now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[][]>;
   /** Removes entries user-service has accepted. */
   delivered(ids: readonly string[]): Promise<void>;
   retryLater(id: string, at: Date, error: string): Promise<void>;

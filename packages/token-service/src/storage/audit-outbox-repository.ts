@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Db } from "mongodb";
 import type { AuditOutboxStore, OutboxEntry } from "../domain/audit-trail.js";
 import { auditOutboxCollection } from "./indexes.js";
@@ -5,9 +6,14 @@ import { auditOutboxCollection } from "./indexes.js";
 interface OutboxDocument extends Omit<OutboxEntry, "id"> {
   _id: string;
   lastError?: string;
+  /** Which delivery pass last claimed the entry's queue; only read back when claims raced. */
+  claim?: string;
 }
 
-const toEntry = ({ _id, lastError: _lastError, ...rest }: OutboxDocument): OutboxEntry => ({ id: _id, ...rest });
+const toEntry = ({ _id, lastError: _lastError, claim: _claim, ...rest }: OutboxDocument): OutboxEntry => ({
+  id: _id,
+  ...rest,
+});
 
 /** The fields a confirmation sets: the details merged into `payload`, and the entry marked confirmed. */
 const confirmedWith = (payload: Record<string, string | number>): Record<string, unknown> => ({
@@ -55,16 +61,52 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
         .toArray();
       return [...new Set(due.map((d) => d.userId))].slice(0, limit);
     },
-    async claimQueue(userId, now, leaseUntil, limit) {
-      const docs = await outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
-      const head = docs[0];
-      if (head === undefined || head.nextAttemptTime.getTime() > now.getTime()) return undefined;
-      // Compare-and-set on the head's attempt time: of racing instances, one claims the queue.
-      const claimed = await outbox.updateOne(
-        { _id: head._id, nextAttemptTime: head.nextAttemptTime },
-        { $set: { nextAttemptTime: leaseUntil } },
+    async claimQueues(userIds, now, leaseUntil, limit) {
+      if (userIds.length === 0) return [];
+      // One read for every user's queue, in the userId-led index's order; bounded by users × limit in all.
+      const bound = userIds.length * limit;
+      const docs = await outbox
+        .find({ userId: { $in: [...userIds] } })
+        .sort({ userId: 1, createTime: 1, _id: 1 })
+        .limit(bound)
+        .toArray();
+      const queues = new Map<string, OutboxDocument[]>();
+      for (const doc of docs) {
+        const queue = queues.get(doc.userId) ?? [];
+        if (queue.length < limit) queue.push(doc);
+        queues.set(doc.userId, queue);
+      }
+      // A long queue may have filled the read: a user it crowded out reads its own.
+      if (docs.length === bound) {
+        for (const userId of userIds.filter((id) => !queues.has(id))) {
+          const own = await outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
+          if (own.length > 0) queues.set(userId, own);
+        }
+      }
+      const due = [...queues.values()].filter((queue) => queue[0]!.nextAttemptTime.getTime() <= now.getTime());
+      if (due.length === 0) return [];
+      // Compare-and-set on each head's attempt time, all in one write: of racing instances, one claims each queue.
+      const claim = randomBytes(8).toString("hex");
+      const heads = due.map((queue) => queue[0]!);
+      const claimed = await outbox.bulkWrite(
+        heads.map((head) => ({
+          updateOne: {
+            filter: { _id: head._id, nextAttemptTime: head.nextAttemptTime },
+            update: { $set: { nextAttemptTime: leaseUntil, claim } },
+          },
+        })),
+        { ordered: false },
       );
-      return claimed.modifiedCount === 1 ? docs.map(toEntry) : undefined;
+      // Only when another instance won some of them is it worth a read to learn which.
+      const won =
+        claimed.modifiedCount === heads.length
+          ? undefined
+          : new Set(
+              (await outbox.find({ _id: { $in: heads.map((head) => head._id) }, claim }, { projection: { _id: 1 } }).toArray()).map(
+                (doc) => doc._id,
+              ),
+            );
+      return due.filter((queue) => won === undefined || won.has(queue[0]!._id)).map((queue) => queue.map(toEntry));
     },
     async delivered(ids) {
       await outbox.deleteMany({ _id: { $in: [...ids] } });
