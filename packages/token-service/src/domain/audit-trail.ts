@@ -93,7 +93,9 @@ export function createOutboxAuditTrail(
   const commit = shareRoundTrips<OutboxEntry, void>(
     allOrNothing((entries) => (entries.length === 1 ? store.add(entries[0]!) : store.addMany(entries))),
   );
-  const confirm = shareRoundTrips<Confirmation, void>(allOrNothing((confirmations) => store.confirmMany(confirmations)));
+  const confirm = shareRoundTrips<Confirmation, void>(
+    allOrNothing((confirmations) => store.confirmMany(confirmations)),
+  );
   return {
     async record(entry) {
       await commit(entryOf(entry, true));

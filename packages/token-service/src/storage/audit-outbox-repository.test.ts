@@ -9,7 +9,8 @@ async function recorded(entries: Record<string, number>) {
   const outbox = createAuditOutboxRepository(mongo.db);
   const trail = createOutboxAuditTrail(outbox, () => undefined);
   for (const [userId, count] of Object.entries(entries))
-    for (let n = 0; n < count; n++) await trail.record({ userId, event: "pat-exchanged", success: true, payload: { n } });
+    for (let n = 0; n < count; n++)
+      await trail.record({ userId, event: "pat-exchanged", success: true, payload: { n } });
   return outbox;
 }
 

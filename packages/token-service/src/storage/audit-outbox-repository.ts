@@ -102,9 +102,11 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
         claimed.modifiedCount === heads.length
           ? undefined
           : new Set(
-              (await outbox.find({ _id: { $in: heads.map((head) => head._id) }, claim }, { projection: { _id: 1 } }).toArray()).map(
-                (doc) => doc._id,
-              ),
+              (
+                await outbox
+                  .find({ _id: { $in: heads.map((head) => head._id) }, claim }, { projection: { _id: 1 } })
+                  .toArray()
+              ).map((doc) => doc._id),
             );
       return due.filter((queue) => won === undefined || won.has(queue[0]!._id)).map((queue) => queue.map(toEntry));
     },

@@ -151,7 +151,9 @@ describe("PAT repository: the cost of a create", () => {
 
   it("when creates for several users arrive together then one find reads all their slots, examining only their keys, and each stores its token", async () => {
     await ensureIndexes(db, tokenServiceIndexes);
-    await tokens().insertMany(Array.from({ length: 2_000 }, (_, i) => ({ ...legacy(`other${i % 100}`), slot: Math.floor(i / 100) })));
+    await tokens().insertMany(
+      Array.from({ length: 2_000 }, (_, i) => ({ ...legacy(`other${i % 100}`), slot: Math.floor(i / 100) })),
+    );
     const finds: unknown[] = [];
     const inserts: number[] = [];
     const real = db.collection(patCollection);
