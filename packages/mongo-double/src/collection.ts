@@ -2,21 +2,27 @@ import { ObjectId } from "bson";
 import { bsonTypeOf, type Doc } from "./bson-values.js";
 import type { ChangeLog } from "./change-log.js";
 import { CommandError } from "./errors.js";
-import { canonicalKey, indexEntries } from "./index-key.js";
+import { canonicalKey } from "./index-key.js";
 import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
+import type { IndexKey } from "./index-order.js";
 import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 import { UniqueIndex } from "./unique-index.js";
 
 /** Puts `_id` first, generating an ObjectId when the document has none (as mongod does). */
 export function withIdFirst(doc: Doc): Doc {
-  const { _id, ...rest } = doc;
-  const id = _id === undefined ? new ObjectId() : _id;
+  const id = doc._id === undefined ? new ObjectId() : doc._id;
   const type = bsonTypeOf(id);
   if (type === "array" || type === "regex" || type === "undefined") {
     throw new CommandError(53, `The '_id' value cannot be of type ${type}`);
   }
-  return Object.keys(doc)[0] === "_id" ? doc : { _id: id, ...rest };
+  // Documents the driver sends already start with `_id`: they are kept as they came, not copied.
+  for (const key in doc) {
+    if (key === "_id") return doc;
+    break;
+  }
+  const { _id, ...rest } = doc;
+  return { _id: id, ...rest };
 }
 
 /**
@@ -33,8 +39,6 @@ export class Collection {
   readonly #positions = new Map<string, number>();
   #nextPosition = 0;
   #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
-  /** Field paths of the other compound indexes: only checked for parallel arrays, which mongod refuses. */
-  #compound: string[][] = [];
   #log: ChangeLog | undefined;
 
   constructor(db: string, name: string) {
@@ -67,20 +71,25 @@ export class Collection {
     return this.#ordered;
   }
 
-  #checkKeys(record: StoredDoc): void {
-    for (const paths of this.#compound) indexEntries(record.doc, paths);
+  /**
+   * Every ordered index's keys for the document, worked out once and before anything changes:
+   * a key mongod refuses (parallel arrays) throws here, leaving the collection as it was.
+   */
+  #orderedKeys(record: StoredDoc, position: number): IndexKey[][] {
+    return this.#ordered.map((index) => index.keysOf(record, position));
   }
 
   insert(doc: Doc): StoredDoc {
     const record = storeDoc(withIdFirst(doc));
-    this.#checkKeys(record);
     const id = canonicalKey(record.doc._id);
+    const position = this.#nextPosition;
+    const keys = this.#orderedKeys(record, position);
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
-    const position = this.#nextPosition++;
+    this.#nextPosition++;
     this.#positions.set(id, position);
-    for (const index of this.#ordered) index.add(record, position);
+    this.#ordered.forEach((index, i) => index.add(record, keys[i]!));
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;
@@ -89,8 +98,9 @@ export class Collection {
   /** Swaps a document for its updated version, keeping its place in natural order. */
   replace(old: StoredDoc, doc: Doc): StoredDoc {
     const record = storeDoc(doc);
-    this.#checkKeys(record);
     const id = canonicalKey(old.doc._id);
+    const position = this.#positions.get(id)!;
+    const keys = this.#orderedKeys(record, position);
     const before = this.#unique.map((index) => index.entriesOf(old));
     const after = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(after[i]!, id, this.namespace));
@@ -98,8 +108,7 @@ export class Collection {
       index.remove(before[i]!, id);
       index.add(after[i]!, id);
     });
-    const position = this.#positions.get(id)!;
-    for (const index of this.#ordered) index.replace(old, record, position);
+    this.#ordered.forEach((index, i) => index.replace(old, record, position, keys[i]!));
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;
@@ -122,6 +131,11 @@ export class Collection {
   /** Creates an index unless an identical one exists; returns whether it was created. */
   createIndex(spec: IndexSpec): boolean {
     if (indexAlreadyExists(this.#indexes, spec)) return false;
+    // Built first: a document whose keys mongod refuses (parallel arrays) fails the build before anything changes.
+    const ordered = new OrderedIndex(
+      spec,
+      [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!]),
+    );
     if (spec.unique) {
       const index = new UniqueIndex(spec);
       for (const record of this.#records.values()) {
@@ -131,17 +145,8 @@ export class Collection {
         index.add(entries, id);
       }
       this.#unique.push(index);
-    } else if (Object.keys(spec.key).length > 1) {
-      const paths = Object.keys(spec.key);
-      for (const record of this.#records.values()) indexEntries(record.doc, paths);
-      this.#compound.push(paths);
     }
-    this.#ordered.push(
-      new OrderedIndex(
-        spec,
-        [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!]),
-      ),
-    );
+    this.#ordered.push(ordered);
     this.#indexes.push(spec);
     this.#indexesChanged();
     return true;
@@ -166,9 +171,6 @@ export class Collection {
     const unique = this.#unique.findIndex((index) => index.spec.name === name);
     if (unique >= 0) this.#unique.splice(unique, 1);
     this.#ordered = this.#ordered.filter((index) => index.spec.name !== name);
-    this.#compound = this.#indexes
-      .filter((index) => !index.unique && Object.keys(index.key).length > 1)
-      .map((index) => Object.keys(index.key));
     this.#indexesChanged();
   }
 }

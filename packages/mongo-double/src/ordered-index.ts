@@ -42,6 +42,8 @@ export class OrderedIndex {
   readonly compare: (a: IndexKey, b: IndexKey) => number;
   readonly includes: (record: StoredDoc) => boolean;
   #multikeyPaths = new Set<string>();
+  /** Each indexed path split at its dots, once. */
+  readonly #parts: string[][];
   #tree: Tree;
 
   /** Takes the documents with their positions in natural order (see `add`). */
@@ -55,7 +57,8 @@ export class OrderedIndex {
     this.compare = keyComparator(this.directions);
     this.includes = indexMembership(spec);
     this.#tree = new BTree<IndexKey, StoredDoc>(undefined, this.compare);
-    for (const [record, position] of records) this.add(record, position);
+    this.#parts = this.paths.map((path) => path.split("."));
+    for (const [record, position] of records) this.add(record, this.keysOf(record, position));
   }
 
   get multikey(): boolean {
@@ -71,7 +74,8 @@ export class OrderedIndex {
     return this.#tree.size;
   }
 
-  #keysOf(record: StoredDoc, position: number): IndexKey[] {
+  /** The keys a document at `position` contributes (none when the index leaves it out). */
+  keysOf(record: StoredDoc, position: number): IndexKey[] {
     if (!this.includes(record)) return [];
     return indexEntries(record.view, this.paths, this.fold).map((entry) => [
       ...entry.values.map((value) => (value === undefined ? null : this.fold ? foldDeep(value, this.fold) : value)),
@@ -80,30 +84,31 @@ export class OrderedIndex {
   }
 
   /**
-   * Adds a document's keys. `position` is its place in natural order: equal keys are kept in it,
-   * as mongod keeps them in RecordId order.
+   * Adds a document's keys (`keysOf` it at its position, its place in natural order: equal keys
+   * are kept in it, as mongod keeps them in RecordId order).
    */
-  add(record: StoredDoc, position: number): void {
+  add(record: StoredDoc, keys: readonly IndexKey[]): void {
     this.#noteArrays(record);
-    for (const key of this.#keysOf(record, position)) this.#tree.set(key, record);
+    for (const key of keys) this.#tree.set(key, record);
   }
 
   #noteArrays(record: StoredDoc): void {
-    for (const path of this.paths)
-      if (!this.#multikeyPaths.has(path) && meetsArray(record.view, path.split("."))) this.#multikeyPaths.add(path);
+    this.#parts.forEach((parts, i) => {
+      const path = this.paths[i]!;
+      if (!this.#multikeyPaths.has(path) && meetsArray(record.view, parts)) this.#multikeyPaths.add(path);
+    });
   }
 
   remove(record: StoredDoc, position: number): void {
-    for (const key of this.#keysOf(record, position)) this.#tree.delete(key);
+    for (const key of this.keysOf(record, position)) this.#tree.delete(key);
   }
 
   /**
    * Swaps a document for its updated version. When the update leaves this index's keys as they
    * were (an update that sets other fields), the entries only point to the new version, in place.
    */
-  replace(old: StoredDoc, record: StoredDoc, position: number): void {
-    const before = this.#keysOf(old, position);
-    const after = this.#keysOf(record, position);
+  replace(old: StoredDoc, record: StoredDoc, position: number, after: readonly IndexKey[]): void {
+    const before = this.keysOf(old, position);
     if (before.length === after.length && before.every((key, i) => this.compare(key, after[i]!) === 0)) {
       // `a: 5` becoming `a: [5]` keeps the key but makes the index multikey.
       this.#noteArrays(record);
@@ -111,7 +116,7 @@ export class OrderedIndex {
       return;
     }
     for (const key of before) this.#tree.delete(key);
-    this.add(record, position);
+    this.add(record, after);
   }
 
   /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */

@@ -1,3 +1,4 @@
+import { serialize } from "bson";
 import { update as mingoUpdate } from "mingo/updater";
 import {
   bsonTypeOf,
@@ -213,6 +214,30 @@ const sameId = (a: unknown, b: unknown): boolean =>
 /** Whether an update document replaces the whole document rather than using operators. */
 export const isReplacement = (update: unknown): boolean =>
   isPlainObject(update) && Object.keys(update).length > 0 && !Object.keys(update)[0]!.startsWith("$");
+
+/**
+ * Whether two stored values would serialize to the same BSON bytes (what mongod compares to tell
+ * whether an update modified a document): same field order, same types, same values. Plain
+ * numbers carry their BSON type in their value (see bson-values.ts), so `Object.is` is exact;
+ * other BSON values are rare enough here to be compared by their bytes.
+ */
+export function sameStored(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  // BSON writes undefined as null.
+  if (a == null && b == null) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((item, i) => sameStored(item, b[i]));
+  if (Array.isArray(b)) return false;
+  if (isPlainObject(a)) {
+    if (!isPlainObject(b)) return false;
+    const keys = Object.keys(a);
+    const others = Object.keys(b);
+    return keys.length === others.length && keys.every((key, i) => key === others[i] && sameStored(a[key], b[key]));
+  }
+  if (a instanceof Date) return b instanceof Date && Object.is(a.getTime(), b.getTime());
+  return !isPlainObject(b) && Buffer.compare(serialize({ v: a }), serialize({ v: b })) === 0;
+}
 
 /** Applies an update (operators, replacement or pipeline) and returns the new stored document. */
 export function applyUpdate(doc: Doc, update: unknown, context: UpdateContext): Doc {

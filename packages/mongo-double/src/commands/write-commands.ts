@@ -1,11 +1,10 @@
-import { serialize } from "bson";
 import { isPlainObject, type Doc } from "../bson-values.js";
 import { collectionArg, deadlineFor, numberArg } from "../command-args.js";
 import { matching } from "../query-exec.js";
 import type { CommandHandler } from "../command-context.js";
 import { CommandError, toCommandError } from "../errors.js";
 import { checkIdForStorage } from "../update-checks.js";
-import { applyUpdate, isReplacement } from "../update-engine.js";
+import { applyUpdate, isReplacement, sameStored } from "../update-engine.js";
 import { upsertDocument } from "./upsert.js";
 
 // The fields mongod 7.0 parses in each statement; it refuses any other (a later server's `sort` too).
@@ -54,8 +53,6 @@ const insert: CommandHandler = (body, context) => {
   return { n, ...errors, ok: 1 };
 };
 
-const sameBytes = (a: Doc, b: Doc): boolean => Buffer.compare(serialize(a), serialize(b)) === 0;
-
 const update: CommandHandler = (body, context) => {
   const name = collectionArg(body, "update");
   checkStatementFields(body, "update", "updates");
@@ -84,7 +81,7 @@ const update: CommandHandler = (body, context) => {
       deadline.tick();
       const updated = applyUpdate(target.doc, statement.u, { filter, arrayFilters, collation, inserting: false });
       n++;
-      if (!sameBytes(target.doc, updated)) {
+      if (!sameStored(target.doc, updated)) {
         collection.replace(target, updated);
         nModified++;
       }

@@ -92,6 +92,13 @@ describe("unique indexes", () => {
     await items.createIndex({ a: 1, b: 1 });
     const error = await rejection(items.insertOne({ _id: 1, a: [1, 2], b: [1, 2] }));
     expect(error.code).toBe(171);
+    expect(await items.countDocuments()).toBe(0);
+    await items.insertOne({ _id: 2, a: [1, 2], b: 1 });
+    expect((await rejection(items.updateOne({ _id: 2 }, { $set: { b: [3, 4] } }))).code).toBe(171);
+    expect(await items.findOne({ _id: 2 })).toEqual({ _id: 2, a: [1, 2], b: 1 });
+    await items.updateOne({ _id: 2 }, { $set: { c: [5, 6] } });
+    expect((await rejection(items.createIndex({ a: 1, c: 1 }))).code).toBe(171);
+    expect((await items.indexes()).map((index) => index.name)).toEqual(["_id_", "a_1_b_1"]);
   });
 
   it("when numbers of different BSON types are equal then they are duplicate keys", async () => {
