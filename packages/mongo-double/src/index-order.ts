@@ -54,15 +54,24 @@ export type IndexKey = unknown[];
 
 /** Orders index keys by their fields (each in its index direction), then by position. */
 export function keyComparator(directions: number[]): (a: IndexKey, b: IndexKey) => number {
+  const fields = directions.length;
   return (a, b) => {
-    for (let i = 0; i < directions.length; i++) {
+    for (let i = 0; i < fields; i++) {
       const x = a[i];
       const y = b[i];
+      // Strings (ids, names, hashes) are most fields of most keys: compared here, without a call per field.
+      if (typeof x === "string" && typeof y === "string") {
+        if (x === y) continue;
+        return compareUtf8(x, y) < 0 ? -directions[i]! : directions[i]!;
+      }
       // The edges past a key's bounded fields are absolute, whatever the field's direction.
       const absolute = x === MIN || x === MAX || y === MIN || y === MAX;
       const order = compareComponent(x, y) * (absolute ? 1 : directions[i]!);
       if (order !== 0) return order;
     }
-    return compareComponent(a[directions.length], b[directions.length]);
+    const x = a[fields];
+    const y = b[fields];
+    // Positions, whole numbers, unless a bound puts an edge there.
+    return typeof x === "number" && typeof y === "number" ? x - y : compareComponent(x, y);
   };
 }
