@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { pooledRandomBytes } from "./random-pool.js";
 import { allOrNothing, shareRoundTrips } from "./shared-round-trips.js";
 import type { PatLogEntry } from "./user-directory.js";
 
@@ -75,7 +75,7 @@ let sequence = 0;
  */
 function newEntryId(at: Date): string {
   sequence = (sequence + 1) % 0x1000000;
-  return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${randomBytes(6).toString("hex")}`;
+  return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${pooledRandomBytes(6).toString("hex")}`;
 }
 
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */

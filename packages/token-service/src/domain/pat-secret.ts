@@ -1,5 +1,6 @@
-import { createHash, createHmac, randomBytes } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { crc32 } from "node:zlib";
+import { pooledRandomBytes } from "./random-pool.js";
 
 /** Every PAT starts with this, so people and secret scanners recognise one. */
 export const patPrefix = "roster_pat_";
@@ -26,7 +27,7 @@ function checksumOf(body: string): string {
 function randomBase62(length: number): string {
   let out = "";
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
+    for (const byte of pooledRandomBytes(length * 2)) {
       if (byte < 248 && out.length < length) out += alphabet[byte % 62];
     }
   }

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
 import { pageSizeOf } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
@@ -6,6 +5,7 @@ import { decodePatPageToken, encodePatPageToken } from "./pat-page-token.js";
 import { generatePatSecret, hashPatSecret, patHint } from "./pat-secret.js";
 import type { AuditTrail, OutboxEntry } from "./audit-trail.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
+import { pooledRandomBytes } from "./random-pool.js";
 import { validateScopes } from "./scopes.js";
 import type { TokensChanged, UserDirectory } from "./user-directory.js";
 
@@ -69,7 +69,7 @@ export function createPatManagement(deps: PatManagementDeps) {
       if (user.suspended) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
       const secret = generatePatSecret();
       const record: PatRecord = {
-        id: `pat_${randomBytes(12).toString("hex")}`,
+        id: `pat_${pooledRandomBytes(12).toString("hex")}`,
         userId,
         name,
         secretHash: hashPatSecret(secret, deps.pepper),
