@@ -25,9 +25,10 @@ export interface AuditDeliveryDeps {
   now?: () => Date;
 }
 
-const usersPerPass = 20;
 /** The most entries one call to user-service carries (AppendUserLogs' limit). */
 export const entriesPerSend = 100;
+/** As many users as one call carries entries: a create makes one entry for its user, and a pass claims their queues together. */
+const usersPerPass = entriesPerSend;
 /** A busy user's backlog (one PAT exchanged over and over) leaves a whole call's worth per claim. */
 const entriesPerClaim = entriesPerSend;
 
