@@ -1,3 +1,4 @@
+import type { Db } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { createOutboxAuditTrail } from "../domain/audit-trail.js";
 import { useTestMongo } from "../testing.js";
@@ -35,12 +36,33 @@ describe("audit outbox: claiming queues", () => {
     ]);
   });
 
-  it("when instances claim the same users at once then each queue goes to exactly one of them", async () => {
-    const outbox = await recorded({ u1: 1, u2: 1, u3: 1, u4: 1 });
-    const others = [createAuditOutboxRepository(mongo.db), createAuditOutboxRepository(mongo.db)];
+  it("when instances read the same queues before any of them claims then each queue goes to exactly one of them", async () => {
+    await recorded({ u1: 1, u2: 1, u3: 1, u4: 1 });
+    // Every instance's claim waits until all three have read the queues, so all three try the same heads.
+    let arrived = 0;
+    let releaseAll = () => {};
+    const allRead = new Promise<void>((resolve) => (releaseAll = resolve));
+    const instance = () => {
+      const real = mongo.db.collection("audit_outbox");
+      const outbox = new Proxy(real, {
+        get(target, property, receiver) {
+          if (property !== "bulkWrite") return Reflect.get(target, property, receiver) as unknown;
+          return async (...args: Parameters<typeof real.bulkWrite>) => {
+            arrived += 1;
+            if (arrived === 3) releaseAll();
+            await allRead;
+            return real.bulkWrite(...args);
+          };
+        },
+      });
+      return createAuditOutboxRepository({ collection: () => outbox } as unknown as Db);
+    };
     const claims = await Promise.all(
-      [outbox, ...others].map((store) => store.claimQueues(["u1", "u2", "u3", "u4"], new Date(), inOneSecond(), 5)),
+      [instance(), instance(), instance()].map((store) =>
+        store.claimQueues(["u1", "u2", "u3", "u4"], new Date(), inOneSecond(), 5),
+      ),
     );
+    expect(arrived).toBe(3);
     expect(shape(claims.flat()).sort()).toEqual([["u10"], ["u20"], ["u30"], ["u40"]]);
   });
 });
