@@ -20,7 +20,7 @@ import {
 } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { similarityTo } from "../domain/trigrams.js";
+import { containedTrigrams, similarityTo } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -81,9 +81,22 @@ function textMatch(node: Extract<PlanNode, { kind: "match" }>): UserFilter {
   const [key, display] = indexedText[t];
   const lowered = normaliseKey(value);
   const indexed = exact ? { [key]: lowered } : regex(key, `^${escapeRegex(lowered)}`, false);
-  if (!caseSensitive) return indexed;
-  // The key index narrows; the display value then decides case.
-  return { $and: [indexed, exact ? { [display]: value } : regex(display, `^${escapeRegex(value)}`, false)] };
+  const decided = caseSensitive
+    ? // The key index narrows; the display value then decides case.
+      { $and: [indexed, exact ? { [display]: value } : regex(display, `^${escapeRegex(value)}`, false)] }
+    : indexed;
+  return !exact && t === "name" ? withNameGrams(decided, lowered) : decided;
+}
+
+/**
+ * A name prefix is shared by many users (every "Anna"), so its key range,
+ * in name order, must be read whole and sorted to give a page in any other
+ * order. Pinned to one trigram the prefix holds, the trigram index returns
+ * users in creation order, so the default order's page stops after itself.
+ */
+function withNameGrams(filter: UserFilter, lowered: string): UserFilter {
+  const grams = containedTrigrams(lowered);
+  return grams.length === 0 ? filter : { $and: [{ grams: { $all: grams } }, filter] };
 }
 
 /** Three index ranges: the id, `searchKeys` (username, email, name from each word on) and the phone. */
