@@ -452,6 +452,38 @@ describe("plans the indexes serve", () => {
     expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
   });
 
+  it("when free text matches more users than the ranked candidates bound then it ranks that many, pages end there, and the total is a lower bound", async () => {
+    const bounded = createUserSearch(db(), { timeLimitMs: 2_000, rankedCandidates: 50 });
+    const seen: string[] = [];
+    let page = await searchUsers(bounded, create(SearchUsersRequestSchema, { query: "filler" }), regexCosts.costOf);
+    expect(page).toMatchObject({ totalSize: 51, totalSizeExact: false });
+    for (;;) {
+      seen.push(...page.users.map((u) => u._id));
+      if (page.nextPageToken === "") break;
+      page = await searchUsers(
+        bounded,
+        create(SearchUsersRequestSchema, { query: "filler", pageToken: page.nextPageToken }),
+        regexCosts.costOf,
+      );
+    }
+    expect(seen).toHaveLength(50);
+    expect(new Set(seen).size).toBe(50);
+    const counted = await searchUsers(
+      bounded,
+      create(SearchUsersRequestSchema, { query: "filler", includeTotal: true }),
+      regexCosts.costOf,
+    );
+    expect(counted).toMatchObject({ totalSize: 300, totalSizeExact: true });
+  });
+
+  it("when free text is bounded to a few candidates then the user it names exactly still comes first, scored 1", async () => {
+    const bounded = createUserSearch(db(), { timeLimitMs: 2_000, rankedCandidates: 3 });
+    const page = await searchUsers(bounded, create(SearchUsersRequestSchema, { query: "filler1" }), regexCosts.costOf);
+    expect(page.users.map((u) => u.username).slice(0, 1)).toEqual(["filler1"]);
+    expect(page.relevanceScores[0]).toBe(1);
+    expect(page.users).toHaveLength(3);
+  });
+
   it("when free text is ranked then an exact name scores 1 and comes before a longer one", async () => {
     const page = await ranked({ query: "tie same" });
     expect(page.users.map((u) => u._id)).toEqual(["t4", "t5", "t6", "t7"]);

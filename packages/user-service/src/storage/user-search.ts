@@ -30,6 +30,13 @@ export interface UserSearchOptions {
   timeLimitMs: number;
   /** Most similarity candidates scored per filter (the best-sharing ones are kept). */
   similarityCandidates?: number;
+  /**
+   * Most matches of a free-text query ranked per search: the first the
+   * indexes hand over. For the query alone that is the id, then the search
+   * keys in order from the text itself, so whole-field matches come first.
+   * Pages by relevance end after them.
+   */
+  rankedCandidates?: number;
 }
 
 type UserFilter = Filter<UserDocument>;
@@ -40,6 +47,7 @@ type Similarities = Map<PlanNode, Map<string, number>>;
 
 const matchNothing: UserFilter = { _id: { $in: [] } };
 const defaultSimilarityCandidates = 10_000;
+export const defaultRankedCandidates = 200;
 /** Matches scored for relevance come back in batches this large: one round trip for most searches, not one per 101. */
 const rankedBatch = 10_000;
 /** Pages leave out the search-only trigrams and keys: they are half of each stored user. */
@@ -323,9 +331,10 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   }
 
   /**
-   * A page by relevance: every match is scored (its few fields only), ordered
-   * by (score, id), and the page's users are then read whole. The count is
-   * the number scored, so it is always exact.
+   * A page by relevance: the matches are scored (their few fields only),
+   * ordered by (score, id), and the page's users are then read whole. A
+   * free-text query scores at most `rankedCandidates` of them; the count is
+   * the number scored when all were, else a lower bound unless asked for.
    */
   async function ranked(
     plan: SearchPlan,
@@ -336,13 +345,16 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   ): Promise<SearchPage<UserDocument>> {
     const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
     const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
+    // Similarity matches are bounded already (`similarityCandidates`), the best kept.
+    const bound = similar === undefined ? (options.rankedCandidates ?? defaultRankedCandidates) : undefined;
+    const reads = bound === undefined ? { batchSize: rankedBatch } : { limit: bound + 1, batchSize: bound + 1 };
     // A similarity filter on its own has found its matches already.
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await users
-            .find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() })
-            .toArray();
+        : await users.find<RankedFields>(filter, { projection, ...reads, maxTimeMS: clock.left() }).toArray();
+    const bounded = bound !== undefined && matches.length > bound;
+    if (bounded) matches.length = bound;
     const gramsOf = rememberedTrigrams();
     const scored: Ranked[] = matches.map((m) => ({
       id: m._id,
@@ -374,11 +386,16 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
       rest.length > plan.pageSize && last !== undefined
         ? { id: last.id, value: last.score, before: before + page.length }
         : undefined;
+    const total = !bounded
+      ? scored.length
+      : plan.includeTotal
+        ? await users.countDocuments(filter, { maxTimeMS: clock.left() })
+        : scored.length + 1;
     return {
       items: kept.map((r) => byId.get(r.id) as UserDocument),
       next,
-      total: scored.length,
-      totalExact: true,
+      total,
+      totalExact: !bounded || plan.includeTotal,
       scores: kept.map((r) => r.score),
     };
   }
