@@ -38,8 +38,8 @@ describe("the console's configuration", () => {
 });
 
 describe("the search configuration", () => {
-  it("when SEARCH_RANKED_CANDIDATES is unset then free text ranks 200 matches; set, the number given", () => {
-    expect(loadConfig(base).searchRankedCandidates).toBe(200);
+  it("when SEARCH_RANKED_CANDIDATES is unset then free text ranks 100 matches; set, the number given", () => {
+    expect(loadConfig(base).searchRankedCandidates).toBe(100);
     expect(loadConfig({ ...base, SEARCH_RANKED_CANDIDATES: "1000" }).searchRankedCandidates).toBe(1000);
   });
 

@@ -47,7 +47,7 @@ type Similarities = Map<PlanNode, Map<string, number>>;
 
 const matchNothing: UserFilter = { _id: { $in: [] } };
 const defaultSimilarityCandidates = 10_000;
-export const defaultRankedCandidates = 200;
+const defaultRankedCandidates = 100;
 /** Matches scored for relevance come back in batches this large: one round trip for most searches, not one per 101. */
 const rankedBatch = 10_000;
 /** Pages leave out the search-only trigrams and keys: they are half of each stored user. */

@@ -345,7 +345,7 @@ export type SearchUsersRequest = Message<"roster.user.v1.SearchUsersRequest"> & 
    * (case-insensitively). Combined with `filter` by AND. Unless `sort` says
    * otherwise, results come ranked by relevance (see `relevance_scores`):
    * the server ranks at most its configured number of matches
-   * (`SEARCH_RANKED_CANDIDATES`, 200 by default), the first its indexes
+   * (`SEARCH_RANKED_CANDIDATES`, 100 by default), the first its indexes
    * hand over (an exact id, then usernames, emails and names in order from
    * the text itself, so whole-field matches come first), and pages by
    * relevance end after them; sort by a field to page through every match.
