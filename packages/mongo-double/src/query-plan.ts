@@ -129,6 +129,17 @@ function better(a: IndexScan, b: IndexScan): boolean {
 const narrows = (scan: IndexScan | undefined): boolean =>
   scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged);
 
+/**
+ * Whether an index may offer a scan: its leading field is one the filter constrains, or the
+ * sort's first. Any other yields no bounds, and a sort it serves must start at its leading
+ * field, so `scanFor` would turn it down; skipping it spares working out its bounds.
+ */
+function mayScan(filter: Doc, sort: Doc | undefined): (index: OrderedIndex) => boolean {
+  const fields = new Set(conjunctsOf(filter).conjuncts.map(([field]) => field));
+  const sortFirst = sort === undefined ? undefined : Object.keys(sort)[0];
+  return (index) => fields.has(index.paths[0]!) || index.paths[0] === sortFirst;
+}
+
 function bestScan(
   indexes: OrderedIndex[],
   filter: Doc,
@@ -137,7 +148,9 @@ function bestScan(
   accept: (scan: IndexScan) => boolean = () => true,
 ): IndexScan | undefined {
   let best: IndexScan | undefined;
+  const worthWeighing = mayScan(filter, sort);
   for (const index of indexes) {
+    if (!worthWeighing(index)) continue;
     const scan = scanFor(index, filter, sort, collation);
     if (scan && accept(scan) && (!best || better(scan, best))) best = scan;
   }
