@@ -104,7 +104,7 @@ function textMatch(node: Extract<PlanNode, { kind: "match" }>): UserFilter {
  */
 function withNameGrams(filter: UserFilter, lowered: string): UserFilter {
   const grams = containedTrigrams(lowered);
-  return grams.length === 0 ? filter : { $and: [{ grams: { $all: grams } }, filter] };
+  return grams.length === 0 ? filter : { $and: [rarestGram(grams), filter] };
 }
 
 /** Three index ranges: the id, `searchKeys` (username, email, name from each word on) and the phone. */
@@ -114,10 +114,19 @@ function freeText(node: Extract<PlanNode, { kind: "freeText" }>): UserFilter {
   return { $or: branches };
 }
 
+/**
+ * Candidates holding the likely rarest of the trigrams every match has. The
+ * index scans one trigram whatever the filter lists, and the exact check
+ * that follows decides each candidate, so the others would only cost a
+ * second test per candidate.
+ */
+function rarestGram(grams: string[]): UserFilter {
+  return { grams: grams[0] };
+}
+
 function pattern(node: Extract<PlanNode, { kind: "pattern" }>): UserFilter {
   const scan = regex(displayField(node.target), node.pattern, !node.caseSensitive, true);
-  // The index scans the first trigram of an $all (the likely rarest); the expression then decides each candidate.
-  return node.grams === undefined ? scan : { $and: [{ grams: { $all: node.grams } }, scan] };
+  return node.grams === undefined ? scan : { $and: [rarestGram(node.grams), scan] };
 }
 
 function customDataEquals(path: string, value: JsonValue): UserFilter {
