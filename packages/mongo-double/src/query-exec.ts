@@ -7,6 +7,7 @@ import {
   countedKeys,
   orderedAlternative,
   planQuery,
+  residualFilter,
   servesSort,
   type Plan,
   type ScanStats,
@@ -40,7 +41,8 @@ export function newExecution(
 /**
  * The filter's test for what a plan reads (compiled either way, so a bad filter fails alike);
  * none when the plan's bounds decide it: one scan's, or each branch's of a filter that is an
- * `$or` alone (a document from a branch's scan matches that branch).
+ * `$or` alone (a document from a branch's scan matches that branch). One scan's documents are
+ * tested only on what its bounds leave undecided.
  */
 function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
   const matcher = compileFilter(filter, collation);
@@ -49,7 +51,9 @@ function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: Store
     plan.kind === "ixscan"
       ? plan.bounds.decides
       : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
-  return decided ? () => true : matcher;
+  if (decided) return () => true;
+  const rest = plan.kind === "ixscan" ? residualFilter(plan, filter) : undefined;
+  return rest === undefined ? matcher : compileFilter(rest, collation);
 }
 
 /**

@@ -237,6 +237,30 @@ export function orderedAlternative(
   return scan === undefined ? undefined : { kind: "ixscan", ...scan };
 }
 
+/**
+ * What is left of a filter to test on the documents a scan returns: the filter less the
+ * conditions its bounds decide (a scanned field with exact bounds, named by that one condition).
+ * Undefined when the bounds decide none; `$comment` is dropped, other operators are kept.
+ */
+export function residualFilter(scan: IndexScan, filter: Doc): Doc | undefined {
+  const { bounds, index } = scan;
+  const used = index.paths.slice(0, bounds.pointFields + (bounds.ranged ? 1 : 0));
+  const decided = new Set(used.filter((_, i) => bounds.fields[i]?.exact === true));
+  if (decided.size === 0) return undefined;
+  const rest: Doc[] = [];
+  let left = false;
+  const walk = (part: Doc): void => {
+    for (const [key, condition] of Object.entries(part)) {
+      if (key === "$and" && Array.isArray(condition) && condition.every(isPlainObject)) condition.forEach(walk);
+      else if (decided.has(key)) left = true;
+      else if (key !== "$comment") rest.push({ [key]: condition });
+    }
+  };
+  walk(filter);
+  if (!left) return undefined;
+  return rest.length === 0 ? {} : { $and: rest };
+}
+
 /** The index entries of one scan in its order, each interval in turn. */
 function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
   const tree = scan.index.snapshot();
