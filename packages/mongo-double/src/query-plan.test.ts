@@ -195,6 +195,32 @@ describe("conditions an index scan decides", () => {
   });
 });
 
+describe("an $or read one scan per branch", () => {
+  const collection = new Collection("db", "branches");
+  collection.createIndex(normalizeIndexSpec({ key: { tags: 1, t: 1 }, name: "tags_1_t_1" }));
+  for (let id = 0; id < 12; id++)
+    collection.insert({ _id: id, tags: ["x", `g${id % 2}`], name: `n${id}`, t: new Date(Date.UTC(2024, 0, 12 - id)) });
+
+  it("when a branch's scan finds a document its own filter refuses then the branch it matches keeps it, once and in order", async () => {
+    // Every document is under "x"; the first branch keeps odd ids, the second the ids 4 and 6.
+    const filter = {
+      $or: [
+        { $and: [{ tags: "x" }, { name: { $regex: "[13579]$" } }] },
+        { $and: [{ tags: "x" }, { name: { $in: ["n4", "n6"] } }] },
+      ],
+    };
+    const found = await findRecords(
+      collection,
+      { filter, sort: { t: 1 }, skip: 0, limit: 5, collation: undefined },
+      new Deadline(undefined, false),
+    );
+    expect(planQuery(collection, filter, undefined, { t: 1 })).toMatchObject({ kind: "or", mergeSort: { t: 1 } });
+    expect(found.map((record) => record.doc._id)).toEqual([11, 9, 7, 6, 5]);
+    const all = await scanMatching(collection, filter, undefined, new Deadline(undefined, false));
+    expect(all.map((record) => record.doc._id).sort((a, b) => Number(a) - Number(b))).toEqual([1, 3, 4, 5, 6, 7, 9, 11]);
+  });
+});
+
 describe("prefix regexes the index decides", () => {
   it("when the field also holds a regular expression then reads and counts still check it as the filter does", async () => {
     const collection = new Collection("d", "words");

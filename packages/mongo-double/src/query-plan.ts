@@ -293,11 +293,7 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
   const seen =
     plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  const entries =
-    plan.kind === "or" && plan.mergeSort !== undefined
-      ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
-      : inTurn(scans, stats);
-  for (const record of entries) {
+  for (const [record] of scanEntries(plan, scans, stats)) {
     if (seen?.has(record)) continue;
     seen?.add(record);
     stats.docsExamined++;
@@ -305,8 +301,27 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   }
 }
 
-function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<StoredDoc> {
-  for (const scan of scans) yield* entriesOf(scan, stats);
+/**
+ * The index entries of an `$or` plan, each with the branch whose scan found it, in the plan's
+ * order. A document comes once per branch whose bounds hold it: the reader tests it on that
+ * branch (counting it examined) unless it has kept it already, so a document a branch's scan
+ * finds but its filter refuses is examined again by the branch it matches.
+ */
+export function branchCandidates(
+  plan: Extract<Plan, { kind: "or" }>,
+  stats: ScanStats,
+): Generator<[StoredDoc, number]> {
+  return scanEntries(plan, plan.scans, stats);
+}
+
+function scanEntries(plan: Exclude<Plan, { kind: "collscan" }>, scans: IndexScan[], stats: ScanStats) {
+  return plan.kind === "or" && plan.mergeSort !== undefined
+    ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
+    : inTurn(scans, stats);
+}
+
+function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
+  for (const [i, scan] of scans.entries()) for (const record of entriesOf(scan, stats)) yield [record, i];
 }
 
 /**
@@ -318,7 +333,7 @@ function* mergedEntries(
   scans: IndexScan[],
   compare: (a: StoredDoc, b: StoredDoc) => number,
   stats: ScanStats,
-): Generator<StoredDoc> {
+): Generator<[StoredDoc, number]> {
   // Every scan starts now, so all of them read the index as it is at the same moment.
   const streams = scans.map((scan) => entriesOf(scan, stats));
   const heads = streams.map((stream) => stream.next());
@@ -329,7 +344,7 @@ function* mergedEntries(
         least = i;
     });
     if (least < 0) return;
-    yield (heads[least] as IteratorYieldResult<StoredDoc>).value;
+    yield [(heads[least] as IteratorYieldResult<StoredDoc>).value, least];
     heads[least] = streams[least]!.next();
   }
 }
