@@ -3,10 +3,12 @@ import type { Collection } from "./collection.js";
 import type { Deadline } from "./deadline.js";
 import { compileFilter } from "./query-engine.js";
 import {
+  branchCandidates,
   candidates,
   countedKeys,
   orderedAlternative,
   planQuery,
+  residualFilter,
   servesSort,
   type Plan,
   type ScanStats,
@@ -40,16 +42,20 @@ export function newExecution(
 /**
  * The filter's test for what a plan reads (compiled either way, so a bad filter fails alike);
  * none when the plan's bounds decide it: one scan's, or each branch's of a filter that is an
- * `$or` alone (a document from a branch's scan matches that branch).
+ * `$or` alone (a document from a branch's scan matches that branch). One scan's documents are
+ * tested only on what its bounds leave undecided.
  */
+const isOnlyOr = (filter: Doc): boolean => Object.keys(filter).length === 1 && Array.isArray(filter.$or);
+
 function matcherFor(plan: Plan, filter: Doc, collation: unknown): (record: StoredDoc) => boolean {
   const matcher = compileFilter(filter, collation);
-  const onlyOr = Object.keys(filter).length === 1 && Array.isArray(filter.$or);
   const decided =
     plan.kind === "ixscan"
       ? plan.bounds.decides
-      : plan.kind === "or" && onlyOr && plan.scans.every((scan) => scan.bounds.decides);
-  return decided ? () => true : matcher;
+      : plan.kind === "or" && isOnlyOr(filter) && plan.scans.every((scan) => scan.bounds.decides);
+  if (decided) return () => true;
+  const rest = plan.kind === "ixscan" ? residualFilter(plan, filter) : undefined;
+  return rest === undefined ? matcher : compileFilter(rest, collation);
 }
 
 /**
@@ -93,11 +99,44 @@ async function collect(
 ): Promise<StoredDoc[]> {
   const matcher = matcherFor(execution.plan, filter, collation);
   if (!collection) return [];
+  const { plan } = execution;
+  if (plan.kind === "or" && isOnlyOr(filter) && !plan.scans.every((scan) => scan.bounds.decides))
+    return collectBranches(plan, filter.$or as Doc[], collation, execution.stats, deadline, limit);
   const out: StoredDoc[] = [];
   for (const record of candidates(collection, execution.plan, execution.stats)) {
     const pause = deadline.step();
     if (pause) await pause;
     if (matcher(record) && out.push(record) === limit) break;
+  }
+  deadline.check();
+  return out;
+}
+
+/**
+ * `collect` for a filter that is an `$or` alone, read one scan per branch: each document is
+ * tested on the branch whose scan found it, less what that scan's bounds decide, and kept once.
+ */
+async function collectBranches(
+  plan: Extract<Plan, { kind: "or" }>,
+  branches: Doc[],
+  collation: unknown,
+  stats: ScanStats,
+  deadline: Deadline,
+  limit: number,
+): Promise<StoredDoc[]> {
+  const tests = plan.scans.map((scan, i) =>
+    scan.bounds.decides ? () => true : compileFilter(residualFilter(scan, branches[i]!) ?? branches[i], collation),
+  );
+  const kept = new Set<StoredDoc>();
+  const out: StoredDoc[] = [];
+  for (const [record, branch] of branchCandidates(plan, stats)) {
+    const pause = deadline.step();
+    if (pause) await pause;
+    if (kept.has(record)) continue;
+    stats.docsExamined++;
+    if (!tests[branch]!(record)) continue;
+    kept.add(record);
+    if (out.push(record) === limit) break;
   }
   deadline.check();
   return out;

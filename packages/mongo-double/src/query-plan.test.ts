@@ -5,7 +5,7 @@ import { Deadline } from "./deadline.js";
 import { normalizeIndexSpec } from "./index-spec.js";
 import { compileFilter } from "./query-engine.js";
 import { countMatching, findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
-import { planQuery } from "./query-plan.js";
+import { planQuery, residualFilter } from "./query-plan.js";
 import { sortRecords } from "./sort-order.js";
 
 // A small seeded generator, so a failure names a case that can be replayed.
@@ -160,6 +160,64 @@ describe("ordered indexes", () => {
     expect(pinned.kind === "ixscan" && [pinned.index.spec.name, pinned.sortDirection]).toEqual(["tags_1_t_-1", -1]);
     const ranged = planQuery(collection, { tags: { $gte: 3 } }, undefined, { t: 1 });
     expect(ranged.kind === "ixscan" && ranged.sortDirection).toBe(0);
+  });
+});
+
+describe("conditions an index scan decides", () => {
+  const collection = new Collection("db", "tagged");
+  collection.createIndex(normalizeIndexSpec({ key: { tags: 1, t: 1 }, name: "tags_1_t_1" }));
+  for (let id = 0; id < 20; id++)
+    collection.insert({ _id: id, tags: [`g${id % 3}`, "all"], name: `n${id}`, t: new Date(Date.UTC(2024, 0, 1 + id)) });
+
+  it("when a scan pins an array field to one value then only the filter's other conditions are left to test", () => {
+    const filter = { $and: [{ tags: "g1" }, { name: { $regex: "1" } }] };
+    const plan = planQuery(collection, filter, undefined, { t: 1 });
+    expect(plan.kind === "ixscan" && residualFilter(plan, filter)).toEqual({ $and: [{ name: { $regex: "1" } }] });
+  });
+
+  it("when two conditions name the scanned field, or the filter is not a conjunction, then nothing is left out", () => {
+    const twice = { $and: [{ tags: "g1" }, { tags: { $ne: "g2" } }] };
+    const plan = planQuery(collection, twice, undefined, undefined);
+    expect(plan.kind === "ixscan" && residualFilter(plan, twice)).toBeUndefined();
+    const nor = { tags: "g1", $nor: [{ name: "n1" }] };
+    const norPlan = planQuery(collection, nor, undefined, undefined);
+    expect(norPlan.kind === "ixscan" && residualFilter(norPlan, nor)).toEqual({ $and: [{ $nor: [{ name: "n1" }] }] });
+  });
+
+  it("when the rest is tested alone then a sorted, limited find returns what the whole filter does", async () => {
+    const filter = { $and: [{ tags: "g1" }, { name: { $regex: "1" } }] };
+    const found = await findRecords(
+      collection,
+      { filter, sort: { t: 1 }, skip: 0, limit: 3, collation: undefined },
+      new Deadline(undefined, false),
+    );
+    expect(found.map((record) => record.doc._id)).toEqual([1, 10, 13]);
+  });
+});
+
+describe("an $or read one scan per branch", () => {
+  const collection = new Collection("db", "branches");
+  collection.createIndex(normalizeIndexSpec({ key: { tags: 1, t: 1 }, name: "tags_1_t_1" }));
+  for (let id = 0; id < 12; id++)
+    collection.insert({ _id: id, tags: ["x", `g${id % 2}`], name: `n${id}`, t: new Date(Date.UTC(2024, 0, 12 - id)) });
+
+  it("when a branch's scan finds a document its own filter refuses then the branch it matches keeps it, once and in order", async () => {
+    // Every document is under "x"; the first branch keeps odd ids, the second the ids 4 and 6.
+    const filter = {
+      $or: [
+        { $and: [{ tags: "x" }, { name: { $regex: "[13579]$" } }] },
+        { $and: [{ tags: "x" }, { name: { $in: ["n4", "n6"] } }] },
+      ],
+    };
+    const found = await findRecords(
+      collection,
+      { filter, sort: { t: 1 }, skip: 0, limit: 5, collation: undefined },
+      new Deadline(undefined, false),
+    );
+    expect(planQuery(collection, filter, undefined, { t: 1 })).toMatchObject({ kind: "or", mergeSort: { t: 1 } });
+    expect(found.map((record) => record.doc._id)).toEqual([11, 9, 7, 6, 5]);
+    const all = await scanMatching(collection, filter, undefined, new Deadline(undefined, false));
+    expect(all.map((record) => record.doc._id).sort((a, b) => Number(a) - Number(b))).toEqual([1, 3, 4, 5, 6, 7, 9, 11]);
   });
 });
 

@@ -129,6 +129,17 @@ function better(a: IndexScan, b: IndexScan): boolean {
 const narrows = (scan: IndexScan | undefined): boolean =>
   scan !== undefined && (scan.bounds.pointFields > 0 || scan.bounds.ranged);
 
+/**
+ * Whether an index may offer a scan: its leading field is one the filter constrains, or the
+ * sort's first. Any other yields no bounds, and a sort it serves must start at its leading
+ * field, so `scanFor` would turn it down; skipping it spares working out its bounds.
+ */
+function mayScan(filter: Doc, sort: Doc | undefined): (index: OrderedIndex) => boolean {
+  const fields = new Set(conjunctsOf(filter).conjuncts.map(([field]) => field));
+  const sortFirst = sort === undefined ? undefined : Object.keys(sort)[0];
+  return (index) => fields.has(index.paths[0]!) || index.paths[0] === sortFirst;
+}
+
 function bestScan(
   indexes: OrderedIndex[],
   filter: Doc,
@@ -137,7 +148,9 @@ function bestScan(
   accept: (scan: IndexScan) => boolean = () => true,
 ): IndexScan | undefined {
   let best: IndexScan | undefined;
+  const worthWeighing = mayScan(filter, sort);
   for (const index of indexes) {
+    if (!worthWeighing(index)) continue;
     const scan = scanFor(index, filter, sort, collation);
     if (scan && accept(scan) && (!best || better(scan, best))) best = scan;
   }
@@ -224,6 +237,30 @@ export function orderedAlternative(
   return scan === undefined ? undefined : { kind: "ixscan", ...scan };
 }
 
+/**
+ * What is left of a filter to test on the documents a scan returns: the filter less the
+ * conditions its bounds decide (a scanned field with exact bounds, named by that one condition).
+ * Undefined when the bounds decide none; `$comment` is dropped, other operators are kept.
+ */
+export function residualFilter(scan: IndexScan, filter: Doc): Doc | undefined {
+  const { bounds, index } = scan;
+  const used = index.paths.slice(0, bounds.pointFields + (bounds.ranged ? 1 : 0));
+  const decided = new Set(used.filter((_, i) => bounds.fields[i]?.exact === true));
+  if (decided.size === 0) return undefined;
+  const rest: Doc[] = [];
+  let left = false;
+  const walk = (part: Doc): void => {
+    for (const [key, condition] of Object.entries(part)) {
+      if (key === "$and" && Array.isArray(condition) && condition.every(isPlainObject)) condition.forEach(walk);
+      else if (decided.has(key)) left = true;
+      else if (key !== "$comment") rest.push({ [key]: condition });
+    }
+  };
+  walk(filter);
+  if (!left) return undefined;
+  return rest.length === 0 ? {} : { $and: rest };
+}
+
 /** The index entries of one scan in its order, each interval in turn. */
 function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
   const tree = scan.index.snapshot();
@@ -256,11 +293,7 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
   const seen =
     plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  const entries =
-    plan.kind === "or" && plan.mergeSort !== undefined
-      ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
-      : inTurn(scans, stats);
-  for (const record of entries) {
+  for (const [record] of scanEntries(plan, scans, stats)) {
     if (seen?.has(record)) continue;
     seen?.add(record);
     stats.docsExamined++;
@@ -268,8 +301,27 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   }
 }
 
-function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<StoredDoc> {
-  for (const scan of scans) yield* entriesOf(scan, stats);
+/**
+ * The index entries of an `$or` plan, each with the branch whose scan found it, in the plan's
+ * order. A document comes once per branch whose bounds hold it: the reader tests it on that
+ * branch (counting it examined) unless it has kept it already, so a document a branch's scan
+ * finds but its filter refuses is examined again by the branch it matches.
+ */
+export function branchCandidates(
+  plan: Extract<Plan, { kind: "or" }>,
+  stats: ScanStats,
+): Generator<[StoredDoc, number]> {
+  return scanEntries(plan, plan.scans, stats);
+}
+
+function scanEntries(plan: Exclude<Plan, { kind: "collscan" }>, scans: IndexScan[], stats: ScanStats) {
+  return plan.kind === "or" && plan.mergeSort !== undefined
+    ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
+    : inTurn(scans, stats);
+}
+
+function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
+  for (const [i, scan] of scans.entries()) for (const record of entriesOf(scan, stats)) yield [record, i];
 }
 
 /**
@@ -281,7 +333,7 @@ function* mergedEntries(
   scans: IndexScan[],
   compare: (a: StoredDoc, b: StoredDoc) => number,
   stats: ScanStats,
-): Generator<StoredDoc> {
+): Generator<[StoredDoc, number]> {
   // Every scan starts now, so all of them read the index as it is at the same moment.
   const streams = scans.map((scan) => entriesOf(scan, stats));
   const heads = streams.map((stream) => stream.next());
@@ -292,7 +344,7 @@ function* mergedEntries(
         least = i;
     });
     if (least < 0) return;
-    yield (heads[least] as IteratorYieldResult<StoredDoc>).value;
+    yield [(heads[least] as IteratorYieldResult<StoredDoc>).value, least];
     heads[least] = streams[least]!.next();
   }
 }

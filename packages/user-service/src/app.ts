@@ -109,7 +109,10 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
 
   const regexCosts = createRegexCostChecker({ budgetMs: config.searchRegexCheckMs });
   const search = createUserSearchService({
-    store: createUserSearchStore(db, { timeLimitMs: config.searchTimeLimitMs }),
+    store: createUserSearchStore(db, {
+      timeLimitMs: config.searchTimeLimitMs,
+      rankedCandidates: config.searchRankedCandidates,
+    }),
     regexCostOf: regexCosts.costOf,
   });
   const searchUsers = createSearchUsersHandler({ search, logger });

@@ -36,3 +36,15 @@ describe("the console's configuration", () => {
     expect(problemsOf({ ROSTER_CONSOLE_TOKEN_SERVICE_URL: "ftp://x" })).toEqual(["ROSTER_CONSOLE_TOKEN_SERVICE_URL"]);
   });
 });
+
+describe("the search configuration", () => {
+  it("when SEARCH_RANKED_CANDIDATES is unset then free text ranks 100 matches; set, the number given", () => {
+    expect(loadConfig(base).searchRankedCandidates).toBe(100);
+    expect(loadConfig({ ...base, SEARCH_RANKED_CANDIDATES: "1000" }).searchRankedCandidates).toBe(1000);
+  });
+
+  it("when SEARCH_RANKED_CANDIDATES is not a whole number from 1 to 100000 then it is named", () => {
+    for (const value of ["0", "100001", "1.5", "many"])
+      expect(problemsOf({ SEARCH_RANKED_CANDIDATES: value })).toEqual(["SEARCH_RANKED_CANDIDATES"]);
+  });
+});

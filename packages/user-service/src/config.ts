@@ -27,6 +27,8 @@ export interface UserServiceConfig extends CommonConfig {
   searchTimeLimitMs: number;
   /** Budget to decide a REGEX-mode pattern's matching cost; undecided patterns are refused. */
   searchRegexCheckMs: number;
+  /** Most matches of a free-text query ranked per search; pages by relevance end after them. */
+  searchRankedCandidates: number;
   /** The web console on the HTTP port; undefined when turned off. */
   console?: ConsoleConfig;
   /** How long a change of user access waits for each access-feed subscriber's acknowledgement before cutting it off. */
@@ -93,6 +95,7 @@ export function loadConfig(env: Env): Readonly<UserServiceConfig> {
     customDataMaxDepth: reader.integer("CUSTOM_DATA_MAX_DEPTH", 8, { min: 1, max: 32 }),
     searchTimeLimitMs: reader.integer("SEARCH_TIME_LIMIT_MS", 2_000, { min: 10, max: 60_000 }),
     searchRegexCheckMs: reader.integer("SEARCH_REGEX_CHECK_MS", 1_000, { min: 50, max: 10_000 }),
+    searchRankedCandidates: reader.integer("SEARCH_RANKED_CANDIDATES", 100, { min: 1, max: 100_000 }),
     console: readConsoleConfig(reader, jwksUrl),
     accessFeedAckTimeoutMs: reader.integer("USER_SERVICE_ACCESS_FEED_ACK_TIMEOUT_MS", 2_000, { min: 50, max: 60_000 }),
     accessFeedLeaseMs: reader.integer("USER_SERVICE_ACCESS_FEED_LEASE_MS", 5_000, { min: 300, max: 300_000 }),

@@ -12,9 +12,10 @@ import { usersCollection } from "./user-repository.js";
  * - email lists: `search_email_key`;
  * - the free-text query: `_id`, `search_keys` (multikey: username, email,
  *   name from each word on) and `search_phone`, one range each;
- * - similarity, and CONTAINS on username, email, phone, name: candidates
- *   from the multikey `search_grams_create_time_id` index, each then
- *   checked exactly (in creation order, so the default sort needs no sort);
+ * - similarity, CONTAINS on username, email, phone, name, and PREFIX on
+ *   name: candidates from the multikey `search_grams_create_time_id` index,
+ *   each then checked exactly (in creation order, so the default sort needs
+ *   no sort);
  * - time ranges and sorts: the `*Time` + `_id` indexes.
  */
 export const searchIndexes: CollectionIndexes[] = [

@@ -410,7 +410,8 @@ describe("plans the indexes serve", () => {
     ["free text: name and word starts", { query: "Maxi" }, 2, 2],
     ["free text: phone with spaces", { query: "+49 30 55" }, 1, 1],
     ["free text: id", { query: "t3" }, 1, 1],
-    ["prefix name", text(F.NAME, M.PREFIX, "maxim"), 1, 1],
+    // Candidates hold the prefix's rarest trigram anywhere ("xim": Maximilian and Maxim), in creation order.
+    ["prefix name", text(F.NAME, M.PREFIX, "maxim"), 1, 2],
     ["prefix username", text(F.USERNAME, M.PREFIX, "tie"), 4, 4],
     ["similarity (candidates resolved to ids)", text(F.NAME, M.SIMILARITY, "Tie Same"), 4, 4],
   ])("when searching by %s then an index scan hands over only its candidates", async (_, init, matched, candidates) => {
@@ -449,6 +450,38 @@ describe("plans the indexes serve", () => {
     expect(capped.totalSize).toBeLessThanOrEqual(2);
     expect(capped.users.every((u) => u.name?.startsWith("Tie Same"))).toBe(true);
     expect((await searchUsers(planned, request, regexCosts.costOf)).totalSize).toBe(4);
+  });
+
+  it("when free text matches more users than the ranked candidates bound then it ranks that many, pages end there, and the total is a lower bound", async () => {
+    const bounded = createUserSearch(db(), { timeLimitMs: 2_000, rankedCandidates: 50 });
+    const seen: string[] = [];
+    let page = await searchUsers(bounded, create(SearchUsersRequestSchema, { query: "filler" }), regexCosts.costOf);
+    expect(page).toMatchObject({ totalSize: 51, totalSizeExact: false });
+    for (;;) {
+      seen.push(...page.users.map((u) => u._id));
+      if (page.nextPageToken === "") break;
+      page = await searchUsers(
+        bounded,
+        create(SearchUsersRequestSchema, { query: "filler", pageToken: page.nextPageToken }),
+        regexCosts.costOf,
+      );
+    }
+    expect(seen).toHaveLength(50);
+    expect(new Set(seen).size).toBe(50);
+    const counted = await searchUsers(
+      bounded,
+      create(SearchUsersRequestSchema, { query: "filler", includeTotal: true }),
+      regexCosts.costOf,
+    );
+    expect(counted).toMatchObject({ totalSize: 300, totalSizeExact: true });
+  });
+
+  it("when free text is bounded to a few candidates then the user it names exactly still comes first, scored 1", async () => {
+    const bounded = createUserSearch(db(), { timeLimitMs: 2_000, rankedCandidates: 3 });
+    const page = await searchUsers(bounded, create(SearchUsersRequestSchema, { query: "filler1" }), regexCosts.costOf);
+    expect(page.users.map((u) => u.username).slice(0, 1)).toEqual(["filler1"]);
+    expect(page.relevanceScores[0]).toBe(1);
+    expect(page.users).toHaveLength(3);
   });
 
   it("when free text is ranked then an exact name scores 1 and comes before a longer one", async () => {
@@ -546,13 +579,46 @@ describe("pages the indexes serve in order", () => {
     expect(await pageIds(init)).toEqual(firstTen);
   });
 
-  it("when a name PREFIX matches every user then the page walks the creation-time index instead of sorting every match", async () => {
+  it("when a name PREFIX matches every user then the page walks an index in creation order instead of sorting every match", async () => {
     const init = text(F.NAME, M.PREFIX, "anna");
     const explain = await explainPage(init);
-    expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain('"search_create_time_id"');
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain('"search_grams_create_time_id"');
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
     expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
     expect(await pageIds(init)).toEqual(firstTen);
+  });
+
+  it("when a name PREFIX matches one user in 26 then the page reads about a page of them in creation order, not every match", async () => {
+    const firstNames = ["Anna", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ingrid", "Jamal"];
+    const more = Array.from({ length: 520 }, (_, i) =>
+      user(`q${String(i).padStart(3, "0")}`, { name: `${firstNames[i % 26] ?? `Zoe${i % 26}`} Berg` }, 1 + (i % 28)),
+    );
+    const local = testDb.client.db("user_search_prefix");
+    await local.dropDatabase();
+    await ensureIndexes(local, searchIndexes);
+    await local.collection<UserDocument>("users").insertMany(more);
+    const filter = await createUserSearch(local, { timeLimitMs: 2_000 }).filterFor(
+      planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.PREFIX, "anna"), pageSize: 10 })),
+    );
+    const explain = await local
+      .collection<UserDocument>("users")
+      .find(filter)
+      .sort({ createTime: 1, _id: 1 })
+      .limit(11)
+      .explain("executionStats");
+    const annas = more
+      .filter((u) => u.name?.startsWith("Anna "))
+      .sort((a, b) => a.createTime.getTime() - b.createTime.getTime() || (a._id < b._id ? -1 : 1));
+    const found = await local
+      .collection<UserDocument>("users")
+      .find(filter, { projection: { _id: 1 } })
+      .sort({ createTime: 1, _id: 1 })
+      .limit(11)
+      .toArray();
+    await local.dropDatabase();
+    expect(JSON.stringify(explain.queryPlanner.winningPlan)).not.toContain('"SORT"');
+    expect(explain.executionStats.totalDocsExamined).toBeLessThanOrEqual(11);
+    expect(found.map((u) => u._id)).toEqual(annas.slice(0, 11).map((u) => u._id));
   });
 
   it("when a page is returned then its users leave out the search-only trigrams and keys", async () => {

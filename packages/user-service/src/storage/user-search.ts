@@ -20,7 +20,7 @@ import {
 } from "../domain/search-rank.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
-import { similarityTo } from "../domain/trigrams.js";
+import { containedTrigrams, similarityTo } from "../domain/trigrams.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
@@ -30,6 +30,13 @@ export interface UserSearchOptions {
   timeLimitMs: number;
   /** Most similarity candidates scored per filter (the best-sharing ones are kept). */
   similarityCandidates?: number;
+  /**
+   * Most matches of a free-text query ranked per search: the first the
+   * indexes hand over. For the query alone that is the id, then the search
+   * keys in order from the text itself, so whole-field matches come first.
+   * Pages by relevance end after them.
+   */
+  rankedCandidates?: number;
 }
 
 type UserFilter = Filter<UserDocument>;
@@ -40,6 +47,7 @@ type Similarities = Map<PlanNode, Map<string, number>>;
 
 const matchNothing: UserFilter = { _id: { $in: [] } };
 const defaultSimilarityCandidates = 10_000;
+const defaultRankedCandidates = 100;
 /** Matches scored for relevance come back in batches this large: one round trip for most searches, not one per 101. */
 const rankedBatch = 10_000;
 /** Pages leave out the search-only trigrams and keys: they are half of each stored user. */
@@ -81,9 +89,22 @@ function textMatch(node: Extract<PlanNode, { kind: "match" }>): UserFilter {
   const [key, display] = indexedText[t];
   const lowered = normaliseKey(value);
   const indexed = exact ? { [key]: lowered } : regex(key, `^${escapeRegex(lowered)}`, false);
-  if (!caseSensitive) return indexed;
-  // The key index narrows; the display value then decides case.
-  return { $and: [indexed, exact ? { [display]: value } : regex(display, `^${escapeRegex(value)}`, false)] };
+  const decided = caseSensitive
+    ? // The key index narrows; the display value then decides case.
+      { $and: [indexed, exact ? { [display]: value } : regex(display, `^${escapeRegex(value)}`, false)] }
+    : indexed;
+  return !exact && t === "name" ? withNameGrams(decided, lowered) : decided;
+}
+
+/**
+ * A name prefix is shared by many users (every "Anna"), so its key range,
+ * in name order, must be read whole and sorted to give a page in any other
+ * order. Pinned to one trigram the prefix holds, the trigram index returns
+ * users in creation order, so the default order's page stops after itself.
+ */
+function withNameGrams(filter: UserFilter, lowered: string): UserFilter {
+  const grams = containedTrigrams(lowered);
+  return grams.length === 0 ? filter : { $and: [rarestGram(grams), filter] };
 }
 
 /** Three index ranges: the id, `searchKeys` (username, email, name from each word on) and the phone. */
@@ -93,10 +114,19 @@ function freeText(node: Extract<PlanNode, { kind: "freeText" }>): UserFilter {
   return { $or: branches };
 }
 
+/**
+ * Candidates holding the likely rarest of the trigrams every match has. The
+ * index scans one trigram whatever the filter lists, and the exact check
+ * that follows decides each candidate, so the others would only cost a
+ * second test per candidate.
+ */
+function rarestGram(grams: string[]): UserFilter {
+  return { grams: grams[0] };
+}
+
 function pattern(node: Extract<PlanNode, { kind: "pattern" }>): UserFilter {
   const scan = regex(displayField(node.target), node.pattern, !node.caseSensitive, true);
-  // The index scans the first trigram of an $all (the likely rarest); the expression then decides each candidate.
-  return node.grams === undefined ? scan : { $and: [{ grams: { $all: node.grams } }, scan] };
+  return node.grams === undefined ? scan : { $and: [rarestGram(node.grams), scan] };
 }
 
 function customDataEquals(path: string, value: JsonValue): UserFilter {
@@ -310,9 +340,10 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   }
 
   /**
-   * A page by relevance: every match is scored (its few fields only), ordered
-   * by (score, id), and the page's users are then read whole. The count is
-   * the number scored, so it is always exact.
+   * A page by relevance: the matches are scored (their few fields only),
+   * ordered by (score, id), and the page's users are then read whole. A
+   * free-text query scores at most `rankedCandidates` of them; the count is
+   * the number scored when all were, else a lower bound unless asked for.
    */
   async function ranked(
     plan: SearchPlan,
@@ -323,13 +354,16 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
   ): Promise<SearchPage<UserDocument>> {
     const similar = rank.kind === "similarity" ? (similarities.get(rank) ?? new Map<string, number>()) : undefined;
     const projection = similar === undefined ? { username: 1, email: 1, phone: 1, name: 1 } : { _id: 1 };
+    // Similarity matches are bounded already (`similarityCandidates`), the best kept.
+    const bound = similar === undefined ? (options.rankedCandidates ?? defaultRankedCandidates) : undefined;
+    const reads = bound === undefined ? { batchSize: rankedBatch } : { limit: bound + 1, batchSize: bound + 1 };
     // A similarity filter on its own has found its matches already.
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await users
-            .find<RankedFields>(filter, { projection, batchSize: rankedBatch, maxTimeMS: clock.left() })
-            .toArray();
+        : await users.find<RankedFields>(filter, { projection, ...reads, maxTimeMS: clock.left() }).toArray();
+    const bounded = bound !== undefined && matches.length > bound;
+    if (bounded) matches.length = bound;
     const gramsOf = rememberedTrigrams();
     const scored: Ranked[] = matches.map((m) => ({
       id: m._id,
@@ -361,11 +395,16 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
       rest.length > plan.pageSize && last !== undefined
         ? { id: last.id, value: last.score, before: before + page.length }
         : undefined;
+    const total = !bounded
+      ? scored.length
+      : plan.includeTotal
+        ? await users.countDocuments(filter, { maxTimeMS: clock.left() })
+        : scored.length + 1;
     return {
       items: kept.map((r) => byId.get(r.id) as UserDocument),
       next,
-      total: scored.length,
-      totalExact: true,
+      total,
+      totalExact: !bounded || plan.includeTotal,
       scores: kept.map((r) => r.score),
     };
   }

@@ -343,7 +343,12 @@ export type SearchUsersRequest = Message<"roster.user.v1.SearchUsersRequest"> & 
    * its id equals the text, or when its username, primary email, primary
    * phone, name or any word of its name starts with the text
    * (case-insensitively). Combined with `filter` by AND. Unless `sort` says
-   * otherwise, results come ranked by relevance (see `relevance_scores`).
+   * otherwise, results come ranked by relevance (see `relevance_scores`):
+   * the server ranks at most its configured number of matches
+   * (`SEARCH_RANKED_CANDIDATES`, 100 by default), the first its indexes
+   * hand over (an exact id, then usernames, emails and names in order from
+   * the text itself, so whole-field matches come first), and pages by
+   * relevance end after them; sort by a field to page through every match.
    *
    * @generated from field: string query = 1;
    */
@@ -420,7 +425,9 @@ export type SearchUsersResponse = Message<"roster.user.v1.SearchUsersResponse"> 
    * Number of users matching the query and filter, over all pages, when
    * `total_size_exact` is true. Otherwise a lower bound: the users of this
    * page and the pages before it, plus one when `next_page_token` is set.
-   * Always exact with `include_total`, on a last page, and for ranked results.
+   * Always exact with `include_total`, on a last page, and for ranked results
+   * that rank every match (a `query` with more matches than the server ranks
+   * gives a lower bound unless `include_total` is set).
    *
    * @generated from field: int32 total_size = 3;
    */
