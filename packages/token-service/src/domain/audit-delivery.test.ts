@@ -116,6 +116,23 @@ describe("audit delivery", () => {
     expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
   });
 
+  it("when one user's backlog is several calls long then one pass delivers it all, in order, in calls of at most 100", async () => {
+    const backlog = Array.from({ length: 350 }, (_, i) => ({
+      id: `aud_${String(i).padStart(6, "0")}`,
+      ...revoked("u1", `t${i}`),
+      createTime: new Date(clock.getTime() + i),
+      confirmed: true,
+      attempts: 0,
+      nextAttemptTime: clock,
+    }));
+    await outbox.addMany(backlog);
+    later(1_000);
+    expect(await delivery().drain()).toBe(350);
+    expect(batchSizes).toEqual([100, 100, 100, 50]);
+    expect(tokenIds()).toEqual(backlog.map((e) => `u1:${e.payload.token_id}`));
+    expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
+  });
+
   it("when user-service refuses one entry of a batch then the other users' entries are delivered and only that user's queue waits", async () => {
     await trail().record(revoked("u1", "t1"));
     await trail().record(revoked("u2", "poison"));

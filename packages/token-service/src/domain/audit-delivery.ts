@@ -30,6 +30,8 @@ const usersPerPass = 20;
 export const entriesPerSend = 100;
 /** A busy user's backlog (one PAT exchanged over and over) leaves a whole call's worth per claim. */
 const entriesPerClaim = entriesPerSend;
+/** How many times one pass claims a user's queue: a backlog of up to this many calls' worth leaves in one pass. */
+const claimsPerPass = 10;
 
 /** A user's claimed entries that are ready to leave, in order. */
 interface ReadyQueue {
@@ -52,46 +54,57 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
   // After a pass that delivered, there may be more behind it: the loop goes on at once.
   const loop = new BackgroundLoop(async () => (await drain()) > 0, deps.idleIntervalMs ?? 2_000);
 
-  /** Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. */
+  /**
+   * Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. A user whose
+   * claim came back full has more behind it: it is claimed again, up to `claimsPerPass` times, so a busy
+   * user's backlog leaves at the pace of the calls to user-service rather than one call's worth per pass.
+   */
   async function drain(): Promise<number> {
-    const at = now();
-    const users = await deps.store.dueUsers(at, usersPerPass).catch((err: unknown) => {
+    const users = await deps.store.dueUsers(now(), usersPerPass).catch((err: unknown) => {
       deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
       return [];
     });
-    const ready: ReadyQueue[] = [];
-    for (const userId of users) {
-      if (loop.stopped) break;
-      const entries = await readyEntries(userId, at).catch((err: unknown) => {
-        deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
-        return [];
-      });
-      if (entries.length > 0) ready.push({ userId, entries });
-    }
     let accepted = 0;
-    for (const batch of batches(ready)) {
-      accepted += await deliver(batch, at).catch((err: unknown) => {
-        deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
-        return 0;
-      });
+    let round = users;
+    for (let claims = 0; claims < claimsPerPass && round.length > 0 && !loop.stopped; claims += 1) {
+      const at = now();
+      const ready: ReadyQueue[] = [];
+      const more: string[] = [];
+      for (const userId of round) {
+        if (loop.stopped) break;
+        const claimed = await readyEntries(userId, at).catch((err: unknown) => {
+          deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
+          return { entries: [], full: false };
+        });
+        if (claimed.entries.length > 0) ready.push({ userId, entries: claimed.entries });
+        if (claimed.full) more.push(userId);
+      }
+      for (const batch of batches(ready)) {
+        accepted += await deliver(batch, at).catch((err: unknown) => {
+          deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
+          return 0;
+        });
+      }
+      // A queue that failed is no longer due (its head waits for its retry): claiming it again finds nothing.
+      round = more;
     }
     return accepted;
   }
 
-  /** Claims the user's queue and settles a pending head; what may leave now, in order. */
-  async function readyEntries(userId: string, now: Date): Promise<OutboxEntry[]> {
+  /** Claims the user's queue and settles a pending head; what may leave now, in order, and whether the claim was full. */
+  async function readyEntries(userId: string, now: Date): Promise<{ entries: OutboxEntry[]; full: boolean }> {
     const queue = await deps.store.claimQueue(
       userId,
       now,
       new Date(now.getTime() + (deps.leaseMs ?? 60_000)),
       entriesPerClaim,
     );
-    if (queue === undefined) return [];
+    if (queue === undefined) return { entries: [], full: false };
     const ready: OutboxEntry[] = [];
     for (const [index, entry] of queue.entries()) {
       if (!entry.confirmed) {
         // Only the claimed head may be settled: a later pending entry still has its mutation running.
-        if (index > 0) break;
+        if (index > 0) return { entries: ready, full: false };
         if (!(await deps.happened(entry))) {
           await deps.store.discard(entry.id);
           continue;
@@ -99,7 +112,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
       }
       ready.push(entry);
     }
-    return ready;
+    return { entries: ready, full: queue.length === entriesPerClaim };
   }
 
   /** Sends one batch; if the call fails, each user's entries again one by one, up to the first one refused. */
