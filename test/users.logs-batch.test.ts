@@ -35,6 +35,18 @@ describe("AppendUserLogs", () => {
     expect(await patEvents(userId)).toEqual(entries.map((e) => e.requestId).reverse());
   });
 
+  it("when a batch asks to omit the stored entries then they are stored all the same and the response lists none", async () => {
+    const { user } = await admin.users.createUser({ username: uniqueName("batch") });
+    const userId = user?.id ?? "";
+    const entries = [entry(userId, uniqueName("a")), entry(userId, uniqueName("b"))];
+    const reply = await service.users.appendUserLogs({ entries, omitUserLogs: true });
+    expect(reply.userLogs).toEqual([]);
+    expect(await patEvents(userId)).toEqual(entries.map((e) => e.requestId).reverse());
+    // A redelivery of the same batch still stores nothing twice.
+    await service.users.appendUserLogs({ entries, omitUserLogs: true });
+    expect(await patEvents(userId)).toEqual(entries.map((e) => e.requestId).reverse());
+  });
+
   it("when one entry of a batch is bad then INVALID_ARGUMENT names it and no entry is stored", async () => {
     const { user } = await admin.users.createUser({ username: uniqueName("batch") });
     const userId = user?.id ?? "";

@@ -217,7 +217,9 @@ describe("an $or read one scan per branch", () => {
     expect(planQuery(collection, filter, undefined, { t: 1 })).toMatchObject({ kind: "or", mergeSort: { t: 1 } });
     expect(found.map((record) => record.doc._id)).toEqual([11, 9, 7, 6, 5]);
     const all = await scanMatching(collection, filter, undefined, new Deadline(undefined, false));
-    expect(all.map((record) => record.doc._id).sort((a, b) => Number(a) - Number(b))).toEqual([1, 3, 4, 5, 6, 7, 9, 11]);
+    expect(all.map((record) => record.doc._id).sort((a, b) => Number(a) - Number(b))).toEqual([
+      1, 3, 4, 5, 6, 7, 9, 11,
+    ]);
   });
 });
 

@@ -110,6 +110,8 @@ export function createUserDirectoryClient(options: {
             payload: entry.payload,
             requestId,
           })),
+          // Delivery needs only to know they are stored, not the stored entries back.
+          omitUserLogs: true,
         });
       } catch (err) {
         throw upstreamError("AppendUserLogs", err);

@@ -85,8 +85,14 @@ describe("access tokens", () => {
   });
 
   it("when minted then the token is byte for byte the one jose's SignJWT makes of the same header and claims", async () => {
-    for (const request of [grant, { ...grant, scopes: [], tokenEpoch: 0, notAfter: new Date(Date.now() + 120_000) }]) {
-      const { token, claims } = await tokens().mint(request);
+    const cases = [
+      { minter: tokens(), request: grant },
+      { minter: tokens(), request: { ...grant, scopes: [], tokenEpoch: 0, notAfter: new Date(Date.now() + 120_000) } },
+      // Strings JSON must escape, and characters outside ASCII, come out as jose encodes them.
+      { minter: tokens({ issuer: 'https://a.example/"r\\o\u2028ster"', audience: "rôster" }), request: grant },
+    ];
+    for (const { minter, request } of cases) {
+      const { token, claims } = await minter.mint(request);
       const key = await keyRing.active();
       const byJose = await new SignJWT({
         scope: claims.scopes.join(" "),
@@ -102,7 +108,7 @@ describe("access tokens", () => {
         .setExpirationTime(claims.exp)
         .sign(key.privateKey);
       expect(token).toBe(byJose);
-      expect(await tokens().verify(token)).toEqual(claims);
+      expect(await tokens({ issuer: claims.iss, audience: claims.aud }).verify(token)).toEqual(claims);
     }
   });
 });

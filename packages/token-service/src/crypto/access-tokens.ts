@@ -34,16 +34,38 @@ export interface AccessTokens {
   verify(token: string): Promise<AccessTokenClaims | undefined>;
 }
 
-const base64urlJson = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+const base64url = (text: string) => Buffer.from(text).toString("base64url");
+
+/** Each key's encoded protected header and its dot: the same for every token the key signs. */
+const headerParts = new WeakMap<KeyObject, string>();
+
+function headerPart(key: { alg: string; kid: string; privateKey: KeyObject }): string {
+  let part = headerParts.get(key.privateKey);
+  if (part === undefined) {
+    part = `${base64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: accessTokenType }))}.`;
+    headerParts.set(key.privateKey, part);
+  }
+  return part;
+}
 
 /**
  * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly: the
  * same bytes jose's SignJWT produces for these claims (Ed25519 signatures
  * are deterministic), without its per-call key checks and promise chain.
+ * The claims are written in a fixed order, every string through
+ * JSON.stringify (so any character is escaped as JSON requires).
  */
-function signJwt(header: { alg: string; kid: string; typ: string }, payload: object, privateKey: KeyObject): string {
-  const signingInput = `${base64urlJson(header)}.${base64urlJson(payload)}`;
-  return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString("base64url")}`;
+function signJwt(
+  key: { alg: string; kid: string; privateKey: KeyObject },
+  claims: AccessTokenClaims,
+  issuerAndAudience: string,
+): string {
+  const payload =
+    `{"scope":${JSON.stringify(claims.scopes.join(" "))},"client_id":${JSON.stringify(claims.clientId)},` +
+    `"${tokenEpochClaim}":${JSON.stringify(claims.tokenEpoch)},${issuerAndAudience},"sub":${JSON.stringify(claims.sub)},` +
+    `"jti":${JSON.stringify(claims.jti)},"iat":${JSON.stringify(claims.iat)},"exp":${JSON.stringify(claims.exp)}}`;
+  const signingInput = headerPart(key) + base64url(payload);
+  return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString("base64url")}`;
 }
 
 /** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
@@ -54,6 +76,7 @@ export function createAccessTokens(options: {
   ttlSeconds: number;
 }): AccessTokens {
   const { keyRing, issuer, audience } = options;
+  const issuerAndAudience = `"iss":${JSON.stringify(issuer)},"aud":${JSON.stringify(audience)}`;
   // The verifier resource servers use, over the key ring itself; a storage failure while keys are looked up rejects (an outage, not a verdict).
   const verifyToken = createAccessTokenVerifier({ keys: keyRing.getKey, issuer, audience });
   return {
@@ -74,21 +97,7 @@ export function createAccessTokens(options: {
         exp: notAfter === undefined ? ttlExp : Math.min(ttlExp, Math.floor(notAfter.getTime() / 1000)),
         nbf: 0,
       };
-      const token = signJwt(
-        { alg: key.alg, kid: key.kid, typ: accessTokenType },
-        {
-          scope: claims.scopes.join(" "),
-          client_id: patId,
-          [tokenEpochClaim]: tokenEpoch,
-          iss: issuer,
-          aud: audience,
-          sub: userId,
-          jti: claims.jti,
-          iat,
-          exp: claims.exp,
-        },
-        key.privateKey,
-      );
+      const token = signJwt(key, claims, issuerAndAudience);
       return { token, claims };
     },
     async verify(token) {

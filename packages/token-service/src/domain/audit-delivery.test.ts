@@ -116,6 +116,41 @@ describe("audit delivery", () => {
     expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
   });
 
+  /** `count` confirmed entries of one user, due now, oldest first. */
+  const backlog = async (count: number, poison?: number) => {
+    const entries = Array.from({ length: count }, (_, i) => ({
+      id: `aud_${String(i).padStart(6, "0")}`,
+      ...revoked("u1", i === poison ? "poison" : `t${i}`),
+      createTime: new Date(clock.getTime() + i),
+      confirmed: true,
+      attempts: 0,
+      nextAttemptTime: clock,
+    }));
+    await outbox.addMany(entries);
+    later(count);
+    return entries.map((e) => `u1:${e.payload.token_id}`);
+  };
+
+  it("when one user's backlog is several calls long then one pass delivers it all, in order, in calls of at most 100", async () => {
+    const expected = await backlog(1_200);
+    expect(await delivery().drain()).toBe(1_200);
+    expect(batchSizes).toEqual(Array.from({ length: 12 }, () => 100));
+    expect(tokenIds()).toEqual(expected);
+    expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
+  });
+
+  it("when an entry in the second call of a user's backlog is refused then what precedes it leaves and the rest waits behind it", async () => {
+    const expected = await backlog(150, 120);
+    expect(await delivery().drain()).toBe(120);
+    expect(tokenIds()).toEqual(expected.slice(0, 120));
+    const left = await mongo.db
+      .collection("audit_outbox")
+      .find({}, { sort: { createTime: 1 } })
+      .toArray();
+    expect(left).toHaveLength(30);
+    expect([left[0]?.payload.token_id, left[0]?.attempts, left[1]?.attempts]).toEqual(["poison", 1, 0]);
+  });
+
   it("when user-service refuses one entry of a batch then the other users' entries are delivered and only that user's queue waits", async () => {
     await trail().record(revoked("u1", "t1"));
     await trail().record(revoked("u2", "poison"));

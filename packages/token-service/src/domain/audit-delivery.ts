@@ -29,8 +29,10 @@ export interface AuditDeliveryDeps {
 export const entriesPerSend = 100;
 /** As many users as one call carries entries: a create makes one entry for its user, and a pass claims their queues together. */
 const usersPerPass = entriesPerSend;
-/** A busy user's backlog (one PAT exchanged over and over) leaves a whole call's worth per claim. */
-const entriesPerClaim = entriesPerSend;
+/** A busy user's backlog (one PAT exchanged over and over) leaves several calls' worth per claim. */
+const entriesPerClaim = 5 * entriesPerSend;
+/** How many times one pass claims a user's queue while its claims come back full. */
+const claimsPerPass = 4;
 
 /** A user's claimed entries that are ready to leave, in order. */
 interface ReadyQueue {
@@ -53,35 +55,44 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
   // After a pass that delivered, there may be more behind it: the loop goes on at once.
   const loop = new BackgroundLoop(async () => (await drain()) > 0, deps.idleIntervalMs ?? 2_000);
 
-  /** Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. */
+  /**
+   * Delivers what is due for up to `usersPerPass` users; returns how many entries were accepted. A user whose
+   * claim came back full has more behind it: it is claimed again, up to `claimsPerPass` times, so a busy
+   * user's backlog leaves at the pace of the calls to user-service rather than one call's worth per pass.
+   */
   async function drain(): Promise<number> {
-    const at = now();
-    const users = await deps.store.dueUsers(at, usersPerPass).catch((err: unknown) => {
+    const users = await deps.store.dueUsers(now(), usersPerPass).catch((err: unknown) => {
       deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
       return [];
     });
-    // The users' queues are claimed together: one read and one write for all of them.
-    const leaseUntil = new Date(at.getTime() + (deps.leaseMs ?? 60_000));
-    const queues = await deps.store.claimQueues(users, at, leaseUntil, entriesPerClaim).catch((err: unknown) => {
-      deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
-      return [];
-    });
-    const ready: ReadyQueue[] = [];
-    for (const queue of queues) {
-      if (loop.stopped) break;
-      const userId = queue[0]?.userId ?? "";
-      const entries = await readyEntries(queue).catch((err: unknown) => {
-        deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
+    let accepted = 0;
+    let round = users;
+    for (let claims = 0; claims < claimsPerPass && round.length > 0 && !loop.stopped; claims += 1) {
+      const at = now();
+      // The users' queues are claimed together: one read and one write for all of them.
+      const leaseUntil = new Date(at.getTime() + (deps.leaseMs ?? 60_000));
+      const queues = await deps.store.claimQueues(round, at, leaseUntil, entriesPerClaim).catch((err: unknown) => {
+        deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
         return [];
       });
-      if (entries.length > 0) ready.push({ userId, entries });
-    }
-    let accepted = 0;
-    for (const batch of batches(ready)) {
-      accepted += await deliver(batch, at).catch((err: unknown) => {
+      const ready: ReadyQueue[] = [];
+      const more: string[] = [];
+      for (const queue of queues) {
+        if (loop.stopped) break;
+        const userId = queue[0]?.userId ?? "";
+        const entries = await readyEntries(queue).catch((err: unknown) => {
+          deps.logger.warn({ userId, err: String(err) }, "audit delivery: cannot update the outbox");
+          return [];
+        });
+        if (entries.length > 0) ready.push({ userId, entries });
+        if (queue.length === entriesPerClaim && entries.length === queue.length) more.push(userId);
+      }
+      accepted += await deliver(ready, at).catch((err: unknown) => {
         deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
         return 0;
       });
+      // A queue that failed is no longer due (its head waits for its retry): claiming it again finds nothing.
+      round = more;
     }
     return accepted;
   }
@@ -103,36 +114,52 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
     return ready;
   }
 
-  /** Sends one batch; if the call fails, each user's entries again one by one, up to the first one refused. */
-  async function deliver(batch: ReadyQueue[], now: Date): Promise<number> {
-    const all = batch.flatMap((queue) => queue.entries);
+  /**
+   * Sends the ready queues in calls of up to `entriesPerSend` entries (a long queue over several calls, in
+   * order), then removes what was accepted in one write: until then every claimed head keeps its lease, so
+   * no other instance sends a queue this one is still sending. A call that fails goes again entry by entry;
+   * the first entry of a user refused (every queue's next entry, when user-service is unreachable) waits for
+   * its retry, and nothing after it in that user's queue leaves in this pass.
+   */
+  async function deliver(ready: ReadyQueue[], now: Date): Promise<number> {
+    const accepted: string[] = [];
+    const waiting = new Set<string>();
+    const refused = async (entry: OutboxEntry, err: unknown) => {
+      waiting.add(entry.userId);
+      await retryLater(entry, err, now);
+    };
     try {
-      await deps.send(all.map(outgoing));
-      await deps.store.delivered(all.map((entry) => entry.id));
-      return all.length;
-    } catch (err) {
-      // user-service is down or slow: every queue waits, without a call per entry to find out again.
-      if (all.length === 1 || unreachable(err)) {
-        for (const queue of batch) await retryLater(queue.entries[0] as OutboxEntry, err, now);
-        return 0;
-      }
-    }
-    let accepted = 0;
-    for (const queue of batch) {
-      const delivered: string[] = [];
-      for (const entry of queue.entries) {
+      for (const batch of batches(ready)) {
+        const live = batch.filter((queue) => !waiting.has(queue.userId));
+        const all = live.flatMap((queue) => queue.entries);
+        if (all.length === 0) continue;
         try {
-          await deps.send([outgoing(entry)]);
-          delivered.push(entry.id);
+          await deps.send(all.map(outgoing));
+          accepted.push(...all.map((entry) => entry.id));
+          continue;
         } catch (err) {
-          await retryLater(entry, err, now);
-          break;
+          // user-service is down or slow: every queue waits, without a call per entry to find out again.
+          if (all.length === 1 || unreachable(err)) {
+            for (const queue of live) await refused(queue.entries[0] as OutboxEntry, err);
+            continue;
+          }
+        }
+        for (const queue of live) {
+          for (const entry of queue.entries) {
+            try {
+              await deps.send([outgoing(entry)]);
+              accepted.push(entry.id);
+            } catch (err) {
+              await refused(entry, err);
+              break;
+            }
+          }
         }
       }
-      if (delivered.length > 0) await deps.store.delivered(delivered);
-      accepted += delivered.length;
+    } finally {
+      if (accepted.length > 0) await deps.store.delivered(accepted);
     }
-    return accepted;
+    return accepted.length;
   }
 
   async function retryLater(entry: OutboxEntry, err: unknown, now: Date): Promise<void> {
@@ -168,19 +195,23 @@ const outgoing = ({ id, userId, event, success, payload }: OutboxEntry): Outgoin
   requestId: id,
 });
 
-/** Ready queues grouped into batches of at most `entriesPerSend` entries; a user's queue is never split. */
+/** The ready queues in calls of at most `entriesPerSend` entries, in order; a queue longer than a call's room goes on in the next. */
 function batches(ready: ReadyQueue[]): ReadyQueue[][] {
   const out: ReadyQueue[][] = [];
   let current: ReadyQueue[] = [];
   let size = 0;
-  for (const queue of ready) {
-    if (size + queue.entries.length > entriesPerSend && current.length > 0) {
-      out.push(current);
-      current = [];
-      size = 0;
+  for (const { userId, entries } of ready) {
+    for (let from = 0; from < entries.length; ) {
+      if (size === entriesPerSend) {
+        out.push(current);
+        current = [];
+        size = 0;
+      }
+      const part = entries.slice(from, from + entriesPerSend - size);
+      current.push({ userId, entries: part });
+      size += part.length;
+      from += part.length;
     }
-    current.push(queue);
-    size += queue.entries.length;
   }
   if (current.length > 0) out.push(current);
   return out;

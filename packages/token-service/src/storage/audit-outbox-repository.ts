@@ -21,6 +21,9 @@ const confirmedWith = (payload: Record<string, string | number>): Record<string,
   confirmed: true,
 });
 
+/** The most documents one read of several users' queues returns; a user it crowds out reads its own queue. */
+const claimReadBound = 1_000;
+
 /** The `audit_outbox` collection: audit entries until user-service has accepted them. */
 export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
   const outbox = db.collection<OutboxDocument>(auditOutboxCollection);
@@ -63,8 +66,9 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
     },
     async claimQueues(userIds, now, leaseUntil, limit) {
       if (userIds.length === 0) return [];
-      // One read for every user's queue, in the userId-led index's order; bounded by users × limit in all.
-      const bound = userIds.length * limit;
+      // One read for every user's queue, in the userId-led index's order; bounded by users × limit and by
+      // `claimReadBound` in all, so one long backlog cannot make the read large.
+      const bound = Math.min(userIds.length * limit, Math.max(limit, claimReadBound));
       const docs = await outbox
         .find({ userId: { $in: [...userIds] } })
         .sort({ userId: 1, createTime: 1, _id: 1 })

@@ -234,7 +234,8 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
       const actor = actorOf(ctx);
       // Every entry is checked before any is stored: bad input writes nothing.
       const entries = request.entries.map((entry, i) => appendedLogOf(entry, `entries[${i}].`, actor));
-      return { userLogs: (await logs.appendRecords(entries)).map(userLogToProto) };
+      const stored = await logs.appendRecords(entries);
+      return { userLogs: request.omitUserLogs ? [] : stored.map(userLogToProto) };
     },
 
     async *watchUserLogs(request, ctx) {
