@@ -44,7 +44,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
   const backfilled = await backfillSearchFields(db);
   if (backfilled > 0) logger.info({ users: backfilled }, "gave existing users their search keys");
 
-  const store = createUserRepository(db);
+  const store = createUserRepository(db, { lookupTimeoutMs: config.mongodbTimeoutMs });
   const roleStore = createRoleRepository(db);
   const logs = createUserLogBook(createUserLogRepository(db));
   const appendLog = logs.append;
