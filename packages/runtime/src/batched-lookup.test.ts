@@ -25,7 +25,9 @@ beforeAll(async () => {
   });
   await client.connect();
   await people().deleteMany({});
-  await people().insertMany(Array.from({ length: 250 }, (_, i) => ({ _id: `p${i}`, name: `person ${i}`, secret: "s" })));
+  await people().insertMany(
+    Array.from({ length: 250 }, (_, i) => ({ _id: `p${i}`, name: `person ${i}`, secret: "s" })),
+  );
 });
 
 afterAll(async () => {
@@ -100,7 +102,12 @@ describe("batched lookups by _id", () => {
     const outcomes = await Promise.allSettled(["p1", "p2", "p1", "missing"].map(lookup));
     expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected", "rejected", "rejected"]);
     const reasons = outcomes.map((o) => (o.status === "rejected" ? (o.reason as Error) : undefined));
-    expect(reasons.map((r) => r?.name)).toEqual(["MongoServerError", "MongoServerError", "MongoServerError", "MongoServerError"]);
+    expect(reasons.map((r) => r?.name)).toEqual([
+      "MongoServerError",
+      "MongoServerError",
+      "MongoServerError",
+      "MongoServerError",
+    ]);
     expect(new Set(reasons).size).toBe(1);
   });
 });
