@@ -1,6 +1,7 @@
 import { startMongoDouble } from "@roster/mongo-double";
 import { startTestBackend } from "@roster/mongo-double/testing";
 import { MongoClient, type CommandStartedEvent } from "mongodb";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBatchedLookup, maxIdsPerLookup } from "./batched-lookup.js";
 import { connectMongo } from "./mongo.js";
@@ -113,6 +114,45 @@ describe("batched lookups by _id", () => {
 });
 
 describe("batched lookups in a database outage", () => {
+  it("when lookups are asked for in a network read that ends a socket then their find is written after that socket's close", async () => {
+    // A socket the database ended is destroyed in the poll phase of the event loop (here one is destroyed in a
+    // read), and its close comes in the close phase after it. The driver writes a command to a socket destroyed so without an error and then waits for a
+    // drain that never comes: for a find that is one call, for the server monitor's check, which a find's server
+    // selection wakes when the server is unknown, the driver never sees the database again. So a batch's find
+    // must not be written in that gap, in which setImmediate callbacks run.
+    const lookup = createBatchedLookup(people(), { timeoutMs: 5_000 });
+    await lookup("p1");
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    type Ended = "no" | "destroyed" | "closed";
+    let ended: Ended = "no";
+    let endedWhenFound: Ended | undefined;
+    const onFind = (event: CommandStartedEvent) => {
+      if (event.commandName === "find" && ended !== "no") endedWhenFound ??= ended;
+    };
+    client.on("commandStarted", onFind);
+    try {
+      const answered = new Promise<(Person | null)[]>((resolve, reject) => {
+        server.once("connection", (socket) =>
+          socket.once("data", () => {
+            socket.once("close", () => (ended = "closed"));
+            socket.destroy();
+            ended = "destroyed";
+            Promise.all([lookup("p2"), lookup("p3")]).then(resolve, reject);
+          }),
+        );
+      });
+      const sender = connect(port, "127.0.0.1", () => sender.write("go"));
+      sender.on("error", () => undefined);
+      expect((await answered).map((person) => person?._id)).toEqual(["p2", "p3"]);
+      expect(endedWhenFound).toBe("closed");
+    } finally {
+      client.off("commandStarted", onFind);
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("when the database goes away while lookups are being asked for then every waiter settles as storage unavailable, within the bound", async () => {
     const double = await startMongoDouble();
     const outage = await connectMongo(double.uri, "batched-lookup-outage", { timeoutMs: 500 });

@@ -59,9 +59,14 @@ export function createBatchedLookup<T extends Document & { _id: string }>(
         return structuredClone(doc);
       });
     },
-    // A batch closes once this turn of the event loop has read every socket that was ready, so the calls
-    // that arrived together (in one read, or on several connections at once) share it.
-    { cache: false, maxBatchSize: maxIdsPerLookup, batchScheduleFn: (send) => setImmediate(send) },
+    // A batch closes in the timers phase of the next turn of the event loop, so the calls that arrived in this
+    // turn (in one read, or on several connections) share it, and its find is written after this turn's close
+    // callbacks. Not in a setImmediate: a socket the database ended is destroyed in the poll phase but the driver
+    // hears of it only in the close phase; a command written in between waits forever (see above), and the
+    // server monitor's check, which a find's server selection wakes while the server is unknown, is one of them:
+    // the driver would then never see the database again. Nor at the end of the callback that asked: that shares
+    // a batch only among the calls of one read, and most of the saving is lost.
+    { cache: false, maxBatchSize: maxIdsPerLookup, batchScheduleFn: (send) => setTimeout(send, 0) },
   );
   return (id) => loader.load(id);
 }
