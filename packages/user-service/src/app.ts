@@ -44,8 +44,8 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
   const backfilled = await backfillSearchFields(db);
   if (backfilled > 0) logger.info({ users: backfilled }, "gave existing users their search keys");
 
-  const store = createUserRepository(db);
-  const roleStore = createRoleRepository(db);
+  const store = createUserRepository(db, { lookupTimeoutMs: config.mongodbTimeoutMs });
+  const roleStore = createRoleRepository(db, { lookupTimeoutMs: config.mongodbTimeoutMs });
   const logs = createUserLogBook(createUserLogRepository(db));
   const appendLog = logs.append;
   const hasher = createPasswordHasher(config.argon2);

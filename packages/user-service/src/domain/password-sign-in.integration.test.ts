@@ -34,7 +34,7 @@ const origin = (address: string) => ({ address, method: "roster.user.v1.UserServ
 
 beforeAll(async () => {
   await ensureIndexes(testDb.db, userServiceIndexes(90));
-  store = createUserRepository(testDb.db);
+  store = createUserRepository(testDb.db, { lookupTimeoutMs: 5_000 });
   logs = createUserLogBook(createUserLogRepository(testDb.db), 50);
   const appendLog = logs.append;
   const policy = { minLength: 8, maxLength: 64 };

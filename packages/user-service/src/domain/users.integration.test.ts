@@ -45,7 +45,7 @@ async function failure(fn: () => Promise<unknown>): Promise<{ reason: string; fi
 beforeAll(async () => {
   const { db } = testDb;
   await ensureIndexes(db, userServiceIndexes(90));
-  store = createUserRepository(db);
+  store = createUserRepository(db, { lookupTimeoutMs: 5_000 });
   logs = createUserLogBook(createUserLogRepository(db), 50);
   cleanups = createTokenCleanupRepository(db);
   const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });

@@ -32,7 +32,10 @@ async function failure(
 
 beforeAll(async () => {
   await ensureIndexes(testDb.db, roleIndexes);
-  roles = createRoles({ store: createRoleRepository(testDb.db), appendLog: async (entry) => void logs.push(entry) });
+  roles = createRoles({
+    store: createRoleRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
+    appendLog: async (entry) => void logs.push(entry),
+  });
 });
 
 beforeEach(async () => {
@@ -246,5 +249,27 @@ describe("user roles", () => {
     expect(await failure(roles.listUserRoles("u1", 2, first.nextPageToken))).toMatchObject({
       reason: "INVALID_PAGE_TOKEN",
     });
+  });
+});
+
+describe("a caller's access", () => {
+  it("when many callers' access is read together then each gets its own user's state and permissions, and a change shows on the next read", async () => {
+    const store = createRoleRepository(testDb.db, { lookupTimeoutMs: 5_000 });
+    const read = await roles.create({ name: "reader", description: "", permissions: ["orders:read"] });
+    const write = await roles.create({ name: "writer", description: "", permissions: ["orders:read", "orders:write"] });
+    await roles.assign("u1", [read.id], "k");
+    await roles.assign("u2", [read.id, write.id], "k");
+    const access = await Promise.all(["u1", "u2", "u3", "nobody", "u2"].map((id) => store.userAccess(id)));
+    expect(access.map((a) => a?.permissions)).toEqual([
+      ["orders:read"],
+      ["orders:read", "orders:write"],
+      [],
+      undefined,
+      ["orders:read", "orders:write"],
+    ]);
+    expect(access[2]).toMatchObject({ userId: "u3", suspended: false, tokenEpoch: 0 });
+    await roles.delete(write.id, "k");
+    await testDb.db.collection<UserDocument>("users").updateOne({ _id: "u2" }, { $set: { suspended: true } });
+    expect(await store.userAccess("u2")).toMatchObject({ suspended: true, permissions: ["orders:read"] });
   });
 });

@@ -1,5 +1,5 @@
 import type { Db, Filter } from "mongodb";
-import { duplicateKeyOf } from "@roster/runtime";
+import { createBatchedLookup, duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
 import {
   roleNameKey,
@@ -44,10 +44,20 @@ function mapDuplicate(err: unknown): never {
   throw err;
 }
 
-/** The `roles` collection, and the `roleIds` of users: the only code that speaks Mongo about roles. */
-export function createRoleRepository(db: Db): RoleStore {
+/**
+ * The `roles` collection, and the `roleIds` of users: the only code that speaks Mongo about roles.
+ * `lookupTimeoutMs` bounds the reads of a caller's access as a whole (see createBatchedLookup).
+ */
+export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number }): RoleStore {
   const roleDocs = db.collection<RoleDocument>(rolesCollection);
   const userDocs = db.collection<UserDocument>(usersCollection);
+  // The access reads of calls made with access tokens that arrive together share their round trips.
+  const timeoutMs = options.lookupTimeoutMs;
+  const accessOf = createBatchedLookup(userDocs, {
+    projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 },
+    timeoutMs,
+  });
+  const permissionsOf = createBatchedLookup(roleDocs, { projection: { permissions: 1 }, timeoutMs });
   const roleOrNull = (doc: RoleDocument | null) => (doc === null ? null : toRoleRecord(doc));
   return {
     async insert(role) {
@@ -97,26 +107,20 @@ export function createRoleRepository(db: Db): RoleStore {
     },
 
     /**
-     * Both reads go by `_id`, and the role read is skipped for a user without
-     * roles: this runs on every call made with an access token.
+     * Both reads go by `_id`, shared with the calls that arrive together, and
+     * the role read is skipped for a user without roles: this runs on every
+     * call made with an access token.
      */
     async userAccess(userId): Promise<UserAccess | null> {
-      const user = await userDocs.findOne(
-        { _id: userId },
-        { projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } },
-      );
+      const user = await accessOf(userId);
       if (user === null) return null;
-      const roleIds = user.roleIds ?? [];
-      const roles =
-        roleIds.length === 0
-          ? []
-          : await roleDocs.find({ _id: { $in: roleIds } }, { projection: { permissions: 1 } }).toArray();
+      const roles = await Promise.all((user.roleIds ?? []).map(permissionsOf));
       return {
         userId,
         username: user.username ?? "",
         suspended: user.suspended,
         tokenEpoch: user.tokenEpoch ?? 0,
-        permissions: [...new Set(roles.flatMap((r) => r.permissions))].sort(),
+        permissions: [...new Set(roles.flatMap((r) => r?.permissions ?? []))].sort(),
       };
     },
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
   await ensureIndexes(testDb.db, userServiceIndexes(90));
   const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
   users = createUsers({
-    store: createUserRepository(testDb.db),
+    store: createUserRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
     appendLog: () => Promise.resolve(),
     credentials: createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } }),
     customDataLimits: { maxBytes: 1024, maxDepth: 4 },

@@ -1,5 +1,5 @@
 import type { Db, Filter, UpdateFilter } from "mongodb";
-import { duplicateKeyOf } from "@roster/runtime";
+import { createBatchedLookup, duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
 import type { UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
 import {
@@ -51,9 +51,14 @@ function updateOf(
   return update;
 }
 
-/** The `users` collection: the only code that speaks Mongo about users. */
-export function createUserRepository(db: Db): UserStore {
+/**
+ * The `users` collection: the only code that speaks Mongo about users.
+ * `lookupTimeoutMs` bounds a read by id as a whole (see createBatchedLookup).
+ */
+export function createUserRepository(db: Db, options: { lookupTimeoutMs: number }): UserStore {
   const users = db.collection<UserDocument>(usersCollection);
+  // Reads by id that arrive together (GetUser under load) share one round trip.
+  const byId = createBatchedLookup(users, { ...oneUser, timeoutMs: options.lookupTimeoutMs });
   const sources = { projection: Object.fromEntries(searchSources.map((f) => [f, 1])) };
   return {
     async insert(user) {
@@ -61,7 +66,7 @@ export function createUserRepository(db: Db): UserStore {
     },
 
     async findById(id) {
-      return recordOrNull(await users.findOne({ _id: id }, oneUser));
+      return recordOrNull(await byId(id));
     },
 
     async findByIdentifier(kind, value) {
