@@ -48,6 +48,11 @@ export function field(
 }
 
 /** A one-line form: its fields side by side, then its submit button. */
+/** Fields side by side on one line. */
+export function row(...children: Child[]): HTMLDivElement {
+  return h("div", { class: "row" }, ...children);
+}
+
 export function rowForm(submitLabel: string, ...fields: HTMLElement[]): HTMLFormElement {
   return h("form", { class: "row" }, ...fields, h("button", { type: "submit" }, submitLabel));
 }

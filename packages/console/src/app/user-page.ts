@@ -8,7 +8,7 @@ import {
   scopeUsersWrite,
   type User,
 } from "@roster/client/contract";
-import { field, formatTime, h, select, announce } from "./dom.js";
+import { announce, field, formatTime, h, row, select } from "./dom.js";
 import { attempt, errorSlot, invalidField } from "./errors.js";
 import { renderLogs } from "./logs-panel.js";
 import type { Screen } from "./main.js";
@@ -150,9 +150,7 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
     main.append(
       section(
         "Password",
-        h(
-          "div",
-          { class: "row" },
+        row(
           field("New password", password, "password"),
           action(
             "Set password",
@@ -163,9 +161,7 @@ export async function renderUser(screen: Screen, userId: string): Promise<void> 
             },
           ),
         ),
-        h(
-          "div",
-          { class: "row" },
+        row(
           action(
             "Issue reset code",
             async () => {
@@ -218,9 +214,7 @@ function statusSection(screen: Screen, u: User, draw: (user: User) => void): HTM
     "Status",
     u.suspended
       ? action("Unsuspend", async () => ({ user: updated } = await clients.users.unsuspendUser({ userId })), apply)
-      : h(
-          "div",
-          { class: "row" },
+      : row(
           field("Reason (optional)", reason, "reason"),
           action(
             "Suspend",
@@ -321,9 +315,7 @@ async function rolesSection(screen: Screen, userId: string, reload: () => void):
     roles.length === 0 && h("p", {}, "No roles."),
     writable &&
       all.length > 0 &&
-      h(
-        "div",
-        { class: "row" },
+      row(
         field("Role", choice, "role_ids"),
         action("Assign role", () => clients.roles.assignUserRoles({ userId, roleIds: [choice.value] }), reload),
       ),

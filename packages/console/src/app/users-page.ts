@@ -9,7 +9,7 @@ import {
   type User,
   type UserFilter,
 } from "@roster/client/contract";
-import { field, formatTime, h, select, announce } from "./dom.js";
+import { announce, field, formatTime, h, row, select } from "./dom.js";
 import { attempt, errorSlot } from "./errors.js";
 import type { Screen } from "./main.js";
 
@@ -78,16 +78,8 @@ export async function renderUsers(screen: Screen): Promise<void> {
     "form",
     { class: "card search", role: "search", "aria-label": "Search users" },
     errorSlot(),
-    h(
-      "div",
-      { class: "row" },
-      field("Search", query, "query"),
-      field("Search in", textField, "field"),
-      field("Match mode", mode, "mode"),
-    ),
-    h(
-      "div",
-      { class: "row" },
+    row(field("Search", query, "query"), field("Search in", textField, "field"), field("Match mode", mode, "mode")),
+    row(
       field("Custom data path", customPath, "custom_data_path"),
       field("Case-sensitive", caseSensitive, "case_sensitive"),
     ),
@@ -95,21 +87,17 @@ export async function renderUsers(screen: Screen): Promise<void> {
       "details",
       {},
       h("summary", {}, "Filters and sort"),
-      h(
-        "div",
-        { class: "row" },
+      row(
         field("Status", suspended, "suspended"),
         field("Role", role, "has_role"),
         field("Identity", identity, "identity_target"),
       ),
-      h(
-        "div",
-        { class: "row" },
+      row(
         field("Created after", createdAfter, "create_time"),
         field("Created before", createdBefore),
         field("Signed in after", signedInAfter, "last_sign_in_time"),
       ),
-      h("div", { class: "row" }, field("Sort by", sortField, "sort"), field("Order", direction)),
+      row(field("Sort by", sortField, "sort"), field("Order", direction)),
     ),
     h("button", { type: "submit" }, "Search"),
   );
