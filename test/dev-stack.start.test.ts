@@ -29,7 +29,9 @@ let started: Started | undefined;
 
 afterEach(() => {
   // The whole group: the script and, if it failed to stop them, its services.
-  if (started?.child.pid !== undefined && started.child.exitCode === null) process.kill(-started.child.pid, "SIGKILL");
+  const child = started?.child;
+  if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null)
+    process.kill(-child.pid, "SIGKILL");
   if (dataDir !== undefined) rmSync(dataDir, { recursive: true, force: true });
   started = undefined;
 });
@@ -127,6 +129,26 @@ describe("npm start", () => {
     } finally {
       client.close();
     }
+  }, 90_000);
+
+  it("when npm start itself is killed with SIGKILL then its services stop too, not left holding their ports", async () => {
+    const { child, exited, pids } = await startDevStack();
+    process.kill(child.pid!, "SIGKILL");
+    await exited;
+    // Signal 0 asks whether the process exists; SIGKILL ends one left running, so it does not outlive the test.
+    const signalled = (pid: number, signal: NodeJS.Signals | 0) => {
+      try {
+        process.kill(pid, signal);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const alive = () => Object.values(pids).filter((pid) => signalled(pid, 0));
+    await expect
+      .poll(alive, { timeout: 15_000 })
+      .toEqual([])
+      .finally(() => alive().forEach((pid) => signalled(pid, "SIGKILL")));
   }, 90_000);
 
   it("when a service dies then it says which one and how, stops the other, and exits 1", async () => {

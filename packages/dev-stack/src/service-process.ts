@@ -51,7 +51,8 @@ export function startServiceProcess(options: StartServiceProcessOptions): Promis
   const child = spawn(process.execPath, [options.entry], {
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
-    stdio: ["ignore", "pipe", "pipe"],
+    // The IPC channel carries nothing: its end tells the service that this process is gone (onShutdownSignal).
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
     detached: options.detached,
   });
   const output: string[] = [];

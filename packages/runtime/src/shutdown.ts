@@ -5,6 +5,10 @@ const closeAllowanceMs = 1_000;
 
 /**
  * Runs `stop` once on SIGTERM or SIGINT, then exits 0 (1 if stopping failed).
+ * A process started with an IPC channel (by `npm start` or the benchmark)
+ * exits at once when that channel ends, that is when its parent is gone,
+ * however the parent died: a supervisor killed outright leaves no orphaned
+ * service holding its ports.
  * A second signal while stopping exits at once, and so does a stop still
  * running `closeAllowanceMs` after the grace: in-flight calls get `graceMs`,
  * the process never hangs.
@@ -35,4 +39,10 @@ export function onShutdownSignal(stop: () => Promise<void>, logger: Logger, grac
   };
   process.on("SIGTERM", handle);
   process.on("SIGINT", handle);
+  if (process.channel !== undefined) {
+    // The channel must not keep the process alive. Its end means the parent is gone, and with it the reader of
+    // this process's output: a drain would block on its first log line (a full pipe nobody reads), so no drain.
+    process.channel.unref();
+    process.once("disconnect", () => process.exit(1));
+  }
 }
