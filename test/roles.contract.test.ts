@@ -208,3 +208,32 @@ describe("user roles contract", () => {
     ]);
   });
 });
+
+describe("batched user access contract", () => {
+  interface Access {
+    userId: string;
+    suspended: boolean;
+    permissions: string[];
+  }
+  const batch = (userIds: string[]) => callRoles<{ accesses: Access[] }>("batchGetUserAccess", { userIds });
+
+  it("when several users are asked for then each existing one comes once, in order, with its state and permissions", async () => {
+    const role = await newRole({ permissions: ["orders:read", "orders:write"] });
+    const [a, b] = [await newUser(), await newUser()];
+    await callRoles("assignUserRoles", { userId: b, roleIds: [role.id] });
+    await callUsers("suspendUser", { userId: a });
+    const { accesses } = await batch([b, "no-such-user", a, b]);
+    expect(accesses.map(({ userId, suspended, permissions }) => ({ userId, suspended, permissions }))).toEqual([
+      { userId: b, suspended: false, permissions: ["orders:read", "orders:write"] },
+      { userId: a, suspended: true, permissions: [] },
+    ]);
+  });
+
+  it("when the ids are missing, too many or malformed then INVALID_ARGUMENT names them", async () => {
+    const userId = await newUser();
+    expect(await failureOf(() => batch([]))).toEqual(invalid("user_ids"));
+    expect(await failureOf(() => batch(Array.from({ length: 101 }, () => userId)))).toEqual(invalid("user_ids"));
+    expect(await failureOf(() => batch([userId, ""]))).toEqual(invalid("user_ids[1]"));
+    expect(await failureOf(() => batch(["u".repeat(65)]))).toEqual(invalid("user_ids[0]"));
+  });
+});

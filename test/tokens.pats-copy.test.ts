@@ -15,7 +15,8 @@ async function userLookups(): Promise<number> {
     .split("\n")
     .filter(
       (line) =>
-        line.startsWith("roster_rpc_handled_total") && /UserService\/GetUser"|RoleService\/GetUserAccess"/.test(line),
+        line.startsWith("roster_rpc_handled_total") &&
+        /UserService\/GetUser"|RoleService\/(Batch)?GetUserAccess"/.test(line),
     )
     .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
 }

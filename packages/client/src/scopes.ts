@@ -159,6 +159,7 @@ const roleServiceScopes: ScopeTable<typeof RoleService> = {
   listRoleUsers: scopeUsersRead,
   getUserPermissions: scopeRolesRead,
   getUserAccess: scopeUsersRead,
+  batchGetUserAccess: scopeUsersRead,
   watchUserAccessChanges: scopeAccessWatch,
   acknowledgeUserAccessChanges: scopeAccessWatch,
   publishUserTokensChanged: scopeAccessWatch,

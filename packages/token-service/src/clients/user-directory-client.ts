@@ -10,6 +10,7 @@ import {
 import { peerGrpcTarget, type TlsConfig } from "@roster/runtime";
 import { DomainError } from "@roster/runtime/domain-error";
 import type { PatLogEvent, TokensChanged, UserDirectory } from "../domain/user-directory.js";
+import { batchAccessReads } from "./access-batches.js";
 
 const logEvents: Record<PatLogEvent, UserLogEvent> = {
   "pat-created": UserLogEvent.PAT_CREATED,
@@ -85,21 +86,21 @@ export function createUserDirectoryClient(options: {
         throw upstreamError("GetUser", err);
       }
     },
-    async accessOf(userId) {
+    // Reads of several users' access that arrive together share one call (see batchAccessReads).
+    accessOf: batchAccessReads(async (userIds) => {
       try {
-        const access = await roles.getUserAccess({ userId });
-        return {
+        const { accesses } = await roles.batchGetUserAccess({ userIds: [...userIds] });
+        return accesses.map((access) => ({
           id: access.userId,
           username: access.username,
           suspended: access.suspended,
           tokenEpoch: access.tokenEpoch,
           permissions: access.permissions,
-        };
+        }));
       } catch (err) {
-        if (absent(err)) return undefined;
-        throw upstreamError("GetUserAccess", err);
+        throw upstreamError("BatchGetUserAccess", err);
       }
-    },
+    }),
     async appendLogs(entries) {
       try {
         await users.appendUserLogs({

@@ -69,6 +69,9 @@ const pageCursor = (raw: Record<string, string | number> | undefined, key: strin
   return value as string | undefined;
 };
 
+/** The most users one BatchGetUserAccess call names. */
+export const maxUsersPerAccessBatch = 100;
+
 /** Role-based access control: role CRUD, who holds which role, effective permissions. */
 export function createRoles(deps: {
   store: RoleStore;
@@ -227,6 +230,17 @@ export function createRoles(deps: {
     return access;
   }
 
+  /** `access` of several users in one call; users that do not exist are left out, each id answered once. */
+  async function accessOfMany(userIds: readonly string[]): Promise<UserAccess[]> {
+    if (userIds.length === 0) throw invalidField("user_ids", "is required");
+    if (userIds.length > maxUsersPerAccessBatch)
+      throw invalidField("user_ids", `must name at most ${maxUsersPerAccessBatch} users`);
+    const distinct = [...new Set(userIds.map((userId, i) => requireId(`user_ids[${i}]`, userId)))];
+    // The reads share the store's batched lookups by id: one find for the users, one for their roles.
+    const found = await Promise.all(distinct.map((userId) => deps.store.userAccess(userId)));
+    return found.filter((access): access is UserAccess => access !== null);
+  }
+
   function page<T>(rows: T[], limit: number, total: number, tokenOf: (last: T) => string): Page<T> {
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
@@ -276,6 +290,7 @@ export function createRoles(deps: {
     listRoleUsers,
     permissions,
     access,
+    accessOfMany,
   };
 }
 

@@ -68,5 +68,8 @@ export function createRoleServiceImpl(deps: {
     async getUserAccess(request) {
       return roles.access(request.userId);
     },
+    async batchGetUserAccess(request) {
+      return { accesses: await roles.accessOfMany(request.userIds) };
+    },
   };
 }
