@@ -60,6 +60,25 @@ describe("PAT repository: the per-user cap", () => {
     expect((direct as MongoServerError).code).toBe(11000);
   });
 
+  it("when every instance remembers the user's slots then 30 racing creates from three instances still store exactly the cap", async () => {
+    const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
+    // Each instance's first create reads the slots, so each remembers slots the others take next.
+    for (const instance of instances) expect(await instance.insertWithinCap(record("u1"), 10)).toBe(true);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(7);
+    expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it("when a user's remembered slots show a free one that was taken meanwhile then the create reads afresh and finds the cap reached", async () => {
+    const [store, other] = [createPatRepository(db), createPatRepository(db)];
+    expect(await store.insertWithinCap(record("u1"), 2)).toBe(true);
+    expect(await other.insertWithinCap(record("u1"), 2)).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    expect(await tokens().countDocuments({ userId: "u1" })).toBe(2);
+  });
+
   it("when a token is deleted then its slot is free for the next create", async () => {
     const store = createPatRepository(db);
     const first = record("u1");
@@ -128,6 +147,30 @@ describe("PAT repository: the per-user cap", () => {
 });
 
 describe("PAT repository: the cost of a create", () => {
+  it("when a user's last create saw its slots then the next creates read none, and one that finds its slot taken reads once", async () => {
+    let finds = 0;
+    const real = db.collection(patCollection);
+    const counted = {
+      collection: () => ({
+        find: (...args: Parameters<typeof real.find>) => {
+          finds += 1;
+          return real.find(...args);
+        },
+        insertMany: (...args: Parameters<typeof real.insertMany>) => real.insertMany(...args),
+      }),
+    } as unknown as Db;
+    const [store, other] = [createPatRepository(counted), createPatRepository(db)];
+    for (let i = 0; i < 5; i++) expect(await store.insertWithinCap(record("u1"), 100)).toBe(true);
+    expect(finds).toBe(1);
+    // Another instance takes every slot but one: the remembered free slot is most likely taken, and read again.
+    for (let i = 0; i < 94; i++) expect(await other.insertWithinCap(record("u1"), 100)).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 100)).toBe(true);
+    expect(finds).toBeGreaterThanOrEqual(1);
+    expect(finds).toBeLessThanOrEqual(2);
+    expect(await store.insertWithinCap(record("u1"), 100)).toBe(false);
+    expect(await slotsOf("u1")).toEqual(Array.from({ length: 100 }, (_, i) => i));
+  });
+
   it("when other users hold 20,000 tokens then a create's slot read is an index scan examining only its user's keys", async () => {
     await ensureIndexes(db, tokenServiceIndexes);
     const store = createPatRepository(db);

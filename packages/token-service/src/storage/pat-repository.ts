@@ -49,9 +49,14 @@ export const slotSurvey = (userIds: readonly string[]) => ({
   projection: { userId: 1, slot: 1 },
 });
 
+/** Users whose slots a repository remembers at most (see SlotStore.recall); the least recently used go first. */
+export const rememberedUsers = 10_000;
+
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
   const oneUserAtATime = createPerKeyQueue();
+  // A user's next create tries a slot free in what its last one saw, and reads only when that was taken meanwhile.
+  const slotMemory = new Map<string, HeldSlot[]>();
   // Creates for different users that arrive together read their slots in one find, and insert in one write.
   const slotsOf = shareRoundTrips<string, HeldSlot[]>(async (userIds) => {
     const { filter, projection } = slotSurvey([...new Set(userIds)]);
@@ -94,6 +99,13 @@ export function createPatRepository(db: Db): PatStore {
               } catch (err) {
                 throw nameTaken(err);
               }
+            },
+            recall: () => slotMemory.get(record.userId),
+            remember(held) {
+              slotMemory.delete(record.userId);
+              if (held === undefined) return;
+              slotMemory.set(record.userId, held);
+              if (slotMemory.size > rememberedUsers) slotMemory.delete(slotMemory.keys().next().value!);
             },
           },
           cap,

@@ -46,6 +46,14 @@ export interface SlotStore {
   held(): Promise<HeldSlot[]>;
   move(stray: StraySlot, slot: number): Promise<void>;
   insert(slot: number): Promise<void>;
+  /**
+   * What this process last knew the user's tokens to hold (a survey that found
+   * no strays, with the slots it has taken since), or undefined; `remember`
+   * replaces it. It only spares a read: the database still refuses a slot
+   * taken meanwhile, and a refusal for want of a free slot is always read afresh.
+   */
+  recall?(): HeldSlot[] | undefined;
+  remember?(held: HeldSlot[] | undefined): void;
 }
 
 /**
@@ -62,8 +70,10 @@ const slotTaken = (err: unknown) => "slot" in (duplicateKeyOf(err)?.keyPattern ?
  * left outside. A slot lost to a concurrent create means reading again.
  */
 export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<boolean> {
+  if (await insertInRememberedSlot(store, cap)) return true;
   for (let attempt = 0; attempt < maxSlotAttempts; attempt++) {
-    const { free, strays } = surveySlots(await store.held(), cap);
+    const held = await store.held();
+    const { free, strays } = surveySlots(held, cap);
     if (free.length === 0) return false;
     if (strays.length > 0) {
       await Promise.all(
@@ -73,6 +83,7 @@ export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<b
     }
     try {
       await store.insert(free[0]!);
+      store.remember?.([...held, { _id: "", slot: free[0]! }]);
       return true;
     } catch (err) {
       unlessSlotTaken(err);
@@ -86,4 +97,26 @@ export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<b
 
 function unlessSlotTaken(err: unknown): void {
   if (!slotTaken(err)) throw err;
+}
+
+/**
+ * Inserts into a slot free in what the process remembers of the user, without
+ * reading: true when stored. False, with the memory dropped, when there is no
+ * memory, it shows a stray or no free slot, or the slot was taken meanwhile
+ * (the caller then reads the slots afresh); other errors are thrown.
+ */
+async function insertInRememberedSlot(store: SlotStore, cap: number): Promise<boolean> {
+  const remembered = store.recall?.();
+  if (remembered === undefined) return false;
+  store.remember?.(undefined);
+  const { free, strays } = surveySlots(remembered, cap);
+  if (strays.length > 0 || free.length === 0) return false;
+  try {
+    await store.insert(free[0]!);
+  } catch (err) {
+    unlessSlotTaken(err);
+    return false;
+  }
+  store.remember?.([...remembered, { _id: "", slot: free[0]! }]);
+  return true;
 }
