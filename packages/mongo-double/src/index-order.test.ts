@@ -1,3 +1,4 @@
+import { ObjectId } from "bson";
 import { describe, expect, it } from "vitest";
 import { compareComponent } from "./index-order.js";
 import { bsonCompare } from "./sort-order.js";
@@ -9,6 +10,28 @@ describe("compareComponent", () => {
     for (const values of [strings, dates] as unknown[][]) {
       for (const a of values) {
         for (const b of values) expect([a, b, compareComponent(a, b)]).toEqual([a, b, bsonCompare(a, b)]);
+      }
+    }
+  });
+
+  it("when two ObjectIds are compared then the order is their hex text's, from the first byte to the last", () => {
+    const ids = [
+      "000000000000000000000000",
+      "00000000000000000000000f",
+      "0f0000000000000000000000",
+      "650000000000000000000001",
+    ]
+      .concat(["65ffffffffffffffffffffff", "ff0000000000000000000000", "ffffffffffffffffffffffff"])
+      .map((hex) => new ObjectId(hex));
+    for (const a of ids) {
+      for (const b of ids) {
+        const byText = Math.sign(a.toHexString().localeCompare(b.toHexString(), "en"));
+        expect([a.toHexString(), b.toHexString(), compareComponent(a, b)]).toEqual([
+          a.toHexString(),
+          b.toHexString(),
+          byText,
+        ]);
+        expect(compareComponent(a, new ObjectId(b.toHexString()))).toBe(bsonCompare(a, b));
       }
     }
   });
