@@ -1,6 +1,6 @@
 import { Decimal128, Double, Long } from "bson";
 import { describe, expect, it } from "vitest";
-import { canonicalKey, indexEntries } from "./index-key.js";
+import { canonicalKey, indexEntries, indexValues } from "./index-key.js";
 
 describe("canonicalKey", () => {
   it("when numbers have different BSON types but equal values then their keys are equal", () => {
@@ -26,5 +26,43 @@ describe("indexEntries", () => {
 
   it("when two compound fields hold arrays then indexing fails as with parallel arrays", () => {
     expect(() => indexEntries({ a: [1, 2], b: [3, 4] }, ["a", "b"])).toThrow(/parallel arrays/);
+  });
+});
+
+describe("indexValues", () => {
+  it("when documents put scalars, sub-documents, arrays or nothing on the paths then the tuples are indexEntries' values", () => {
+    const docs = [
+      { a: 1, b: { c: "x" } },
+      { a: [1, 2, 1], b: { c: "x" } },
+      { a: { b: [{ c: 1 }, { c: 2 }] } },
+      { a: [{ x: 1, y: 2 }, { x: 3 }], b: null },
+      { a: [], b: new Date(0) },
+      { b: { c: [[1], 2] } },
+      { a: "A", b: "b" },
+      {},
+    ];
+    const pathSets = [["a"], ["a", "b.c"], ["a.b.c"], ["a.x", "a.y"], ["a.0", "b"], ["b.c"], ["b", "a"]];
+    const fold = (text: string) => text.toLowerCase();
+    for (const doc of docs) {
+      for (const paths of pathSets) {
+        const split = paths.map((path) => path.split("."));
+        const expected = (f?: typeof fold) => {
+          try {
+            return indexEntries(doc, paths, f).map((entry) => entry.values);
+          } catch (error) {
+            return String(error);
+          }
+        };
+        const actual = (f?: typeof fold) => {
+          try {
+            return indexValues(doc, split, f);
+          } catch (error) {
+            return String(error);
+          }
+        };
+        expect([doc, paths, actual()]).toEqual([doc, paths, expected()]);
+        expect([doc, paths, actual(fold)]).toEqual([doc, paths, expected(fold)]);
+      }
+    }
   });
 });

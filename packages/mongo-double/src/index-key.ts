@@ -117,6 +117,19 @@ function keyTuples(doc: unknown, paths: string[][]): unknown[][] {
   });
 }
 
+/** Marks a path that meets an array, which the general key generation handles. */
+const MEETS_ARRAY = Symbol("meets an array");
+
+function scalarAt(doc: unknown, parts: readonly string[]): unknown {
+  let node = doc;
+  for (const part of parts) {
+    if (Array.isArray(node)) return MEETS_ARRAY;
+    if (!isPlainObject(node)) return undefined;
+    node = node[part];
+  }
+  return Array.isArray(node) ? MEETS_ARRAY : node;
+}
+
 /** All keys a document contributes to an index. */
 export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry[] {
   if (paths.length === 1 && !paths[0]!.includes(".")) {
@@ -124,11 +137,14 @@ export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry
     const value = doc[paths[0]!];
     if (!Array.isArray(value)) return [{ key: canonicalKey(value, fold), values: [value] }];
   }
+  const split = paths.map((path) => path.split("."));
+  // No array on the paths (most documents): one tuple, nothing to pair up or de-duplicate.
+  const scalars = split.map((parts) => scalarAt(doc, parts));
+  if (!scalars.includes(MEETS_ARRAY)) {
+    return [{ key: scalars.map((value) => canonicalKey(value, fold)).join("\u0000"), values: scalars }];
+  }
   const seen = new Map<string, IndexEntry>();
-  for (const values of keyTuples(
-    doc,
-    paths.map((path) => path.split(".")),
-  )) {
+  for (const values of keyTuples(doc, split)) {
     const key = values
       .map((value) => (value === EMPTY_ARRAY_KEY ? EMPTY_ARRAY_KEY : canonicalKey(value, fold)))
       .join("\u0000");
@@ -136,6 +152,27 @@ export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry
       seen.set(key, { key, values: values.map((value) => (value === EMPTY_ARRAY_KEY ? undefined : value)) });
   }
   return [...seen.values()];
+}
+
+/**
+ * The value tuples of `indexEntries`, without their canonical strings, for
+ * `paths` split at their dots: a document that puts no array on the paths
+ * (most) contributes one tuple, which needs no de-duplication.
+ */
+export function indexValues(doc: Doc, paths: readonly (readonly string[])[], fold?: Fold): unknown[][] {
+  const values: unknown[] = [];
+  for (const parts of paths) {
+    const value = scalarAt(doc, parts);
+    if (value === MEETS_ARRAY) {
+      return indexEntries(
+        doc,
+        paths.map((path) => path.join(".")),
+        fold,
+      ).map((entry) => entry.values);
+    }
+    values.push(value);
+  }
+  return [values];
 }
 
 /** True when every indexed field of the document is missing (what `sparse` leaves out). */

@@ -1,7 +1,7 @@
 import BTreeModule from "sorted-btree";
 import { isPlainObject } from "./bson-values.js";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
-import { allFieldsMissing, indexEntries } from "./index-key.js";
+import { allFieldsMissing, indexValues } from "./index-key.js";
 import { compareComponent, keyComparator, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
@@ -77,10 +77,12 @@ export class OrderedIndex {
   /** The keys a document at `position` contributes (none when the index leaves it out). */
   keysOf(record: StoredDoc, position: number): IndexKey[] {
     if (!this.includes(record)) return [];
-    return indexEntries(record.view, this.paths, this.fold).map((entry) => [
-      ...entry.values.map((value) => (value === undefined ? null : this.fold ? foldDeep(value, this.fold) : value)),
-      position,
-    ]);
+    const fold = this.fold;
+    return indexValues(record.view, this.#parts, fold).map((values) => {
+      const key = values.map((value) => (value === undefined ? null : fold ? foldDeep(value, fold) : value));
+      key.push(position);
+      return key;
+    });
   }
 
   /**
