@@ -96,8 +96,17 @@ describe("PAT management", () => {
   });
 
   it("when listing page by page then every token comes once, newest first, with a total", async () => {
-    const created = [];
-    for (const name of ["a", "b", "c"]) created.push((await create("u1", name)).record.id);
+    // A second apart: creates within one millisecond share a create time and are ordered by their random ids.
+    let at = Date.parse("2026-01-01T00:00:00Z");
+    const clocked = createPatManagement({
+      store: createPatRepository(db),
+      users,
+      audit: directAuditTrail(users),
+      pepper: "pepper",
+      maxTokensPerUser: 3,
+      now: () => new Date((at += 1_000)),
+    });
+    for (const name of ["a", "b", "c"]) await clocked.create({ userId: "u1", name, expireTime: undefined, scopes: [] });
     const first = await pats.list({ userId: "u1", pageSize: 2, pageToken: "" });
     const second = await pats.list({ userId: "u1", pageSize: 2, pageToken: first.nextPageToken });
     expect([...first.records, ...second.records].map((r) => r.name)).toEqual(["c", "b", "a"]);
