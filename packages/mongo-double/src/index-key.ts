@@ -154,6 +154,9 @@ export function indexEntries(doc: Doc, paths: string[], fold?: Fold): IndexEntry
   return [...seen.values()];
 }
 
+/** True when a path meets an array in the document (which makes an index on it multikey). */
+export const meetsArray = (doc: unknown, parts: readonly string[]): boolean => scalarAt(doc, parts) === MEETS_ARRAY;
+
 /**
  * The value tuples of `indexEntries`, without their canonical strings, for
  * `paths` split at their dots: a document that puts no array on the paths

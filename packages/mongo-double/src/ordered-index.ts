@@ -1,7 +1,6 @@
 import BTreeModule from "sorted-btree";
-import { isPlainObject } from "./bson-values.js";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
-import { allFieldsMissing, indexValues } from "./index-key.js";
+import { allFieldsMissing, indexValues, meetsArray } from "./index-key.js";
 import { compareComponent, keyComparator, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
@@ -19,13 +18,6 @@ export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean
     : undefined;
   const paths = Object.keys(spec.key);
   return (record) => (!partial || partial(record)) && !(spec.sparse === true && allFieldsMissing(record.doc, paths));
-}
-
-/** True when a path meets an array in the document (which makes the index multikey). */
-function meetsArray(node: unknown, parts: string[]): boolean {
-  if (Array.isArray(node)) return true;
-  if (parts.length === 0 || !isPlainObject(node)) return false;
-  return meetsArray(node[parts[0]!], parts.slice(1));
 }
 
 /**
