@@ -128,26 +128,53 @@ function conditionTest(condition: unknown): Test | undefined {
   return rangeTest(toView(condition) as Doc);
 }
 
-/** The field tests of a filter's top-level fields, `$and`s opened; undefined when a part is not simple. */
-function fieldTests(filter: Doc, into: Array<[string, Test]>): boolean {
+/** A filter's test over a document's view, undefined where only the query engine can tell. */
+type DocTest = (view: Doc) => boolean | undefined;
+
+/**
+ * Tests joined so that the first to give `decisive` decides (false for all of them, true for any);
+ * when none does, undefined if one could not tell, else the other answer.
+ */
+const joined =
+  (decisive: boolean) =>
+  (tests: DocTest[]): DocTest =>
+  (view) => {
+    let unknown = false;
+    for (const test of tests) {
+      const passed = test(view);
+      if (passed === decisive) return decisive;
+      if (passed === undefined) unknown = true;
+    }
+    return unknown ? undefined : !decisive;
+  };
+const allOf = joined(false);
+const anyOf = joined(true);
+
+/** The test of a filter on top-level fields, under `$and`s and `$or`s; undefined when a part is not simple. */
+function filterTest(filter: Doc): DocTest | undefined {
+  const parts: DocTest[] = [];
   for (const [field, condition] of Object.entries(filter)) {
-    if (field === "$and" && Array.isArray(condition) && condition.length > 0 && condition.every(isPlainObject)) {
-      if (!condition.every((part) => fieldTests(part, into))) return false;
+    if (field === "$and" || field === "$or") {
+      if (!Array.isArray(condition) || condition.length === 0 || !condition.every(isPlainObject)) return undefined;
+      const branches = condition.map(filterTest);
+      if (!branches.every((branch) => branch !== undefined)) return undefined;
+      parts.push(field === "$and" ? allOf(branches) : anyOf(branches));
       continue;
     }
-    if (field === "" || field.startsWith("$") || field.includes(".")) return false;
+    if (field === "" || field.startsWith("$") || field.includes(".")) return undefined;
     const test = conditionTest(condition);
-    if (test === undefined) return false;
-    into.push([field, test]);
+    if (test === undefined) return undefined;
+    parts.push((view) => test(view[field]));
   }
-  return true;
+  if (parts.length === 0) return undefined;
+  return parts.length === 1 ? parts[0] : allOf(parts);
 }
 
 /**
  * A predicate for the filters most commands send without compiling a query: conditions on
- * top-level fields (under `$and`s too), each equality to a scalar, `$in` of strings, `$regex`,
- * or a range, without a collation. A document whose value a test cannot judge (a type the
- * shortcut does not know) goes to `general`, the query engine's matcher for the whole filter.
+ * top-level fields (under `$and`s and `$or`s too), each equality to a scalar, `$in` of strings,
+ * `$regex`, or a range, without a collation. A document whose value a test cannot judge (a type
+ * the shortcut does not know) goes to `general`, the query engine's matcher for the whole filter.
  * Undefined for any other filter.
  */
 export function simpleMatcher(
@@ -156,14 +183,7 @@ export function simpleMatcher(
   general: () => (record: StoredDoc) => boolean,
 ): ((record: StoredDoc) => boolean) | undefined {
   if (sortCollation(collation) !== undefined) return undefined;
-  const tests: Array<[string, Test]> = [];
-  if (!fieldTests(filter, tests) || tests.length === 0) return undefined;
-  return (record) => {
-    for (const [field, test] of tests) {
-      const passed = test(record.view[field]);
-      if (passed === undefined) return general()(record);
-      if (!passed) return false;
-    }
-    return true;
-  };
+  const test = filterTest(filter);
+  if (test === undefined) return undefined;
+  return (record) => test(record.view) ?? general()(record);
 }
