@@ -297,16 +297,28 @@ function* entriesOf(collection: Collection, scan: IndexScan, stats: ScanStats): 
   }
   const tree = scan.index.snapshot();
   const compare = scan.index.compare;
-  const intervals = scan.sortDirection < 0 ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
+  const descending = scan.sortDirection < 0;
+  const intervals = descending ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
   for (const { lo, hi } of intervals) {
-    const entries = scan.sortDirection < 0 ? tree.entriesReversed(hi) : tree.entries(lo);
+    const entries = descending ? tree.entriesReversed(hi) : tree.entries(lo);
+    // The first key past the interval (null: none), looked up once a scan proves long: then each
+    // key is checked by identity rather than compared with the bound.
+    let past: IndexKey | null | undefined;
+    let examined = 0;
     for (const [key, record] of entries) {
-      if (scan.sortDirection < 0 ? compare(key, lo) < 0 : compare(key, hi) > 0) break;
+      if (past === undefined) {
+        if (descending ? compare(key, lo) < 0 : compare(key, hi) > 0) break;
+        if (++examined === LONG_SCAN)
+          past = (descending ? tree.nextLowerPair(lo) : tree.nextHigherPair(hi))?.[0] ?? null;
+      } else if (key === past) break;
       stats.keysExamined++;
       yield record;
     }
   }
 }
+
+/** Keys a scan compares with its bound before it looks up where the bound ends (a seek, worth a few comparisons). */
+const LONG_SCAN = 16;
 
 /**
  * The documents a plan reads, each once, in the plan's order. Index scans read a snapshot of
