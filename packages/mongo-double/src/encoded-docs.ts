@@ -16,19 +16,19 @@ const PROJECTIONS_KEPT = 4;
  * stored document but stores a new object in its place (see `storeDoc`), so an entry can only
  * describe the document it is keyed on, and goes when that document is gone.
  */
-const encodings = new WeakMap<Doc, Array<[string, Uint8Array]>>();
+const encodings = new WeakMap<Doc, Array<[string, EncodedDoc]>>();
 
 /** A stored document as a find returns it, whole or through a plain projection, encoded once per projection. */
 export function encodeStored(record: StoredDoc, projection: PlainProjection | undefined): EncodedDoc {
   const key = projection?.key ?? "";
   let kept = encodings.get(record.doc);
   const found = kept?.find(([k]) => k === key);
-  if (found) return new EncodedDoc(found[1]);
-  const bytes = serialize(projection ? projection.apply(record.doc) : record.doc);
+  if (found) return found[1];
+  const encoded = new EncodedDoc(serialize(projection ? projection.apply(record.doc) : record.doc));
   if (!kept) encodings.set(record.doc, (kept = []));
   if (kept.length === PROJECTIONS_KEPT) kept.shift();
-  kept.push([key, bytes]);
-  return new EncodedDoc(bytes);
+  kept.push([key, encoded]);
+  return encoded;
 }
 
 /** The documents of a cursor reply's batch, when it carries any already encoded. */
@@ -63,8 +63,29 @@ function framed(parts: Uint8Array[]): Buffer {
 
 const header = (type: number, name: string): Buffer => Buffer.concat([Buffer.of(type), Buffer.from(`${name}\0`)]);
 
+/** An array of encoded documents, written in one buffer: the batch of a cursor reply. */
+function encodedArray(items: EncodedDoc[]): Buffer {
+  let size = 5;
+  for (let i = 0; i < items.length; i++) size += 2 + String(i).length + items[i]!.bytes.length;
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let at = 4;
+  for (let i = 0; i < items.length; i++) {
+    out[at++] = TYPE_DOCUMENT;
+    at += out.write(String(i), at, "latin1");
+    out[at++] = 0;
+    out.set(items[i]!.bytes, at);
+    at += items[i]!.bytes.length;
+  }
+  out[at] = 0;
+  return out;
+}
+
+const allEncoded = (items: unknown[]): items is EncodedDoc[] => items.every((item) => item instanceof EncodedDoc);
+
 /** Encodes a document whose arrays or subdocuments may hold encoded documents, byte for byte as `serialize` would. */
 function spliced(doc: Doc | unknown[]): Buffer {
+  if (Array.isArray(doc) && allEncoded(doc)) return encodedArray(doc);
   const parts: Uint8Array[] = [];
   const entries = Array.isArray(doc) ? doc.map((value, i) => [String(i), value] as const) : Object.entries(doc);
   for (const [name, value] of entries) {
