@@ -116,11 +116,21 @@ describe("encoded documents through the driver", () => {
     await users().findOneAndUpdate({ _id: 2 }, { $push: { tags: "b" } });
     expect(await users().findOne({ _id: 2 })).toEqual({ _id: 2, name: "Bob", tags: ["b"] });
 
+    await users().updateMany({}, { $addToSet: { tags: "c" } });
+    expect(
+      await users()
+        .find({}, { projection: { name: 0 } })
+        .toArray(),
+    ).toEqual([
+      { _id: 1, tags: ["c"] },
+      { _id: 2, tags: ["b", "c"] },
+    ]);
+
     await users().deleteOne({ _id: 1 });
     await users().insertOne({ _id: 1, name: "Ann" });
     expect(await users().find({}).sort({ _id: 1 }).toArray()).toEqual([
       { _id: 1, name: "Ann" },
-      { _id: 2, name: "Bob", tags: ["b"] },
+      { _id: 2, name: "Bob", tags: ["b", "c"] },
     ]);
   });
 
