@@ -12,20 +12,16 @@ export class EncodedDoc {
 const PROJECTIONS_KEPT = 4;
 
 /**
- * Each stored document's encodings, keyed by the document object itself: a write never changes a
- * stored document but stores a new object in its place (see `storeDoc`), so an entry can only
- * describe the document it is keyed on, and goes when that document is gone.
+ * A stored document as a find returns it, whole or through a plain projection, encoded once per
+ * projection. The encodings live on the stored version they encode: a write never changes a stored
+ * document but stores a new version in its place (see `storeDoc`), so none can outlive its version.
  */
-const encodings = new WeakMap<Doc, Array<[string, EncodedDoc]>>();
-
-/** A stored document as a find returns it, whole or through a plain projection, encoded once per projection. */
 export function encodeStored(record: StoredDoc, projection: PlainProjection | undefined): EncodedDoc {
   const key = projection?.key ?? "";
-  let kept = encodings.get(record.doc);
-  const found = kept?.find(([k]) => k === key);
+  const kept = (record.encodings ??= []);
+  const found = kept.find(([k]) => k === key);
   if (found) return found[1];
   const encoded = new EncodedDoc(serialize(projection ? projection.apply(record.doc) : record.doc));
-  if (!kept) encodings.set(record.doc, (kept = []));
   if (kept.length === PROJECTIONS_KEPT) kept.shift();
   kept.push([key, encoded]);
   return encoded;
