@@ -66,6 +66,11 @@ export class Collection {
     return [...this.#records.values()];
   }
 
+  /** The document stored under an `_id` (its `canonicalKey`), as it is now. */
+  byId(key: string): StoredDoc | undefined {
+    return this.#records.get(key);
+  }
+
   /** The ordered indexes queries may read through. */
   orderedIndexes(): OrderedIndex[] {
     return this.#ordered;

@@ -13,9 +13,9 @@ import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
 import { isPlainObject, toView, type Doc } from "./bson-values.js";
-import { equalityMatcher } from "./equality-filter.js";
 import { CommandError, toCommandError } from "./errors.js";
 import { projectPlainFields } from "./plain-projection.js";
+import { simpleMatcher } from "./simple-filter.js";
 import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
 import { parseTypeArgument, typePredicate } from "./type-query.js";
@@ -189,12 +189,8 @@ export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): D
   }
 }
 
-/** Compiles a filter (stored form) into a predicate over stored documents. */
-export function compileFilter(filter: unknown, collation?: unknown): Matcher {
-  const condition = (filter ?? {}) as Doc;
-  if (Object.keys(condition).length === 0) return () => true;
-  const equality = equalityMatcher(condition, collation);
-  if (equality !== undefined) return equality;
+/** The query engine's predicate for a filter (stored form). */
+function engineMatcher(condition: Doc, collation: unknown): Matcher {
   try {
     const query = new Query(toView(condition) as Doc, queryOptions(collation));
     return (record) => {
@@ -207,4 +203,16 @@ export function compileFilter(filter: unknown, collation?: unknown): Matcher {
   } catch (error) {
     throw toCommandError(error);
   }
+}
+
+/**
+ * Compiles a filter (stored form) into a predicate over stored documents: the common simple
+ * filters without the query engine, which then compiles only for a document they cannot judge.
+ */
+export function compileFilter(filter: unknown, collation?: unknown): Matcher {
+  const condition = (filter ?? {}) as Doc;
+  if (Object.keys(condition).length === 0) return () => true;
+  let general: Matcher | undefined;
+  const simple = simpleMatcher(condition, collation, () => (general ??= engineMatcher(condition, collation)));
+  return simple ?? engineMatcher(condition, collation);
 }

@@ -101,7 +101,7 @@ async function collect(
   if (!collection) return [];
   const { plan } = execution;
   if (plan.kind === "or" && isOnlyOr(filter) && !plan.scans.every((scan) => scan.bounds.decides))
-    return collectBranches(plan, filter.$or as Doc[], collation, execution.stats, deadline, limit);
+    return collectBranches(collection, plan, filter.$or as Doc[], collation, execution.stats, deadline, limit);
   const out: StoredDoc[] = [];
   for (const record of candidates(collection, execution.plan, execution.stats)) {
     const pause = deadline.step();
@@ -117,6 +117,7 @@ async function collect(
  * tested on the branch whose scan found it, less what that scan's bounds decide, and kept once.
  */
 async function collectBranches(
+  collection: Collection,
   plan: Extract<Plan, { kind: "or" }>,
   branches: Doc[],
   collation: unknown,
@@ -129,7 +130,7 @@ async function collectBranches(
   );
   const kept = new Set<StoredDoc>();
   const out: StoredDoc[] = [];
-  for (const [record, branch] of branchCandidates(plan, stats)) {
+  for (const [record, branch] of branchCandidates(collection, plan, stats)) {
     const pause = deadline.step();
     if (pause) await pause;
     if (kept.has(record)) continue;
@@ -239,7 +240,7 @@ export async function countMatching(
   }
   execution.countScan = true;
   let n = 0;
-  for (const _key of countedKeys(plan, execution.stats)) {
+  for (const _key of countedKeys(collection!, plan, execution.stats)) {
     n++;
     const pause = deadline.step();
     if (pause) await pause;

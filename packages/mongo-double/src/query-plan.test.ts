@@ -5,7 +5,7 @@ import { Deadline } from "./deadline.js";
 import { normalizeIndexSpec } from "./index-spec.js";
 import { compileFilter } from "./query-engine.js";
 import { countMatching, findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
-import { planQuery, residualFilter } from "./query-plan.js";
+import { candidates, planQuery, residualFilter, type Plan } from "./query-plan.js";
 import { sortRecords } from "./sort-order.js";
 
 // A small seeded generator, so a failure names a case that can be replayed.
@@ -283,3 +283,75 @@ describe("updates that keep an index's keys", () => {
     expect(index.size).toBe(1);
   });
 });
+
+describe("lookups by string id", () => {
+  const ids = ["k", "a", "é", "b", "\u{1F600}", "\uFFFD", "ab"];
+  function collectionOfIds(): Collection {
+    const collection = new Collection("db", "ids");
+    for (const id of ids) collection.insert({ _id: id, n: id.length });
+    collection.insert({ _id: 7, n: 0 });
+    return collection;
+  }
+  const read = async (collection: Collection, filter: Doc, sort?: Doc) => {
+    const execution = newExecution(collection, filter, undefined, sort);
+    const records = await findRecords(
+      collection,
+      { filter, sort, skip: 0, limit: 0, collation: undefined },
+      new Deadline(undefined, false),
+      execution,
+    );
+    return { ids: records.map((record) => record.doc._id), stats: execution.stats, plan: execution.plan };
+  };
+
+  it.each<[string, Doc, Doc | undefined]>([
+    ["one id", { _id: "é" }, undefined],
+    ["ids in the index's order", { _id: { $in: ["ab", "\uFFFD", "missing", "a", "\u{1F600}"] } }, undefined],
+    ["ids sorted down", { _id: { $in: ["ab", "\uFFFD", "a", "\u{1F600}", "k"] } }, { _id: -1 }],
+    ["ids beside a number", { _id: { $in: ["b", 7, "a"] } }, { _id: 1 }],
+    ["ids and another condition", { _id: { $in: ["b", "k", "ab"] }, n: 2 }, undefined],
+  ])("when a find reads %s then it returns what the index order and explain say", async (_, filter, sort) => {
+    const collection = collectionOfIds();
+    const matcher = compileFilter(filter);
+    const expected = sortRecords(collection.all().filter(matcher), sort ?? { _id: 1 }, undefined).map(
+      (record) => record.doc._id,
+    );
+    const { ids: found, stats, plan } = await read(collection, filter, sort);
+    expect(plan).toMatchObject({ kind: "ixscan", index: { spec: { name: "_id_" } } });
+    expect(found).toEqual(expected);
+    // Every id found is a key examined and a document examined, as a seek of the index counts them.
+    const inBounds = collection.all().filter(compileFilter({ _id: filter._id })).length;
+    expect(stats).toEqual({ keysExamined: inBounds, docsExamined: inBounds });
+  });
+
+  it("when a document is replaced or removed then the very next lookup by its id sees it", async () => {
+    const collection = collectionOfIds();
+    const [before] = (await read(collection, { _id: "b" })).ids.map((id) => collection.byId(`s${String(id)}`)!);
+    collection.replace(before!, { _id: "b", n: 99 });
+    const after = await findRecords(
+      collection,
+      { filter: { _id: { $in: ["b", "a"] } }, sort: undefined, skip: 0, limit: 0, collation: undefined },
+      new Deadline(undefined, false),
+    );
+    expect(after.map((record) => record.doc)).toEqual([
+      { _id: "a", n: 1 },
+      { _id: "b", n: 99 },
+    ]);
+    collection.remove(after[1]!);
+    expect((await read(collection, { _id: { $in: ["b", "a"] } })).ids).toEqual(["a"]);
+  });
+
+  it("when a lookup has started then a write meanwhile is not seen by it, as with a snapshot of the index", async () => {
+    const collection = collectionOfIds();
+    const execution = newExecution(collection, { _id: { $in: ["a", "b"] } }, undefined);
+    const reading = candidatesOf(collection, execution.plan);
+    const first = reading.next();
+    collection.replace(collection.byId("sb")!, { _id: "b", n: 42 });
+    expect([first.value.doc, reading.next().value.doc]).toEqual([
+      { _id: "a", n: 1 },
+      { _id: "b", n: 1 },
+    ]);
+  });
+});
+
+const candidatesOf = (collection: Collection, plan: Plan) =>
+  candidates(collection, plan, { keysExamined: 0, docsExamined: 0 });

@@ -3,6 +3,7 @@ import type { Collection } from "./collection.js";
 import { foldFor } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
 import { conditionBounds, conjunctsOf, indexBounds, isPoint, type IndexBounds } from "./index-bounds.js";
+import { MAX, MIN, type IndexKey } from "./index-order.js";
 import type { OrderedIndex } from "./ordered-index.js";
 import { recordComparator } from "./sort-order.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
@@ -261,20 +262,63 @@ export function residualFilter(scan: IndexScan, filter: Doc): Doc | undefined {
   return rest.length === 0 ? {} : { $and: rest };
 }
 
-/** The index entries of one scan in its order, each interval in turn. */
-function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
+/**
+ * The string ids a scan of the `_id` index pins, one per interval in the scan's order; undefined
+ * unless every interval is such a point. The entries inside one are the document stored under
+ * that id, or none.
+ */
+function idPoints(scan: IndexScan): string[] | undefined {
+  if (scan.index.spec.name !== "_id_") return undefined;
+  const ids: string[] = [];
+  for (const { lo, hi } of scan.bounds.intervals) {
+    const [id, loEdge] = lo as IndexKey;
+    const [hiId, hiEdge] = hi as IndexKey;
+    if (typeof id !== "string" || hiId !== id || loEdge !== MIN || hiEdge !== MAX) return undefined;
+    ids.push(id);
+  }
+  return scan.sortDirection < 0 ? ids.reverse() : ids;
+}
+
+/**
+ * The index entries of one scan in its order, each interval in turn. Lookups of string ids (every
+ * read by id) take the documents from the collection's map by id, all at once when the scan
+ * starts, as they are in a snapshot of the index then: one hash lookup each instead of a seek.
+ */
+function* entriesOf(collection: Collection, scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
+  const ids = idPoints(scan);
+  if (ids !== undefined) {
+    const found = ids.map((id) => collection.byId(canonicalKey(id)));
+    for (const record of found) {
+      if (record === undefined) continue;
+      stats.keysExamined++;
+      yield record;
+    }
+    return;
+  }
   const tree = scan.index.snapshot();
   const compare = scan.index.compare;
-  const intervals = scan.sortDirection < 0 ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
+  const descending = scan.sortDirection < 0;
+  const intervals = descending ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
   for (const { lo, hi } of intervals) {
-    const entries = scan.sortDirection < 0 ? tree.entriesReversed(hi) : tree.entries(lo);
+    const entries = descending ? tree.entriesReversed(hi) : tree.entries(lo);
+    // The first key past the interval (null: none), looked up once a scan proves long: then each
+    // key is checked by identity rather than compared with the bound.
+    let past: IndexKey | null | undefined;
+    let examined = 0;
     for (const [key, record] of entries) {
-      if (scan.sortDirection < 0 ? compare(key, lo) < 0 : compare(key, hi) > 0) break;
+      if (past === undefined) {
+        if (descending ? compare(key, lo) < 0 : compare(key, hi) > 0) break;
+        if (++examined === LONG_SCAN)
+          past = (descending ? tree.nextLowerPair(lo) : tree.nextHigherPair(hi))?.[0] ?? null;
+      } else if (key === past) break;
       stats.keysExamined++;
       yield record;
     }
   }
 }
+
+/** Keys a scan compares with its bound before it looks up where the bound ends: about what that seek costs in comparisons, so a scan never pays more than twice what it would have. */
+const LONG_SCAN = 32;
 
 /**
  * The documents a plan reads, each once, in the plan's order. Index scans read a snapshot of
@@ -293,7 +337,7 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
   const seen =
     plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  for (const [record] of scanEntries(plan, scans, stats)) {
+  for (const [record] of scanEntries(collection, plan, scans, stats)) {
     if (seen?.has(record)) continue;
     seen?.add(record);
     stats.docsExamined++;
@@ -308,20 +352,26 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
  * finds but its filter refuses is examined again by the branch it matches.
  */
 export function branchCandidates(
+  collection: Collection,
   plan: Extract<Plan, { kind: "or" }>,
   stats: ScanStats,
 ): Generator<[StoredDoc, number]> {
-  return scanEntries(plan, plan.scans, stats);
+  return scanEntries(collection, plan, plan.scans, stats);
 }
 
-function scanEntries(plan: Exclude<Plan, { kind: "collscan" }>, scans: IndexScan[], stats: ScanStats) {
+function scanEntries(
+  collection: Collection,
+  plan: Exclude<Plan, { kind: "collscan" }>,
+  scans: IndexScan[],
+  stats: ScanStats,
+) {
   return plan.kind === "or" && plan.mergeSort !== undefined
-    ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
-    : inTurn(scans, stats);
+    ? mergedEntries(collection, plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
+    : inTurn(collection, scans, stats);
 }
 
-function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
-  for (const [i, scan] of scans.entries()) for (const record of entriesOf(scan, stats)) yield [record, i];
+function* inTurn(collection: Collection, scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
+  for (const [i, scan] of scans.entries()) for (const record of entriesOf(collection, scan, stats)) yield [record, i];
 }
 
 /**
@@ -330,12 +380,13 @@ function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, nu
  * the branches match (equal documents come from the earlier branch first).
  */
 function* mergedEntries(
+  collection: Collection,
   scans: IndexScan[],
   compare: (a: StoredDoc, b: StoredDoc) => number,
   stats: ScanStats,
 ): Generator<[StoredDoc, number]> {
   // Every scan starts now, so all of them read the index as it is at the same moment.
-  const streams = scans.map((scan) => entriesOf(scan, stats));
+  const streams = scans.map((scan) => entriesOf(collection, scan, stats));
   const heads = streams.map((stream) => stream.next());
   for (;;) {
     let least = -1;
@@ -350,6 +401,6 @@ function* mergedEntries(
 }
 
 /** The number of keys inside a scan's bounds (a count answered from the index alone). */
-export function* countedKeys(scan: IndexScan, stats: ScanStats): Generator<void> {
-  for (const _record of entriesOf(scan, stats)) yield;
+export function* countedKeys(collection: Collection, scan: IndexScan, stats: ScanStats): Generator<void> {
+  for (const _record of entriesOf(collection, scan, stats)) yield;
 }

@@ -1,9 +1,12 @@
 import { toView, type Doc } from "./bson-values.js";
+import type { EncodedDoc } from "./encoded-docs.js";
 
 /** A document as kept by a collection: its BSON-typed form and the view queries run on. */
 export interface StoredDoc {
   readonly doc: Doc;
   readonly view: Doc;
+  /** This version's BSON encodings, one per projection that read it lately (see `encodeStored`). */
+  encodings?: Array<[string, EncodedDoc]>;
 }
 
 const storedByView = new WeakMap<object, Doc>();
@@ -12,7 +15,7 @@ const storedByView = new WeakMap<object, Doc>();
 export function storeDoc(doc: Doc): StoredDoc {
   const view = toView(doc) as Doc;
   if (view !== doc) storedByView.set(view, doc);
-  return { doc, view };
+  return { doc, view, encodings: undefined };
 }
 
 /** The typed document behind a view, for operators that care about BSON types. */

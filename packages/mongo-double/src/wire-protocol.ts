@@ -1,5 +1,6 @@
-import { deserialize, serialize } from "bson";
+import { deserialize } from "bson";
 import type { Doc } from "./bson-values.js";
+import { serializeReply } from "./encoded-docs.js";
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -118,7 +119,7 @@ const header = (length: number, responseTo: number, opCode: number): Buffer => {
 
 /** Encodes the reply in the protocol the request used: OP_REPLY for OP_QUERY, else OP_MSG. */
 export function encodeReply(request: WireRequest, reply: Doc): Buffer {
-  const doc = serialize(reply);
+  const doc = serializeReply(reply);
   if (request.opCode === OP_QUERY) {
     const fields = Buffer.alloc(20);
     fields.writeInt32LE(0, 0); // responseFlags

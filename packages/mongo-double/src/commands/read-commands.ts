@@ -8,6 +8,9 @@ import type { Deadline } from "../deadline.js";
 import { CommandError, badValue } from "../errors.js";
 import { projectDocs, queryOptions, runPipeline } from "../query-engine.js";
 import { countMatching, findRecords, scanMatching, type Execution } from "../query-exec.js";
+import { encodeStored, type EncodedDoc } from "../encoded-docs.js";
+import { plainProjection } from "../plain-projection.js";
+import type { StoredDoc } from "../stored-doc.js";
 
 /** Applies a find projection to stored documents. */
 export function project(docs: Doc[], projection: Doc | undefined, collation: unknown): Doc[] {
@@ -53,8 +56,15 @@ export function findQuery(body: Doc): {
   };
 }
 
-/** Runs a find; `execution` receives the plan and what it examined. */
-export async function runFind(body: Doc, context: CommandContext, execution?: Execution): Promise<Doc[]> {
+/**
+ * Runs a find; `execution` receives the plan and what it examined. Stored documents read whole or
+ * through a plain projection come back encoded (see `encodeStored`), others projected.
+ */
+export async function runFind(
+  body: Doc,
+  context: CommandContext,
+  execution?: Execution,
+): Promise<Array<EncodedDoc | Doc>> {
   const query = findQuery(body);
   const deadline = deadlineFor(body, context);
   const records = await findRecords(
@@ -64,12 +74,16 @@ export async function runFind(body: Doc, context: CommandContext, execution?: Ex
     execution,
   );
   const projection = docArg(body, "projection");
-  const docs = await inChunks(records, deadline, (chunk) =>
-    project(
-      chunk.map((record) => record.doc),
-      projection,
-      query.collation,
-    ),
+  const whole = !projection || Object.keys(projection).length === 0;
+  const plain = whole ? undefined : plainProjection(projection);
+  const docs = await inChunks<StoredDoc, EncodedDoc | Doc>(records, deadline, (chunk) =>
+    whole || plain
+      ? chunk.map((record) => encodeStored(record, plain))
+      : project(
+          chunk.map((record) => record.doc),
+          projection,
+          query.collation,
+        ),
   );
   deadline.check();
   return docs;
