@@ -4,7 +4,7 @@ import type { Logger } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import type { UserSearchService } from "../domain/search.js";
 import type { UserRecord } from "../domain/user-store.js";
-import { userToProto } from "./convert.js";
+import { userInit } from "./convert.js";
 import { searchInputOf } from "./search-request.js";
 
 /** SearchUsers: translate the request, run the search, convert the page. */
@@ -17,7 +17,7 @@ export function createSearchUsersHandler(deps: {
       const result = await deps.search.search(searchInputOf(request));
       const now = new Date();
       return {
-        users: result.users.map((u) => userToProto(u, now)),
+        users: result.users.map((u) => userInit(u, now)),
         nextPageToken: result.nextPageToken,
         totalSize: result.totalSize,
         totalSizeExact: result.totalSizeExact,
