@@ -5,6 +5,7 @@ import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "
 import { compactPhone, normaliseKey } from "./search-filter.js";
 import { wordTrigrams, wordsOf } from "./trigrams.js";
 import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
+import type { UserRecord } from "./user-store.js";
 
 const maxQueryLength = 256;
 
@@ -144,6 +145,30 @@ async function refuseCostlyRegexes(filter: PlanNode | undefined, costOf: RegexCo
     if (problem !== undefined) throw invalidField(node.regexAt as string, problem, "REGEX_REJECTED");
   });
 }
+
+/**
+ * A user as a search page shows it: the record's fields the User message
+ * shows, and whether it has a password (never the password itself).
+ */
+export type ShownUser = Pick<
+  UserRecord,
+  | "id"
+  | "username"
+  | "email"
+  | "emailVerified"
+  | "phone"
+  | "phoneVerified"
+  | "name"
+  | "avatarUrl"
+  | "profile"
+  | "customData"
+  | "identities"
+  | "suspended"
+  | "createTime"
+  | "updateTime"
+  | "lastSignInTime"
+  | "lockUntil"
+> & { hasPassword: boolean };
 
 export interface SearchResult<T> {
   users: T[];

@@ -24,6 +24,7 @@ import type { PasswordCredential } from "../domain/password-credentials.js";
 import type { PasswordAlgorithm as StoredAlgorithm } from "../domain/password-hashes.js";
 import { addressClaims, profileClaims, type ProfileClaims, type ProfileInput } from "../domain/profile.js";
 import type { RoleRecord } from "../domain/role-store.js";
+import type { ShownUser } from "../domain/search.js";
 import { userFieldPaths, type UserFieldPath, type UserFieldsInput } from "../domain/user-fields.js";
 import type { UserLogRecord } from "../domain/user-logs.js";
 import type { IdentityRecord, UserRecord } from "../domain/user-store.js";
@@ -58,7 +59,7 @@ export function identityToProto(identity: IdentityRecord): Identity {
  * A user as a User message's init shape: plain objects throughout (times too), for a response
  * protobuf-es or the search page encoder writes; `create` makes the message.
  */
-export function userInit(user: UserRecord, now = new Date()): MessageInitShape<typeof UserSchema> {
+export function userInit(user: ShownUser, now = new Date()): MessageInitShape<typeof UserSchema> {
   return {
     id: user.id,
     username: user.username ?? "",
@@ -72,7 +73,7 @@ export function userInit(user: UserRecord, now = new Date()): MessageInitShape<t
     customData: user.customData as JsonObject,
     identities: user.identities.length === 0 ? [] : user.identities.map(identityToProto),
     suspended: user.suspended,
-    hasPassword: user.password !== undefined,
+    hasPassword: user.hasPassword,
     createTime: timestampInit(user.createTime),
     updateTime: timestampInit(user.updateTime),
     lastSignInTime: timestampInit(user.lastSignInTime),
@@ -81,7 +82,7 @@ export function userInit(user: UserRecord, now = new Date()): MessageInitShape<t
 }
 
 export function userToProto(user: UserRecord, now = new Date()): User {
-  return create(UserSchema, userInit(user, now));
+  return create(UserSchema, userInit({ ...user, hasPassword: user.password !== undefined }, now));
 }
 
 function profileInit(profile: ProfileClaims): MessageInitShape<typeof UserProfileSchema> {

@@ -22,9 +22,7 @@ const alphabet = ["a", "Z", "0", " ", ".", "@", "é", "ß", "漢", "😀", "\ud8
 
 function generatedUser(random: () => number, i: number): UserRecord {
   const text = (max: number) =>
-    Array.from({ length: Math.floor(random() * max) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(
-      "",
-    );
+    Array.from({ length: Math.floor(random() * max) }, () => alphabet[Math.floor(random() * alphabet.length)]).join("");
   const maybe = <T>(value: T, p = 0.7) => (random() < p ? value : undefined);
   const time = () => new Date(Math.floor(random() * 2 ** 42) - (random() < 0.05 ? 2 ** 41 : 0));
   const rich = random() < 0.15;
@@ -39,7 +37,8 @@ function generatedUser(random: () => number, i: number): UserRecord {
     avatarUrl: maybe("https://example.com/" + text(200), 0.2),
     profile: rich ? { givenName: text(10), address: { locality: text(8) } } : {},
     customData: rich && random() < 0.5 ? { plan: text(5), seats: 3, tags: ["a", null, true] } : {},
-    identities: rich && random() < 0.5 ? [{ target: "github", providerUserId: text(10), details: {}, linkTime: time() }] : [],
+    identities:
+      rich && random() < 0.5 ? [{ target: "github", providerUserId: text(10), details: {}, linkTime: time() }] : [],
     roleIds: [],
     suspended: random() < 0.3,
     tokenEpoch: 0,
@@ -62,7 +61,9 @@ describe("the SearchUsers response encoder", () => {
       const now = new Date(2 ** 41);
       const users = Array.from({ length: Math.floor(random() * 30) }, (_, i) => generatedUser(random, i));
       const response: ResponseInit = {
-        users: users.map((u) => (random() < 0.2 ? userToProto(u, now) : userInit(u, now))),
+        users: users.map((u) =>
+          random() < 0.2 ? userToProto(u, now) : userInit({ ...u, hasPassword: u.password !== undefined }, now),
+        ),
         nextPageToken: random() < 0.5 ? "" : "token-" + seed,
         totalSize: [0, 1, 127, 128, 2 ** 31 - 1, -1, -(2 ** 31)][seed % 7],
         totalSizeExact: random() < 0.5,

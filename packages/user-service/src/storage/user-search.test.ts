@@ -628,6 +628,22 @@ describe("pages the indexes serve in order", () => {
     );
   });
 
+  it("when a page is returned then it read only the fields a user shows, and the key it is sorted by", async () => {
+    const byName = await searchUsers(
+      search,
+      create(SearchUsersRequestSchema, { sort: { field: UserSortField.NAME }, pageSize: 8 }),
+      regexCosts.costOf,
+    );
+    const stored = (id: string) => users.find((u) => u._id === id) as UserDocument;
+    const storageOnly = ["usernameKey", "emailKey", "grams", "searchKeys", "roleIds", "failedAttempts"];
+    for (const u of byName.users) {
+      expect(Object.keys(u).filter((k) => storageOnly.includes(k))).toEqual([]);
+      expect(u.nameKey).toBe(stored(u._id).nameKey);
+      expect(u.password).toEqual(stored(u._id).password);
+    }
+    expect(byName.users.filter((u) => u.password !== undefined).map((u) => u._id)).toEqual(["u04"]);
+  });
+
   it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {
     const plan = planSearch(create(SearchUsersRequestSchema, { ...text(F.NAME, M.CONTAINS, "ndersen"), pageSize: 10 }));
     const filter = await ordered.filterFor(plan);
