@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { Document } from "mongodb";
+import { MongoClient, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
 import { planSearch, searchUsers, userDocument } from "../testing.js";
@@ -264,6 +264,26 @@ describe("UserSearch against the database", () => {
       });
     } finally {
       await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
+    }
+  });
+});
+
+describe("round trips of a search", () => {
+  it("when a page is read in a stored field's order then the database sees one find, and a ranked page two, never a getMore or killCursors", async () => {
+    const monitored = new MongoClient(`mongodb://${testDb.client.options.hosts.join(",")}`, { monitorCommands: true });
+    const commands: string[] = [];
+    monitored.on("commandStarted", (event) => commands.push(event.commandName));
+    try {
+      const watched = createUserSearch(monitored.db(testDb.db.databaseName), { timeLimitMs: 2_000 });
+      const sorted = await searchUsers(watched, create(SearchUsersRequestSchema, { pageSize: 3 }), regexCosts.costOf);
+      expect(sorted.nextPageToken).not.toBe("");
+      expect(commands.filter((c) => c !== "hello" && c !== "ping")).toEqual(["find"]);
+      commands.length = 0;
+      const ranked = await searchUsers(watched, create(SearchUsersRequestSchema, { query: "ali" }), regexCosts.costOf);
+      expect(ranked.users.length).toBeGreaterThan(0);
+      expect(commands.filter((c) => c !== "hello" && c !== "ping")).toEqual(["find", "find"]);
+    } finally {
+      await monitored.close();
     }
   });
 });
