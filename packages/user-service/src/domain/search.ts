@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
@@ -42,7 +42,8 @@ export interface UserSearchStore<T> {
 }
 
 function fingerprintOf(parts: unknown): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 22);
+  // One-shot hashing: no Hash object per search.
+  return hash("sha256", JSON.stringify(parts), "base64url").slice(0, 22);
 }
 
 function cursorFrom(token: string, fingerprint: string): PageCursor | undefined {
