@@ -7,6 +7,8 @@ RUN npm ci --no-audit --no-fund && npx turbo run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A 32 MiB young generation: fewer scavenges per call (see serviceNodeOptions in packages/dev-stack).
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app /app
 USER node

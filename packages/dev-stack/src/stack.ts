@@ -63,6 +63,13 @@ export function randomKey(prefix: string): string {
 
 const require = createRequire(import.meta.url);
 
+/**
+ * Node flags every service starts with (the image sets the same): a 32 MiB young generation.
+ * A call allocates a few hundred KB of short-lived objects (driver documents, response
+ * buffers); with Node's default semi-space, scavenges took 15–25% of a search's CPU.
+ */
+export const serviceNodeOptions = "--max-semi-space-size=32";
+
 /** The compiled entry point (dist/main.js) of a service. */
 export function serviceEntry(name: ServiceName): string {
   return join(dirname(require.resolve(`@roster/${name}`)), "main.js");
@@ -112,18 +119,24 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     TOKEN_SERVICE_DATABASE: `roster_tokens${suffix}`,
     ROSTER_SIGNING_KEY_SECRET: options.signingKeySecret ?? randomKey("roster_sks_"),
   };
+  // The services' default young generation, ahead of whatever NODE_OPTIONS the caller sets (a later flag wins).
+  const nodeOptions = {
+    NODE_OPTIONS: [serviceNodeOptions, options.env?.NODE_OPTIONS ?? process.env.NODE_OPTIONS].filter(Boolean).join(" "),
+  };
   const envs: Record<ServiceName, Record<string, string>> = {
     "user-service": {
       ...shared,
       USER_SERVICE_PORT: String(ports.userGrpc),
       USER_SERVICE_HTTP_PORT: String(ports.userHttp),
       ...options.env,
+      ...nodeOptions,
     },
     "token-service": {
       ...shared,
       TOKEN_SERVICE_PORT: String(ports.tokenGrpc),
       TOKEN_SERVICE_HTTP_PORT: String(ports.tokenHttp),
       ...options.env,
+      ...nodeOptions,
     },
   };
   let stopping = false;

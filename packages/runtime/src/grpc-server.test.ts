@@ -264,6 +264,34 @@ describe("createGrpcServer, unary", () => {
   });
 });
 
+describe("createGrpcServer, a registration's own response encoder", () => {
+  it("when a registration gives a method an encoder then the client receives the bytes it writes", async () => {
+    const own = createGrpcServer({
+      services: [
+        {
+          service: EchoService,
+          impl,
+          encoders: {
+            say: (value: unknown) =>
+              toBinary(EchoResponseSchema, create(EchoResponseSchema, { text: `own:${(value as EchoResponse).text}` })),
+          },
+        } as ServiceRegistration,
+      ],
+    });
+    const port = await listenGrpc(own, "127.0.0.1", 0);
+    const original = client;
+    client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    try {
+      // The handler answers "hello|nobody" (no guard here); the encoder, not protobuf-es, writes the bytes.
+      expect((await unary("Say", { text: "hello" })).response?.text).toBe("own:hello|nobody");
+    } finally {
+      client.close();
+      client = original;
+      own.forceShutdown();
+    }
+  });
+});
+
 describe("createGrpcServer, streaming", () => {
   const noSerialize = (b: Buffer) => b;
 

@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { GrpcHandlerContext, type GrpcCall } from "./grpc-handler-context.js";
 import { errorToStatus, type InternalErrorReporter } from "./status-details-encoding.js";
 import { malformedRequest } from "./request-decoding.js";
-import type { ServiceRegistration } from "./service-registration.js";
+import type { ResponseEncoder, ServiceRegistration } from "./service-registration.js";
 import type { TlsConfig, TlsSource } from "./tls-config.js";
 
 export type { ServiceRegistration };
@@ -62,8 +62,9 @@ export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? defaultMaxReceiveMessageBytes,
   });
-  for (const { service, impl } of options.services) {
+  for (const { service, impl, encoders } of options.services) {
     const handlers = impl as Record<string, Handler | undefined>;
+    const custom = encoders as Record<string, ResponseEncoder | undefined> | undefined;
     for (const method of service.methods) {
       const handler = handlers[method.localName];
       const rt: MethodRuntime = {
@@ -71,7 +72,7 @@ export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
         handler: handler?.bind(impl) ?? unimplemented(method),
         guard: options.guard,
         onInternalError: options.onInternalError,
-        encode: encoder(method.output),
+        encode: encoder(method.output, custom?.[method.localName]),
       };
       server.register(
         `/${service.typeName}/${method.name}`,
@@ -255,9 +256,9 @@ function unimplemented(method: DescMethod): Handler {
   };
 }
 
-function encoder(schema: DescMessage): (value: unknown) => Buffer {
+function encoder(schema: DescMessage, custom: ResponseEncoder | undefined): (value: unknown) => Buffer {
   return (value) => {
-    const bytes = toBinary(schema, create(schema, value as MessageInitShape<DescMessage>));
+    const bytes = custom?.(value) ?? toBinary(schema, create(schema, value as MessageInitShape<DescMessage>));
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }

@@ -8,7 +8,16 @@ import { toConnectError } from "./error-mapping.js";
 export interface ServiceRegistration<S extends DescService = DescService> {
   service: S;
   impl: Partial<ServiceImpl<S>>;
+  /**
+   * Native gRPC response encoders by method name, for hot responses: each must give exactly the
+   * bytes `toBinary(create(output, value))` gives for whatever its handler returns. Connect still
+   * encodes with protobuf-es.
+   */
+  encoders?: Partial<Record<keyof ServiceImpl<S>, ResponseEncoder>>;
 }
+
+/** A method's response value as protobuf binary. */
+export type ResponseEncoder = (value: unknown) => Uint8Array;
 
 export interface HandlerHooks {
   /** Receives every error that is not a domain or Connect error; the caller only sees INTERNAL. */
@@ -97,5 +106,5 @@ export function wrapHandlers<S extends DescService>(
         break;
     }
   }
-  return { service: registration.service, impl: wrapped as Partial<ServiceImpl<S>> };
+  return { service: registration.service, impl: wrapped as Partial<ServiceImpl<S>>, encoders: registration.encoders };
 }

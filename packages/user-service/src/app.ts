@@ -27,6 +27,7 @@ import { createUsers } from "./domain/users.js";
 import { createAccessFeedHandlers } from "./rpc/access-feed.js";
 import { createRoleServiceImpl } from "./rpc/role-service.js";
 import { createSearchUsersHandler } from "./rpc/search-users.js";
+import { encodeSearchUsersResponse } from "./rpc/search-users-encoding.js";
 import { createUserServiceImpl } from "./rpc/user-service.js";
 import { userServiceIndexes } from "./storage/indexes.js";
 import { createRoleRepository } from "./storage/role-repository.js";
@@ -122,6 +123,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
       ...createUserServiceImpl({ users, passwordSignIn, passwordChanges, identities, logs, logger }),
       searchUsers,
     },
+    encoders: { searchUsers: encodeSearchUsersResponse },
   };
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,

@@ -1,10 +1,11 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
 import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 import { compactPhone, normaliseKey } from "./search-filter.js";
 import { wordTrigrams, wordsOf } from "./trigrams.js";
 import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
+import type { UserRecord } from "./user-store.js";
 
 const maxQueryLength = 256;
 
@@ -41,7 +42,8 @@ export interface UserSearchStore<T> {
 }
 
 function fingerprintOf(parts: unknown): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 22);
+  // One-shot hashing: no Hash object per search.
+  return hash("sha256", JSON.stringify(parts), "base64url").slice(0, 22);
 }
 
 function cursorFrom(token: string, fingerprint: string): PageCursor | undefined {
@@ -144,6 +146,30 @@ async function refuseCostlyRegexes(filter: PlanNode | undefined, costOf: RegexCo
     if (problem !== undefined) throw invalidField(node.regexAt as string, problem, "REGEX_REJECTED");
   });
 }
+
+/**
+ * A user as a search page shows it: the record's fields the User message
+ * shows, and whether it has a password (never the password itself).
+ */
+export type ShownUser = Pick<
+  UserRecord,
+  | "id"
+  | "username"
+  | "email"
+  | "emailVerified"
+  | "phone"
+  | "phoneVerified"
+  | "name"
+  | "avatarUrl"
+  | "profile"
+  | "customData"
+  | "identities"
+  | "suspended"
+  | "createTime"
+  | "updateTime"
+  | "lastSignInTime"
+  | "lockUntil"
+> & { hasPassword: boolean };
 
 export interface SearchResult<T> {
   users: T[];

@@ -74,7 +74,11 @@ function commonness(gram: string): number {
  * them hands over the fewest candidates.
  */
 export function rarestFirst(grams: readonly string[]): string[] {
-  return [...grams].sort((a, b) => commonness(a) - commonness(b));
+  // Each trigram's commonness once, not once per comparison; the sort is stable either way.
+  return grams
+    .map((gram) => ({ gram, commonness: commonness(gram) }))
+    .sort((a, b) => a.commonness - b.commonness)
+    .map((g) => g.gram);
 }
 
 /**

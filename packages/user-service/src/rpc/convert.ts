@@ -1,7 +1,7 @@
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create, type JsonObject, type MessageInitShape } from "@bufbuild/protobuf";
+import type { TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { optionalTimestamp } from "@roster/runtime";
 import {
-  AddressSchema,
   IdentitySchema,
   PasswordAlgorithm,
   RoleSchema,
@@ -9,8 +9,8 @@ import {
   UserLogActorSchema,
   UserLogActorType,
   UserLogSchema,
-  UserProfileSchema,
   UserSchema,
+  type UserProfileSchema,
   type Identity,
   type PasswordDigest,
   type Role,
@@ -24,18 +24,11 @@ import type { PasswordCredential } from "../domain/password-credentials.js";
 import type { PasswordAlgorithm as StoredAlgorithm } from "../domain/password-hashes.js";
 import { addressClaims, profileClaims, type ProfileClaims, type ProfileInput } from "../domain/profile.js";
 import type { RoleRecord } from "../domain/role-store.js";
+import type { ShownUser } from "../domain/search.js";
 import { userFieldPaths, type UserFieldPath, type UserFieldsInput } from "../domain/user-fields.js";
 import type { UserLogRecord } from "../domain/user-logs.js";
 import type { IdentityRecord, UserRecord } from "../domain/user-store.js";
 import type { UserUpdateInput } from "../domain/users.js";
-
-export function profileToProto(profile: ProfileClaims): UserProfile {
-  const { address, ...claims } = profile;
-  return create(UserProfileSchema, {
-    ...(claims as Record<string, string>),
-    address: typeof address === "object" ? create(AddressSchema, address) : undefined,
-  });
-}
 
 /** The claims present in a request profile (proto3 `optional` gives presence). */
 export function profileFromProto(profile: UserProfile | undefined): ProfileInput {
@@ -62,8 +55,12 @@ export function identityToProto(identity: IdentityRecord): Identity {
   });
 }
 
-export function userToProto(user: UserRecord, now = new Date()): User {
-  return create(UserSchema, {
+/**
+ * A user as a User message's init shape: plain objects throughout (times too), for a response
+ * protobuf-es or the search page encoder writes; `create` makes the message.
+ */
+export function userInit(user: ShownUser, now = new Date()): MessageInitShape<typeof UserSchema> {
+  return {
     id: user.id,
     username: user.username ?? "",
     primaryEmail: user.email ?? "",
@@ -72,17 +69,35 @@ export function userToProto(user: UserRecord, now = new Date()): User {
     primaryPhoneVerified: user.phoneVerified,
     name: user.name ?? "",
     avatarUrl: user.avatarUrl ?? "",
-    profile: profileToProto(user.profile as ProfileClaims),
+    profile: profileInit(user.profile as ProfileClaims),
     customData: user.customData as JsonObject,
-    identities: user.identities.map(identityToProto),
+    identities: user.identities.length === 0 ? [] : user.identities.map(identityToProto),
     suspended: user.suspended,
-    hasPassword: user.password !== undefined,
-    createTime: optionalTimestamp(user.createTime),
-    updateTime: optionalTimestamp(user.updateTime),
-    lastSignInTime: optionalTimestamp(user.lastSignInTime),
-    lockExpireTime:
-      user.lockUntil !== undefined && user.lockUntil > now ? optionalTimestamp(user.lockUntil) : undefined,
-  });
+    hasPassword: user.hasPassword,
+    createTime: timestampInit(user.createTime),
+    updateTime: timestampInit(user.updateTime),
+    lastSignInTime: timestampInit(user.lastSignInTime),
+    lockExpireTime: user.lockUntil !== undefined && user.lockUntil > now ? timestampInit(user.lockUntil) : undefined,
+  };
+}
+
+export function userToProto(user: UserRecord, now = new Date()): User {
+  return create(UserSchema, userInit({ ...user, hasPassword: user.password !== undefined }, now));
+}
+
+function profileInit(profile: ProfileClaims): MessageInitShape<typeof UserProfileSchema> {
+  // Most users have no claims: nothing to copy.
+  if (Object.keys(profile).length === 0) return {};
+  const { address, ...claims } = profile;
+  return { ...(claims as Record<string, string>), address: typeof address === "object" ? address : undefined };
+}
+
+/** google.protobuf.Timestamp's init shape, as timestampFromDate computes it. */
+function timestampInit(date: Date | undefined): MessageInitShape<typeof TimestampSchema> | undefined {
+  if (date === undefined) return undefined;
+  const ms = date.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: BigInt(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
 }
 
 const algorithms: Partial<Record<PasswordAlgorithm, StoredAlgorithm>> = {

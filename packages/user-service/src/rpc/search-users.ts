@@ -2,14 +2,13 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import type { UserService } from "@roster/client";
 import type { Logger } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { UserSearchService } from "../domain/search.js";
-import type { UserRecord } from "../domain/user-store.js";
-import { userToProto } from "./convert.js";
+import type { ShownUser, UserSearchService } from "../domain/search.js";
+import { userInit } from "./convert.js";
 import { searchInputOf } from "./search-request.js";
 
 /** SearchUsers: translate the request, run the search, convert the page. */
 export function createSearchUsersHandler(deps: {
-  search: UserSearchService<UserRecord>;
+  search: UserSearchService<ShownUser>;
   logger: Logger;
 }): ServiceImpl<typeof UserService>["searchUsers"] {
   return async (request) => {
@@ -17,7 +16,7 @@ export function createSearchUsersHandler(deps: {
       const result = await deps.search.search(searchInputOf(request));
       const now = new Date();
       return {
-        users: result.users.map((u) => userToProto(u, now)),
+        users: result.users.map((u) => userInit(u, now)),
         nextPageToken: result.nextPageToken,
         totalSize: result.totalSize,
         totalSizeExact: result.totalSizeExact,

@@ -1,3 +1,4 @@
+import type { ShownUser } from "../domain/search.js";
 import { searchKeysOf } from "../domain/search-keys.js";
 import { trigramsOf } from "../domain/trigrams.js";
 import type { IdentifierKind, UserPatch, UserRecord } from "../domain/user-store.js";
@@ -57,32 +58,52 @@ function keysOf(fields: Partial<Pick<UserDocument, "username" | "email" | "name"
   return keys;
 }
 
+/** The stored fields a search page shows, all top-level (a plain projection); the password is read for whether there is one. */
+const shownFields = [
+  "username",
+  "email",
+  "emailVerified",
+  "phone",
+  "phoneVerified",
+  "name",
+  "avatarUrl",
+  "profile",
+  "customData",
+  "identities",
+  "suspended",
+  "createTime",
+  "updateTime",
+  "lastSignInTime",
+  "lockUntil",
+] as const satisfies readonly (keyof ShownUser & keyof UserDocument)[];
+
+/** The record's fields stored as they are (all but the id, `roleIds` and `tokenEpoch`). */
+const storedAsIs = [
+  ...shownFields,
+  "password",
+  "failedAttempts",
+  "resetCode",
+] as const satisfies readonly (keyof UserRecord & keyof UserDocument)[];
+
 export function toUserRecord(doc: UserDocument): UserRecord {
-  const record: UserRecord = {
-    id: doc._id,
-    username: doc.username,
-    email: doc.email,
-    emailVerified: doc.emailVerified,
-    phone: doc.phone,
-    phoneVerified: doc.phoneVerified,
-    name: doc.name,
-    avatarUrl: doc.avatarUrl,
-    profile: doc.profile,
-    customData: doc.customData,
-    identities: doc.identities,
-    roleIds: doc.roleIds ?? [],
-    suspended: doc.suspended,
-    tokenEpoch: doc.tokenEpoch ?? 0,
-    password: doc.password,
-    createTime: doc.createTime,
-    updateTime: doc.updateTime,
-    lastSignInTime: doc.lastSignInTime,
-    failedAttempts: doc.failedAttempts,
-    lockUntil: doc.lockUntil,
-    resetCode: doc.resetCode,
-  };
-  for (const key of Object.keys(record) as (keyof UserRecord)[]) if (record[key] === undefined) delete record[key];
+  const record = { id: doc._id, roleIds: doc.roleIds ?? [], tokenEpoch: doc.tokenEpoch ?? 0 } as UserRecord;
+  // Only the fields the document holds: a field set to undefined would read as present to `in` and to `toStrictEqual`.
+  // Adding them one by one, rather than deleting the unset ones, keeps the record a fast-access object.
+  for (const key of storedAsIs)
+    if (doc[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = doc[key];
   return record;
+}
+
+/** The projection that reads what a search page shows and nothing else. */
+export const shownProjection: Readonly<Record<string, 1>> = Object.fromEntries(
+  ["_id", ...shownFields, "password"].map((field) => [field, 1]),
+);
+
+export function toShownUser(doc: UserDocument): ShownUser {
+  const user = { id: doc._id, hasPassword: doc.password !== undefined } as ShownUser;
+  for (const key of shownFields)
+    if (doc[key] !== undefined) (user as unknown as Record<string, unknown>)[key] = doc[key];
+  return user;
 }
 
 export function toUserDocument(user: UserRecord): UserDocument {

@@ -3,7 +3,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { SearchUsersRequestSchema, SortDirection, TextField, TextMatchMode, UserSortField } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { Document } from "mongodb";
+import { MongoClient, type Document } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRegexCostChecker } from "../domain/regex-cost.js";
 import { planSearch, searchUsers, userDocument } from "../testing.js";
@@ -264,6 +264,26 @@ describe("UserSearch against the database", () => {
       });
     } finally {
       await admin.command({ configureFailPoint: "maxTimeAlwaysTimeOut", mode: "off" });
+    }
+  });
+});
+
+describe("round trips of a search", () => {
+  it("when a page is read in a stored field's order then the database sees one find, and a ranked page two, never a getMore or killCursors", async () => {
+    const monitored = new MongoClient(`mongodb://${testDb.client.options.hosts.join(",")}`, { monitorCommands: true });
+    const commands: string[] = [];
+    monitored.on("commandStarted", (event) => commands.push(event.commandName));
+    try {
+      const watched = createUserSearch(monitored.db(testDb.db.databaseName), { timeLimitMs: 2_000 });
+      const sorted = await searchUsers(watched, create(SearchUsersRequestSchema, { pageSize: 3 }), regexCosts.costOf);
+      expect(sorted.nextPageToken).not.toBe("");
+      expect(commands.filter((c) => c !== "hello" && c !== "ping")).toEqual(["find"]);
+      commands.length = 0;
+      const ranked = await searchUsers(watched, create(SearchUsersRequestSchema, { query: "ali" }), regexCosts.costOf);
+      expect(ranked.users.length).toBeGreaterThan(0);
+      expect(commands.filter((c) => c !== "hello" && c !== "ping")).toEqual(["find", "find"]);
+    } finally {
+      await monitored.close();
     }
   });
 });
@@ -626,6 +646,22 @@ describe("pages the indexes serve in order", () => {
     expect(page.users.map((u) => [u.grams, u.searchKeys, typeof u.name])).toEqual(
       Array(3).fill([undefined, undefined, "string"]),
     );
+  });
+
+  it("when a page is returned then it read only the fields a user shows, and the key it is sorted by", async () => {
+    const byName = await searchUsers(
+      search,
+      create(SearchUsersRequestSchema, { sort: { field: UserSortField.NAME }, pageSize: 8 }),
+      regexCosts.costOf,
+    );
+    const stored = (id: string) => users.find((u) => u._id === id) as UserDocument;
+    const storageOnly = ["usernameKey", "emailKey", "grams", "searchKeys", "roleIds", "failedAttempts"];
+    for (const u of byName.users) {
+      expect(Object.keys(u).filter((k) => storageOnly.includes(k))).toEqual([]);
+      expect(u.nameKey).toBe(stored(u._id).nameKey);
+      expect(u.password).toEqual(stored(u._id).password);
+    }
+    expect(byName.users.filter((u) => u.password !== undefined).map((u) => u._id)).toEqual(["u04"]);
   });
 
   it("when CONTAINS matches many users then the first page in creation order reads about a page of them, not every match", async () => {

@@ -21,7 +21,7 @@ import {
 import { escapeRegex } from "../domain/search-regex.js";
 import { normaliseKey } from "../domain/search-filter.js";
 import { containedTrigrams, similarityTo } from "../domain/trigrams.js";
-import type { UserDocument } from "./user-document.js";
+import { shownProjection, type UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
 import { rolesCollection } from "./role-repository.js";
 
@@ -50,8 +50,13 @@ const defaultSimilarityCandidates = 10_000;
 const defaultRankedCandidates = 100;
 /** Matches scored for relevance come back in batches this large: one round trip for most searches, not one per 101. */
 const rankedBatch = 10_000;
-/** Pages leave out the search-only trigrams and keys: they are half of each stored user. */
-const pageProjection = { grams: 0, searchKeys: 0 } as const;
+/**
+ * A page reads the fields its users show, and the key it is sorted by (the next page's token
+ * holds it): not the search-only trigrams and keys (half of each stored user), the other keys,
+ * role ids, counters or reset code. The password comes whole, for whether there is one.
+ */
+const pageProjectionBy = (sortKey: string) =>
+  sortKey in shownProjection ? shownProjection : { ...shownProjection, [sortKey]: 1 };
 const sortKeys: Record<SortField, string> = {
   createTime: "createTime",
   updateTime: "updateTime",
@@ -321,7 +326,7 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const query =
       plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
     const docs = await users
-      .find(query, { sort, limit: plan.pageSize + 1, projection: pageProjection, maxTimeMS: clock.left() })
+      .find(query, { sort, limit: plan.pageSize + 1, projection: pageProjectionBy(field), maxTimeMS: clock.left() })
       .toArray();
     const items = docs.slice(0, plan.pageSize);
     const more = docs.length > plan.pageSize;
@@ -383,7 +388,7 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const byId = new Map(
       (
         await users
-          .find({ _id: { $in: page.map((r) => r.id) } }, { projection: pageProjection, maxTimeMS: clock.left() })
+          .find({ _id: { $in: page.map((r) => r.id) } }, { projection: shownProjection, maxTimeMS: clock.left() })
           .toArray()
       ).map((u) => [u._id, u]),
     );
