@@ -97,7 +97,18 @@ export function createOutboxAuditTrail(
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
     const at = now();
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
-    return { ...entry, id: newEntryId(at), createTime: at, confirmed, attempts: 0, nextAttemptTime };
+    const { userId, event, success, payload } = entry;
+    return {
+      userId,
+      event,
+      success,
+      payload,
+      id: newEntryId(at),
+      createTime: at,
+      confirmed,
+      attempts: 0,
+      nextAttemptTime,
+    };
   };
   // Group commit: concurrent calls' entries share one durable write, and their confirmations another.
   const commit = shareRoundTrips<OutboxEntry, void>(
