@@ -41,9 +41,10 @@ export interface AuditOutboxStore {
   /**
    * For each of the users whose first entry is due and whom this caller has
    * claimed until `leaseUntil`, that user's oldest entries in order (whole
-   * records, taken while fewer than `limit` entries are); users whose first entry is not due, or whom another instance
-   * claimed first, are left out. The claim on the first entry holds the
-   * user's whole queue, so entries leave in order.
+   * records, taken while fewer than `limit` entries are); users whose first
+   * entry is not due, or whom another instance claimed first, are left out.
+   * The claim on the first entry holds the user's whole queue, so entries
+   * leave in order.
    */
   claimQueues(userIds: readonly string[], now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[][]>;
   /** Removes entries user-service has accepted (of a user's claimed queue, always a prefix). */
