@@ -125,6 +125,21 @@ describe("audit outbox: a group commit's entries", () => {
     ]);
   });
 
+  it("when backlogs run to many records then a claim takes whole records up to its limit, and one crowded out reads its own", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    const run = (userId: string, from: number) =>
+      [0, 1, 2].map((i) => entry(`aud_${userId}${String(from + i).padStart(5, "0")}`, userId));
+    for (let n = 0; n < 400; n++) await outbox.addMany([...run("a", 3 * n), ...run("b", 3 * n)]);
+    await outbox.add(entry("aud_c", "c"));
+    const queues = await outbox.claimQueues(["a", "b", "c"], new Date(), inOneSecond(), 500);
+    expect(queues.map((queue) => [queue[0]?.userId, queue.length])).toEqual([
+      ["a", 501],
+      ["b", 501],
+      ["c", 1],
+    ]);
+    expect(queues[1]?.map((e) => e.id).slice(-2)).toEqual(["aud_b00499", "aud_b00500"]);
+  });
+
   it("when a claim's limit falls inside a record then the record comes whole", async () => {
     const outbox = createAuditOutboxRepository(mongo.db);
     await outbox.add(entry("aud_0", "u1"));

@@ -65,8 +65,10 @@ const confirmedWith = (payload: Record<string, string | number>): Record<string,
   confirmed: true,
 });
 
-/** The most records one read of several users' queues returns; a user it crowds out reads its own queue. */
+/** The most entries one read of several users' queues takes; a user it crowds out reads its own queue. */
 const claimReadBound = 1_000;
+/** Records fetched per round trip of a claim's read, which stops as soon as it has enough. */
+const readBatch = 32;
 
 /** The `audit_outbox` collection: audit entries until user-service has accepted them. */
 export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
@@ -109,14 +111,11 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
     },
     async claimQueues(userIds, now, leaseUntil, limit) {
       if (userIds.length === 0) return [];
-      // One read for every user's queue, in the userId-led index's order; bounded by users × limit and by
-      // `claimReadBound` in all, so one long backlog cannot make the read large.
+      // One read for every user's queue, in the userId-led index's order; bounded by users × limit entries and
+      // by `claimReadBound` in all, so one long backlog cannot make the read large. A record may hold many
+      // entries, so the read goes by batches and stops once it has enough.
       const bound = Math.min(userIds.length * limit, Math.max(limit, claimReadBound));
-      const docs = await outbox
-        .find({ userId: { $in: [...userIds] } })
-        .sort({ userId: 1, createTime: 1, _id: 1 })
-        .limit(bound)
-        .toArray();
+      const last = [...userIds].sort().at(-1);
       const queues = new Map<string, { docs: OutboxDocument[]; entries: number }>();
       const take = (doc: OutboxDocument) => {
         const queue = queues.get(doc.userId) ?? { docs: [], entries: 0 };
@@ -125,13 +124,25 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
           queue.entries += sizeOf(doc);
         }
         queues.set(doc.userId, queue);
+        return queue.entries;
       };
-      for (const doc of docs) take(doc);
+      let read = 0;
+      const shared = outbox
+        .find({ userId: { $in: [...userIds] } })
+        .sort({ userId: 1, createTime: 1, _id: 1 })
+        .limit(bound)
+        .batchSize(readBatch);
+      for await (const doc of shared) {
+        read += sizeOf(doc);
+        // Past the last user's full queue there is nothing more this claim can use.
+        if (take(doc) >= limit && doc.userId === last) break;
+        if (read >= bound) break;
+      }
       // A long queue may have filled the read: a user it crowded out reads its own.
-      if (docs.length === bound) {
+      if (read >= bound) {
         for (const userId of userIds.filter((id) => !queues.has(id))) {
-          const own = await outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
-          for (const doc of own) take(doc);
+          const own = outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).batchSize(readBatch);
+          for await (const doc of own) if (take(doc) >= limit) break;
         }
       }
       const due = [...queues.values()]
