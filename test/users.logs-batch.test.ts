@@ -57,6 +57,41 @@ describe("AppendUserLogs", () => {
     expect(await patEvents(userId)).toEqual([]);
   });
 
+  it("when entries carry their details as JSON text then they are stored as those details", async () => {
+    const { user } = await admin.users.createUser({ username: uniqueName("batch") });
+    const userId = user?.id ?? "";
+    const details = { key: uniqueName("json"), n: 2.5, nested: { list: [1, "two", null, true] } };
+    const { payload: _payload, ...rest } = entry(userId, uniqueName("j"));
+    await service.users.appendUserLogs({ entries: [{ ...rest, payloadJson: JSON.stringify(details) }] });
+    const { userLogs } = await admin.users.listUserLogs({ userId, pageSize: 100 });
+    expect(userLogs.filter((log) => log.event === UserLogEvent.PAT_EXCHANGED).map((log) => log.payload)).toEqual([
+      details,
+    ]);
+  });
+
+  it("when an entry's payload_json is no JSON object, too large, not finite or set beside payload then INVALID_ARGUMENT names it and nothing is stored", async () => {
+    const { user } = await admin.users.createUser({ username: uniqueName("batch") });
+    const userId = user?.id ?? "";
+    const { payload: _payload, ...rest } = entry(userId, uniqueName("ok"));
+    const bad: [{ payloadJson: string; payload?: { key: string } }, string][] = [
+      [{ payloadJson: "{" }, "INVALID_ARGUMENT"],
+      [{ payloadJson: "[1]" }, "INVALID_ARGUMENT"],
+      [{ payloadJson: "null" }, "INVALID_ARGUMENT"],
+      [{ payloadJson: '{"n":1e999}' }, "NON_FINITE_NUMBER"],
+      [{ payloadJson: JSON.stringify({ key: "x".repeat(8_192) }) }, "INVALID_ARGUMENT"],
+      [{ payloadJson: "{}", payload: { key: "both" } }, "INVALID_ARGUMENT"],
+    ];
+    for (const [fields, reason] of bad) {
+      const second = { ...rest, requestId: uniqueName("bad"), ...fields };
+      expect(await refusalOf(() => service.users.appendUserLogs({ entries: [rest, second] }))).toEqual({
+        code: 3,
+        reason,
+        fields: ["entries[1].payload_json"],
+      });
+    }
+    expect(await patEvents(userId)).toEqual([]);
+  });
+
   it("when a batch is empty or too long then INVALID_ARGUMENT names entries", async () => {
     const many = Array.from({ length: 101 }, (_, i) => entry("u", `r${i}`));
     for (const entries of [[], many]) {

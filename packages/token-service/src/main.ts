@@ -1,6 +1,9 @@
 import { runService } from "@roster/runtime";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
+import { encodeStringsWithBuffer } from "./rpc/utf8-encoding.js";
+
+encodeStringsWithBuffer();
 
 await runService({
   name: "token-service",

@@ -85,7 +85,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
           return [];
         });
         if (entries.length > 0) ready.push({ userId, entries });
-        if (queue.length === entriesPerClaim && entries.length === queue.length) more.push(userId);
+        if (queue.length >= entriesPerClaim && entries.length === queue.length) more.push(userId);
       }
       accepted += await deliver(ready, at).catch((err: unknown) => {
         deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
@@ -122,7 +122,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
    * its retry, and nothing after it in that user's queue leaves in this pass.
    */
   async function deliver(ready: ReadyQueue[], now: Date): Promise<number> {
-    const accepted: string[] = [];
+    const accepted: OutboxEntry[] = [];
     const waiting = new Set<string>();
     const refused = async (entry: OutboxEntry, err: unknown) => {
       waiting.add(entry.userId);
@@ -135,7 +135,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
         if (all.length === 0) continue;
         try {
           await deps.send(all.map(outgoing));
-          accepted.push(...all.map((entry) => entry.id));
+          accepted.push(...all);
           continue;
         } catch (err) {
           // user-service is down or slow: every queue waits, without a call per entry to find out again.
@@ -148,7 +148,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
           for (const entry of queue.entries) {
             try {
               await deps.send([outgoing(entry)]);
-              accepted.push(entry.id);
+              accepted.push(entry);
             } catch (err) {
               await refused(entry, err);
               break;
@@ -168,7 +168,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
       { entryId: entry.id, userId: entry.userId, attempts: entry.attempts + 1, retryInMs: delay, err: String(err) },
       "audit entry not delivered yet; will retry",
     );
-    await deps.store.retryLater(entry.id, new Date(now.getTime() + delay), String(err));
+    await deps.store.retryLater(entry, new Date(now.getTime() + delay), String(err));
   }
 
   return {

@@ -11,6 +11,11 @@ export interface OutboxEntry extends PatLogEntry {
   confirmed: boolean;
   attempts: number;
   nextAttemptTime: Date;
+  /**
+   * Set when the entry is stored with others of its user's from one group commit, which leave the
+   * outbox together: the record holding them, and how many it held when claimed.
+   */
+  heldIn?: { id: string; entries: number };
 }
 
 /** A pending entry whose mutation happened, with the details it adds. */
@@ -22,7 +27,11 @@ export interface Confirmation {
 /** The outbox in token-service's own database; the only code that speaks MongoDB about it implements it. */
 export interface AuditOutboxStore {
   add(entry: OutboxEntry): Promise<void>;
-  /** Adds the entries in one write; when it fails, none may be taken as stored. */
+  /**
+   * Adds the entries in one write; when it fails, none may be taken as stored. A user's confirmed
+   * entries that follow one another are stored as one record, which is claimed, retried and
+   * removed as one: a busy user's entries cost one write each way per group commit, not one per entry.
+   */
   addMany(entries: readonly OutboxEntry[]): Promise<void>;
   /** Marks the entries deliverable now, each with its `payload` merged into its details, in one write. */
   confirmMany(confirmations: readonly Confirmation[]): Promise<void>;
@@ -31,15 +40,17 @@ export interface AuditOutboxStore {
   dueUsers(now: Date, limit: number): Promise<string[]>;
   /**
    * For each of the users whose first entry is due and whom this caller has
-   * claimed until `leaseUntil`, that user's oldest entries (at most `limit`, in
-   * order); users whose first entry is not due, or whom another instance
-   * claimed first, are left out. The claim on the first entry holds the
-   * user's whole queue, so entries leave in order.
+   * claimed until `leaseUntil`, that user's oldest entries in order (whole
+   * records, taken while fewer than `limit` entries are); users whose first
+   * entry is not due, or whom another instance claimed first, are left out.
+   * The claim on the first entry holds the user's whole queue, so entries
+   * leave in order.
    */
   claimQueues(userIds: readonly string[], now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[][]>;
-  /** Removes entries user-service has accepted. */
-  delivered(ids: readonly string[]): Promise<void>;
-  retryLater(id: string, at: Date, error: string): Promise<void>;
+  /** Removes entries user-service has accepted (of a user's claimed queue, always a prefix). */
+  delivered(entries: readonly OutboxEntry[]): Promise<void>;
+  /** Puts off the record holding the entry, and so its user's queue, until `at`. */
+  retryLater(entry: OutboxEntry, at: Date, error: string): Promise<void>;
 }
 
 /**
@@ -87,7 +98,18 @@ export function createOutboxAuditTrail(
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
     const at = now();
     const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
-    return { ...entry, id: newEntryId(at), createTime: at, confirmed, attempts: 0, nextAttemptTime };
+    const { userId, event, success, payload } = entry;
+    return {
+      userId,
+      event,
+      success,
+      payload,
+      id: newEntryId(at),
+      createTime: at,
+      confirmed,
+      attempts: 0,
+      nextAttemptTime,
+    };
   };
   // Group commit: concurrent calls' entries share one durable write, and their confirmations another.
   const commit = shareRoundTrips<OutboxEntry, void>(

@@ -15,6 +15,8 @@ import { domainOutcome } from "@roster/runtime/testing";
 import { generatePatSecret } from "./pat-secret.js";
 import { createPatManagement } from "./pats.js";
 import { createExchangeAndIntrospection } from "./exchange-and-introspection.js";
+import type { PatRecord } from "./pat-store.js";
+import type { UserAccess } from "./user-directory.js";
 
 const mongo = useTestMongo();
 let db: typeof mongo.db;
@@ -233,5 +235,36 @@ describe("introspect", () => {
     expect(await use.introspect({ token: secret }, origin)).toEqual({ active: false });
     expect(await use.introspect({ token: "a.b.c" }, origin)).toEqual({ active: false });
     expect(await use.introspect({ token: "hello" }, origin)).toEqual({ active: false });
+  });
+
+  it("when a held PAT and user are used again then they grant the same, and once the user's access is replaced then only the new permissions", async () => {
+    const { secret } = await pats.create({ userId: "u1", name: "held", expireTime: undefined, scopes: [] });
+    const repository = createPatRepository(db);
+    // As the cache and the access copy do: the same objects until the token or the user changes.
+    let held: PatRecord | undefined;
+    let access: UserAccess = {
+      id: "u1",
+      username: "ada",
+      suspended: false,
+      tokenEpoch: 0,
+      permissions: ["orders:read", "orders:write"],
+    };
+    const heldUse = createExchangeAndIntrospection({
+      ...deps,
+      store: { ...repository, findBySecretHash: async (hash) => (held ??= await repository.findBySecretHash(hash)) },
+      users: { ...users, accessOf: async () => access },
+      exchangeThrottle: unlimitedThrottle,
+      introspectionThrottle: unlimitedThrottle,
+    });
+    for (let i = 0; i < 2; i++) {
+      expect((await heldUse.introspect({ token: secret }, origin)).scope).toBe("orders:read orders:write");
+      expect((await heldUse.exchange({ secret, scopes: [] }, origin)).scopes).toEqual(["orders:read", "orders:write"]);
+    }
+    access = { ...access, permissions: ["orders:read"] };
+    expect((await heldUse.introspect({ token: secret }, origin)).scope).toBe("orders:read");
+    const exchanged = await heldUse.exchange({ secret, scopes: [] }, origin);
+    expect(exchanged.scopes).toEqual(["orders:read"]);
+    expect((await heldUse.introspect({ token: exchanged.accessToken }, origin)).scope).toBe("orders:read");
+    expect(users.logs.at(-1)?.payload).toMatchObject({ scope: "orders:read" });
   });
 });

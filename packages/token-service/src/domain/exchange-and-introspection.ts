@@ -59,6 +59,26 @@ type PatCheck =
 
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
+/** Scopes granted, sorted, and as one space-separated string. */
+interface Grant {
+  scopes: readonly string[];
+  scope: string;
+}
+const grantOf = (scopes: string[]): Grant => ({ scopes: Object.freeze(scopes), scope: scopes.join(" ") });
+
+/**
+ * What a PAT grants its user when no scopes are asked for, worked out once per held record and user
+ * access: both are replaced, never changed, when the token or the user changes, so a new object is a new answer.
+ */
+const allowed = new WeakMap<PatRecord, { user: UserAccess; grant: Grant }>();
+function allowedGrant(record: PatRecord, user: UserAccess): Grant {
+  const known = allowed.get(record);
+  if (known !== undefined && known.user === user) return known.grant;
+  const grant = grantOf(grantedScopes([], record.scopes, user.permissions));
+  allowed.set(record, { user, grant });
+  return grant;
+}
+
 /**
  * Exchanging a PAT for an access token, and introspecting a PAT or an access token. The
  * token's user is looked up on every use through `users.accessOf`: in the
@@ -134,7 +154,10 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
       throw new DomainError("unauthenticated", { reason: check.reason, message: refusalMessages[check.reason] });
     }
     const { record, user } = check;
-    const scopes = grantedScopes(requested, record.scopes, user.permissions);
+    const { scopes, scope } =
+      requested.length === 0
+        ? allowedGrant(record, user)
+        : grantOf(grantedScopes(requested, record.scopes, user.permissions));
     const minted = await deps.accessTokens.mint({
       userId: record.userId,
       scopes,
@@ -146,10 +169,10 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
       userId: record.userId,
       event: "pat-exchanged",
       success: true,
-      payload: { token_id: record.id, name: record.name, jti: minted.claims.jti, scope: scopes.join(" ") },
+      payload: { token_id: record.id, name: record.name, jti: minted.claims.jti, scope },
     });
     touch(record);
-    return { accessToken: minted.token, expireTime: new Date(minted.claims.exp * 1000), scopes };
+    return { accessToken: minted.token, expireTime: new Date(minted.claims.exp * 1000), scopes: [...scopes] };
   };
 
   const introspectChecked = async (check: PatCheck): Promise<Introspection> => {
@@ -158,7 +181,7 @@ export function createExchangeAndIntrospection(deps: ExchangeAndIntrospectionDep
     touch(record);
     return {
       active: true,
-      scope: grantedScopes([], record.scopes, user.permissions).join(" "),
+      scope: allowedGrant(record, user).scope,
       clientId: record.id,
       username: user.username,
       tokenType: "personal_access_token",

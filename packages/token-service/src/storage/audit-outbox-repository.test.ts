@@ -1,6 +1,6 @@
 import type { Db } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { createOutboxAuditTrail } from "../domain/audit-trail.js";
+import { createOutboxAuditTrail, type OutboxEntry } from "../domain/audit-trail.js";
 import { useTestMongo } from "../testing.js";
 import { createAuditOutboxRepository } from "./audit-outbox-repository.js";
 
@@ -64,5 +64,88 @@ describe("audit outbox: claiming queues", () => {
     );
     expect(arrived).toBe(3);
     expect(shape(claims.flat()).sort()).toEqual([["u10"], ["u20"], ["u30"], ["u40"]]);
+  });
+});
+
+describe("audit outbox: a group commit's entries", () => {
+  const at = new Date(Date.now() - 1_000);
+  const entry = (id: string, userId: string, confirmed = true): OutboxEntry => ({
+    id,
+    userId,
+    event: "pat-exchanged",
+    success: true,
+    payload: { n: id },
+    createTime: at,
+    confirmed,
+    attempts: 0,
+    nextAttemptTime: confirmed ? at : new Date(at.getTime() + 60_000),
+  });
+  const records = () => mongo.db.collection("audit_outbox").countDocuments();
+  const ids = (queues: OutboxEntry[][]) => queues.map((queue) => queue.map((e) => e.id));
+
+  it("when a user's confirmed entries follow one another in a group commit then they are one record, and a pending entry keeps its place between them", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    await outbox.addMany([
+      entry("aud_1", "u1"),
+      entry("aud_2", "u1"),
+      entry("aud_3", "u2"),
+      entry("aud_4", "u1", false),
+      entry("aud_5", "u1"),
+      entry("aud_6", "u1"),
+    ]);
+    expect(await records()).toBe(4);
+    const queues = await outbox.claimQueues(["u1", "u2"], new Date(), inOneSecond(), 10);
+    expect(ids(queues).sort()).toEqual([["aud_1", "aud_2", "aud_4", "aud_5", "aud_6"], ["aud_3"]]);
+    expect(queues.flat().find((e) => e.id === "aud_4")?.confirmed).toBe(false);
+  });
+
+  it("when part of a record is delivered then only the rest is claimed again, and when the rest is then the record is gone", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    await outbox.addMany(["aud_1", "aud_2", "aud_3"].map((id) => entry(id, "u1")));
+    const [first = []] = await outbox.claimQueues(["u1"], new Date(), new Date(), 10);
+    await outbox.delivered(first.slice(0, 2));
+    const [rest = []] = await outbox.claimQueues(["u1"], new Date(), new Date(), 10);
+    expect(rest.map((e) => [e.id, e.payload.n, e.heldIn?.entries])).toEqual([["aud_3", "aud_3", 1]]);
+    await outbox.delivered(rest);
+    expect(await records()).toBe(0);
+  });
+
+  it("when an entry inside a record waits for a retry then its record does, and the whole queue behind it", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    await outbox.addMany(["aud_1", "aud_2", "aud_3"].map((id) => entry(id, "u1")));
+    const [queue = []] = await outbox.claimQueues(["u1"], new Date(), new Date(), 10);
+    const retryAt = new Date(Date.now() + 60_000);
+    await outbox.retryLater(queue[1]!, retryAt, "refused");
+    expect(await outbox.claimQueues(["u1"], new Date(), inOneSecond(), 10)).toEqual([]);
+    const [again = []] = await outbox.claimQueues(["u1"], new Date(retryAt.getTime() + 1), inOneSecond(), 10);
+    expect(again.map((e) => [e.id, e.attempts])).toEqual([
+      ["aud_1", 1],
+      ["aud_2", 1],
+      ["aud_3", 1],
+    ]);
+  });
+
+  it("when backlogs run to many records then a claim takes whole records up to its limit, and one crowded out reads its own", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    const run = (userId: string, from: number) =>
+      [0, 1, 2].map((i) => entry(`aud_${userId}${String(from + i).padStart(5, "0")}`, userId));
+    for (let n = 0; n < 400; n++) await outbox.addMany([...run("a", 3 * n), ...run("b", 3 * n)]);
+    await outbox.add(entry("aud_c", "c"));
+    const queues = await outbox.claimQueues(["a", "b", "c"], new Date(), inOneSecond(), 500);
+    expect(queues.map((queue) => [queue[0]?.userId, queue.length])).toEqual([
+      ["a", 501],
+      ["b", 501],
+      ["c", 1],
+    ]);
+    expect(queues[1]?.map((e) => e.id).slice(-2)).toEqual(["aud_b00499", "aud_b00500"]);
+  });
+
+  it("when a claim's limit falls inside a record then the record comes whole", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    await outbox.add(entry("aud_0", "u1"));
+    await outbox.addMany(["aud_1", "aud_2", "aud_3"].map((id) => entry(id, "u1")));
+    await outbox.add(entry("aud_4", "u1"));
+    const queues = await outbox.claimQueues(["u1"], new Date(), inOneSecond(), 2);
+    expect(ids(queues)).toEqual([["aud_0", "aud_1", "aud_2", "aud_3"]]);
   });
 });

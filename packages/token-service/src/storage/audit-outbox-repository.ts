@@ -1,19 +1,63 @@
 import { randomBytes } from "node:crypto";
-import type { Db } from "mongodb";
+import type { AnyBulkWriteOperation, Db } from "mongodb";
 import type { AuditOutboxStore, OutboxEntry } from "../domain/audit-trail.js";
 import { auditOutboxCollection } from "./indexes.js";
 
-interface OutboxDocument extends Omit<OutboxEntry, "id"> {
-  _id: string;
-  lastError?: string;
-  /** Which delivery pass last claimed the entry's queue; only read back when claims raced. */
-  claim?: string;
+/** An entry inside a record that holds a run of one user's confirmed entries. */
+type HeldEntry = Pick<OutboxEntry, "id" | "event" | "success" | "payload" | "createTime">;
+
+/**
+ * One entry, or (with `entries`) a run of one user's confirmed entries written by one group commit: the
+ * record then carries the first one's id and times, and the queue's state (attempts, lease) for all of them.
+ */
+type OutboxDocument = Omit<OutboxEntry, "id" | "heldIn" | "event" | "success" | "payload"> &
+  Partial<Pick<OutboxEntry, "event" | "success" | "payload">> & {
+    _id: string;
+    entries?: HeldEntry[];
+    lastError?: string;
+    /** Which delivery pass last claimed the entry's queue; only read back when claims raced. */
+    claim?: string;
+  };
+
+const documentOf = ({ id, heldIn: _heldIn, ...rest }: OutboxEntry): OutboxDocument => ({ _id: id, ...rest });
+const held = ({ id, event, success, payload, createTime }: OutboxEntry): HeldEntry => ({
+  id,
+  event,
+  success,
+  payload,
+  createTime,
+});
+
+/**
+ * The records for a group commit's entries, in order: each user's confirmed entries that follow one
+ * another share one (a pending entry of that user ends the run, so a queue keeps its order).
+ */
+function documentsOf(entries: readonly OutboxEntry[]): OutboxDocument[] {
+  const runs: OutboxEntry[][] = [];
+  const open = new Map<string, OutboxEntry[]>();
+  for (const entry of entries) {
+    const run = entry.confirmed ? open.get(entry.userId) : undefined;
+    if (run !== undefined) {
+      run.push(entry);
+      continue;
+    }
+    runs.push([entry]);
+    if (entry.confirmed) open.set(entry.userId, runs[runs.length - 1]!);
+    else open.delete(entry.userId);
+  }
+  return runs.map((run) =>
+    run.length === 1 ? documentOf(run[0]!) : { ...documentOf(run[0]!), entries: run.map(held) },
+  );
 }
 
-const toEntry = ({ _id, lastError: _lastError, claim: _claim, ...rest }: OutboxDocument): OutboxEntry => ({
-  id: _id,
-  ...rest,
-});
+const entriesOf = ({ _id, lastError: _lastError, claim: _claim, entries, ...queue }: OutboxDocument): OutboxEntry[] => {
+  if (entries === undefined) return [{ id: _id, ...queue } as OutboxEntry];
+  const { userId, confirmed, attempts, nextAttemptTime } = queue;
+  const heldIn = { id: _id, entries: entries.length };
+  return entries.map((entry) => ({ ...entry, userId, confirmed, attempts, nextAttemptTime, heldIn }));
+};
+
+const sizeOf = (doc: OutboxDocument) => doc.entries?.length ?? 1;
 
 /** The fields a confirmation sets: the details merged into `payload`, and the entry marked confirmed. */
 const confirmedWith = (payload: Record<string, string | number>): Record<string, unknown> => ({
@@ -21,21 +65,22 @@ const confirmedWith = (payload: Record<string, string | number>): Record<string,
   confirmed: true,
 });
 
-/** The most documents one read of several users' queues returns; a user it crowds out reads its own queue. */
+/** The most entries one read of several users' queues takes; a user it crowds out reads its own queue. */
 const claimReadBound = 1_000;
+/** Records fetched per round trip of a claim's read, which stops as soon as it has enough. */
+const readBatch = 32;
 
 /** The `audit_outbox` collection: audit entries until user-service has accepted them. */
 export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
   const outbox = db.collection<OutboxDocument>(auditOutboxCollection);
   return {
-    async add({ id, ...rest }) {
-      await outbox.insertOne({ _id: id, ...rest });
+    async add(entry) {
+      await outbox.insertOne(documentOf(entry));
     },
     async addMany(entries) {
-      await outbox.insertMany(
-        entries.map(({ id, ...rest }) => ({ _id: id, ...rest })),
-        { ordered: true },
-      );
+      const docs = documentsOf(entries);
+      if (docs.length === 1) await outbox.insertOne(docs[0]!);
+      else await outbox.insertMany(docs, { ordered: true });
     },
     async confirmMany(confirmations) {
       // Entries with the same details (every create's: none) are confirmed by one updateMany on their ids.
@@ -66,28 +111,43 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
     },
     async claimQueues(userIds, now, leaseUntil, limit) {
       if (userIds.length === 0) return [];
-      // One read for every user's queue, in the userId-led index's order; bounded by users × limit and by
-      // `claimReadBound` in all, so one long backlog cannot make the read large.
+      // One read for every user's queue, in the userId-led index's order; bounded by users × limit entries and
+      // by `claimReadBound` in all, so one long backlog cannot make the read large. A record may hold many
+      // entries, so the read goes by batches and stops once it has enough.
       const bound = Math.min(userIds.length * limit, Math.max(limit, claimReadBound));
-      const docs = await outbox
+      const last = [...userIds].sort().at(-1);
+      const queues = new Map<string, { docs: OutboxDocument[]; entries: number }>();
+      const take = (doc: OutboxDocument) => {
+        const queue = queues.get(doc.userId) ?? { docs: [], entries: 0 };
+        if (queue.entries < limit) {
+          queue.docs.push(doc);
+          queue.entries += sizeOf(doc);
+        }
+        queues.set(doc.userId, queue);
+        return queue.entries;
+      };
+      let read = 0;
+      const shared = outbox
         .find({ userId: { $in: [...userIds] } })
         .sort({ userId: 1, createTime: 1, _id: 1 })
         .limit(bound)
-        .toArray();
-      const queues = new Map<string, OutboxDocument[]>();
-      for (const doc of docs) {
-        const queue = queues.get(doc.userId) ?? [];
-        if (queue.length < limit) queue.push(doc);
-        queues.set(doc.userId, queue);
+        .batchSize(readBatch);
+      for await (const doc of shared) {
+        read += sizeOf(doc);
+        // Past the last user's full queue there is nothing more this claim can use.
+        if (take(doc) >= limit && doc.userId === last) break;
+        if (read >= bound) break;
       }
       // A long queue may have filled the read: a user it crowded out reads its own.
-      if (docs.length === bound) {
+      if (read >= bound) {
         for (const userId of userIds.filter((id) => !queues.has(id))) {
-          const own = await outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).toArray();
-          if (own.length > 0) queues.set(userId, own);
+          const own = outbox.find({ userId }).sort({ createTime: 1, _id: 1 }).limit(limit).batchSize(readBatch);
+          for await (const doc of own) if (take(doc) >= limit) break;
         }
       }
-      const due = [...queues.values()].filter((queue) => queue[0]!.nextAttemptTime.getTime() <= now.getTime());
+      const due = [...queues.values()]
+        .map((queue) => queue.docs)
+        .filter((queue) => queue[0]!.nextAttemptTime.getTime() <= now.getTime());
       if (due.length === 0) return [];
       // Compare-and-set on each head's attempt time, all in one write: of racing instances, one claims each queue.
       const claim = randomBytes(8).toString("hex");
@@ -112,14 +172,40 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
                   .toArray()
               ).map((doc) => doc._id),
             );
-      return due.filter((queue) => won === undefined || won.has(queue[0]!._id)).map((queue) => queue.map(toEntry));
+      return due
+        .filter((queue) => won === undefined || won.has(queue[0]!._id))
+        .map((queue) => queue.flatMap(entriesOf));
     },
-    async delivered(ids) {
-      await outbox.deleteMany({ _id: { $in: [...ids] } });
+    async delivered(entries) {
+      // A record leaves when all it held was accepted; of one accepted in part, the accepted entries leave it.
+      const gone: string[] = [];
+      const partly = new Map<string, { ids: string[]; of: number }>();
+      for (const { id, heldIn } of entries) {
+        if (heldIn === undefined) {
+          gone.push(id);
+          continue;
+        }
+        const record = partly.get(heldIn.id) ?? { ids: [], of: heldIn.entries };
+        record.ids.push(id);
+        partly.set(heldIn.id, record);
+      }
+      const trims: AnyBulkWriteOperation<OutboxDocument>[] = [];
+      for (const [recordId, { ids, of }] of partly) {
+        if (ids.length === of) gone.push(recordId);
+        else
+          trims.push({
+            updateOne: { filter: { _id: recordId }, update: { $pull: { entries: { id: { $in: ids } } } } },
+          });
+      }
+      if (trims.length === 0) {
+        await outbox.deleteMany({ _id: { $in: gone } });
+        return;
+      }
+      await outbox.bulkWrite([{ deleteMany: { filter: { _id: { $in: gone } } } }, ...trims], { ordered: false });
     },
-    async retryLater(id, at, error) {
+    async retryLater(entry, at, error) {
       await outbox.updateOne(
-        { _id: id },
+        { _id: entry.heldIn?.id ?? entry.id },
         { $set: { nextAttemptTime: at, lastError: error.slice(0, 500) }, $inc: { attempts: 1 } },
       );
     },

@@ -75,6 +75,22 @@ export function checkPayload(payload: Record<string, unknown>, field: string): v
   }
 }
 
+/** A payload sent as the text of a JSON object, held to the same limits; its size is checked before it is parsed. */
+export function payloadFromJson(text: string, field: string): Record<string, unknown> {
+  if (Buffer.byteLength(text) > maxPayloadBytes) throw invalidField(field, `must be at most ${maxPayloadBytes} bytes`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    throw invalidField(field, "must be a JSON object");
+  }
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload))
+    throw invalidField(field, "must be a JSON object");
+  // JSON reads 1e999 as Infinity.
+  checkFinite(payload, field);
+  return payload as Record<string, unknown>;
+}
+
 /**
  * The audit trail: appends, lists and streams entries. Watchers poll storage
  * by creation time, so entries written by any instance reach them; an

@@ -1,4 +1,4 @@
-import { create, type JsonObject } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { anyPack, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ServiceImpl } from "@connectrpc/connect";
 import {
@@ -21,6 +21,7 @@ import { updatablePaths } from "../domain/user-fields.js";
 import {
   checkPayload,
   checkRequestId,
+  payloadFromJson,
   type NewUserLog,
   type UserLogBook,
   type UserLogQuery,
@@ -60,8 +61,11 @@ function appendedLogOf(request: AppendUserLogRequest, prefix: string, actor: str
     throw invalidField(`${prefix}event`, "is required");
   if (request.result === UserLogResult.UNSPECIFIED || UserLogResult[request.result] === undefined)
     throw invalidField(`${prefix}result`, "is required");
-  const payload = (request.payload ?? {}) as JsonObject;
-  checkPayload(payload, `${prefix}payload`);
+  let payload: Record<string, unknown> = request.payload ?? {};
+  if (request.payloadJson === "") checkPayload(payload, `${prefix}payload`);
+  else if (request.payload !== undefined)
+    throw invalidField(`${prefix}payload_json`, "must not be set together with payload");
+  else payload = payloadFromJson(request.payloadJson, `${prefix}payload_json`);
   if (request.requestId !== "") checkRequestId(request.requestId, `${prefix}request_id`);
   const requestId = request.requestId === "" ? undefined : request.requestId;
   return { userId, eventType: request.event, result: request.result, actor, payload, requestId };
