@@ -129,7 +129,9 @@ describe("with the user-access feed live", () => {
       const text = await (await fetch(`http://127.0.0.1:${feedPair.pair.ports.user.http}/metrics`)).text();
       const lines = text
         .split("\n")
-        .filter((line) => line.startsWith("roster_rpc_handled_total") && /RoleService\/(Batch)?GetUserAccess"/.test(line));
+        .filter(
+          (line) => line.startsWith("roster_rpc_handled_total") && /RoleService\/(Batch)?GetUserAccess"/.test(line),
+        );
       return lines.reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
     };
     const before = await getUserAccessCalls();
