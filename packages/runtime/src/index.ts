@@ -43,7 +43,12 @@ export {
 export { createReflectionServices } from "./reflection.js";
 export { runService, type ServiceApp, type ServiceAppDeps, type RunServiceOptions } from "./run-service.js";
 export { startServiceHost, type ServiceHost, type ServiceHostOptions } from "./service-host.js";
-export { wrapHandlers, type HandlerHooks, type ResponseEncoder, type ServiceRegistration } from "./service-registration.js";
+export {
+  wrapHandlers,
+  type HandlerHooks,
+  type ResponseEncoder,
+  type ServiceRegistration,
+} from "./service-registration.js";
 export { createAccessTokenVerifier, type AccessTokenVerifierOptions } from "./access-token-verifier.js";
 export { accessTokenAlgorithm, accessTokenType, tokenEpochClaim } from "@roster/client/access-tokens";
 export { optionalDate, optionalTimestamp } from "./proto-time.js";
