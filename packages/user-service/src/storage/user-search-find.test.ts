@@ -1,4 +1,4 @@
-import { MongoClient, type CommandStartedEvent } from "mongodb";
+import { MongoClient, MongoNetworkError, MongoServerError, type CommandStartedEvent, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBackend } from "@roster/mongo-double/testing";
 import { findAll } from "./user-search-find.js";
@@ -60,5 +60,44 @@ describe("findAll", () => {
     });
     await expect(read).rejects.toBe(outOfTime);
     expect(sent().map((c) => c.commandName)).toEqual(["find", "killCursors"]);
+  });
+});
+
+describe("findAll retries", () => {
+  const stub = (failures: unknown[], retryReads = true) => {
+    const sentCommands: string[] = [];
+    const db = {
+      client: { options: { retryReads }, startSession: () => ({ endSession: async () => undefined }) },
+      command: async (command: Record<string, unknown>) => {
+        sentCommands.push(Object.keys(command)[0]!);
+        const failure = failures.shift();
+        if (failure !== undefined) throw failure;
+        return { cursor: { id: 0, firstBatch: [{ _id: "p0" }] } };
+      },
+    } as unknown as Db;
+    return { db, sentCommands };
+  };
+  const read = (db: Db) => findAll(db, collection, { filter: {}, batchSize: 2 }, () => 1_000);
+
+  it("when the find fails on the network once then it is sent again and its reply returned", async () => {
+    const { db, sentCommands } = stub([new MongoNetworkError("connection reset")]);
+    await expect(read(db)).resolves.toEqual([{ _id: "p0" }]);
+    expect(sentCommands).toEqual(["find", "find"]);
+  });
+
+  it("when the primary steps down twice then the second error is thrown", async () => {
+    const steppedDown = () => new MongoServerError({ message: "stepped down", code: 189 });
+    const { db, sentCommands } = stub([steppedDown(), steppedDown()]);
+    await expect(read(db)).rejects.toMatchObject({ code: 189 });
+    expect(sentCommands).toEqual(["find", "find"]);
+  });
+
+  it("when the find runs out of time or retryReads is off then it is not sent again", async () => {
+    const timedOut = stub([new MongoServerError({ message: "operation exceeded time limit", code: 50 })]);
+    await expect(read(timedOut.db)).rejects.toMatchObject({ code: 50 });
+    expect(timedOut.sentCommands).toEqual(["find"]);
+    const off = stub([new MongoNetworkError("connection reset")], false);
+    await expect(read(off.db)).rejects.toBeInstanceOf(MongoNetworkError);
+    expect(off.sentCommands).toEqual(["find"]);
   });
 });
