@@ -1,9 +1,6 @@
 import { runService } from "@roster/runtime";
 import { createApp } from "./app.js";
 import { loadConfig } from "./config.js";
-import { encodeStringsWithBuffer } from "./rpc/utf8-encoding.js";
-
-encodeStringsWithBuffer();
 
 await runService({
   name: "token-service",

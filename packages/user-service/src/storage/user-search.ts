@@ -23,6 +23,7 @@ import { normaliseKey } from "../domain/search-filter.js";
 import { containedTrigrams, similarityTo } from "../domain/trigrams.js";
 import { shownProjection, type UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
+import { findAll } from "./user-search-find.js";
 import { rolesCollection } from "./role-repository.js";
 
 export interface UserSearchOptions {
@@ -269,14 +270,12 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const cap = options.similarityCandidates ?? defaultSimilarityCandidates;
     // One branch per trigram, in the probe's order: an index scan each, read in turn, so the cap cuts the commonest.
     const anyProbe = { $or: node.probe.map((gram) => ({ grams: gram })) };
-    const candidates = await users
-      .find<{ _id: string } & Partial<Record<typeof node.field, string>>>(anyProbe, {
-        projection: { [node.field]: 1 },
-        limit: cap,
-        batchSize: cap,
-        maxTimeMS: clock.left(),
-      })
-      .toArray();
+    const candidates = await findAll<{ _id: string } & Partial<Record<typeof node.field, string>>>(
+      db,
+      usersCollection,
+      { filter: anyProbe, projection: { [node.field]: 1 }, limit: cap, batchSize: cap },
+      clock.left,
+    );
     const similar = new Map<string, number>();
     const gramsOf = rememberedTrigrams();
     const similarity = similarityTo(node.grams);
@@ -325,9 +324,13 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const sort: Sort = { [field]: direction, _id: direction };
     const query =
       plan.after === undefined ? filter : { $and: [filter, afterFilter(field, order.descending, plan.after)] };
-    const docs = await users
-      .find(query, { sort, limit: plan.pageSize + 1, projection: pageProjectionBy(field), maxTimeMS: clock.left() })
-      .toArray();
+    const limit = plan.pageSize + 1;
+    const docs = await findAll<UserDocument>(
+      db,
+      usersCollection,
+      { filter: query, sort, limit, batchSize: limit, projection: pageProjectionBy(field) },
+      clock.left,
+    );
     const items = docs.slice(0, plan.pageSize);
     const more = docs.length > plan.pageSize;
     const before = plan.after?.before ?? 0;
@@ -362,11 +365,12 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     // Similarity matches are bounded already (`similarityCandidates`), the best kept.
     const bound = similar === undefined ? (options.rankedCandidates ?? defaultRankedCandidates) : undefined;
     const reads = bound === undefined ? { batchSize: rankedBatch } : { limit: bound + 1, batchSize: bound + 1 };
+    const read = { filter, projection, ...reads };
     // A similarity filter on its own has found its matches already.
     const matches: RankedFields[] =
       similar !== undefined && plan.filter === rank
         ? [...similar.keys()].map((_id) => ({ _id }))
-        : await users.find<RankedFields>(filter, { projection, ...reads, maxTimeMS: clock.left() }).toArray();
+        : await findAll<RankedFields>(db, usersCollection, read, clock.left);
     const bounded = bound !== undefined && matches.length > bound;
     if (bounded) matches.length = bound;
     const gramsOf = rememberedTrigrams();
@@ -387,9 +391,12 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const page = rest.slice(0, plan.pageSize);
     const byId = new Map(
       (
-        await users
-          .find({ _id: { $in: page.map((r) => r.id) } }, { projection: shownProjection, maxTimeMS: clock.left() })
-          .toArray()
+        await findAll<UserDocument>(
+          db,
+          usersCollection,
+          { filter: { _id: { $in: page.map((r) => r.id) } }, projection: shownProjection, batchSize: Math.max(page.length, 1) },
+          clock.left,
+        )
       ).map((u) => [u._id, u]),
     );
     // A user deleted since it was scored drops out of the page.

@@ -1,6 +1,6 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { configureTextEncoding, getTextEncoding } from "@bufbuild/protobuf/wire";
-import { IntrospectTokenResponseSchema } from "@roster/client";
+import { IntrospectTokenResponseSchema, UserSchema } from "@roster/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { encodeStringsWithBuffer } from "./utf8-encoding.js";
 
@@ -13,9 +13,14 @@ describe("encodeStringsWithBuffer", () => {
     const messages = texts.map((text) =>
       create(IntrospectTokenResponseSchema, { active: true, scope: text, username: `${text}x`, sub: text }),
     );
-    const before = messages.map((message) => toBinary(IntrospectTokenResponseSchema, message));
+    const users = texts.map((text) => create(UserSchema, { id: text, username: `${text}y`, primaryEmail: text }));
+    const encodeAll = () => [
+      ...messages.map((message) => toBinary(IntrospectTokenResponseSchema, message)),
+      ...users.map((user) => toBinary(UserSchema, user)),
+    ];
+    const before = encodeAll();
     encodeStringsWithBuffer();
     expect(getTextEncoding().encodeUtf8).not.toBe(standard.encodeUtf8);
-    expect(messages.map((message) => toBinary(IntrospectTokenResponseSchema, message))).toEqual(before);
+    expect(encodeAll()).toEqual(before);
   });
 });
