@@ -394,7 +394,11 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
         await findAll<UserDocument>(
           db,
           usersCollection,
-          { filter: { _id: { $in: page.map((r) => r.id) } }, projection: shownProjection, batchSize: Math.max(page.length, 1) },
+          {
+            filter: { _id: { $in: page.map((r) => r.id) } },
+            projection: shownProjection,
+            batchSize: Math.max(page.length, 1),
+          },
           clock.left,
         )
       ).map((u) => [u._id, u]),
