@@ -4,6 +4,7 @@ import { allFieldsMissing, indexValues, meetsArray } from "./index-key.js";
 import { compareComponent, keyComparator, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
+import { hasHighUnits } from "./sort-order.js";
 import type { StoredDoc } from "./stored-doc.js";
 
 // The package is CommonJS with its class on `default`; bundlers hand the class itself to a default import.
@@ -34,6 +35,12 @@ export class OrderedIndex {
   readonly compare: (a: IndexKey, b: IndexKey) => number;
   readonly includes: (record: StoredDoc) => boolean;
   #multikeyPaths = new Set<string>();
+  /**
+   * Whether no key the tree was ever given has a string field with a code unit from U+D800 up.
+   * While none has, the tree compares string fields with the engine's `<` (see keyComparator):
+   * each of its comparisons has a key from the tree on one side.
+   */
+  #narrowStrings = true;
   /** Each indexed path split at its dots, once. */
   readonly #parts: string[][];
   #tree: Tree;
@@ -48,7 +55,10 @@ export class OrderedIndex {
     this.fold = foldFor(spec.collation);
     this.compare = keyComparator(this.directions);
     this.includes = indexMembership(spec);
-    this.#tree = new BTree<IndexKey, StoredDoc>(undefined, this.compare);
+    const narrow = keyComparator(this.directions, true);
+    this.#tree = new BTree<IndexKey, StoredDoc>(undefined, (a, b) =>
+      this.#narrowStrings ? narrow(a, b) : this.compare(a, b),
+    );
     this.#parts = this.paths.map((path) => path.split("."));
     for (const [record, position] of records) this.add(record, this.keysOf(record, position));
   }
@@ -83,7 +93,17 @@ export class OrderedIndex {
    */
   add(record: StoredDoc, keys: readonly IndexKey[]): void {
     this.#noteArrays(record);
-    for (const key of keys) this.#tree.set(key, record);
+    for (const key of keys) {
+      if (this.#narrowStrings) this.#noteWideStrings(key);
+      this.#tree.set(key, record);
+    }
+  }
+
+  #noteWideStrings(key: IndexKey): void {
+    for (let i = 0; i < this.paths.length; i++) {
+      const value = key[i];
+      if (typeof value === "string" && hasHighUnits(value)) this.#narrowStrings = false;
+    }
   }
 
   #noteArrays(record: StoredDoc): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { createOutboxAuditTrail, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
+import { createOutboxAuditTrail, newEntryId, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
 
 const unused = () => Promise.reject(new Error("not used by record"));
 
@@ -177,5 +177,15 @@ describe("audit trail group commit", () => {
     failConfirm(false);
     expect(await settled(change(4))).toBe("stored");
     expect(confirmed).toEqual([1, 2, 1]);
+  });
+});
+
+describe("audit entry ids", () => {
+  it("when entries are made in one millisecond then their ids are distinct and sort in the order they were made", () => {
+    const at = new Date("2026-01-01T00:00:00Z");
+    const ids = Array.from({ length: 1_000 }, () => newEntryId(at));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every((id) => /^aud_[0-9a-f]{30}$/.test(id))).toBe(true);
   });
 });

@@ -78,15 +78,17 @@ export interface AuditTrail {
 export const pendingGraceMs = 60_000;
 
 let sequence = 0;
+/** Drawn once per process: time and counter already keep one process's ids apart, this keeps instances apart. */
+const instanceTail = pooledRandomBytes(6).toString("hex");
 
 /**
  * Ids sort in the order this process made them (time, then a counter), so
  * entries of one user written in the same millisecond keep their order; the
  * random tail keeps instances apart.
  */
-function newEntryId(at: Date): string {
+export function newEntryId(at: Date): string {
   sequence = (sequence + 1) % 0x1000000;
-  return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${pooledRandomBytes(6).toString("hex")}`;
+  return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${instanceTail}`;
 }
 
 /** An AuditTrail over the outbox; `wake` tells delivery there is work. */

@@ -41,6 +41,26 @@ export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey 
   return { free, strays };
 }
 
+/**
+ * A free slot in [0, cap), from a random place on, or undefined when none is free or a token
+ * holds none (a stray, which `surveySlots` must place first). The start only spreads concurrent
+ * creates, as the survey's shuffle does, without a list of the free slots or a draw for each.
+ */
+export function anyFreeSlot(held: readonly HeldSlot[], cap: number): number | undefined {
+  if (held.length >= cap) return undefined;
+  const taken = new Set<number>();
+  for (const { slot } of held) {
+    if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= cap) return undefined;
+    taken.add(slot);
+  }
+  const start = Math.floor(Math.random() * cap);
+  for (let i = 0; i < cap; i++) {
+    const slot = (start + i) % cap;
+    if (!taken.has(slot)) return slot;
+  }
+  return undefined;
+}
+
 /** How a create reaches the user's tokens; `move` and `insert` throw the database's duplicate-key error for a taken slot. */
 export interface SlotStore {
   held(): Promise<HeldSlot[]>;
@@ -109,14 +129,16 @@ async function insertInRememberedSlot(store: SlotStore, cap: number): Promise<bo
   const remembered = store.recall?.();
   if (remembered === undefined) return false;
   store.remember?.(undefined);
-  const { free, strays } = surveySlots(remembered, cap);
-  if (strays.length > 0 || free.length === 0) return false;
+  const slot = anyFreeSlot(remembered, cap);
+  if (slot === undefined) return false;
   try {
-    await store.insert(free[0]!);
+    await store.insert(slot);
   } catch (err) {
     unlessSlotTaken(err);
     return false;
   }
-  store.remember?.([...remembered, { _id: "", slot: free[0]! }]);
+  // No longer remembered while the insert ran, so no other create holds this list.
+  remembered.push({ _id: "", slot });
+  store.remember?.(remembered);
   return true;
 }
