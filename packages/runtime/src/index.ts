@@ -31,7 +31,7 @@ export { listenHttp, remoteAddressOf } from "./http-server.js";
 export { peerGrpcTarget, peerTls } from "./peer-tls.js";
 export { readTlsConfig, type TlsConfig, type TlsIdentity, type ClientAuth } from "./tls-config.js";
 export { createLogger, type Logger, type LogLevel } from "./logging.js";
-export { createBatchedLookup } from "./batched-lookup.js";
+export { batchPerTurn, createBatchedLookup } from "./batched-lookup.js";
 export {
   connectMongo,
   duplicateKeyOf,
