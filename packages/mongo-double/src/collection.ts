@@ -38,7 +38,13 @@ export class Collection {
   /** Each document's place in natural order, fixed at insert (an update keeps it), as mongod's RecordId. */
   readonly #positions = new Map<string, number>();
   #nextPosition = 0;
-  #ordered: OrderedIndex[] = [new OrderedIndex(ID_INDEX, [])];
+  #ordered: OrderedIndex[] = [
+    new OrderedIndex(
+      ID_INDEX,
+      () => this.#positioned(),
+      (id) => this.#records.get(canonicalKey(id)),
+    ),
+  ];
   #log: ChangeLog | undefined;
 
   constructor(db: string, name: string) {
@@ -69,6 +75,11 @@ export class Collection {
   /** The document stored under an `_id` (its `canonicalKey`), as it is now. */
   byId(key: string): StoredDoc | undefined {
     return this.#records.get(key);
+  }
+
+  /** Every document with its place in natural order. */
+  *#positioned(): Generator<[StoredDoc, number]> {
+    for (const [id, record] of this.#records) yield [record, this.#positions.get(id)!];
   }
 
   /** The ordered indexes queries may read through. */
@@ -136,20 +147,25 @@ export class Collection {
   /** Creates an index unless an identical one exists; returns whether it was created. */
   createIndex(spec: IndexSpec): boolean {
     if (indexAlreadyExists(this.#indexes, spec)) return false;
+    const unique = spec.unique ? new UniqueIndex(spec) : undefined;
+    // A unique index on one field answers lookups of strings from its hash map (see OrderedIndex.points).
+    const points =
+      unique?.servesStringPoints === true
+        ? (value: string) => {
+            const owner = unique.lookup(canonicalKey(value));
+            return owner === undefined ? undefined : this.#records.get(owner);
+          }
+        : undefined;
     // Built first: a document whose keys mongod refuses (parallel arrays) fails the build before anything changes.
-    const ordered = new OrderedIndex(
-      spec,
-      [...this.#records].map(([id, record]) => [record, this.#positions.get(id)!]),
-    );
-    if (spec.unique) {
-      const index = new UniqueIndex(spec);
+    const ordered = new OrderedIndex(spec, () => this.#positioned(), points);
+    if (unique !== undefined) {
       for (const record of this.#records.values()) {
         const id = canonicalKey(record.doc._id);
-        const entries = index.entriesOf(record);
-        index.assertFree(entries, id, this.namespace);
-        index.add(entries, id);
+        const entries = unique.entriesOf(record);
+        unique.assertFree(entries, id, this.namespace);
+        unique.add(entries, id);
       }
-      this.#unique.push(index);
+      this.#unique.push(unique);
     }
     this.#ordered.push(ordered);
     this.#indexes.push(spec);

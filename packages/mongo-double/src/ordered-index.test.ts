@@ -6,7 +6,7 @@ import { storeDoc } from "./stored-doc.js";
 const keysInOrder = (index: OrderedIndex) => [...index.snapshot().keys()].map((key) => key[0]);
 
 function indexOf(values: string[]): OrderedIndex {
-  const index = new OrderedIndex({ v: 2, name: "s_1", key: { s: 1 } }, []);
+  const index = new OrderedIndex({ v: 2, name: "s_1", key: { s: 1 } }, () => []);
   values.forEach((s, i) => {
     const record = storeDoc({ _id: i, s });
     index.add(record, index.keysOf(record, i));

@@ -43,10 +43,25 @@ export class OrderedIndex {
   #narrowStrings = true;
   /** Each indexed path split at its dots, once. */
   readonly #parts: string[][];
-  #tree: Tree;
+  /** Undefined until a read needs the order, for an index that answers lookups through `points`. */
+  #tree: Tree | undefined;
+  readonly #records: () => Iterable<[StoredDoc, number]>;
+  /**
+   * For an index the collection also keeps a hash map of (the `_id` index, a unique index on one
+   * field): the documents stored under a string value, one at most. Lookups of strings go there,
+   * so writes keep no tree until a read needs the index's order.
+   */
+  readonly points: ((value: string) => StoredDoc | undefined) | undefined;
 
-  /** Takes the documents with their positions in natural order (see `add`). */
-  constructor(spec: IndexSpec, records: Iterable<[StoredDoc, number]>) {
+  /**
+   * Takes the documents with their positions in natural order (see `add`); with `points`, the tree
+   * is built from `records` when a read first needs it, and writes before then only note arrays.
+   */
+  constructor(
+    spec: IndexSpec,
+    records: () => Iterable<[StoredDoc, number]>,
+    points?: (value: string) => StoredDoc | undefined,
+  ) {
     this.spec = spec;
     this.paths = Object.keys(spec.key);
     this.directions = this.paths.map((path) =>
@@ -55,12 +70,23 @@ export class OrderedIndex {
     this.fold = foldFor(spec.collation);
     this.compare = keyComparator(this.directions);
     this.includes = indexMembership(spec);
+    this.#parts = this.paths.map((path) => path.split("."));
+    this.#records = records;
+    this.points = points;
+    if (points === undefined) this.#built();
+    else for (const [record] of records()) this.#noteArrays(record);
+  }
+
+  /** The tree, built first if it was put off (see `points`). */
+  #built(): Tree {
+    if (this.#tree !== undefined) return this.#tree;
     const narrow = keyComparator(this.directions, true);
-    this.#tree = new BTree<IndexKey, StoredDoc>(undefined, (a, b) =>
+    const tree = new BTree<IndexKey, StoredDoc>(undefined, (a, b) =>
       this.#narrowStrings ? narrow(a, b) : this.compare(a, b),
     );
-    this.#parts = this.paths.map((path) => path.split("."));
-    for (const [record, position] of records) this.add(record, this.keysOf(record, position));
+    this.#tree = tree;
+    for (const [record, position] of this.#records()) this.add(record, this.keysOf(record, position));
+    return tree;
   }
 
   get multikey(): boolean {
@@ -73,7 +99,7 @@ export class OrderedIndex {
   }
 
   get size(): number {
-    return this.#tree.size;
+    return this.#built().size;
   }
 
   /** The keys a document at `position` contributes (none when the index leaves it out). */
@@ -93,6 +119,7 @@ export class OrderedIndex {
    */
   add(record: StoredDoc, keys: readonly IndexKey[]): void {
     this.#noteArrays(record);
+    if (this.#tree === undefined) return;
     for (const key of keys) {
       if (this.#narrowStrings) this.#noteWideStrings(key);
       this.#tree.set(key, record);
@@ -114,6 +141,7 @@ export class OrderedIndex {
   }
 
   remove(record: StoredDoc, position: number): void {
+    if (this.#tree === undefined) return;
     for (const key of this.keysOf(record, position)) this.#tree.delete(key);
   }
 
@@ -122,6 +150,10 @@ export class OrderedIndex {
    * were (an update that sets other fields), the entries only point to the new version, in place.
    */
   replace(old: StoredDoc, record: StoredDoc, position: number, after: readonly IndexKey[]): void {
+    if (this.#tree === undefined) {
+      this.#noteArrays(record);
+      return;
+    }
     const before = this.keysOf(old, position);
     if (before.length === after.length && before.every((key, i) => this.compare(key, after[i]!) === 0)) {
       // `a: 5` becoming `a: [5]` keeps the key but makes the index multikey.
@@ -136,13 +168,13 @@ export class OrderedIndex {
   /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */
   leadsWithType(rank: number): boolean {
     if (this.directions[0]! < 0) return true;
-    const found = this.#tree.getPairOrNextHigher([typeStart(rank), ...this.paths.map(() => MIN)]);
+    const found = this.#built().getPairOrNextHigher([typeStart(rank), ...this.paths.map(() => MIN)]);
     return found !== undefined && compareComponent(found[0][0], typeEnd(rank)) < 0;
   }
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */
   snapshot(): Tree {
-    return this.#tree.clone();
+    return this.#built().clone();
   }
 }
 

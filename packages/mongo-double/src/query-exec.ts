@@ -130,7 +130,7 @@ async function collectBranches(
   );
   const kept = new Set<StoredDoc>();
   const out: StoredDoc[] = [];
-  for (const [record, branch] of branchCandidates(collection, plan, stats)) {
+  for (const [record, branch] of branchCandidates(plan, stats)) {
     const pause = deadline.step();
     if (pause) await pause;
     if (kept.has(record)) continue;
@@ -240,7 +240,7 @@ export async function countMatching(
   }
   execution.countScan = true;
   let n = 0;
-  for (const _key of countedKeys(collection!, plan, execution.stats)) {
+  for (const _key of countedKeys(plan, execution.stats)) {
     n++;
     const pause = deadline.step();
     if (pause) await pause;

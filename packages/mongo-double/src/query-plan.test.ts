@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Doc } from "./bson-values.js";
 import { Collection } from "./collection.js";
 import { Deadline } from "./deadline.js";
+import { canonicalKey } from "./index-key.js";
 import { normalizeIndexSpec } from "./index-spec.js";
 import { compileFilter } from "./query-engine.js";
 import { countMatching, findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
@@ -355,3 +356,115 @@ describe("lookups by string id", () => {
 
 const candidatesOf = (collection: Collection, plan: Plan) =>
   candidates(collection, plan, { keysExamined: 0, docsExamined: 0 });
+
+describe("an index scan while others write", () => {
+  /** Documents 1–20 with `a` = their id, under the index a_1, and a scan of `a` in 1–5 and 11–15 that has read its first document. */
+  function startedScan(sort: 1 | -1) {
+    const collection = new Collection("db", "scanned");
+    collection.createIndex(normalizeIndexSpec({ key: { a: 1 }, name: "a_1" }));
+    for (let id = 1; id <= 20; id++) collection.insert({ _id: id, a: id });
+    const execution = newExecution(collection, { a: { $in: [1, 2, 3, 4, 5, 11, 12, 13, 14, 15] } }, undefined, {
+      a: sort,
+    });
+    expect(execution.plan).toMatchObject({ kind: "ixscan", index: { spec: { name: "a_1" } } });
+    const reading = candidatesOf(collection, execution.plan);
+    const first = reading.next().value!.doc._id;
+    const rest = () => [...reading].map((record) => record.doc._id);
+    return { collection, first, rest };
+  }
+  const ascending = [1, 2, 3, 4, 5, 11, 12, 13, 14, 15];
+
+  it.each<[string, 1 | -1]>([
+    ["up", 1],
+    ["down", -1],
+  ])(
+    "when documents are inserted, removed and moved in both intervals mid-scan (%s) then the scan reads the index as it was when it started",
+    (_, sort) => {
+      const { collection, first, rest } = startedScan(sort);
+      collection.insert({ _id: 100, a: 3 });
+      collection.insert({ _id: 101, a: 12 });
+      collection.remove(collection.byId(canonicalKey(14))!);
+      collection.replace(collection.byId(canonicalKey(2))!, { _id: 2, a: 50 });
+      collection.replace(collection.byId(canonicalKey(20))!, { _id: 20, a: 13 });
+      const expected = sort === 1 ? ascending : [...ascending].reverse();
+      expect([first, ...rest()]).toEqual(expected);
+    },
+  );
+
+  it("when a scan has ended then the next scan sees the writes made since", () => {
+    const first = startedScan(1);
+    first.rest();
+    first.collection.insert({ _id: 100, a: 3 });
+    first.collection.remove(first.collection.byId(canonicalKey(14))!);
+    const again = candidatesOf(
+      first.collection,
+      newExecution(first.collection, { a: { $in: [3, 14] } }, undefined, { a: 1 }).plan,
+    );
+    expect([...again].map((record) => record.doc._id)).toEqual([3, 100]);
+  });
+
+  it("when two scans overlap writes then each reads the index as it was when it started", () => {
+    const early = startedScan(1);
+    early.collection.insert({ _id: 100, a: 4 });
+    const late = candidatesOf(
+      early.collection,
+      newExecution(early.collection, { a: { $in: [4, 5] } }, undefined, { a: 1 }).plan,
+    );
+    expect(late.next().value!.doc._id).toBe(4);
+    early.collection.insert({ _id: 101, a: 5 });
+    early.collection.remove(early.collection.byId(canonicalKey(100))!);
+    expect([...late].map((record) => record.doc._id)).toEqual([100, 5]);
+    expect(early.rest()).toEqual(ascending.slice(1));
+  });
+});
+
+describe("an index that answers lookups of strings from its hash map", () => {
+  /** Codes under a unique index, written, rewritten and removed; one document holds two codes. */
+  function collectionOfCodes(): Collection {
+    const collection = new Collection("db", "codes");
+    collection.createIndex(normalizeIndexSpec({ key: { code: 1 }, name: "code_unique", unique: true }));
+    for (let id = 0; id < 60; id++) collection.insert({ _id: `d${id}`, code: id % 5 === 0 ? id : `c${(id * 7) % 60}` });
+    collection.insert({ _id: "pair", code: ["x", "y"] });
+    for (let id = 1; id < 60; id += 6)
+      collection.replace(collection.byId(`sd${id}`)!, { _id: `d${id}`, code: `r${id}` });
+    for (let id = 2; id < 60; id += 9) collection.remove(collection.byId(`sd${id}`)!);
+    return collection;
+  }
+  const found = (collection: Collection, filter: Doc, sort?: Doc) =>
+    findRecords(
+      collection,
+      { filter, sort, skip: 0, limit: 0, collation: undefined },
+      new Deadline(undefined, false),
+    ).then((records) => records.map((record) => record.doc._id));
+  const scanned = (collection: Collection, filter: Doc, sort: Doc) =>
+    sortRecords(collection.all().filter(compileFilter(filter)), sort, undefined).map((record) => record.doc._id);
+
+  it("when strings are looked up then each finds the one document holding it, an array's element too", async () => {
+    const collection = collectionOfCodes();
+    const filter = { code: { $in: ["c7", "r7", "c14", "y", "missing", "c49"] } };
+    expect(newExecution(collection, filter, undefined).plan).toMatchObject({
+      index: { spec: { name: "code_unique" } },
+    });
+    expect(collection.orderedIndexes().find((index) => index.spec.name === "code_unique")!.multikey).toBe(true);
+    expect(await found(collection, filter, { code: 1 })).toEqual(scanned(collection, filter, { code: 1 }));
+    expect(await found(collection, { code: "x" })).toEqual(["pair"]);
+  });
+
+  it("when a read needs the order after writes, and again after more, then it finds what a scan finds", async () => {
+    const collection = collectionOfCodes();
+    const ranges = [
+      [{ code: { $gte: "c2", $lt: "r" } }, { code: 1 }],
+      [{ code: { $gt: 10 } }, { code: -1 }],
+      [{ _id: { $gt: "d3" } }, { _id: -1 }],
+    ] as const;
+    for (const [filter, sort] of ranges)
+      expect(await found(collection, filter, sort)).toEqual(scanned(collection, filter, sort));
+    collection.insert({ _id: "d99", code: "c3x" });
+    collection.insert({ _id: "d98", code: 55 });
+    collection.replace(collection.byId("sd4")!, { _id: "d4", code: "c2a" });
+    collection.remove(collection.byId("sd10")!);
+    for (const [filter, sort] of ranges)
+      expect(await found(collection, filter, sort)).toEqual(scanned(collection, filter, sort));
+    expect(await found(collection, { code: "c2a" })).toEqual(["d4"]);
+  });
+});

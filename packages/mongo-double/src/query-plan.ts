@@ -263,31 +263,34 @@ export function residualFilter(scan: IndexScan, filter: Doc): Doc | undefined {
 }
 
 /**
- * The string ids a scan of the `_id` index pins, one per interval in the scan's order; undefined
- * unless every interval is such a point. The entries inside one are the document stored under
- * that id, or none.
+ * The strings a scan pins, one per interval in the scan's order, when its index answers lookups
+ * of strings from a hash map (the `_id` index, a unique index on one field: see OrderedIndex.points);
+ * undefined unless every interval is such a point. The entries inside one are the document stored
+ * under that value, or none.
  */
-function idPoints(scan: IndexScan): string[] | undefined {
-  if (scan.index.spec.name !== "_id_") return undefined;
-  const ids: string[] = [];
+function stringPoints(scan: IndexScan): string[] | undefined {
+  if (scan.index.points === undefined) return undefined;
+  const values: string[] = [];
   for (const { lo, hi } of scan.bounds.intervals) {
-    const [id, loEdge] = lo as IndexKey;
-    const [hiId, hiEdge] = hi as IndexKey;
-    if (typeof id !== "string" || hiId !== id || loEdge !== MIN || hiEdge !== MAX) return undefined;
-    ids.push(id);
+    const [value, loEdge] = lo as IndexKey;
+    const [hiValue, hiEdge] = hi as IndexKey;
+    if (typeof value !== "string" || hiValue !== value || loEdge !== MIN || hiEdge !== MAX) return undefined;
+    values.push(value);
   }
-  return scan.sortDirection < 0 ? ids.reverse() : ids;
+  return scan.sortDirection < 0 ? values.reverse() : values;
 }
 
 /**
- * The index entries of one scan in its order, each interval in turn. Lookups of string ids (every
- * read by id) take the documents from the collection's map by id, all at once when the scan
- * starts, as they are in a snapshot of the index then: one hash lookup each instead of a seek.
+ * The index entries of one scan in its order, each interval in turn. Lookups of strings in an index
+ * that keeps a hash map (every read by id, by a unique name or hash) take the documents from the
+ * map, all at once when the scan starts, as they are in a snapshot of the index then: one hash
+ * lookup each instead of a seek.
  */
-function* entriesOf(collection: Collection, scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
-  const ids = idPoints(scan);
-  if (ids !== undefined) {
-    const found = ids.map((id) => collection.byId(canonicalKey(id)));
+function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
+  const points = scan.index.points;
+  const values = stringPoints(scan);
+  if (points !== undefined && values !== undefined) {
+    const found = values.map(points);
     for (const record of found) {
       if (record === undefined) continue;
       stats.keysExamined++;
@@ -337,7 +340,7 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
   // A document may sit under several keys (multikey) or in several intervals (a regex and a value of `$in`).
   const seen =
     plan.kind === "or" || plan.index.multikey || plan.bounds.intervals.length > 1 ? new Set<StoredDoc>() : undefined;
-  for (const [record] of scanEntries(collection, plan, scans, stats)) {
+  for (const [record] of scanEntries(plan, scans, stats)) {
     if (seen?.has(record)) continue;
     seen?.add(record);
     stats.docsExamined++;
@@ -352,26 +355,20 @@ export function* candidates(collection: Collection, plan: Plan, stats: ScanStats
  * finds but its filter refuses is examined again by the branch it matches.
  */
 export function branchCandidates(
-  collection: Collection,
   plan: Extract<Plan, { kind: "or" }>,
   stats: ScanStats,
 ): Generator<[StoredDoc, number]> {
-  return scanEntries(collection, plan, plan.scans, stats);
+  return scanEntries(plan, plan.scans, stats);
 }
 
-function scanEntries(
-  collection: Collection,
-  plan: Exclude<Plan, { kind: "collscan" }>,
-  scans: IndexScan[],
-  stats: ScanStats,
-) {
+function scanEntries(plan: Exclude<Plan, { kind: "collscan" }>, scans: IndexScan[], stats: ScanStats) {
   return plan.kind === "or" && plan.mergeSort !== undefined
-    ? mergedEntries(collection, plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
-    : inTurn(collection, scans, stats);
+    ? mergedEntries(plan.scans, recordComparator(plan.mergeSort, plan.collation), stats)
+    : inTurn(scans, stats);
 }
 
-function* inTurn(collection: Collection, scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
-  for (const [i, scan] of scans.entries()) for (const record of entriesOf(collection, scan, stats)) yield [record, i];
+function* inTurn(scans: IndexScan[], stats: ScanStats): Generator<[StoredDoc, number]> {
+  for (const [i, scan] of scans.entries()) for (const record of entriesOf(scan, stats)) yield [record, i];
 }
 
 /**
@@ -380,13 +377,12 @@ function* inTurn(collection: Collection, scans: IndexScan[], stats: ScanStats): 
  * the branches match (equal documents come from the earlier branch first).
  */
 function* mergedEntries(
-  collection: Collection,
   scans: IndexScan[],
   compare: (a: StoredDoc, b: StoredDoc) => number,
   stats: ScanStats,
 ): Generator<[StoredDoc, number]> {
   // Every scan starts now, so all of them read the index as it is at the same moment.
-  const streams = scans.map((scan) => entriesOf(collection, scan, stats));
+  const streams = scans.map((scan) => entriesOf(scan, stats));
   const heads = streams.map((stream) => stream.next());
   for (;;) {
     let least = -1;
@@ -401,6 +397,6 @@ function* mergedEntries(
 }
 
 /** The number of keys inside a scan's bounds (a count answered from the index alone). */
-export function* countedKeys(collection: Collection, scan: IndexScan, stats: ScanStats): Generator<void> {
-  for (const _record of entriesOf(collection, scan, stats)) yield;
+export function* countedKeys(scan: IndexScan, stats: ScanStats): Generator<void> {
+  for (const _record of entriesOf(scan, stats)) yield;
 }

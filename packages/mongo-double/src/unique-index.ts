@@ -47,6 +47,14 @@ export class UniqueIndex {
     for (const entry of entries) if (this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
   }
 
+  /**
+   * Whether `lookup(canonicalKey(s))` finds every document whose field equals the string `s`, and
+   * only those: one field, strings compared as they are, no document left out.
+   */
+  get servesStringPoints(): boolean {
+    return this.#paths.length === 1 && !this.#fold && !this.#partial && this.spec.sparse !== true;
+  }
+
   /** The owner of an equality key on a single-field index without options that hide documents. */
   lookup(key: string): string | undefined {
     return this.#owners.get(key);
