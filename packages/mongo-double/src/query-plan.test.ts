@@ -418,11 +418,16 @@ describe("an index scan while others write", () => {
   });
 });
 
-describe("an index that answers lookups of strings from its hash map", () => {
-  /** Codes under a unique index, written, rewritten and removed; one document holds two codes. */
+describe.each<[string, Doc]>([
+  ["a unique index", {}],
+  ["a partial unique index", { partialFilterExpression: { code: { $type: "string" } } }],
+  ["a sparse unique index", { sparse: true }],
+])("%s on one field, which answers lookups of strings from its hash map", (_, options) => {
+  /** Codes under the index, written, rewritten and removed; one document holds two codes, one none. */
   function collectionOfCodes(): Collection {
     const collection = new Collection("db", "codes");
-    collection.createIndex(normalizeIndexSpec({ key: { code: 1 }, name: "code_unique", unique: true }));
+    collection.createIndex(normalizeIndexSpec({ key: { code: 1 }, name: "code_unique", unique: true, ...options }));
+    collection.insert({ _id: "none" });
     for (let id = 0; id < 60; id++) collection.insert({ _id: `d${id}`, code: id % 5 === 0 ? id : `c${(id * 7) % 60}` });
     collection.insert({ _id: "pair", code: ["x", "y"] });
     for (let id = 1; id < 60; id += 6)

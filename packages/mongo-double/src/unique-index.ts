@@ -48,11 +48,12 @@ export class UniqueIndex {
   }
 
   /**
-   * Whether `lookup(canonicalKey(s))` finds every document whose field equals the string `s`, and
-   * only those: one field, strings compared as they are, no document left out.
+   * Whether `lookup(canonicalKey(s))` finds exactly the documents the index holds under the string
+   * `s`: one field, strings compared as they are. (A partial or sparse index leaves the same
+   * documents out of the map as out of its ordered index.)
    */
   get servesStringPoints(): boolean {
-    return this.#paths.length === 1 && !this.#fold && !this.#partial && this.spec.sparse !== true;
+    return this.#paths.length === 1 && !this.#fold;
   }
 
   /** The owner of an equality key on a single-field index without options that hide documents. */
