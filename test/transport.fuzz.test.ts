@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { RoleService, TokenService, UserService } from "@roster/client";
 import { afterAll, describe, expect, it } from "vitest";
-import { fuzzCases, jsonFuzzCases, prng } from "./helpers/fuzz-cases.js";
+import { prng } from "@roster/runtime/testing";
+import { fuzzCases, jsonFuzzCases } from "./helpers/fuzz-cases.js";
 import { grpc } from "./helpers/plain-grpc.js";
 import { stackInfo } from "./helpers/stack-info.js";
 

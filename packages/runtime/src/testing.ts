@@ -99,3 +99,15 @@ export function reasonOf(fn: () => unknown): string | undefined {
     return isDomainError(err) ? err.reason : "other";
   }
 }
+
+/** mulberry32: small, fast, and the same sequence for the same seed on every machine, so a failure names a seed that replays it. */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

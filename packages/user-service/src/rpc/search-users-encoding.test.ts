@@ -1,22 +1,12 @@
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { SearchUsersResponseSchema, UserSchema } from "@roster/client";
+import { prng } from "@roster/runtime/testing";
 import { describe, expect, it } from "vitest";
 import type { UserRecord } from "../domain/user-store.js";
 import { userInit, userToProto } from "./convert.js";
 import { encodeSearchUsersResponse } from "./search-users-encoding.js";
 
 type ResponseInit = MessageInitShape<typeof SearchUsersResponseSchema>;
-
-/** A deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function randomFrom(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const alphabet = ["a", "Z", "0", " ", ".", "@", "é", "ß", "漢", "😀", "\ud800", "\udc00", "\0", "\u007f", "\u0080"];
 
@@ -57,7 +47,7 @@ const protobufEs = (response: ResponseInit) =>
 describe("the SearchUsers response encoder", () => {
   it("when pages of generated users are encoded then every byte equals protobuf-es's toBinary", () => {
     for (let seed = 1; seed <= 200; seed++) {
-      const random = randomFrom(seed);
+      const random = prng(seed);
       const now = new Date(2 ** 41);
       const users = Array.from({ length: Math.floor(random() * 30) }, (_, i) => generatedUser(random, i));
       const response: ResponseInit = {
