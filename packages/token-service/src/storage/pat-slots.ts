@@ -19,6 +19,10 @@ export interface SlotSurvey {
   strays: StraySlot[];
 }
 
+/** Whether a token's slot is one of [0, cap); any other (none, or past a lowered cap) makes it a stray. */
+const inSlots = (slot: number | undefined, cap: number): slot is number =>
+  typeof slot === "number" && Number.isInteger(slot) && slot >= 0 && slot < cap;
+
 /**
  * A user's tokens each hold a distinct slot in [0, cap) (a unique index on
  * {userId, slot}), so the database itself refuses the token past the cap.
@@ -27,7 +31,7 @@ export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey 
   const taken = new Set<number>();
   const strays: StraySlot[] = [];
   for (const { _id, slot } of held) {
-    if (typeof slot === "number" && Number.isInteger(slot) && slot >= 0 && slot < cap) taken.add(slot);
+    if (inSlots(slot, cap)) taken.add(slot);
     else strays.push({ id: _id, slot: typeof slot === "number" ? slot : undefined });
   }
   const free: number[] = [];
@@ -50,7 +54,7 @@ export function anyFreeSlot(held: readonly HeldSlot[], cap: number): number | un
   if (held.length >= cap) return undefined;
   const taken = new Set<number>();
   for (const { slot } of held) {
-    if (typeof slot !== "number" || !Number.isInteger(slot) || slot < 0 || slot >= cap) return undefined;
+    if (!inSlots(slot, cap)) return undefined;
     taken.add(slot);
   }
   const start = Math.floor(Math.random() * cap);
