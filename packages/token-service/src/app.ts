@@ -84,7 +84,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<TokenServiceConfig>, "
     logger,
     maxBackoffMs: config.auditRetryMaxMs,
   });
-  const audit = createOutboxAuditTrail(outbox, delivery.wake);
+  const audit = createOutboxAuditTrail(outbox, delivery.handOff);
   // A create checks its user against the same copy (user-service when it cannot be trusted): no round trip per create.
   const patUsers = { ...users, findUser: accessCopy.accessOf };
   const common = { store, users: patUsers, audit, pepper: config.patPepper, logger };

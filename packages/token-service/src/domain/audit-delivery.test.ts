@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAuditOutboxRepository } from "../storage/audit-outbox-repository.js";
 import { silentLogger, useTestMongo } from "../testing.js";
 import { createAuditDelivery } from "./audit-delivery.js";
@@ -42,12 +42,14 @@ function delivery(happened: (entry: OutboxEntry) => Promise<boolean> = async () 
   });
 }
 
+/** A trail whose process holds what it writes and never sends it, as one that died would: the loop takes it up after the hold. */
 const trail = () =>
   createOutboxAuditTrail(
     outbox,
     () => undefined,
     () => clock,
   );
+const holdOver = () => later(pendingGraceMs + 1);
 const revoked = (userId: string, tokenId: string): PatLogEntry => ({
   userId,
   event: "pat-revoked",
@@ -60,6 +62,7 @@ const tokenIds = () => [...accepted.values()].map((e) => `${e.userId}:${e.payloa
 describe("audit delivery", () => {
   it("when user-service is down then entries wait, and once it is back they are delivered in order and removed", async () => {
     for (const id of ["t1", "t2", "t3"]) await trail().record(revoked("u1", id));
+    holdOver();
     down = true;
     expect(await delivery().drain()).toBe(0);
     down = false;
@@ -72,6 +75,7 @@ describe("audit delivery", () => {
 
   it("when several instances deliver at once then each entry is sent by one of them, once", async () => {
     for (const user of ["u1", "u2", "u3"]) for (const id of ["t1", "t2"]) await trail().record(revoked(user, id));
+    holdOver();
     const counts = await Promise.all([delivery().drain(), delivery().drain(), delivery().drain()]);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(6);
     expect(sends).toHaveLength(6);
@@ -80,6 +84,7 @@ describe("audit delivery", () => {
 
   it("when an entry is delivered again after a lost reply then user-service's request id keeps one copy", async () => {
     await trail().record(revoked("u1", "t1"));
+    holdOver();
     const [[entry] = []] = await outbox.claimQueues(["u1"], clock, new Date(clock.getTime() + 1_000), 10);
     if (entry === undefined) throw new Error("no entry");
     // The first delivery reached user-service, but its reply was lost: the entry is still in the outbox.
@@ -110,6 +115,7 @@ describe("audit delivery", () => {
 
   it("when several users have entries due then one call carries them all, each user's in order", async () => {
     for (const user of ["u1", "u2", "u3"]) for (const id of ["t1", "t2", "t3"]) await trail().record(revoked(user, id));
+    holdOver();
     expect(await delivery().drain()).toBe(9);
     expect(batchSizes).toEqual([9]);
     expect(tokenIds().filter((t) => t.startsWith("u2:"))).toEqual(["u2:t1", "u2:t2", "u2:t3"]);
@@ -173,6 +179,7 @@ describe("audit delivery", () => {
     await trail().record(revoked("u2", "poison"));
     await trail().record(revoked("u2", "t2"));
     await trail().record(revoked("u3", "t3"));
+    holdOver();
     expect(await delivery().drain()).toBe(2);
     expect(tokenIds().sort()).toEqual(["u1:t1", "u3:t3"]);
     const left = await waiting();
@@ -180,5 +187,103 @@ describe("audit delivery", () => {
       ["u2", "poison", 1],
       ["u2", "t2", 0],
     ]);
+  });
+});
+
+describe("audit entries handed off by the process that wrote them", () => {
+  const running: ReturnType<typeof delivery>[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((d) => d.stop()));
+  });
+  /** A trail that hands what it writes to a delivery whose loop is not started (a release wakes it for a pass). */
+  const handingOff = (happened?: (entry: OutboxEntry) => Promise<boolean>) => {
+    const handing = delivery(happened);
+    running.push(handing);
+    return { delivery: handing, trail: createOutboxAuditTrail(outbox, handing.handOff, () => clock) };
+  };
+  const stored = () => mongo.db.collection("audit_outbox").countDocuments();
+  const due = () => mongo.db.collection("audit_outbox").countDocuments({ nextAttemptTime: { $lte: clock } });
+
+  it("when entries are written then they reach user-service, each user's in order, without the loop reading the outbox, and leave it", async () => {
+    const { trail: handing } = handingOff();
+    await Promise.all(
+      ["u1", "u2"].flatMap((user) => ["t1", "t2", "t3"].map((id) => handing.record(revoked(user, id)))),
+    );
+    await vi.waitFor(() => expect(accepted.size).toBe(6));
+    expect(tokenIds().filter((t) => t.startsWith("u1:"))).toEqual(["u1:t1", "u1:t2", "u1:t3"]);
+    expect(sends).toHaveLength(6);
+    await vi.waitFor(async () => expect(await stored()).toBe(0));
+  });
+
+  it("when a mutation's entry is handed off then user-service gets it with the details the mutation added, and no read settles it", async () => {
+    const { trail: handing } = handingOff(() => Promise.reject(new Error("a handed-off entry needs no settling")));
+    const result = await handing.around(
+      revoked("u1", "t1"),
+      async () => ({ name: "ci" }),
+      (token) => ({ name: token.name }),
+    );
+    expect(result).toEqual({ name: "ci" });
+    await vi.waitFor(() =>
+      expect([...accepted.values()].map((e) => e.payload)).toEqual([{ token_id: "t1", name: "ci" }]),
+    );
+    await vi.waitFor(async () => expect(await stored()).toBe(0));
+  });
+
+  it("when user-service is down then handed-off entries go to the loop, due at once, and arrive in order once it is back", async () => {
+    down = true;
+    const { trail: handing, delivery: loop } = handingOff();
+    for (const id of ["t1", "t2"]) await handing.record(revoked("u1", id));
+    // Released, then tried by the loop its release woke: waiting for a retry.
+    await vi.waitFor(async () => expect(await stored()).toBe(2));
+    await vi.waitFor(() => expect(sends.length).toBeGreaterThanOrEqual(3));
+    down = false;
+    later(61_000);
+    await loop.drain();
+    await vi.waitFor(() => expect(tokenIds()).toEqual(["u1:t1", "u1:t2"]));
+    await vi.waitFor(async () => expect(await stored()).toBe(0));
+  });
+
+  it("when an older entry of the user waits in the outbox then a handed-off entry does not overtake it", async () => {
+    // Another instance wrote it and still holds it (or it waits for a retry): it leaves first.
+    await trail().record(revoked("u1", "older"));
+    later(1);
+    const { trail: handing } = handingOff();
+    await handing.record(revoked("u1", "newer"));
+    await handing.record(revoked("u2", "other"));
+    await vi.waitFor(() => expect(tokenIds()).toEqual(["u2:other"]));
+    // Released to the loop, behind the older entry, which is not due yet.
+    await vi.waitFor(async () => expect(await due()).toBe(1));
+    expect(await delivery().drain()).toBe(0);
+    holdOver();
+    expect(await delivery().drain()).toBe(2);
+    expect(tokenIds()).toEqual(["u2:other", "u1:older", "u1:newer"]);
+  });
+
+  it("when a mutation still runs then an entry of its user written after it waits behind its entry", async () => {
+    const { trail: handing } = handingOff();
+    let finish = () => {};
+    const running = handing.around(
+      revoked("u1", "first"),
+      () => new Promise<string>((resolve) => (finish = () => resolve("done"))),
+    );
+    await vi.waitFor(async () => expect(await stored()).toBe(1));
+    later(1);
+    await handing.record(revoked("u1", "second"));
+    await vi.waitFor(async () => expect(await due()).toBe(1));
+    expect(accepted.size).toBe(0);
+    finish();
+    await running;
+    await vi.waitFor(() => expect(tokenIds()).toEqual(["u1:first"]));
+    expect(await delivery().drain()).toBe(1);
+    expect(tokenIds()).toEqual(["u1:first", "u1:second"]);
+  });
+
+  it("when delivery has stopped then what is handed off is released for the loop of whichever instance runs next", async () => {
+    const { trail: handing, delivery: stopped } = handingOff();
+    await stopped.stop();
+    await handing.record(revoked("u1", "t1"));
+    await vi.waitFor(async () => expect(await due()).toBe(1));
+    expect(sends).toEqual([]);
+    expect(await delivery().drain()).toBe(1);
   });
 });

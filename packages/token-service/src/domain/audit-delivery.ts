@@ -2,7 +2,13 @@ import type { Logger } from "@roster/runtime";
 import { BackgroundLoop } from "@roster/runtime/background-loop";
 import { retryBackoffMs } from "@roster/runtime/retry-backoff";
 import { isDomainError } from "@roster/runtime/domain-error";
-import type { AuditOutboxStore, OutboxEntry } from "./audit-trail.js";
+import {
+  queueOrder,
+  type AuditOutboxStore,
+  type Confirmation,
+  type OutboxEntry,
+  type QueuePlace,
+} from "./audit-trail.js";
 import type { PatLogEntry } from "./user-directory.js";
 
 /** An entry on its way, with the idempotency key user-service stores it under. */
@@ -33,6 +39,12 @@ const usersPerPass = entriesPerSend;
 const entriesPerClaim = 5 * entriesPerSend;
 /** How many times one pass claims a user's queue while its claims come back full. */
 const claimsPerPass = 4;
+
+/**
+ * The most handed-off entries waiting for the call before theirs; past it, entries go to the loop
+ * (see `handOff`), so a user-service slower than the writes cannot grow the memory they take.
+ */
+const maxHandedOff = 10 * entriesPerSend;
 
 /** A user's claimed entries that are ready to leave, in order. */
 interface ReadyQueue {
@@ -171,16 +183,110 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
     await deps.store.retryLater(entry, new Date(now.getTime() + delay), String(err));
   }
 
+  /**
+   * Entries this process wrote and holds (see createOutboxAuditTrail): sent straight on, one call at a
+   * time, without reading them back. An entry would overtake its user's queue if a record older than it
+   * is still there (another instance's, one waiting for a retry, a mutation still running): such entries,
+   * and those a call fails to deliver, are released to the loop instead, due at once, behind that record.
+   */
+  const handedOff: OutboxEntry[][] = [];
+  let handedOffCount = 0;
+  let handing: Promise<void> | undefined;
+
+  function handOff(entries: readonly OutboxEntry[]): void {
+    if (loop.stopped || handedOffCount >= maxHandedOff) {
+      void release(entries);
+      return;
+    }
+    handedOff.push([...entries]);
+    handedOffCount += entries.length;
+    // One pass at a time, each taking what was handed off while the one before it ran.
+    handing ??= sendHandedOff();
+  }
+
+  async function sendHandedOff(): Promise<void> {
+    try {
+      while (handedOff.length > 0) {
+        // Whole groups, so a record's entries (one group commit's) leave in one pass.
+        const pass: OutboxEntry[] = [];
+        while (handedOff.length > 0 && pass.length < entriesPerSend) pass.push(...handedOff.shift()!);
+        handedOffCount -= pass.length;
+        if (loop.stopped) await release(pass);
+        else await deliverHandedOff(pass);
+      }
+    } finally {
+      handing = undefined;
+    }
+  }
+
+  async function deliverHandedOff(pass: OutboxEntry[]): Promise<void> {
+    const records = [...new Set(pass.map((entry) => entry.heldIn?.id ?? entry.id))];
+    const heads = await deps.store
+      .queueHeads([...new Set(pass.map((entry) => entry.userId))], records)
+      .catch((err: unknown) => {
+        deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
+        return undefined;
+      });
+    if (heads === undefined) return release(pass);
+    // A queue is in the order of its records (see queueOrder); the entries a record holds follow its place.
+    const places = new Map(pass.map((entry): [string, QueuePlace] => [entry.id, entry]));
+    const placeOf = (entry: OutboxEntry) => places.get(entry.heldIn?.id ?? entry.id) ?? entry;
+    const sendable: OutboxEntry[] = [];
+    const behind: OutboxEntry[] = [];
+    for (const entry of pass.sort((a, b) => queueOrder(placeOf(a), placeOf(b)) || queueOrder(a, b))) {
+      const head = heads.get(entry.userId);
+      (head !== undefined && queueOrder(head, placeOf(entry)) < 0 ? behind : sendable).push(entry);
+    }
+    const accepted: OutboxEntry[] = [];
+    for (let from = 0; from < sendable.length; from += entriesPerSend) {
+      const call = sendable.slice(from, from + entriesPerSend);
+      try {
+        await deps.send(call.map(outgoing));
+        accepted.push(...call);
+      } catch (err) {
+        deps.logger.warn(
+          { entries: sendable.length - from, err: String(err) },
+          "audit delivery: handing entries to the loop",
+        );
+        behind.push(...sendable.slice(from));
+        break;
+      }
+    }
+    // Should the removal fail, the entries wait out their hold and are delivered again: stored once, by request id.
+    if (accepted.length > 0) {
+      await deps.store.delivered(accepted).catch((err: unknown) => {
+        deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
+      });
+    }
+    if (behind.length > 0) await release(behind);
+  }
+
+  /** Makes the entries' records due now, confirmed with their details, for the loop; when that fails, they wait out their hold. */
+  async function release(entries: readonly OutboxEntry[]): Promise<void> {
+    const records = new Map<string, Confirmation>();
+    for (const entry of entries) {
+      const id = entry.heldIn?.id ?? entry.id;
+      // A record of several entries holds recorded ones only, complete as written.
+      if (!records.has(id)) records.set(id, { id, payload: entry.heldIn === undefined ? entry.payload : {} });
+    }
+    try {
+      await deps.store.confirmMany([...records.values()], now());
+      loop.wake();
+    } catch (err) {
+      deps.logger.warn({ err: String(err) }, "audit delivery: cannot update the outbox");
+    }
+  }
+
   return {
     start(): void {
       loop.start();
     },
-    /** Runs soon: an entry was just written. */
-    wake(): void {
-      loop.wake();
-    },
-    stop(): Promise<void> {
-      return loop.stop();
+    /** Takes entries the trail has just written and holds (see createOutboxAuditTrail). */
+    handOff,
+    /** Stops the loop; entries handed off and not yet sent are released for whichever instance runs next. */
+    async stop(): Promise<void> {
+      await loop.stop();
+      await handing;
     },
     drain,
   };

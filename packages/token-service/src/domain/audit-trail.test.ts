@@ -1,5 +1,11 @@
-import { describe, expect, it, vi } from "vitest";
-import { createOutboxAuditTrail, newEntryId, type AuditOutboxStore, type OutboxEntry } from "./audit-trail.js";
+import { describe, expect, it } from "vitest";
+import {
+  createOutboxAuditTrail,
+  newEntryId,
+  pendingGraceMs,
+  type AuditOutboxStore,
+  type OutboxEntry,
+} from "./audit-trail.js";
 
 const unused = () => Promise.reject(new Error("not used by record"));
 
@@ -22,62 +28,55 @@ function gate() {
 /** An outbox whose writes the test holds open and can fail; it logs each write's entries. */
 function setup() {
   const writes: string[][] = [];
-  /** How many confirmations each confirmation write carried. */
-  const confirmed: number[] = [];
   let failing = false;
-  let failingConfirm = false;
   const writeGate = gate();
-  const confirmGate = gate();
+  let completed = 0;
   const write = async (entries: readonly OutboxEntry[]) => {
     writes.push(entries.map((entry) => String(entry.payload.n)));
     await writeGate.passed();
     if (failing) throw new Error("outbox write failed");
+    completed += 1;
   };
   const store: AuditOutboxStore = {
     add: (entry) => write([entry]),
-    addMany: write,
-    confirmMany: async (confirmations) => {
-      confirmed.push(confirmations.length);
-      await confirmGate.passed();
-      if (failingConfirm) throw new Error("outbox confirmation failed");
+    // As the repository does, entries of one user that follow one another share a record.
+    addMany: async (entries) => {
+      await write(entries);
+      const heldIn = { id: entries[0]!.id, entries: entries.length };
+      return entries.map((entry) => (entry.confirmed ? { ...entry, heldIn } : entry));
     },
+    confirmMany: unused,
     discard: unused,
     dueUsers: unused,
     claimQueues: unused,
+    queueHeads: unused,
     delivered: unused,
     retryLater: unused,
   };
-  let wakes = 0;
-  const trail = createOutboxAuditTrail(store, () => (wakes += 1));
+  /** What the trail handed to delivery, a list per hand-off. */
+  const handed: OutboxEntry[][] = [];
+  const trail = createOutboxAuditTrail(store, (entries) => handed.push([...entries]));
   const record = (n: number) => trail.record({ userId: "u1", event: "pat-exchanged", success: true, payload: { n } });
   /** A mutation recorded with `around`; `mutated` lists what ran, and how many writes had completed before it. */
   const mutated: [number, number][] = [];
-  const change = (n: number) =>
-    trail.around({ userId: "u1", event: "pat-revoked", success: true, payload: { n } }, async () => {
-      mutated.push([n, completed]);
-      return n;
-    });
-  let completed = 0;
-  const counted = store.addMany;
-  store.addMany = async (entries) => {
-    await counted(entries);
-    completed += 1;
-  };
-  store.add = async (entry) => {
-    await write([entry]);
-    completed += 1;
-  };
+  const change = (n: number, outcome: "found" | "nothing" | "throws" = "found") =>
+    trail.around(
+      { userId: "u1", event: "pat-revoked", success: true, payload: { n } },
+      async () => {
+        mutated.push([n, completed]);
+        if (outcome === "throws") throw new Error("the mutation failed");
+        return outcome === "found" ? n : undefined;
+      },
+      (value) => ({ name: `token ${value}` }),
+    );
   return {
     writes,
-    confirmed,
+    handed,
     record,
     change,
     mutated,
-    wakes: () => wakes,
     fail: (value: boolean) => (failing = value),
-    failConfirm: (value: boolean) => (failingConfirm = value),
     hold: () => writeGate.hold(),
-    holdConfirm: () => confirmGate.hold(),
   };
 }
 
@@ -89,7 +88,7 @@ const settled = (promise: Promise<unknown>) =>
 
 describe("audit trail group commit", () => {
   it("when entries are recorded while a write is under way then they all go in the next single write", async () => {
-    const { writes, record, hold, wakes } = setup();
+    const { writes, record, hold, handed } = setup();
     const release = hold();
     const first = record(1);
     await Promise.resolve();
@@ -98,7 +97,16 @@ describe("audit trail group commit", () => {
     release();
     await Promise.all([first, ...rest]);
     expect(writes).toEqual([["1"], ["2", "3", "4"]]);
-    expect(wakes()).toBe(4);
+    // Each write's entries are handed off together, each with the record it shares.
+    expect(handed.map((entries) => entries.map((entry) => [entry.payload.n, entry.heldIn?.entries]))).toEqual([
+      [[1, undefined]],
+      [
+        [2, 3],
+        [3, 3],
+        [4, 3],
+      ],
+    ]);
+    expect(handed.flat().every((entry) => entry.confirmed && entry.nextAttemptTime > entry.createTime)).toBe(true);
   });
 
   it("when a record call resolves then the write holding its entry has completed", async () => {
@@ -149,34 +157,21 @@ describe("audit trail group commit", () => {
     ]);
   });
 
-  it("when mutations finish while a confirmation is under way then their confirmations share the next single write", async () => {
-    const { confirmed, change, holdConfirm, wakes } = setup();
-    const release = holdConfirm();
-    const first = change(1);
-    await vi.waitFor(() => expect(confirmed).toEqual([1]));
-    const rest = [change(2), change(3), change(4)];
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(confirmed).toEqual([1]);
-    release();
-    expect(await Promise.all([first, ...rest])).toEqual([1, 2, 3, 4]);
-    expect(confirmed).toEqual([1, 3]);
-    expect(wakes()).toBe(4);
+  it("when a mutation returns a result then its entry is handed off confirmed, with the details added, and nothing more is written", async () => {
+    const { writes, change, handed } = setup();
+    expect(await change(1)).toBe(1);
+    expect(writes).toEqual([["1"]]);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]?.[0]).toMatchObject({ confirmed: true, payload: { n: 1, name: "token 1" } });
+    // Held by this process: the delivery loop leaves it alone until the grace has passed.
+    expect(handed[0]![0]!.nextAttemptTime.getTime() - handed[0]![0]!.createTime.getTime()).toBe(pendingGraceMs);
   });
 
-  it("when a confirmation write fails then every mutation in its batch fails, and the next batch is written on its own", async () => {
-    const { confirmed, change, holdConfirm, failConfirm } = setup();
-    const release = holdConfirm();
-    const first = settled(change(1));
-    await vi.waitFor(() => expect(confirmed).toEqual([1]));
-    const batch = [settled(change(2)), settled(change(3))];
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    failConfirm(true);
-    release();
-    expect(await first).toBe("failed");
-    expect(await Promise.all(batch)).toEqual(["failed", "failed"]);
-    failConfirm(false);
-    expect(await settled(change(4))).toBe("stored");
-    expect(confirmed).toEqual([1, 2, 1]);
+  it("when a mutation finds nothing to do or fails then nothing is handed off", async () => {
+    const { change, handed } = setup();
+    expect(await change(1, "nothing")).toBeUndefined();
+    await expect(change(2, "throws")).rejects.toThrow("the mutation failed");
+    expect(handed).toEqual([]);
   });
 });
 

@@ -31,10 +31,11 @@ export interface AuditOutboxStore {
    * Adds the entries in one write; when it fails, none may be taken as stored. A user's confirmed
    * entries that follow one another are stored as one record, which is claimed, retried and
    * removed as one: a busy user's entries cost one write each way per group commit, not one per entry.
+   * Returns the entries as stored: those that share a record say so in `heldIn`.
    */
-  addMany(entries: readonly OutboxEntry[]): Promise<void>;
-  /** Marks the entries deliverable now, each with its `payload` merged into its details, in one write. */
-  confirmMany(confirmations: readonly Confirmation[]): Promise<void>;
+  addMany(entries: readonly OutboxEntry[]): Promise<OutboxEntry[]>;
+  /** Marks the records confirmed and due at `at`, each with its `payload` merged into its details, in one write. */
+  confirmMany(confirmations: readonly Confirmation[], at: Date): Promise<void>;
   discard(id: string): Promise<void>;
   /** Users with an entry due at `now`, at most `limit`. */
   dueUsers(now: Date, limit: number): Promise<string[]>;
@@ -47,11 +48,26 @@ export interface AuditOutboxStore {
    * leave in order.
    */
   claimQueues(userIds: readonly string[], now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[][]>;
+  /**
+   * Each user's first record in queue order, leaving out the records `except` (in one read, bounded:
+   * undefined when the users' other records are too many to tell).
+   */
+  queueHeads(userIds: readonly string[], except: readonly string[]): Promise<Map<string, QueuePlace> | undefined>;
   /** Removes entries user-service has accepted (of a user's claimed queue, always a prefix). */
   delivered(entries: readonly OutboxEntry[]): Promise<void>;
   /** Puts off the record holding the entry, and so its user's queue, until `at`. */
   retryLater(entry: OutboxEntry, at: Date, error: string): Promise<void>;
 }
+
+/** Where a record or entry stands in its user's queue, which leaves in this order. */
+export interface QueuePlace {
+  createTime: Date;
+  id: string;
+}
+
+/** Orders places in a queue: by creation time, then id. */
+export const queueOrder = (a: QueuePlace, b: QueuePlace): number =>
+  a.createTime.getTime() - b.createTime.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * Audit entries token-service writes about a user. Each is durable in
@@ -62,10 +78,10 @@ export interface AuditTrail {
   /** Stores an entry of something that already happened (an exchange, a refusal). */
   record(entry: PatLogEntry): Promise<void>;
   /**
-   * Stores the entry of a mutation: pending before `mutate` runs, confirmed
-   * (with `details(result)` added) after it returns a result, discarded when
-   * it returns undefined (nothing happened). If it throws, or the process
-   * dies in between, delivery later asks whether the mutation happened.
+   * Stores the entry of a mutation: pending before `mutate` runs, handed to
+   * delivery (with `details(result)` added) after it returns a result,
+   * discarded when it returns undefined (nothing happened). If it throws, or
+   * the process dies in between, delivery later asks whether it happened.
    */
   around<T>(
     entry: PatLogEntry,
@@ -74,7 +90,10 @@ export interface AuditTrail {
   ): Promise<T | undefined>;
 }
 
-/** How long a pending entry waits for its confirmation before delivery asks whether its mutation happened. */
+/**
+ * How long the process that wrote an entry holds it before the delivery loop may take it up: a
+ * pending entry waits this long for its mutation to end before delivery asks whether it happened.
+ */
 export const pendingGraceMs = 60_000;
 
 let sequence = 0;
@@ -91,15 +110,22 @@ export function newEntryId(at: Date): string {
   return `aud_${at.getTime().toString(16).padStart(12, "0")}${sequence.toString(16).padStart(6, "0")}${instanceTail}`;
 }
 
-/** An AuditTrail over the outbox; `wake` tells delivery there is work. */
+/**
+ * An AuditTrail over the outbox. Each entry is written held by this process
+ * (due only once `pendingGraceMs` has passed), and handed to `handOff` as soon
+ * as it is complete: at once for a recorded entry (with the others of its
+ * write), after the mutation for one written around a mutation. Delivery
+ * sends what it is handed without reading the outbox again, and releases to
+ * its loop, due at once, what it cannot send; what a process dies holding,
+ * the loop takes up when the hold has lapsed.
+ */
 export function createOutboxAuditTrail(
   store: AuditOutboxStore,
-  wake: () => void,
+  handOff: (entries: readonly OutboxEntry[]) => void,
   now: () => Date = () => new Date(),
 ): AuditTrail {
   const entryOf = (entry: PatLogEntry, confirmed: boolean): OutboxEntry => {
     const at = now();
-    const nextAttemptTime = confirmed ? at : new Date(at.getTime() + pendingGraceMs);
     const { userId, event, success, payload } = entry;
     return {
       userId,
@@ -110,20 +136,20 @@ export function createOutboxAuditTrail(
       createTime: at,
       confirmed,
       attempts: 0,
-      nextAttemptTime,
+      nextAttemptTime: new Date(at.getTime() + pendingGraceMs),
     };
   };
-  // Group commit: concurrent calls' entries share one durable write, and their confirmations another.
+  // Group commit: concurrent calls' entries share one durable write; the recorded ones are handed off together.
   const commit = shareRoundTrips<OutboxEntry, void>(
-    allOrNothing((entries) => (entries.length === 1 ? store.add(entries[0]!) : store.addMany(entries))),
-  );
-  const confirm = shareRoundTrips<Confirmation, void>(
-    allOrNothing((confirmations) => store.confirmMany(confirmations)),
+    allOrNothing(async (entries) => {
+      const stored = entries.length === 1 ? (await store.add(entries[0]!), entries) : await store.addMany(entries);
+      const recorded = stored.filter((entry) => entry.confirmed);
+      if (recorded.length > 0) handOff(recorded);
+    }),
   );
   return {
     async record(entry) {
       await commit(entryOf(entry, true));
-      wake();
     },
     async around(entry, mutate, details) {
       const pending = entryOf(entry, false);
@@ -136,8 +162,8 @@ export function createOutboxAuditTrail(
         await store.discard(pending.id).catch(() => undefined);
         return undefined;
       }
-      await confirm({ id: pending.id, payload: details === undefined ? {} : details(result) });
-      wake();
+      const added = details === undefined ? {} : details(result);
+      handOff([{ ...pending, confirmed: true, payload: { ...pending.payload, ...added } }]);
       return result;
     },
   };

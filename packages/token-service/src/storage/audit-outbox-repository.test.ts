@@ -1,6 +1,6 @@
 import type { Db } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { createOutboxAuditTrail, type OutboxEntry } from "../domain/audit-trail.js";
+import { createOutboxAuditTrail, pendingGraceMs, type OutboxEntry } from "../domain/audit-trail.js";
 import { useTestMongo } from "../testing.js";
 import { createAuditOutboxRepository } from "./audit-outbox-repository.js";
 
@@ -8,7 +8,12 @@ const mongo = useTestMongo();
 
 async function recorded(entries: Record<string, number>) {
   const outbox = createAuditOutboxRepository(mongo.db);
-  const trail = createOutboxAuditTrail(outbox, () => undefined);
+  // Written by an instance that held them and is gone: its hold has lapsed, so they are due.
+  const trail = createOutboxAuditTrail(
+    outbox,
+    () => undefined,
+    () => new Date(Date.now() - pendingGraceMs - 1),
+  );
   for (const [userId, count] of Object.entries(entries))
     for (let n = 0; n < count; n++)
       await trail.record({ userId, event: "pat-exchanged", success: true, payload: { n } });
@@ -85,7 +90,7 @@ describe("audit outbox: a group commit's entries", () => {
 
   it("when a user's confirmed entries follow one another in a group commit then they are one record, and a pending entry keeps its place between them", async () => {
     const outbox = createAuditOutboxRepository(mongo.db);
-    await outbox.addMany([
+    const stored = await outbox.addMany([
       entry("aud_1", "u1"),
       entry("aud_2", "u1"),
       entry("aud_3", "u2"),
@@ -94,6 +99,14 @@ describe("audit outbox: a group commit's entries", () => {
       entry("aud_6", "u1"),
     ]);
     expect(await records()).toBe(4);
+    expect(stored.map((e) => [e.id, e.heldIn?.id, e.heldIn?.entries])).toEqual([
+      ["aud_1", "aud_1", 2],
+      ["aud_2", "aud_1", 2],
+      ["aud_3", undefined, undefined],
+      ["aud_4", undefined, undefined],
+      ["aud_5", "aud_5", 2],
+      ["aud_6", "aud_5", 2],
+    ]);
     const queues = await outbox.claimQueues(["u1", "u2"], new Date(), inOneSecond(), 10);
     expect(ids(queues).sort()).toEqual([["aud_1", "aud_2", "aud_4", "aud_5", "aud_6"], ["aud_3"]]);
     expect(queues.flat().find((e) => e.id === "aud_4")?.confirmed).toBe(false);
@@ -147,5 +160,47 @@ describe("audit outbox: a group commit's entries", () => {
     await outbox.add(entry("aud_4", "u1"));
     const queues = await outbox.claimQueues(["u1"], new Date(), inOneSecond(), 2);
     expect(ids(queues)).toEqual([["aud_0", "aud_1", "aud_2", "aud_3"]]);
+  });
+});
+
+describe("audit outbox: the heads of queues", () => {
+  const entry = (id: string, userId: string, createTime: Date): OutboxEntry => ({
+    id,
+    userId,
+    event: "pat-exchanged",
+    success: true,
+    payload: { n: id },
+    createTime,
+    confirmed: true,
+    attempts: 0,
+    nextAttemptTime: createTime,
+  });
+
+  it("when heads are read then each user's first record other than those left out comes, and none for a user without one", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
+    await outbox.addMany([entry("aud_b", "u1", t(2)), entry("aud_x", "u2", t(9))]);
+    await outbox.add(entry("aud_a", "u1", t(1)));
+    await outbox.add(entry("aud_c", "u1", t(3)));
+    await outbox.add(entry("aud_y", "u3", t(5)));
+    const heads = await outbox.queueHeads(["u1", "u2", "u4"], ["aud_a", "aud_x"]);
+    expect(heads === undefined ? undefined : Object.fromEntries(heads)).toEqual({
+      u1: { createTime: t(2), id: "aud_b" },
+    });
+  });
+
+  it("when a user's other records are more than one read takes then the heads are left untold", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    const at = new Date();
+    for (let n = 0; n < 11; n++)
+      await outbox.addMany(
+        Array.from({ length: 100 }, (_, i) => entry(`aud_${String(n * 100 + i).padStart(5, "0")}`, "a", at)).map(
+          // One record each: a pending entry ends a record's run.
+          (e) => ({ ...e, confirmed: false }),
+        ),
+      );
+    expect(await outbox.queueHeads(["a", "b"], [])).toBeUndefined();
+    // Past the last user asked for, the read stops: the backlog of "a" is not read.
+    expect(await outbox.queueHeads(["a"], [])).toEqual(new Map([["a", { createTime: at, id: "aud_00000" }]]));
   });
 });

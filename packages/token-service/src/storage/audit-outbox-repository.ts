@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AnyBulkWriteOperation, Db } from "mongodb";
-import type { AuditOutboxStore, OutboxEntry } from "../domain/audit-trail.js";
+import type { AuditOutboxStore, OutboxEntry, QueuePlace } from "../domain/audit-trail.js";
 import { auditOutboxCollection } from "./indexes.js";
 
 /** An entry inside a record that holds a run of one user's confirmed entries. */
@@ -29,10 +29,10 @@ const held = ({ id, event, success, payload, createTime }: OutboxEntry): HeldEnt
 });
 
 /**
- * The records for a group commit's entries, in order: each user's confirmed entries that follow one
- * another share one (a pending entry of that user ends the run, so a queue keeps its order).
+ * A group commit's entries in runs, in order: each user's confirmed entries that follow one another
+ * share one record (a pending entry of that user ends the run, so a queue keeps its order).
  */
-function documentsOf(entries: readonly OutboxEntry[]): OutboxDocument[] {
+function runsOf(entries: readonly OutboxEntry[]): OutboxEntry[][] {
   const runs: OutboxEntry[][] = [];
   const open = new Map<string, OutboxEntry[]>();
   for (const entry of entries) {
@@ -45,10 +45,11 @@ function documentsOf(entries: readonly OutboxEntry[]): OutboxDocument[] {
     if (entry.confirmed) open.set(entry.userId, runs[runs.length - 1]!);
     else open.delete(entry.userId);
   }
-  return runs.map((run) =>
-    run.length === 1 ? documentOf(run[0]!) : { ...documentOf(run[0]!), entries: run.map(held) },
-  );
+  return runs;
 }
+
+const recordOf = (run: readonly OutboxEntry[]): OutboxDocument =>
+  run.length === 1 ? documentOf(run[0]!) : { ...documentOf(run[0]!), entries: run.map(held) };
 
 const entriesOf = ({ _id, lastError: _lastError, claim: _claim, entries, ...queue }: OutboxDocument): OutboxEntry[] => {
   if (entries === undefined) return [{ id: _id, ...queue } as OutboxEntry];
@@ -67,6 +68,8 @@ const confirmedWith = (payload: Record<string, string | number>): Record<string,
 
 /** The most entries one read of several users' queues takes; a user it crowds out reads its own queue. */
 const claimReadBound = 1_000;
+/** The most records one read of queue heads takes: past it, a backlog is long and the heads are left untold. */
+const queueHeadsReadBound = 1_000;
 /** Records fetched per round trip of a claim's read, which stops as soon as it has enough. */
 const readBatch = 32;
 
@@ -78,11 +81,17 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       await outbox.insertOne(documentOf(entry));
     },
     async addMany(entries) {
-      const docs = documentsOf(entries);
+      const runs = runsOf(entries);
+      const docs = runs.map(recordOf);
       if (docs.length === 1) await outbox.insertOne(docs[0]!);
       else await outbox.insertMany(docs, { ordered: true });
+      return runs.flatMap((run) => {
+        if (run.length === 1) return run;
+        const heldIn = { id: run[0]!.id, entries: run.length };
+        return run.map((entry) => ({ ...entry, heldIn }));
+      });
     },
-    async confirmMany(confirmations) {
+    async confirmMany(confirmations, at) {
       // Entries with the same details (every create's: none) are confirmed by one updateMany on their ids.
       const byPayload = new Map<string, { set: Record<string, unknown>; ids: string[] }>();
       for (const { id, payload } of confirmations) {
@@ -93,7 +102,7 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       }
       await outbox.bulkWrite(
         [...byPayload.values()].map(({ set, ids }) => ({
-          updateMany: { filter: { _id: { $in: ids } }, update: { $set: { ...set, nextAttemptTime: new Date() } } },
+          updateMany: { filter: { _id: { $in: ids } }, update: { $set: { ...set, nextAttemptTime: at } } },
         })),
         { ordered: false },
       );
@@ -175,6 +184,27 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       return due
         .filter((queue) => won === undefined || won.has(queue[0]!._id))
         .map((queue) => queue.flatMap(entriesOf));
+    },
+    async queueHeads(userIds, except) {
+      const heads = new Map<string, QueuePlace>();
+      if (userIds.length === 0) return heads;
+      // In the userId-led index's order, so each user's first record comes first; bounded, as a backlog can be long.
+      const last = [...userIds].sort().at(-1);
+      let read = 0;
+      const records = outbox
+        .find(
+          { userId: { $in: [...userIds] }, _id: { $nin: [...except] } },
+          { projection: { userId: 1, createTime: 1 } },
+        )
+        .sort({ userId: 1, createTime: 1, _id: 1 })
+        .limit(queueHeadsReadBound)
+        .batchSize(queueHeadsReadBound);
+      for await (const { _id, userId, createTime } of records) {
+        read += 1;
+        if (!heads.has(userId)) heads.set(userId, { createTime, id: _id });
+        if (userId === last) return heads;
+      }
+      return read >= queueHeadsReadBound ? undefined : heads;
     },
     async delivered(entries) {
       // A record leaves when all it held was accepted; of one accepted in part, the accepted entries leave it.
