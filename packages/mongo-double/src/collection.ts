@@ -39,11 +39,9 @@ export class Collection {
   readonly #positions = new Map<string, number>();
   #nextPosition = 0;
   #ordered: OrderedIndex[] = [
-    new OrderedIndex(
-      ID_INDEX,
-      () => this.#positioned(),
-      (id) => this.#records.get(canonicalKey(id)),
-    ),
+    new OrderedIndex(ID_INDEX, () => this.#positioned(), {
+      points: (id) => this.#records.get(canonicalKey(id)),
+    }),
   ];
   #log: ChangeLog | undefined;
 
@@ -157,7 +155,8 @@ export class Collection {
           }
         : undefined;
     // Built first: a document whose keys mongod refuses (parallel arrays) fails the build before anything changes.
-    const ordered = new OrderedIndex(spec, () => this.#positioned(), points);
+    // A unique index's hash map enforces it, so its tree can wait until a read needs the order.
+    const ordered = new OrderedIndex(spec, () => this.#positioned(), { points, lazy: unique !== undefined });
     if (unique !== undefined) {
       for (const record of this.#records.values()) {
         const id = canonicalKey(record.doc._id);

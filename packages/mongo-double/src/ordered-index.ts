@@ -43,7 +43,7 @@ export class OrderedIndex {
   #narrowStrings = true;
   /** Each indexed path split at its dots, once. */
   readonly #parts: string[][];
-  /** Undefined until a read needs the order, for an index that answers lookups through `points`. */
+  /** Undefined until a read needs the order, for a lazy index (see `lazy`). */
   #tree: Tree | undefined;
   readonly #records: () => Iterable<[StoredDoc, number]>;
   /**
@@ -52,15 +52,20 @@ export class OrderedIndex {
    * so writes keep no tree until a read needs the index's order.
    */
   readonly points: ((value: string) => StoredDoc | undefined) | undefined;
+  /**
+   * Whether the tree waits until a read needs the index's order: so it does for an index the
+   * collection also keeps a hash map of (the `_id` index, every unique index), which enforces it.
+   */
+  readonly lazy: boolean;
 
   /**
-   * Takes the documents with their positions in natural order (see `add`); with `points`, the tree
-   * is built from `records` when a read first needs it, and writes before then only note arrays.
+   * Takes the documents with their positions in natural order (see `add`); a lazy index builds its
+   * tree from `records` when a read first needs it, and writes before then only note arrays.
    */
   constructor(
     spec: IndexSpec,
     records: () => Iterable<[StoredDoc, number]>,
-    points?: (value: string) => StoredDoc | undefined,
+    options: { points?: (value: string) => StoredDoc | undefined; lazy?: boolean } = {},
   ) {
     this.spec = spec;
     this.paths = Object.keys(spec.key);
@@ -72,12 +77,18 @@ export class OrderedIndex {
     this.includes = indexMembership(spec);
     this.#parts = this.paths.map((path) => path.split("."));
     this.#records = records;
-    this.points = points;
-    if (points === undefined) this.#built();
-    else for (const [record] of records()) this.#noteArrays(record);
+    this.points = options.points;
+    this.lazy = options.lazy === true || options.points !== undefined;
+    if (!this.lazy) this.#built();
+    else
+      for (const [record, position] of records()) {
+        // Keys mongod refuses (parallel arrays) fail the index's creation all the same.
+        this.keysOf(record, position);
+        this.#noteArrays(record);
+      }
   }
 
-  /** The tree, built first if it was put off (see `points`). */
+  /** The tree, built first if it was put off (see `lazy`). */
   #built(): Tree {
     if (this.#tree !== undefined) return this.#tree;
     const narrow = keyComparator(this.directions, true);

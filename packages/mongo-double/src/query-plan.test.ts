@@ -4,6 +4,7 @@ import { Collection } from "./collection.js";
 import { Deadline } from "./deadline.js";
 import { canonicalKey } from "./index-key.js";
 import { normalizeIndexSpec } from "./index-spec.js";
+import type { OrderedIndex } from "./ordered-index.js";
 import { compileFilter } from "./query-engine.js";
 import { countMatching, findRecords, matching, newExecution, scanMatching } from "./query-exec.js";
 import { candidates, planQuery, residualFilter, type Plan } from "./query-plan.js";
@@ -418,6 +419,17 @@ describe("an index scan while others write", () => {
   });
 });
 
+/** The ids a find returns, in its order. */
+const found = (collection: Collection, filter: Doc, sort?: Doc) =>
+  findRecords(
+    collection,
+    { filter, sort, skip: 0, limit: 0, collation: undefined },
+    new Deadline(undefined, false),
+  ).then((records) => records.map((record) => record.doc._id));
+/** The ids a collection scan finds, sorted: what any plan must return. */
+const scanned = (collection: Collection, filter: Doc, sort: Doc) =>
+  sortRecords(collection.all().filter(compileFilter(filter)), sort, undefined).map((record) => record.doc._id);
+
 describe.each<[string, Doc]>([
   ["a unique index", {}],
   ["a partial unique index", { partialFilterExpression: { code: { $type: "string" } } }],
@@ -435,14 +447,6 @@ describe.each<[string, Doc]>([
     for (let id = 2; id < 60; id += 9) collection.remove(collection.byId(`sd${id}`)!);
     return collection;
   }
-  const found = (collection: Collection, filter: Doc, sort?: Doc) =>
-    findRecords(
-      collection,
-      { filter, sort, skip: 0, limit: 0, collation: undefined },
-      new Deadline(undefined, false),
-    ).then((records) => records.map((record) => record.doc._id));
-  const scanned = (collection: Collection, filter: Doc, sort: Doc) =>
-    sortRecords(collection.all().filter(compileFilter(filter)), sort, undefined).map((record) => record.doc._id);
 
   it("when strings are looked up then each finds the one document holding it, an array's element too", async () => {
     const collection = collectionOfCodes();
@@ -471,5 +475,59 @@ describe.each<[string, Doc]>([
     for (const [filter, sort] of ranges)
       expect(await found(collection, filter, sort)).toEqual(scanned(collection, filter, sort));
     expect(await found(collection, { code: "c2a" })).toEqual(["d4"]);
+  });
+});
+
+describe("a unique index on several fields, which keeps no tree until a read needs its order", () => {
+  /** Tokens by user and name, unique, beside a user-led index that keeps its tree; written, rewritten and removed. */
+  function collectionOfTokens(): Collection {
+    const collection = new Collection("db", "tokens");
+    collection.createIndex(
+      normalizeIndexSpec({ key: { userId: 1, name: 1 }, name: "userId_name_unique", unique: true }),
+    );
+    collection.createIndex(normalizeIndexSpec({ key: { userId: 1, createTime: -1 }, name: "userId_createTime" }));
+    for (let id = 0; id < 60; id++)
+      collection.insert({ _id: `t${id}`, userId: `u${id % 3}`, name: `n${(id * 7) % 60}`, createTime: new Date(id) });
+    for (let id = 1; id < 60; id += 6)
+      collection.replace(collection.byId(`st${id}`)!, { _id: `t${id}`, userId: `u${id % 3}`, name: `r${id}` });
+    for (let id = 2; id < 60; id += 9) collection.remove(collection.byId(`st${id}`)!);
+    return collection;
+  }
+  const planned = (collection: Collection, filter: Doc, sort?: Doc) =>
+    (newExecution(collection, filter, sort).plan as { index?: OrderedIndex }).index?.spec.name;
+
+  it("when another index narrows a query as much then the planner reads that one, whose tree is kept anyway", () => {
+    const collection = collectionOfTokens();
+    expect(planned(collection, { userId: "u1" })).toBe("userId_createTime");
+    expect(planned(collection, { userId: { $in: ["u1", "u2"] } })).toBe("userId_createTime");
+    // Narrower through the unique index: it is read, and builds its tree for it.
+    expect(planned(collection, { userId: "u1", name: { $gte: "n3" } })).toBe("userId_name_unique");
+  });
+
+  it("when a read needs its order after writes, and again after more, then it finds what a scan finds", async () => {
+    const collection = collectionOfTokens();
+    const reads = [
+      [{ userId: "u1", name: { $gte: "n3" } }, { name: 1 }],
+      [
+        { userId: { $in: ["u0", "u2"] }, name: { $lt: "r" } },
+        { userId: 1, name: -1 },
+      ],
+    ] as const;
+    for (const [filter, sort] of reads)
+      expect(await found(collection, filter, sort)).toEqual(scanned(collection, filter, sort));
+    collection.insert({ _id: "t99", userId: "u1", name: "n35" });
+    collection.replace(collection.byId("st4")!, { _id: "t4", userId: "u1", name: "n4a" });
+    collection.remove(collection.byId("st10")!);
+    for (const [filter, sort] of reads)
+      expect(await found(collection, filter, sort)).toEqual(scanned(collection, filter, sort));
+  });
+
+  it("when a document holds arrays on two of its fields then creating the index fails, as for one built at once", () => {
+    const collection = new Collection("db", "tokens");
+    collection.insert({ _id: "t1", userId: ["u1", "u2"], name: ["a", "b"] });
+    expect(() =>
+      collection.createIndex(normalizeIndexSpec({ key: { userId: 1, name: 1 }, name: "pair_unique", unique: true })),
+    ).toThrow(/parallel arrays/);
+    expect(collection.indexes().map((spec) => spec.name)).toEqual(["_id_"]);
   });
 });

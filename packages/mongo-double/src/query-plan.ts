@@ -115,9 +115,16 @@ function scanFor(index: OrderedIndex, filter: Doc, sort: Doc | undefined, collat
   return narrows || direction !== 0 ? { index, bounds, sortDirection: direction } : undefined;
 }
 
+/**
+ * How well a scan serves: how much its bounds narrow, whether it returns the sort's order, then,
+ * of scans alike in both, one the index's hash map answers (see `stringPoints`), else one through
+ * an index that keeps its tree (a lazy one would build it for the read, and maintain it from then
+ * on: see OrderedIndex.lazy), then the narrowest index.
+ */
 const score = (scan: IndexScan): number[] => [
   scan.bounds.pointFields * 2 + (scan.bounds.ranged ? 1 : 0),
   scan.sortDirection === 0 ? 0 : 1,
+  stringPoints(scan) !== undefined ? 2 : scan.index.lazy ? 0 : 1,
   -scan.index.paths.length,
 ];
 
