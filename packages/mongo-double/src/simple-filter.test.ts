@@ -47,6 +47,13 @@ describe("simpleMatcher", () => {
     ["a set of strings", { userId: { $in: ["u1", "u2", "nobody"] } }],
     ["a set of strings beside a scalar", { _id: { $in: ["a", "c", "d"] }, userId: "u1" }],
     ["a set of strings a number does not equal", { slot: { $in: ["3"] } }],
+    ["strings to leave out", { userId: { $nin: ["u1", "u2"] } }],
+    ["strings to leave out of every kind of value", { name: { $nin: ["ander", "Bo", "Anderson"] } }],
+    ["no strings to leave out", { at: { $nin: [] } }],
+    [
+      "strings to leave out beside a set and a range",
+      { _id: { $nin: ["b"] }, userId: { $in: ["u1", "u2"] }, slot: { $gte: 3 } },
+    ],
     ["a regex", { name: { $regex: "nder" } }],
     ["a case-insensitive regex", { name: { $regex: "^ANDER", $options: "i" } }],
     ["a regex object", { name: { $regex: /der$/ } }],
@@ -68,6 +75,12 @@ describe("simpleMatcher", () => {
     ["an $or of $ands", { $or: [{ $and: [{ userId: "u2" }, { name: { $regex: "nder" } }] }, { _id: "g" }] }],
   ])("when the filter is %s then it matches what the query engine matches", (_, filter) => {
     expect(simpleIds(filter).ids).toEqual(engineIds(filter));
+  });
+
+  it("when strings are left out then every document is judged without the engine, whatever its value", () => {
+    const { ids, handedOver } = simpleIds({ name: { $nin: ["Anderson", "ander"] } });
+    expect(ids).toEqual(["b", "c", "d", "f", "g", "h"]);
+    expect(handedOver).toBe(0);
   });
 
   it("when every value is of a type the tests know then the engine is never compiled", () => {
@@ -96,6 +109,7 @@ describe("simpleMatcher", () => {
     ["a range on a string with high units", { userId: { $gt: "\uFFFD" } }, undefined],
     ["$in with a value that is not a string", { slot: { $in: ["3", 3] } }, undefined],
     ["$in beside another operator", { userId: { $in: ["u1"], $ne: "u2" } }, undefined],
+    ["$nin with a value that is not a string", { slot: { $nin: ["3", 3] } }, undefined],
     ["a regex with options it cannot build", { name: { $regex: "a", $options: "x" } }, undefined],
     ["a regex object with options", { name: { $regex: /a/, $options: "i" } }, undefined],
     ["a global regex", { name: { $regex: /a/g } }, undefined],

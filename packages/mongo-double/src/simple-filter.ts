@@ -28,9 +28,12 @@ function scalarTest(wanted: unknown): Test | undefined {
   return undefined;
 }
 
-/** `{ $in: [strings] }`, the shape of batched lookups by id. */
-function stringsTest(condition: Doc): Test | undefined {
-  const wanted = condition.$in;
+/**
+ * `{ $in: [strings] }`, the shape of batched lookups by id, and `{ $nin: [strings] }`, which matches
+ * exactly what `$in` of the same strings does not (a missing field, null, any other value).
+ */
+function stringsTest(condition: Doc, operator: "$in" | "$nin"): Test | undefined {
+  const wanted = condition[operator];
   if (
     Object.keys(condition).length !== 1 ||
     !Array.isArray(wanted) ||
@@ -38,7 +41,8 @@ function stringsTest(condition: Doc): Test | undefined {
   )
     return undefined;
   const strings = new Set<unknown>(wanted);
-  return holding((value) => typeof value === "string" && strings.has(value));
+  const among = holding((value) => typeof value === "string" && strings.has(value));
+  return operator === "$in" ? among : (value) => !among(value);
 }
 
 /**
@@ -123,7 +127,8 @@ function rangeTest(condition: Doc): Test | undefined {
 
 function conditionTest(condition: unknown): Test | undefined {
   if (!isPlainObject(condition)) return scalarTest(toView(condition));
-  if ("$in" in condition) return stringsTest(condition);
+  if ("$in" in condition) return stringsTest(condition, "$in");
+  if ("$nin" in condition) return stringsTest(condition, "$nin");
   if ("$regex" in condition) return regexTest(condition);
   return rangeTest(toView(condition) as Doc);
 }
@@ -172,8 +177,8 @@ function filterTest(filter: Doc): DocTest | undefined {
 
 /**
  * A predicate for the filters most commands send without compiling a query: conditions on
- * top-level fields (under `$and`s and `$or`s too), each equality to a scalar, `$in` of strings,
- * `$regex`, or a range, without a collation. A document whose value a test cannot judge (a type
+ * top-level fields (under `$and`s and `$or`s too), each equality to a scalar, `$in` or `$nin` of
+ * strings, `$regex`, or a range, without a collation. A document whose value a test cannot judge (a type
  * the shortcut does not know) goes to `general`, the query engine's matcher for the whole filter.
  * Undefined for any other filter.
  */
