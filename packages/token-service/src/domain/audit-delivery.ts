@@ -40,11 +40,13 @@ const entriesPerClaim = 5 * entriesPerSend;
 /** How many times one pass claims a user's queue while its claims come back full. */
 const claimsPerPass = 4;
 
+/** Handed-off entries one pass takes at most, sent in calls of `entriesPerSend`: as many as a claim. */
+const entriesPerHandOff = entriesPerClaim;
 /**
- * The most handed-off entries waiting for the call before theirs; past it, entries go to the loop
+ * The most handed-off entries waiting for the pass before theirs; past it, entries go to the loop
  * (see `handOff`), so a user-service slower than the writes cannot grow the memory they take.
  */
-const maxHandedOff = 10 * entriesPerSend;
+const maxHandedOff = 10 * entriesPerHandOff;
 
 /** A user's claimed entries that are ready to leave, in order. */
 interface ReadyQueue {
@@ -209,7 +211,7 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
       while (handedOff.length > 0) {
         // Whole groups, so a record's entries (one group commit's) leave in one pass.
         const pass: OutboxEntry[] = [];
-        while (handedOff.length > 0 && pass.length < entriesPerSend) pass.push(...handedOff.shift()!);
+        while (handedOff.length > 0 && pass.length < entriesPerHandOff) pass.push(...handedOff.shift()!);
         handedOffCount -= pass.length;
         if (loop.stopped) await release(pass);
         else await deliverHandedOff(pass);
@@ -221,8 +223,10 @@ export function createAuditDelivery(deps: AuditDeliveryDeps) {
 
   async function deliverHandedOff(pass: OutboxEntry[]): Promise<void> {
     const records = [...new Set(pass.map((entry) => entry.heldIn?.id ?? entry.id))];
+    // A record created after every entry of the pass is behind them all, whoever wrote it.
+    const through = new Date(Math.max(...pass.map((entry) => entry.createTime.getTime())));
     const heads = await deps.store
-      .queueHeads([...new Set(pass.map((entry) => entry.userId))], records)
+      .queueHeads([...new Set(pass.map((entry) => entry.userId))], records, through)
       .catch((err: unknown) => {
         deps.logger.warn({ err: String(err) }, "audit delivery: cannot read the outbox");
         return undefined;

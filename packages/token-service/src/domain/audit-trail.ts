@@ -49,10 +49,14 @@ export interface AuditOutboxStore {
    */
   claimQueues(userIds: readonly string[], now: Date, leaseUntil: Date, limit: number): Promise<OutboxEntry[][]>;
   /**
-   * Each user's first record in queue order, leaving out the records `except` (in one read, bounded:
-   * undefined when the users' other records are too many to tell).
+   * Each user's first record in queue order among those created at or before `through`, leaving out
+   * the records `except` (in one read, bounded: undefined when those are too many to tell).
    */
-  queueHeads(userIds: readonly string[], except: readonly string[]): Promise<Map<string, QueuePlace> | undefined>;
+  queueHeads(
+    userIds: readonly string[],
+    except: readonly string[],
+    through: Date,
+  ): Promise<Map<string, QueuePlace> | undefined>;
   /** Removes entries user-service has accepted (of a user's claimed queue, always a prefix). */
   delivered(entries: readonly OutboxEntry[]): Promise<void>;
   /** Puts off the record holding the entry, and so its user's queue, until `at`. */

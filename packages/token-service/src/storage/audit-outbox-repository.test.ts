@@ -183,10 +183,12 @@ describe("audit outbox: the heads of queues", () => {
     await outbox.add(entry("aud_a", "u1", t(1)));
     await outbox.add(entry("aud_c", "u1", t(3)));
     await outbox.add(entry("aud_y", "u3", t(5)));
-    const heads = await outbox.queueHeads(["u1", "u2", "u4"], ["aud_a", "aud_x"]);
+    const heads = await outbox.queueHeads(["u1", "u2", "u4"], ["aud_a", "aud_x"], t(9));
     expect(heads === undefined ? undefined : Object.fromEntries(heads)).toEqual({
       u1: { createTime: t(2), id: "aud_b" },
     });
+    // Records created after `through` are not ahead of anything created by then.
+    expect(await outbox.queueHeads(["u1"], ["aud_a"], t(1))).toEqual(new Map());
   });
 
   it("when a user's other records are more than one read takes then the heads are left untold", async () => {
@@ -199,8 +201,10 @@ describe("audit outbox: the heads of queues", () => {
           (e) => ({ ...e, confirmed: false }),
         ),
       );
-    expect(await outbox.queueHeads(["a", "b"], [])).toBeUndefined();
+    expect(await outbox.queueHeads(["a", "b"], [], at)).toBeUndefined();
     // Past the last user asked for, the read stops: the backlog of "a" is not read.
-    expect(await outbox.queueHeads(["a"], [])).toEqual(new Map([["a", { createTime: at, id: "aud_00000" }]]));
+    expect(await outbox.queueHeads(["a"], [], at)).toEqual(new Map([["a", { createTime: at, id: "aud_00000" }]]));
+    // Records created after `through` are behind whatever asks: not read.
+    expect(await outbox.queueHeads(["a", "b"], [], new Date(at.getTime() - 1))).toEqual(new Map());
   });
 });

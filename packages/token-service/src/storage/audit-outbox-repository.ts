@@ -185,7 +185,7 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
         .filter((queue) => won === undefined || won.has(queue[0]!._id))
         .map((queue) => queue.flatMap(entriesOf));
     },
-    async queueHeads(userIds, except) {
+    async queueHeads(userIds, except, through) {
       const heads = new Map<string, QueuePlace>();
       if (userIds.length === 0) return heads;
       // In the userId-led index's order, so each user's first record comes first; bounded, as a backlog can be long.
@@ -193,7 +193,7 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       let read = 0;
       const records = outbox
         .find(
-          { userId: { $in: [...userIds] }, _id: { $nin: [...except] } },
+          { userId: { $in: [...userIds] }, createTime: { $lte: through }, _id: { $nin: [...except] } },
           { projection: { userId: 1, createTime: 1 } },
         )
         .sort({ userId: 1, createTime: 1, _id: 1 })
