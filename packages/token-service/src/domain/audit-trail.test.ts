@@ -38,12 +38,11 @@ function setup() {
     completed += 1;
   };
   const store: AuditOutboxStore = {
-    add: (entry) => write([entry]),
-    // As the repository does, entries of one user that follow one another share a record.
+    // As the repository does, entries of one user that follow one another share a record (a lone one has its own).
     addMany: async (entries) => {
       await write(entries);
       const heldIn = { id: entries[0]!.id, entries: entries.length };
-      return entries.map((entry) => (entry.confirmed ? { ...entry, heldIn } : entry));
+      return entries.map((entry) => (entry.confirmed && entries.length > 1 ? { ...entry, heldIn } : entry));
     },
     confirmMany: unused,
     discard: unused,

@@ -26,7 +26,6 @@ export interface Confirmation {
 
 /** The outbox in token-service's own database; the only code that speaks MongoDB about it implements it. */
 export interface AuditOutboxStore {
-  add(entry: OutboxEntry): Promise<void>;
   /**
    * Adds the entries in one write; when it fails, none may be taken as stored. A user's confirmed
    * entries that follow one another are stored as one record, which is claimed, retried and
@@ -146,8 +145,7 @@ export function createOutboxAuditTrail(
   // Group commit: concurrent calls' entries share one durable write; the recorded ones are handed off together.
   const commit = shareRoundTrips<OutboxEntry, void>(
     allOrNothing(async (entries) => {
-      const stored = entries.length === 1 ? (await store.add(entries[0]!), entries) : await store.addMany(entries);
-      const recorded = stored.filter((entry) => entry.confirmed);
+      const recorded = (await store.addMany(entries)).filter((entry) => entry.confirmed);
       if (recorded.length > 0) handOff(recorded);
     }),
   );

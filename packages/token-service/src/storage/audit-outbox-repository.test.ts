@@ -143,7 +143,7 @@ describe("audit outbox: a group commit's entries", () => {
     const run = (userId: string, from: number) =>
       [0, 1, 2].map((i) => entry(`aud_${userId}${String(from + i).padStart(5, "0")}`, userId));
     for (let n = 0; n < 400; n++) await outbox.addMany([...run("a", 3 * n), ...run("b", 3 * n)]);
-    await outbox.add(entry("aud_c", "c"));
+    await outbox.addMany([entry("aud_c", "c")]);
     const queues = await outbox.claimQueues(["a", "b", "c"], new Date(), inOneSecond(), 500);
     expect(queues.map((queue) => [queue[0]?.userId, queue.length])).toEqual([
       ["a", 501],
@@ -155,9 +155,9 @@ describe("audit outbox: a group commit's entries", () => {
 
   it("when a claim's limit falls inside a record then the record comes whole", async () => {
     const outbox = createAuditOutboxRepository(mongo.db);
-    await outbox.add(entry("aud_0", "u1"));
+    await outbox.addMany([entry("aud_0", "u1")]);
     await outbox.addMany(["aud_1", "aud_2", "aud_3"].map((id) => entry(id, "u1")));
-    await outbox.add(entry("aud_4", "u1"));
+    await outbox.addMany([entry("aud_4", "u1")]);
     const queues = await outbox.claimQueues(["u1"], new Date(), inOneSecond(), 2);
     expect(ids(queues)).toEqual([["aud_0", "aud_1", "aud_2", "aud_3"]]);
   });
@@ -180,9 +180,9 @@ describe("audit outbox: the heads of queues", () => {
     const outbox = createAuditOutboxRepository(mongo.db);
     const t = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms);
     await outbox.addMany([entry("aud_b", "u1", t(2)), entry("aud_x", "u2", t(9))]);
-    await outbox.add(entry("aud_a", "u1", t(1)));
-    await outbox.add(entry("aud_c", "u1", t(3)));
-    await outbox.add(entry("aud_y", "u3", t(5)));
+    await outbox.addMany([entry("aud_a", "u1", t(1))]);
+    await outbox.addMany([entry("aud_c", "u1", t(3))]);
+    await outbox.addMany([entry("aud_y", "u3", t(5))]);
     const heads = await outbox.queueHeads(["u1", "u2", "u4"], ["aud_a", "aud_x"], t(9));
     expect(heads === undefined ? undefined : Object.fromEntries(heads)).toEqual({
       u1: { createTime: t(2), id: "aud_b" },

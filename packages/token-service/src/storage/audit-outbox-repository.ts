@@ -77,9 +77,6 @@ const readBatch = 32;
 export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
   const outbox = db.collection<OutboxDocument>(auditOutboxCollection);
   return {
-    async add(entry) {
-      await outbox.insertOne(documentOf(entry));
-    },
     async addMany(entries) {
       const runs = runsOf(entries);
       const docs = runs.map(recordOf);
