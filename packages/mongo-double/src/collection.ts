@@ -41,6 +41,7 @@ export class Collection {
   #ordered: OrderedIndex[] = [
     new OrderedIndex(ID_INDEX, () => this.#positioned(), {
       points: (id) => this.#records.get(canonicalKey(id)),
+      lazy: true,
     }),
   ];
   #log: ChangeLog | undefined;
@@ -90,7 +91,7 @@ export class Collection {
    * a key mongod refuses (parallel arrays) throws here, leaving the collection as it was.
    */
   #orderedKeys(record: StoredDoc, position: number): IndexKey[][] {
-    return this.#ordered.map((index) => index.keysOf(record, position));
+    return this.#ordered.map((index) => index.keysToWrite(record, position));
   }
 
   insert(doc: Doc): StoredDoc {

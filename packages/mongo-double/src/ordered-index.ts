@@ -48,8 +48,8 @@ export class OrderedIndex {
   readonly #records: () => Iterable<[StoredDoc, number]>;
   /**
    * For an index the collection also keeps a hash map of (the `_id` index, a unique index on one
-   * field): the documents stored under a string value, one at most. Lookups of strings go there,
-   * so writes keep no tree until a read needs the index's order.
+   * field): the documents stored under a string value, one at most. Lookups of strings go there
+   * rather than to the tree.
    */
   readonly points: ((value: string) => StoredDoc | undefined) | undefined;
   /**
@@ -57,6 +57,8 @@ export class OrderedIndex {
    * collection also keeps a hash map of (the `_id` index, every unique index), which enforces it.
    */
   readonly lazy: boolean;
+  /** No document can make this index's keys fail (parallel arrays need two fields). */
+  readonly #keysCannotFail: boolean;
 
   /**
    * Takes the documents with their positions in natural order (see `add`); a lazy index builds its
@@ -78,12 +80,13 @@ export class OrderedIndex {
     this.#parts = this.paths.map((path) => path.split("."));
     this.#records = records;
     this.points = options.points;
-    this.lazy = options.lazy === true || options.points !== undefined;
+    this.lazy = options.lazy === true;
+    this.#keysCannotFail = this.paths.length === 1;
     if (!this.lazy) this.#built();
     else
       for (const [record, position] of records()) {
         // Keys mongod refuses (parallel arrays) fail the index's creation all the same.
-        this.keysOf(record, position);
+        if (!this.#keysCannotFail) this.keysOf(record, position);
         this.#noteArrays(record);
       }
   }
@@ -111,6 +114,15 @@ export class OrderedIndex {
 
   get size(): number {
     return this.#built().size;
+  }
+
+  /**
+   * The keys a write hands to `add` or `replace`: none while the tree is put off, as they would
+   * be dropped, unless working them out could fail (a compound index), so that parallel arrays
+   * still refuse the write before anything changes.
+   */
+  keysToWrite(record: StoredDoc, position: number): IndexKey[] {
+    return this.#tree === undefined && this.#keysCannotFail ? [] : this.keysOf(record, position);
   }
 
   /** The keys a document at `position` contributes (none when the index leaves it out). */
