@@ -159,11 +159,13 @@ describe("streams opened with an access token", () => {
     const seen: string[] = [];
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), 10_000);
+    // From now, however late the call reaches user-service on a busy machine: the update below is never before it.
+    const since = timestampFromDate(new Date());
     const watching = outcome(async () => {
       const stream = holder.clients.users.watchUserLogs(
         // Only the entries this test writes (the suspension's entry is the next message, which the re-check
         // must hold back); the exchange's own entry reaches the log through the outbox, at a time of its own.
-        { userId: holder.userId, events: [UserLogEvent.USER_UPDATED, UserLogEvent.USER_SUSPENDED] },
+        { userId: holder.userId, events: [UserLogEvent.USER_UPDATED, UserLogEvent.USER_SUSPENDED], startTime: since },
         { signal: abort.signal, timeoutMs: 15_000 },
       );
       for await (const response of stream)
