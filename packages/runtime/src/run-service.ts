@@ -13,7 +13,6 @@ import { startServiceHost, type ServiceHost } from "./service-host.js";
 import type { ServiceRegistration } from "./service-registration.js";
 import { onShutdownSignal } from "./shutdown.js";
 import { TlsReloader } from "./tls-reload.js";
-import { encodeStringsWithBuffer } from "./utf8-encoding.js";
 
 /** What a service contributes; everything else (servers, health, shutdown) is shared. */
 export interface ServiceApp {
@@ -71,7 +70,6 @@ async function start<C extends CommonConfig>(
   logger: Logger,
 ): Promise<ServiceHost> {
   process.on("unhandledRejection", (err) => logger.error({ err }, "unhandled rejection"));
-  encodeStringsWithBuffer();
   const client = await connectMongo(config.mongodbUri, options.name, { timeoutMs: config.mongodbTimeoutMs });
   const db = client.db(config.database);
   const metrics = createMetrics(options.name);
