@@ -1,5 +1,5 @@
 import { ObjectId } from "bson";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { compareComponent } from "./index-order.js";
 import { bsonCompare } from "./sort-order.js";
 
@@ -20,6 +20,9 @@ describe("compareComponent", () => {
       "00000000000000000000000f",
       "0f0000000000000000000000",
       "650000000000000000000001",
+      "6500000000000000ff000000",
+      "650000000000000000ff0000",
+      "6500000000ff000000000000",
     ]
       .concat(["65ffffffffffffffffffffff", "ff0000000000000000000000", "ffffffffffffffffffffffff"])
       .map((hex) => new ObjectId(hex));
@@ -34,5 +37,17 @@ describe("compareComponent", () => {
         expect(compareComponent(a, new ObjectId(b.toHexString()))).toBe(bsonCompare(a, b));
       }
     }
+  });
+
+  describe("ObjectIds in keys", () => {
+    afterEach(() => vi.restoreAllMocks());
+
+    it("when two ObjectIds are compared then neither is asked for a copy of its bytes or its hex text", () => {
+      const [a, b] = [new ObjectId("650000000000000000000001"), new ObjectId("650000000000000000000002")];
+      const copies = vi.spyOn(ObjectId.prototype, "id", "get");
+      const texts = vi.spyOn(ObjectId.prototype, "toHexString");
+      expect([compareComponent(a, b), bsonCompare(b, a), compareComponent(a, a)]).toEqual([-1, 1, 0]);
+      expect([copies.mock.calls.length, texts.mock.calls.length]).toEqual([0, 0]);
+    });
   });
 });

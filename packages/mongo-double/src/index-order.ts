@@ -1,4 +1,4 @@
-import { bsonCompare, compareUtf8, typeRank } from "./sort-order.js";
+import { bsonCompare, compareObjectIds, compareUtf8, typeRank } from "./sort-order.js";
 
 /**
  * A bound between index keys rather than a key: the start (side -1) or end (side 1) of every
@@ -29,9 +29,8 @@ export function compareComponent(a: unknown, b: unknown): number {
   // Then strings (ids, names, hashes) and dates, which bsonCompare would order alike after working out their types.
   if (typeof a === "string" && typeof b === "string") return Math.sign(compareUtf8(a, b));
   if (a instanceof Date && b instanceof Date) return a.getTime() < b.getTime() ? -1 : a.getTime() > b.getTime() ? 1 : 0;
-  // ObjectIds (most `_id`s, and keys that end in one) by their twelve bytes, as mongod orders them, without the
-  // two hex strings a comparison of their text would build.
-  if (isObjectId(a) && isObjectId(b)) return compareBytes(a.id, b.id);
+  // ObjectIds (most `_id`s, and keys that end in one), before the general comparison works out their types.
+  if (isObjectId(a) && isObjectId(b)) return compareObjectIds(a, b);
   if (a instanceof Edge || b instanceof Edge) {
     const rankA = a instanceof Edge ? a.rank : typeRank(a);
     const rankB = b instanceof Edge ? b.rank : typeRank(b);
@@ -47,18 +46,8 @@ export function compareComponent(a: unknown, b: unknown): number {
   return bsonCompare(a, b);
 }
 
-interface ObjectIdLike {
-  readonly id: Uint8Array;
-}
-
-const isObjectId = (value: unknown): value is ObjectIdLike =>
+const isObjectId = (value: unknown): value is Parameters<typeof compareObjectIds>[0] =>
   value !== null && typeof value === "object" && (value as { _bsontype?: unknown })._bsontype === "ObjectId";
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
-  return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
-}
 
 export const isNumberRank = (value: unknown): boolean => !(value instanceof Edge) && typeRank(value) === NUMBER_RANK;
 
