@@ -217,7 +217,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log("");
   console.log(
-    `RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${process.version}`,
+    `RPC benchmark: ${users.toLocaleString("en-US")} users, MongoDB backend: ${backendNames[stack.backend.kind]}, node ${[process.version, ...process.execArgv].join(" ")}`,
   );
   console.log(
     `Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +

@@ -66,7 +66,8 @@ const require = createRequire(import.meta.url);
 /**
  * Node flags every service starts with (the image sets the same): a 32 MiB young generation.
  * A call allocates a few hundred KB of short-lived objects (driver documents, response
- * buffers); with Node's default semi-space, scavenges took 15–25% of a search's CPU.
+ * buffers); with Node's default semi-space, scavenges took 15–25% of a search's CPU. The root
+ * scripts that start a process holding the embedded double pass the same flag on its command line.
  */
 export const serviceNodeOptions = "--max-semi-space-size=32";
 
