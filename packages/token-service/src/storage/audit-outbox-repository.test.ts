@@ -191,6 +191,19 @@ describe("audit outbox: the heads of queues", () => {
     expect(await outbox.queueHeads(["u1"], ["aud_a"], t(1))).toEqual(new Map());
   });
 
+  it("when user ids order differently in UTF-8 and UTF-16 then every user's head is still read", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    const at = new Date();
+    // U+FF01 sorts after U+1F600 in UTF-16 (a surrogate pair, from U+D800) but before it in UTF-8, the database's order.
+    const [fullwidth, emoji] = ["u\uFF01", "u\u{1F600}"];
+    await outbox.addMany([entry("aud_1", fullwidth, at), entry("aud_2", emoji, at)]);
+    const heads = await outbox.queueHeads([emoji, fullwidth], [], at);
+    expect(heads === undefined ? undefined : Object.fromEntries(heads)).toEqual({
+      [fullwidth]: { createTime: at, id: "aud_1" },
+      [emoji]: { createTime: at, id: "aud_2" },
+    });
+  });
+
   it("when a user's other records are more than one read takes then the heads are left untold", async () => {
     const outbox = createAuditOutboxRepository(mongo.db);
     const at = new Date();

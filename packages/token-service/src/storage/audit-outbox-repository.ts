@@ -186,7 +186,8 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
       const heads = new Map<string, QueuePlace>();
       if (userIds.length === 0) return heads;
       // In the userId-led index's order, so each user's first record comes first; bounded, as a backlog can be long.
-      const last = [...userIds].sort().at(-1);
+      // The database orders strings by their UTF-8 bytes, which JavaScript's `<` (UTF-16) does not always agree with.
+      const last = userIds.reduce((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b)) >= 0 ? a : b));
       let read = 0;
       const records = outbox
         .find(
