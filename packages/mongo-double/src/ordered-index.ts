@@ -1,7 +1,7 @@
 import BTreeModule from "sorted-btree";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
 import { allFieldsMissing, indexValues, meetsArray } from "./index-key.js";
-import { compareComponent, keyComparator, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
+import { compareComponent, keyComparator, MAX, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import { hasHighUnits } from "./sort-order.js";
@@ -193,6 +193,23 @@ export class OrderedIndex {
     if (this.directions[0]! < 0) return true;
     const found = this.#built().getPairOrNextHigher([typeStart(rank), ...this.paths.map(() => MIN)]);
     return found !== undefined && compareComponent(found[0][0], typeEnd(rank)) < 0;
+  }
+
+  /**
+   * The documents whose value of the first field is of the BSON type of `rank` and not past
+   * `upTo` in that type's order, each once: what a bounded scan of the index visits.
+   */
+  documentsUpTo(rank: number, upTo: unknown): StoredDoc[] {
+    const [from, to] = this.directions[0]! < 0 ? [upTo, typeStart(rank)] : [typeStart(rank), upTo];
+    const rest = this.paths.slice(1);
+    const lo: IndexKey = [from, ...rest.map(() => MIN), MIN];
+    const hi: IndexKey = [to, ...rest.map(() => MAX), MAX];
+    const found = new Set<StoredDoc>();
+    for (const [key, record] of this.#built().entries(lo)) {
+      if (this.compare(key, hi) > 0) break;
+      found.add(record);
+    }
+    return [...found];
   }
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */

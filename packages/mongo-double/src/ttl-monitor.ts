@@ -1,28 +1,25 @@
-import { isPlainObject } from "./bson-values.js";
+import { canonicalKey } from "./index-key.js";
 import type { Collection } from "./collection.js";
 
-/** Dates a TTL field holds (an array expires by its earliest date, as in mongod). */
-function dateAt(doc: unknown, path: string): number | undefined {
-  let value: unknown = doc;
-  for (const part of path.split(".")) value = isPlainObject(value) ? value[part] : undefined;
-  const dates = (Array.isArray(value) ? value : [value]).filter((item): item is Date => item instanceof Date);
-  return dates.length ? Math.min(...dates.map((date) => date.getTime())) : undefined;
-}
+const DATE_RANK = 10;
 
-/** Deletes expired documents from every collection with a TTL index; returns how many. */
+/**
+ * Deletes expired documents from every collection with a TTL index; returns how many. As
+ * mongod's TTL monitor, a pass reads the index up to the expiry limit, not the collection: a
+ * document expires by the earliest date its field holds (arrays key each element), and one the
+ * index leaves out (partial, or no date in the field) never expires.
+ */
 export function removeExpired(collections: Collection[], now = Date.now()): number {
   let removed = 0;
   for (const collection of collections) {
-    for (const index of collection.indexes()) {
-      if (typeof index.expireAfterSeconds !== "number") continue;
-      const path = Object.keys(index.key)[0]!;
-      const limit = now - index.expireAfterSeconds * 1000;
-      for (const record of collection.all()) {
-        const at = dateAt(record.doc, path);
-        if (at !== undefined && at <= limit) {
-          collection.remove(record);
-          removed++;
-        }
+    for (const index of collection.orderedIndexes()) {
+      const seconds = index.spec.expireAfterSeconds;
+      if (typeof seconds !== "number" || index.paths.length !== 1) continue;
+      for (const record of index.documentsUpTo(DATE_RANK, new Date(now - seconds * 1000))) {
+        // An earlier TTL index of the collection may have removed it already in this pass.
+        if (collection.byId(canonicalKey(record.doc._id)) !== record) continue;
+        collection.remove(record);
+        removed++;
       }
     }
   }
