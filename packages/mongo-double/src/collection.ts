@@ -4,7 +4,7 @@ import type { ChangeLog } from "./change-log.js";
 import { CommandError } from "./errors.js";
 import { canonicalKey } from "./index-key.js";
 import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
-import type { IndexKey } from "./index-order.js";
+import type { StoredKey } from "./key-encoding.js";
 import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 import { UniqueIndex } from "./unique-index.js";
@@ -90,7 +90,7 @@ export class Collection {
    * Every ordered index's keys for the document, worked out once and before anything changes:
    * a key mongod refuses (parallel arrays) throws here, leaving the collection as it was.
    */
-  #orderedKeys(record: StoredDoc, position: number): IndexKey[][] {
+  #orderedKeys(record: StoredDoc, position: number): StoredKey[][] {
     return this.#ordered.map((index) => index.keysToWrite(record, position));
   }
 

@@ -57,12 +57,8 @@ export const isNumberRank = (value: unknown): boolean => !(value instanceof Edge
  */
 export type IndexKey = unknown[];
 
-/**
- * Orders index keys by their fields (each in its index direction), then by position. With
- * `narrowStrings`, the caller vouches that of any two strings compared, one has no code unit from
- * U+D800 up: their UTF-16 order (the engine's own `<`) is then their UTF-8 order, as mongod's.
- */
-export function keyComparator(directions: number[], narrowStrings = false): (a: IndexKey, b: IndexKey) => number {
+/** Orders index keys by their fields (each in its index direction), then by position. */
+export function keyComparator(directions: number[]): (a: IndexKey, b: IndexKey) => number {
   const fields = directions.length;
   return (a, b) => {
     for (let i = 0; i < fields; i++) {
@@ -71,7 +67,7 @@ export function keyComparator(directions: number[], narrowStrings = false): (a: 
       // Strings (ids, names, hashes) are most fields of most keys: compared here, without a call per field.
       if (typeof x === "string" && typeof y === "string") {
         if (x === y) continue;
-        return (narrowStrings ? x < y : compareUtf8(x, y) < 0) ? -directions[i]! : directions[i]!;
+        return compareUtf8(x, y) < 0 ? -directions[i]! : directions[i]!;
       }
       // The edges past a key's bounded fields are absolute, whatever the field's direction.
       const absolute = x === MIN || x === MAX || y === MIN || y === MAX;

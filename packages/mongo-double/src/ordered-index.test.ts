@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { MIN } from "./index-order.js";
+import { MIN, type IndexKey } from "./index-order.js";
+import { decodeKey, type StoredKey } from "./key-encoding.js";
 import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc } from "./stored-doc.js";
 
-const keysInOrder = (index: OrderedIndex) => [...index.snapshot().keys()].map((key) => key[0]);
+const asKey = (key: StoredKey): IndexKey => (typeof key === "string" ? decodeKey(key, [1]) : key);
+const keysInOrder = (index: OrderedIndex) => [...index.snapshot().keys()].map((key) => asKey(key)[0]);
+const keysFrom = (index: OrderedIndex, bound: IndexKey) =>
+  [...index.snapshot().keys(index.stored(bound))].map((key) => asKey(key)[0]);
 
 function indexOf(values: string[]): OrderedIndex {
   const index = new OrderedIndex({ v: 2, name: "s_1", key: { s: 1 } }, () => []);
@@ -23,8 +27,8 @@ describe("OrderedIndex string order", () => {
 
   it("when an index of plain strings is read from a bound past U+D800 then the read starts where UTF-8 order puts it", () => {
     const index = indexOf(["a", "z", "b"]);
-    expect([...index.snapshot().keys([String.fromCodePoint(0x1f600), MIN])]).toEqual([]);
-    expect([...index.snapshot().keys(["\uE000", MIN])]).toEqual([]);
-    expect([...index.snapshot().keys(["c", MIN])].map((key) => key[0])).toEqual(["z"]);
+    expect(keysFrom(index, [String.fromCodePoint(0x1f600), MIN])).toEqual([]);
+    expect(keysFrom(index, ["\uE000", MIN])).toEqual([]);
+    expect(keysFrom(index, ["c", MIN])).toEqual(["z"]);
   });
 });

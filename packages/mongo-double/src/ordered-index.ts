@@ -1,16 +1,16 @@
 import BTreeModule from "sorted-btree";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
 import { allFieldsMissing, indexValues, meetsArray } from "./index-key.js";
-import { compareComponent, keyComparator, MAX, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
+import { keyComparator, MAX, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
 import type { IndexSpec } from "./index-spec.js";
+import { storedKey, storedKeyComparator, type StoredKey } from "./key-encoding.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
-import { hasHighUnits } from "./sort-order.js";
 import type { StoredDoc } from "./stored-doc.js";
 
 // The package is CommonJS with its class on `default`; bundlers hand the class itself to a default import.
 const loaded: unknown = BTreeModule;
 const BTree = (typeof loaded === "function" ? loaded : BTreeModule.default) as typeof BTreeModule.default;
-type Tree = InstanceType<typeof BTree<IndexKey, StoredDoc>>;
+type Tree = InstanceType<typeof BTree<StoredKey, StoredDoc>>;
 
 /** Whether a document belongs in an index: partial and sparse indexes leave some out. */
 export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean {
@@ -32,15 +32,12 @@ export class OrderedIndex {
   readonly paths: string[];
   readonly directions: number[];
   readonly fold: Fold | undefined;
+  /** Orders keys (bounds, as index-bounds builds them). */
   readonly compare: (a: IndexKey, b: IndexKey) => number;
+  /** Orders keys as the tree keeps them (see `stored`). */
+  readonly compareStored: (a: StoredKey, b: StoredKey) => number;
   readonly includes: (record: StoredDoc) => boolean;
   #multikeyPaths = new Set<string>();
-  /**
-   * Whether no key the tree was ever given has a string field with a code unit from U+D800 up.
-   * While none has, the tree compares string fields with the engine's `<` (see keyComparator):
-   * each of its comparisons has a key from the tree on one side.
-   */
-  #narrowStrings = true;
   /** Each indexed path split at its dots, once. */
   readonly #parts: string[][];
   /** Undefined until a read needs the order, for a lazy index (see `lazy`). */
@@ -76,6 +73,7 @@ export class OrderedIndex {
     );
     this.fold = foldFor(spec.collation);
     this.compare = keyComparator(this.directions);
+    this.compareStored = storedKeyComparator(this.directions, this.compare);
     this.includes = indexMembership(spec);
     this.#parts = this.paths.map((path) => path.split("."));
     this.#records = records;
@@ -94,10 +92,7 @@ export class OrderedIndex {
   /** The tree, built first if it was put off (see `lazy`). */
   #built(): Tree {
     if (this.#tree !== undefined) return this.#tree;
-    const narrow = keyComparator(this.directions, true);
-    const tree = new BTree<IndexKey, StoredDoc>(undefined, (a, b) =>
-      this.#narrowStrings ? narrow(a, b) : this.compare(a, b),
-    );
+    const tree = new BTree<StoredKey, StoredDoc>(undefined, this.compareStored);
     this.#tree = tree;
     for (const [record, position] of this.#records()) this.add(record, this.keysOf(record, position));
     return tree;
@@ -121,39 +116,34 @@ export class OrderedIndex {
    * be dropped, unless working them out could fail (a compound index), so that parallel arrays
    * still refuse the write before anything changes.
    */
-  keysToWrite(record: StoredDoc, position: number): IndexKey[] {
+  keysToWrite(record: StoredDoc, position: number): StoredKey[] {
     return this.#tree === undefined && this.#keysCannotFail ? [] : this.keysOf(record, position);
   }
 
-  /** The keys a document at `position` contributes (none when the index leaves it out). */
-  keysOf(record: StoredDoc, position: number): IndexKey[] {
+  /** The keys a document at `position` contributes (none when the index leaves it out), as the tree keeps them. */
+  keysOf(record: StoredDoc, position: number): StoredKey[] {
     if (!this.includes(record)) return [];
     const fold = this.fold;
     return indexValues(record.view, this.#parts, fold).map((values) => {
       const key = values.map((value) => (value === undefined ? null : fold ? foldDeep(value, fold) : value));
       key.push(position);
-      return key;
+      return this.stored(key);
     });
+  }
+
+  /** A key (or a bound) as the tree keeps it: mostly one string, ordered as the key (see key-encoding). */
+  stored(key: IndexKey): StoredKey {
+    return storedKey(key, this.directions);
   }
 
   /**
    * Adds a document's keys (`keysOf` it at its position, its place in natural order: equal keys
    * are kept in it, as mongod keeps them in RecordId order).
    */
-  add(record: StoredDoc, keys: readonly IndexKey[]): void {
+  add(record: StoredDoc, keys: readonly StoredKey[]): void {
     this.#noteArrays(record);
     if (this.#tree === undefined) return;
-    for (const key of keys) {
-      if (this.#narrowStrings) this.#noteWideStrings(key);
-      this.#tree.set(key, record);
-    }
-  }
-
-  #noteWideStrings(key: IndexKey): void {
-    for (let i = 0; i < this.paths.length; i++) {
-      const value = key[i];
-      if (typeof value === "string" && hasHighUnits(value)) this.#narrowStrings = false;
-    }
+    for (const key of keys) this.#tree.set(key, record);
   }
 
   #noteArrays(record: StoredDoc): void {
@@ -172,13 +162,13 @@ export class OrderedIndex {
    * Swaps a document for its updated version. When the update leaves this index's keys as they
    * were (an update that sets other fields), the entries only point to the new version, in place.
    */
-  replace(old: StoredDoc, record: StoredDoc, position: number, after: readonly IndexKey[]): void {
+  replace(old: StoredDoc, record: StoredDoc, position: number, after: readonly StoredKey[]): void {
     if (this.#tree === undefined) {
       this.#noteArrays(record);
       return;
     }
     const before = this.keysOf(old, position);
-    if (before.length === after.length && before.every((key, i) => this.compare(key, after[i]!) === 0)) {
+    if (before.length === after.length && before.every((key, i) => this.compareStored(key, after[i]!) === 0)) {
       // `a: 5` becoming `a: [5]` keeps the key but makes the index multikey.
       this.#noteArrays(record);
       for (const key of after) this.#tree.set(key, record, true);
@@ -191,8 +181,9 @@ export class OrderedIndex {
   /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */
   leadsWithType(rank: number): boolean {
     if (this.directions[0]! < 0) return true;
-    const found = this.#built().getPairOrNextHigher([typeStart(rank), ...this.paths.map(() => MIN)]);
-    return found !== undefined && compareComponent(found[0][0], typeEnd(rank)) < 0;
+    const fields = this.paths.slice(1).map(() => MIN);
+    const found = this.#built().getPairOrNextHigher(this.stored([typeStart(rank), ...fields, MIN]));
+    return found !== undefined && this.compareStored(found[0], this.stored([typeEnd(rank), ...fields, MIN])) < 0;
   }
 
   /**
@@ -205,8 +196,9 @@ export class OrderedIndex {
     const lo: IndexKey = [from, ...rest.map(() => MIN), MIN];
     const hi: IndexKey = [to, ...rest.map(() => MAX), MAX];
     const found = new Set<StoredDoc>();
-    for (const [key, record] of this.#built().entries(lo)) {
-      if (this.compare(key, hi) > 0) break;
+    const last = this.stored(hi);
+    for (const [key, record] of this.#built().entries(this.stored(lo))) {
+      if (this.compareStored(key, last) > 0) break;
       found.add(record);
     }
     return [...found];

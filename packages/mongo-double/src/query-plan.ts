@@ -4,6 +4,7 @@ import { foldFor } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
 import { conditionBounds, conjunctsOf, indexBounds, isPoint, type IndexBounds } from "./index-bounds.js";
 import { MAX, MIN, type IndexKey } from "./index-order.js";
+import type { StoredKey } from "./key-encoding.js";
 import type { OrderedIndex } from "./ordered-index.js";
 import { recordComparator } from "./sort-order.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
@@ -306,14 +307,16 @@ function* entriesOf(scan: IndexScan, stats: ScanStats): Generator<StoredDoc> {
     return;
   }
   const tree = scan.index.snapshot();
-  const compare = scan.index.compare;
+  const compare = scan.index.compareStored;
   const descending = scan.sortDirection < 0;
   const intervals = descending ? [...scan.bounds.intervals].reverse() : scan.bounds.intervals;
-  for (const { lo, hi } of intervals) {
+  for (const bounds of intervals) {
+    const lo = scan.index.stored(bounds.lo);
+    const hi = scan.index.stored(bounds.hi);
     const entries = descending ? tree.entriesReversed(hi) : tree.entries(lo);
     // The first key past the interval (null: none), looked up once a scan proves long: then each
     // key is checked by identity rather than compared with the bound.
-    let past: IndexKey | null | undefined;
+    let past: StoredKey | null | undefined;
     let examined = 0;
     for (const [key, record] of entries) {
       if (past === undefined) {

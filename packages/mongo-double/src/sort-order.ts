@@ -60,7 +60,7 @@ export function inUtf8Order(s: string): string {
 }
 
 /** An ObjectId as bson 7 keeps it: its twelve bytes are written out on request. */
-interface ObjectIdLike {
+export interface ObjectIdLike {
   serializeInto(bytes: Uint8Array, index: number): number;
 }
 
