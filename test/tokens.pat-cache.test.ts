@@ -23,6 +23,8 @@ let second: ExtraTokenService;
 /** Clients of instance A (the pair's token-service) and of instance B (the second one, whose feed runs through the relay). */
 let onA: RosterClients;
 let onB: RosterClients;
+/** RoleService clients of the pair's user-service; `asService` may publish changes. */
+let publisher: ReturnType<typeof roleClientsByKey>;
 
 beforeAll(async () => {
   const { pair, relay } = feedPair;
@@ -33,11 +35,13 @@ beforeAll(async () => {
   });
   onA = rosterClients(pair.ports, stack.apiKey);
   onB = rosterClients({ user: pair.ports.user, token: second.ports.token }, stack.apiKey);
+  publisher = roleClientsByKey(stack, pair.ports.user.grpc);
 }, 60_000);
 
 afterAll(async () => {
   onA?.close();
   onB?.close();
+  publisher?.close();
   await second?.stop();
 });
 
@@ -63,13 +67,17 @@ async function holder() {
 /**
  * Makes B hold the PAT's record and proves it answers from it: B reads the
  * PAT, then its expiry is changed in the database behind every feed (nothing
- * is published), so only a held copy still reports the old one.
+ * is published), so only a held copy still reports the old one. Each attempt
+ * first publishes a change of the user, which drops what B holds of it: a
+ * read B made while its lease had lapsed (it resubscribes after a stall) may
+ * have kept the expiry of the moment the database was behind.
  */
-async function warmB(user: { pat: { id: string; secret: string }; expireTime: Date }) {
+async function warmB(user: { userId: string; pat: { id: string; secret: string }; expireTime: Date }) {
   const behindTheFeed = new Date(user.expireTime.getTime() + 3_600_000);
   await pats().updateOne({ _id: user.pat.id }, { $set: { expireTime: user.expireTime } });
   const fromCache = await eventually(
     async () => {
+      await publisher.asService.publishUserTokensChanged({ userId: user.userId });
       await onB.tokens.introspectToken({ token: user.pat.secret });
       await pats().updateOne({ _id: user.pat.id }, { $set: { expireTime: behindTheFeed } });
       const { exp } = await onB.tokens.introspectToken({ token: user.pat.secret });
