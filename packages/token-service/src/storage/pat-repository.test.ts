@@ -1,11 +1,11 @@
-import { MongoServerError, type Db } from "mongodb";
+import { Collection, MongoServerError, type Db } from "mongodb";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { PatRecord } from "../domain/pat-store.js";
 import { useTestMongo } from "../testing.js";
 import { patCollection, tokenServiceIndexes } from "./indexes.js";
-import { createPatRepository, slotSurvey } from "./pat-repository.js";
+import { createPatRepository, rememberedUsers, slotSurvey } from "./pat-repository.js";
 
 const mongo = useTestMongo();
 let db: Db;
@@ -70,6 +70,22 @@ describe("PAT repository: the per-user cap", () => {
     expect(results.filter(Boolean)).toHaveLength(7);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
+
+  it("when 12,000 users have each created a token then the first one's next create still reads none of its slots", async () => {
+    const store = createPatRepository(db);
+    const users = Array.from({ length: 12_000 }, (_, i) => `many${i}`);
+    expect(rememberedUsers).toBeGreaterThanOrEqual(users.length);
+    for (let i = 0; i < users.length; i += 1_000)
+      await Promise.all(users.slice(i, i + 1_000).map((userId) => store.insertWithinCap(record(userId), 5)));
+    const find = vi.spyOn(Collection.prototype, "find");
+    try {
+      expect(await store.insertWithinCap(record(users[0]!), 5)).toBe(true);
+      expect(find).not.toHaveBeenCalled();
+    } finally {
+      find.mockRestore();
+    }
+    expect((await slotsOf(users[0]!)).length).toBe(2);
+  }, 60_000);
 
   it("when a user's remembered slots show a free one that was taken meanwhile then the create reads afresh and finds the cap reached", async () => {
     const [store, other] = [createPatRepository(db), createPatRepository(db)];

@@ -5,7 +5,7 @@ import type { PatRecord, PatStore } from "../domain/pat-store.js";
 import { shareRoundTrips } from "../domain/shared-round-trips.js";
 import { createGroupedInsert } from "./grouped-insert.js";
 import { patCollection, tokenServiceIndexes } from "./indexes.js";
-import { insertInFreeSlot, type HeldSlot } from "./pat-slots.js";
+import { insertInFreeSlot, type HeldSlot, type TakenSlots } from "./pat-slots.js";
 import { createPerKeyQueue } from "./per-key-queue.js";
 
 /** The record as stored: `_id` for `id`, null for an absent time, and the token's slot. */
@@ -49,14 +49,17 @@ export const slotSurvey = (userIds: readonly string[]) => ({
   projection: { userId: 1, slot: 1 },
 });
 
-/** Users whose slots a repository remembers at most (see SlotStore.recall); the least recently used go first. */
-export const rememberedUsers = 10_000;
+/**
+ * Users whose slots a repository remembers at most (see SlotStore.recall), as many as the access
+ * copy holds by default (a cap's bytes each); the least recently used go first.
+ */
+export const rememberedUsers = 100_000;
 
 export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
   const oneUserAtATime = createPerKeyQueue();
   // A user's next create tries a slot free in what its last one saw, and reads only when that was taken meanwhile.
-  const slotMemory = new Map<string, HeldSlot[]>();
+  const slotMemory = new Map<string, TakenSlots>();
   // Creates for different users that arrive together read their slots in one find, and insert in one write.
   const slotsOf = shareRoundTrips<string, HeldSlot[]>(async (userIds) => {
     const { filter, projection } = slotSurvey([...new Set(userIds)]);
@@ -101,10 +104,10 @@ export function createPatRepository(db: Db): PatStore {
               }
             },
             recall: () => slotMemory.get(record.userId),
-            remember(held) {
+            remember(taken) {
               slotMemory.delete(record.userId);
-              if (held === undefined) return;
-              slotMemory.set(record.userId, held);
+              if (taken === undefined) return;
+              slotMemory.set(record.userId, taken);
               if (slotMemory.size > rememberedUsers) slotMemory.delete(slotMemory.keys().next().value!);
             },
           },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anyFreeSlot, surveySlots } from "./pat-slots.js";
+import { anyFreeSlot, surveySlots, takenSlots } from "./pat-slots.js";
 
 describe("surveySlots", () => {
   it("when some slots are held then the free ones are the rest of [0, cap), each once", () => {
@@ -42,11 +42,14 @@ describe("surveySlots", () => {
 
 describe("anyFreeSlot", () => {
   it("when some slots are held then every pick is one of the rest of [0, cap), and picks spread over them", () => {
-    const held = [
-      { _id: "a", slot: 0 },
-      { _id: "b", slot: 3 },
-    ];
-    const picks = new Set(Array.from({ length: 200 }, () => anyFreeSlot(held, 5)));
+    const taken = takenSlots(
+      [
+        { _id: "a", slot: 0 },
+        { _id: "b", slot: 3 },
+      ],
+      5,
+    );
+    const picks = new Set(Array.from({ length: 200 }, () => anyFreeSlot(taken, 5)));
     expect([...picks].sort()).toEqual([1, 2, 4]);
   });
 
@@ -55,13 +58,13 @@ describe("anyFreeSlot", () => {
       { _id: "a", slot: 1 },
       { _id: "b", slot: 0 },
     ];
-    expect(anyFreeSlot(held, 2)).toBeUndefined();
-    expect(anyFreeSlot([...held, { _id: "c", slot: 2 }], 2)).toBeUndefined();
+    expect(anyFreeSlot(takenSlots(held, 2), 2)).toBeUndefined();
+    expect(anyFreeSlot(takenSlots([...held, { _id: "c", slot: 2 }], 2), 2)).toBeUndefined();
   });
 
-  it("when a token holds no slot or one outside [0, cap) then none is picked, so the survey places it first", () => {
-    expect(anyFreeSlot([{ _id: "old" }], 3)).toBeUndefined();
-    expect(anyFreeSlot([{ _id: "high", slot: 7 }], 3)).toBeUndefined();
-    expect(anyFreeSlot([{ _id: "odd", slot: 1.5 }], 3)).toBeUndefined();
+  it("when the slots were remembered under another cap then none is picked, so the slots are read again", () => {
+    const taken = takenSlots([{ _id: "a", slot: 0 }], 3);
+    expect(anyFreeSlot(taken, 2)).toBeUndefined();
+    expect(anyFreeSlot(taken, 4)).toBeUndefined();
   });
 });

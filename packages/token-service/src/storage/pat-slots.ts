@@ -46,21 +46,30 @@ export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey 
 }
 
 /**
- * A free slot in [0, cap), from a random place on, or undefined when none is free or a token
- * holds none (a stray, which `surveySlots` must place first). The start only spreads concurrent
- * creates, as the survey's shuffle does, without a list of the free slots or a draw for each.
+ * What a process remembers of a user's slots once a survey found no stray: one byte per slot of
+ * [0, cap), 1 where a token holds it. The tokens' ids are not needed to pick a slot, and a few
+ * bytes per user let a process remember as many users as it holds the access of.
  */
-export function anyFreeSlot(held: readonly HeldSlot[], cap: number): number | undefined {
-  if (held.length >= cap) return undefined;
-  const taken = new Set<number>();
-  for (const { slot } of held) {
-    if (!inSlots(slot, cap)) return undefined;
-    taken.add(slot);
-  }
+export type TakenSlots = Uint8Array;
+
+/** The slots `held` takes in [0, cap) (a survey's, without strays). */
+export function takenSlots(held: readonly HeldSlot[], cap: number): TakenSlots {
+  const taken = new Uint8Array(cap);
+  for (const { slot } of held) if (inSlots(slot, cap)) taken[slot] = 1;
+  return taken;
+}
+
+/**
+ * A free slot in [0, cap), from a random place on, or undefined when none is free or the memory
+ * was taken under another cap. The start only spreads concurrent creates, as the survey's
+ * shuffle does, without a list of the free slots or a draw for each.
+ */
+export function anyFreeSlot(taken: TakenSlots, cap: number): number | undefined {
+  if (taken.length !== cap) return undefined;
   const start = Math.floor(Math.random() * cap);
   for (let i = 0; i < cap; i++) {
     const slot = (start + i) % cap;
-    if (!taken.has(slot)) return slot;
+    if (taken[slot] === 0) return slot;
   }
   return undefined;
 }
@@ -76,8 +85,8 @@ export interface SlotStore {
    * replaces it. It only spares a read: the database still refuses a slot
    * taken meanwhile, and a refusal for want of a free slot is always read afresh.
    */
-  recall?(): HeldSlot[] | undefined;
-  remember?(held: HeldSlot[] | undefined): void;
+  recall?(): TakenSlots | undefined;
+  remember?(taken: TakenSlots | undefined): void;
 }
 
 /**
@@ -107,7 +116,9 @@ export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<b
     }
     try {
       await store.insert(free[0]!);
-      store.remember?.([...held, { _id: "", slot: free[0]! }]);
+      const taken = takenSlots(held, cap);
+      taken[free[0]!] = 1;
+      store.remember?.(taken);
       return true;
     } catch (err) {
       unlessSlotTaken(err);
@@ -141,8 +152,8 @@ async function insertInRememberedSlot(store: SlotStore, cap: number): Promise<bo
     unlessSlotTaken(err);
     return false;
   }
-  // No longer remembered while the insert ran, so no other create holds this list.
-  remembered.push({ _id: "", slot });
+  // No longer remembered while the insert ran, so no other create holds these bytes.
+  remembered[slot] = 1;
   store.remember?.(remembered);
   return true;
 }
