@@ -221,6 +221,50 @@ describe("the feed's own methods", () => {
   });
 });
 
+describe("the listing of every user's access", () => {
+  it("when a service key pages through it then every user comes once, in id order, with its state and permissions", async () => {
+    const { asAdmin, asService, close } = roleClientsByKey(stack, feedPair.pair.ports.user.grpc);
+    closers.push(close);
+    const { role } = await admin.roles.createRole({
+      role: { name: uniqueName("list-"), permissions: ["orders:read"] },
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++)
+      ids.push((await admin.users.createUser({ username: uniqueName("list") })).user?.id ?? "");
+    await admin.roles.assignUserRoles({ userId: ids[1]!, roleIds: [role?.id ?? ""] });
+    await admin.users.suspendUser({ userId: ids[2]! });
+
+    const listed: { userId: string; suspended: boolean; permissions: string[] }[] = [];
+    let pageToken = "";
+    do {
+      const page = await asService.listUserAccess({ pageSize: 2, pageToken });
+      expect(page.accesses.length).toBeLessThanOrEqual(2);
+      listed.push(...page.accesses);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+
+    const order = listed.map((access) => access.userId);
+    expect(order).toEqual([...new Set(order)].sort());
+    const mine = listed.filter((access) => ids.includes(access.userId));
+    expect(mine.map(({ userId, suspended, permissions }) => ({ userId, suspended, permissions }))).toEqual(
+      [...ids].sort().map((userId) => ({
+        userId,
+        suspended: userId === ids[2],
+        permissions: userId === ids[1] ? ["orders:read"] : [],
+      })),
+    );
+    expect((await refusalOf(() => asAdmin.listUserAccess({}))).code).toBe(7);
+    expect(await refusalOf(() => asService.listUserAccess({ pageSize: -1 }))).toEqual({
+      code: 3,
+      reason: "INVALID_ARGUMENT",
+      fields: ["page_size"],
+    });
+    expect((await refusalOf(() => asService.listUserAccess({ pageToken: "not-a-token" }))).fields).toEqual([
+      "page_token",
+    ]);
+  });
+});
+
 describe("a subscriber that stops acknowledging", () => {
   it("when a subscriber holds a lease and stops acknowledging then SuspendUser returns only after that lease ran out, and the subscriber is cut off", async () => {
     const { user } = await admin.users.createUser({ username: uniqueName("stall") });

@@ -163,6 +163,7 @@ const roleServiceScopes: ScopeTable<typeof RoleService> = {
   watchUserAccessChanges: scopeAccessWatch,
   acknowledgeUserAccessChanges: scopeAccessWatch,
   publishUserTokensChanged: scopeAccessWatch,
+  listUserAccess: scopeAccessWatch,
 };
 
 const tokenServiceScopes: ScopeTable<typeof TokenService> = {

@@ -48,6 +48,8 @@ export interface RoleStore {
   userRoleIds(userId: string): Promise<string[] | null>;
   /** One read of the user by id and one of its roles by id; null when there is no such user. */
   userAccess(userId: string): Promise<UserAccess | null>;
+  /** The access of up to `limit` users with ids after `afterId` (all when undefined), in id order. */
+  accessPage(afterId: string | undefined, limit: number): Promise<UserAccess[]>;
   addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
   removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
   replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;

@@ -241,6 +241,19 @@ export function createRoles(deps: {
     return found.filter((access): access is UserAccess => access !== null);
   }
 
+  /** Every user's access, a page at a time in user id order (see ListUserAccess). */
+  async function listAccess(
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ accesses: UserAccess[]; nextPageToken: string }> {
+    const limit = pageSizeOf(pageSize);
+    const fingerprint = "user-access";
+    const after = pageCursor(decodePageToken(pageToken, fingerprint), "id");
+    const rows = await deps.store.accessPage(after, limit + 1);
+    const { items, nextPageToken } = page(rows, limit, 0, (last) => encodePageToken({ id: last.userId }, fingerprint));
+    return { accesses: items, nextPageToken };
+  }
+
   function page<T>(rows: T[], limit: number, total: number, tokenOf: (last: T) => string): Page<T> {
     const items = rows.slice(0, limit);
     const last = items[items.length - 1];
@@ -291,6 +304,7 @@ export function createRoles(deps: {
     permissions,
     access,
     accessOfMany,
+    listAccess,
   };
 }
 

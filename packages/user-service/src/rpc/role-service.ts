@@ -71,5 +71,8 @@ export function createRoleServiceImpl(deps: {
     async batchGetUserAccess(request) {
       return { accesses: await roles.accessOfMany(request.userIds) };
     },
+    async listUserAccess(request) {
+      return roles.listAccess(request.pageSize, request.pageToken);
+    },
   };
 }

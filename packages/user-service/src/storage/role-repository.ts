@@ -53,11 +53,23 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
   const userDocs = db.collection<UserDocument>(usersCollection);
   // The access reads of calls made with access tokens that arrive together share their round trips.
   const timeoutMs = options.lookupTimeoutMs;
-  const accessOf = createBatchedLookup(userDocs, {
-    projection: { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 },
-    timeoutMs,
-  });
+  const accessFields = { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } as const;
+  const accessOf = createBatchedLookup(userDocs, { projection: accessFields, timeoutMs });
   const permissionsOf = createBatchedLookup(roleDocs, { projection: { permissions: 1 }, timeoutMs });
+  /** A user's access from its access fields: its roles' permissions, read by id with the calls that arrive together. */
+  const accessFrom = async (
+    userId: string,
+    user: Pick<UserDocument, "username" | "suspended" | "tokenEpoch" | "roleIds">,
+  ): Promise<UserAccess> => {
+    const roles = await Promise.all((user.roleIds ?? []).map(permissionsOf));
+    return {
+      userId,
+      username: user.username ?? "",
+      suspended: user.suspended,
+      tokenEpoch: user.tokenEpoch ?? 0,
+      permissions: [...new Set(roles.flatMap((r) => r?.permissions ?? []))].sort(),
+    };
+  };
   const roleOrNull = (doc: RoleDocument | null) => (doc === null ? null : toRoleRecord(doc));
   return {
     async insert(role) {
@@ -113,15 +125,14 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
      */
     async userAccess(userId): Promise<UserAccess | null> {
       const user = await accessOf(userId);
-      if (user === null) return null;
-      const roles = await Promise.all((user.roleIds ?? []).map(permissionsOf));
-      return {
-        userId,
-        username: user.username ?? "",
-        suspended: user.suspended,
-        tokenEpoch: user.tokenEpoch ?? 0,
-        permissions: [...new Set(roles.flatMap((r) => r?.permissions ?? []))].sort(),
-      };
+      return user === null ? null : accessFrom(userId, user);
+    },
+
+    /** One read of the page's users in `_id` order (through the `_id` index), and one of their roles. */
+    async accessPage(afterId, limit) {
+      const filter: Filter<UserDocument> = afterId === undefined ? {} : { _id: { $gt: afterId } };
+      const users = await userDocs.find(filter, { sort: { _id: 1 }, limit, projection: accessFields }).toArray();
+      return Promise.all(users.map((user) => accessFrom(user._id, user)));
     },
 
     /**
