@@ -17,6 +17,7 @@ import { createKeyIntegrity } from "./crypto/key-integrity.js";
 import { createKeyRing } from "./crypto/signing-keys.js";
 import { createAuditDelivery } from "./domain/audit-delivery.js";
 import { createOutboxAuditTrail } from "./domain/audit-trail.js";
+import { startAccessPreload } from "./domain/access-preload.js";
 import { createCachedPatStore } from "./domain/pat-cache.js";
 import { createPatManagement, patChangeHappened } from "./domain/pats.js";
 import { createExchangeAndIntrospection } from "./domain/exchange-and-introspection.js";
@@ -77,6 +78,9 @@ export async function createApp(deps: Omit<ServiceAppDeps<TokenServiceConfig>, "
     serviceKey: config.outgoingServiceKey,
     ownConnection: true,
   });
+  // A copy that starts empty (at start-up, after a feed resubscribed) is filled with every user's access in the
+  // background, on the background connection, so that first uses need no round trip (see startAccessPreload).
+  const preload = startAccessPreload({ copy: accessCopy, list: auditUsers.listAccess, logger });
   const delivery = createAuditDelivery({
     store: outbox,
     send: (entries) => auditUsers.appendLogs(entries),
@@ -127,6 +131,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<TokenServiceConfig>, "
     ready: () => ensureIndexesPresent(db, tokenServiceIndexes),
     close: async () => {
       await delivery.stop();
+      preload.stop();
       for (const feed of feeds) feed.stop();
       auditUsers.close();
       users.close();

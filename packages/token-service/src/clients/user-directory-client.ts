@@ -5,11 +5,12 @@ import {
   createUserServiceClient,
   UserLogEvent,
   UserLogResult,
+  type GetUserAccessResponse,
   type RosterClientOptions,
 } from "@roster/client";
 import { peerGrpcTarget, type TlsConfig } from "@roster/runtime";
 import { DomainError } from "@roster/runtime/domain-error";
-import type { PatLogEvent, TokensChanged, UserDirectory } from "../domain/user-directory.js";
+import type { ListAccess, PatLogEvent, TokensChanged, UserAccess, UserDirectory } from "../domain/user-directory.js";
 import { batchAccessReads } from "./access-batches.js";
 
 const logEvents: Record<PatLogEvent, UserLogEvent> = {
@@ -56,6 +57,17 @@ export const ownConnection = { "grpc.use_local_subchannel_pool": 1 } as const;
 /** Longer than user-service's default acknowledgement timeout plus lease (2 s + 5 s), with room for a slow machine. */
 const publishTimeoutMs = 30_000;
 
+/** Users per ListUserAccess page: the most user-service returns. */
+const accessPageSize = 100;
+
+const accessFromProto = (access: GetUserAccessResponse): UserAccess => ({
+  id: access.userId,
+  username: access.username,
+  suspended: access.suspended,
+  tokenEpoch: access.tokenEpoch,
+  permissions: access.permissions,
+});
+
 /** UserDirectory over user-service's gRPC port, with token-service's own service credential. */
 export function createUserDirectoryClient(options: {
   userServiceUrl: string;
@@ -64,7 +76,7 @@ export function createUserDirectoryClient(options: {
   timeoutMs?: number;
   /** Connect apart from every other client (see ownConnection): for callers that retry in the background. */
   ownConnection?: boolean;
-}): UserDirectory & { tokensChanged: TokensChanged; close(): void } {
+}): UserDirectory & { tokensChanged: TokensChanged; listAccess: ListAccess; close(): void } {
   const clientOptions: RosterClientOptions = {
     ...peerGrpcTarget(options.userServiceUrl, options.tls),
     credential: options.serviceKey,
@@ -90,17 +102,19 @@ export function createUserDirectoryClient(options: {
     accessOf: batchAccessReads(async (userIds) => {
       try {
         const { accesses } = await roles.batchGetUserAccess({ userIds: [...userIds] });
-        return accesses.map((access) => ({
-          id: access.userId,
-          username: access.username,
-          suspended: access.suspended,
-          tokenEpoch: access.tokenEpoch,
-          permissions: access.permissions,
-        }));
+        return accesses.map(accessFromProto);
       } catch (err) {
         throw upstreamError("BatchGetUserAccess", err);
       }
     }),
+    async listAccess(pageToken) {
+      try {
+        const page = await roles.listUserAccess({ pageSize: accessPageSize, pageToken });
+        return { accesses: page.accesses.map(accessFromProto), nextPageToken: page.nextPageToken };
+      } catch (err) {
+        throw upstreamError("ListUserAccess", err);
+      }
+    },
     async appendLogs(entries) {
       try {
         await users.appendUserLogs({

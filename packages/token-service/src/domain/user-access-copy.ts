@@ -89,6 +89,27 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
       return access;
     },
 
+    /**
+     * Keeps users' access from a listing of every user (see startAccessPreload) whose read began
+     * when the copy's generation was `startedIn`: only while every feed is subscribed and if no
+     * change, subscription or loss came in since, so nothing a change took away is kept. Users
+     * held already keep their entry, and the listing fills the copy up to `maxUsers` without
+     * evicting anyone. False when nothing was kept (the page must be read again).
+     */
+    keepListed(accesses: readonly UserAccess[], startedIn: number): boolean {
+      if (!subscribedAll() || startedIn !== generation) return false;
+      for (const access of accesses) {
+        if (entries.size >= options.maxUsers) break;
+        if (!entries.has(access.id)) entries.set(access.id, access);
+      }
+      return true;
+    },
+
+    /** Whether the copy holds as many users as it may. */
+    get full(): boolean {
+      return entries.size >= options.maxUsers;
+    },
+
     /** Feed `feed` has a new subscription: whatever changed while it had none is unknown, so the copy starts empty. */
     subscribed(feed: number, subscription: string): void {
       const state = feeds[feed];

@@ -46,3 +46,6 @@ export interface UserDirectory {
  * held of them (UNAVAILABLE `USER_SERVICE_UNAVAILABLE` when that is not known).
  */
 export type TokensChanged = (userId: string) => Promise<void>;
+
+/** A page of every user's access in user id order (ListUserAccess), from `pageToken` ("" for the first). */
+export type ListAccess = (pageToken: string) => Promise<{ accesses: UserAccess[]; nextPageToken: string }>;

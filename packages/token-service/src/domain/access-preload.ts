@@ -1,0 +1,84 @@
+import type { Logger } from "@roster/runtime";
+import { retryBackoffMs } from "@roster/runtime/retry-backoff";
+import type { UserAccessCopy } from "./user-access-copy.js";
+import type { ListAccess } from "./user-directory.js";
+
+export interface AccessPreloadOptions {
+  copy: Pick<UserAccessCopy, "live" | "generation" | "full" | "keepListed" | "onForget">;
+  /** A page of every user's access (user-service's ListUserAccess). */
+  list: ListAccess;
+  logger: Logger;
+  /** The longest wait between two reads of a page that failed or overlapped a change. */
+  maxDelayMs?: number;
+  /** Waits `ms`; a timer unless a test says otherwise. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const sleepFor = (ms: number) =>
+  new Promise<void>((resolve) => {
+    setTimeout(resolve, ms).unref();
+  });
+
+/**
+ * Fills the user-access copy with every user's access, a page at a time, each
+ * time the copy starts empty (a feed subscribed, or a change of every user's
+ * access): the first use of each user's token then needs no round trip to
+ * user-service. It never weakens the copy's promise: a page is kept only if
+ * no change, subscription or loss came in while it was read (see
+ * `keepListed`), and is otherwise read again. Reads that fail or keep
+ * overlapping changes wait longer each time (from 1 s up to `maxDelayMs`), so
+ * a busy feed costs user-service a bounded number of reads. A load stops at
+ * the last page, when the copy is full, or when a feed is lost, and starts
+ * over from the first page whenever the copy is emptied again; meanwhile the
+ * copy answers as it always does, from user-service for users it lacks.
+ */
+export function startAccessPreload(options: AccessPreloadOptions): { stop(): void } {
+  const { copy, list, logger } = options;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const sleep = options.sleep ?? sleepFor;
+  /** Raised whenever the copy is emptied: a load of an earlier run stops. */
+  let run = 0;
+  let stopped = false;
+
+  const load = async (id: number): Promise<void> => {
+    let pageToken = "";
+    let setbacks = 0;
+    while (!stopped && id === run && copy.live && !copy.full) {
+      const startedIn = copy.generation;
+      let page: Awaited<ReturnType<ListAccess>>;
+      try {
+        page = await list(pageToken);
+      } catch (err) {
+        setbacks += 1;
+        logger.warn({ err: String(err) }, "access copy: could not read a page of user access; reading it again later");
+        await sleep(retryBackoffMs(setbacks - 1, maxDelayMs));
+        continue;
+      }
+      if (stopped || id !== run) return;
+      if (!copy.keepListed(page.accesses, startedIn)) {
+        // A change came in while the page was read: what it holds may be older than the change.
+        setbacks += 1;
+        await sleep(retryBackoffMs(setbacks - 1, maxDelayMs));
+        continue;
+      }
+      setbacks = 0;
+      if (page.nextPageToken === "") return;
+      pageToken = page.nextPageToken;
+    }
+  };
+
+  copy.onForget((userId) => {
+    if (userId !== undefined || stopped) return;
+    run += 1;
+    const id = run;
+    // After the call that emptied the copy has returned, so that a new subscription counts as live.
+    setImmediate(() => void load(id));
+  });
+
+  return {
+    stop() {
+      stopped = true;
+      run += 1;
+    },
+  };
+}
