@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { silentLogger } from "../testing.js";
+import type { Logger } from "@roster/runtime";
+import { describe, expect, it, vi } from "vitest";
 import { startAccessPreload } from "./access-preload.js";
 import { createUserAccessCopy } from "./user-access-copy.js";
 import type { UserAccess } from "./user-directory.js";
@@ -33,9 +33,10 @@ function setup(options: { users: number; pageSize?: number; maxUsers?: number })
   const reads: string[] = [];
   const control: { gate?: Promise<void>; fail?: boolean } = {};
   const waits: number[] = [];
+  const logger = { info: vi.fn(), warn: vi.fn() };
   const preload = startAccessPreload({
     copy,
-    logger: silentLogger,
+    logger: logger as unknown as Logger,
     // Recorded, and over at the next turn rather than after the time asked for.
     sleep: (ms) => {
       waits.push(ms);
@@ -58,7 +59,7 @@ function setup(options: { users: number; pageSize?: number; maxUsers?: number })
     copy.subscribed(0, `sub-${subscription}`);
     copy.leaseConfirmed(0, `sub-${subscription}`, 1_000, 5_000);
   };
-  return { copy, directory, fetched, reads, waits, control, preload, subscribe };
+  return { copy, directory, fetched, reads, waits, control, preload, subscribe, logger };
 }
 
 /** Lets the preload run until it has nothing left to do. */
@@ -68,11 +69,15 @@ const settle = async () => {
 
 describe("startAccessPreload", () => {
   it("when the feed subscribes then every user's access is read into the copy, a page at a time, and answered without a round trip", async () => {
-    const { copy, fetched, reads, subscribe } = setup({ users: 25 });
+    const { copy, fetched, reads, subscribe, logger } = setup({ users: 25 });
     subscribe();
     await settle();
     expect(reads).toEqual(["", "10", "20"]);
     expect(copy.size).toBe(25);
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.objectContaining({ users: 25, pages: 3 }),
+      "access copy: loaded every user's access it can hold",
+    );
     expect(await copy.accessOf("u0017")).toMatchObject({ id: "u0017", permissions: ["orders:read"] });
     expect(fetched).toEqual([]);
   });
@@ -135,7 +140,7 @@ describe("startAccessPreload", () => {
   });
 
   it("when user-service fails then the page is read again after waits that grow, and the copy answers through user-service meanwhile", async () => {
-    const { copy, fetched, reads, waits, control, subscribe } = setup({ users: 5 });
+    const { copy, fetched, reads, waits, control, subscribe, logger } = setup({ users: 5 });
     control.fail = true;
     subscribe();
     await settle();
@@ -146,6 +151,7 @@ describe("startAccessPreload", () => {
     }
     expect(await copy.accessOf("u0001")).toMatchObject({ id: "u0001" });
     expect(fetched).toEqual(["u0001"]);
+    expect(logger.warn).toHaveBeenCalled();
     control.fail = false;
     await settle();
     expect(copy.size).toBe(5);

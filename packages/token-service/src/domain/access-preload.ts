@@ -4,7 +4,7 @@ import type { UserAccessCopy } from "./user-access-copy.js";
 import type { ListAccess } from "./user-directory.js";
 
 export interface AccessPreloadOptions {
-  copy: Pick<UserAccessCopy, "live" | "generation" | "full" | "keepListed" | "onForget">;
+  copy: Pick<UserAccessCopy, "live" | "generation" | "full" | "size" | "keepListed" | "onForget">;
   /** A page of every user's access (user-service's ListUserAccess). */
   list: ListAccess;
   logger: Logger;
@@ -43,6 +43,8 @@ export function startAccessPreload(options: AccessPreloadOptions): { stop(): voi
   const load = async (id: number): Promise<void> => {
     let pageToken = "";
     let setbacks = 0;
+    let pages = 0;
+    const started = performance.now();
     while (!stopped && id === run && copy.live && !copy.full) {
       const startedIn = copy.generation;
       let page: Awaited<ReturnType<ListAccess>>;
@@ -62,7 +64,12 @@ export function startAccessPreload(options: AccessPreloadOptions): { stop(): voi
         continue;
       }
       setbacks = 0;
-      if (page.nextPageToken === "") return;
+      pages += 1;
+      if (page.nextPageToken === "" || copy.full) {
+        const ms = Math.round(performance.now() - started);
+        logger.info({ users: copy.size, pages, ms }, "access copy: loaded every user's access it can hold");
+        return;
+      }
       pageToken = page.nextPageToken;
     }
   };
