@@ -183,6 +183,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
     "CPU µs/call: users",
     "tokens",
     stack.backend.kind === "double" ? "db" : "bench",
+    "load",
   ];
   const micros = (x) => (Number.isFinite(x) ? x.toFixed(0) : "?");
   const rows = results.map(({ row, result, concurrency, cpuPerCall }) => [
@@ -197,6 +198,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
     micros(cpuPerCall["user-service"]),
     micros(cpuPerCall["token-service"]),
     micros(cpuPerCall.bench),
+    micros(result.cpuMicros / result.answered),
   ]);
   if (argon2) {
     rows.push([
@@ -207,6 +209,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
       "-",
       ms(argon2.p50),
       ms(argon2.p99),
+      "-",
       "-",
       "-",
       "-",
@@ -222,7 +225,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   console.log(
     `Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
       `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight; ` +
-      `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}.`,
+      `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}; load: the load generator's own process, which shares the same cores.`,
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
