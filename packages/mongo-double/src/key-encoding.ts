@@ -1,7 +1,7 @@
 import { ObjectId } from "bson";
 import { Edge, MAX, MIN, type IndexKey } from "./index-order.js";
 import { bsonTypeName } from "./bson-values.js";
-import type { ObjectIdLike } from "./sort-order.js";
+import { codePointRank, fromCodePointRank, TYPE_RANK, type ObjectIdLike } from "./sort-order.js";
 
 /**
  * Index keys as strings whose code unit order (the engine's `<`) is the keys' order, after
@@ -24,19 +24,19 @@ import type { ObjectIdLike } from "./sort-order.js";
  * of another's, so comparing the strings compares the keys field by field.
  *
  * A key holding anything else (arrays, documents, longs, decimals, binary, …) has no encoding
- * and stays an array; `compareStoredKeys` then decodes the other side.
+ * and stays an array; `storedKeyComparator` then decodes the other side.
  */
 
 const MIN_UNIT = 0;
 const MAX_UNIT = 0xffff;
 /** The ranks whose values have a payload here (and null, which needs none). */
-const NULL_RANK = 2;
-const NUMBER_RANK = 3;
-const STRING_RANK = 4;
-const OBJECT_ID_RANK = 8;
-const BOOL_RANK = 9;
-const DATE_RANK = 10;
-/** Ranks an edge may have (`typeRank` gives 1 to 14). */
+const NULL_RANK = TYPE_RANK.null!;
+const NUMBER_RANK = TYPE_RANK.double!;
+const STRING_RANK = TYPE_RANK.string!;
+const OBJECT_ID_RANK = TYPE_RANK.objectId!;
+const BOOL_RANK = TYPE_RANK.bool!;
+const DATE_RANK = TYPE_RANK.date!;
+/** Ranks an edge may have (`typeRank` gives 1 to 14, 14 to types it does not list). */
 const HIGHEST_RANK = 14;
 
 const numberView = new DataView(new ArrayBuffer(8));
@@ -91,8 +91,7 @@ function pushComponent(out: Units, value: unknown): boolean {
       out.push(tag(STRING_RANK, 1));
       for (let i = 0; i < value.length; i++) {
         const unit = value.charCodeAt(i);
-        if (unit >= 0xd800) out.push(unit >= 0xe000 ? unit - 0x800 : unit + 0x2000);
-        else if (unit > 1) out.push(unit);
+        if (unit > 1) out.push(codePointRank(unit));
         else {
           out.push(1);
           out.push(unit + 1);
@@ -216,7 +215,7 @@ export function decodeKey(encoded: string, directions: readonly number[]): Index
         let value = "";
         for (let unit = next(); unit !== 0; unit = next()) {
           const code = unit === 1 ? next() - 1 : unit;
-          value += String.fromCharCode(code >= 0xf800 ? code - 0x2000 : code >= 0xd800 ? code + 0x800 : code);
+          value += String.fromCharCode(fromCodePointRank(code));
         }
         key.push(value);
         break;

@@ -7,7 +7,7 @@ import type { StoredDoc } from "./stored-doc.js";
 const EMPTY_ARRAY = Symbol("empty array");
 
 // MongoDB's comparison order of BSON types.
-const TYPE_RANK: Record<string, number> = {
+export const TYPE_RANK: Readonly<Record<string, number>> = {
   minKey: 1,
   missing: 2,
   null: 2,
@@ -35,7 +35,12 @@ export const typeRank = (value: unknown): number => TYPE_RANK[bsonTypeOf(value)]
 const simple = (a: string | number | boolean, b: string | number | boolean): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Moves code units so that UTF-16 order becomes code point order: surrogates above U+E000–U+FFFF. */
-const codePointRank = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit);
+export const codePointRank = (unit: number): number =>
+  unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit;
+
+/** The code unit `codePointRank` moved to `rank`. */
+export const fromCodePointRank = (rank: number): number =>
+  rank >= 0xf800 ? rank - 0x2000 : rank >= 0xd800 ? rank + 0x800 : rank;
 
 /** Compares strings as mongod does: by their UTF-8 bytes, which is code point order. */
 export function compareUtf8(a: string, b: string): number {

@@ -1,7 +1,8 @@
 import { canonicalKey } from "./index-key.js";
+import { TYPE_RANK } from "./sort-order.js";
 import type { Collection } from "./collection.js";
 
-const DATE_RANK = 10;
+const DATE_RANK = TYPE_RANK.date!;
 
 /**
  * Deletes expired documents from every collection with a TTL index; returns how many. As

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "@roster/runtime";
 import { retryBackoffMs } from "@roster/runtime/retry-backoff";
 import type { UserAccessCopy } from "./user-access-copy.js";
@@ -14,10 +15,8 @@ export interface AccessPreloadOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const sleepFor = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
+/** A wait that does not keep the process alive. */
+const sleepFor = (ms: number): Promise<void> => delay(ms, undefined, { ref: false });
 
 /**
  * Fills the user-access copy with every user's access, a page at a time, each
