@@ -131,6 +131,34 @@ describe("startAccessPreload", () => {
     expect(copy.size).toBe(15);
   });
 
+  it("when every user's access changes again and again while a load is under way then each new load waits longer before it reads", async () => {
+    const { copy, reads, waits, control, subscribe } = setup({ users: 15 });
+    let release: () => void = () => {};
+    control.gate = new Promise<void>((resolve) => (release = resolve));
+    subscribe();
+    await settle();
+    for (let i = 0; i < 3; i++) {
+      copy.changed(undefined);
+      await settle();
+    }
+    // Each load was cut short before its first page came back: the next waited 0.5–1 s, 1–2 s, 2–4 s.
+    expect(waits).toHaveLength(3);
+    for (const [attempt, ms] of waits.entries()) {
+      expect(ms).toBeGreaterThanOrEqual(500 * 2 ** attempt);
+      expect(ms).toBeLessThanOrEqual(1_000 * 2 ** attempt);
+    }
+    expect(reads).toEqual(["", "", "", ""]);
+    control.gate = undefined;
+    release();
+    await settle();
+    expect(copy.size).toBe(15);
+    // A load that finished lets the next one start at once.
+    copy.changed(undefined);
+    await settle();
+    expect(waits).toHaveLength(3);
+    expect(copy.size).toBe(15);
+  });
+
   it("when the copy is full then no further page is read, and users it holds are not evicted for the listing", async () => {
     const { copy, reads, subscribe } = setup({ users: 50, maxUsers: 25 });
     subscribe();

@@ -29,7 +29,11 @@ const sleepFor = (ms: number): Promise<void> => delay(ms, undefined, { ref: fals
  * a busy feed costs user-service a bounded number of reads. A load stops at
  * the last page, when the copy is full, or when a feed is lost, and starts
  * over from the first page whenever the copy is emptied again; meanwhile the
- * copy answers as it always does, from user-service for users it lacks.
+ * copy answers as it always does, from user-service for users it lacks. A
+ * load that starts while the one before never finished waits first, longer
+ * each time, so that changes of every user's access (a caller updating a
+ * role again and again) or a flapping feed cannot keep user-service reading
+ * every user.
  */
 export function startAccessPreload(options: AccessPreloadOptions): { stop(): void } {
   const { copy, list, logger } = options;
@@ -38,13 +42,25 @@ export function startAccessPreload(options: AccessPreloadOptions): { stop(): voi
   /** Raised whenever the copy is emptied: a load of an earlier run stops. */
   let run = 0;
   let stopped = false;
+  /** Whether the last load has not finished (it may have been cut short). */
+  let loading = false;
+  /** Loads in a row that were cut short: the next one waits longer before its first page. */
+  let cutShort = 0;
 
   const load = async (id: number): Promise<void> => {
+    if (cutShort > 0) await sleep(retryBackoffMs(cutShort - 1, maxDelayMs));
     let pageToken = "";
     let setbacks = 0;
     let pages = 0;
     const started = performance.now();
-    while (!stopped && id === run && copy.live && !copy.full) {
+    const finished = () => {
+      loading = false;
+      cutShort = 0;
+      const ms = Math.round(performance.now() - started);
+      logger.info({ users: copy.size, pages, ms }, "access copy: loaded every user's access it can hold");
+    };
+    while (!stopped && id === run && copy.live) {
+      if (copy.full) return finished();
       const startedIn = copy.generation;
       let page: Awaited<ReturnType<ListAccess>>;
       try {
@@ -64,17 +80,15 @@ export function startAccessPreload(options: AccessPreloadOptions): { stop(): voi
       }
       setbacks = 0;
       pages += 1;
-      if (page.nextPageToken === "" || copy.full) {
-        const ms = Math.round(performance.now() - started);
-        logger.info({ users: copy.size, pages, ms }, "access copy: loaded every user's access it can hold");
-        return;
-      }
+      if (page.nextPageToken === "") return finished();
       pageToken = page.nextPageToken;
     }
   };
 
   copy.onForget((userId) => {
     if (userId !== undefined || stopped) return;
+    if (loading) cutShort += 1;
+    loading = true;
     run += 1;
     const id = run;
     // After the call that emptied the copy has returned, so that a new subscription counts as live.
