@@ -7,7 +7,7 @@ import { ID_INDEX, indexAlreadyExists, type IndexSpec } from "./index-spec.js";
 import type { StoredKey } from "./key-encoding.js";
 import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
-import { UniqueIndex } from "./unique-index.js";
+import { duplicateKeyError, UniqueIndex } from "./unique-index.js";
 
 /** Puts `_id` first, generating an ObjectId when the document has none (as mongod does). */
 export function withIdFirst(doc: Doc): Doc {
@@ -26,17 +26,16 @@ export function withIdFirst(doc: Doc): Doc {
 }
 
 /**
- * One collection: documents in natural order, an ordered index for each index (which queries
- * read through), and hash maps that enforce the unique ones.
+ * One collection: documents by `_id` (which also enforces the `_id` index), each with its place in
+ * natural order, an ordered index for each index (which queries read through), and hash maps that
+ * enforce the other unique ones.
  */
 export class Collection {
   readonly db: string;
   readonly name: string;
   readonly #records = new Map<string, StoredDoc>();
   readonly #indexes: IndexSpec[] = [ID_INDEX];
-  readonly #unique: UniqueIndex[] = [new UniqueIndex({ ...ID_INDEX, unique: true })];
-  /** Each document's place in natural order, fixed at insert (an update keeps it), as mongod's RecordId. */
-  readonly #positions = new Map<string, number>();
+  readonly #unique: UniqueIndex[] = [];
   #nextPosition = 0;
   #ordered: OrderedIndex[] = [
     new OrderedIndex(ID_INDEX, () => this.#positioned(), {
@@ -78,7 +77,7 @@ export class Collection {
 
   /** Every document with its place in natural order. */
   *#positioned(): Generator<[StoredDoc, number]> {
-    for (const [id, record] of this.#records) yield [record, this.#positions.get(id)!];
+    for (const record of this.#records.values()) yield [record, record.position!];
   }
 
   /** The ordered indexes queries may read through. */
@@ -99,11 +98,12 @@ export class Collection {
     const id = canonicalKey(record.doc._id);
     const position = this.#nextPosition;
     const keys = this.#orderedKeys(record, position);
+    if (this.#records.has(id)) throw duplicateKeyError(ID_INDEX, [record.doc._id], this.namespace);
     const entries = this.#unique.map((index) => index.entriesOf(record));
     this.#unique.forEach((index, i) => index.assertFree(entries[i]!, undefined, this.namespace));
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
     this.#nextPosition++;
-    this.#positions.set(id, position);
+    record.position = position;
     this.#ordered.forEach((index, i) => index.add(record, keys[i]!));
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
@@ -114,7 +114,8 @@ export class Collection {
   replace(old: StoredDoc, doc: Doc): StoredDoc {
     const record = storeDoc(doc);
     const id = canonicalKey(old.doc._id);
-    const position = this.#positions.get(id)!;
+    const position = old.position!;
+    record.position = position;
     const keys = this.#orderedKeys(record, position);
     const before = this.#unique.map((index) => index.entriesOf(old));
     const after = this.#unique.map((index) => index.entriesOf(record));
@@ -132,9 +133,7 @@ export class Collection {
   remove(record: StoredDoc): void {
     const id = canonicalKey(record.doc._id);
     for (const index of this.#unique) index.remove(index.entriesOf(record), id);
-    const position = this.#positions.get(id)!;
-    for (const index of this.#ordered) index.remove(record, position);
-    this.#positions.delete(id);
+    for (const index of this.#ordered) index.remove(record, record.position!);
     this.#records.delete(id);
     this.#log?.documentRemoved(this.db, this.name, id);
   }

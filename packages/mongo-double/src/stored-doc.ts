@@ -7,6 +7,8 @@ export interface StoredDoc {
   readonly view: Doc;
   /** This version's BSON encodings, one per projection that read it lately (see `encodeStored`). */
   encodings?: Array<[string, EncodedDoc]>;
+  /** Its place in natural order in the collection holding it, fixed at insert (an update keeps it), as mongod's RecordId. */
+  position?: number;
 }
 
 const storedByView = new WeakMap<object, Doc>();
@@ -15,7 +17,7 @@ const storedByView = new WeakMap<object, Doc>();
 export function storeDoc(doc: Doc): StoredDoc {
   const view = toView(doc) as Doc;
   if (view !== doc) storedByView.set(view, doc);
-  return { doc, view, encodings: undefined };
+  return { doc, view, encodings: undefined, position: undefined };
 }
 
 /** The typed document behind a view, for operators that care about BSON types. */

@@ -84,12 +84,17 @@ export class UniqueIndex {
   }
 
   #duplicate(entry: IndexEntry, namespace: string): CommandError {
-    const keyValue: Doc = {};
-    this.#paths.forEach((path, i) => (keyValue[path] = entry.values[i] ?? null));
-    return new CommandError(
-      11000,
-      `E11000 duplicate key error collection: ${namespace} index: ${this.spec.name} dup key: ${formatValue(keyValue)}`,
-      { keyPattern: this.spec.key, keyValue },
-    );
+    return duplicateKeyError(this.spec, entry.values, namespace);
   }
+}
+
+/** mongod's E11000 error for a key of the unique index `spec` (its fields' `values`, in order) that another document holds. */
+export function duplicateKeyError(spec: IndexSpec, values: readonly unknown[], namespace: string): CommandError {
+  const keyValue: Doc = {};
+  Object.keys(spec.key).forEach((path, i) => (keyValue[path] = values[i] ?? null));
+  return new CommandError(
+    11000,
+    `E11000 duplicate key error collection: ${namespace} index: ${spec.name} dup key: ${formatValue(keyValue)}`,
+    { keyPattern: spec.key, keyValue },
+  );
 }
