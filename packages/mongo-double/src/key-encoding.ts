@@ -45,7 +45,20 @@ const objectIdBytes = new Uint8Array(12);
 /** Builds a key's code units; one per encoding, reused. */
 class Units {
   units: number[] = [];
+  /** What was built before `units`, as a string. */
+  text = "";
   flip = 0;
+
+  reset(): void {
+    this.units.length = 0;
+    this.text = "";
+  }
+
+  /** Appends code units that go into the key unchanged, in one piece. */
+  pushText(text: string): void {
+    this.text = this.toString() + text;
+    this.units.length = 0;
+  }
 
   push(unit: number): void {
     if (this.flip === 0) this.units.push(unit);
@@ -65,14 +78,22 @@ class Units {
 
   toString(): string {
     const { units } = this;
-    if (units.length <= 4096) return String.fromCharCode.apply(null, units);
-    let out = "";
+    if (units.length <= 4096) return this.text + String.fromCharCode.apply(null, units);
+    let out = this.text;
     for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode.apply(null, units.slice(i, i + 4096));
     return out;
   }
 }
 
 const builder = new Units();
+/** Whether a string's payload is the string itself: no unit 0 or 1 (escaped), none from the surrogates up (moved). */
+function keepsItsUnits(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const unit = value.charCodeAt(i);
+    if (unit < 2 || unit >= 0xd800) return false;
+  }
+  return true;
+}
 const tag = (rank: number, part: 0 | 1 | 2): number => 1 + 3 * rank + part;
 
 /** Adds one component; false when its value has no encoding. */
@@ -89,6 +110,12 @@ function pushComponent(out: Units, value: unknown): boolean {
   switch (typeof value) {
     case "string": {
       out.push(tag(STRING_RANK, 1));
+      // Units below the surrogates keep their place in UTF-8 order: an ascending string without 0 or 1 goes in as it is.
+      if (out.flip === 0 && keepsItsUnits(value)) {
+        out.pushText(value);
+        out.push(0);
+        return true;
+      }
       for (let i = 0; i < value.length; i++) {
         const unit = value.charCodeAt(i);
         if (unit > 1) out.push(codePointRank(unit));
@@ -135,7 +162,7 @@ function pushComponent(out: Units, value: unknown): boolean {
  */
 export function encodeKey(key: IndexKey, directions: readonly number[]): string | undefined {
   const out = builder;
-  out.units.length = 0;
+  out.reset();
   for (let i = 0; i < directions.length; i++) {
     const value = key[i];
     if (value === MIN || value === MAX) {
