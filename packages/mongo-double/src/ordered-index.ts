@@ -113,11 +113,20 @@ export class OrderedIndex {
 
   /**
    * The keys a write hands to `add` or `replace`: none while the tree is put off, as they would
-   * be dropped, unless working them out could fail (a compound index), so that parallel arrays
-   * still refuse the write before anything changes.
+   * be dropped, unless working them out could fail (a compound index meeting arrays on two of
+   * its paths), so that parallel arrays still refuse the write before anything changes.
    */
   keysToWrite(record: StoredDoc, position: number): StoredKey[] {
-    return this.#tree === undefined && this.#keysCannotFail ? [] : this.keysOf(record, position);
+    if (this.#tree !== undefined || this.#couldBeParallel(record)) return this.keysOf(record, position);
+    return [];
+  }
+
+  /** Whether the document meets arrays on two or more of the paths: only then can its keys fail. */
+  #couldBeParallel(record: StoredDoc): boolean {
+    if (this.#keysCannotFail) return false;
+    let arrays = 0;
+    for (const parts of this.#parts) if (meetsArray(record.view, parts) && ++arrays > 1) return true;
+    return false;
   }
 
   /** The keys a document at `position` contributes (none when the index leaves it out), as the tree keeps them. */

@@ -101,6 +101,18 @@ describe("unique indexes", () => {
     expect((await items.indexes()).map((index) => index.name)).toEqual(["_id_", "a_1_b_1"]);
   });
 
+  it("when a unique compound index covers two different arrays of one document then it fails with 171", async () => {
+    const items = backend.collection("parallel_arrays_unique");
+    await items.createIndex({ a: 1, b: 1 }, { unique: true });
+    expect((await rejection(items.insertOne({ _id: 1, a: [1, 2], b: [1, 2] }))).code).toBe(171);
+    expect(await items.countDocuments()).toBe(0);
+    await items.insertOne({ _id: 2, a: [1, 2], b: 1 });
+    expect((await rejection(items.updateOne({ _id: 2 }, { $set: { b: [3, 4] } }))).code).toBe(171);
+    expect(await items.findOne({ _id: 2 })).toEqual({ _id: 2, a: [1, 2], b: 1 });
+    // One array on the index's paths is fine, and a read through the index finds the document by each element.
+    expect(await items.find({ a: 2, b: 1 }).hint({ a: 1, b: 1 }).toArray()).toEqual([{ _id: 2, a: [1, 2], b: 1 }]);
+  });
+
   it("when numbers of different BSON types are equal then they are duplicate keys", async () => {
     const items = backend.db.collection("numeric_types");
     await items.createIndex({ n: 1 }, { unique: true });
