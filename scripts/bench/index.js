@@ -1,6 +1,7 @@
 // `npm run bench`: the transport comparison, then the RPC benchmark on the whole stack.
 // Usage (after `npx turbo run build`):
 //   node scripts/bench/index.js [--users 10000] [--duration 5] [--only <rpc substring>[,<another>…]] [--skip-transport]
+//     [--rounds N]            (every row N times, in turn, reported by its medians: see rpc.js)
 //     [--profile-dir <dir>]   (a CPU profile of each service and of the benchmark with the embedded database,
 //                              <pid>.cpuprofile; `node scripts/bench/profile-top.js <dir> <row>` prints a row's hottest functions)
 import { parseArgs } from "node:util";
@@ -12,6 +13,7 @@ const { values: flags } = parseArgs({
   options: {
     users: { type: "string", default: "10000" },
     duration: { type: "string", default: "5" },
+    rounds: { type: "string", default: "1" },
     only: { type: "string" },
     "skip-transport": { type: "boolean", default: false },
     "profile-dir": { type: "string" },
@@ -19,8 +21,9 @@ const { values: flags } = parseArgs({
 });
 const users = Number(flags.users);
 const durationMs = Number(flags.duration) * 1000;
-if (!Number.isInteger(users) || users < 1 || !(durationMs > 0)) {
-  console.error("bench: --users must be a positive integer and --duration a positive number of seconds");
+const rounds = Number(flags.rounds);
+if (!Number.isInteger(users) || users < 1 || !(durationMs > 0) || !Number.isInteger(rounds) || rounds < 1) {
+  console.error("bench: --users and --rounds must be positive integers and --duration a positive number of seconds");
   process.exit(2);
 }
 
@@ -52,6 +55,7 @@ try {
   await benchRpcs({
     users,
     durationMs,
+    rounds,
     only: flags.only,
     profileDir: flags["profile-dir"],
     onStack: (started) => (stack = started),

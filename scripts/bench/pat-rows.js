@@ -11,44 +11,51 @@ import { progressBar } from "./progress.js";
 const storedSteps = [0, 10_000, 100_000];
 /** Each row's requests: the generator sends each once, so the pool must outlast warm-up + measurement. */
 const maxCreatesPerRow = 100_000;
-/** Per user, well under the default cap of 100 tokens (ROSTER_MAX_TOKENS_PER_USER) over all rows. */
-const createsPerUserPerRow = 25;
+/** Per user over all rows and rounds, under the default cap of 100 tokens (ROSTER_MAX_TOKENS_PER_USER). */
+const createsPerUser = 99;
+/** Per user and row, in a run of one round. */
+const maxCreatesPerUserPerRow = 25;
 const storedPerUser = 20;
 const insertBatch = 5_000;
 
 /**
  * The rows. Tokens are created for the first half of the users and stored
  * tokens belong to the second half, so the two never compete for a user's
- * slots; each row's `prepare` tops the stored tokens up to its step.
+ * slots; each row's `prepare` tops the stored tokens up to its step. A row's
+ * requests name new tokens in every round, and the creators' cap is shared
+ * out over the rows and rounds.
  */
-export function patCreateRows({ stack, seeded }) {
+export function patCreateRows({ stack, seeded, rounds = 1 }) {
   const half = Math.floor(seeded.userIds.length / 2);
   const creators = seeded.userIds.slice(0, half);
   const holders = seeded.userIds.slice(half);
-  const perRow = Math.min(maxCreatesPerRow, creators.length * createsPerUserPerRow);
+  const steps = storedSteps.filter((step) => step <= holders.length * storedPerUser);
+  const perUser = Math.min(maxCreatesPerUserPerRow, Math.floor(createsPerUser / (steps.length * rounds)));
+  const perRow = Math.min(maxCreatesPerRow, creators.length * perUser);
   const path = `/${TokenService.typeName}/${TokenService.method.createPersonalAccessToken.name}`;
   let stored = 0;
-  return storedSteps
-    .filter((step) => step <= holders.length * storedPerUser && perRow > 0)
+  return steps
+    .filter(() => perRow > 0)
     .map((step) => ({
       name: `CreatePersonalAccessToken (${step.toLocaleString("en-US")} stored)`,
       service: "token-service",
       port: stack.ports.tokenGrpc,
       path,
-      frames: Array.from({ length: perRow }, (_, i) =>
-        grpcFrame(
-          toBinary(
-            CreatePersonalAccessTokenRequestSchema,
-            create(CreatePersonalAccessTokenRequestSchema, {
-              userId: creators[i % creators.length],
-              name: `bench-${step}-${i}`,
-            }),
+      framesFor: (round) =>
+        Array.from({ length: perRow }, (_, i) =>
+          grpcFrame(
+            toBinary(
+              CreatePersonalAccessTokenRequestSchema,
+              create(CreatePersonalAccessTokenRequestSchema, {
+                userId: creators[i % creators.length],
+                name: `bench-${round}-${step}-${i}`,
+              }),
+            ),
           ),
         ),
-      ),
       prepare: async () => {
         await storeTokens(stack, holders, stored, step);
-        stored = Math.max(stored, step);
+        stored = step;
       },
     }));
 }
@@ -57,15 +64,22 @@ export function patCreateRows({ stack, seeded }) {
  * Writes tokens number `from` to `to` straight into token-service's
  * collection, in the shape it stores (a hash, never a usable secret), each
  * in a free slot of its user: inserting them one by one through the RPC
- * would take minutes.
+ * would take minutes. With `to` below `from` (a new round's first row), it
+ * removes tokens number `to` to `from` instead.
  */
 async function storeTokens(stack, holders, from, to) {
-  if (to <= from) return;
+  if (to === from) return;
   const env = stack.envOf("token-service");
   const client = new MongoClient(env.MONGODB_URI);
-  const bar = progressBar("storing tokens", to - from);
+  const bar = progressBar(to > from ? "storing tokens" : "removing stored tokens", Math.abs(to - from));
   try {
     const pats = client.db(env.TOKEN_SERVICE_DATABASE).collection("personal_access_tokens");
+    for (let start = to; start < from; start += insertBatch) {
+      const names = [];
+      for (let k = start; k < Math.min(from, start + insertBatch); k++) names.push(`stored-${k}`);
+      await pats.deleteMany({ name: { $in: names } });
+      bar.update(Math.min(from, start + insertBatch) - to);
+    }
     for (let start = from; start < to; start += insertBatch) {
       const docs = [];
       for (let k = start; k < Math.min(to, start + insertBatch); k++) {

@@ -63,7 +63,7 @@ function typo(text) {
  * port, path, frames, protocol?, clients?, streams?, noop?, headers?, prepare? }
  * (the API key unless `headers` says otherwise; `prepare` runs before the row).
  */
-export function rpcCases({ stack, ports, users, seeded }) {
+export function rpcCases({ stack, ports, users, seeded, rounds = 1 }) {
   const healthPath = pathOf(Health, "check");
   const healthFrames = frames(HealthCheckRequestSchema, [{}]);
   const search = (init) => ({
@@ -211,6 +211,6 @@ export function rpcCases({ stack, ports, users, seeded }) {
       path: pathOf(TokenService, "exchangePersonalAccessToken"),
       frames: frames(ExchangePersonalAccessTokenRequestSchema, [{ personalAccessToken: seeded.pat }]),
     }),
-    ...patCreateRows({ stack, seeded }),
+    ...patCreateRows({ stack, seeded, rounds }),
   ];
 }

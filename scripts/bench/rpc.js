@@ -1,6 +1,10 @@
 // The RPC benchmark: starts the whole stack, seeds it, drives each RPC with
 // many concurrent native gRPC clients and prints requests/s, p50/p99 latency
 // and the ratio to the no-op (Health/Check) of the same service in the same run.
+// With several rounds, every row runs once per round, in turn, and the table
+// gives each figure's median over the rounds: a row's ratio is the median of
+// its ratios to the no-op of its own round, so a slow minute of a shared
+// machine weighs on one round rather than on the whole comparison.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +14,7 @@ import { measureArgon2 } from "./argon2-rate.js";
 import { profileThisProcess } from "./cpu-profile.js";
 import { runLoad } from "./load.js";
 import { rpcCases } from "./rpc-cases.js";
+import { summarizeRounds } from "./rounds.js";
 import { seed } from "./rpc-seed.js";
 
 const defaultClients = 10;
@@ -21,12 +26,14 @@ const defaultStreams = 10;
  * stack as soon as it runs, so a caller can stop it on SIGINT or a watchdog.
  * `profileDir` makes each service, and this process (where the embedded
  * database runs), write a CPU profile there when it stops, with rows.json
- * saying when each row ran (see profile-top.js).
+ * saying when each row ran (see profile-top.js). A row's requests are `frames`,
+ * or `framesFor(round)` for a row whose requests may not repeat across rounds.
  */
 export async function benchRpcs({
   users = 10_000,
   durationMs = 5_000,
   warmupMs = 3_000,
+  rounds = 1,
   only,
   onStack = () => {},
   profileDir,
@@ -43,12 +50,22 @@ export async function benchRpcs({
   onStack(stack);
   try {
     const seeded = await seed(stack, { users });
-    const cases = selectCases(rpcCases({ stack, ports: stack.ports, users, seeded }), only);
+    const cases = selectCases(rpcCases({ stack, ports: stack.ports, users, seeded, rounds }), only);
     const headers = { authorization: `Bearer ${stack.apiKey}` };
     const results = [];
     const windows = [];
-    for (const row of cases) {
+    for (let round = 0; round < rounds; round++) {
+      if (rounds > 1) console.error(`round ${round + 1} of ${rounds}`);
+      for (const row of cases) results.push(await runRow(row, round));
+    }
+    const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword"));
+    const argon2 = verify && (await rawArgon2(stack, { durationMs, concurrency: verify.concurrency }));
+    printTable({ results: summarizeRounds(results, cases), argon2, stack, users, durationMs, warmupMs, rounds });
+
+    async function runRow(row, round) {
       await row.prepare?.();
+      // Built before the row's window opens: this process's CPU over the window is the database's.
+      const frames = row.framesFor?.(round) ?? row.frames;
       const fromUs = monotonicMicros();
       const clients = row.clients ?? defaultClients;
       const streams = row.streams ?? defaultStreams;
@@ -56,7 +73,7 @@ export async function benchRpcs({
       const result = await runLoad({
         port: row.port,
         path: row.path,
-        frames: row.frames,
+        frames,
         headers: row.headers ?? headers,
         protocol: row.protocol,
         clients,
@@ -71,20 +88,18 @@ export async function benchRpcs({
         const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
         throw new Error(`${row.name} (${row.path}): grpc-status ${failure.status}: ${failure.message}`);
       }
-      windows.push({ name: row.name, service: row.service, fromUs, toUs: monotonicMicros() });
+      windows.push({ name: row.name, service: row.service, round, fromUs, toUs: monotonicMicros() });
       if (profileDir) writeProfileWindows(profileDir, stack, windows);
       const refusals = result.refused > 0 ? ` (${result.refused} refused over the time limit)` : "";
       console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s${refusals}`);
-      results.push({
+      return {
         row,
+        round,
         result,
         concurrency: clients * streams,
         cpuPerCall: cpuPerCall(cpuBefore, cpuMicros(stack), result.answered),
-      });
+      };
     }
-    const verify = results.find((r) => r.row.path.endsWith("/VerifyPassword"));
-    const argon2 = verify && (await rawArgon2(stack, { durationMs, concurrency: verify.concurrency }));
-    printTable({ results, argon2, stack, users, durationMs, warmupMs });
   } finally {
     await stack.stop();
   }
@@ -168,8 +183,8 @@ const backendNames = {
   uri: "MONGODB_URI",
 };
 
-function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
-  const noop = new Map(results.filter((r) => r.row.noop).map((r) => [r.row.service, r.result.reqPerSec]));
+function printTable({ results, argon2, stack, users, durationMs, warmupMs, rounds }) {
+  const percent = (ratio) => `${(ratio * 100).toFixed(1)}%`;
   const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
   const header = [
     "RPC",
@@ -180,25 +195,27 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
     "p50 ms",
     "p99 ms",
     "vs no-op",
+    ...(rounds > 1 ? ["range"] : []),
     "CPU µs/call: users",
     "tokens",
     stack.backend.kind === "double" ? "db" : "bench",
     "load",
   ];
   const micros = (x) => (Number.isFinite(x) ? x.toFixed(0) : "?");
-  const rows = results.map(({ row, result, concurrency, cpuPerCall }) => [
+  const rows = results.map(({ row, result, concurrency, ratio, ratioRange, cpuPerCall, loadPerCall }) => [
     row.name,
     row.service,
     String(concurrency),
     result.reqPerSec.toFixed(0),
-    String(result.refused ?? 0),
+    String(Math.round(result.refused)),
     ms(result.p50),
     ms(result.p99),
-    `${((result.reqPerSec / noop.get(row.service)) * 100).toFixed(1)}%`,
+    percent(ratio),
+    ...(rounds > 1 ? [ratioRange.map(percent).join("–")] : []),
     micros(cpuPerCall["user-service"]),
     micros(cpuPerCall["token-service"]),
     micros(cpuPerCall.bench),
-    micros(result.cpuMicros / result.answered),
+    micros(loadPerCall),
   ]);
   if (argon2) {
     rows.push([
@@ -209,11 +226,7 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
       "-",
       ms(argon2.p50),
       ms(argon2.p99),
-      "-",
-      "-",
-      "-",
-      "-",
-      "-",
+      ...header.slice(7).map(() => "-"),
     ]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -225,7 +238,10 @@ function printTable({ results, argon2, stack, users, durationMs, warmupMs }) {
   console.log(
     `Load: Node HTTP/2 generator (h2load can neither rotate request bodies nor report percentiles), ` +
       `native gRPC unless noted, ${warmupMs / 1000} s warm-up + ${durationMs / 1000} s measured per row; conc. = calls in flight; ` +
-      `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}; load: the load generator's own process, which shares the same cores.`,
+      `refused = calls refused over SEARCH_TIME_LIMIT_MS (search rows only; not in req/s); CPU µs/call = CPU time each process used over the row (warm-up included) per call answered${stack.backend.kind === "double" ? " (db: the benchmark's process, where the embedded database runs)" : ""}; load: the load generator's own process, which shares the same cores.` +
+      (rounds > 1
+        ? ` ${rounds} rounds, every row once per round in turn: each figure is the median of the row's rounds, and vs no-op the median of its ratios to the no-op of the same round (range: the lowest and highest).`
+        : ""),
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
