@@ -27,7 +27,9 @@ export function hasH2load() {
  * Sends unary calls to http://127.0.0.1:port{path} over `clients` connections
  * with `streams` concurrent streams each: `requests` calls, or (Node generator
  * only) as many as fit in `durationMs` after `warmupMs`. `frames` (default
- * [frame]) are sent in rotation; `headers` are added to every request;
+ * [frame]) are sent in rotation, or with `once` (Node generator only) each at
+ * most once: the calls stop when they run out, and the result says `ranOut`;
+ * `headers` are added to every request;
  * `protocol` "connect" sends Connect unary calls (body unframed) instead of gRPC.
  * Resolves { tool, reqPerSec, succeeded, failed } and, from the Node
  * generator, p50/p99 latency in ms and firstFailure { status, message }.
@@ -48,9 +50,13 @@ export function runLoad({
   timeoutMs = 120_000,
   tool,
   tolerated = [],
+  once = false,
 }) {
   const useH2load = tool === undefined ? hasH2load() : tool === "h2load";
-  if (useH2load && (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc" || tolerated.length > 0)) {
+  if (
+    useH2load &&
+    (frames.length !== 1 || durationMs !== undefined || protocol !== "grpc" || tolerated.length > 0 || once)
+  ) {
     throw new Error("h2load sends one gRPC request body a fixed number of times; use the Node generator");
   }
   return useH2load
@@ -68,6 +74,7 @@ export function runLoad({
         streams,
         timeoutMs,
         tolerated,
+        once,
       });
 }
 

@@ -1,9 +1,11 @@
 // Child process: the Node HTTP/2 load generator. stdin is JSON
 // { port, path, frames (base64[]), headers, protocol, clients, streams,
-//   requests | (warmupMs, durationMs), tolerated? }; prints a JSON result with the
+//   requests | (warmupMs, durationMs), tolerated?, once? }; prints a JSON result with the
 // request rate, p50/p99 latency and the first failure seen. A call that ends with a
 // grpc-status in `tolerated` (a documented refusal such as a time limit) is counted
-// as refused and the load goes on; any other failure stops it.
+// as refused and the load goes on; any other failure stops it. With `once`, each
+// frame is sent at most once: the calls stop when the frames run out (`ranOut`), and
+// a measurement cut short that way covers `measuredMs` only.
 // Latencies go into a preallocated Float64Array so recording stays cheap.
 import { Buffer } from "node:buffer";
 import http2 from "node:http2";
@@ -22,6 +24,7 @@ const headers = {
   ...options.headers,
 };
 const byDuration = options.durationMs !== undefined;
+const once = options.once === true;
 // Enough room for 200k calls/s; calls beyond it are counted but not timed.
 const latencies = new Float64Array(byDuration ? Math.ceil((options.durationMs / 1000) * 200_000) : options.requests);
 
@@ -43,7 +46,7 @@ function succeededCall(status, httpStatus) {
 }
 
 function callLoop(session, done) {
-  if (stopped || (!byDuration && started >= options.requests)) return done();
+  if (stopped || (!byDuration && started >= options.requests) || (once && started >= frames.length)) return done();
   started++;
   const frame = frames[next];
   next = next + 1 === frames.length ? 0 : next + 1;
@@ -126,6 +129,7 @@ if (byDuration) {
 await Promise.all(
   sessions.flatMap((session) => Array.from({ length: streams }, () => new Promise((done) => callLoop(session, done)))),
 );
+const ranOut = once && started >= frames.length && end === undefined;
 end ??= performance.now();
 timers.forEach(clearTimeout);
 for (const session of sessions) session.close();
@@ -134,6 +138,8 @@ const cpu = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     reqPerSec: (completed / (end - begin)) * 1000,
+    ranOut,
+    measuredMs: end - begin,
     // The generator's own CPU over its whole run (warm-up included), in µs: it shares the cores with what it measures.
     cpuMicros: cpu.user + cpu.system,
     succeeded: completed,

@@ -9,12 +9,13 @@ import { progressBar } from "./progress.js";
 
 /** Tokens stored (by other users) before each row; steps beyond what the users can hold are left out. */
 const storedSteps = [0, 10_000, 100_000];
-/** Each row's requests: the generator sends each once, so the pool must outlast warm-up + measurement. */
+/**
+ * Each row's requests, each sent once (a name is taken once made): the row stops early if they run out
+ * before warm-up + measurement end, which only a small --users makes them do.
+ */
 const maxCreatesPerRow = 100_000;
 /** Per user over all rows and rounds, under the default cap of 100 tokens (ROSTER_MAX_TOKENS_PER_USER). */
 const createsPerUser = 99;
-/** Per user and row, in a run of one round. */
-const maxCreatesPerUserPerRow = 25;
 const storedPerUser = 20;
 const insertBatch = 5_000;
 
@@ -30,7 +31,7 @@ export function patCreateRows({ stack, seeded, rounds = 1 }) {
   const creators = seeded.userIds.slice(0, half);
   const holders = seeded.userIds.slice(half);
   const steps = storedSteps.filter((step) => step <= holders.length * storedPerUser);
-  const perUser = Math.min(maxCreatesPerUserPerRow, Math.floor(createsPerUser / (steps.length * rounds)));
+  const perUser = Math.floor(createsPerUser / (steps.length * rounds));
   const perRow = Math.min(maxCreatesPerRow, creators.length * perUser);
   const path = `/${TokenService.typeName}/${TokenService.method.createPersonalAccessToken.name}`;
   let stored = 0;
@@ -41,6 +42,7 @@ export function patCreateRows({ stack, seeded, rounds = 1 }) {
       service: "token-service",
       port: stack.ports.tokenGrpc,
       path,
+      once: true,
       framesFor: (round) =>
         Array.from({ length: perRow }, (_, i) =>
           grpcFrame(

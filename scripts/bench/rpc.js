@@ -86,7 +86,13 @@ export async function benchRpcs({
         timeoutMs: warmupMs + durationMs + 60_000,
         tool: "node",
         tolerated: row.tolerated,
+        once: row.once,
       });
+      if (result.ranOut && result.succeeded === 0) {
+        throw new Error(
+          `${row.name}: its ${frames.length} requests were all sent in the warm-up; run with more --users`,
+        );
+      }
       if (result.failed > 0 || (result.succeeded === 0 && !(result.refused > 0))) {
         const failure = result.firstFailure ?? { status: "none", message: "no call completed" };
         throw new Error(`${row.name} (${row.path}): grpc-status ${failure.status}: ${failure.message}`);
@@ -94,7 +100,10 @@ export async function benchRpcs({
       windows.push({ name: row.name, service: row.service, round, fromUs, toUs: monotonicMicros() });
       if (profileDir) writeProfileWindows(profileDir, stack, windows);
       const refusals = result.refused > 0 ? ` (${result.refused} refused over the time limit)` : "";
-      console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s${refusals}`);
+      const cut = result.ranOut
+        ? ` (its ${frames.length} requests ran out: measured over ${(result.measuredMs / 1000).toFixed(1)} s)`
+        : "";
+      console.error(`  ${row.service} ${row.name}: ${result.reqPerSec.toFixed(0)} req/s${refusals}${cut}`);
       return {
         row,
         round,
