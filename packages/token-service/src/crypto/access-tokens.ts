@@ -1,5 +1,6 @@
-import { randomUUID, sign, type KeyObject } from "node:crypto";
+import { randomUUID, type KeyObject } from "node:crypto";
 import { accessTokenType, createAccessTokenVerifier, tokenEpochClaim } from "@roster/client/access-tokens";
+import { ed25519Signer, type Ed25519Sign } from "./ed25519-signer.js";
 import type { KeyRing } from "./signing-keys.js";
 
 /** What an access token says, once its signature and claims have been checked. */
@@ -36,20 +37,23 @@ export interface AccessTokens {
 
 const base64url = (text: string) => Buffer.from(text).toString("base64url");
 
-/** Each key's encoded protected header and its dot: the same for every token the key signs. */
-const headerParts = new WeakMap<KeyObject, string>();
+/** What each key signs with: its encoded protected header and dot (the same for every token it signs), and its signer. */
+const signers = new WeakMap<KeyObject, { header: string; sign: Ed25519Sign }>();
 
-function headerPart(key: { alg: string; kid: string; privateKey: KeyObject }): string {
-  let part = headerParts.get(key.privateKey);
-  if (part === undefined) {
-    part = `${base64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: accessTokenType }))}.`;
-    headerParts.set(key.privateKey, part);
+function signerOf(key: { alg: string; kid: string; privateKey: KeyObject }) {
+  let signer = signers.get(key.privateKey);
+  if (signer === undefined) {
+    signer = {
+      header: `${base64url(JSON.stringify({ alg: key.alg, kid: key.kid, typ: accessTokenType }))}.`,
+      sign: ed25519Signer(key.privateKey),
+    };
+    signers.set(key.privateKey, signer);
   }
-  return part;
+  return signer;
 }
 
 /**
- * A compact JWS (RFC 7515) signed with Ed25519 by node:crypto directly: the
+ * A compact JWS (RFC 7515) signed with Ed25519 directly (see ed25519Signer): the
  * same bytes jose's SignJWT produces for these claims (Ed25519 signatures
  * are deterministic), without its per-call key checks and promise chain.
  * The claims are written in a fixed order, every string through
@@ -64,8 +68,9 @@ function signJwt(
     `{"scope":${JSON.stringify(claims.scopes.join(" "))},"client_id":${JSON.stringify(claims.clientId)},` +
     `"${tokenEpochClaim}":${JSON.stringify(claims.tokenEpoch)},${issuerAndAudience},"sub":${JSON.stringify(claims.sub)},` +
     `"jti":${JSON.stringify(claims.jti)},"iat":${JSON.stringify(claims.iat)},"exp":${JSON.stringify(claims.exp)}}`;
-  const signingInput = headerPart(key) + base64url(payload);
-  return `${signingInput}.${sign(null, Buffer.from(signingInput), key.privateKey).toString("base64url")}`;
+  const { header, sign } = signerOf(key);
+  const signingInput = header + base64url(payload);
+  return `${signingInput}.${sign(Buffer.from(signingInput)).toString("base64url")}`;
 }
 
 /** Mints and checks the short-lived JWT access tokens (RFC 9068 profile, `accessTokenAlgorithm`). */
