@@ -8,6 +8,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from "jose";
+import { LRUCache } from "lru-cache";
 import type { ClientTls } from "./client-tls.js";
 import { tlsFetch } from "./tls-fetch.js";
 
@@ -145,36 +146,38 @@ interface VerifiedEntry {
  * ends it. At most `size` entries; the least recently used go first.
  */
 function createVerifiedTokens(size: number) {
-  const entries = new Map<string, VerifiedEntry>();
+  // A hit only moves the entry in lru-cache's list: refreshing by Map delete and set instead leaves a deleted
+  // entry in the key's hash chain every time, so one token used over and over made each use slower than the last.
+  const entries = size === 0 ? undefined : new LRUCache<string, VerifiedEntry>({ max: size });
   const idOf = (token: string) => createHash("sha256").update(token).digest("base64url");
   return {
     async get(token: string, keys: JWTVerifyGetKey): Promise<VerifiedAccessToken | undefined> {
-      if (size === 0) return undefined;
+      if (entries === undefined) return undefined;
       const id = idOf(token);
       const held = entries.get(id);
       if (held === undefined) return undefined;
-      entries.delete(id);
       const now = Math.floor(Date.now() / 1000);
-      if (held.grant.expiresAt <= now || held.grant.notBefore > now) return undefined;
+      if (held.grant.expiresAt <= now || held.grant.notBefore > now) {
+        entries.delete(id);
+        return undefined;
+      }
       const [protectedPart = "", payload = "", signature = ""] = token.split(".");
       // Any failure to resolve the key (it left the set, an outage) means verifying afresh, which judges it.
       let key: unknown;
       try {
         key = await keys(held.header, { protected: protectedPart, payload, signature });
       } catch {
+        entries.delete(id);
         return undefined;
       }
-      if (key !== held.key) return undefined;
-      entries.set(id, held);
+      if (key !== held.key) {
+        entries.delete(id);
+        return undefined;
+      }
       return held.grant;
     },
     keep(token: string, entry: VerifiedEntry): void {
-      if (size === 0) return;
-      entries.set(idOf(token), entry);
-      if (entries.size > size) {
-        const oldest = entries.keys().next();
-        if (oldest.done !== true) entries.delete(oldest.value);
-      }
+      entries?.set(idOf(token), entry);
     },
   };
 }

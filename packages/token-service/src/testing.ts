@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, beforeEach } from "vitest";
+import { afterAll, beforeAll, beforeEach, vi } from "vitest";
 import { MongoClient, type Db } from "mongodb";
 import { startTestBackend } from "@roster/mongo-double/testing";
 import { createCredentialThrottle, createLogger, ensureIndexes } from "@roster/runtime";
@@ -137,3 +137,20 @@ export const unlimitedThrottle = createCredentialThrottle(
   { perAddress: 0, perTarget: 0 },
   { record: () => undefined },
 );
+
+/**
+ * The Map deletions and insertions `use` makes, anywhere: a cache hit should make none. A Map keeps a
+ * deleted entry in its key's hash chain until it is rehashed, so refreshing a busy entry by delete
+ * and set made each use of it walk all its earlier ones.
+ */
+export async function mapWritesDuring(use: () => Promise<void>): Promise<{ deletes: number; sets: number }> {
+  const deletes = vi.spyOn(Map.prototype, "delete");
+  const sets = vi.spyOn(Map.prototype, "set");
+  try {
+    await use();
+    return { deletes: deletes.mock.calls.length, sets: sets.mock.calls.length };
+  } finally {
+    deletes.mockRestore();
+    sets.mockRestore();
+  }
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mapWritesDuring } from "../testing.js";
 import { createCachedPatStore } from "./pat-cache.js";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import { createUserAccessCopy } from "./user-access-copy.js";
@@ -146,6 +147,18 @@ describe("createCachedPatStore", () => {
     pat("h1");
     expect((await cache.findBySecretHash("h1"))?.id).toBe("pat_h1");
     expect(reads).toEqual(["h1", "h1"]);
+  });
+
+  it("when one PAT is used over and over then each answer only moves its entry, never deleting and storing it again", async () => {
+    const { cache, reads, pat, live } = setup({ maxTokens: 100 });
+    for (let i = 0; i < 50; i++) pat(`h${i}`);
+    live();
+    for (let i = 0; i < 50; i++) await cache.findBySecretHash(`h${i}`);
+    const writes = await mapWritesDuring(async () => {
+      for (let i = 0; i < 1_000; i++) expect((await cache.findBySecretHash("h7"))?.id).toBe("pat_h7");
+    });
+    expect(writes).toEqual({ deletes: 0, sets: 0 });
+    expect(reads).toHaveLength(50);
   });
 
   it("when more PATs are read than it holds then the least recently used is dropped", async () => {

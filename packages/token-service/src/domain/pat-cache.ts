@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { PatRecord, PatStore } from "./pat-store.js";
 import type { FeedTrust } from "./user-access-copy.js";
 
@@ -33,30 +34,37 @@ interface Held {
 export function createCachedPatStore(store: PatStore, trust: FeedTrust, options: PatCacheOptions): PatStore {
   const { maxTokens, maxAgeMs } = options;
   const now = options.now ?? (() => performance.now());
-  const byHash = new Map<string, Held>();
+  // A use only moves the record in lru-cache's list: refreshing by Map delete and set instead leaves a deleted entry
+  // in the key's hash chain every time, so a busy token's uses each got slower than the last until the Map was rehashed.
+  const byHash = new LRUCache<string, Held>({ max: Math.max(1, maxTokens) });
   const hashesOfUser = new Map<string, Set<string>>();
   const hashOfId = new Map<string, string>();
 
-  const drop = (hash: string) => {
-    const record = byHash.get(hash)?.record;
-    if (record === undefined) return;
-    byHash.delete(hash);
+  /** Takes a record out of the other indexes, once it has left `byHash`. */
+  const unindex = (hash: string, record: PatRecord) => {
     hashOfId.delete(record.id);
     const hashes = hashesOfUser.get(record.userId);
     hashes?.delete(hash);
     if (hashes?.size === 0) hashesOfUser.delete(record.userId);
   };
+  const drop = (hash: string) => {
+    const record = byHash.peek(hash)?.record;
+    if (record === undefined) return;
+    byHash.delete(hash);
+    unindex(hash, record);
+  };
   const keep = (record: PatRecord, readAt: number) => {
     drop(record.secretHash);
+    // The least recently used leaves first, from every index.
+    if (byHash.size >= maxTokens) {
+      const oldest = byHash.pop();
+      if (oldest !== undefined) unindex(oldest.record.secretHash, oldest.record);
+    }
     byHash.set(record.secretHash, { record, readAt });
     hashOfId.set(record.id, record.secretHash);
     const hashes = hashesOfUser.get(record.userId) ?? new Set<string>();
     hashes.add(record.secretHash);
     hashesOfUser.set(record.userId, hashes);
-    if (byHash.size > maxTokens) {
-      const oldest = byHash.keys().next();
-      if (oldest.done !== true) drop(oldest.value);
-    }
   };
 
   trust.onForget((userId) => {
@@ -74,13 +82,9 @@ export function createCachedPatStore(store: PatStore, trust: FeedTrust, options:
     async findBySecretHash(secretHash) {
       const startedAt = now();
       if (trust.trusted) {
+        // Most recently used now (get moves it); its places in the other indexes stay as they are.
         const held = byHash.get(secretHash);
-        if (held !== undefined && startedAt - held.readAt < maxAgeMs) {
-          // Most recently used now; its places in the other indexes stay as they are.
-          byHash.delete(secretHash);
-          byHash.set(secretHash, held);
-          return held.record;
-        }
+        if (held !== undefined && startedAt - held.readAt < maxAgeMs) return held.record;
       }
       const startedIn = trust.generation;
       const live = trust.live;
@@ -91,7 +95,7 @@ export function createCachedPatStore(store: PatStore, trust: FeedTrust, options:
     async touch(id, at, notBefore) {
       // The held record learns the new time at once, so its next uses within the minute write nothing either.
       const hash = hashOfId.get(id);
-      const held = hash === undefined ? undefined : byHash.get(hash);
+      const held = hash === undefined ? undefined : byHash.peek(hash);
       if (held !== undefined && hash !== undefined)
         byHash.set(hash, { ...held, record: { ...held.record, lastUseTime: at } });
       await store.touch(id, at, notBefore);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { mapWritesDuring } from "../testing.js";
 import { createUserAccessCopy } from "./user-access-copy.js";
 import type { UserAccess } from "./user-directory.js";
 
@@ -179,6 +180,18 @@ describe("createUserAccessCopy", () => {
     user("u9");
     expect((await copy.accessOf("u9"))?.id).toBe("u9");
     expect(fetched).toEqual(["u9", "u9"]);
+  });
+
+  it("when one user is asked for over and over then each answer only moves its entry, never deleting and storing it again", async () => {
+    const { copy, fetched, user, live } = setup({ maxUsers: 100 });
+    for (let i = 0; i < 50; i++) user(`u${i}`);
+    live();
+    for (let i = 0; i < 50; i++) await copy.accessOf(`u${i}`);
+    const writes = await mapWritesDuring(async () => {
+      for (let i = 0; i < 1_000; i++) expect((await copy.accessOf("u7"))?.id).toBe("u7");
+    });
+    expect(writes).toEqual({ deletes: 0, sets: 0 });
+    expect(fetched).toHaveLength(50);
   });
 
   it("when more users are asked for than the bound then the least recently used one goes", async () => {

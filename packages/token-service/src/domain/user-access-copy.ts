@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { UserAccess } from "./user-directory.js";
 
 export interface UserAccessCopyOptions {
@@ -43,7 +44,9 @@ interface FeedState {
  */
 export function createUserAccessCopy(options: UserAccessCopyOptions) {
   const now = options.now ?? (() => performance.now());
-  const entries = new Map<string, UserAccess>();
+  // A use only moves the user in lru-cache's list: refreshing by Map delete and set instead leaves a deleted entry in
+  // the key's hash chain every time, so a busy user's calls each got slower than the last until the Map was rehashed.
+  const entries = new LRUCache<string, UserAccess>({ max: Math.max(1, options.maxUsers) });
   const feeds: FeedState[] = Array.from({ length: options.feeds }, () => ({
     subscription: undefined,
     trustedUntil: 0,
@@ -64,12 +67,7 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
     for (const follower of followers) follower(undefined);
   };
   const keep = (userId: string, access: UserAccess) => {
-    entries.delete(userId);
-    entries.set(userId, access);
-    if (entries.size > options.maxUsers) {
-      const oldest = entries.keys().next();
-      if (oldest.done !== true) entries.delete(oldest.value);
-    }
+    if (options.maxUsers > 0) entries.set(userId, access);
   };
 
   return {
@@ -77,10 +75,7 @@ export function createUserAccessCopy(options: UserAccessCopyOptions) {
     async accessOf(userId: string): Promise<UserAccess | undefined> {
       if (trusted()) {
         const held = entries.get(userId);
-        if (held !== undefined) {
-          keep(userId, held);
-          return held;
-        }
+        if (held !== undefined) return held;
       }
       const startedIn = generation;
       const live = subscribedAll();
