@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import type { Db, Filter } from "mongodb";
 import { duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
@@ -59,7 +60,7 @@ export function createPatRepository(db: Db): PatStore {
   const pats = db.collection<PatDocument>(patCollection);
   const oneUserAtATime = createPerKeyQueue();
   // A user's next create tries a slot free in what its last one saw, and reads only when that was taken meanwhile.
-  const slotMemory = new Map<string, TakenSlots>();
+  const slotMemory = new LRUCache<string, TakenSlots>({ max: rememberedUsers });
   // Creates for different users that arrive together read their slots in one find, and insert in one write.
   const slotsOf = shareRoundTrips<string, HeldSlot[]>(async (userIds) => {
     const { filter, projection } = slotSurvey([...new Set(userIds)]);
@@ -105,10 +106,8 @@ export function createPatRepository(db: Db): PatStore {
             },
             recall: () => slotMemory.get(record.userId),
             remember(taken) {
-              slotMemory.delete(record.userId);
-              if (taken === undefined) return;
-              slotMemory.set(record.userId, taken);
-              if (slotMemory.size > rememberedUsers) slotMemory.delete(slotMemory.keys().next().value!);
+              if (taken === undefined) slotMemory.delete(record.userId);
+              else slotMemory.set(record.userId, taken);
             },
           },
           cap,

@@ -1,5 +1,13 @@
+import { MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { anyFreeSlot, surveySlots, takenSlots } from "./pat-slots.js";
+import {
+  anyFreeSlot,
+  insertInFreeSlot,
+  surveySlots,
+  takenSlots,
+  type SlotStore,
+  type TakenSlots,
+} from "./pat-slots.js";
 
 describe("surveySlots", () => {
   it("when some slots are held then the free ones are the rest of [0, cap), each once", () => {
@@ -66,5 +74,64 @@ describe("anyFreeSlot", () => {
     const taken = takenSlots([{ _id: "a", slot: 0 }], 3);
     expect(anyFreeSlot(taken, 2)).toBeUndefined();
     expect(anyFreeSlot(taken, 4)).toBeUndefined();
+  });
+});
+
+describe("insertInFreeSlot", () => {
+  /** A user's slots in memory and in a fake database, with every call to the store written down. */
+  function store(held: number[]) {
+    const calls: string[] = [];
+    const stored = new Set(held);
+    let memory: TakenSlots | undefined;
+    const slots: SlotStore = {
+      async held() {
+        calls.push("held");
+        return [...stored].map((slot) => ({ _id: `t${slot}`, slot }));
+      },
+      async move() {
+        calls.push("move");
+      },
+      async insert(slot) {
+        calls.push(`insert ${slot}`);
+        if (stored.has(slot))
+          throw new MongoServerError({
+            message: "E11000 duplicate key",
+            code: 11000,
+            keyPattern: { userId: 1, slot: 1 },
+          });
+        stored.add(slot);
+      },
+      recall: () => memory,
+      remember(taken) {
+        calls.push(taken === undefined ? "forget" : "remember");
+        memory = taken;
+      },
+    };
+    return { slots, calls, stored, memory: () => memory };
+  }
+
+  it("when the user's slots are remembered then each create inserts without reading, forgetting or remembering again", async () => {
+    const { slots, calls, stored, memory } = store([0]);
+    expect(await insertInFreeSlot(slots, 10)).toBe(true);
+    expect(calls).toEqual(["held", expect.stringMatching(/^insert [1-9]$/), "remember"]);
+    const remembered = memory();
+    calls.length = 0;
+    for (let i = 0; i < 8; i++) expect(await insertInFreeSlot(slots, 10)).toBe(true);
+    // The same bytes, marked in place: a busy user's creates never delete and set its entry in the memory's Map.
+    expect(calls.every((call) => call.startsWith("insert "))).toBe(true);
+    expect(calls).toHaveLength(8);
+    expect(memory()).toBe(remembered);
+    expect([...memory()!].every((taken) => taken === 1)).toBe(true);
+    expect(stored.size).toBe(10);
+  });
+
+  it("when the remembered free slot was taken meanwhile then the memory is forgotten and the slots are read afresh", async () => {
+    const { slots, calls, stored } = store([0]);
+    expect(await insertInFreeSlot(slots, 3)).toBe(true);
+    // Another instance takes the last free slot.
+    for (const slot of [1, 2]) stored.add(slot);
+    calls.length = 0;
+    expect(await insertInFreeSlot(slots, 3)).toBe(false);
+    expect(calls).toEqual([expect.stringMatching(/^insert [12]$/), "forget", "held"]);
   });
 });

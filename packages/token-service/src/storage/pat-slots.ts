@@ -81,9 +81,10 @@ export interface SlotStore {
   insert(slot: number): Promise<void>;
   /**
    * What this process last knew the user's tokens to hold (a survey that found
-   * no strays, with the slots it has taken since), or undefined; `remember`
-   * replaces it. It only spares a read: the database still refuses a slot
-   * taken meanwhile, and a refusal for want of a free slot is always read afresh.
+   * no strays, with the slots it has taken since, marked in place), or
+   * undefined; `remember` replaces it. It only spares a read: the database
+   * still refuses a slot taken meanwhile, and a refusal for want of a free slot
+   * is always read afresh.
    */
   recall?(): TakenSlots | undefined;
   remember?(taken: TakenSlots | undefined): void;
@@ -136,24 +137,31 @@ function unlessSlotTaken(err: unknown): void {
 
 /**
  * Inserts into a slot free in what the process remembers of the user, without
- * reading: true when stored. False, with the memory dropped, when there is no
- * memory, it shows a stray or no free slot, or the slot was taken meanwhile
- * (the caller then reads the slots afresh); other errors are thrown.
+ * reading: true when stored, with the slot marked in the memory it came from.
+ * False, with the memory dropped, when there is no memory, it shows a stray or
+ * no free slot, or the slot was taken meanwhile (the caller then reads the
+ * slots afresh); other errors are thrown, the memory dropped too. The memory
+ * stays remembered while the insert runs: it only ever gains slots, and a
+ * concurrent create that picks the same slot is refused by the database and
+ * reads afresh. Forgetting and remembering it again around every create
+ * would delete and set the same Map key each time, which a busy user pays for
+ * in its key's hash chain.
  */
 async function insertInRememberedSlot(store: SlotStore, cap: number): Promise<boolean> {
   const remembered = store.recall?.();
   if (remembered === undefined) return false;
-  store.remember?.(undefined);
   const slot = anyFreeSlot(remembered, cap);
-  if (slot === undefined) return false;
+  if (slot === undefined) {
+    store.remember?.(undefined);
+    return false;
+  }
   try {
     await store.insert(slot);
   } catch (err) {
+    store.remember?.(undefined);
     unlessSlotTaken(err);
     return false;
   }
-  // No longer remembered while the insert ran, so no other create holds these bytes.
   remembered[slot] = 1;
-  store.remember?.(remembered);
   return true;
 }
