@@ -110,21 +110,27 @@ export class Collection {
     return record;
   }
 
-  /** Swaps a document for its updated version, keeping its place in natural order. */
+  /**
+   * Swaps a document for its updated version, keeping its place in natural order. An index whose
+   * fields the update left holding the very same values (see `fieldsIndexed`) keeps its entries
+   * without working them out twice: an ordered index only points them at the new version.
+   */
   replace(old: StoredDoc, doc: Doc): StoredDoc {
     const record = storeDoc(doc);
     const id = canonicalKey(old.doc._id);
     const position = old.position!;
     record.position = position;
+    const kept = (fields: readonly string[]) => fields.every((field) => Object.is(old.doc[field], record.doc[field]));
     const keys = this.#orderedKeys(record, position);
-    const before = this.#unique.map((index) => index.entriesOf(old));
-    const after = this.#unique.map((index) => index.entriesOf(record));
-    this.#unique.forEach((index, i) => index.assertFree(after[i]!, id, this.namespace));
-    this.#unique.forEach((index, i) => {
-      index.remove(before[i]!, id);
-      index.add(after[i]!, id);
+    const unique = this.#unique.filter((index) => !kept(index.fields));
+    const before = unique.map((index) => index.entriesOf(old));
+    const after = unique.map((index) => index.entriesOf(record));
+    unique.forEach((index, i) => index.assertFree(after[i]!, id, this.namespace));
+    unique.forEach((index, i) => index.replace(before[i]!, after[i]!, id));
+    this.#ordered.forEach((index, i) => {
+      if (kept(index.fields)) index.repoint(record, keys[i]!);
+      else index.replace(old, record, position, keys[i]!);
     });
-    this.#ordered.forEach((index, i) => index.replace(old, record, position, keys[i]!));
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;

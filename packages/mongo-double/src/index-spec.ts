@@ -128,3 +128,22 @@ export function indexAlreadyExists(existing: IndexSpec[], requested: IndexSpec):
   }
   return false;
 }
+
+/**
+ * The top-level fields whose values decide an index's entries for a document: the first part of each
+ * key path, and every field its partial filter names (under `$and`, `$or` and `$nor` too). A document
+ * whose updated version holds the very same values in these fields keeps its entries.
+ */
+export function fieldsIndexed(spec: IndexSpec): string[] {
+  const fields = new Set(Object.keys(spec.key).map((path) => path.split(".")[0]!));
+  const visit = (filter: unknown): void => {
+    if (!isPlainObject(filter)) return;
+    for (const [key, value] of Object.entries(filter)) {
+      if (key === "$and" || key === "$or" || key === "$nor") {
+        if (Array.isArray(value)) value.forEach(visit);
+      } else fields.add(key.split(".")[0]!);
+    }
+  };
+  visit(spec.partialFilterExpression);
+  return [...fields];
+}

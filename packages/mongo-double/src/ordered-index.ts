@@ -2,7 +2,7 @@ import BTreeModule from "sorted-btree";
 import { foldDeep, foldFor, type Fold } from "./collation.js";
 import { allFieldsMissing, indexValues, meetsArray } from "./index-key.js";
 import { keyComparator, MAX, MIN, typeEnd, typeStart, type IndexKey } from "./index-order.js";
-import type { IndexSpec } from "./index-spec.js";
+import { fieldsIndexed, type IndexSpec } from "./index-spec.js";
 import { storedKey, storedKeyComparator, type StoredKey } from "./key-encoding.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import type { StoredDoc } from "./stored-doc.js";
@@ -56,6 +56,8 @@ export class OrderedIndex {
   readonly lazy: boolean;
   /** No document can make this index's keys fail (parallel arrays need two fields). */
   readonly #keysCannotFail: boolean;
+  /** The top-level fields its keys and membership depend on (see `fieldsIndexed`). */
+  readonly fields: string[];
 
   /**
    * Takes the documents with their positions in natural order (see `add`); a lazy index builds its
@@ -80,6 +82,7 @@ export class OrderedIndex {
     this.points = options.points;
     this.lazy = options.lazy === true;
     this.#keysCannotFail = this.paths.length === 1;
+    this.fields = fieldsIndexed(spec);
     if (!this.lazy) this.#built();
     else
       for (const [record, position] of records()) {
@@ -185,6 +188,15 @@ export class OrderedIndex {
     }
     for (const key of before) this.#tree.delete(key);
     this.add(record, after);
+  }
+
+  /**
+   * Points the entries of a document at its updated version, which holds the same values in every
+   * field this index reads (see `fieldsIndexed`): its keys, `keysOf` either version, are unchanged.
+   */
+  repoint(record: StoredDoc, keys: readonly StoredKey[]): void {
+    if (this.#tree === undefined) return;
+    for (const key of keys) this.#tree.set(key, record, true);
   }
 
   /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */

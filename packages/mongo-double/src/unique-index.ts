@@ -4,7 +4,7 @@ import { CommandError } from "./errors.js";
 import { formatValue } from "./bson-values.js";
 import { indexEntries, type IndexEntry } from "./index-key.js";
 import { indexMembership } from "./ordered-index.js";
-import type { IndexSpec } from "./index-spec.js";
+import { fieldsIndexed, type IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 
@@ -16,9 +16,12 @@ export class UniqueIndex {
   readonly #partial: Matcher | undefined;
   readonly #includes: (record: StoredDoc) => boolean;
   readonly #owners = new Map<string, string>();
+  /** The top-level fields its entries depend on (see `fieldsIndexed`). */
+  readonly fields: string[];
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
+    this.fields = fieldsIndexed(spec);
     this.#paths = Object.keys(spec.key);
     this.#fold = foldFor(spec.collation);
     this.#partial = spec.partialFilterExpression ? compileFilter(spec.partialFilterExpression) : undefined;
@@ -45,6 +48,20 @@ export class UniqueIndex {
 
   remove(entries: IndexEntry[], ownerId: string): void {
     for (const entry of entries) if (this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
+  }
+
+  /**
+   * Moves the owner's entries from `before` to `after` (an update): entries in both stay as they
+   * are, since deleting a key of a `Map` and setting it again leaves the old entry in its hash
+   * chain until a rehash, and an update that leaves a key alone is the common case.
+   */
+  replace(before: IndexEntry[], after: IndexEntry[], ownerId: string): void {
+    if (before.length === 1 && after.length === 1 && before[0]!.key === after[0]!.key) return;
+    const kept = new Set(after.map((entry) => entry.key));
+    for (const entry of before) {
+      if (!kept.has(entry.key) && this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
+    }
+    for (const entry of after) if (this.#owners.get(entry.key) !== ownerId) this.#owners.set(entry.key, ownerId);
   }
 
   /**
