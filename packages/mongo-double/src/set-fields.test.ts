@@ -25,7 +25,24 @@ describe("setPlainFields", () => {
     expect(result.other).toBe(doc.other);
   });
 
+  it("when top-level fields are unset then the others keep their place and the original is untouched", () => {
+    const doc: Doc = { _id: "x", a: 1, pending: { id: "e", at: new Date(5) }, b: "two" };
+    const result = setPlainFields(doc, { $unset: { pending: "", missing: 1 } })!;
+    expect(result).toEqual({ _id: "x", a: 1, b: "two" });
+    expect(Object.keys(result)).toEqual(["_id", "a", "b"]);
+    expect(doc.pending).toEqual({ id: "e", at: new Date(5) });
+  });
+
+  it("when fields are set and others unset in one update then both apply, in place", () => {
+    const doc: Doc = { _id: "x", a: 1, lockUntil: new Date(5), b: "two" };
+    const result = setPlainFields(doc, { $set: { a: 2, c: 3 }, $unset: { lockUntil: "" } })!;
+    expect(result).toEqual({ _id: "x", a: 2, b: "two", c: 3 });
+    expect(Object.keys(result)).toEqual(["_id", "a", "b", "c"]);
+  });
+
   it.each<[string, Doc, Doc]>([
+    ["a dotted path to unset", { a: { b: 1 } }, { $unset: { "a.b": "" } }],
+    ["an empty $unset", { a: 1 }, { $unset: {} }],
     ["another operator", { a: 1 }, { $set: { a: 2 }, $inc: { b: 1 } }],
     ["a path through an array", { a: [{ b: 1 }] }, { $set: { "a.0.b": 2 } }],
     ["a positional path", { a: [1] }, { $set: { "a.$": 2 } }],

@@ -72,6 +72,9 @@ describe("simpleMatcher", () => {
     ["an $or of regexes", { $or: [{ name: { $regex: "^X" } }, { name: { $regex: "son$" } }] }],
     ["an $or whose branches hand over", { $or: [{ name: { $regex: "ander" } }, { slot: { $gt: 4 } }] }],
     ["an $or beside a field", { $or: [{ userId: "u1" }, { slot: 3 }], active: true }],
+    ["a field that exists, null too", { name: { $exists: true } }],
+    ["a field that is missing", { name: { $exists: false } }],
+    ["a field that exists beside a set", { tags: { $exists: true }, userId: { $in: ["u1", "u2"] } }],
     ["an $or of $ands", { $or: [{ $and: [{ userId: "u2" }, { name: { $regex: "nder" } }] }, { _id: "g" }] }],
   ])("when the filter is %s then it matches what the query engine matches", (_, filter) => {
     expect(simpleIds(filter).ids).toEqual(engineIds(filter));
@@ -114,6 +117,8 @@ describe("simpleMatcher", () => {
     ["a regex object with options", { name: { $regex: /a/, $options: "i" } }, undefined],
     ["a global regex", { name: { $regex: /a/g } }, undefined],
     ["a dotted path", { "a.b": 1 }, undefined],
+    ["$exists as a number", { name: { $exists: 1 } }, undefined],
+    ["$exists beside another operator", { name: { $exists: true, $ne: null } }, undefined],
     ["null", { userId: null }, undefined],
     ["a regular expression as a value", { userId: /u/ }, undefined],
     ["an array", { userId: ["u1"] }, undefined],

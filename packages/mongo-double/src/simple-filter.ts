@@ -125,8 +125,16 @@ function rangeTest(condition: Doc): Test | undefined {
   };
 }
 
+/** `{ $exists: true | false }` of a top-level field: whether the document has it, whatever its value (null too). */
+function existsTest(condition: Doc): Test | undefined {
+  const wanted = condition.$exists;
+  if (Object.keys(condition).length !== 1 || typeof wanted !== "boolean") return undefined;
+  return (value) => (value !== undefined) === wanted;
+}
+
 function conditionTest(condition: unknown): Test | undefined {
   if (!isPlainObject(condition)) return scalarTest(toView(condition));
+  if ("$exists" in condition) return existsTest(condition);
   if ("$in" in condition) return stringsTest(condition, "$in");
   if ("$nin" in condition) return stringsTest(condition, "$nin");
   if ("$regex" in condition) return regexTest(condition);
@@ -178,7 +186,7 @@ function filterTest(filter: Doc): DocTest | undefined {
 /**
  * A predicate for the filters most commands send without compiling a query: conditions on
  * top-level fields (under `$and`s and `$or`s too), each equality to a scalar, `$in` or `$nin` of
- * strings, `$regex`, or a range, without a collation. A document whose value a test cannot judge (a type
+ * strings, `$regex`, a range, or `$exists` as a boolean, without a collation. A document whose value a test cannot judge (a type
  * the shortcut does not know) goes to `general`, the query engine's matcher for the whole filter.
  * Undefined for any other filter.
  */
