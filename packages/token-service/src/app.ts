@@ -23,6 +23,7 @@ import { createPatManagement, patChangeHappened } from "./domain/pats.js";
 import { createExchangeAndIntrospection } from "./domain/exchange-and-introspection.js";
 import { createUserAccessCopy } from "./domain/user-access-copy.js";
 import { createJwksRoute } from "./http/jwks-route.js";
+import { encodeCreatePersonalAccessTokenResponse } from "./rpc/pat-encoding.js";
 import { createTokenServiceImpl } from "./rpc/token-service.js";
 import { tokenServiceIndexes } from "./storage/indexes.js";
 import { createAuditOutboxRepository } from "./storage/audit-outbox-repository.js";
@@ -120,6 +121,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<TokenServiceConfig>, "
   const tokenService: ServiceRegistration<typeof TokenService> = {
     service: TokenService,
     impl: createTokenServiceImpl({ pats, exchangeAndIntrospection, keyRing }),
+    encoders: { createPersonalAccessToken: encodeCreatePersonalAccessTokenResponse },
   };
   delivery.start();
   return {
