@@ -51,9 +51,10 @@ export class UniqueIndex {
   }
 
   /**
-   * Moves the owner's entries from `before` to `after` (an update): entries in both stay as they
-   * are, since deleting a key of a `Map` and setting it again leaves the old entry in its hash
-   * chain until a rehash, and an update that leaves a key alone is the common case.
+   * Moves the owner's entries from `before` to `after` (an update that changed a field this index
+   * reads): entries in both stay as they are, since deleting a key of a `Map` and setting it again
+   * leaves the old entry in its hash chain until a rehash. An update that changed none of its
+   * fields does not come here (see Collection.replace).
    */
   replace(before: IndexEntry[], after: IndexEntry[], ownerId: string): void {
     if (before.length === 1 && after.length === 1 && before[0]!.key === after[0]!.key) return;
