@@ -83,6 +83,31 @@ describe("replacing a document with its updated version", () => {
     expect(reads(collection, "userId_at").find((doc) => doc._id === "t7")).not.toHaveProperty("unsent");
   });
 
+  it("when a unique field is changed back and forth then no key is deleted from its map", () => {
+    const collection = tokens();
+    const deletes = vi.spyOn(Map.prototype, "delete");
+    try {
+      for (let n = 0; n < 1_000; n++) update(collection, "t7", { $set: { secret: n % 2 === 0 ? "a" : "b" } });
+      expect(deletes).not.toHaveBeenCalled();
+    } finally {
+      deletes.mockRestore();
+    }
+    expect(() => collection.insert({ _id: "x", userId: "u9", name: "x", secret: "b" })).toThrow(/E11000/);
+    expect(() => collection.insert({ _id: "y", userId: "u9", name: "y", secret: "a" })).not.toThrow();
+  });
+
+  it("when many unique keys are freed then each can be taken again, and the keys still held are still refused", () => {
+    const collection = new Collection("db", "many");
+    collection.createIndex(normalizeIndexSpec({ key: { secret: 1 }, name: "secret", unique: true }));
+    for (let i = 0; i < 5_000; i++) collection.insert({ _id: `d${i}`, secret: `s${i}` });
+    // Frees 4,000 keys, more than enough for the vacant ones to be swept.
+    for (let i = 0; i < 4_000; i++) collection.remove(collection.byId(canonicalKey(`d${i}`))!);
+    for (let i = 0; i < 4_000; i += 97)
+      expect(() => collection.insert({ _id: `e${i}`, secret: `s${i}` })).not.toThrow();
+    for (let i = 4_000; i < 5_000; i += 97)
+      expect(() => collection.insert({ _id: `f${i}`, secret: `s${i}` })).toThrow(/E11000/);
+  });
+
   it("when an update changes a unique field then the old value is free and the new one taken", () => {
     const collection = tokens();
     update(collection, "t7", { $set: { secret: "fresh" } });

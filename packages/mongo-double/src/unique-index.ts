@@ -8,6 +8,45 @@ import { fieldsIndexed, type IndexSpec } from "./index-spec.js";
 import { compileFilter, type Matcher } from "./query-engine.js";
 import { storeDoc, type StoredDoc } from "./stored-doc.js";
 
+/**
+ * Canonical keys to their owners' id keys. A key that loses its owner keeps its entry, marked
+ * vacant, rather than being deleted: V8 leaves a deleted `Map` entry in its key's hash chain until
+ * the next rehash, so a key freed and taken again over and over (a token revoked and created again
+ * under the same name, an email changed back and forth) made each use of it walk all the earlier
+ * ones. Vacant entries are swept into a fresh map once they outnumber the owned ones, which costs
+ * each freeing a constant on average.
+ */
+class Owners {
+  #map = new Map<string, string | null>();
+  #vacant = 0;
+
+  get(key: string): string | undefined {
+    return this.#map.get(key) ?? undefined;
+  }
+
+  set(key: string, owner: string): void {
+    if (this.#map.get(key) === null) this.#vacant--;
+    this.#map.set(key, owner);
+  }
+
+  free(key: string): void {
+    if (this.#map.get(key) == null) return;
+    this.#map.set(key, null);
+    this.#vacant++;
+    if (this.#vacant > sweepAfterVacant && this.#vacant > this.#map.size - this.#vacant) this.#sweep();
+  }
+
+  #sweep(): void {
+    const owned = new Map<string, string | null>();
+    for (const [key, owner] of this.#map) if (owner !== null) owned.set(key, owner);
+    this.#map = owned;
+    this.#vacant = 0;
+  }
+}
+
+/** Vacant entries a map of owners keeps at least before it sweeps them. */
+const sweepAfterVacant = 1_024;
+
 /** A unique index: a hash map from canonical key to the owning document's id key. */
 export class UniqueIndex {
   readonly spec: IndexSpec;
@@ -15,7 +54,7 @@ export class UniqueIndex {
   readonly #fold: Fold | undefined;
   readonly #partial: Matcher | undefined;
   readonly #includes: (record: StoredDoc) => boolean;
-  readonly #owners = new Map<string, string>();
+  readonly #owners = new Owners();
   /** The top-level fields its entries depend on (see `fieldsIndexed`). */
   readonly fields: string[];
 
@@ -47,20 +86,19 @@ export class UniqueIndex {
   }
 
   remove(entries: IndexEntry[], ownerId: string): void {
-    for (const entry of entries) if (this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
+    for (const entry of entries) if (this.#owners.get(entry.key) === ownerId) this.#owners.free(entry.key);
   }
 
   /**
    * Moves the owner's entries from `before` to `after` (an update that changed a field this index
-   * reads): entries in both stay as they are, since deleting a key of a `Map` and setting it again
-   * leaves the old entry in its hash chain until a rehash. An update that changed none of its
-   * fields does not come here (see Collection.replace).
+   * reads): entries in both stay as they are. An update that changed none of its fields does not
+   * come here (see Collection.replace).
    */
   replace(before: IndexEntry[], after: IndexEntry[], ownerId: string): void {
     if (before.length === 1 && after.length === 1 && before[0]!.key === after[0]!.key) return;
     const kept = new Set(after.map((entry) => entry.key));
     for (const entry of before) {
-      if (!kept.has(entry.key) && this.#owners.get(entry.key) === ownerId) this.#owners.delete(entry.key);
+      if (!kept.has(entry.key) && this.#owners.get(entry.key) === ownerId) this.#owners.free(entry.key);
     }
     for (const entry of after) if (this.#owners.get(entry.key) !== ownerId) this.#owners.set(entry.key, ownerId);
   }
