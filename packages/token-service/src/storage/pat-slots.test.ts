@@ -2,6 +2,7 @@ import { MongoServerError } from "mongodb";
 import { describe, expect, it } from "vitest";
 import {
   anyFreeSlot,
+  freeSlots,
   insertInFreeSlot,
   surveySlots,
   takenSlots,
@@ -11,23 +12,23 @@ import {
 
 describe("surveySlots", () => {
   it("when some slots are held then the free ones are the rest of [0, cap), each once", () => {
-    const { free, strays } = surveySlots(
+    const { taken, strays } = surveySlots(
       [
         { _id: "a", slot: 0 },
         { _id: "b", slot: 3 },
       ],
       5,
     );
-    expect([...free].sort()).toEqual([1, 2, 4]);
+    expect(freeSlots(taken, 5, 5).sort()).toEqual([1, 2, 4]);
     expect(strays).toEqual([]);
   });
 
   it("when tokens have no slot or one at or above the cap then they are strays and hold no slot", () => {
-    const { free, strays } = surveySlots(
+    const { taken, strays } = surveySlots(
       [{ _id: "old" }, { _id: "high", slot: 7 }, { _id: "odd", slot: 1.5 }, { _id: "ok", slot: 1 }],
       3,
     );
-    expect([...free].sort()).toEqual([0, 2]);
+    expect(freeSlots(taken, 3, 3).sort()).toEqual([0, 2]);
     expect(strays).toEqual([
       { id: "old", slot: undefined },
       { id: "high", slot: 7 },
@@ -36,15 +37,33 @@ describe("surveySlots", () => {
   });
 
   it("when every slot is held then none is free", () => {
-    expect(
-      surveySlots(
-        [
-          { _id: "a", slot: 1 },
-          { _id: "b", slot: 0 },
-        ],
-        2,
-      ).free,
-    ).toEqual([]);
+    const { taken } = surveySlots(
+      [
+        { _id: "a", slot: 1 },
+        { _id: "b", slot: 0 },
+      ],
+      2,
+    );
+    expect(freeSlots(taken, 2, 2)).toEqual([]);
+  });
+});
+
+describe("freeSlots", () => {
+  it("when more slots are asked for than are free then each free one is given once", () => {
+    const taken = takenSlots([{ _id: "a", slot: 2 }], 4);
+    for (let i = 0; i < 50; i++) expect(freeSlots(taken, 4, 10).sort()).toEqual([0, 1, 3]);
+  });
+
+  it("when fewer are asked for than are free then that many distinct free ones are given, spread over them", () => {
+    const taken = takenSlots([{ _id: "a", slot: 0 }], 6);
+    const firsts = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const picked = freeSlots(taken, 6, 2);
+      expect(new Set(picked).size).toBe(2);
+      for (const slot of picked) expect([1, 2, 3, 4, 5]).toContain(slot);
+      firsts.add(picked[0]!);
+    }
+    expect([...firsts].sort()).toEqual([1, 2, 3, 4, 5]);
   });
 });
 

@@ -13,9 +13,15 @@ export interface StraySlot {
   slot: number | undefined;
 }
 
+/**
+ * What a process remembers of a user's slots once a survey found no stray: one byte per slot of
+ * [0, cap), 1 where a token holds it. The tokens' ids are not needed to pick a slot, and a few
+ * bytes per user let a process remember as many users as it holds the access of.
+ */
+export type TakenSlots = Uint8Array;
+
 export interface SlotSurvey {
-  /** Free slots in [0, cap), in random order so concurrent creates rarely pick the same one. */
-  free: number[];
+  taken: TakenSlots;
   strays: StraySlot[];
 }
 
@@ -28,51 +34,39 @@ const inSlots = (slot: number | undefined, cap: number): slot is number =>
  * {userId, slot}), so the database itself refuses the token past the cap.
  */
 export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey {
-  const taken = new Set<number>();
+  const taken = new Uint8Array(cap);
   const strays: StraySlot[] = [];
   for (const { _id, slot } of held) {
-    if (inSlots(slot, cap)) taken.add(slot);
+    if (inSlots(slot, cap)) taken[slot] = 1;
     else strays.push({ id: _id, slot: typeof slot === "number" ? slot : undefined });
   }
-  const free: number[] = [];
-  for (let slot = 0; slot < cap; slot++) if (!taken.has(slot)) free.push(slot);
-  // The order only spreads concurrent creates over the free slots, it guards nothing: Math.random is enough,
-  // where a hundred draws from the system generator per create were among its costliest frames.
-  for (let i = free.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [free[i], free[j]] = [free[j]!, free[i]!];
-  }
-  return { free, strays };
+  return { taken, strays };
 }
-
-/**
- * What a process remembers of a user's slots once a survey found no stray: one byte per slot of
- * [0, cap), 1 where a token holds it. The tokens' ids are not needed to pick a slot, and a few
- * bytes per user let a process remember as many users as it holds the access of.
- */
-export type TakenSlots = Uint8Array;
 
 /** The slots `held` takes in [0, cap) (a survey's, without strays). */
 export function takenSlots(held: readonly HeldSlot[], cap: number): TakenSlots {
-  const taken = new Uint8Array(cap);
-  for (const { slot } of held) if (inSlots(slot, cap)) taken[slot] = 1;
-  return taken;
+  return surveySlots(held, cap).taken;
 }
 
 /**
- * A free slot in [0, cap), from a random place on, or undefined when none is free or the memory
- * was taken under another cap. The start only spreads concurrent creates, as the survey's
- * shuffle does, without a list of the free slots or a draw for each.
+ * Up to `count` distinct slots of [0, cap) free in `taken`, from a random place on; none when
+ * `taken` was made under another cap. The start only spreads concurrent creates over the free
+ * slots, it guards nothing: Math.random is enough, without a list of every free slot or a draw
+ * for each, which a shuffle of the slots needed on every first create of a user.
  */
-export function anyFreeSlot(taken: TakenSlots, cap: number): number | undefined {
-  if (taken.length !== cap) return undefined;
+export function freeSlots(taken: TakenSlots, cap: number, count: number): number[] {
+  const found: number[] = [];
+  if (taken.length !== cap) return found;
   const start = Math.floor(Math.random() * cap);
-  for (let i = 0; i < cap; i++) {
+  for (let i = 0; i < cap && found.length < count; i++) {
     const slot = (start + i) % cap;
-    if (taken[slot] === 0) return slot;
+    if (taken[slot] === 0) found.push(slot);
   }
-  return undefined;
+  return found;
 }
+
+/** A free slot (see `freeSlots`), or undefined when none is free or `taken` was made under another cap. */
+export const anyFreeSlot = (taken: TakenSlots, cap: number): number | undefined => freeSlots(taken, cap, 1)[0];
 
 /** How a create reaches the user's tokens; `move` and `insert` throw the database's duplicate-key error for a taken slot. */
 export interface SlotStore {
@@ -106,8 +100,8 @@ const slotTaken = (err: unknown) => "slot" in (duplicateKeyOf(err)?.keyPattern ?
 export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<boolean> {
   if (await insertInRememberedSlot(store, cap)) return true;
   for (let attempt = 0; attempt < maxSlotAttempts; attempt++) {
-    const held = await store.held();
-    const { free, strays } = surveySlots(held, cap);
+    const { taken, strays } = surveySlots(await store.held(), cap);
+    const free = freeSlots(taken, cap, Math.max(1, strays.length));
     if (free.length === 0) return false;
     if (strays.length > 0) {
       await Promise.all(
@@ -117,7 +111,6 @@ export async function insertInFreeSlot(store: SlotStore, cap: number): Promise<b
     }
     try {
       await store.insert(free[0]!);
-      const taken = takenSlots(held, cap);
       taken[free[0]!] = 1;
       store.remember?.(taken);
       return true;
