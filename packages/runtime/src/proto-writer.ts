@@ -1,4 +1,4 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, toBinary, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import type { Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
 
 /**
@@ -122,20 +122,30 @@ export class ProtoWriter {
     return this;
   }
 
-  /** Leaves room for a length prefix of up to five bytes; `fillLength` writes it once the body is written. */
-  reserveLength(): { start: number; body: number } {
+  /**
+   * A set message field: its fields written by `write` when `plain` accepts it, otherwise protobuf-es's
+   * bytes for it (what a hand encoder leaves to protobuf-es), embedded. Either gives the same bytes.
+   */
+  message<Desc extends DescMessage>(
+    no: number,
+    schema: Desc,
+    value: MessageInitShape<Desc>,
+    plain: (value: MessageInitShape<Desc>) => boolean,
+    write: (out: ProtoWriter, value: MessageInitShape<Desc>) => void,
+  ): this {
+    this.tag(no, lengthDelimited);
+    if (!plain(value)) return this.bytes(toBinary(schema, create(schema, value)));
+    // Room for a length prefix of up to five bytes, written once the body is; moved back over what it did not need.
     this.ensure(5);
     const start = this.pos;
-    this.pos += 5;
-    return { start, body: this.pos };
-  }
-
-  fillLength(at: { start: number; body: number }): void {
-    const length = this.pos - at.body;
-    this.pos = at.start;
+    const body = (this.pos += 5);
+    write(this, value);
+    const length = this.pos - body;
+    this.pos = start;
     this.putVarint(length);
-    if (this.pos !== at.body) this.buf.copy(this.buf, this.pos, at.body, at.body + length);
+    if (this.pos !== body) this.buf.copy(this.buf, this.pos, body, body + length);
     this.pos += length;
+    return this;
   }
 
   finish(): Uint8Array {

@@ -22,14 +22,7 @@ export function encodeCreatePersonalAccessTokenResponse(value: unknown): Uint8Ar
     return toBinary(CreatePersonalAccessTokenResponseSchema, create(CreatePersonalAccessTokenResponseSchema, response));
   const out = new ProtoWriter();
   const token = response.personalAccessToken;
-  if (token !== undefined) {
-    out.tag(1, lengthDelimited);
-    if (isPlainPat(token)) {
-      const at = out.reserveLength();
-      writePlainPat(out, token);
-      out.fillLength(at);
-    } else out.bytes(toBinary(PersonalAccessTokenSchema, create(PersonalAccessTokenSchema, token)));
-  }
+  if (token !== undefined) out.message(1, PersonalAccessTokenSchema, token, isPlainPat, writePlainPat);
   if (response.secret) out.tag(2, lengthDelimited).string(response.secret);
   return out.finish();
 }

@@ -18,14 +18,7 @@ export function encodeSearchUsersResponse(value: unknown): Uint8Array {
   if (hasUnknown(response) || !Number.isInteger(total) || total < -(2 ** 31) || total >= 2 ** 31)
     return toBinary(SearchUsersResponseSchema, create(SearchUsersResponseSchema, response));
   const out = new ProtoWriter();
-  for (const user of response.users ?? []) {
-    out.tag(1, lengthDelimited);
-    if (isPlainUser(user)) {
-      const at = out.reserveLength();
-      writePlainUser(out, user);
-      out.fillLength(at);
-    } else out.bytes(toBinary(UserSchema, create(UserSchema, user)));
-  }
+  for (const user of response.users ?? []) out.message(1, UserSchema, user, isPlainUser, writePlainUser);
   if (response.nextPageToken) out.tag(2, lengthDelimited).string(response.nextPageToken);
   if (total !== 0) out.tag(3, varint).int32(total);
   if (response.totalSizeExact) out.tag(4, varint).varint(1);
