@@ -95,7 +95,6 @@ export class UniqueIndex {
    * come here (see Collection.replace).
    */
   replace(before: IndexEntry[], after: IndexEntry[], ownerId: string): void {
-    if (before.length === 1 && after.length === 1 && before[0]!.key === after[0]!.key) return;
     const kept = new Set(after.map((entry) => entry.key));
     for (const entry of before) {
       if (!kept.has(entry.key) && this.#owners.get(entry.key) === ownerId) this.#owners.free(entry.key);
