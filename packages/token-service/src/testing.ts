@@ -82,10 +82,12 @@ export function directAuditTrail(users: ReturnType<typeof fakeUserDirectory>): A
     record: (entry) => users.appendLog(entry),
     async around(entry, mutate, details) {
       if (users.failLogs) throw new Error("the outbox is down");
-      const result = await mutate();
+      const result = await mutate(`aud_direct_${users.logs.length}`);
       if (result !== undefined) users.logs.push({ ...entry, payload: { ...entry.payload, ...details?.(result) } });
       return result;
     },
+    // Entries are logged as their mutations return: none is ever left pending.
+    async markHappened() {},
   };
 }
 

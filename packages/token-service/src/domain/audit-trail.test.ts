@@ -45,6 +45,7 @@ function setup() {
       return entries.map((entry) => (entry.confirmed && entries.length > 1 ? { ...entry, heldIn } : entry));
     },
     confirmMany: unused,
+    confirmPending: unused,
     discard: unused,
     dueUsers: unused,
     claimQueues: unused,

@@ -35,6 +35,11 @@ export interface AuditOutboxStore {
   addMany(entries: readonly OutboxEntry[]): Promise<OutboxEntry[]>;
   /** Marks the records confirmed and due at `at`, each with its `payload` merged into its details, in one write. */
   confirmMany(confirmations: readonly Confirmation[], at: Date): Promise<void>;
+  /**
+   * Marks the pending records with these ids confirmed, in one write, leaving when they are due as
+   * it is: their writer may still be holding them.
+   */
+  confirmPending(ids: readonly string[]): Promise<void>;
   discard(id: string): Promise<void>;
   /** Users with an entry due at `now`, at most `limit`. */
   dueUsers(now: Date, limit: number): Promise<string[]>;
@@ -85,12 +90,20 @@ export interface AuditTrail {
    * delivery (with `details(result)` added) after it returns a result,
    * discarded when it returns undefined (nothing happened). If it throws, or
    * the process dies in between, delivery later asks whether it happened.
+   * `mutate` is given the id the entry is stored under, so what it writes can
+   * name it (see `markHappened`).
    */
   around<T>(
     entry: PatLogEntry,
-    mutate: () => Promise<T | undefined>,
+    mutate: (entryId: string) => Promise<T | undefined>,
     details?: (result: T) => Record<string, string | number>,
   ): Promise<T | undefined>;
+  /**
+   * Records that the mutations of these entries, which `around` may still hold
+   * pending, happened: for a change about to undo what they did, after which
+   * delivery could no longer tell that they had.
+   */
+  markHappened(entryIds: readonly string[]): Promise<void>;
 }
 
 /**
@@ -159,7 +172,7 @@ export function createOutboxAuditTrail(
       await commit(pending);
       // Should `mutate` throw, it may have happened all the same (a reply lost with the
       // connection): the pending entry stays, and delivery settles it after the grace period.
-      const result = await mutate();
+      const result = await mutate(pending.id);
       if (result === undefined) {
         await store.discard(pending.id).catch(() => undefined);
         return undefined;
@@ -167,6 +180,9 @@ export function createOutboxAuditTrail(
       const added = details === undefined ? {} : details(result);
       handOff([{ ...pending, confirmed: true, payload: { ...pending.payload, ...added } }]);
       return result;
+    },
+    async markHappened(entryIds) {
+      if (entryIds.length > 0) await store.confirmPending(entryIds);
     },
   };
 }

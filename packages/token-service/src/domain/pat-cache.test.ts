@@ -19,6 +19,7 @@ function setup(options: { maxTokens?: number } = {}) {
     update: unused,
     delete: unused,
     deleteAllForUser: unused,
+    creationEntryIds: unused,
     exists: unused,
     async findBySecretHash(hash) {
       reads.push(hash);

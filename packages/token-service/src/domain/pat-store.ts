@@ -22,9 +22,10 @@ export interface PatStore {
   /**
    * Inserts a token unless its user already holds `cap` (false then), however
    * many inserts race, on however many instances. Throws ALREADY_EXISTS
-   * `TOKEN_NAME_TAKEN` when the user has a token of that name.
+   * `TOKEN_NAME_TAKEN` when the user has a token of that name. The token keeps
+   * `creationEntryId`, the id of its creation's audit entry (see `creationEntryIds`).
    */
-  insertWithinCap(record: PatRecord, cap: number): Promise<boolean>;
+  insertWithinCap(record: PatRecord, cap: number, creationEntryId: string): Promise<boolean>;
   findBySecretHash(secretHash: string): Promise<PatRecord | undefined>;
   countForUser(userId: string): Promise<number>;
   listForUser(userId: string, after: PatCursor | undefined, limit: number): Promise<PatRecord[]>;
@@ -37,6 +38,11 @@ export interface PatStore {
   /** Deletes the user's token; the deleted record, or undefined when there was none. */
   delete(userId: string, id: string): Promise<PatRecord | undefined>;
   deleteAllForUser(userId: string): Promise<number>;
+  /**
+   * The ids of the creation audit entries the user's token `id` keeps, or all of the user's tokens
+   * when `id` is undefined (tokens stored before they kept one have none).
+   */
+  creationEntryIds(userId: string, id: string | undefined): Promise<string[]>;
   /** Whether the user has the token with this id, or any token when `id` is undefined. */
   exists(userId: string, id: string | undefined): Promise<boolean>;
   /** Sets `lastUseTime` to `at` unless it is already later than `notBefore`, so busy tokens cost one write a minute. */

@@ -57,6 +57,16 @@ export function createPatManagement(deps: PatManagementDeps) {
     }
   };
 
+  /**
+   * Before tokens are deleted: their creations happened, which delivery tells of a pending creation
+   * entry only while its token exists (see patChangeHappened). Without this, a creation whose writer
+   * died before confirming its entry would be dropped from the log once its token was revoked.
+   * A token created after the read, while its user's tokens are all being deleted, is left to its
+   * creator, which is still running and confirms its entry itself unless it dies in that window too.
+   */
+  const creationsHappened = async (userId: string, id: string | undefined) =>
+    deps.audit.markHappened(await deps.store.creationEntryIds(userId, id));
+
   return {
     async create(input: { userId: string; name: string; expireTime: Date | undefined; scopes: readonly string[] }) {
       const at = now();
@@ -80,8 +90,8 @@ export function createPatManagement(deps: PatManagementDeps) {
         lastUseTime: undefined,
       };
       const entry = { userId, event: "pat-created" as const, success: true, payload: { token_id: record.id, name } };
-      const inserted = await deps.audit.around(entry, async () =>
-        (await deps.store.insertWithinCap(record, deps.maxTokensPerUser)) ? record : undefined,
+      const inserted = await deps.audit.around(entry, async (entryId) =>
+        (await deps.store.insertWithinCap(record, deps.maxTokensPerUser, entryId)) ? record : undefined,
       );
       if (inserted === undefined) {
         throw new DomainError("resource-exhausted", {
@@ -142,7 +152,10 @@ export function createPatManagement(deps: PatManagementDeps) {
       const record = await publishing(userId, () =>
         deps.audit.around(
           entry,
-          () => deps.store.delete(userId, id),
+          async () => {
+            await creationsHappened(userId, id);
+            return deps.store.delete(userId, id);
+          },
           (deleted) => ({ name: deleted.name }),
         ),
       );
@@ -153,6 +166,7 @@ export function createPatManagement(deps: PatManagementDeps) {
       const userId = requireId("user_id", input.userId);
       const entry = { userId, event: "pat-revoked" as const, success: true, payload: { reason: "USER_DELETED" } };
       const deleteAll = async () => {
+        await creationsHappened(userId, undefined);
         const count = await deps.store.deleteAllForUser(userId);
         return count > 0 ? count : undefined;
       };

@@ -112,6 +112,27 @@ describe("audit outbox: a group commit's entries", () => {
     expect(queues.flat().find((e) => e.id === "aud_4")?.confirmed).toBe(false);
   });
 
+  it("when pending records are confirmed then only those named and still pending change, and each stays held as it was", async () => {
+    const outbox = createAuditOutboxRepository(mongo.db);
+    await outbox.addMany([entry("aud_1", "u1", false), entry("aud_2", "u1", false), entry("aud_3", "u2")]);
+    const before = await mongo.db
+      .collection("audit_outbox")
+      .find({}, { sort: { _id: 1 } })
+      .toArray();
+    await outbox.confirmPending(["aud_1", "aud_3", "aud_gone"]);
+    const after = await mongo.db
+      .collection("audit_outbox")
+      .find({}, { sort: { _id: 1 } })
+      .toArray();
+    expect(after.map((doc) => [doc._id, doc.confirmed])).toEqual([
+      ["aud_1", true],
+      ["aud_2", false],
+      ["aud_3", true],
+    ]);
+    expect(after.map((doc) => doc.nextAttemptTime)).toEqual(before.map((doc) => doc.nextAttemptTime));
+    expect(after[0]!.nextAttemptTime.getTime()).toBe(at.getTime() + 60_000);
+  });
+
   it("when part of a record is delivered then only the rest is claimed again, and when the rest is then the record is gone", async () => {
     const outbox = createAuditOutboxRepository(mongo.db);
     await outbox.addMany(["aud_1", "aud_2", "aud_3"].map((id) => entry(id, "u1")));

@@ -104,6 +104,10 @@ export function createAuditOutboxRepository(db: Db): AuditOutboxStore {
         { ordered: false },
       );
     },
+    async confirmPending(ids) {
+      // A pending entry is alone in its record (see runsOf), so its id is its record's.
+      await outbox.updateMany({ _id: { $in: [...ids] }, confirmed: false }, { $set: { confirmed: true } });
+    },
     async discard(id) {
       await outbox.deleteOne({ _id: id });
     },

@@ -47,11 +47,11 @@ describe("PAT repository: the per-user cap", () => {
     const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
     const store = instances[0]!;
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)),
+      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10, "aud_test")),
     );
     expect(results.filter(Boolean)).toHaveLength(10);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    expect(await store.insertWithinCap(record("u2"), 10)).toBe(true);
+    expect(await store.insertWithinCap(record("u2"), 10, "aud_test")).toBe(true);
     const { id, ...rest } = record("u1");
     const direct = await tokens()
       .insertOne({ _id: id, ...rest, slot: 4 })
@@ -63,9 +63,9 @@ describe("PAT repository: the per-user cap", () => {
   it("when every instance remembers the user's slots then 30 racing creates from three instances still store exactly the cap", async () => {
     const instances = [createPatRepository(db), createPatRepository(db), createPatRepository(db)];
     // Each instance's first create reads the slots, so each remembers slots the others take next.
-    for (const instance of instances) expect(await instance.insertWithinCap(record("u1"), 10)).toBe(true);
+    for (const instance of instances) expect(await instance.insertWithinCap(record("u1"), 10, "aud_test")).toBe(true);
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10)),
+      Array.from({ length: 30 }, (_, i) => instances[i % 3]!.insertWithinCap(record("u1"), 10, "aud_test")),
     );
     expect(results.filter(Boolean)).toHaveLength(7);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -76,10 +76,12 @@ describe("PAT repository: the per-user cap", () => {
     const users = Array.from({ length: 12_000 }, (_, i) => `many${i}`);
     expect(rememberedUsers).toBeGreaterThanOrEqual(users.length);
     for (let i = 0; i < users.length; i += 1_000)
-      await Promise.all(users.slice(i, i + 1_000).map((userId) => store.insertWithinCap(record(userId), 5)));
+      await Promise.all(
+        users.slice(i, i + 1_000).map((userId) => store.insertWithinCap(record(userId), 5, "aud_test")),
+      );
     const find = vi.spyOn(Collection.prototype, "find");
     try {
-      expect(await store.insertWithinCap(record(users[0]!), 5)).toBe(true);
+      expect(await store.insertWithinCap(record(users[0]!), 5, "aud_test")).toBe(true);
       expect(find).not.toHaveBeenCalled();
     } finally {
       find.mockRestore();
@@ -89,20 +91,20 @@ describe("PAT repository: the per-user cap", () => {
 
   it("when a user's remembered slots show a free one that was taken meanwhile then the create reads afresh and finds the cap reached", async () => {
     const [store, other] = [createPatRepository(db), createPatRepository(db)];
-    expect(await store.insertWithinCap(record("u1"), 2)).toBe(true);
-    expect(await other.insertWithinCap(record("u1"), 2)).toBe(true);
-    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    expect(await store.insertWithinCap(record("u1"), 2, "aud_test")).toBe(true);
+    expect(await other.insertWithinCap(record("u1"), 2, "aud_test")).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 2, "aud_test")).toBe(false);
     expect(await tokens().countDocuments({ userId: "u1" })).toBe(2);
   });
 
   it("when a token is deleted then its slot is free for the next create", async () => {
     const store = createPatRepository(db);
     const first = record("u1");
-    await store.insertWithinCap(first, 2);
-    await store.insertWithinCap(record("u1"), 2);
-    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    await store.insertWithinCap(first, 2, "aud_test");
+    await store.insertWithinCap(record("u1"), 2, "aud_test");
+    expect(await store.insertWithinCap(record("u1"), 2, "aud_test")).toBe(false);
     await store.delete("u1", first.id);
-    expect(await store.insertWithinCap(record("u1"), 2)).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 2, "aud_test")).toBe(true);
     expect(await slotsOf("u1")).toEqual([0, 1]);
   });
 
@@ -111,15 +113,15 @@ describe("PAT repository: the per-user cap", () => {
     await tokens().insertMany([legacy("u1"), legacy("u1"), legacy("u1")]);
     await ensureIndexes(db, tokenServiceIndexes);
     const store = createPatRepository(db);
-    expect(await store.insertWithinCap(record("u1"), 4)).toBe(true);
-    expect(await store.insertWithinCap(record("u1"), 4)).toBe(false);
+    expect(await store.insertWithinCap(record("u1"), 4, "aud_test")).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 4, "aud_test")).toBe(false);
     expect(await slotsOf("u1")).toEqual([0, 1, 2, 3]);
   });
 
   it("when more tokens without a slot exist than the cap then creation is refused and none is lost", async () => {
     await tokens().insertMany([legacy("u1"), legacy("u1"), legacy("u1")]);
     const store = createPatRepository(db);
-    expect(await store.insertWithinCap(record("u1"), 2)).toBe(false);
+    expect(await store.insertWithinCap(record("u1"), 2, "aud_test")).toBe(false);
     expect(await tokens().countDocuments({ userId: "u1" })).toBe(3);
   });
 
@@ -127,11 +129,11 @@ describe("PAT repository: the per-user cap", () => {
     const store = createPatRepository(db);
     const other = createPatRepository(db);
     const held = Array.from({ length: 5 }, () => record("u1"));
-    for (const r of held) await store.insertWithinCap(r, 10);
-    expect(await store.insertWithinCap(record("u1"), 3)).toBe(false);
+    for (const r of held) await store.insertWithinCap(r, 10, "aud_test");
+    expect(await store.insertWithinCap(record("u1"), 3, "aud_test")).toBe(false);
     for (const r of held.slice(0, 3)) await store.delete("u1", r.id);
     const racing = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3)),
+      Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : other).insertWithinCap(record("u1"), 3, "aud_test")),
     );
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(await slotsOf("u1")).toEqual([0, 1, 2]);
@@ -155,7 +157,7 @@ describe("PAT repository: the per-user cap", () => {
       }),
     } as unknown as Db;
     const err = await createPatRepository(contended)
-      .insertWithinCap(record("u1"), 5)
+      .insertWithinCap(record("u1"), 5, "aud_test")
       .catch((e: unknown) => e);
     expect(isDomainError(err) && `${err.kind}/${err.reason}`).toBe("aborted/TOKEN_CREATION_CONTENDED");
     expect(reads).toBe(10);
@@ -176,14 +178,14 @@ describe("PAT repository: the cost of a create", () => {
       }),
     } as unknown as Db;
     const [store, other] = [createPatRepository(counted), createPatRepository(db)];
-    for (let i = 0; i < 5; i++) expect(await store.insertWithinCap(record("u1"), 100)).toBe(true);
+    for (let i = 0; i < 5; i++) expect(await store.insertWithinCap(record("u1"), 100, "aud_test")).toBe(true);
     expect(finds).toBe(1);
     // Another instance takes every slot but one: the remembered free slot is most likely taken, and read again.
-    for (let i = 0; i < 94; i++) expect(await other.insertWithinCap(record("u1"), 100)).toBe(true);
-    expect(await store.insertWithinCap(record("u1"), 100)).toBe(true);
+    for (let i = 0; i < 94; i++) expect(await other.insertWithinCap(record("u1"), 100, "aud_test")).toBe(true);
+    expect(await store.insertWithinCap(record("u1"), 100, "aud_test")).toBe(true);
     expect(finds).toBeGreaterThanOrEqual(1);
     expect(finds).toBeLessThanOrEqual(2);
-    expect(await store.insertWithinCap(record("u1"), 100)).toBe(false);
+    expect(await store.insertWithinCap(record("u1"), 100, "aud_test")).toBe(false);
     expect(await slotsOf("u1")).toEqual(Array.from({ length: 100 }, (_, i) => i));
   });
 
@@ -198,7 +200,7 @@ describe("PAT repository: the cost of a create", () => {
         })),
       );
     }
-    for (let i = 0; i < 3; i++) expect(await store.insertWithinCap(record("creator"), 100)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await store.insertWithinCap(record("creator"), 100, "aud_test")).toBe(true);
     const { filter, projection } = slotSurvey(["creator"]);
     const explain = await tokens().find(filter, { projection }).explain("executionStats");
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain("IXSCAN");
@@ -230,12 +232,9 @@ describe("PAT repository: the cost of a create", () => {
     } as unknown as Db;
     const store = createPatRepository(counted);
     const creators = ["c1", "c2", "c3", "c4"];
-    expect(await Promise.all(creators.map((userId) => store.insertWithinCap(record(userId), 100)))).toEqual([
-      true,
-      true,
-      true,
-      true,
-    ]);
+    expect(await Promise.all(creators.map((userId) => store.insertWithinCap(record(userId), 100, "aud_test")))).toEqual(
+      [true, true, true, true],
+    );
     expect(finds).toEqual([{ userId: { $in: creators } }]);
     expect(inserts).toEqual([4]);
     for (const userId of creators) expect(await slotsOf(userId)).toHaveLength(1);
@@ -244,5 +243,20 @@ describe("PAT repository: the cost of a create", () => {
     expect(JSON.stringify(explain.queryPlanner.winningPlan)).toContain("IXSCAN");
     expect(explain.executionStats.nReturned).toBe(4);
     expect(explain.executionStats.totalDocsExamined).toBe(4);
+  });
+});
+
+describe("PAT repository: creation entries", () => {
+  it("when tokens keep their creation entries' ids then one token's, or all of its user's, are read, and never another user's", async () => {
+    const store = createPatRepository(db);
+    const [first, second, others] = [record("u1"), record("u1"), record("u2")];
+    await store.insertWithinCap(first, 10, "aud_1");
+    await store.insertWithinCap(second, 10, "aud_2");
+    await store.insertWithinCap(others, 10, "aud_3");
+    await tokens().insertOne(legacy("u1"));
+    expect(await store.creationEntryIds("u1", first.id)).toEqual(["aud_1"]);
+    expect((await store.creationEntryIds("u1", undefined)).sort()).toEqual(["aud_1", "aud_2"]);
+    expect(await store.creationEntryIds("u1", others.id)).toEqual([]);
+    expect(await store.creationEntryIds("u2", undefined)).toEqual(["aud_3"]);
   });
 });

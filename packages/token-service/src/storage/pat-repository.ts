@@ -16,6 +16,8 @@ interface PatDocument extends Omit<PatRecord, "id" | "expireTime" | "lastUseTime
   lastUseTime: Date | null;
   /** The token's place under its user's cap (see pat-slots.ts); absent on tokens stored before slots existed. */
   slot?: number;
+  /** Its creation's audit entry (see PatStore.creationEntryIds); absent on tokens stored before tokens kept it. */
+  creationEntryId?: string;
 }
 
 function toRecord(doc: PatDocument): PatRecord {
@@ -77,7 +79,7 @@ export function createPatRepository(db: Db): PatStore {
     tokenServiceIndexes.find((spec) => spec.collection === patCollection)?.indexes ?? [],
   );
   return {
-    insertWithinCap(record, cap) {
+    insertWithinCap(record, cap, creationEntryId) {
       const { id, expireTime, lastUseTime, ...rest } = record;
       // Creates for one user queue up in this process, so they do not race each other for slots; other instances may still.
       return oneUserAtATime(record.userId, () =>
@@ -99,6 +101,7 @@ export function createPatRepository(db: Db): PatStore {
                   expireTime: expireTime ?? null,
                   lastUseTime: lastUseTime ?? null,
                   slot,
+                  creationEntryId,
                 });
               } catch (err) {
                 throw nameTaken(err);
@@ -152,6 +155,12 @@ export function createPatRepository(db: Db): PatStore {
     },
     async deleteAllForUser(userId) {
       return (await pats.deleteMany({ userId })).deletedCount;
+    },
+    async creationEntryIds(userId, id) {
+      const filter: Filter<PatDocument> = { userId, creationEntryId: { $type: "string" } };
+      if (id !== undefined) filter._id = id;
+      const docs = await pats.find(filter, { projection: { _id: 0, creationEntryId: 1 } }).toArray();
+      return docs.flatMap((doc) => (doc.creationEntryId === undefined ? [] : [doc.creationEntryId]));
     },
     async exists(userId, id) {
       return (await pats.countDocuments(id === undefined ? { userId } : { _id: id, userId }, { limit: 1 })) > 0;

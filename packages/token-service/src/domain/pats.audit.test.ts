@@ -1,0 +1,95 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { createAuditOutboxRepository } from "../storage/audit-outbox-repository.js";
+import { createPatRepository } from "../storage/pat-repository.js";
+import { fakeUserDirectory, silentLogger, useTestMongo } from "../testing.js";
+import { createAuditDelivery } from "./audit-delivery.js";
+import { createOutboxAuditTrail, pendingGraceMs } from "./audit-trail.js";
+import { createPatManagement, patChangeHappened } from "./pats.js";
+import type { PatLogEntry } from "./user-directory.js";
+
+const mongo = useTestMongo();
+let clock: Date;
+let users: ReturnType<typeof fakeUserDirectory>;
+/** What user-service stored, in the order it arrived, by request id. */
+let delivered: Map<string, PatLogEntry>;
+
+beforeEach(() => {
+  clock = new Date();
+  users = fakeUserDirectory();
+  users.users.set("u1", { id: "u1", username: "ada", suspended: false });
+  delivered = new Map();
+});
+
+/**
+ * An instance that writes its audit entries and dies before sending them: it hands nothing to
+ * delivery, so the entries wait in the outbox, pending, until another instance's loop takes them up.
+ */
+function dyingInstance() {
+  return createPatManagement({
+    store: createPatRepository(mongo.db),
+    users,
+    audit: createOutboxAuditTrail(
+      createAuditOutboxRepository(mongo.db),
+      () => undefined,
+      () => clock,
+    ),
+    pepper: "pepper",
+    maxTokensPerUser: 5,
+  });
+}
+
+/** Another instance's delivery loop, run past the dead instance's hold until the outbox is empty. */
+async function deliverAfterTheHold(): Promise<void> {
+  const outbox = createAuditOutboxRepository(mongo.db);
+  const delivery = createAuditDelivery({
+    store: outbox,
+    async send(entries) {
+      for (const { entry, requestId } of entries) if (!delivered.has(requestId)) delivered.set(requestId, entry);
+    },
+    happened: patChangeHappened(createPatRepository(mongo.db)),
+    logger: silentLogger,
+    maxBackoffMs: 60_000,
+    now: () => clock,
+  });
+  clock = new Date(clock.getTime() + pendingGraceMs + 1);
+  for (let pass = 0; pass < 20; pass++) {
+    await delivery.drain();
+    if ((await mongo.db.collection("audit_outbox").countDocuments()) === 0) return;
+    clock = new Date(clock.getTime() + 1);
+  }
+  throw new Error("the outbox did not empty");
+}
+
+const events = () =>
+  [...delivered.values()].map(({ event, payload }) => `${event} ${payload.token_id ?? payload.reason}`);
+
+describe("PAT audit entries when the instance that wrote them dies", () => {
+  it("when a created token is revoked before its entry is delivered then PAT_CREATED still reaches the log, before PAT_REVOKED", async () => {
+    const { record } = await dyingInstance().create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    await dyingInstance().delete({ userId: "u1", id: record.id });
+    await deliverAfterTheHold();
+    expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
+  });
+
+  it("when the user's tokens are all deleted before their entries are delivered then every PAT_CREATED still reaches the log", async () => {
+    const creator = dyingInstance();
+    const first = await creator.create({ userId: "u1", name: "a", expireTime: undefined, scopes: [] });
+    const second = await creator.create({ userId: "u1", name: "b", expireTime: undefined, scopes: [] });
+    expect(await dyingInstance().deleteAllForUser({ userId: "u1" })).toBe(2);
+    await deliverAfterTheHold();
+    expect(events()).toEqual([
+      `pat-created ${first.record.id}`,
+      `pat-created ${second.record.id}`,
+      "pat-revoked USER_DELETED",
+    ]);
+  });
+
+  it("when a create was refused then no PAT_CREATED reaches the log, whatever is revoked after it", async () => {
+    const creator = dyingInstance();
+    const { record } = await creator.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    await expect(creator.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] })).rejects.toThrow();
+    await dyingInstance().delete({ userId: "u1", id: record.id });
+    await deliverAfterTheHold();
+    expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
+  });
+});
