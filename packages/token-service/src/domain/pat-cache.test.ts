@@ -21,6 +21,7 @@ function setup(options: { maxTokens?: number } = {}) {
     deleteAllForUser: unused,
     creationEntryIds: unused,
     exists: unused,
+    holdsTokenCreatedBy: unused,
     async findBySecretHash(hash) {
       reads.push(hash);
       const found = records.get(hash);

@@ -43,8 +43,10 @@ export interface PatStore {
    * when `id` is undefined (tokens stored before they kept one have none).
    */
   creationEntryIds(userId: string, id: string | undefined): Promise<string[]>;
-  /** Whether the user has the token with this id, or any token when `id` is undefined. */
-  exists(userId: string, id: string | undefined): Promise<boolean>;
+  /** Whether the user has the token with this id. */
+  exists(userId: string, id: string): Promise<boolean>;
+  /** Whether the user has a token created at or before `at` (by its creator's clock). */
+  holdsTokenCreatedBy(userId: string, at: Date): Promise<boolean>;
   /** Sets `lastUseTime` to `at` unless it is already later than `notBefore`, so busy tokens cost one write a minute. */
   touch(id: string, at: Date, notBefore: Date): Promise<void>;
 }

@@ -35,8 +35,12 @@ function dyingInstance() {
     ),
     pepper: "pepper",
     maxTokensPerUser: 5,
+    now: () => clock,
   });
 }
+
+/** Moves the shared clock on, so what comes next is later by every instance's clock. */
+const tick = () => (clock = new Date(clock.getTime() + 1));
 
 /** Another instance's delivery loop, run past the dead instance's hold until the outbox is empty. */
 async function deliverAfterTheHold(): Promise<void> {
@@ -81,6 +85,20 @@ describe("PAT audit entries when the instance that wrote them dies", () => {
       `pat-created ${first.record.id}`,
       `pat-created ${second.record.id}`,
       "pat-revoked USER_DELETED",
+    ]);
+  });
+
+  it("when a user's tokens are all deleted and a token is created after that, before the deletion's entry is delivered, then PAT_REVOKED still reaches the log", async () => {
+    const before = await dyingInstance().create({ userId: "u1", name: "a", expireTime: undefined, scopes: [] });
+    tick();
+    expect(await dyingInstance().deleteAllForUser({ userId: "u1" })).toBe(1);
+    tick();
+    const after = await dyingInstance().create({ userId: "u1", name: "b", expireTime: undefined, scopes: [] });
+    await deliverAfterTheHold();
+    expect(events()).toEqual([
+      `pat-created ${before.record.id}`,
+      "pat-revoked USER_DELETED",
+      `pat-created ${after.record.id}`,
     ]);
   });
 

@@ -179,13 +179,19 @@ export type PatManagement = ReturnType<typeof createPatManagement>;
 
 /**
  * Whether the change a pending audit entry records happened, judged from the
- * tokens as they are now: a created token exists, a revoked one does not, a
- * deleted user has none left.
+ * tokens as they are now, and so only from what no later change can undo: a
+ * created token exists (a revocation confirms the creation before removing the
+ * token, see `markHappened`), a revoked one does not (ids are never reused),
+ * and a user whose tokens were all deleted holds none created by the time of
+ * the entry (a token created since is not one it deleted). That last judgement
+ * goes by the clocks of the instances involved: a token whose creator's clock
+ * ran behind, or whose insert started before the deletion and landed after it,
+ * can still make a deletion that happened look as if it had not.
  */
 export function patChangeHappened(store: PatStore): (entry: OutboxEntry) => Promise<boolean> {
-  return async ({ userId, event, payload }) => {
-    const tokenId = typeof payload.token_id === "string" ? payload.token_id : undefined;
-    const exists = await store.exists(userId, tokenId);
+  return async ({ userId, event, payload, createTime }) => {
+    if (typeof payload.token_id !== "string") return !(await store.holdsTokenCreatedBy(userId, createTime));
+    const exists = await store.exists(userId, payload.token_id);
     return event === "pat-created" ? exists : !exists;
   };
 }

@@ -260,3 +260,16 @@ describe("PAT repository: creation entries", () => {
     expect(await store.creationEntryIds("u2", undefined)).toEqual(["aud_3"]);
   });
 });
+
+describe("PAT repository: tokens by creation time", () => {
+  it("when asked whether a user holds a token created by a time then only that user's tokens created at or before it count", async () => {
+    const store = createPatRepository(db);
+    const first = { ...record("u1"), createTime: new Date(1_000) };
+    await store.insertWithinCap(first, 10, "aud_1");
+    await store.insertWithinCap({ ...record("u2"), createTime: new Date(500) }, 10, "aud_2");
+    expect(await store.holdsTokenCreatedBy("u1", new Date(999))).toBe(false);
+    expect(await store.holdsTokenCreatedBy("u1", new Date(1_000))).toBe(true);
+    await store.delete("u1", first.id);
+    expect(await store.holdsTokenCreatedBy("u1", new Date(2_000))).toBe(false);
+  });
+});

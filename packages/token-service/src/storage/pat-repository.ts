@@ -163,7 +163,10 @@ export function createPatRepository(db: Db): PatStore {
       return docs.flatMap((doc) => (doc.creationEntryId === undefined ? [] : [doc.creationEntryId]));
     },
     async exists(userId, id) {
-      return (await pats.countDocuments(id === undefined ? { userId } : { _id: id, userId }, { limit: 1 })) > 0;
+      return (await pats.countDocuments({ _id: id, userId }, { limit: 1 })) > 0;
+    },
+    async holdsTokenCreatedBy(userId, at) {
+      return (await pats.countDocuments({ userId, createTime: { $lte: at } }, { limit: 1 })) > 0;
     },
     async touch(id, at, notBefore) {
       await pats.updateOne(
