@@ -42,11 +42,10 @@ function dyingInstance() {
 /** Moves the shared clock on, so what comes next is later by every instance's clock. */
 const tick = () => (clock = new Date(clock.getTime() + 1));
 
-/** Another instance's delivery loop, run past the dead instance's hold until the outbox is empty. */
-async function deliverAfterTheHold(): Promise<void> {
-  const outbox = createAuditOutboxRepository(mongo.db);
-  const delivery = createAuditDelivery({
-    store: outbox,
+/** An instance's delivery to a user-service that stores each entry once, by request id. */
+const deliveryToTheLog = () =>
+  createAuditDelivery({
+    store: createAuditOutboxRepository(mongo.db),
     async send(entries) {
       for (const { entry, requestId } of entries) if (!delivered.has(requestId)) delivered.set(requestId, entry);
     },
@@ -55,6 +54,10 @@ async function deliverAfterTheHold(): Promise<void> {
     maxBackoffMs: 60_000,
     now: () => clock,
   });
+
+/** Another instance's delivery loop, run past the dead instance's hold until the outbox is empty. */
+async function deliverAfterTheHold(): Promise<void> {
+  const delivery = deliveryToTheLog();
   clock = new Date(clock.getTime() + pendingGraceMs + 1);
   for (let pass = 0; pass < 20; pass++) {
     await delivery.drain();
@@ -109,5 +112,29 @@ describe("PAT audit entries when the instance that wrote them dies", () => {
     await dyingInstance().delete({ userId: "u1", id: record.id });
     await deliverAfterTheHold();
     expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
+  });
+});
+
+describe("PAT audit entries of an instance that stays up", () => {
+  it("when a create is refused because the name is taken then the user's next entries leave at once, not after the hold", async () => {
+    const delivery = deliveryToTheLog();
+    const pats = createPatManagement({
+      store: createPatRepository(mongo.db),
+      users,
+      audit: createOutboxAuditTrail(createAuditOutboxRepository(mongo.db), delivery.handOff, () => clock),
+      pepper: "pepper",
+      maxTokensPerUser: 5,
+      now: () => clock,
+    });
+    const { record } = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    tick();
+    const refused = await pats.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] }).catch((e) => e);
+    expect(refused).toMatchObject({ kind: "already-exists", reason: "TOKEN_NAME_TAKEN" });
+    tick();
+    await pats.delete({ userId: "u1", id: record.id });
+    // Lets what was handed to delivery go; what it cannot send now is left in the outbox for the loop.
+    await delivery.stop();
+    expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
+    expect(await mongo.db.collection("audit_outbox").countDocuments()).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { DomainError, failedPrecondition, invalidField, notFound } from "@roster/runtime/domain-error";
+import { DomainError, failedPrecondition, invalidField, isDomainError, notFound } from "@roster/runtime/domain-error";
 import { pageSizeOf } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
 import { decodePatPageToken, encodePatPageToken } from "./pat-page-token.js";
@@ -90,9 +90,19 @@ export function createPatManagement(deps: PatManagementDeps) {
         lastUseTime: undefined,
       };
       const entry = { userId, event: "pat-created" as const, success: true, payload: { token_id: record.id, name } };
-      const inserted = await deps.audit.around(entry, async (entryId) =>
-        (await deps.store.insertWithinCap(record, deps.maxTokensPerUser, entryId)) ? record : undefined,
-      );
+      let nameTaken: unknown;
+      const inserted = await deps.audit.around(entry, async (entryId) => {
+        try {
+          return (await deps.store.insertWithinCap(record, deps.maxTokensPerUser, entryId)) ? record : undefined;
+        } catch (err) {
+          // The unique index refused the token, so nothing was stored: its entry goes now, rather than holding up
+          // the user's later entries until delivery settles it, as an error that leaves the outcome open must.
+          if (!isDomainError(err) || err.kind !== "already-exists") throw err;
+          nameTaken = err;
+          return undefined;
+        }
+      });
+      if (nameTaken !== undefined) throw nameTaken;
       if (inserted === undefined) {
         throw new DomainError("resource-exhausted", {
           reason: "TOKEN_LIMIT_REACHED",
