@@ -4,6 +4,7 @@ import { createPatRepository } from "../storage/pat-repository.js";
 import { fakeUserDirectory, silentLogger, useTestMongo } from "../testing.js";
 import { createAuditDelivery } from "./audit-delivery.js";
 import { createOutboxAuditTrail, pendingGraceMs } from "./audit-trail.js";
+import type { PatStore } from "./pat-store.js";
 import { createPatManagement, patChangeHappened } from "./pats.js";
 import type { PatLogEntry } from "./user-directory.js";
 
@@ -24,9 +25,9 @@ beforeEach(() => {
  * An instance that writes its audit entries and dies before sending them: it hands nothing to
  * delivery, so the entries wait in the outbox, pending, until another instance's loop takes them up.
  */
-function dyingInstance() {
+function dyingInstance(store: PatStore = createPatRepository(mongo.db)) {
   return createPatManagement({
-    store: createPatRepository(mongo.db),
+    store,
     users,
     audit: createOutboxAuditTrail(
       createAuditOutboxRepository(mongo.db),
@@ -105,10 +106,16 @@ describe("PAT audit entries when the instance that wrote them dies", () => {
     ]);
   });
 
-  it("when a create was refused then no PAT_CREATED reaches the log, whatever is revoked after it", async () => {
-    const creator = dyingInstance();
-    const { record } = await creator.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
-    await expect(creator.create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] })).rejects.toThrow();
+  it("when a create failed with its outcome open and stored nothing then no PAT_CREATED reaches the log, whatever is revoked after it", async () => {
+    const { record } = await dyingInstance().create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    const lostConnection: PatStore = {
+      ...createPatRepository(mongo.db),
+      insertWithinCap: () => Promise.reject(new Error("connection closed before the insert was sent")),
+    };
+    const failed = dyingInstance(lostConnection);
+    await expect(failed.create({ userId: "u1", name: "other", expireTime: undefined, scopes: [] })).rejects.toThrow();
+    // Its entry stays pending (the outcome was open) beside the first creation's.
+    expect(await mongo.db.collection("audit_outbox").countDocuments({ confirmed: false })).toBe(2);
     await dyingInstance().delete({ userId: "u1", id: record.id });
     await deliverAfterTheHold();
     expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
