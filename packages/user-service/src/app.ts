@@ -128,7 +128,9 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
   const roleService: ServiceRegistration<typeof RoleService> = {
     service: RoleService,
     impl: {
-      ...createRoleServiceImpl({ roles: createRoles({ store: roleStore, appendLog, accessChanged }) }),
+      ...createRoleServiceImpl({
+        roles: createRoles({ store: roleStore, appendLog, appendLogs: logs.appendMany, accessChanged }),
+      }),
       ...createAccessFeedHandlers(accessFeed),
     },
   };

@@ -4,7 +4,7 @@ import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
-import type { AppendLog } from "./user-logs.js";
+import type { AppendLog, AppendLogs, NewUserLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "./role-store.js";
 import type { UserRecord } from "./user-store.js";
@@ -76,6 +76,8 @@ export const maxUsersPerAccessBatch = 100;
 export function createRoles(deps: {
   store: RoleStore;
   appendLog: AppendLog;
+  /** For the entries of many users at once (a deleted role's holders). */
+  appendLogs: AppendLogs;
   accessChanged?: AccessChanged;
   now?: () => Date;
 }) {
@@ -144,9 +146,10 @@ export function createRoles(deps: {
 
   async function deleteRole(id: string, actor: string): Promise<void> {
     if (!(await deps.store.delete(id))) throw roleNotFound(id);
-    await deps.store.pullRoleFromUsers(id, now(), async (userIds) => {
-      for (const userId of userIds) await log(userId, UserLogEvent.ROLES_REMOVED, actor, [id]);
-    });
+    // Each batch of holders the role is taken from gets its entries in one write, not one round trip per holder.
+    await deps.store.pullRoleFromUsers(id, now(), (userIds) =>
+      deps.appendLogs(userIds.map((userId) => entryOf(userId, UserLogEvent.ROLES_REMOVED, actor, [id]))),
+    );
   }
 
   async function assign(userId: string, roleIds: string[], actor: string): Promise<RoleRecord[]> {
@@ -286,8 +289,12 @@ export function createRoles(deps: {
     if (removed.length > 0) await log(userId, UserLogEvent.ROLES_REMOVED, actor, removed);
   }
 
+  function entryOf(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): NewUserLog {
+    return { userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } };
+  }
+
   function log(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): Promise<void> {
-    return deps.appendLog({ userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } });
+    return deps.appendLog(entryOf(userId, event, actor, roleIds));
   }
 
   return {

@@ -20,6 +20,9 @@ export interface NewUserLog {
 /** Appends one entry to a user's audit trail. */
 export type AppendLog = (entry: NewUserLog) => Promise<void>;
 
+/** Appends entries, of one user or many, in order, in one write. */
+export type AppendLogs = (entries: readonly NewUserLog[]) => Promise<void>;
+
 /** `append` taking an entry's fields in order, for code that logs several kinds of events. */
 export const positionalLog =
   (append: AppendLog) =>
@@ -101,6 +104,10 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
 
   const append: AppendLog = async (entry) => {
     await appendRecord(entry);
+  };
+
+  const appendMany: AppendLogs = async (entries) => {
+    await appendRecords(entries);
   };
 
   async function appendRecord(entry: NewUserLog): Promise<UserLogRecord> {
@@ -186,7 +193,7 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
       signal.addEventListener("abort", done);
     });
   }
-  return { append, appendRecord, appendRecords, list, watch };
+  return { append, appendMany, appendRecord, appendRecords, list, watch };
 }
 
 export type UserLogBook = ReturnType<typeof createUserLogBook>;

@@ -12,6 +12,8 @@ import { userDocument } from "../testing.js";
 
 const testDb = useBackend("roles");
 const logs: NewUserLog[] = [];
+/** How many entries each write of the audit trail carried. */
+const appends: number[] = [];
 let roles: Roles;
 
 function userDoc(id: string): UserDocument {
@@ -34,7 +36,14 @@ beforeAll(async () => {
   await ensureIndexes(testDb.db, roleIndexes);
   roles = createRoles({
     store: createRoleRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
-    appendLog: async (entry) => void logs.push(entry),
+    appendLog: async (entry) => {
+      appends.push(1);
+      logs.push(entry);
+    },
+    appendLogs: async (entries) => {
+      appends.push(entries.length);
+      logs.push(...entries);
+    },
   });
 });
 
@@ -232,6 +241,21 @@ describe("user roles", () => {
     );
     expect(await failure(roles.get(a.id))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
     expect(await failure(roles.delete(a.id, "k"))).toMatchObject({ reason: "ROLE_NOT_FOUND" });
+  });
+
+  it("when a role held by 1,200 users is deleted then their entries are written a batch at a time, not one insert each", async () => {
+    const a = await roles.create({ name: "wide", description: "", permissions: ["p"] });
+    const holders = Array.from({ length: 1_200 }, (_, i) => `w${String(i).padStart(4, "0")}`);
+    await testDb.db
+      .collection<UserDocument>("users")
+      .insertMany(holders.map((id) => ({ ...userDoc(id), roleIds: [a.id] })));
+    logs.length = 0;
+    appends.length = 0;
+    await roles.delete(a.id, "k");
+    expect(logs.map((l) => l.userId).sort()).toEqual(holders);
+    expect(new Set(logs.map((l) => l.eventType))).toEqual(new Set([UserLogEvent.ROLES_REMOVED]));
+    // One write per batch of holders the role is taken from (500 at most).
+    expect(appends).toEqual([500, 500, 200]);
   });
 
   it("when listing a user's roles in pages then they come by name with a total", async () => {
