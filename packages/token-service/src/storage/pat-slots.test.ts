@@ -5,10 +5,13 @@ import {
   freeSlots,
   insertInFreeSlot,
   surveySlots,
-  takenSlots,
+  type HeldSlot,
   type SlotStore,
   type TakenSlots,
 } from "./pat-slots.js";
+
+/** The slots `held` takes in [0, cap), as a survey remembers them. */
+const slotsTaken = (held: readonly HeldSlot[], cap: number) => surveySlots(held, cap).taken;
 
 describe("surveySlots", () => {
   it("when some slots are held then the free ones are the rest of [0, cap), each once", () => {
@@ -50,12 +53,12 @@ describe("surveySlots", () => {
 
 describe("freeSlots", () => {
   it("when more slots are asked for than are free then each free one is given once", () => {
-    const taken = takenSlots([{ _id: "a", slot: 2 }], 4);
+    const taken = slotsTaken([{ _id: "a", slot: 2 }], 4);
     for (let i = 0; i < 50; i++) expect(freeSlots(taken, 4, 10).sort()).toEqual([0, 1, 3]);
   });
 
   it("when fewer are asked for than are free then that many distinct free ones are given, spread over them", () => {
-    const taken = takenSlots([{ _id: "a", slot: 0 }], 6);
+    const taken = slotsTaken([{ _id: "a", slot: 0 }], 6);
     const firsts = new Set<number>();
     for (let i = 0; i < 200; i++) {
       const picked = freeSlots(taken, 6, 2);
@@ -69,7 +72,7 @@ describe("freeSlots", () => {
 
 describe("anyFreeSlot", () => {
   it("when some slots are held then every pick is one of the rest of [0, cap), and picks spread over them", () => {
-    const taken = takenSlots(
+    const taken = slotsTaken(
       [
         { _id: "a", slot: 0 },
         { _id: "b", slot: 3 },
@@ -85,12 +88,12 @@ describe("anyFreeSlot", () => {
       { _id: "a", slot: 1 },
       { _id: "b", slot: 0 },
     ];
-    expect(anyFreeSlot(takenSlots(held, 2), 2)).toBeUndefined();
-    expect(anyFreeSlot(takenSlots([...held, { _id: "c", slot: 2 }], 2), 2)).toBeUndefined();
+    expect(anyFreeSlot(slotsTaken(held, 2), 2)).toBeUndefined();
+    expect(anyFreeSlot(slotsTaken([...held, { _id: "c", slot: 2 }], 2), 2)).toBeUndefined();
   });
 
   it("when the slots were remembered under another cap then none is picked, so the slots are read again", () => {
-    const taken = takenSlots([{ _id: "a", slot: 0 }], 3);
+    const taken = slotsTaken([{ _id: "a", slot: 0 }], 3);
     expect(anyFreeSlot(taken, 2)).toBeUndefined();
     expect(anyFreeSlot(taken, 4)).toBeUndefined();
   });

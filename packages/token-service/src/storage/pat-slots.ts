@@ -43,11 +43,6 @@ export function surveySlots(held: readonly HeldSlot[], cap: number): SlotSurvey 
   return { taken, strays };
 }
 
-/** The slots `held` takes in [0, cap) (a survey's, without strays). */
-export function takenSlots(held: readonly HeldSlot[], cap: number): TakenSlots {
-  return surveySlots(held, cap).taken;
-}
-
 /**
  * Up to `count` distinct slots of [0, cap) free in `taken`, from a random place on; none when
  * `taken` was made under another cap. The start only spreads concurrent creates over the free
