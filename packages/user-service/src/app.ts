@@ -129,7 +129,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     service: RoleService,
     impl: {
       ...createRoleServiceImpl({
-        roles: createRoles({ store: roleStore, appendLog, appendLogs: logs.appendMany, accessChanged }),
+        roles: createRoles({ store: roleStore, appendLogs: logs.appendMany, accessChanged }),
       }),
       ...createAccessFeedHandlers(accessFeed),
     },

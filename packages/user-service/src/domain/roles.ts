@@ -4,7 +4,7 @@ import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
-import type { AppendLog, AppendLogs, NewUserLog } from "./user-logs.js";
+import type { AppendLogs, NewUserLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
 import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "./role-store.js";
 import type { UserRecord } from "./user-store.js";
@@ -75,8 +75,7 @@ export const maxUsersPerAccessBatch = 100;
 /** Role-based access control: role CRUD, who holds which role, effective permissions. */
 export function createRoles(deps: {
   store: RoleStore;
-  appendLog: AppendLog;
-  /** For the entries of many users at once (a deleted role's holders). */
+  /** Writes entries in one go: one user's, or a deleted role's batch of holders'. */
   appendLogs: AppendLogs;
   accessChanged?: AccessChanged;
   now?: () => Date;
@@ -294,7 +293,7 @@ export function createRoles(deps: {
   }
 
   function log(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): Promise<void> {
-    return deps.appendLog(entryOf(userId, event, actor, roleIds));
+    return deps.appendLogs([entryOf(userId, event, actor, roleIds)]);
   }
 
   return {

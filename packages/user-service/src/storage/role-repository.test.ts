@@ -36,10 +36,6 @@ beforeAll(async () => {
   await ensureIndexes(testDb.db, roleIndexes);
   roles = createRoles({
     store: createRoleRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
-    appendLog: async (entry) => {
-      appends.push(1);
-      logs.push(entry);
-    },
     appendLogs: async (entries) => {
       appends.push(entries.length);
       logs.push(...entries);
