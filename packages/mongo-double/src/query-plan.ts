@@ -45,26 +45,38 @@ function foldKind(collation: unknown): string {
 const hasCollation = (collation: unknown): boolean => isPlainObject(collation) && collation.locale !== "simple";
 
 /**
- * Whether every document the filter matches is in a partial index: each condition of the
- * partial filter appears as it is in the filter, or the filter pins the field to values that
- * pass it.
+ * Whether every document the filter matches is in a partial index, proved as mongod proves it
+ * (expression_algo's isSubsetOf): each condition of the partial filter appears as it is in the
+ * filter, or the filter pins the field to values that pass it. A `$type` condition is proved only
+ * by the same `$type` in the filter: mongod does not infer it from the values, so a lookup of a
+ * string through an index partial on `{$type: "string"}` must say `$type` to use it.
  */
 function filterImpliesPartial(index: OrderedIndex, filter: Doc): boolean {
   const partial = index.spec.partialFilterExpression as Doc | undefined;
   if (!partial) return true;
   const { conjuncts } = conjunctsOf(filter);
   const passes = index.includes;
+  const pinnedToPassing = (path: string, condition: unknown): boolean => {
+    const bounds = conditionBounds(condition, { fold: undefined, sameFold: true, multikey: true });
+    if (!bounds?.intervals.every(isPoint)) return false;
+    return bounds.intervals.every(
+      ({ lo }) =>
+        lo !== null &&
+        passes(storeDoc(path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), lo) as Doc)),
+    );
+  };
   return Object.entries(toView(partial) as Doc).every(([path, wanted]) =>
     conjuncts.some(([field, condition]) => {
       if (field !== path) return false;
       if (canonicalKey(condition) === canonicalKey(wanted)) return true;
-      const bounds = conditionBounds(condition, { fold: undefined, sameFold: true, multikey: true });
-      if (!bounds?.intervals.every(isPoint)) return false;
-      return bounds.intervals.every(
-        ({ lo }) =>
-          lo !== null &&
-          passes(storeDoc(path.split(".").reduceRight<unknown>((inner, part) => ({ [part]: inner }), lo) as Doc)),
-      );
+      if (isPlainObject(wanted) && "$type" in wanted) {
+        const typed =
+          isPlainObject(condition) &&
+          "$type" in condition &&
+          canonicalKey(condition.$type) === canonicalKey(wanted.$type);
+        return typed && (Object.keys(wanted).length === 1 || pinnedToPassing(path, condition));
+      }
+      return pinnedToPassing(path, condition);
     }),
   );
 }
