@@ -1,11 +1,10 @@
 import type { CollectionIndexes } from "@roster/runtime";
 import { roleIndexes } from "./role-indexes.js";
 import { searchIndexes } from "./search-indexes.js";
+import { whenString } from "./string-keys.js";
 import { tokenCleanupsCollection } from "./token-cleanup-repository.js";
 import { userLogsCollection } from "./user-log-repository.js";
 import { usersCollection } from "./user-repository.js";
-
-const whenString = (field: string) => ({ [field]: { $type: "string" } });
 
 /** The users collection's own indexes: identifier uniqueness and identity lookups. */
 export const userIndexes: CollectionIndexes = {
@@ -44,7 +43,7 @@ export function userLogIndexes(retentionDays: number): CollectionIndexes {
         name: "requestId_unique",
         key: { requestId: 1 },
         unique: true,
-        partialFilterExpression: { requestId: { $type: "string" } },
+        partialFilterExpression: whenString("requestId"),
       },
     ],
   };

@@ -1,5 +1,6 @@
 import { MongoBulkWriteError, ObjectId, type Db, type Filter } from "mongodb";
 import type { NewUserLog, UserLogQuery, UserLogRecord } from "../domain/user-logs.js";
+import { stringKey } from "./string-keys.js";
 
 export const userLogsCollection = "user_logs";
 
@@ -92,7 +93,9 @@ export function createUserLogRepository(db: Db) {
         records.push(...rest.slice(0, failed.index).map(toRecord));
         const requestId = rest[failed.index]?.requestId;
         const stored =
-          failed.code === duplicateKeyCode && requestId !== undefined ? await logs.findOne({ requestId }) : null;
+          failed.code === duplicateKeyCode && requestId !== undefined
+            ? await logs.findOne({ requestId: stringKey(requestId) })
+            : null;
         if (stored === null) throw err;
         records.push(toRecord(stored));
         from += failed.index + 1;

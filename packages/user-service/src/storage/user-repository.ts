@@ -11,6 +11,7 @@ import {
   toUserRecord,
   type UserDocument,
 } from "./user-document.js";
+import { stringKey } from "./string-keys.js";
 
 export const usersCollection = "users";
 
@@ -70,11 +71,13 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
     },
 
     async findByIdentifier(kind, value) {
-      return recordOrNull(await users.findOne({ [identifierFields[kind]]: value } as Filter<UserDocument>, oneUser));
+      return recordOrNull(
+        await users.findOne({ [identifierFields[kind]]: stringKey(value) } as Filter<UserDocument>, oneUser),
+      );
     },
 
     async findByResetCode(hash) {
-      return recordOrNull(await users.findOne({ "resetCode.hash": hash }, oneUser));
+      return recordOrNull(await users.findOne({ "resetCode.hash": stringKey(hash) }, oneUser));
     },
 
     async patch(id, patch) {
@@ -91,7 +94,7 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
     },
 
     async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }) {
-      const selector = "id" in who ? { _id: who.id } : { [identifierFields[who.kind]]: who.value };
+      const selector = "id" in who ? { _id: who.id } : { [identifierFields[who.kind]]: stringKey(who.value) };
       const inWindow = { $gt: ["$failedAttempts.windowStart", windowStartCutoff] };
       const admitted = await users.findOneAndUpdate(
         {
@@ -132,7 +135,7 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
     async consumeResetCode(hash, now, patch) {
       const { set } = storedChanges(patch);
       const consumed = await users.findOneAndUpdate(
-        { "resetCode.hash": hash, "resetCode.expireTime": { $gt: now } },
+        { "resetCode.hash": stringKey(hash), "resetCode.expireTime": { $gt: now } },
         { $set: set, $unset: { resetCode: "", lockUntil: "" } },
         { returnDocument: "after", ...oneUser },
       );

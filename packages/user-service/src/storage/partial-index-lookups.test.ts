@@ -1,0 +1,145 @@
+import { UserLogEvent, UserLogResult } from "@roster/client";
+import { ensureIndexes } from "@roster/runtime";
+import { startTestBackend } from "@roster/mongo-double/testing";
+import { MongoClient, type CommandStartedEvent, type Db, type Document } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { UserRecord, UserStore } from "../domain/user-store.js";
+import { userServiceIndexes } from "./indexes.js";
+import { createUserLogRepository } from "./user-log-repository.js";
+import { createUserRepository } from "./user-repository.js";
+
+// The keys below live in indexes partial on strings (string-keys.ts). MongoDB reads such an index
+// only for a query that states `$type: "string"`; a plain equality makes it scan every document.
+// Each test runs a repository read, then asks the database how it plans the filter that read sent.
+
+let client: MongoClient;
+let db: Db;
+let close: () => Promise<void> = () => Promise.resolve();
+const sent: CommandStartedEvent[] = [];
+let store: UserStore;
+
+beforeAll(async () => {
+  const backend = await startTestBackend();
+  close = () => backend.double?.close() ?? Promise.resolve();
+  client = new MongoClient(backend.uri, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 });
+  client.on("commandStarted", (event) => sent.push(event));
+  await client.connect();
+  db = client.db("user_partial_index_lookups");
+  await db.dropDatabase();
+  await ensureIndexes(db, userServiceIndexes(90));
+  store = createUserRepository(db, { lookupTimeoutMs: 5_000 });
+}, 30_000);
+
+afterAll(async () => {
+  await db?.dropDatabase();
+  await client?.close();
+  await close();
+});
+
+/** The reads `work` sends to `collection` (finds and find-and-modifies), each planned as the database plans it. */
+async function plansOf(collection: string, work: () => Promise<unknown>): Promise<string[][]> {
+  const from = sent.length;
+  await work();
+  const reads = sent
+    .slice(from)
+    .filter((event) => (event.command.find ?? event.command.findAndModify) === collection)
+    .map((event) => event.command);
+  return Promise.all(
+    reads.map(async (command) => {
+      const filter = (command.filter ?? command.query) as Document;
+      const explained = await db.command({ explain: { find: collection, filter }, verbosity: "queryPlanner" });
+      return stagesOf(explained.queryPlanner.winningPlan as Document);
+    }),
+  );
+}
+
+/** A plan's stages from the top, an index scan with the index it reads ("IXSCAN resetCode_hash"). */
+function stagesOf(plan: Document): string[] {
+  const out: string[] = [];
+  for (let stage: Document | undefined = plan; stage; stage = stage.inputStage as Document | undefined) {
+    out.push(stage.indexName === undefined ? String(stage.stage) : `${stage.stage} ${stage.indexName}`);
+  }
+  return out;
+}
+
+const time = new Date("2026-01-01T00:00:00Z");
+const ada: UserRecord = {
+  id: "8d3c1a52-0b7e-4a57-9f1e-6a0c2b9d4e11",
+  username: "Ada",
+  email: "ada@example.com",
+  emailVerified: true,
+  phone: "+442079460000",
+  phoneVerified: true,
+  name: "Ada Lovelace",
+  profile: {},
+  customData: {},
+  identities: [],
+  roleIds: [],
+  suspended: false,
+  tokenEpoch: 0,
+  createTime: time,
+  updateTime: time,
+  failedAttempts: { count: 0 },
+};
+
+describe("reads through indexes partial on strings", () => {
+  beforeAll(async () => {
+    await store.insert(ada);
+    // Others without the keys, so that a collection scan and an index read differ.
+    await db
+      .collection("users")
+      .insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: `other-${i}`, profile: {}, customData: {} })) as never);
+  });
+
+  it("when a user is looked up by username, email or phone then the read goes through that identifier's unique index", async () => {
+    expect(await plansOf("users", () => store.findByIdentifier("username", "ada"))).toEqual([
+      ["FETCH", "IXSCAN usernameKey_unique"],
+    ]);
+    expect(await plansOf("users", () => store.findByIdentifier("email", "ada@example.com"))).toEqual([
+      ["FETCH", "IXSCAN emailKey_unique"],
+    ]);
+    expect(await plansOf("users", () => store.findByIdentifier("phone", "+442079460000"))).toEqual([
+      ["FETCH", "IXSCAN phone_unique"],
+    ]);
+    expect((await store.findByIdentifier("email", "ada@example.com"))?.id).toBe(ada.id);
+    expect(await store.findByIdentifier("email", "nobody@example.com")).toBeNull();
+  });
+
+  it("when a password attempt names the user by email then its admission reads the email's unique index", async () => {
+    const rule = { now: time, windowStartCutoff: new Date(time.getTime() - 60_000), threshold: 5 };
+    const plans = await plansOf("users", () => store.admitAttempt({ kind: "email", value: "ada@example.com" }, rule));
+    expect(plans).toEqual([["FETCH", "IXSCAN emailKey_unique"]]);
+  });
+
+  it("when a reset code is looked up and then redeemed then both reads go through the reset code index, not a scan of every user", async () => {
+    const hash = "c0ffee".repeat(10);
+    await store.patch(ada.id, { set: { resetCode: { hash, expireTime: new Date(Date.now() + 60_000) } } });
+    expect(await plansOf("users", () => store.findByResetCode(hash))).toEqual([["FETCH", "IXSCAN resetCode_hash"]]);
+    let redeemed: UserRecord | null = null;
+    const plans = await plansOf("users", async () => {
+      redeemed = await store.consumeResetCode(hash, new Date(), { set: { updateTime: new Date() } });
+    });
+    expect(plans).toEqual([["FETCH", "IXSCAN resetCode_hash"]]);
+    expect(redeemed).toMatchObject({ id: ada.id });
+    expect(await store.findByResetCode(hash)).toBeNull();
+  });
+
+  it("when an entry is delivered again then the stored one is found by its request id through that index", async () => {
+    const logs = createUserLogRepository(db);
+    const entry = {
+      userId: ada.id,
+      eventType: UserLogEvent.PAT_CREATED,
+      actor: "token-service",
+      result: UserLogResult.SUCCESS,
+      payload: {},
+      requestId: "aud_redelivered",
+    };
+    const [first] = await logs.appendAll([entry]);
+    let again: unknown;
+    const plans = await plansOf("user_logs", async () => {
+      again = await logs.appendAll([entry]);
+    });
+    expect(plans).toEqual([["FETCH", "IXSCAN requestId_unique"]]);
+    expect(again).toEqual([first]);
+  });
+});
