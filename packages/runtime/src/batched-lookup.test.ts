@@ -113,6 +113,32 @@ describe("batched lookups by _id", () => {
   });
 });
 
+describe("batched lookups by another unique field", () => {
+  it("when lookups by a unique field are asked for together then they share one find on that field, stated as the condition says", async () => {
+    await people().createIndex({ name: 1 }, { name: "name_unique", unique: true });
+    const lookup = createBatchedLookup(people(), {
+      field: "name",
+      condition: (names) => ({ $in: names, $type: "string" }),
+      projection: { secret: 0 },
+      timeoutMs: 5_000,
+    });
+    let answers: (Person | null)[] = [];
+    const sent = await findsDuring(async () => {
+      answers = await Promise.all(["person 3", "nobody", "person 9", "person 3"].map(lookup));
+    });
+    expect(sent.map((event) => event.command.filter)).toEqual([
+      { name: { $in: ["person 3", "nobody", "person 9"], $type: "string" } },
+    ]);
+    expect(answers).toEqual([
+      { _id: "p3", name: "person 3" },
+      null,
+      { _id: "p9", name: "person 9" },
+      { _id: "p3", name: "person 3" },
+    ]);
+    expect(answers[3]).not.toBe(answers[0]);
+  });
+});
+
 describe("batched lookups in a database outage", () => {
   it("when lookups are asked for in a network read that ends a socket then their find is written after that socket's close", async () => {
     // A socket the database ended is destroyed in the poll phase of the event loop (here one is destroyed in a

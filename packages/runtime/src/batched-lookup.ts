@@ -8,6 +8,13 @@ export interface BatchedLookupOptions {
   projection?: Document;
   /** Bounds each batch's `find` as a whole: its waiters hear within this long. */
   timeoutMs: number;
+  /** The field looked up, `_id` unless said: a unique index must hold its values, strings, each once. */
+  field?: string;
+  /**
+   * The condition on `field` that finds the values of one batch, `{$in: values}` unless said (a field
+   * whose index is partial needs the index's filter stated beside it, or MongoDB does not read the index).
+   */
+  condition?: (values: readonly string[]) => Document;
 }
 
 /**
@@ -51,14 +58,16 @@ export function batchPerTurn<V>(
 }
 
 /**
- * Lookups of single documents by `_id` through `batchPerTurn`: each batch is one
- * `find` with `_id: {$in: [...]}`, through the `_id` index, bounded as a whole by
- * `timeoutMs`.
+ * Lookups of single documents by `_id`, or by another field a unique index holds, through
+ * `batchPerTurn`: each batch is one `find` with `{field: {$in: [...]}}`, through that index,
+ * bounded as a whole by `timeoutMs`.
  */
 export function createBatchedLookup<T extends Document & { _id: string }>(
   collection: Collection<T>,
   options: BatchedLookupOptions,
 ): (id: string) => Promise<T | null> {
+  const field = options.field ?? "_id";
+  const condition = options.condition ?? ((values: readonly string[]) => ({ $in: values }));
   return batchPerTurn(
     async (ids) => {
       // The driver can write a command to a socket that has just ended and then wait for it forever (the
@@ -66,18 +75,19 @@ export function createBatchedLookup<T extends Document & { _id: string }>(
       // at the bound ends that wait, or any other, with a timeout, which callers see as storage unavailable.
       const abort = new AbortController();
       const timer = setTimeout(
-        () => abort.abort(new MongoNetworkTimeoutError(`no answer to a lookup by id within ${options.timeoutMs} ms`)),
+        () =>
+          abort.abort(new MongoNetworkTimeoutError(`no answer to a lookup by ${field} within ${options.timeoutMs} ms`)),
         options.timeoutMs,
       );
       try {
         const docs = (await collection
-          .find({ _id: { $in: ids } } as Filter<T>, {
+          .find({ [field]: condition(ids) } as Filter<T>, {
             projection: options.projection,
             batchSize: ids.length,
             signal: abort.signal,
           })
           .toArray()) as T[];
-        return new Map(docs.map((doc) => [doc._id, doc]));
+        return new Map(docs.map((doc) => [doc[field] as string, doc]));
       } finally {
         clearTimeout(timer);
       }

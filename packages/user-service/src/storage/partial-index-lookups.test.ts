@@ -105,6 +105,21 @@ describe("reads through indexes partial on strings", () => {
     expect(await store.findByIdentifier("email", "nobody@example.com")).toBeNull();
   });
 
+  it("when users are looked up by email together then the lookups share one read, and each caller gets its own answer", async () => {
+    const from = sent.length;
+    const found = await Promise.all(
+      ["ada@example.com", "nobody@example.com", "ada@example.com"].map((email) =>
+        store.findByIdentifier("email", email),
+      ),
+    );
+    const finds = sent.slice(from).filter((event) => event.command.find === "users");
+    expect(finds.map((event) => event.command.filter)).toEqual([
+      { emailKey: { $in: ["ada@example.com", "nobody@example.com"], $type: "string" } },
+    ]);
+    expect(found.map((user) => user?.id ?? null)).toEqual([ada.id, null, ada.id]);
+    expect(found[2]).not.toBe(found[0]);
+  });
+
   it("when a password attempt names the user by email then its admission reads the email's unique index", async () => {
     const rule = { now: time, windowStartCutoff: new Date(time.getTime() - 60_000), threshold: 5 };
     const plans = await plansOf("users", () => store.admitAttempt({ kind: "email", value: "ada@example.com" }, rule));

@@ -10,3 +10,6 @@ export const whenString = (field: string) => ({ [field]: { $type: "string" as co
  * a string looked up, and scans the whole collection instead.
  */
 export const stringKey = (value: string) => ({ $eq: value, $type: "string" as const });
+
+/** The condition that looks several values up at once through such an index. */
+export const stringKeys = (values: readonly string[]) => ({ $in: [...values], $type: "string" as const });

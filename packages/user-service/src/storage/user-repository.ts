@@ -1,7 +1,7 @@
 import type { Db, Filter, UpdateFilter } from "mongodb";
 import { createBatchedLookup, duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
-import type { UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
+import type { IdentifierKind, UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
 import {
   changesSearchSources,
   identifierFields,
@@ -11,7 +11,7 @@ import {
   toUserRecord,
   type UserDocument,
 } from "./user-document.js";
-import { stringKey } from "./string-keys.js";
+import { stringKey, stringKeys } from "./string-keys.js";
 
 export const usersCollection = "users";
 
@@ -60,6 +60,13 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
   const users = db.collection<UserDocument>(usersCollection);
   // Reads by id that arrive together (GetUser under load) share one round trip.
   const byId = createBatchedLookup(users, { ...oneUser, timeoutMs: options.lookupTimeoutMs });
+  // So do reads by an identifier (sign-in flows, GetUserByIdentifier), through the identifier's unique index.
+  const byIdentifier = Object.fromEntries(
+    Object.entries(identifierFields).map(([kind, field]) => [
+      kind,
+      createBatchedLookup(users, { ...oneUser, field, condition: stringKeys, timeoutMs: options.lookupTimeoutMs }),
+    ]),
+  ) as Record<IdentifierKind, (value: string) => Promise<UserDocument | null>>;
   const sources = { projection: Object.fromEntries(searchSources.map((f) => [f, 1])) };
   return {
     async insert(user) {
@@ -71,9 +78,7 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
     },
 
     async findByIdentifier(kind, value) {
-      return recordOrNull(
-        await users.findOne({ [identifierFields[kind]]: stringKey(value) } as Filter<UserDocument>, oneUser),
-      );
+      return recordOrNull(await byIdentifier[kind](value));
     },
 
     async findByResetCode(hash) {
