@@ -28,7 +28,8 @@ export async function startTestBackend(): Promise<{ uri: string; double: MongoDo
 /**
  * A database for one test file, on the backend under test: connects before the
  * file's tests and drops the database afterwards. Any package's storage tests
- * use it, so they run against a real mongod whenever MONGODB_URI is set.
+ * use it, so they run against a real mongod whenever MONGODB_URI is set. Its client monitors
+ * commands, so a test can count what a repository sends (`client.on("commandStarted", …)`).
  */
 export function useBackend(dbName: string): TestBackend {
   let double: MongoDouble | undefined;
@@ -36,7 +37,7 @@ export function useBackend(dbName: string): TestBackend {
   beforeAll(async () => {
     const backend = await startTestBackend();
     double = backend.double;
-    client = new MongoClient(backend.uri, { serverSelectionTimeoutMS: 5_000 });
+    client = new MongoClient(backend.uri, { serverSelectionTimeoutMS: 5_000, monitorCommands: true });
     await client.connect();
     await client.db(dbName).dropDatabase();
   });

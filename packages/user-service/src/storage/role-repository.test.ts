@@ -1,6 +1,7 @@
 import { UserLogEvent } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
+import type { CommandStartedEvent } from "mongodb";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRoles, type Roles } from "../domain/roles.js";
 import type { NewUserLog } from "../domain/user-logs.js";
@@ -291,5 +292,34 @@ describe("a caller's access", () => {
     await roles.delete(write.id, "k");
     await testDb.db.collection<UserDocument>("users").updateOne({ _id: "u2" }, { $set: { suspended: true } });
     expect(await store.userAccess("u2")).toMatchObject({ suspended: true, permissions: ["orders:read"] });
+  });
+
+  it("when several users' permissions are asked for together then the calls share one read of the users and one of the roles", async () => {
+    const read = await roles.create({ name: "reader", description: "", permissions: ["orders:read"] });
+    const admin = await roles.create({ name: "Admin", description: "", permissions: ["orders:write"] });
+    await roles.assign("u1", [read.id], "k");
+    await roles.assign("u2", [read.id, admin.id], "k");
+    const reads: { collection: string; filter: unknown }[] = [];
+    const onStarted = (event: CommandStartedEvent) => {
+      if (event.commandName === "find") reads.push({ collection: event.command.find, filter: event.command.filter });
+    };
+    testDb.client.on("commandStarted", onStarted);
+    let answers: unknown[];
+    try {
+      answers = await Promise.all(["u1", "u2", "u3"].map((id) => roles.permissions(id)));
+    } finally {
+      testDb.client.off("commandStarted", onStarted);
+    }
+    expect(reads).toEqual([
+      { collection: "users", filter: { _id: { $in: ["u1", "u2", "u3"] } } },
+      { collection: "roles", filter: { _id: { $in: [read.id, admin.id] } } },
+    ]);
+    // Roles come by name, as they do one by one.
+    expect(answers).toEqual([
+      { permissions: ["orders:read"], roleIds: [read.id] },
+      { permissions: ["orders:read", "orders:write"], roleIds: [admin.id, read.id] },
+      { permissions: [], roleIds: [] },
+    ]);
+    expect(await failure(roles.permissions("nobody"))).toMatchObject({ reason: "USER_NOT_FOUND" });
   });
 });

@@ -44,6 +44,9 @@ function mapDuplicate(err: unknown): never {
   throw err;
 }
 
+/** Orders strings as MongoDB sorts them without a collation: by their UTF-8 bytes. */
+const inMongoStringOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
 /**
  * The `roles` collection, and the `roleIds` of users: the only code that speaks Mongo about roles.
  * `lookupTimeoutMs` bounds the reads of a caller's access as a whole (see createBatchedLookup).
@@ -56,6 +59,7 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
   const accessFields = { username: 1, suspended: 1, tokenEpoch: 1, roleIds: 1 } as const;
   const accessOf = createBatchedLookup(userDocs, { projection: accessFields, timeoutMs });
   const permissionsOf = createBatchedLookup(roleDocs, { projection: { permissions: 1 }, timeoutMs });
+  const roleOf = createBatchedLookup(roleDocs, { timeoutMs });
   /** A user's access from its access fields: its roles' permissions, read by id with the calls that arrive together. */
   const accessFrom = async (
     userId: string,
@@ -81,8 +85,18 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
       return roleOrNull(await roleDocs.findOne({ _id: id }));
     },
 
-    /** The roles among `ids` that exist, ordered by name, optionally after a name key. */
+    /**
+     * The roles among `ids` that exist, ordered by name, optionally after a name key. Without a page
+     * (a user's roles, the roles a request names) they are read by id with the calls that arrive together.
+     */
     async findByIds(ids, page) {
+      if (page === undefined) {
+        const found = await Promise.all([...new Set(ids)].map(roleOf));
+        return found
+          .filter((doc) => doc !== null)
+          .sort((a, b) => inMongoStringOrder(a.nameKey, b.nameKey))
+          .map(toRoleRecord);
+      }
       const filter: Filter<RoleDocument> = { _id: { $in: ids } };
       if (page?.afterNameKey !== undefined) filter.nameKey = { $gt: page.afterNameKey };
       return (await roleDocs.find(filter, { sort: { nameKey: 1 }, limit: page?.limit ?? 0 }).toArray()).map(
@@ -113,8 +127,9 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
       return (await roleDocs.deleteOne({ _id: id })).deletedCount === 1;
     },
 
+    /** Read by id with the calls that arrive together, access reads among them. */
     async userRoleIds(userId) {
-      const user = await userDocs.findOne({ _id: userId }, { projection: { roleIds: 1 } });
+      const user = await accessOf(userId);
       return user === null ? null : (user.roleIds ?? []);
     },
 
