@@ -1,8 +1,8 @@
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
-import { startTestBackend } from "@roster/mongo-double/testing";
-import { MongoClient, type CommandStartedEvent, type Db, type Document } from "mongodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useBackend } from "@roster/mongo-double/testing";
+import type { CommandStartedEvent, Db, Document } from "mongodb";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { UserRecord, UserStore } from "../domain/user-store.js";
 import { userServiceIndexes } from "./indexes.js";
 import { createUserLogRepository } from "./user-log-repository.js";
@@ -12,29 +12,17 @@ import { createUserRepository } from "./user-repository.js";
 // only for a query that states `$type: "string"`; a plain equality makes it scan every document.
 // Each test runs a repository read, then asks the database how it plans the filter that read sent.
 
-let client: MongoClient;
+const testDb = useBackend("user_partial_index_lookups");
 let db: Db;
-let close: () => Promise<void> = () => Promise.resolve();
 const sent: CommandStartedEvent[] = [];
 let store: UserStore;
 
 beforeAll(async () => {
-  const backend = await startTestBackend();
-  close = () => backend.double?.close() ?? Promise.resolve();
-  client = new MongoClient(backend.uri, { monitorCommands: true, serverSelectionTimeoutMS: 5_000 });
-  client.on("commandStarted", (event) => sent.push(event));
-  await client.connect();
-  db = client.db("user_partial_index_lookups");
-  await db.dropDatabase();
+  testDb.client.on("commandStarted", (event) => sent.push(event));
+  db = testDb.db;
   await ensureIndexes(db, userServiceIndexes(90));
   store = createUserRepository(db, { lookupTimeoutMs: 5_000 });
 }, 30_000);
-
-afterAll(async () => {
-  await db?.dropDatabase();
-  await client?.close();
-  await close();
-});
 
 /** The reads `work` sends to `collection` (finds and find-and-modifies), each planned as the database plans it. */
 async function plansOf(collection: string, work: () => Promise<unknown>): Promise<string[][]> {
