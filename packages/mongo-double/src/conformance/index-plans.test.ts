@@ -162,6 +162,22 @@ describe("index plans and explain", () => {
     expect((await people.find({ email: null }).toArray()).map((doc) => doc._id)).toEqual([2, 3]);
   });
 
+  it("when a partial filter is $exists or a range then the values looked up prove it, as mongod proves them", async () => {
+    const handles = backend.collection("handles");
+    await handles.insertMany([{ _id: 1, h: "a", n: 5 }, { _id: 2 }, { _id: 3, h: "b", n: 1 }] as never[]);
+    await handles.createIndex({ h: 1 }, { name: "h_present", partialFilterExpression: { h: { $exists: true } } });
+    await handles.createIndex({ n: 1 }, { name: "n_above_2", partialFilterExpression: { n: { $gt: 2 } } });
+    const plan = async (filter: Document) =>
+      (await handles.find(filter).explain("executionStats")).queryPlanner.winningPlan as Document;
+    expect(stage(await plan({ h: "a" }), "IXSCAN")).toMatchObject({ indexName: "h_present" });
+    expect(stage(await plan({ h: { $in: ["a", "b"] } }), "IXSCAN")).toMatchObject({ indexName: "h_present" });
+    // null matches documents without the field, which the index leaves out.
+    expect(names(await plan({ h: null }))).toEqual(["COLLSCAN"]);
+    expect(stage(await plan({ n: 5 }), "IXSCAN")).toMatchObject({ indexName: "n_above_2" });
+    expect(names(await plan({ n: 1 }))).toEqual(["COLLSCAN"]);
+    expect((await handles.find({ n: 1 }).toArray()).map((doc) => doc._id)).toEqual([3]);
+  });
+
   it("when several documents share an index key then the scan returns them in insertion order, as mongod's RecordId order", async () => {
     const found = (await tokens().find({ tags: 0 }).toArray()).map((doc) => doc._id as number);
     expect(found).toEqual(Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === 0 || i % 5 === 0));
