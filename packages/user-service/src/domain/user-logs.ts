@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
-import { decodePageToken, encodePageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
 export interface NewUserLog {
@@ -122,11 +122,18 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     return records;
   }
 
+  /**
+   * A page of entries, newest first. A user's log has no upper size, so every matching entry is
+   * counted only with `includeTotal`; otherwise `total` is a lower bound (the entries of this page
+   * and the pages before it, which the page token carries, plus one when another page follows),
+   * exact on a last page.
+   */
   async function list(
     query: UserLogQuery,
     pageSize: number,
     pageToken: string,
-  ): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number }> {
+    includeTotal = false,
+  ): Promise<{ logs: UserLogRecord[]; nextPageToken: string; total: number; totalExact: boolean }> {
     const size = pageSizeOf(pageSize);
     const fingerprint = JSON.stringify([
       query.userId,
@@ -136,11 +143,19 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     ]);
     const cursor = decodePageToken(pageToken, fingerprint);
     const before = typeof cursor?.id === "string" ? cursor.id : undefined;
-    const [page, total] = await Promise.all([store.list(query, size + 1, before), store.count(query)]);
+    const listed = cursor?.n ?? 0;
+    if (typeof listed !== "number" || !Number.isSafeInteger(listed) || listed < 0) throw invalidPageToken();
+    const [page, counted] = await Promise.all([
+      store.list(query, size + 1, before),
+      includeTotal ? store.count(query) : undefined,
+    ]);
     const logs = page.slice(0, size);
+    const more = page.length > size;
     const last = logs.at(-1);
-    const nextPageToken = page.length > size && last !== undefined ? encodePageToken({ id: last.id }, fingerprint) : "";
-    return { logs, nextPageToken, total };
+    const nextPageToken =
+      more && last !== undefined ? encodePageToken({ id: last.id, n: listed + logs.length }, fingerprint) : "";
+    const total = counted ?? listed + logs.length + (more ? 1 : 0);
+    return { logs, nextPageToken, total, totalExact: counted !== undefined || !more };
   }
 
   /**

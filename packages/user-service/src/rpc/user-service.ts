@@ -223,8 +223,13 @@ export function createUserServiceImpl(deps: UserServiceDeps): Omit<ServiceImpl<t
         startTime: optionalDate(request.startTime, "start_time"),
         endTime: optionalDate(request.endTime, "end_time"),
       };
-      const page = await logs.list(query, request.pageSize, request.pageToken);
-      return { userLogs: page.logs.map(userLogToProto), nextPageToken: page.nextPageToken, totalSize: page.total };
+      const page = await logs.list(query, request.pageSize, request.pageToken, request.includeTotal);
+      return {
+        userLogs: page.logs.map(userLogToProto),
+        nextPageToken: page.nextPageToken,
+        totalSize: page.total,
+        totalSizeExact: page.totalExact,
+      };
     },
 
     async appendUserLog(request, ctx) {

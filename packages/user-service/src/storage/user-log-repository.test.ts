@@ -3,7 +3,7 @@ import { useBackend } from "@roster/mongo-double/testing";
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { beforeAll, describe, expect, it } from "vitest";
 import { userServiceIndexes } from "./indexes.js";
-import type { UserLogStore } from "../domain/user-logs.js";
+import { createUserLogBook, type UserLogStore } from "../domain/user-logs.js";
 import { createUserLogRepository } from "./user-log-repository.js";
 
 const backend = useBackend("user_log_repository");
@@ -62,5 +62,30 @@ describe("idempotent appends", () => {
       records.map((r) => r.id).filter((id, i) => batch[i]!.requestId !== undefined),
     );
     expect(await repository.count({ userId: "u-batch" })).toBe(5);
+  });
+});
+
+describe("pages of a user's log", () => {
+  it("when pages are listed without include_total then the log is never counted, and total_size is a lower bound that is exact on the last page", async () => {
+    for (let i = 0; i < 5; i++) await repository.append(entry("u-pages"));
+    let counts = 0;
+    const book = createUserLogBook({ ...repository, count: (query) => (counts++, repository.count(query)) });
+    const query = { userId: "u-pages" };
+    const first = await book.list(query, 2, "");
+    expect([first.logs.length, first.total, first.totalExact]).toEqual([2, 3, false]);
+    const second = await book.list(query, 2, first.nextPageToken);
+    expect([second.logs.length, second.total, second.totalExact]).toEqual([2, 5, false]);
+    const last = await book.list(query, 2, second.nextPageToken);
+    expect([last.logs.length, last.total, last.totalExact, last.nextPageToken]).toEqual([1, 5, true, ""]);
+    expect(counts).toBe(0);
+    // Asked for, the total is counted, and exact on every page.
+    const counted = await book.list(query, 2, "", true);
+    expect([counted.total, counted.totalExact, counts]).toEqual([5, true, 1]);
+    // A token whose count of listed entries is not one the service issued is refused.
+    const issued = JSON.parse(Buffer.from(first.nextPageToken, "base64url").toString("utf8"));
+    for (const n of [-1, 1.5, "2"]) {
+      const forged = Buffer.from(JSON.stringify({ ...issued, c: { ...issued.c, n } })).toString("base64url");
+      await expect(book.list(query, 2, forged)).rejects.toMatchObject({ reason: "INVALID_PAGE_TOKEN" });
+    }
   });
 });
