@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "./domain-error.js";
-import { decodePageToken, encodePageToken, maxPageTokenLength, pageSizeOf } from "./page-token.js";
+import {
+  decodePageToken,
+  encodePageToken,
+  listedBefore,
+  maxPageTokenLength,
+  pageSizeOf,
+  pageTotal,
+} from "./page-token.js";
 import { reasonOf } from "./testing.js";
 
 const tokenOf = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -53,5 +60,25 @@ describe("page tokens", () => {
     expect(pageSizeOf(0)).toBe(20);
     expect(pageSizeOf(500)).toBe(100);
     expect(reasonOf(() => pageSizeOf(-1))).toBe("INVALID_ARGUMENT");
+  });
+});
+
+describe("totals counted only when asked", () => {
+  it("when a page is not counted then its total is a lower bound from the pages before it, exact on the last page", () => {
+    expect(pageTotal(undefined, 0, 20, true)).toEqual({ total: 21, exact: false });
+    expect(pageTotal(undefined, 40, 20, true)).toEqual({ total: 61, exact: false });
+    expect(pageTotal(undefined, 40, 7, false)).toEqual({ total: 47, exact: true });
+    expect(pageTotal(1234, 40, 20, true)).toEqual({ total: 1234, exact: true });
+  });
+
+  it("when a token carries a count the service could not have issued then it is INVALID_PAGE_TOKEN", () => {
+    expect(listedBefore(undefined)).toBe(0);
+    expect(listedBefore({ id: "x" })).toBe(0);
+    expect(listedBefore({ id: "x", n: 40 })).toBe(40);
+    for (const n of [-1, 1.5, "2", 2 ** 53]) {
+      expect(() => listedBefore({ id: "x", n })).toThrowError(
+        expect.objectContaining({ reason: "INVALID_PAGE_TOKEN" }),
+      );
+    }
   });
 });

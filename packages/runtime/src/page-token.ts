@@ -54,3 +54,27 @@ export function decodePageToken(token: string, fingerprint: string, field = "pag
     throw invalidPageToken(field);
   return cursor as PageCursor;
 }
+
+/**
+ * How many items the pages before this one held, as the listing's page token carries it (`n`):
+ * 0 for the first page, or a token issued before the listing carried it.
+ */
+export function listedBefore(cursor: PageCursor | undefined, field = "page_token"): number {
+  const listed = cursor?.n ?? 0;
+  if (typeof listed !== "number" || !Number.isSafeInteger(listed) || listed < 0) throw invalidPageToken(field);
+  return listed;
+}
+
+/**
+ * The `total_size` of a listing that counts every match only when asked (its `include_total`):
+ * the count when there is one, else a lower bound (the items of this page and the pages before
+ * it, plus one when another page follows), which is exact on a last page.
+ */
+export function pageTotal(
+  counted: number | undefined,
+  listed: number,
+  onPage: number,
+  more: boolean,
+): { total: number; exact: boolean } {
+  return { total: counted ?? listed + onPage + (more ? 1 : 0), exact: counted !== undefined || !more };
+}

@@ -53,10 +53,12 @@ export interface RoleStore {
   addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
   removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
   replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
+  /** Up to `limit` holders of the role after `afterId`, in id order, and (with `count`) how many hold it. */
   roleUsers(
     roleId: string,
     afterId: string | undefined,
     limit: number,
-  ): Promise<{ users: UserRecord[]; total: number }>;
+    count: boolean,
+  ): Promise<{ users: UserRecord[]; total: number | undefined }>;
   pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>): Promise<void>;
 }

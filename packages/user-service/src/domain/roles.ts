@@ -2,7 +2,14 @@ import { randomUUID } from "node:crypto";
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
-import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
+import {
+  decodePageToken,
+  encodePageToken,
+  invalidPageToken,
+  listedBefore,
+  pageSizeOf,
+  pageTotal,
+} from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
 import type { AppendLogs, NewUserLog } from "./user-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
@@ -210,13 +217,30 @@ export function createRoles(deps: {
     return page(roles, limit, all.length, (last) => encodePageToken({ k: roleNameKey(last.name) }, fingerprint));
   }
 
-  async function listRoleUsers(roleId: string, pageSize: number, pageToken: string): Promise<Page<UserRecord>> {
+  /**
+   * A role's holders, a page at a time in id order. A role may be held by every user, so they are
+   * counted only with `includeTotal`; otherwise the total is a lower bound (see `pageTotal`).
+   */
+  async function listRoleUsers(
+    roleId: string,
+    pageSize: number,
+    pageToken: string,
+    includeTotal = false,
+  ): Promise<Page<UserRecord> & { totalSizeExact: boolean }> {
     await get(roleId);
     const limit = pageSizeOf(pageSize);
     const fingerprint = `role-users:${roleId}`;
-    const after = pageCursor(decodePageToken(pageToken, fingerprint), "id");
-    const { users, total } = await deps.store.roleUsers(roleId, after, limit + 1);
-    return page(users, limit, total, (last) => encodePageToken({ id: last.id }, fingerprint));
+    const cursor = decodePageToken(pageToken, fingerprint);
+    const after = pageCursor(cursor, "id");
+    const listed = listedBefore(cursor);
+    const { users, total: counted } = await deps.store.roleUsers(roleId, after, limit + 1, includeTotal);
+    const items = users.slice(0, limit);
+    const more = users.length > limit;
+    const last = items.at(-1);
+    const { total, exact } = pageTotal(counted, listed, items.length, more);
+    const nextPageToken =
+      more && last !== undefined ? encodePageToken({ id: last.id, n: listed + items.length }, fingerprint) : "";
+    return { items, nextPageToken, totalSize: total, totalSizeExact: exact };
   }
 
   /** The union of the permissions of the user's roles, sorted, and the roles they come from. */

@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
-import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
+import { decodePageToken, encodePageToken, listedBefore, pageSizeOf, pageTotal } from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
 export interface NewUserLog {
@@ -143,8 +143,7 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     ]);
     const cursor = decodePageToken(pageToken, fingerprint);
     const before = typeof cursor?.id === "string" ? cursor.id : undefined;
-    const listed = cursor?.n ?? 0;
-    if (typeof listed !== "number" || !Number.isSafeInteger(listed) || listed < 0) throw invalidPageToken();
+    const listed = listedBefore(cursor);
     const [page, counted] = await Promise.all([
       store.list(query, size + 1, before),
       includeTotal ? store.count(query) : undefined,
@@ -154,8 +153,8 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     const last = logs.at(-1);
     const nextPageToken =
       more && last !== undefined ? encodePageToken({ id: last.id, n: listed + logs.length }, fingerprint) : "";
-    const total = counted ?? listed + logs.length + (more ? 1 : 0);
-    return { logs, nextPageToken, total, totalExact: counted !== undefined || !more };
+    const { total, exact } = pageTotal(counted, listed, logs.length, more);
+    return { logs, nextPageToken, total, totalExact: exact };
   }
 
   /**

@@ -54,12 +54,13 @@ export function createRoleServiceImpl(deps: {
       return { ...rolesOf(page.items), nextPageToken: page.nextPageToken, totalSize: page.totalSize };
     },
     async listRoleUsers(request) {
-      const page = await roles.listRoleUsers(request.roleId, request.pageSize, request.pageToken);
+      const page = await roles.listRoleUsers(request.roleId, request.pageSize, request.pageToken, request.includeTotal);
       const now = new Date();
       return {
         users: page.items.map((u) => userToProto(u, now)),
         nextPageToken: page.nextPageToken,
         totalSize: page.totalSize,
+        totalSizeExact: page.totalSizeExact,
       };
     },
     async getUserPermissions(request) {

@@ -223,6 +223,32 @@ describe("user roles", () => {
     });
   });
 
+  it("when a role's holders are paged without include_total then they are never counted, and the total is a lower bound, exact on the last page", async () => {
+    const a = await roles.create({ name: "a", description: "", permissions: ["p"] });
+    for (const u of ["u1", "u2", "u3"]) await roles.assign(u, [a.id], "k");
+    const counts: unknown[] = [];
+    const onStarted = (event: CommandStartedEvent) => {
+      if (event.commandName === "aggregate" || event.commandName === "count") counts.push(event.command);
+    };
+    testDb.client.on("commandStarted", onStarted);
+    try {
+      const first = await roles.listRoleUsers(a.id, 2, "");
+      expect([first.items.map((u) => u.id), first.totalSize, first.totalSizeExact]).toEqual([["u1", "u2"], 3, false]);
+      const last = await roles.listRoleUsers(a.id, 2, first.nextPageToken);
+      expect([last.items.map((u) => u.id), last.totalSize, last.totalSizeExact, last.nextPageToken]).toEqual([
+        ["u3"],
+        3,
+        true,
+        "",
+      ]);
+      expect(counts).toEqual([]);
+      const counted = await roles.listRoleUsers(a.id, 2, "", true);
+      expect([counted.totalSize, counted.totalSizeExact, counts.length]).toEqual([3, true, 1]);
+    } finally {
+      testDb.client.off("commandStarted", onStarted);
+    }
+  });
+
   it("when a role is deleted then every holder loses it and gets a ROLES_REMOVED entry", async () => {
     const a = await roles.create({ name: "a", description: "", permissions: ["p"] });
     for (const u of ["u1", "u2", "u3"]) await roles.assign(u, [a.id], "k");

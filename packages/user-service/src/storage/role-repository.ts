@@ -185,12 +185,12 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
     },
 
     /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
-    async roleUsers(roleId, afterId, limit) {
+    async roleUsers(roleId, afterId, limit, count) {
       const filter: Filter<UserDocument> =
         afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
       const [users, total] = await Promise.all([
         userDocs.find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0 } }).toArray(),
-        userDocs.countDocuments({ roleIds: roleId }),
+        count ? userDocs.countDocuments({ roleIds: roleId }) : undefined,
       ]);
       return { users: users.map(toUserRecord), total };
     },
