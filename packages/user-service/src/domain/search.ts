@@ -1,7 +1,13 @@
 import { hash } from "node:crypto";
 import { invalidField } from "@roster/runtime/domain-error";
 import type { RegexCost } from "./regex-cost.js";
-import { decodePageToken, encodePageToken, invalidPageToken, pageSizeOf } from "@roster/runtime/page-token";
+import {
+  decodePageToken,
+  encodePageToken,
+  invalidPageToken,
+  listedBefore,
+  pageSizeOf,
+} from "@roster/runtime/page-token";
 import { compactPhone, normaliseKey } from "./search-filter.js";
 import { wordTrigrams, wordsOf } from "./trigrams.js";
 import type { PageCursor, PlanNode, RankSource, SearchPlan, SortField } from "./search-plan.js";
@@ -49,11 +55,9 @@ function fingerprintOf(parts: unknown): string {
 function cursorFrom(token: string, fingerprint: string): PageCursor | undefined {
   const raw = decodePageToken(token, fingerprint);
   if (raw === undefined) return undefined;
-  const { id, v, n } = raw;
-  if (typeof id !== "string" || (n !== undefined && (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0))) {
-    throw invalidPageToken();
-  }
-  return { id, value: v ?? null, before: n ?? 0 };
+  const { id, v } = raw;
+  if (typeof id !== "string") throw invalidPageToken();
+  return { id, value: v ?? null, before: listedBefore(raw) };
 }
 
 function freeTextNode(text: string): PlanNode {

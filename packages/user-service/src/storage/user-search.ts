@@ -1,5 +1,6 @@
 import { MongoServerError, type Collection, type Db, type Document, type Filter, type Sort } from "mongodb";
 import { DomainError } from "@roster/runtime/domain-error";
+import { pageTotal } from "@roster/runtime/page-token";
 import type { SearchPage } from "../domain/search.js";
 import type {
   JsonValue,
@@ -337,8 +338,10 @@ export function createUserSearch(db: Db, options: UserSearchOptions) {
     const last = items[items.length - 1];
     const next = more && last !== undefined ? { ...cursorOf(last, field), before: before + items.length } : undefined;
     // A first page that holds every match has counted them already.
-    if (!plan.includeTotal || (plan.after === undefined && !more))
-      return { items, next, total: before + items.length + (more ? 1 : 0), totalExact: !more };
+    if (!plan.includeTotal || (plan.after === undefined && !more)) {
+      const { total, exact } = pageTotal(undefined, before, items.length, more);
+      return { items, next, total, totalExact: exact };
+    }
     const total =
       // An unfiltered total comes from collection metadata: counting a million users would scan them all.
       Object.keys(filter).length === 0
