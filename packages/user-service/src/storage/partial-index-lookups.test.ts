@@ -4,7 +4,9 @@ import { useBackend } from "@roster/mongo-double/testing";
 import type { CommandStartedEvent, Db, Document } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { UserRecord, UserStore } from "../domain/user-store.js";
+import { userDocument } from "../testing.js";
 import { userServiceIndexes } from "./indexes.js";
+import { toUserRecord } from "./user-document.js";
 import { createUserLogRepository } from "./user-log-repository.js";
 import { createUserRepository } from "./user-repository.js";
 
@@ -51,24 +53,14 @@ function stagesOf(plan: Document): string[] {
 }
 
 const time = new Date("2026-01-01T00:00:00Z");
-const ada: UserRecord = {
-  id: "8d3c1a52-0b7e-4a57-9f1e-6a0c2b9d4e11",
-  username: "Ada",
-  email: "ada@example.com",
-  emailVerified: true,
-  phone: "+442079460000",
-  phoneVerified: true,
-  name: "Ada Lovelace",
-  profile: {},
-  customData: {},
-  identities: [],
-  roleIds: [],
-  suspended: false,
-  tokenEpoch: 0,
-  createTime: time,
-  updateTime: time,
-  failedAttempts: { count: 0 },
-};
+const ada: UserRecord = toUserRecord(
+  userDocument("8d3c1a52-0b7e-4a57-9f1e-6a0c2b9d4e11", time, time, {
+    username: "Ada",
+    email: "ada@example.com",
+    phone: "+442079460000",
+    name: "Ada Lovelace",
+  }),
+);
 
 describe("reads through indexes partial on strings", () => {
   beforeAll(async () => {
