@@ -4,6 +4,7 @@ import {
   decodePageToken,
   encodePageToken,
   listedBefore,
+  maxCountedMatches,
   maxPageTokenLength,
   pageSizeOf,
   pageTotal,
@@ -69,6 +70,13 @@ describe("totals counted only when asked", () => {
     expect(pageTotal(undefined, 40, 20, true)).toEqual({ total: 61, exact: false });
     expect(pageTotal(undefined, 40, 7, false)).toEqual({ total: 47, exact: true });
     expect(pageTotal(1234, 40, 20, true)).toEqual({ total: 1234, exact: true });
+  });
+
+  it("when a count stopped past the most it counts then the total is a lower bound, exact only on a last page", () => {
+    expect(pageTotal(maxCountedMatches, 0, 20, true)).toEqual({ total: maxCountedMatches, exact: true });
+    expect(pageTotal(maxCountedMatches + 1, 0, 20, true)).toEqual({ total: maxCountedMatches + 1, exact: false });
+    expect(pageTotal(maxCountedMatches + 1, 20_000, 20, true)).toEqual({ total: 20_021, exact: false });
+    expect(pageTotal(maxCountedMatches + 1, 20_000, 7, false)).toEqual({ total: 20_007, exact: true });
   });
 
   it("when a token carries a count the service could not have issued then it is INVALID_PAGE_TOKEN", () => {

@@ -66,9 +66,16 @@ export function listedBefore(cursor: PageCursor | undefined, field = "page_token
 }
 
 /**
- * The `total_size` of a listing that counts every match only when asked (its `include_total`):
- * the count when there is one, else a lower bound (the items of this page and the pages before
- * it, plus one when another page follows), which is exact on a last page.
+ * The most matches a listing counts when asked for its total: a count stops one past it, so
+ * asking on every call costs at most that many index keys however large the set.
+ */
+export const maxCountedMatches = 10_000;
+
+/**
+ * The `total_size` of a listing that counts its matches only when asked (its `include_total`), up
+ * to one past `maxCountedMatches`: the count when there is one and it stopped short of that, else a
+ * lower bound (the larger of that count and the items of this page and the pages before it, plus one
+ * when another page follows), which is exact on a last page.
  */
 export function pageTotal(
   counted: number | undefined,
@@ -76,5 +83,7 @@ export function pageTotal(
   onPage: number,
   more: boolean,
 ): { total: number; exact: boolean } {
-  return { total: counted ?? listed + onPage + (more ? 1 : 0), exact: counted !== undefined || !more };
+  const lower = listed + onPage + (more ? 1 : 0);
+  if (counted !== undefined && counted <= maxCountedMatches) return { total: counted, exact: true };
+  return { total: Math.max(counted ?? 0, lower), exact: !more };
 }

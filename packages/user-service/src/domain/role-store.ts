@@ -53,12 +53,15 @@ export interface RoleStore {
   addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
   removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
   replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
-  /** Up to `limit` holders of the role after `afterId`, in id order, and (with `count`) how many hold it. */
+  /**
+   * Up to `limit` holders of the role after `afterId`, in id order, and (with `countUpTo`) how many
+   * hold it, counting at most that many.
+   */
   roleUsers(
     roleId: string,
     afterId: string | undefined,
     limit: number,
-    count: boolean,
+    countUpTo: number | undefined,
   ): Promise<{ users: UserRecord[]; total: number | undefined }>;
   pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>): Promise<void>;
 }

@@ -7,6 +7,7 @@ import {
   encodePageToken,
   invalidPageToken,
   listedBefore,
+  maxCountedMatches,
   pageSizeOf,
   pageTotal,
 } from "@roster/runtime/page-token";
@@ -233,7 +234,8 @@ export function createRoles(deps: {
     const cursor = decodePageToken(pageToken, fingerprint);
     const after = pageCursor(cursor, "id");
     const listed = listedBefore(cursor);
-    const { users, total: counted } = await deps.store.roleUsers(roleId, after, limit + 1, includeTotal);
+    const countUpTo = includeTotal ? maxCountedMatches + 1 : undefined;
+    const { users, total: counted } = await deps.store.roleUsers(roleId, after, limit + 1, countUpTo);
     const items = users.slice(0, limit);
     const more = users.length > limit;
     const last = items.at(-1);

@@ -2,7 +2,14 @@ import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
-import { decodePageToken, encodePageToken, listedBefore, pageSizeOf, pageTotal } from "@roster/runtime/page-token";
+import {
+  decodePageToken,
+  encodePageToken,
+  listedBefore,
+  maxCountedMatches,
+  pageSizeOf,
+  pageTotal,
+} from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
 export interface NewUserLog {
@@ -49,7 +56,8 @@ export interface UserLogStore {
   /** Stores the entries in order, as `append` one after another would, in one write where it can. */
   appendAll(entries: readonly NewUserLog[]): Promise<UserLogRecord[]>;
   list(query: UserLogQuery, limit: number, beforeId?: string): Promise<UserLogRecord[]>;
-  count(query: UserLogQuery): Promise<number>;
+  /** How many entries match, counting at most `limit` when given. */
+  count(query: UserLogQuery, limit?: number): Promise<number>;
   /** Entries created at or after `since`, oldest first. */
   listSince(query: UserLogQuery, since: Date, limit: number): Promise<UserLogRecord[]>;
 }
@@ -146,7 +154,7 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
     const listed = listedBefore(cursor);
     const [page, counted] = await Promise.all([
       store.list(query, size + 1, before),
-      includeTotal ? store.count(query) : undefined,
+      includeTotal ? store.count(query, maxCountedMatches + 1) : undefined,
     ]);
     const logs = page.slice(0, size);
     const more = page.length > size;

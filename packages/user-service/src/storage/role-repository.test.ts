@@ -1,6 +1,7 @@
 import { UserLogEvent } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
+import { maxCountedMatches } from "@roster/runtime/page-token";
 import type { CommandStartedEvent } from "mongodb";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRoles, type Roles } from "../domain/roles.js";
@@ -247,6 +248,21 @@ describe("user roles", () => {
     } finally {
       testDb.client.off("commandStarted", onStarted);
     }
+  });
+
+  it("when include_total is asked of a role held past 10,000 users then the count stops at 10,001, and the total says it is a lower bound", async () => {
+    const a = await roles.create({ name: "a", description: "", permissions: ["p"] });
+    const holders = Array.from({ length: maxCountedMatches + 5 }, (_, i) => ({
+      ...userDoc(`h${String(i).padStart(5, "0")}`),
+      roleIds: [a.id],
+    }));
+    await testDb.db.collection<UserDocument>("users").insertMany(holders);
+    const page = await roles.listRoleUsers(a.id, 2, "", true);
+    expect([page.items.map((u) => u.id), page.totalSize, page.totalSizeExact]).toEqual([
+      ["h00000", "h00001"],
+      maxCountedMatches + 1,
+      false,
+    ]);
   });
 
   it("when a role is deleted then every holder loses it and gets a ROLES_REMOVED entry", async () => {

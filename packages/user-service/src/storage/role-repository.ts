@@ -185,12 +185,12 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
     },
 
     /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
-    async roleUsers(roleId, afterId, limit, count) {
+    async roleUsers(roleId, afterId, limit, countUpTo) {
       const filter: Filter<UserDocument> =
         afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
       const [users, total] = await Promise.all([
         userDocs.find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0 } }).toArray(),
-        count ? userDocs.countDocuments({ roleIds: roleId }) : undefined,
+        countUpTo === undefined ? undefined : userDocs.countDocuments({ roleIds: roleId }, { limit: countUpTo }),
       ]);
       return { users: users.map(toUserRecord), total };
     },

@@ -1,6 +1,8 @@
 import { ensureIndexes } from "@roster/runtime";
 import { useBackend } from "@roster/mongo-double/testing";
 import { UserLogEvent, UserLogResult } from "@roster/client";
+import { maxCountedMatches } from "@roster/runtime/page-token";
+import { ObjectId } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { userServiceIndexes } from "./indexes.js";
 import { createUserLogBook, type UserLogStore } from "../domain/user-logs.js";
@@ -87,5 +89,26 @@ describe("pages of a user's log", () => {
       const forged = Buffer.from(JSON.stringify({ ...issued, c: { ...issued.c, n } })).toString("base64url");
       await expect(book.list(query, 2, forged)).rejects.toMatchObject({ reason: "INVALID_PAGE_TOKEN" });
     }
+  });
+
+  it("when include_total is asked of a log past 10,000 entries then the count stops at 10,001, and the total says it is a lower bound", async () => {
+    const many = Array.from({ length: maxCountedMatches + 5 }, (_, i) => ({
+      _id: new ObjectId(),
+      userId: "u-many",
+      event: UserLogEvent.PAT_EXCHANGED,
+      actor: "svc",
+      result: UserLogResult.SUCCESS,
+      payload: {},
+      createTime: new Date(Date.UTC(2026, 0, 1) + i),
+    }));
+    await backend.db.collection("user_logs").insertMany(many);
+    const limits: (number | undefined)[] = [];
+    const book = createUserLogBook({
+      ...repository,
+      count: (query, limit) => (limits.push(limit), repository.count(query, limit)),
+    });
+    const page = await book.list({ userId: "u-many" }, 2, "", true);
+    expect([page.total, page.totalExact, limits]).toEqual([maxCountedMatches + 1, false, [maxCountedMatches + 1]]);
+    expect(await repository.count({ userId: "u-many" })).toBe(maxCountedMatches + 5);
   });
 });

@@ -117,8 +117,8 @@ export function createUserLogRepository(db: Db) {
     return docs.map(toRecord);
   }
 
-  function count(query: UserLogQuery): Promise<number> {
-    return logs.countDocuments(filterOf(query));
+  function count(query: UserLogQuery, limit?: number): Promise<number> {
+    return logs.countDocuments(filterOf(query), limit === undefined ? {} : { limit });
   }
 
   /** Oldest first, created at or after `since` (served by the userId_createTime index). */

@@ -504,10 +504,10 @@ export type ListRoleUsersRequest = Message<"roster.user.v1.ListRoleUsersRequest"
   pageToken: string;
 
   /**
-   * Whether to count every holder for `total_size`. A role may be held by
-   * every user, and counting costs a pass over all its holders, so it is off
-   * unless asked for; without it `total_size` is a lower bound (see
-   * `total_size_exact`).
+   * Whether to count the holders for `total_size`, up to 10,000. A role may be
+   * held by every user, and counting costs a pass over the holders counted,
+   * so it is off unless asked for; without it, or past 10,000 holders,
+   * `total_size` is a lower bound (see `total_size_exact`).
    *
    * @generated from field: bool include_total = 4;
    */
@@ -544,8 +544,9 @@ export type ListRoleUsersResponse = Message<"roster.user.v1.ListRoleUsersRespons
   /**
    * Number of users holding the role when `total_size_exact` is true.
    * Otherwise a lower bound: the users of this page and the pages before it,
-   * plus one when `next_page_token` is set. Always exact with
-   * `include_total` and on a last page.
+   * plus one when `next_page_token` is set (or 10,001, if larger, when more
+   * were counted). Always exact on a last page, and with `include_total` up
+   * to 10,000.
    *
    * @generated from field: int32 total_size = 3;
    */

@@ -1240,10 +1240,10 @@ export type ListUserLogsRequest = Message<"roster.user.v1.ListUserLogsRequest"> 
   pageToken: string;
 
   /**
-   * Whether to count every matching entry for `total_size`. A user's log has
-   * no upper size, and counting it costs a pass over all its matching entries,
-   * so it is off unless asked for; without it `total_size` is a lower bound
-   * (see `total_size_exact`).
+   * Whether to count the matching entries for `total_size`, up to 10,000. A
+   * user's log has no upper size, and counting costs a pass over the entries
+   * counted, so it is off unless asked for; without it, or past 10,000
+   * entries, `total_size` is a lower bound (see `total_size_exact`).
    *
    * @generated from field: bool include_total = 7;
    */
@@ -1280,8 +1280,9 @@ export type ListUserLogsResponse = Message<"roster.user.v1.ListUserLogsResponse"
   /**
    * Number of entries matching the filters, over all pages, when
    * `total_size_exact` is true. Otherwise a lower bound: the entries of this
-   * page and the pages before it, plus one when `next_page_token` is set.
-   * Always exact with `include_total` and on a last page.
+   * page and the pages before it, plus one when `next_page_token` is set (or
+   * 10,001, if larger, when more were counted). Always exact on a last page,
+   * and with `include_total` up to 10,000 entries.
    *
    * @generated from field: int32 total_size = 3;
    */
