@@ -226,22 +226,26 @@ export async function findRecords(
   return records.slice(skip, limit > 0 ? skip + limit : undefined);
 }
 
-/** The number of matching documents: the keys inside the bounds when they are exact, else the matches of a scan. */
+/**
+ * The number of matching documents, counting at most `upTo` (0: all): the keys inside the bounds
+ * when they are exact, else the matches of a scan, which stops there too.
+ */
 export async function countMatching(
   collection: Collection | undefined,
   filter: Doc,
   collation: unknown,
   deadline: Deadline,
   execution = newExecution(collection, filter, collation),
+  upTo = 0,
 ): Promise<number> {
   const { plan } = execution;
   if (plan.kind !== "ixscan" || !plan.bounds.exact) {
-    return (await collect(collection, execution, filter, collation, deadline)).length;
+    return (await collect(collection, execution, filter, collation, deadline, upTo)).length;
   }
   execution.countScan = true;
   let n = 0;
   for (const _key of countedKeys(plan, execution.stats)) {
-    n++;
+    if (++n === upTo) break;
     const pause = deadline.step();
     if (pause) await pause;
   }

@@ -247,6 +247,23 @@ describe("prefix regexes the index decides", () => {
   });
 });
 
+describe("counts with a limit", () => {
+  it("when a count may stop at a number then it examines no more than that, through the index or a scan", async () => {
+    const collection = new Collection("d", "counted");
+    collection.createIndex(normalizeIndexSpec({ key: { k: 1 }, name: "k_1" }));
+    for (let i = 0; i < 500; i++) collection.insert({ _id: i, k: i % 2, odd: i % 2 === 1 });
+    const deadline = () => new Deadline(undefined, false);
+    for (const filter of [{ k: 1 }, { odd: true }]) {
+      const execution = newExecution(collection, filter, undefined);
+      expect(await countMatching(collection, filter, undefined, deadline(), execution, 30)).toBe(30);
+      const { keysExamined, docsExamined } = execution.stats;
+      expect(Math.max(keysExamined, docsExamined)).toBeLessThanOrEqual(60);
+      expect(await countMatching(collection, filter, undefined, deadline(), undefined, 300)).toBe(250);
+      expect(await countMatching(collection, filter, undefined, deadline())).toBe(250);
+    }
+  });
+});
+
 describe("lookups by _id", () => {
   it("when a filter pins _id alone then the _id index is read, one key examined, even beside an index that leads with _id", async () => {
     const collection = new Collection("d", "by_id");

@@ -1,5 +1,5 @@
 import { ProcessingMode } from "mingo";
-import { clonePlain, isPlainObject, toView, type Doc } from "../bson-values.js";
+import { clonePlain, isNumeric, isPlainObject, toNumber, toView, type Doc } from "../bson-values.js";
 import { canonicalKey } from "../index-key.js";
 import { foldFor } from "../collation.js";
 import { collectionArg, cursorIdArg, deadlineFor, docArg, numberArg } from "../command-args.js";
@@ -112,17 +112,13 @@ const killCursors: CommandHandler = (body, context) => {
 /** Runs a count; `execution` receives the plan and what it examined. */
 export async function runCount(body: Doc, context: CommandContext, execution?: Execution): Promise<number> {
   const collection = context.store.collection(context.db, collectionArg(body, "count"));
-  const matched = await countMatching(
-    collection,
-    docArg(body, "query") ?? {},
-    body.collation,
-    deadlineFor(body, context),
-    execution,
-  );
   const skip = Math.max(numberArg(body, "skip") ?? 0, 0);
   const limit = Math.abs(numberArg(body, "limit") ?? 0);
-  const n = Math.max(matched - skip, 0);
-  return limit > 0 ? Math.min(n, limit) : n;
+  const filter = docArg(body, "query") ?? {};
+  const deadline = deadlineFor(body, context);
+  const upTo = limit > 0 ? skip + limit : 0;
+  const matched = await countMatching(collection, filter, body.collation, deadline, execution, upTo);
+  return Math.max(matched - skip, 0);
 }
 
 const count: CommandHandler = async (body, context) => ({ n: await runCount(body, context), ok: 1 });
@@ -207,6 +203,28 @@ function constantGroup(stage: Doc): ((count: number) => Doc[]) | undefined {
     count === 0 ? [] : [{ _id: key, ...Object.fromEntries(sums.map(([field, each]) => [field, each * count])) }];
 }
 
+/** A `$skip` or `$limit` stage's count, when it is a whole number (`$limit` above 0, as mongod requires). */
+function stageCount(stage: Doc | undefined, name: "$skip" | "$limit"): number | undefined {
+  if (!isPlainObject(stage) || Object.keys(stage).length !== 1 || !isNumeric(stage[name])) return undefined;
+  const n = toNumber(stage[name]);
+  return Number.isSafeInteger(n) && n >= (name === "$limit" ? 1 : 0) ? n : undefined;
+}
+
+/**
+ * The stages after a leading `$match` when they only count its matches, as the driver's
+ * countDocuments sends them: an optional `$skip`, an optional `$limit`, then a constant `$group`.
+ * The count then stops at skip + limit, as mongod's does.
+ */
+function countOnlyStages(stages: Doc[]): { skip: number; upTo: number; group: (count: number) => Doc[] } | undefined {
+  let at = 0;
+  const skip = stageCount(stages[at], "$skip");
+  if (skip !== undefined) at++;
+  const limit = stageCount(stages[at], "$limit");
+  if (limit !== undefined) at++;
+  const group = at === stages.length - 1 ? constantGroup(stages[at]!) : undefined;
+  return group && { skip: skip ?? 0, upTo: limit === undefined ? 0 : (skip ?? 0) + limit, group };
+}
+
 const aggregate: CommandHandler = async (body, context) => {
   const target = body.aggregate;
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, "'pipeline' option must be specified as an array");
@@ -225,10 +243,11 @@ const aggregate: CommandHandler = async (body, context) => {
   const leadingMatch = first && isPlainObject(first.$match) ? first.$match : undefined;
   const namespace = `${context.db}.${typeof target === "string" ? target : "$cmd.aggregate"}`;
   // countDocuments: a count of the matches, from the index keys when its bounds are exact.
-  const countOnly = leadingMatch && rest.length === 1 ? constantGroup(rest[0]!) : undefined;
+  const countOnly = leadingMatch ? countOnlyStages(rest) : undefined;
   if (countOnly && typeof target === "string") {
-    const n = await countMatching(collection, leadingMatch!, collation, deadline);
-    return context.cursors.open(namespace, countOnly(n), numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
+    const matched = await countMatching(collection, leadingMatch!, collation, deadline, undefined, countOnly.upTo);
+    const n = Math.max(matched - countOnly.skip, 0);
+    return context.cursors.open(namespace, countOnly.group(n), numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
   }
   const source =
     typeof target === "string"

@@ -21,6 +21,9 @@ describe("counting, distinct and aggregation", () => {
     expect(await orders().countDocuments({ status: "open" })).toBe(2);
     expect(await orders().countDocuments({}, { skip: 1, limit: 1 })).toBe(1);
     expect(await orders().countDocuments({ status: "none" })).toBe(0);
+    expect(await orders().countDocuments({ status: "open" }, { limit: 1 })).toBe(1);
+    expect(await orders().countDocuments({ status: "open" }, { skip: 1, limit: 5 })).toBe(1);
+    expect(await orders().countDocuments({ status: "open" }, { skip: 5 })).toBe(0);
   });
 
   it("when $group has a constant key and constant sums then it counts, and yields nothing for no input", async () => {
