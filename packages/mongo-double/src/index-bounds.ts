@@ -205,6 +205,8 @@ export function conditionBounds(condition: unknown, context: FieldContext): Fiel
   if (Array.isArray(condition.$all) && condition.$all.length > 0 && !isPlainObject(condition.$all[0])) {
     return only(equalityBounds(condition.$all[0], context));
   }
+  // As in mongod: a missing field is keyed null, so its documents are among the null keys, with null-valued ones to filter out.
+  if (condition.$exists === false) return { intervals: [point(null)], exact: false };
   return undefined;
 }
 

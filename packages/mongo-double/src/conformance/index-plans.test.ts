@@ -178,6 +178,37 @@ describe("index plans and explain", () => {
     expect((await handles.find({ n: 1 }).toArray()).map((doc) => doc._id)).toEqual([3]);
   });
 
+  it("when a filter asks a field be missing then a plain index is read at its null keys, as mongod reads it, and a sparse one is not", async () => {
+    const marked = backend.collection("marked");
+    await marked.insertMany(
+      Array.from({ length: 100 }, (_, i) => ({ _id: i, keys: [`k${i}`, `j${i}`], mark: i })) as never[],
+    );
+    await marked.insertMany([
+      { _id: 100 },
+      { _id: 101, keys: null },
+      { _id: 102, keys: ["k", null] },
+      { _id: 103, keys: "k" },
+    ] as never[]);
+    await marked.createIndex({ keys: 1 }, { name: "keys" });
+    await marked.createIndex({ mark: 1 }, { name: "mark_sparse", sparse: true });
+    const missing = { keys: { $exists: false } };
+    const explain = await marked.find(missing).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({
+      indexName: "keys",
+      indexBounds: { keys: ["[null, null]"] },
+    });
+    // The null keys: the missing field, the null, and the array holding null; only the first matches.
+    expect(explain.executionStats).toMatchObject({ nReturned: 1, totalKeysExamined: 3, totalDocsExamined: 3 });
+    expect((await marked.find(missing).toArray()).map((doc) => doc._id)).toEqual([100]);
+    // A sparse index leaves out the documents without the field: it cannot answer for them.
+    const unmarked = { mark: { $exists: false } };
+    expect(names((await marked.find(unmarked).explain("executionStats")).queryPlanner.winningPlan)).toEqual([
+      "COLLSCAN",
+    ]);
+    expect((await marked.find(unmarked).toArray()).map((doc) => doc._id)).toEqual([100, 101, 102, 103]);
+  });
+
   it("when several documents share an index key then the scan returns them in insertion order, as mongod's RecordId order", async () => {
     const found = (await tokens().find({ tags: 0 }).toArray()).map((doc) => doc._id as number);
     expect(found).toEqual(Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 === 0 || i % 5 === 0));

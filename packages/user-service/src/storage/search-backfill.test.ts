@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { ensureIndexes } from "@roster/runtime";
 import { useBackend } from "@roster/mongo-double/testing";
+import type { CommandStartedEvent, Document } from "mongodb";
+import { describe, expect, it } from "vitest";
+import { userServiceIndexes } from "./indexes.js";
 import { backfillSearchFields } from "./search-backfill.js";
 import type { UserDocument } from "./user-document.js";
 import { usersCollection } from "./user-repository.js";
@@ -20,5 +23,41 @@ describe("backfillSearchFields", () => {
     });
     expect(await users.findOne({ _id: "new" })).toMatchObject({ searchKeys: ["kept"], grams: ["kept"] });
     expect(await backfillSearchFields(testDb.db)).toBe(0);
+  });
+
+  it("when nearly every user has its search keys then the backfill reads only the others, through the search keys index", async () => {
+    const users = testDb.db.collection<Partial<UserDocument>>(usersCollection);
+    await users.deleteMany({});
+    await ensureIndexes(testDb.db, userServiceIndexes(90));
+    await users.insertMany(
+      Array.from({ length: 200 }, (_, i) => ({
+        _id: `u${i}`,
+        username: `U${i}`,
+        usernameKey: `u${i}`,
+        searchKeys: [`u${i}`],
+      })),
+    );
+    await users.insertMany([
+      { _id: "old1", username: "Old1", usernameKey: "old1" },
+      { _id: "old2", username: "Old2", usernameKey: "old2" },
+    ]);
+    const finds: Document[] = [];
+    const listener = (event: CommandStartedEvent) => {
+      if (event.command.find === usersCollection) finds.push(event.command.filter as Document);
+    };
+    testDb.client.on("commandStarted", listener);
+    try {
+      expect(await backfillSearchFields(testDb.db)).toBe(2);
+    } finally {
+      testDb.client.off("commandStarted", listener);
+    }
+    expect(finds).toHaveLength(1);
+    // Run at every start: on a large collection a scan of every user would hold each start up.
+    const explained = await testDb.db.command({
+      explain: { find: usersCollection, filter: finds[0] },
+      verbosity: "executionStats",
+    });
+    expect(explained.queryPlanner.winningPlan.inputStage).toMatchObject({ stage: "IXSCAN", indexName: "search_keys" });
+    expect(explained.executionStats).toMatchObject({ nReturned: 0, totalDocsExamined: 0 });
   });
 });
