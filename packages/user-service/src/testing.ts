@@ -1,5 +1,7 @@
 // Test support shared by user-service's tests; never exported from the package's entry point.
 import type { SearchUsersRequest } from "@roster/client";
+import type { TestBackend } from "@roster/mongo-double/testing";
+import type { CommandStartedEvent, Document } from "mongodb";
 import {
   createUserSearchService,
   planSearch as planInput,
@@ -56,3 +58,41 @@ export const planSearch = (request: SearchUsersRequest) => planInput(searchInput
 /** Runs a search the way the RPC layer does, against `store`. */
 export const searchUsers = <T>(store: UserSearchStore<T>, request: SearchUsersRequest, regexCostOf: RegexCostOf) =>
   createUserSearchService({ store, regexCostOf }).search(searchInputOf(request));
+
+/**
+ * The reads (finds and find-and-modifies) `work` sends to `collection`, each explained as the
+ * database runs its filter after `work` is done (`executionStats`).
+ */
+export async function explainedReads(
+  backend: TestBackend,
+  collection: string,
+  work: () => Promise<unknown>,
+): Promise<Document[]> {
+  const reads: Document[] = [];
+  const listener = (event: CommandStartedEvent) => {
+    if ((event.command.find ?? event.command.findAndModify) === collection) reads.push(event.command);
+  };
+  backend.client.on("commandStarted", listener);
+  try {
+    await work();
+  } finally {
+    backend.client.off("commandStarted", listener);
+  }
+  return Promise.all(
+    reads.map((command) =>
+      backend.db.command({
+        explain: { find: collection, filter: (command.filter ?? command.query) as Document },
+        verbosity: "executionStats",
+      }),
+    ),
+  );
+}
+
+/** A plan's stages from the top, an index scan with the index it reads ("IXSCAN resetCode_hash"). */
+export function stagesOf(plan: Document): string[] {
+  const out: string[] = [];
+  for (let stage: Document | undefined = plan; stage; stage = stage.inputStage as Document | undefined) {
+    out.push(stage.indexName === undefined ? String(stage.stage) : `${stage.stage} ${stage.indexName}`);
+  }
+  return out;
+}

@@ -1,10 +1,10 @@
 import { UserLogEvent, UserLogResult } from "@roster/client";
 import { ensureIndexes } from "@roster/runtime";
 import { useBackend } from "@roster/mongo-double/testing";
-import type { CommandStartedEvent, Db, Document } from "mongodb";
+import type { CommandStartedEvent, Db } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { UserRecord, UserStore } from "../domain/user-store.js";
-import { userDocument } from "../testing.js";
+import { explainedReads, stagesOf, userDocument } from "../testing.js";
 import { userServiceIndexes } from "./indexes.js";
 import { toUserRecord } from "./user-document.js";
 import { createUserLogRepository } from "./user-log-repository.js";
@@ -27,30 +27,8 @@ beforeAll(async () => {
 }, 30_000);
 
 /** The reads `work` sends to `collection` (finds and find-and-modifies), each planned as the database plans it. */
-async function plansOf(collection: string, work: () => Promise<unknown>): Promise<string[][]> {
-  const from = sent.length;
-  await work();
-  const reads = sent
-    .slice(from)
-    .filter((event) => (event.command.find ?? event.command.findAndModify) === collection)
-    .map((event) => event.command);
-  return Promise.all(
-    reads.map(async (command) => {
-      const filter = (command.filter ?? command.query) as Document;
-      const explained = await db.command({ explain: { find: collection, filter }, verbosity: "queryPlanner" });
-      return stagesOf(explained.queryPlanner.winningPlan as Document);
-    }),
-  );
-}
-
-/** A plan's stages from the top, an index scan with the index it reads ("IXSCAN resetCode_hash"). */
-function stagesOf(plan: Document): string[] {
-  const out: string[] = [];
-  for (let stage: Document | undefined = plan; stage; stage = stage.inputStage as Document | undefined) {
-    out.push(stage.indexName === undefined ? String(stage.stage) : `${stage.stage} ${stage.indexName}`);
-  }
-  return out;
-}
+const plansOf = async (collection: string, work: () => Promise<unknown>): Promise<string[][]> =>
+  (await explainedReads(testDb, collection, work)).map((explained) => stagesOf(explained.queryPlanner.winningPlan));
 
 const time = new Date("2026-01-01T00:00:00Z");
 const ada: UserRecord = toUserRecord(
