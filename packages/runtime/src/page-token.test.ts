@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { isDomainError } from "./domain-error.js";
 import {
+  countedPage,
   decodePageToken,
   encodePageToken,
   listedBefore,
@@ -77,6 +78,18 @@ describe("totals counted only when asked", () => {
     expect(pageTotal(maxCountedMatches + 1, 0, 20, true)).toEqual({ total: maxCountedMatches + 1, exact: false });
     expect(pageTotal(maxCountedMatches + 1, 20_000, 20, true)).toEqual({ total: 20_021, exact: false });
     expect(pageTotal(maxCountedMatches + 1, 20_000, 7, false)).toEqual({ total: 20_007, exact: true });
+  });
+
+  it("when a listing reads one row past its page then the next token resumes after the last item and carries the items listed", () => {
+    const page = countedPage(["a", "b", "c"], 2, 40, undefined, (last) => ({ id: last }), "f");
+    expect(page).toMatchObject({ items: ["a", "b"], total: 43, exact: false });
+    expect(decodePageToken(page.nextPageToken, "f")).toEqual({ id: "b", n: 42 });
+    const lastPage = countedPage(["a", "b"], 2, 40, undefined, (last) => ({ id: last }), "f");
+    expect(lastPage).toEqual({ items: ["a", "b"], nextPageToken: "", total: 42, exact: true });
+    expect(countedPage(["a", "b", "c"], 2, 0, 7, (last) => ({ id: last }), "f")).toMatchObject({
+      total: 7,
+      exact: true,
+    });
   });
 
   it("when a token carries a count the service could not have issued then it is INVALID_PAGE_TOKEN", () => {

@@ -87,3 +87,24 @@ export function pageTotal(
   if (counted !== undefined && counted <= maxCountedMatches) return { total: counted, exact: true };
   return { total: Math.max(counted ?? 0, lower), exact: !more };
 }
+
+/**
+ * A page of a listing that counts its matches only when asked: the first `limit` of `rows` (read
+ * one past it, to tell whether another page follows), the next page's token (`cursorOf` its last
+ * item, with the items listed so far as `n`, see `listedBefore`), and the total (see `pageTotal`).
+ */
+export function countedPage<T>(
+  rows: readonly T[],
+  limit: number,
+  listed: number,
+  counted: number | undefined,
+  cursorOf: (last: T) => PageCursor,
+  fingerprint: string,
+): { items: T[]; nextPageToken: string; total: number; exact: boolean } {
+  const items = rows.slice(0, limit);
+  const more = rows.length > limit;
+  const last = items.at(-1);
+  const nextPageToken =
+    more && last !== undefined ? encodePageToken({ ...cursorOf(last), n: listed + items.length }, fingerprint) : "";
+  return { items, nextPageToken, ...pageTotal(counted, listed, items.length, more) };
+}

@@ -3,13 +3,13 @@ import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import {
+  countedPage,
   decodePageToken,
   encodePageToken,
   invalidPageToken,
   listedBefore,
   maxCountedMatches,
   pageSizeOf,
-  pageTotal,
 } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
 import type { AppendLogs, NewUserLog } from "./user-logs.js";
@@ -236,12 +236,14 @@ export function createRoles(deps: {
     const listed = listedBefore(cursor);
     const countUpTo = includeTotal ? maxCountedMatches + 1 : undefined;
     const { users, total: counted } = await deps.store.roleUsers(roleId, after, limit + 1, countUpTo);
-    const items = users.slice(0, limit);
-    const more = users.length > limit;
-    const last = items.at(-1);
-    const { total, exact } = pageTotal(counted, listed, items.length, more);
-    const nextPageToken =
-      more && last !== undefined ? encodePageToken({ id: last.id, n: listed + items.length }, fingerprint) : "";
+    const { items, nextPageToken, total, exact } = countedPage(
+      users,
+      limit,
+      listed,
+      counted,
+      (last) => ({ id: last.id }),
+      fingerprint,
+    );
     return { items, nextPageToken, totalSize: total, totalSizeExact: exact };
   }
 

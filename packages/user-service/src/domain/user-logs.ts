@@ -2,14 +2,7 @@ import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
 import { checkFinite } from "./custom-data.js";
-import {
-  decodePageToken,
-  encodePageToken,
-  listedBefore,
-  maxCountedMatches,
-  pageSizeOf,
-  pageTotal,
-} from "@roster/runtime/page-token";
+import { countedPage, decodePageToken, listedBefore, maxCountedMatches, pageSizeOf } from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
 export interface NewUserLog {
@@ -156,13 +149,15 @@ export function createUserLogBook(store: UserLogStore, pollIntervalMs = 500) {
       store.list(query, size + 1, before),
       includeTotal ? store.count(query, maxCountedMatches + 1) : undefined,
     ]);
-    const logs = page.slice(0, size);
-    const more = page.length > size;
-    const last = logs.at(-1);
-    const nextPageToken =
-      more && last !== undefined ? encodePageToken({ id: last.id, n: listed + logs.length }, fingerprint) : "";
-    const { total, exact } = pageTotal(counted, listed, logs.length, more);
-    return { logs, nextPageToken, total, totalExact: exact };
+    const { items, nextPageToken, total, exact } = countedPage(
+      page,
+      size,
+      listed,
+      counted,
+      (last) => ({ id: last.id }),
+      fingerprint,
+    );
+    return { logs: items, nextPageToken, total, totalExact: exact };
   }
 
   /**
