@@ -12,9 +12,9 @@ const empty = Buffer.alloc(0);
 const identity = (bytes) => bytes;
 
 const starters = {
-  /** grpc-js alone: no protobuf, no context; the ceiling. */
+  /** grpc-js alone: no protobuf, no context; the ceiling (without channelz, as the adapter runs). */
   "grpc-js": () => {
-    const server = new grpc.Server();
+    const server = new grpc.Server({ "grpc.enable_channelz": 0 });
     server.register(noopPath, (_call, callback) => callback(null, empty), identity, identity, "unary");
     return listenGrpc(server, "127.0.0.1", 0).then((port) => ({ port, close: () => server.forceShutdown() }));
   },

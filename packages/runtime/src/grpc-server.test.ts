@@ -258,6 +258,16 @@ describe("createGrpcServer, unary", () => {
     expect(error?.details).toBe("cannot decode request");
   });
 
+  it("when calls are served then grpc-js keeps no channelz record of the server", async () => {
+    expect((await unary("Say", { text: "hi" })).error).toBeUndefined();
+    type GetServer = ReturnType<typeof grpc.getChannelzHandlers>["GetServer"];
+    const request = { request: { server_id: String(server.getChannelzRef().id) } } as Parameters<GetServer>[0];
+    const error = await new Promise<Partial<grpc.StatusObject> | null>((resolve) =>
+      grpc.getChannelzHandlers().GetServer(request, (err) => resolve(err)),
+    );
+    expect(error?.code).toBe(grpc.status.NOT_FOUND);
+  });
+
   it("when the request is larger than the limit then the client gets RESOURCE_EXHAUSTED", async () => {
     const { error } = await unary("Say", { text: "x".repeat(2048) });
     expect(error?.code).toBe(grpc.status.RESOURCE_EXHAUSTED);

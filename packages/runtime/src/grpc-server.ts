@@ -61,6 +61,8 @@ const grpcMethodType = {
 export function createGrpcServer(options: GrpcServerOptions): grpc.Server {
   const server = new grpc.Server({
     "grpc.max_receive_message_length": options.maxReceiveMessageBytes ?? defaultMaxReceiveMessageBytes,
+    // Nothing serves channelz here, and its bookkeeping cost every call about 4 µs of a no-op's 47 (npm run bench's transport rows).
+    "grpc.enable_channelz": 0,
   });
   for (const { service, impl, encoders } of options.services) {
     const handlers = impl as Record<string, Handler | undefined>;
