@@ -6,6 +6,7 @@ import {
   branchCandidates,
   candidates,
   countedKeys,
+  forcedBy,
   orderedAlternative,
   planQuery,
   residualFilter,
@@ -28,14 +29,17 @@ export interface Execution {
   rejected?: Plan[];
 }
 
+/** Plans a read; a `hint` (as the command gave it) decides the plan alone, with no alternative to race. */
 export function newExecution(
   collection: Collection | undefined,
   filter: Doc,
   collation: unknown,
   sort?: Doc,
+  hint?: unknown,
 ): Execution {
-  const plan: Plan = collection ? planQuery(collection, filter, collation, sort) : { kind: "collscan" };
-  const alternative = collection && orderedAlternative(collection, filter, collation, sort, plan);
+  const forced = forcedBy(collection, hint);
+  const plan: Plan = collection ? planQuery(collection, filter, collation, sort, forced) : { kind: "collscan" };
+  const alternative = collection && !forced && orderedAlternative(collection, filter, collation, sort, plan);
   return { plan, stats: { keysExamined: 0, docsExamined: 0 }, ...(alternative && { alternative }) };
 }
 
@@ -67,11 +71,13 @@ export function matching(
   filter: Doc,
   collation: unknown,
   deadline: Deadline,
+  hint?: unknown,
 ): StoredDoc[] {
   const matcher = compileFilter(filter, collation);
+  const { plan } = newExecution(collection, filter, collation, undefined, hint);
   if (!collection) return [];
   const out: StoredDoc[] = [];
-  for (const record of candidates(collection, newExecution(collection, filter, collation).plan, {
+  for (const record of candidates(collection, plan, {
     keysExamined: 0,
     docsExamined: 0,
   })) {
@@ -148,9 +154,9 @@ export async function scanMatching(
   filter: Doc,
   collation: unknown,
   deadline: Deadline,
-  execution = newExecution(collection, filter, collation),
+  hint?: unknown,
 ): Promise<StoredDoc[]> {
-  return collect(collection, execution, filter, collation, deadline);
+  return collect(collection, newExecution(collection, filter, collation, undefined, hint), filter, collation, deadline);
 }
 
 /**
@@ -208,9 +214,9 @@ async function race(
  */
 export async function findRecords(
   collection: Collection | undefined,
-  query: { filter: Doc; sort: Doc | undefined; skip: number; limit: number; collation: unknown },
+  query: { filter: Doc; sort: Doc | undefined; skip: number; limit: number; collation: unknown; hint?: unknown },
   deadline: Deadline,
-  execution = newExecution(collection, query.filter, query.collation, query.sort),
+  execution = newExecution(collection, query.filter, query.collation, query.sort, query.hint),
 ): Promise<StoredDoc[]> {
   const { filter, sort, skip, limit, collation } = query;
   let records: StoredDoc[];

@@ -1,4 +1,5 @@
 import { isNumeric, isPlainObject, toNumber, toView, type Doc } from "./bson-values.js";
+import { badValue } from "./errors.js";
 import type { Collection } from "./collection.js";
 import { foldFor } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
@@ -23,7 +24,7 @@ export interface IndexScan {
  * after another.
  */
 export type Plan =
-  | { kind: "collscan" }
+  | { kind: "collscan"; direction?: -1 }
   | ({ kind: "ixscan" } & IndexScan)
   | { kind: "or"; scans: IndexScan[]; mergeSort?: Doc; collation?: unknown };
 
@@ -219,13 +220,61 @@ function idLookup(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, c
   return scan !== undefined && scan.bounds.pointFields > 0 ? { kind: "ixscan", ...scan } : undefined;
 }
 
+/** What a command's `hint` makes every read of it use: one index, or the collection in natural order. */
+export type Forced = { index: OrderedIndex } | { natural: 1 | -1 };
+
+/** Whether an index's key pattern is `pattern`: the same fields in the same order, with equal values. */
+function hasKeyPattern(index: OrderedIndex, pattern: Doc): boolean {
+  const mine = Object.entries(index.spec.key);
+  const theirs = Object.entries(pattern);
+  return (
+    mine.length === theirs.length &&
+    mine.every(([field, value], i) => {
+      const [otherField, other] = theirs[i]!;
+      if (field !== otherField) return false;
+      return isNumeric(value) && isNumeric(other) ? toNumber(value) === toNumber(other) : value === other;
+    })
+  );
+}
+
+/**
+ * What a `hint` (an index's name or key pattern, or `{$natural: ±1}`) forces, as mongod reads it:
+ * none for no hint, an empty one or a collection that does not exist; BadValue for an index the
+ * collection lacks or hides, as mongod's planner refuses it.
+ */
+export function forcedBy(collection: Collection | undefined, hint: unknown): Forced | undefined {
+  if (hint === undefined || hint === null || hint === "") return undefined;
+  if (typeof hint !== "string" && !isPlainObject(hint)) throw badValue("hint must be a string or an object");
+  if (isPlainObject(hint)) {
+    const fields = Object.keys(hint);
+    if (fields.length === 0) return undefined;
+    if (fields[0] === "$natural") return { natural: toNumber(hint.$natural) < 0 ? -1 : 1 };
+  }
+  if (collection === undefined) return undefined;
+  const index = collection
+    .orderedIndexes()
+    .find((each) => (typeof hint === "string" ? each.spec.name === hint : hasKeyPattern(each, hint as Doc)));
+  if (index === undefined || index.spec.hidden === true)
+    throw badValue("planner returned error :: caused by :: hint provided does not correspond to an existing index");
+  return { index };
+}
+
 /**
  * Chooses how to read the documents a filter may match: the index whose bounds narrow most
  * (equality before ranges), then one that returns them in the sort's order; for a top-level
  * `$or`, one narrowing scan per branch when every branch has one, merged in the sort's order
- * when every branch has one that returns it; else a collection scan.
+ * when every branch has one that returns it; else a collection scan. A hint decides instead: the
+ * hinted index with the bounds the filter gives it (all of it when none), sparse or partial
+ * alike, so that a hinted index that lacks some matches misses them, as in mongod.
  */
-export function planQuery(collection: Collection, filter: Doc, collation: unknown, sort?: Doc): Plan {
+export function planQuery(collection: Collection, filter: Doc, collation: unknown, sort?: Doc, forced?: Forced): Plan {
+  if (forced !== undefined && "natural" in forced)
+    return forced.natural < 0 ? { kind: "collscan", direction: -1 } : { kind: "collscan" };
+  if (forced !== undefined) {
+    const { index } = forced;
+    const bounds = indexBounds(index, filter, foldKind(index.spec.collation) === foldKind(collation));
+    return { kind: "ixscan", index, bounds, sortDirection: sortDirection(index, bounds, sort, collation) };
+  }
   const indexes = collection.orderedIndexes();
   const byId = idLookup(indexes, filter, sort, collation);
   if (byId !== undefined) return byId;
@@ -352,7 +401,9 @@ const LONG_SCAN = 32;
  */
 export function* candidates(collection: Collection, plan: Plan, stats: ScanStats): Generator<StoredDoc> {
   if (plan.kind === "collscan") {
-    for (const record of collection.all()) {
+    const records = collection.all();
+    if (plan.direction === -1) records.reverse();
+    for (const record of records) {
       stats.docsExamined++;
       yield record;
     }

@@ -96,6 +96,7 @@ const explain: CommandHandler = async (body, context) => {
     filter,
     inner.collation,
     command === "find" ? findQuery(inner).sort : undefined,
+    inner.hint,
   );
   const withStats = body.verbosity !== "queryPlanner";
   const started = performance.now();

@@ -25,7 +25,13 @@ const findAndModify: CommandHandler = (body, context) => {
   const arrayFilters = body.arrayFilters as Doc[] | undefined;
   const fields = docArg(body, "fields");
   const shape = (doc: Doc | undefined): Doc | null => (doc ? project([doc], fields, collation)[0]! : null);
-  let found = matching(context.store.collection(context.db, name), filter, collation, deadlineFor(body, context));
+  let found = matching(
+    context.store.collection(context.db, name),
+    filter,
+    collation,
+    deadlineFor(body, context),
+    body.hint,
+  );
   const sort = docArg(body, "sort");
   if (sort && Object.keys(sort).length > 0) found = sortRecords(found, sort, collation);
   const target = found[0];

@@ -7,7 +7,7 @@ import type { CommandContext, CommandHandler } from "../command-context.js";
 import type { Deadline } from "../deadline.js";
 import { CommandError, badValue } from "../errors.js";
 import { projectDocs, queryOptions, runPipeline } from "../query-engine.js";
-import { countMatching, findRecords, scanMatching, type Execution } from "../query-exec.js";
+import { countMatching, findRecords, newExecution, scanMatching, type Execution } from "../query-exec.js";
 import { encodeStored, type EncodedDoc } from "../encoded-docs.js";
 import { plainProjection } from "../plain-projection.js";
 import type { StoredDoc } from "../stored-doc.js";
@@ -42,6 +42,7 @@ export function findQuery(body: Doc): {
   limit: number;
   singleBatch: boolean;
   collation: unknown;
+  hint: unknown;
 } {
   const skip = numberArg(body, "skip") ?? 0;
   if (skip < 0) throw badValue("skip value must be non-negative");
@@ -53,6 +54,7 @@ export function findQuery(body: Doc): {
     limit: Math.abs(limit),
     singleBatch: body.singleBatch === true || limit < 0,
     collation: body.collation,
+    hint: body.hint,
   };
 }
 
@@ -117,7 +119,8 @@ export async function runCount(body: Doc, context: CommandContext, execution?: E
   const filter = docArg(body, "query") ?? {};
   const deadline = deadlineFor(body, context);
   const upTo = limit > 0 ? skip + limit : 0;
-  const matched = await countMatching(collection, filter, body.collation, deadline, execution, upTo);
+  const planned = execution ?? newExecution(collection, filter, body.collation, undefined, body.hint);
+  const matched = await countMatching(collection, filter, body.collation, deadline, planned, upTo);
   return Math.max(matched - skip, 0);
 }
 
@@ -140,6 +143,7 @@ const distinct: CommandHandler = async (body, context) => {
     docArg(body, "query") ?? {},
     body.collation,
     deadline,
+    body.hint,
   );
   const fold = foldFor(body.collation);
   const seen = new Map<string, unknown>();
@@ -245,13 +249,16 @@ const aggregate: CommandHandler = async (body, context) => {
   // countDocuments: a count of the matches, from the index keys when its bounds are exact.
   const countOnly = leadingMatch ? countOnlyStages(rest) : undefined;
   if (countOnly && typeof target === "string") {
-    const matched = await countMatching(collection, leadingMatch!, collation, deadline, undefined, countOnly.upTo);
+    const execution = newExecution(collection, leadingMatch!, collation, undefined, body.hint);
+    const matched = await countMatching(collection, leadingMatch!, collation, deadline, execution, countOnly.upTo);
     const n = Math.max(matched - countOnly.skip, 0);
     return context.cursors.open(namespace, countOnly.group(n), numberArg(docArg(body, "cursor") ?? {}, "batchSize"));
   }
   const source =
     typeof target === "string"
-      ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline)).map((record) => record.view)
+      ? (await scanMatching(collection, leadingMatch ?? {}, collation, deadline, body.hint)).map(
+          (record) => record.view,
+        )
       : [];
   const options = queryOptions(collation, {
     processingMode: ProcessingMode.CLONE_INPUT,

@@ -67,7 +67,7 @@ const update: CommandHandler = (body, context) => {
     if (statement.multi === true && isReplacement(statement.u)) {
       throw new CommandError(9, "multi update is not supported for replacement-style update");
     }
-    const found = matching(context.store.collection(context.db, name), filter, collation, deadline);
+    const found = matching(context.store.collection(context.db, name), filter, collation, deadline, statement.hint);
     const targets = statement.multi === true ? found : found.slice(0, 1);
     if (targets.length === 0 && statement.upsert === true) {
       const doc = upsertDocument(filter, statement.u, arrayFilters, collation);
@@ -99,7 +99,7 @@ const remove: CommandHandler = (body, context) => {
     if (!isPlainObject(statement.q))
       throw new CommandError(9, "BSON field 'delete.deletes.q' is missing but a required field");
     const collection = context.store.collection(context.db, name);
-    const found = matching(collection, statement.q, statement.collation, deadline);
+    const found = matching(collection, statement.q, statement.collation, deadline, statement.hint);
     const targets = numberArg(statement, "limit") === 1 ? found.slice(0, 1) : found;
     for (const target of targets) collection?.remove(target);
     n += targets.length;

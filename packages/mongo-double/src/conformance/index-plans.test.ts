@@ -305,3 +305,94 @@ describe("empty ranges", () => {
     expect(await values.countDocuments({ _id: { $gte: 1, $lte: 1 } })).toBe(1);
   });
 });
+
+describe("hints", () => {
+  const hinted = () => backend.collection("hinted");
+  const missingIndex = {
+    code: 2,
+    message: expect.stringContaining("hint provided does not correspond to an existing index"),
+  };
+  beforeAll(async () => {
+    await hinted().insertMany([
+      { _id: 1, a: 3, b: 1, c: "x" },
+      { _id: 2, a: 1, b: 2 },
+      { _id: 3, a: 2, b: 2, c: "y" },
+      { _id: 4, b: 3 },
+    ] as never[]);
+    await hinted().createIndex({ a: 1 }, { name: "a" });
+    await hinted().createIndex({ c: 1 }, { name: "c_sparse", sparse: true });
+    await hinted().createIndex({ b: 1 }, { name: "b_hidden", hidden: true });
+  });
+
+  it("when a find hints an index its filter does not bound then the whole index is scanned and the filter applied to what it fetches", async () => {
+    const explain = await hinted().find({ b: 2 }).hint({ a: 1 }).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["FETCH", "IXSCAN"]);
+    expect(stage(explain.queryPlanner.winningPlan, "IXSCAN")).toMatchObject({
+      indexName: "a",
+      indexBounds: { a: ["[MinKey, MaxKey]"] },
+    });
+    expect(explain.executionStats).toMatchObject({ nReturned: 2, totalKeysExamined: 4, totalDocsExamined: 4 });
+  });
+
+  it("when a find without a sort hints an index by name then the documents come in that index's order", async () => {
+    expect((await hinted().find({}).hint("a").toArray()).map((doc) => doc._id)).toEqual([4, 2, 3, 1]);
+  });
+
+  it("when the hint is $natural then the collection is scanned in insertion order or its reverse, whatever index the filter could use", async () => {
+    const explain = await hinted().find({ a: 1 }).hint({ $natural: 1 }).explain("executionStats");
+    expect(names(explain.queryPlanner.winningPlan)).toEqual(["COLLSCAN"]);
+    expect((await hinted().find({}).hint({ $natural: -1 }).toArray()).map((doc) => doc._id)).toEqual([4, 3, 2, 1]);
+  });
+
+  it("when a hinted index is sparse then the documents it leaves out are not found, as mongod documents", async () => {
+    expect((await hinted().find({}).hint({ c: 1 }).toArray()).map((doc) => doc._id)).toEqual([1, 3]);
+    expect(await hinted().countDocuments({}, { hint: "c_sparse" })).toBe(2);
+  });
+
+  it("when a hint names no index of the collection, or a hidden one, then every read refuses it with BadValue", async () => {
+    for (const hint of ["nope", { z: 1 }, { a: -1 }, "b_hidden", { b: 1 }]) {
+      await expect(hinted().find({}).hint(hint).toArray()).rejects.toMatchObject(missingIndex);
+      await expect(hinted().countDocuments({}, { hint })).rejects.toMatchObject(missingIndex);
+      await expect(backend.db.command({ count: "hinted", query: {}, hint })).rejects.toMatchObject(missingIndex);
+      await expect(
+        hinted()
+          .aggregate([{ $match: {} }], { hint })
+          .toArray(),
+      ).rejects.toMatchObject(missingIndex);
+    }
+  });
+
+  it("when a write hints an index the collection lacks then it is refused and changes nothing", async () => {
+    await expect(hinted().updateOne({ _id: 1 }, { $set: { b: 9 } }, { hint: "nope" })).rejects.toMatchObject(
+      missingIndex,
+    );
+    await expect(hinted().deleteMany({}, { hint: { z: 1 } })).rejects.toMatchObject(missingIndex);
+    await expect(hinted().findOneAndUpdate({ _id: 1 }, { $set: { b: 9 } }, { hint: { z: 1 } })).rejects.toMatchObject(
+      missingIndex,
+    );
+    expect(
+      await hinted()
+        .find({}, { sort: { _id: 1 } })
+        .toArray(),
+    ).toEqual([
+      { _id: 1, a: 3, b: 1, c: "x" },
+      { _id: 2, a: 1, b: 2 },
+      { _id: 3, a: 2, b: 2, c: "y" },
+      { _id: 4, b: 3 },
+    ]);
+  });
+
+  it("when a write hints an index it has then it changes the documents its filter matches", async () => {
+    const scratch = backend.collection("hinted_writes");
+    await scratch.insertMany([
+      { _id: 1, k: 1 },
+      { _id: 2, k: 2 },
+      { _id: 3, k: 2 },
+    ] as never[]);
+    await scratch.createIndex({ k: 1 }, { name: "k" });
+    expect((await scratch.updateMany({ k: 2 }, { $set: { seen: true } }, { hint: "k" })).modifiedCount).toBe(2);
+    expect((await scratch.deleteOne({ _id: 1 }, { hint: { k: 1 } })).deletedCount).toBe(1);
+    expect(await scratch.findOneAndDelete({ k: 2 }, { hint: { _id: 1 }, sort: { _id: -1 } })).toMatchObject({ _id: 3 });
+    expect(await scratch.find({}).toArray()).toEqual([{ _id: 2, k: 2, seen: true }]);
+  });
+});
