@@ -12,13 +12,13 @@ import { Lazy, type Iterator } from "mingo/lazy";
 import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
-import { isPlainObject, toView, type Doc } from "./bson-values.js";
-import { CommandError, toCommandError } from "./errors.js";
+import { isNumeric, isPlainObject, toNumber, toView, type Doc } from "./bson-values.js";
+import { badValue, CommandError, toCommandError } from "./errors.js";
 import { projectPlainFields } from "./plain-projection.js";
 import { simpleMatcher } from "./simple-filter.js";
 import { hasHighUnits, inUtf8Order, sortRecords } from "./sort-order.js";
 import { storedOf, type StoredDoc } from "./stored-doc.js";
-import { parseTypeArgument, typePredicate } from "./type-query.js";
+import { parseTypeArgument, typePredicate, valuesAt } from "./type-query.js";
 
 export type Matcher = (record: StoredDoc) => boolean;
 
@@ -41,12 +41,14 @@ const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
 // mingo's convenience classes merge their own operators over any given ones; the base classes
 // take the context as it is, so overrides must come with the full operator set.
 // mingo's $project puts _id last and fields in the stage's order; mongod keeps the input's order.
-const $project = (coll: Iterator, spec: Doc, options: Options): Iterator =>
-  coll.transform((items) => {
+const $project = (coll: Iterator, spec: Doc, options: Options): Iterator => {
+  checkProjectionKind(spec);
+  return coll.transform((items) => {
     const projected = pipelineOperators.$project(Lazy(items), spec, options).collect<Doc>();
     const computed = computedFields(spec);
     return Lazy(projected.map((doc, i) => inDocumentOrder(doc, items[i], computed)));
   });
+};
 
 const contextOf = (overrides: Record<string, QueryOp>): Context =>
   Context.init({
@@ -65,6 +67,38 @@ const $type: QueryOp = (selector, value) => {
 };
 
 /**
+ * mongod's `$mod` argument, checked when the filter is parsed (mingo matched nothing instead):
+ * a divisor and a remainder, both numbers, truncated to integers, the divisor not 0.
+ */
+function modArgument(value: unknown): [number, number] {
+  if (!Array.isArray(value)) throw badValue("malformed mod, needs to be an array");
+  if (value.length === 0) throw badValue("malformed mod, not enough elements");
+  if (!isNumeric(value[0])) throw badValue("malformed mod, divisor not a number");
+  if (value.length === 1) throw badValue("malformed mod, not enough elements");
+  if (!isNumeric(value[1])) throw badValue("malformed mod, remainder not a number");
+  if (value.length > 2) throw badValue("malformed mod, too many elements");
+  const [divisor, remainder] = [toNumber(value[0]), toNumber(value[1])].map((n, i) => {
+    if (!Number.isFinite(n))
+      throw badValue(
+        `malformed mod, ${i === 0 ? "divisor" : "remainder"} value is invalid :: caused by :: Unable to coerce NaN/INF to integral type`,
+      );
+    return Math.trunc(n);
+  }) as [number, number];
+  if (divisor === 0) throw badValue("divisor cannot be 0");
+  return [divisor, remainder];
+}
+
+/** `$mod` as mongod matches it: a number (or an array's element) whose integer part leaves the remainder. */
+const $mod: QueryOp = (selector, value) => {
+  const [divisor, remainder] = modArgument(value);
+  const parts = selector.split(".");
+  const matches = (x: unknown): boolean =>
+    typeof x === "number" && Number.isFinite(x) && Math.trunc(x) % divisor === remainder;
+  return (o: unknown) =>
+    valuesAt(o, parts).some((found) => matches(found) || (Array.isArray(found) && found.some(matches)));
+};
+
+/**
  * mingo orders strings by UTF-16 code units, mongod by UTF-8 bytes. The two differ only where both
  * strings hold a unit at or above U+D800 at the first difference, so a range bound without one
  * compares as it is; one with such units is compared with both sides moved into UTF-8 order.
@@ -79,6 +113,7 @@ function inUtf8Range(operator: QueryOp): QueryOp {
 
 const BASE_CONTEXT = contextOf({
   $type,
+  $mod,
   $gt: inUtf8Range($gt as unknown as QueryOp),
   $gte: inUtf8Range($gte as unknown as QueryOp),
   $lt: inUtf8Range($lt as unknown as QueryOp),
@@ -102,7 +137,7 @@ function collatedContext(fold: Fold): Context {
     }
     return folded;
   };
-  const query: Record<string, QueryOp> = { $type };
+  const query: Record<string, QueryOp> = { $type, $mod };
   for (const [name, operator] of Object.entries(COMPARISONS)) {
     query[name] = (selector, value, options) => {
       const inner = operator(selector, foldDeep(value, fold), options);
@@ -176,8 +211,35 @@ function inDocumentOrder(projected: unknown, source: unknown, computed: Readonly
   return out;
 }
 
+/**
+ * Refuses a projection that both includes and excludes fields (other than `_id`) with mongod's
+ * code and message, naming the first field that breaks the kind the earlier ones set (mingo's
+ * error names none). Nested specs count by their full paths; expressions are left to mingo.
+ */
+export function checkProjectionKind(spec: Doc): void {
+  let inclusion: boolean | undefined;
+  const visit = (node: Doc, prefix: string): void => {
+    for (const [field, value] of Object.entries(node)) {
+      const path = prefix + field;
+      if (isPlainObject(value)) {
+        if (!Object.keys(value).some((key) => key.startsWith("$"))) visit(value, `${path}.`);
+        continue;
+      }
+      if (path === "_id" || (typeof value !== "boolean" && !isNumeric(value))) continue;
+      const includes = typeof value === "boolean" ? value : toNumber(value) !== 0;
+      inclusion ??= includes;
+      if (includes === inclusion) continue;
+      throw includes
+        ? new CommandError(31253, `Cannot do inclusion on field ${path} in exclusion projection`)
+        : new CommandError(31254, `Cannot do exclusion on field ${path} in inclusion projection`);
+    }
+  };
+  visit(spec, "");
+}
+
 /** Applies a find projection. */
 export function projectDocs(docs: Doc[], projection: Doc, collation: unknown): Doc[] {
+  checkProjectionKind(projection);
   const plain = projectPlainFields(docs, projection);
   if (plain !== undefined) return plain;
   try {

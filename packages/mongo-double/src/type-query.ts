@@ -49,7 +49,7 @@ const matchesType = (value: unknown, names: Set<string>): boolean => {
 };
 
 /** Values a path reaches in a stored document, descending through arrays as MongoDB does. */
-function valuesAt(value: unknown, parts: string[]): unknown[] {
+export function valuesAt(value: unknown, parts: string[]): unknown[] {
   if (parts.length === 0) return value === undefined ? [] : [value];
   const [head, ...rest] = parts as [string, ...string[]];
   if (Array.isArray(value)) {

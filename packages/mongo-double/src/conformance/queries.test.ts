@@ -243,3 +243,101 @@ describe("queries", () => {
     expect((await items.find({ code: "c1" }).toArray()).map((d) => d._id)).toEqual([1]);
   });
 });
+
+describe("$mod", () => {
+  const numbers = () => backend.collection("mod_numbers");
+  beforeAll(async () => {
+    await numbers().insertMany([
+      { _id: 1, n: 5 },
+      { _id: 2, n: 8 },
+      { _id: 3, n: 5.9 },
+      { _id: 4, n: -5 },
+      { _id: 5, n: "5" },
+      { _id: 6, n: [2, 9] },
+      { _id: 7, n: [[5]] },
+      { _id: 8, n: Long.fromNumber(13) },
+    ] as never[]);
+  });
+  const matching = async (mod: unknown) =>
+    (
+      await numbers()
+        .find({ n: { $mod: mod } }, { sort: { _id: 1 } })
+        .toArray()
+    ).map((doc) => doc._id);
+
+  it("when $mod asks a remainder then numbers and array elements match by their integer part, strings and nested arrays never", async () => {
+    expect(await matching([4, 1])).toEqual([1, 3, 6, 8]);
+    expect(await matching([4, -1])).toEqual([4]);
+    expect(await matching([4.9, 1.2])).toEqual([1, 3, 6, 8]);
+    expect(await matching([-4, 1])).toEqual([1, 3, 6, 8]);
+  });
+
+  it("when $mod is malformed or divides by 0 then the read fails with BadValue, even on an empty collection", async () => {
+    const refusals: Array<[unknown, string]> = [
+      ["x", "malformed mod, needs to be an array"],
+      [[], "malformed mod, not enough elements"],
+      [[4], "malformed mod, not enough elements"],
+      [["a", 1], "malformed mod, divisor not a number"],
+      [[4, "b"], "malformed mod, remainder not a number"],
+      [[4, 1, 2], "malformed mod, too many elements"],
+      [[0, 1], "divisor cannot be 0"],
+      [[0.5, 0], "divisor cannot be 0"],
+    ];
+    for (const [mod, message] of refusals) {
+      for (const collection of [numbers(), backend.collection("mod_empty")]) {
+        await expect(collection.find({ n: { $mod: mod } }).toArray()).rejects.toMatchObject({
+          code: 2,
+          message: expect.stringContaining(message),
+        });
+      }
+    }
+    await expect(numbers().countDocuments({ n: { $mod: [0, 0] } })).rejects.toMatchObject({ code: 2 });
+    await expect(numbers().deleteMany({ n: { $mod: [0, 0] } })).rejects.toMatchObject({ code: 2 });
+    expect(await numbers().countDocuments()).toBe(8);
+  });
+});
+
+describe("projections that mix inclusion and exclusion", () => {
+  const docs = () => backend.collection("projection_kinds");
+  beforeAll(async () => {
+    await docs().insertOne({ _id: 1, a: 1, b: { c: 2, d: 3 } } as never);
+  });
+
+  it("when a projection excludes a field after including one, or the reverse, then find and $project name it with mongod's code", async () => {
+    for (const collection of [docs(), backend.collection("projection_empty")]) {
+      await expect(collection.find({}, { projection: { a: 1, b: 0 } }).toArray()).rejects.toMatchObject({
+        code: 31254,
+        message: "Cannot do exclusion on field b in inclusion projection",
+      });
+      await expect(collection.find({}, { projection: { b: 0, a: true } }).toArray()).rejects.toMatchObject({
+        code: 31253,
+        message: "Cannot do inclusion on field a in exclusion projection",
+      });
+      await expect(collection.find({}, { projection: { a: 1, b: { c: 0 } } }).toArray()).rejects.toMatchObject({
+        code: 31254,
+        message: "Cannot do exclusion on field b.c in inclusion projection",
+      });
+    }
+    await expect(
+      docs()
+        .aggregate([{ $project: { "b.d": 0, a: 1 } }])
+        .toArray(),
+    ).rejects.toMatchObject({
+      code: 31253,
+      message: "Cannot do inclusion on field a in exclusion projection",
+    });
+  });
+
+  it("when only _id goes the other way then the projection stands", async () => {
+    expect(
+      await docs()
+        .find({}, { projection: { _id: 0, a: 1 } })
+        .toArray(),
+    ).toEqual([{ a: 1 }]);
+    expect(
+      await docs()
+        .find({}, { projection: { _id: 1, b: 0 } })
+        .toArray(),
+    ).toEqual([{ _id: 1, a: 1 }]);
+  });
+});
