@@ -42,7 +42,12 @@ const $sort = (coll: Iterator, spec: Doc, options: Options): Iterator =>
 // take the context as it is, so overrides must come with the full operator set.
 // mingo's $project puts _id last and fields in the stage's order; mongod keeps the input's order.
 const $project = (coll: Iterator, spec: Doc, options: Options): Iterator => {
-  checkProjectionKind(spec);
+  try {
+    checkProjectionKind(spec);
+  } catch (error) {
+    const { code, message } = error as CommandError;
+    throw new CommandError(code, `Invalid $project :: caused by :: ${message}`);
+  }
   return coll.transform((items) => {
     const projected = pipelineOperators.$project(Lazy(items), spec, options).collect<Doc>();
     const computed = computedFields(spec);

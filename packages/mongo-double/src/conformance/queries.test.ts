@@ -324,7 +324,7 @@ describe("projections that mix inclusion and exclusion", () => {
         .toArray(),
     ).rejects.toMatchObject({
       code: 31253,
-      message: "Cannot do inclusion on field a in exclusion projection",
+      message: "Invalid $project :: caused by :: Cannot do inclusion on field a in exclusion projection",
     });
   });
 
