@@ -93,8 +93,10 @@ export function normalizeIndexSpec(raw: unknown): IndexSpec {
   return spec;
 }
 
-const sameKey = (a: IndexSpec, b: IndexSpec): boolean =>
-  canonicalKey(a.key) === canonicalKey(b.key) && Object.keys(a.key).join() === Object.keys(b.key).join();
+/** Whether two key patterns name the same fields in the same order with equal values (numbers of any type by value). */
+export const sameKeyPattern = (a: Doc, b: Doc): boolean =>
+  canonicalKey(a) === canonicalKey(b) && Object.keys(a).join() === Object.keys(b).join();
+const sameKey = (a: IndexSpec, b: IndexSpec): boolean => sameKeyPattern(a.key, b.key);
 const BOOLEAN_OPTIONS = new Set(["unique", "sparse", "hidden"]);
 const optionKey = (spec: IndexSpec, option: string): string =>
   canonicalKey(spec[option] ?? (BOOLEAN_OPTIONS.has(option) ? false : undefined));

@@ -3,6 +3,7 @@ import { badValue } from "./errors.js";
 import type { Collection } from "./collection.js";
 import { foldFor } from "./collation.js";
 import { canonicalKey } from "./index-key.js";
+import { sameKeyPattern } from "./index-spec.js";
 import { conditionBounds, conjunctsOf, indexBounds, isPoint, type IndexBounds } from "./index-bounds.js";
 import { MAX, MIN, type IndexKey } from "./index-order.js";
 import type { StoredKey } from "./key-encoding.js";
@@ -223,20 +224,6 @@ function idLookup(indexes: OrderedIndex[], filter: Doc, sort: Doc | undefined, c
 /** What a command's `hint` makes every read of it use: one index, or the collection in natural order. */
 export type Forced = { index: OrderedIndex } | { natural: 1 | -1 };
 
-/** Whether an index's key pattern is `pattern`: the same fields in the same order, with equal values. */
-function hasKeyPattern(index: OrderedIndex, pattern: Doc): boolean {
-  const mine = Object.entries(index.spec.key);
-  const theirs = Object.entries(pattern);
-  return (
-    mine.length === theirs.length &&
-    mine.every(([field, value], i) => {
-      const [otherField, other] = theirs[i]!;
-      if (field !== otherField) return false;
-      return isNumeric(value) && isNumeric(other) ? toNumber(value) === toNumber(other) : value === other;
-    })
-  );
-}
-
 /**
  * What a `hint` (an index's name or key pattern, or `{$natural: ±1}`) forces, as mongod reads it:
  * none for no hint, an empty one or a collection that does not exist; BadValue for an index the
@@ -253,7 +240,7 @@ export function forcedBy(collection: Collection | undefined, hint: unknown): For
   if (collection === undefined) return undefined;
   const index = collection
     .orderedIndexes()
-    .find((each) => (typeof hint === "string" ? each.spec.name === hint : hasKeyPattern(each, hint as Doc)));
+    .find((each) => (typeof hint === "string" ? each.spec.name === hint : sameKeyPattern(each.spec.key, hint as Doc)));
   if (index === undefined || index.spec.hidden === true)
     throw badValue("planner returned error :: caused by :: hint provided does not correspond to an existing index");
   return { index };

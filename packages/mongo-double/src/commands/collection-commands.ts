@@ -3,7 +3,7 @@ import { isNumeric, isPlainObject, toNumber, type Doc } from "../bson-values.js"
 import { collectionArg } from "../command-args.js";
 import type { CommandHandler } from "../command-context.js";
 import { CommandError } from "../errors.js";
-import { normalizeIndexSpec } from "../index-spec.js";
+import { normalizeIndexSpec, sameKeyPattern } from "../index-spec.js";
 import { compileFilter } from "../query-engine.js";
 import { storeDoc } from "../stored-doc.js";
 
@@ -102,10 +102,7 @@ const dropIndexes: CommandHandler = (body, context) => {
       : Array.isArray(target)
         ? target.map(String)
         : isPlainObject(target)
-          ? [
-              collection.indexes().find((index) => JSON.stringify(index.key) === JSON.stringify(target))?.name ??
-                JSON.stringify(target),
-            ]
+          ? [collection.indexes().find((index) => sameKeyPattern(index.key, target))?.name ?? JSON.stringify(target)]
           : [String(target)];
   for (const index of names) collection.dropIndex(index);
   return { nIndexesWas, ok: 1 };
@@ -126,7 +123,7 @@ const collMod: CommandHandler = (body, context) => {
     .find((spec) =>
       typeof target.name === "string"
         ? spec.name === target.name
-        : JSON.stringify(spec.key) === JSON.stringify(target.keyPattern),
+        : isPlainObject(target.keyPattern) && sameKeyPattern(spec.key, target.keyPattern),
     );
   if (!index)
     throw new CommandError(
