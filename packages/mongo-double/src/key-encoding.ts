@@ -42,28 +42,29 @@ const HIGHEST_RANK = 14;
 const numberView = new DataView(new ArrayBuffer(8));
 const objectIdBytes = new Uint8Array(12);
 
-/** Builds a key's code units; one per encoding, reused. */
+/**
+ * Builds a key's code units; one per encoding, reused. The key is made from them in one piece, so
+ * that it is a flat string: one joined from pieces (a cons string) costs V8 a call into its runtime
+ * on every `<`, and the tree compares each key it stores about log2(entries) times.
+ */
 class Units {
-  units: number[] = [];
-  /** What was built before `units`, as a string. */
-  text = "";
+  /** The key being built is the first `count` units (the array is trimmed to them when it is read). */
+  readonly units: number[] = [];
+  count = 0;
   flip = 0;
 
   reset(): void {
-    this.units.length = 0;
-    this.text = "";
-  }
-
-  /** Appends code units that go into the key unchanged, in one piece. */
-  pushText(text: string): void {
-    this.text = this.toString() + text;
-    this.units.length = 0;
+    this.count = 0;
   }
 
   push(unit: number): void {
-    if (this.flip === 0) this.units.push(unit);
-    else if (unit < 0xff) this.units.push(0xff - unit);
-    else this.units.push(0, MAX_UNIT - unit);
+    const { units } = this;
+    if (this.flip === 0) units[this.count++] = unit;
+    else if (unit < 0xff) units[this.count++] = 0xff - unit;
+    else {
+      units[this.count++] = 0;
+      units[this.count++] = MAX_UNIT - unit;
+    }
   }
 
   /** The eight bytes of a double, ordered as the numbers are. */
@@ -78,22 +79,16 @@ class Units {
 
   toString(): string {
     const { units } = this;
-    if (units.length <= 4096) return this.text + String.fromCharCode.apply(null, units);
-    let out = this.text;
+    units.length = this.count;
+    if (units.length <= 4096) return String.fromCharCode.apply(null, units);
+    // Only keys of very long strings are joined from pieces.
+    let out = "";
     for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode.apply(null, units.slice(i, i + 4096));
     return out;
   }
 }
 
 const builder = new Units();
-/** Whether a string's payload is the string itself: no unit 0 or 1 (escaped), none from the surrogates up (moved). */
-function keepsItsUnits(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const unit = value.charCodeAt(i);
-    if (unit < 2 || unit >= 0xd800) return false;
-  }
-  return true;
-}
 const tag = (rank: number, part: 0 | 1 | 2): number => 1 + 3 * rank + part;
 
 /** Adds one component; false when its value has no encoding. */
@@ -110,12 +105,6 @@ function pushComponent(out: Units, value: unknown): boolean {
   switch (typeof value) {
     case "string": {
       out.push(tag(STRING_RANK, 1));
-      // Units below the surrogates keep their place in UTF-8 order: an ascending string without 0 or 1 goes in as it is.
-      if (out.flip === 0 && keepsItsUnits(value)) {
-        out.pushText(value);
-        out.push(0);
-        return true;
-      }
       for (let i = 0; i < value.length; i++) {
         const unit = value.charCodeAt(i);
         if (unit > 1) out.push(codePointRank(unit));
