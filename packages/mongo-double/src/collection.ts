@@ -104,7 +104,7 @@ export class Collection {
     this.#unique.forEach((index, i) => index.add(entries[i]!, id));
     this.#nextPosition++;
     record.position = position;
-    this.#ordered.forEach((index, i) => index.add(record, keys[i]!));
+    this.#ordered.forEach((index, i) => index.add(record, position, keys[i]!));
     this.#records.set(id, record);
     this.#log?.documentWritten(this.db, this.name, id, record.doc);
     return record;

@@ -121,7 +121,7 @@ describe("index keys as strings", () => {
     );
     for (let i = 0; i < 50; i++) {
       const record = storeDoc({ _id: new ObjectId(), userId: `user-${i % 7}`, event: "pat.create", at: new Date(i) });
-      index.add(record, index.keysOf(record, i));
+      index.add(record, i, index.keysOf(record, i));
     }
     const stored = [...index.snapshot().keys()];
     expect(stored).toHaveLength(50);

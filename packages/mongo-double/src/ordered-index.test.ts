@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { Collection } from "./collection.js";
 import { MIN, type IndexKey } from "./index-order.js";
+import { normalizeIndexSpec } from "./index-spec.js";
 import { decodeKey, type StoredKey } from "./key-encoding.js";
 import { OrderedIndex } from "./ordered-index.js";
 import { storeDoc } from "./stored-doc.js";
@@ -13,7 +15,7 @@ function indexOf(values: string[]): OrderedIndex {
   const index = new OrderedIndex({ v: 2, name: "s_1", key: { s: 1 } }, () => []);
   values.forEach((s, i) => {
     const record = storeDoc({ _id: i, s });
-    index.add(record, index.keysOf(record, i));
+    index.add(record, i, index.keysOf(record, i));
   });
   return index;
 }
@@ -30,5 +32,64 @@ describe("OrderedIndex string order", () => {
     expect(keysFrom(index, [String.fromCodePoint(0x1f600), MIN])).toEqual([]);
     expect(keysFrom(index, ["\uE000", MIN])).toEqual([]);
     expect(keysFrom(index, ["c", MIN])).toEqual(["z"]);
+  });
+});
+
+describe("OrderedIndex writes between reads", () => {
+  const spec = normalizeIndexSpec({ key: { g: 1, v: -1 }, name: "g_v" });
+  const indexIn = (collection: Collection) => collection.orderedIndexes().find((index) => index.spec.name === "g_v")!;
+  /** Every entry as a read sees it: the key, and the document it leads to. */
+  const entries = (index: OrderedIndex) => [...index.snapshot().entries()].map(([key, record]) => [key, record.doc]);
+
+  it("when documents are inserted and removed between two reads then the tree is never written", () => {
+    const collection = new Collection("db", "outbox");
+    collection.createIndex(spec);
+    const index = indexIn(collection);
+    for (let i = 0; i < 10; i++) collection.insert({ _id: `kept${i}`, g: "a", v: i });
+    const tree = Object.getPrototypeOf(index.snapshot()) as { set(): unknown; delete(): unknown };
+    const sets = vi.spyOn(tree, "set");
+    const deletes = vi.spyOn(tree, "delete");
+    try {
+      for (let i = 0; i < 2_000; i++) collection.remove(collection.insert({ _id: `sent${i}`, g: "a", v: i }));
+      expect(entries(index).map(([, doc]) => (doc as { _id: string })._id)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `kept${9 - i}`),
+      );
+      expect(sets).not.toHaveBeenCalled();
+      expect(deletes).not.toHaveBeenCalled();
+    } finally {
+      sets.mockRestore();
+      deletes.mockRestore();
+    }
+  });
+
+  it("when writes of every kind come between reads then each read sees what an index built afresh holds", () => {
+    let seed = 7;
+    // xorshift32: a fixed sequence, so a failure shows again on the next run.
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    // Strings and numbers have a string form; a document or a Long key stays an array in the tree.
+    const values = [() => random(50), () => `s${random(50)}`, () => ({ x: random(3) }), () => [random(5), random(5)]];
+    const value = () => values[random(values.length)]!();
+    const collection = new Collection("db", "mixed");
+    collection.createIndex(spec);
+    const index = indexIn(collection);
+    let next = 0;
+    // Stretches longer than the pending writes an index holds before it applies them itself.
+    for (const writes of [0, 1, 5, 40, 300, 1_500, 3, 2_500, 17]) {
+      for (let w = 0; w < writes; w++) {
+        const all = collection.all();
+        const pick = all[random(Math.max(all.length, 1))];
+        const op = pick === undefined ? 0 : random(4);
+        if (op <= 1) collection.insert({ _id: next++, g: `g${random(4)}`, v: value() });
+        else if (op === 2) collection.remove(pick!);
+        else collection.replace(pick!, { ...pick!.doc, ...(random(2) === 0 ? { v: value() } : { other: random(9) }) });
+      }
+      const afresh = new OrderedIndex(spec, () => collection.all().map((record) => [record, record.position!]));
+      expect(entries(index)).toEqual(entries(afresh));
+    }
   });
 });

@@ -12,6 +12,11 @@ const loaded: unknown = BTreeModule;
 const BTree = (typeof loaded === "function" ? loaded : BTreeModule.default) as typeof BTreeModule.default;
 type Tree = InstanceType<typeof BTree<StoredKey, StoredDoc>>;
 
+/** Marks a pending key as removed (see `OrderedIndex.#pending`). */
+const GONE = Symbol("removed");
+/** Pending writes an index applies to its tree without waiting for a read (see `OrderedIndex.#pending`). */
+const maxPending = 1024;
+
 /** Whether a document belongs in an index: partial and sparse indexes leave some out. */
 export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean {
   const partial: Matcher | undefined = spec.partialFilterExpression
@@ -42,6 +47,20 @@ export class OrderedIndex {
   readonly #parts: string[][];
   /** Undefined until a read needs the order, for a lazy index (see `lazy`). */
   #tree: Tree | undefined;
+  /**
+   * Writes of string keys the tree has not taken yet: each key to the document it now points to,
+   * or to GONE. A read applies them first, in key order (see `#current`), so that entries written
+   * between reads reach the tree together and in order, and an entry written and removed between
+   * two reads (an outbox's) never reaches it.
+   */
+  readonly #pending = new Map<string, StoredDoc | typeof GONE>();
+  /**
+   * Documents at this position or later were added since the tree was last brought up to date:
+   * their string keys are only in `#pending`, and removing one takes it out of there.
+   */
+  #freshFrom = 0;
+  /** One past the highest position added so far. */
+  #positionsEnd = 0;
   readonly #records: () => Iterable<[StoredDoc, number]>;
   /**
    * For an index the collection also keeps a hash map of (the `_id` index, a unique index on one
@@ -97,7 +116,12 @@ export class OrderedIndex {
     if (this.#tree !== undefined) return this.#tree;
     const tree = new BTree<StoredKey, StoredDoc>(undefined, this.compareStored);
     this.#tree = tree;
-    for (const [record, position] of this.#records()) this.add(record, this.keysOf(record, position));
+    for (const [record, position] of this.#records()) {
+      this.#noteArrays(record);
+      if (position >= this.#positionsEnd) this.#positionsEnd = position + 1;
+      for (const key of this.keysOf(record, position)) tree.set(key, record);
+    }
+    this.#freshFrom = this.#positionsEnd;
     return tree;
   }
 
@@ -111,7 +135,41 @@ export class OrderedIndex {
   }
 
   get size(): number {
-    return this.#built().size;
+    return this.#current().size;
+  }
+
+  /** The tree with every write applied (see `#pending`): what every read goes through. */
+  #current(): Tree {
+    const tree = this.#built();
+    const pending = this.#pending;
+    if (pending.size > 0) {
+      // Code unit order, which is the order of string keys (see key-encoding).
+      for (const key of [...pending.keys()].sort()) {
+        const record = pending.get(key)!;
+        if (record === GONE) tree.delete(key);
+        else tree.set(key, record, true);
+      }
+      pending.clear();
+    }
+    this.#freshFrom = this.#positionsEnd;
+    return tree;
+  }
+
+  /** Points a key at a document: in `#pending`, or in the tree for a key with no string form. */
+  #write(key: StoredKey, record: StoredDoc): void {
+    if (typeof key !== "string") this.#tree!.set(key, record, true);
+    else {
+      this.#pending.set(key, record);
+      if (this.#pending.size >= maxPending) this.#current();
+    }
+  }
+
+  /** Removes the key of the document at `position` (see `#write`). */
+  #delete(key: StoredKey, position: number): void {
+    if (typeof key !== "string") this.#tree!.delete(key);
+    // The key of a document added since the tree was last brought up to date can only be pending.
+    else if (position >= this.#freshFrom) this.#pending.delete(key);
+    else this.#pending.set(key, GONE);
   }
 
   /**
@@ -152,10 +210,11 @@ export class OrderedIndex {
    * Adds a document's keys (`keysOf` it at its position, its place in natural order: equal keys
    * are kept in it, as mongod keeps them in RecordId order).
    */
-  add(record: StoredDoc, keys: readonly StoredKey[]): void {
+  add(record: StoredDoc, position: number, keys: readonly StoredKey[]): void {
     this.#noteArrays(record);
+    if (position >= this.#positionsEnd) this.#positionsEnd = position + 1;
     if (this.#tree === undefined) return;
-    for (const key of keys) this.#tree.set(key, record);
+    for (const key of keys) this.#write(key, record);
   }
 
   #noteArrays(record: StoredDoc): void {
@@ -167,7 +226,7 @@ export class OrderedIndex {
 
   remove(record: StoredDoc, position: number): void {
     if (this.#tree === undefined) return;
-    for (const key of this.keysOf(record, position)) this.#tree.delete(key);
+    for (const key of this.keysOf(record, position)) this.#delete(key, position);
   }
 
   /**
@@ -183,11 +242,11 @@ export class OrderedIndex {
     if (before.length === after.length && before.every((key, i) => this.compareStored(key, after[i]!) === 0)) {
       // `a: 5` becoming `a: [5]` keeps the key but makes the index multikey.
       this.#noteArrays(record);
-      for (const key of after) this.#tree.set(key, record, true);
+      for (const key of after) this.#write(key, record);
       return;
     }
-    for (const key of before) this.#tree.delete(key);
-    this.add(record, after);
+    for (const key of before) this.#delete(key, position);
+    this.add(record, position, after);
   }
 
   /**
@@ -196,14 +255,14 @@ export class OrderedIndex {
    */
   repoint(record: StoredDoc, keys: readonly StoredKey[]): void {
     if (this.#tree === undefined) return;
-    for (const key of keys) this.#tree.set(key, record, true);
+    for (const key of keys) this.#write(key, record);
   }
 
   /** Whether some entry's first field holds a value of the BSON type of `rank` (one seek; true when it cannot tell). */
   leadsWithType(rank: number): boolean {
     if (this.directions[0]! < 0) return true;
     const fields = this.paths.slice(1).map(() => MIN);
-    const found = this.#built().getPairOrNextHigher(this.stored([typeStart(rank), ...fields, MIN]));
+    const found = this.#current().getPairOrNextHigher(this.stored([typeStart(rank), ...fields, MIN]));
     return found !== undefined && this.compareStored(found[0], this.stored([typeEnd(rank), ...fields, MIN])) < 0;
   }
 
@@ -218,7 +277,7 @@ export class OrderedIndex {
     const hi: IndexKey = [to, ...rest.map(() => MAX), MAX];
     const found = new Set<StoredDoc>();
     const last = this.stored(hi);
-    for (const [key, record] of this.#built().entries(this.stored(lo))) {
+    for (const [key, record] of this.#current().entries(this.stored(lo))) {
       if (this.compareStored(key, last) > 0) break;
       found.add(record);
     }
@@ -227,7 +286,7 @@ export class OrderedIndex {
 
   /** The entries as they are now; later writes do not change it (the tree copies nodes on write). */
   snapshot(): Tree {
-    return this.#built().clone();
+    return this.#current().clone();
   }
 }
 
