@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { Collection } from "./collection.js";
+import { canonicalKey } from "./index-key.js";
 import { MIN, type IndexKey } from "./index-order.js";
 import { normalizeIndexSpec } from "./index-spec.js";
 import { decodeKey, type StoredKey } from "./key-encoding.js";
@@ -77,16 +78,23 @@ describe("OrderedIndex writes between reads", () => {
     const collection = new Collection("db", "mixed");
     collection.createIndex(spec);
     const index = indexIn(collection);
+    const live: number[] = [];
     let next = 0;
     // Stretches longer than the pending writes an index holds before it applies them itself.
-    for (const writes of [0, 1, 5, 40, 300, 1_500, 3, 2_500, 17]) {
+    for (const writes of [0, 1, 5, 40, 300, 5_000, 3, 9_000, 17]) {
       for (let w = 0; w < writes; w++) {
-        const all = collection.all();
-        const pick = all[random(Math.max(all.length, 1))];
+        const at = random(Math.max(live.length, 1));
+        const pick = live.length === 0 ? undefined : collection.byId(canonicalKey(live[at]!))!;
         const op = pick === undefined ? 0 : random(4);
-        if (op <= 1) collection.insert({ _id: next++, g: `g${random(4)}`, v: value() });
-        else if (op === 2) collection.remove(pick!);
-        else collection.replace(pick!, { ...pick!.doc, ...(random(2) === 0 ? { v: value() } : { other: random(9) }) });
+        if (op <= 1) {
+          collection.insert({ _id: next, g: `g${random(4)}`, v: value() });
+          live.push(next++);
+        } else if (op === 2) {
+          collection.remove(pick!);
+          live[at] = live[live.length - 1]!;
+          live.pop();
+        } else
+          collection.replace(pick!, { ...pick!.doc, ...(random(2) === 0 ? { v: value() } : { other: random(9) }) });
       }
       const afresh = new OrderedIndex(spec, () => collection.all().map((record) => [record, record.position!]));
       expect(entries(index)).toEqual(entries(afresh));

@@ -15,7 +15,7 @@ type Tree = InstanceType<typeof BTree<StoredKey, StoredDoc>>;
 /** Marks a pending key as removed (see `OrderedIndex.#pending`). */
 const GONE = Symbol("removed");
 /** Pending writes an index applies to its tree without waiting for a read (see `OrderedIndex.#pending`). */
-const maxPending = 1024;
+const maxPending = 4096;
 
 /** Whether a document belongs in an index: partial and sparse indexes leave some out. */
 export function indexMembership(spec: IndexSpec): (record: StoredDoc) => boolean {
