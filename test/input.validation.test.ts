@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { TextField, TextMatchMode } from "@roster/client";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { connectJson } from "./helpers/connect-json.js";
 import { stackInfo } from "./helpers/stack-info.js";
 import { refusalOf, rosterClients, uniqueName, userWithPermissions } from "./helpers/tokens.js";
@@ -152,6 +153,33 @@ describe("non-finite numbers in Struct and Value", () => {
       clients.users.searchUsers({ filter: { filter: { case: "text", value: text } } }),
     );
     expect(refusal).toMatchObject({ code: 3, fields: ["filter.text.similarity_threshold"] });
+  });
+});
+
+describe("__proto__ keys in free-form data", () => {
+  // Decoded JSON keeps "__proto__" as a key; an object literal would set the prototype instead.
+  const withProtoKey = (inner: string): JsonObject => JSON.parse(`{"__proto__": ${inner}, "plan": "free"}`);
+
+  it("when custom data or identity details hold a __proto__ key then INVALID_ARGUMENT names the field and nothing is stored", async () => {
+    const username = uniqueName("proto");
+    const create = () => clients.users.createUser({ username, customData: withProtoKey('{"admin": true}') });
+    expect(await refusalOf(create)).toMatchObject({ code: 3, fields: ["custom_data"] });
+    expect(
+      await refusalOf(() => clients.users.getUserByIdentifier({ identifier: { case: "username", value: username } })),
+    ).toMatchObject({ code: 5 });
+
+    const userId = await userWithPermissions(clients, []);
+    await clients.users.updateUserCustomData({ userId, customData: { plan: "pro" } });
+    const patch = () => clients.users.updateUserCustomData({ userId, customData: { nested: withProtoKey("1") } });
+    expect(await refusalOf(patch)).toMatchObject({ code: 3, fields: ["custom_data"] });
+    const identity = { target: "google", providerUserId: uniqueName("g"), details: withProtoKey("{}") };
+    expect(await refusalOf(() => clients.users.linkIdentity({ userId, identity }))).toMatchObject({
+      code: 3,
+      fields: ["identity.details"],
+    });
+    const { user } = await clients.users.getUser({ userId });
+    expect(user?.customData).toEqual({ plan: "pro" });
+    expect(user?.identities).toEqual([]);
   });
 });
 

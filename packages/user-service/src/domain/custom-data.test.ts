@@ -27,6 +27,13 @@ describe("custom data", () => {
     expect(reasonOf({ a: { b: { c: { d: 1 } } } })).toBe("CUSTOM_DATA_TOO_LARGE");
   });
 
+  it("when a key is __proto__ at any depth then it is invalid, as a merge would make it the prototype", () => {
+    // Decoded JSON holds the key as data; an object literal would set the prototype instead.
+    expect(reasonOf(JSON.parse('{"__proto__": {"admin": true}}'))).toBe("INVALID_ARGUMENT");
+    expect(reasonOf(JSON.parse('{"a": [{"b": {"__proto__": 1}}]}'))).toBe("INVALID_ARGUMENT");
+    expect(reasonOf(JSON.parse('{"proto": {"__proto": 1}}'))).toBeUndefined();
+  });
+
   it("when a key starts with $ or has a dot then it is invalid", () => {
     expect(reasonOf({ $where: 1 })).toBe("INVALID_ARGUMENT");
     expect(reasonOf({ nested: [{ "a.b": 1 }] })).toBe("INVALID_ARGUMENT");

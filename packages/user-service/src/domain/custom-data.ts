@@ -18,12 +18,20 @@ function depthOf(value: JsonValue): number {
   return 0;
 }
 
+/**
+ * The key JavaScript treats as no key at all: copied onto an object by assignment (as a merge or a
+ * driver does), it sets the object's prototype, so the entry vanishes and the object inherits
+ * whatever it held. Decoded JSON, protobuf and BSON keep it as a key, so it arrives as one.
+ */
+const PROTOTYPE_KEY = "__proto__";
+
 function badKey(value: JsonValue): string | undefined {
   const values = Array.isArray(value) ? value : isRecord(value) ? Object.values(value) : [];
   if (isRecord(value)) {
     for (const key of Object.keys(value)) {
       // `$` and `.` would collide with MongoDB operators and dot paths in search filters.
       if (key.length === 0 || key.length > 128 || key.startsWith("$") || key.includes(".")) return key;
+      if (key === PROTOTYPE_KEY) return key;
     }
   }
   for (const child of values) {
@@ -50,11 +58,17 @@ export function checkFinite(value: unknown, field: string): void {
   }
 }
 
-/** Refuses free-form data over the size/depth caps or with keys that are not addressable by a dot path. */
+/** Refuses free-form data over the size/depth caps, with keys that are not addressable by a dot path, or with `__proto__`. */
 export function checkCustomData(data: JsonRecord, limits: CustomDataLimits, field: string): void {
   const reason = "CUSTOM_DATA_TOO_LARGE";
   checkFinite(data, field);
   const key = badKey(data);
+  if (key === PROTOTYPE_KEY) {
+    throw invalidField(
+      field,
+      `key "${PROTOTYPE_KEY}" is not allowed: JavaScript code copying the data would set a prototype`,
+    );
+  }
   if (key !== undefined) {
     throw invalidField(field, `key "${key.slice(0, 40)}" must be 1-128 characters, not start with $ and contain no .`);
   }

@@ -97,7 +97,9 @@ export type User = Message<"roster.user.v1.User"> & {
   /**
    * Free-form data owned by the caller. At most 64 KiB as JSON, nesting depth
    * at most 8, keys at most 128 characters, not starting with `$` and without
-   * `.` (so every key is addressable by a dot path in search filters).
+   * `.` (so every key is addressable by a dot path in search filters), and
+   * none `__proto__` (JavaScript code copying the data by assignment would
+   * set a prototype instead).
    *
    * @generated from field: google.protobuf.Struct custom_data = 10;
    */
