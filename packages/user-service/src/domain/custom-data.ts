@@ -19,9 +19,9 @@ function depthOf(value: JsonValue): number {
 }
 
 /**
- * The key JavaScript treats as no key at all: copied onto an object by assignment (as a merge or a
- * driver does), it sets the object's prototype, so the entry vanishes and the object inherits
- * whatever it held. Decoded JSON, protobuf and BSON keep it as a key, so it arrives as one.
+ * The one key JavaScript assignment treats apart: copied onto an object by assignment (as a merge
+ * does), it sets the object's prototype, so the entry vanishes and the object inherits whatever it
+ * held. JSON, protobuf and BSON decoders keep it as a key, so it arrives as one.
  */
 const PROTOTYPE_KEY = "__proto__";
 
@@ -58,7 +58,10 @@ export function checkFinite(value: unknown, field: string): void {
   }
 }
 
-/** Refuses free-form data over the size/depth caps, with keys that are not addressable by a dot path, or with `__proto__`. */
+/**
+ * Refuses free-form data over the size/depth caps, with keys that are not addressable by a dot
+ * path, or with a `__proto__` key.
+ */
 export function checkCustomData(data: JsonRecord, limits: CustomDataLimits, field: string): void {
   const reason = "CUSTOM_DATA_TOO_LARGE";
   checkFinite(data, field);
