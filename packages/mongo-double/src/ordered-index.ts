@@ -117,8 +117,7 @@ export class OrderedIndex {
     const tree = new BTree<StoredKey, StoredDoc>(undefined, this.compareStored);
     this.#tree = tree;
     for (const [record, position] of this.#records()) {
-      this.#noteArrays(record);
-      if (position >= this.#positionsEnd) this.#positionsEnd = position + 1;
+      this.#noteAdded(record, position);
       for (const key of this.keysOf(record, position)) tree.set(key, record);
     }
     this.#freshFrom = this.#positionsEnd;
@@ -211,10 +210,15 @@ export class OrderedIndex {
    * are kept in it, as mongod keeps them in RecordId order).
    */
   add(record: StoredDoc, position: number, keys: readonly StoredKey[]): void {
-    this.#noteArrays(record);
-    if (position >= this.#positionsEnd) this.#positionsEnd = position + 1;
+    this.#noteAdded(record, position);
     if (this.#tree === undefined) return;
     for (const key of keys) this.#write(key, record);
+  }
+
+  /** What a document added at `position` tells beyond its keys: the arrays it meets, the positions in use. */
+  #noteAdded(record: StoredDoc, position: number): void {
+    this.#noteArrays(record);
+    if (position >= this.#positionsEnd) this.#positionsEnd = position + 1;
   }
 
   #noteArrays(record: StoredDoc): void {
