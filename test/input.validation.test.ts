@@ -181,6 +181,65 @@ describe("__proto__ keys in free-form data", () => {
     expect(user?.customData).toEqual({ plan: "pro" });
     expect(user?.identities).toEqual([]);
   });
+
+  it("when a search names a __proto__ path segment or compares with such a key then INVALID_ARGUMENT names the field", async () => {
+    const userId = await userWithPermissions(clients, []);
+    await clients.users.updateUserCustomData({ userId, customData: { plan: "pro" } });
+    const number = { kind: { case: "numberValue" as const, value: 1 } };
+    // Each field of a Struct is a Value; decoded JSON keeps "__proto__" as a key.
+    const fields = JSON.parse('{"__proto__": {"kind": {"case": "numberValue", "value": 1}}}');
+    const struct = { kind: { case: "structValue" as const, value: { fields } } };
+    const filters = [
+      [{ case: "customDataEquals" as const, value: { path: "__proto__", value: number } }, "custom_data_equals.path"],
+      [
+        { case: "customDataEquals" as const, value: { path: "plan.__proto__", value: number } },
+        "custom_data_equals.path",
+      ],
+      [{ case: "customDataEquals" as const, value: { path: "nested", value: struct } }, "custom_data_equals.value"],
+      [
+        {
+          case: "text" as const,
+          value: {
+            field: TextField.CUSTOM_DATA,
+            customDataPath: "__proto__.plan",
+            mode: TextMatchMode.EXACT,
+            value: "pro",
+          },
+        },
+        "text.custom_data_path",
+      ],
+    ] as const;
+    for (const [filter, field] of filters) {
+      expect(await refusalOf(() => clients.users.searchUsers({ filter: { filter } }))).toMatchObject({
+        code: 3,
+        fields: [`filter.${field}`],
+      });
+    }
+  });
+
+  it("when a log payload holds a __proto__ key then INVALID_ARGUMENT names it and no entry is stored", async () => {
+    const userId = await userWithPermissions(clients, []);
+    const service = rosterClients(stack, stack.serviceKey);
+    try {
+      const entry = { userId, event: 2, result: 1 };
+      const asStruct = () => service.users.appendUserLog({ ...entry, payload: { nested: withProtoKey("{}") } });
+      expect(await refusalOf(asStruct)).toMatchObject({ code: 3, fields: ["payload"] });
+      const asJson = () => service.users.appendUserLog({ ...entry, payloadJson: '{"a": {"__proto__": {"x": 1}}}' });
+      expect(await refusalOf(asJson)).toMatchObject({ code: 3, fields: ["payload_json"] });
+      const batch = () =>
+        service.users.appendUserLogs({
+          entries: [
+            { ...entry, requestId: uniqueName("ok") },
+            { ...entry, requestId: uniqueName("bad"), payload: withProtoKey("2") },
+          ],
+        });
+      expect(await refusalOf(batch)).toMatchObject({ code: 3, fields: ["entries[1].payload"] });
+      const { userLogs } = await service.users.listUserLogs({ userId });
+      expect(userLogs.filter((log) => log.event === 2)).toEqual([]);
+    } finally {
+      service.close();
+    }
+  });
 });
 
 describe("imported password digests", () => {

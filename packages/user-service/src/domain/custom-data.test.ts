@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { reasonOf as reasonOfThrown } from "@roster/runtime/testing";
-import { checkCustomData, mergePatch, type JsonRecord } from "./custom-data.js";
+import { checkCustomData, checkFreeForm, mergePatch, type JsonRecord } from "./custom-data.js";
 
 const limits = { maxBytes: 200, maxDepth: 3 };
 
@@ -32,6 +32,15 @@ describe("custom data", () => {
     expect(reasonOf(JSON.parse('{"__proto__": {"admin": true}}'))).toBe("INVALID_ARGUMENT");
     expect(reasonOf(JSON.parse('{"a": [{"b": {"__proto__": 1}}]}'))).toBe("INVALID_ARGUMENT");
     expect(reasonOf(JSON.parse('{"proto": {"__proto": 1}}'))).toBeUndefined();
+  });
+
+  it("when any free-form value holds a non-finite number or a __proto__ key at any depth then it names the field", () => {
+    const refusal = (value: unknown) => reasonOfThrown(() => checkFreeForm(value, "payload"));
+    expect(refusal(JSON.parse('{"a": [1, {"b": "__proto__"}], "__proto": 2}'))).toBeUndefined();
+    expect(refusal({ a: [1, { b: Number.NaN }] })).toBe("NON_FINITE_NUMBER");
+    expect(refusal(JSON.parse('[{"a": {"__proto__": null}}]'))).toBe("INVALID_ARGUMENT");
+    // Wide arrays are walked without spreading them into one call.
+    expect(refusal({ wide: Array.from({ length: 300_000 }, () => 1) })).toBeUndefined();
   });
 
   it("when a key starts with $ or has a dot then it is invalid", () => {

@@ -23,7 +23,7 @@ function depthOf(value: JsonValue): number {
  * does), it sets the object's prototype, so the entry vanishes and the object inherits whatever it
  * held. JSON, protobuf and BSON decoders keep it as a key, so it arrives as one.
  */
-const PROTOTYPE_KEY = "__proto__";
+export const PROTOTYPE_KEY = "__proto__";
 
 function badKey(value: JsonValue): string | undefined {
   const values = Array.isArray(value) ? value : isRecord(value) ? Object.values(value) : [];
@@ -31,7 +31,6 @@ function badKey(value: JsonValue): string | undefined {
     for (const key of Object.keys(value)) {
       // `$` and `.` would collide with MongoDB operators and dot paths in search filters.
       if (key.length === 0 || key.length > 128 || key.startsWith("$") || key.includes(".")) return key;
-      if (key === PROTOTYPE_KEY) return key;
     }
   }
   for (const child of values) {
@@ -42,19 +41,26 @@ function badKey(value: JsonValue): string | undefined {
 }
 
 /**
- * Refuses NaN and ±Infinity anywhere in a free-form value (a Struct as
- * JSON, or a google.protobuf.Value message): the binary encoding carries
- * them, but JSON cannot, so stored they would break every JSON answer that
- * shows them. Walks without recursion, so no nesting depth overflows it.
+ * Refuses what no free-form value (a Struct as JSON, or a google.protobuf.Value message) may hold
+ * at any depth: NaN and ±Infinity, which the binary encoding carries but JSON cannot, so stored they
+ * would break every JSON answer that shows them; and a `PROTOTYPE_KEY` key. Walks without
+ * recursion, so no nesting depth overflows it.
  */
-export function checkFinite(value: unknown, field: string): void {
+export function checkFreeForm(value: unknown, field: string): void {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next === "number" && !Number.isFinite(next)) {
       throw invalidField(field, "must not hold NaN, Infinity or -Infinity", "NON_FINITE_NUMBER");
     }
-    if (typeof next === "object" && next !== null) pending.push(...Object.values(next));
+    if (typeof next !== "object" || next === null) continue;
+    if (Object.hasOwn(next, PROTOTYPE_KEY)) {
+      throw invalidField(
+        field,
+        `key "${PROTOTYPE_KEY}" is not allowed: JavaScript code copying the data would set a prototype`,
+      );
+    }
+    for (const child of Object.values(next)) pending.push(child);
   }
 }
 
@@ -64,14 +70,8 @@ export function checkFinite(value: unknown, field: string): void {
  */
 export function checkCustomData(data: JsonRecord, limits: CustomDataLimits, field: string): void {
   const reason = "CUSTOM_DATA_TOO_LARGE";
-  checkFinite(data, field);
+  checkFreeForm(data, field);
   const key = badKey(data);
-  if (key === PROTOTYPE_KEY) {
-    throw invalidField(
-      field,
-      `key "${PROTOTYPE_KEY}" is not allowed: JavaScript code copying the data would set a prototype`,
-    );
-  }
   if (key !== undefined) {
     throw invalidField(field, `key "${key.slice(0, 40)}" must be 1-128 characters, not start with $ and contain no .`);
   }

@@ -1,4 +1,5 @@
 import { invalidField } from "@roster/runtime/domain-error";
+import { PROTOTYPE_KEY } from "./custom-data.js";
 import type { JsonValue, PlanNode, TextTarget } from "./search-plan.js";
 import { escapeRegex, globProblem, globToRegex, regexProblem } from "./search-regex.js";
 import { containedTrigrams, rarestFirst, trigramsOf } from "./trigrams.js";
@@ -45,6 +46,8 @@ export function customDataPathProblem(path: string): string | undefined {
   if (segments.some((s) => s.length === 0 || s.startsWith("$") || s.length > 128)) {
     return "segments must be 1-128 characters, not empty and not starting with '$'";
   }
+  // No custom data holds such a key, and the path would name the prototype in JavaScript code.
+  if (segments.includes(PROTOTYPE_KEY)) return `segments must not be "${PROTOTYPE_KEY}"`;
   return undefined;
 }
 

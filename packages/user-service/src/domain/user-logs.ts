@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { invalidField } from "@roster/runtime/domain-error";
-import { checkFinite } from "./custom-data.js";
+import { checkFreeForm } from "./custom-data.js";
 import { countedPage, decodePageToken, listedBefore, maxCountedMatches, pageSizeOf } from "@roster/runtime/page-token";
 
 /** A user-log entry as the domain asks for it; storage adds the id and time. */
@@ -73,7 +73,7 @@ export function checkRequestId(requestId: string, field: string): void {
 }
 
 export function checkPayload(payload: Record<string, unknown>, field: string): void {
-  checkFinite(payload, field);
+  checkFreeForm(payload, field);
   if (Buffer.byteLength(JSON.stringify(payload)) > maxPayloadBytes) {
     throw invalidField(field, `must be at most ${maxPayloadBytes} bytes as JSON`);
   }
@@ -91,7 +91,7 @@ export function payloadFromJson(text: string, field: string): Record<string, unk
   if (typeof payload !== "object" || payload === null || Array.isArray(payload))
     throw invalidField(field, "must be a JSON object");
   // JSON reads 1e999 as Infinity.
-  checkFinite(payload, field);
+  checkFreeForm(payload, field);
   return payload as Record<string, unknown>;
 }
 

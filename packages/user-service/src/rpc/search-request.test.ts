@@ -122,6 +122,38 @@ describe("planSearch", () => {
       { filter: text(TextField.CUSTOM_DATA, TextMatchMode.EXACT, "x", { customDataPath: "a..b" }) },
       "filter.text.custom_data_path",
     ],
+    [
+      "a __proto__ segment in a custom path",
+      { filter: text(TextField.CUSTOM_DATA, TextMatchMode.EXACT, "x", { customDataPath: "a.__proto__" }) },
+      "filter.text.custom_data_path",
+    ],
+    [
+      "a __proto__ segment in a custom-data equality",
+      {
+        filter: {
+          filter: {
+            case: "customDataEquals",
+            value: { path: "__proto__", value: { kind: { case: "numberValue", value: 1 } } },
+          },
+        },
+      },
+      "filter.custom_data_equals.path",
+    ],
+    [
+      "a __proto__ key in a custom-data equality's value",
+      {
+        filter: {
+          filter: {
+            case: "customDataEquals",
+            value: {
+              path: "a",
+              value: { kind: { case: "structValue", value: { fields: JSON.parse('{"__proto__": {}}') } } },
+            },
+          },
+        },
+      },
+      "filter.custom_data_equals.value",
+    ],
     ["an empty id list", { filter: { filter: { case: "ids", value: { ids: [] } } } }, "filter.ids.ids"],
     [
       "a bad identity target",

@@ -12,7 +12,7 @@ import {
 } from "@roster/client";
 import { invalidField } from "@roster/runtime/domain-error";
 import { optionalDate } from "@roster/runtime/proto-time";
-import { checkFinite } from "../domain/custom-data.js";
+import { checkFreeForm } from "../domain/custom-data.js";
 import type { SearchInput } from "../domain/search.js";
 import {
   customDataEqualsNode,
@@ -57,9 +57,9 @@ const matchModes: Partial<Record<TextMatchMode, MatchMode>> = {
   [TextMatchMode.SIMILARITY]: "similarity",
 };
 
-/** A filter's google.protobuf.Value as JSON: finite numbers only, and a kind set at every level. */
+/** A filter's google.protobuf.Value as JSON: finite numbers only, no `__proto__` key, and a kind set at every level. */
 function jsonOfValue(value: Value, field: string): JsonValue {
-  checkFinite(value, field);
+  checkFreeForm(value, field);
   try {
     return toJson(ValueSchema, value) as JsonValue;
   } catch {

@@ -171,7 +171,8 @@ export type TextFilter = Message<"roster.user.v1.TextFilter"> & {
 
   /**
    * For `TEXT_FIELD_CUSTOM_DATA`: the dot-separated key path inside
-   * `custom_data`, such as `plan.tier` (1–256 characters, at most 8 segments).
+   * `custom_data`, such as `plan.tier` (1–256 characters, at most 8 segments,
+   * none empty, starting with `$` or `__proto__`).
    * Must be empty for every other field. A path whose value is not a string
    * does not match.
    *
@@ -337,7 +338,8 @@ export const TimeRangeSchema: GenMessage<TimeRange> = /*@__PURE__*/
  */
 export type CustomDataEqualsFilter = Message<"roster.user.v1.CustomDataEqualsFilter"> & {
   /**
-   * Dot-separated key path inside `custom_data` (1–256 characters, at most 8 segments).
+   * Dot-separated key path inside `custom_data` (1–256 characters, at most 8
+   * segments, none empty, starting with `$` or `__proto__`).
    *
    * @generated from field: string path = 1;
    */
@@ -346,7 +348,7 @@ export type CustomDataEqualsFilter = Message<"roster.user.v1.CustomDataEqualsFil
   /**
    * The value compared with JSON equality (a number matches any numeric
    * type, objects compare key by key). Required; `null` matches a path that
-   * holds null or is absent.
+   * holds null or is absent. No key `__proto__` at any depth.
    *
    * @generated from field: google.protobuf.Value value = 2;
    */

@@ -67,7 +67,8 @@ export type UserLog = Message<"roster.user.v1.UserLog"> & {
   /**
    * Event details that are safe to keep (changed field paths, role ids,
    * identity target, token id and name, failure reason). Never a secret, a
-   * password, a digest or a token. At most 8 KiB as JSON.
+   * password, a digest or a token. At most 8 KiB as JSON, with no key
+   * `__proto__` at any depth (see `User.custom_data`).
    *
    * @generated from field: google.protobuf.Struct payload = 7;
    */
