@@ -23,6 +23,7 @@ import { createRoles } from "./domain/roles.js";
 import { createUserSearchService } from "./domain/search.js";
 import { createTokenCleanupWorker } from "./domain/token-cleanup.js";
 import { createUserLogBook } from "./domain/user-logs.js";
+import { createPendingLogMover } from "./domain/pending-logs.js";
 import { createUsers } from "./domain/users.js";
 import { createAccessFeedHandlers } from "./rpc/access-feed.js";
 import { createRoleServiceImpl } from "./rpc/role-service.js";
@@ -49,6 +50,8 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
   const roleStore = createRoleRepository(db, { lookupTimeoutMs: config.mongodbTimeoutMs });
   const logs = createUserLogBook(createUserLogRepository(db));
   const appendLog = logs.append;
+  // Changes write their log entries into the user's document; this moves them to the log.
+  const pendingLogs = createPendingLogMover({ store, appendLogs: logs.appendMany, logger });
   const hasher = createPasswordHasher(config.argon2);
   const credentials = createPasswordCredentials({
     hasher,
@@ -67,6 +70,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
       await tokenService.deleteUserPersonalAccessTokens({ userId });
     },
     userExists: async (userId) => (await store.findById(userId)) !== null,
+    appendLogs: logs.appendMany,
     logger,
   });
 
@@ -79,12 +83,16 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
   const users = createUsers({
     store,
     accessChanged,
-    appendLog,
+    pendingLogs,
     credentials,
     customDataLimits,
-    enqueueTokenCleanup: async (userId) => {
-      await cleanupQueue.enqueue(userId);
-      cleanupWorker.wake();
+    tokenCleanup: {
+      enqueue: cleanupQueue.enqueue,
+      dropLog: cleanupQueue.dropLog,
+      release: async (userId, log) => {
+        await cleanupQueue.release(userId, log);
+        cleanupWorker.wake();
+      },
     },
   });
   const passwordSignIn = createPasswordSignIn({
@@ -92,6 +100,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     store,
     hasher,
     appendLog,
+    pendingLogs,
     lockout: {
       threshold: config.lockoutThreshold,
       windowMs: config.lockoutWindowSeconds * 1000,
@@ -103,10 +112,11 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     store,
     credentials,
     appendLog,
+    pendingLogs,
     resetCodeTtlMs: config.resetCodeTtlSeconds * 1000,
     resetThrottle: createCredentialThrottle("reset_code", config.rateLimits, authFailures),
   });
-  const identities = createIdentities({ users, store, appendLog, limits: customDataLimits });
+  const identities = createIdentities({ users, store, pendingLogs, limits: customDataLimits });
 
   const regexCosts = createRegexCostChecker({ budgetMs: config.searchRegexCheckMs });
   const search = createUserSearchService({
@@ -129,7 +139,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     service: RoleService,
     impl: {
       ...createRoleServiceImpl({
-        roles: createRoles({ store: roleStore, appendLogs: logs.appendMany, accessChanged }),
+        roles: createRoles({ store: roleStore, pendingLogs, accessChanged }),
       }),
       ...createAccessFeedHandlers(accessFeed),
     },
@@ -152,6 +162,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     });
 
   cleanupWorker.start();
+  pendingLogs.start();
   return {
     services: [userService as ServiceRegistration, roleService as ServiceRegistration],
     guard,
@@ -159,6 +170,7 @@ export async function createApp(deps: Omit<ServiceAppDeps<UserServiceConfig>, "c
     ready: () => ensureIndexesPresent(db, indexes),
     close: async () => {
       await cleanupWorker.stop();
+      await pendingLogs.stop();
       closeClient(tokenService);
       await regexCosts.close();
     },

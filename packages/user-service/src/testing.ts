@@ -8,9 +8,19 @@ import {
   type RegexCostOf,
   type UserSearchStore,
 } from "./domain/search.js";
-import type { CreateUserInput } from "./domain/users.js";
+import type { CreateUserInput, UsersDeps } from "./domain/users.js";
 import { searchInputOf } from "./rpc/search-request.js";
 import type { UserDocument } from "./storage/user-document.js";
+
+/** What user use cases need to log changes and delete users, for tests that read no logs and delete no one. */
+export const unloggedChanges: Pick<UsersDeps, "pendingLogs" | "tokenCleanup"> = {
+  pendingLogs: { settle: () => Promise.resolve(), record: () => Promise.resolve() },
+  tokenCleanup: {
+    enqueue: () => Promise.resolve(),
+    release: () => Promise.resolve(),
+    dropLog: () => Promise.resolve(),
+  },
+};
 
 /** A user to create with every field blank, but for `overrides`. */
 export function userInput(overrides: Partial<CreateUserInput> = {}): CreateUserInput {

@@ -5,6 +5,7 @@ import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher } from "./password-hashes.js";
 import type { IdentityRecord, UserRecord, UserStore } from "./user-store.js";
 import { createUsers } from "./users.js";
+import { unloggedChanges } from "../testing.js";
 
 const limits = { maxBytes: 1024, maxDepth: 4 };
 
@@ -21,6 +22,8 @@ function oneUserStore(user: UserRecord): UserStore {
     consumeResetCode: unused,
     pullIdentity: unused,
     delete: unused,
+    clearPendingLogs: unused,
+    pendingLogsBefore: unused,
     findById: (id) => Promise.resolve(id === user.id ? user : null),
     replaceIdentity: () => Promise.resolve(user),
     pushIdentity: (_id: string, identity: IdentityRecord) => {
@@ -34,17 +37,16 @@ describe("identities.link", () => {
   it("when a user already has the maximum of identities then RESOURCE_EXHAUSTED IDENTITY_LIMIT_REACHED and nothing is added", async () => {
     const user = { id: "u1", identities: [] as IdentityRecord[] } as UserRecord;
     const store = oneUserStore(user);
-    const appendLog = () => Promise.resolve();
+    const { pendingLogs } = unloggedChanges;
     const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
     const credentials = createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } });
     const users = createUsers({
       store,
-      appendLog,
       credentials,
       customDataLimits: limits,
-      enqueueTokenCleanup: () => Promise.resolve(),
+      ...unloggedChanges,
     });
-    const identities = createIdentities({ users, store, appendLog, limits });
+    const identities = createIdentities({ users, store, pendingLogs, limits });
     for (let i = 0; i < maxIdentities; i++)
       await identities.link("u1", { target: `idp-${i}`, providerUserId: `p-${i}`, details: {} }, "key:admin");
     const failure = await identities

@@ -1,7 +1,7 @@
-import { UserLogEvent, UserLogResult } from "@roster/client/contract";
+import { UserLogEvent } from "@roster/client/contract";
 import { DomainError, alreadyExists, invalidField, notFound } from "@roster/runtime/domain-error";
 import { checkCustomData, type CustomDataLimits, type JsonRecord } from "./custom-data.js";
-import type { AppendLog } from "./user-logs.js";
+import { pendingLog, type PendingLogMover } from "./pending-logs.js";
 import type { Users } from "./users.js";
 import type { IdentityRecord, UserStore } from "./user-store.js";
 
@@ -10,7 +10,8 @@ export const maxIdentities = 20;
 export interface IdentitiesDeps {
   users: Users;
   store: UserStore;
-  appendLog: AppendLog;
+  /** Moves the log entries a change wrote into the user's document to the log. */
+  pendingLogs: Pick<PendingLogMover, "settle">;
   limits: CustomDataLimits;
   now?: () => Date;
 }
@@ -19,8 +20,6 @@ export interface IdentitiesDeps {
 export function createIdentities(deps: IdentitiesDeps) {
   const { users, store } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = (userId: string, eventType: UserLogEvent, actor: string, payload: Record<string, unknown>) =>
-    deps.appendLog({ userId, eventType, actor, result: UserLogResult.SUCCESS, payload });
 
   return {
     async list(userId: string): Promise<IdentityRecord[]> {
@@ -49,9 +48,10 @@ export function createIdentities(deps: IdentitiesDeps) {
         linkTime: time,
       };
       const existing = user.identities.find((i) => i.target === input.target);
+      const entry = pendingLog(UserLogEvent.IDENTITY_LINKED, actor, { target: input.target }, time);
       let updated;
       if (existing?.providerUserId === input.providerUserId) {
-        updated = await store.replaceIdentity(userId, identity, time);
+        updated = await store.replaceIdentity(userId, identity, time, [entry]);
       } else if (existing !== undefined) {
         throw alreadyExists(
           "IDENTITY_TARGET_LINKED",
@@ -64,7 +64,7 @@ export function createIdentities(deps: IdentitiesDeps) {
           message: `a user has at most ${maxIdentities} identities`,
         });
       } else {
-        updated = await store.pushIdentity(userId, identity, maxIdentities, time);
+        updated = await store.pushIdentity(userId, identity, maxIdentities, time, [entry]);
       }
       if (updated === null) {
         // A concurrent link or delete changed the user between the read and the write.
@@ -73,16 +73,18 @@ export function createIdentities(deps: IdentitiesDeps) {
           message: "the user changed concurrently; retry",
         });
       }
-      await log(userId, UserLogEvent.IDENTITY_LINKED, actor, { target: input.target });
+      await deps.pendingLogs.settle([{ userId, entries: [entry] }]);
       return identity;
     },
 
     async unlink(userId: string, target: string, actor: string): Promise<void> {
       if (target === "") throw invalidField("target", "is required");
       await users.get(userId);
-      const updated = await store.pullIdentity(userId, target, now());
+      const time = now();
+      const entry = pendingLog(UserLogEvent.IDENTITY_UNLINKED, actor, { target }, time);
+      const updated = await store.pullIdentity(userId, target, time, [entry]);
       if (updated === null) throw notFound("IDENTITY_NOT_FOUND", `the user has no ${target.slice(0, 64)} identity`);
-      await log(userId, UserLogEvent.IDENTITY_UNLINKED, actor, { target });
+      await deps.pendingLogs.settle([{ userId, entries: [entry] }]);
     },
   };
 }

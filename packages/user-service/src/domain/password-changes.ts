@@ -3,6 +3,7 @@ import type { CallOrigin, CredentialThrottle } from "@roster/runtime";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { PasswordCredential, PasswordCredentials } from "./password-credentials.js";
 import { hashResetCode, newResetCode } from "./reset-codes.js";
+import { pendingLog, type PendingLogMover } from "./pending-logs.js";
 import { positionalLog, type AppendLog } from "./user-logs.js";
 import type { Users } from "./users.js";
 import type { UserRecord, UserStore } from "./user-store.js";
@@ -12,6 +13,8 @@ export interface PasswordChangesDeps {
   store: UserStore;
   credentials: PasswordCredentials;
   appendLog: AppendLog;
+  /** Moves the log entries a change wrote into the user's document to the log. */
+  pendingLogs: Pick<PendingLogMover, "settle">;
   resetCodeTtlMs: number;
   /** Limits and reports reset-code guessing. */
   resetThrottle: CredentialThrottle;
@@ -74,8 +77,10 @@ export function createPasswordChanges(deps: PasswordChangesDeps) {
         const password = await credentials.prepare({ kind: "password", password: newPassword }, "", "new_password");
         if (user?.suspended === true) throw failedPrecondition("USER_SUSPENDED", "the user is suspended");
         const time = now();
+        const entry = pendingLog(UserLogEvent.PASSWORD_RESET, actor, {}, time);
         const updated = await store.consumeResetCode(hash, time, {
           set: { password: { ...password, setTime: time }, failedAttempts: { count: 0 }, updateTime: time },
+          logs: [entry],
         });
         if (updated === null) {
           attempt.fail("RESET_CODE_INVALID", user === null ? undefined : { userId: user.id });
@@ -88,7 +93,7 @@ export function createPasswordChanges(deps: PasswordChangesDeps) {
             message: "the reset code is invalid or expired",
           });
         }
-        await log(updated.id, UserLogEvent.PASSWORD_RESET, UserLogResult.SUCCESS, actor, {});
+        await deps.pendingLogs.settle([{ userId: updated.id, entries: [entry] }]);
         return updated;
       } finally {
         await attempt.end();

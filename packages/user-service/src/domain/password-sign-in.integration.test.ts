@@ -1,19 +1,20 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { UserLogEvent } from "@roster/client/contract";
-import { createCredentialThrottle, ensureIndexes, type AuthFailure } from "@roster/runtime";
+import { createCredentialThrottle, createLogger, ensureIndexes, type AuthFailure } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { useBackend } from "@roster/mongo-double/testing";
 import { userServiceIndexes } from "../storage/indexes.js";
 import { createUserLogRepository } from "../storage/user-log-repository.js";
 import { createUserRepository } from "../storage/user-repository.js";
 import { createPasswordChanges, type PasswordChanges } from "./password-changes.js";
+import { createPendingLogMover } from "./pending-logs.js";
 import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher, type Argon2Cost, type PasswordHasher, type StoredPassword } from "./password-hashes.js";
 import { createPasswordSignIn, type LockoutPolicy, type PasswordSignIn } from "./password-sign-in.js";
 import { createUserLogBook, type UserLogBook } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
 import { createUsers, type Users } from "./users.js";
-import { userInput } from "../testing.js";
+import { unloggedChanges, userInput } from "../testing.js";
 
 /** Verification and the password changes over one hasher: the two services these tests drive together. */
 type SignIn = PasswordSignIn & PasswordChanges;
@@ -37,24 +38,30 @@ beforeAll(async () => {
   store = createUserRepository(testDb.db, { lookupTimeoutMs: 5_000 });
   logs = createUserLogBook(createUserLogRepository(testDb.db), 50);
   const appendLog = logs.append;
+  const pendingLogs = createPendingLogMover({
+    store,
+    appendLogs: logs.appendMany,
+    logger: createLogger("test", "fatal"),
+  });
   const policy = { minLength: 8, maxLength: 64 };
   const credentials = createPasswordCredentials({ hasher: createPasswordHasher(cheap), policy });
   const now = () => clock;
   users = createUsers({
     store,
-    appendLog,
     credentials,
     customDataLimits: { maxBytes: 1024, maxDepth: 4 },
-    enqueueTokenCleanup: () => Promise.resolve(),
+    ...unloggedChanges,
+    pendingLogs,
     now,
   });
   newSignIn = (hasher, lockout) => ({
-    ...createPasswordSignIn({ users, store, hasher, appendLog, lockout, now }),
+    ...createPasswordSignIn({ users, store, hasher, appendLog, pendingLogs, lockout, now }),
     ...createPasswordChanges({
       users,
       store,
       credentials: createPasswordCredentials({ hasher, policy }),
       appendLog,
+      pendingLogs,
       resetCodeTtlMs: ttlMs,
       now,
       resetThrottle: createCredentialThrottle(

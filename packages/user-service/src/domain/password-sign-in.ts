@@ -1,6 +1,7 @@
 import { UserLogEvent, UserLogResult } from "@roster/client/contract";
 import { DomainError, failedPrecondition, invalidField } from "@roster/runtime/domain-error";
 import type { PasswordHasher } from "./password-hashes.js";
+import { pendingLog, type PendingLogMover } from "./pending-logs.js";
 import { positionalLog, type AppendLog } from "./user-logs.js";
 import { normaliseIdentifier, type Identifier, type Users } from "./users.js";
 import type { UserPatch, UserRecord, UserSelector, UserStore } from "./user-store.js";
@@ -16,6 +17,8 @@ export interface PasswordSignInDeps {
   store: UserStore;
   hasher: PasswordHasher;
   appendLog: AppendLog;
+  /** Moves the log entries a change wrote into the user's document to the log. */
+  pendingLogs: Pick<PendingLogMover, "settle">;
   lockout: LockoutPolicy;
   now?: () => Date;
 }
@@ -62,14 +65,19 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
   async function fail(user: UserRecord, time: Date, actor: string): Promise<void> {
     const count = user.failedAttempts.count;
     const lockUntil = new Date(time.getTime() + lockout.durationMs);
-    const locked = count >= lockout.threshold && (await store.lockIfExhausted(user.id, lockout.threshold, lockUntil));
     const reason = user.password === undefined ? "NO_PASSWORD" : "INVALID_CREDENTIALS";
+    if (count >= lockout.threshold) {
+      // The lock is written with both entries, this failure's first.
+      const entries = [
+        { ...pendingLog(UserLogEvent.SIGN_IN_FAILED, actor, { reason }, time), result: UserLogResult.FAILURE },
+        pendingLog(UserLogEvent.USER_LOCKED, actor, { failures: count, lockExpireTime: lockUntil.toISOString() }, time),
+      ];
+      if (await store.lockIfExhausted(user.id, lockout.threshold, lockUntil, entries)) {
+        await deps.pendingLogs.settle([{ userId: user.id, entries }]);
+        return;
+      }
+    }
     await log(user.id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
-    if (locked)
-      await log(user.id, UserLogEvent.USER_LOCKED, UserLogResult.SUCCESS, actor, {
-        failures: count,
-        lockExpireTime: lockUntil.toISOString(),
-      });
   }
 
   function lockedError(until: Date): DomainError {

@@ -1,3 +1,4 @@
+import type { PendingUserLog } from "./user-logs.js";
 import type { UserRecord } from "./user-store.js";
 
 /** A role as the domain knows it. */
@@ -16,10 +17,19 @@ export function roleNameKey(name: string): string {
   return name.toLowerCase();
 }
 
-/** A user's role ids before and after a change. */
+/** A user's role ids after a change, and the log entries written with it (see PendingUserLog). */
 export interface UserRolesChange {
-  before: string[];
   after: string[];
+  logs: PendingUserLog[];
+}
+
+/**
+ * The log entries a change of a user's roles writes: storage fills in each one's
+ * `payload.roleIds` from the roles the user held when the change was written.
+ */
+export interface RoleChangeEntries {
+  assigned: PendingUserLog;
+  removed: PendingUserLog;
 }
 
 /** What a user's credentials may do now: the state every access token is checked against. */
@@ -50,9 +60,26 @@ export interface RoleStore {
   userAccess(userId: string): Promise<UserAccess | null>;
   /** The access of up to `limit` users with ids after `afterId` (all when undefined), in id order. */
   accessPage(afterId: string | undefined, limit: number): Promise<UserAccess[]>;
-  addUserRoles(userId: string, roleIds: string[], max: number, now: Date): Promise<string[] | null>;
-  removeUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
-  replaceUserRoles(userId: string, roleIds: string[], now: Date): Promise<UserRolesChange | null>;
+  /** Adds roles, writing `logs` with them, unless the user would then hold more than `max`. */
+  addUserRoles(
+    userId: string,
+    roleIds: string[],
+    max: number,
+    now: Date,
+    logs: PendingUserLog[],
+  ): Promise<string[] | null>;
+  removeUserRoles(
+    userId: string,
+    roleIds: string[],
+    now: Date,
+    entries: Pick<RoleChangeEntries, "removed">,
+  ): Promise<UserRolesChange | null>;
+  replaceUserRoles(
+    userId: string,
+    roleIds: string[],
+    now: Date,
+    entries: RoleChangeEntries,
+  ): Promise<UserRolesChange | null>;
   /**
    * Up to `limit` holders of the role after `afterId`, in id order, and (with `countUpTo`) how many
    * hold it, counting at most that many.
@@ -63,5 +90,11 @@ export interface RoleStore {
     limit: number,
     countUpTo: number | undefined,
   ): Promise<{ users: UserRecord[]; total: number | undefined }>;
-  pullRoleFromUsers(roleId: string, now: Date, removed: (userIds: string[]) => Promise<void>): Promise<void>;
+  /** Takes a role from every holder, writing `entry` with each; `removed` hears each batch of holders it was taken from. */
+  pullRoleFromUsers(
+    roleId: string,
+    now: Date,
+    entry: PendingUserLog,
+    removed: (userIds: string[]) => Promise<void>,
+  ): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { UserLogEvent, UserLogResult } from "@roster/client/contract";
+import { UserLogEvent } from "@roster/client/contract";
 import { checkScopes } from "@roster/client/scopes";
 import { failedPrecondition, invalidArgument, invalidField, notFound } from "@roster/runtime/domain-error";
 import {
@@ -12,9 +12,9 @@ import {
   pageSizeOf,
 } from "@roster/runtime/page-token";
 import { requireId } from "@roster/runtime/resource-id";
-import type { AppendLogs, NewUserLog } from "./user-logs.js";
+import { pendingLog, type PendingLogMover } from "./pending-logs.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
-import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess, type UserRolesChange } from "./role-store.js";
+import { roleNameKey, type RoleRecord, type RoleStore, type UserAccess } from "./role-store.js";
 import type { UserRecord } from "./user-store.js";
 
 export const maxRolesPerUser = 100;
@@ -83,8 +83,8 @@ export const maxUsersPerAccessBatch = 100;
 /** Role-based access control: role CRUD, who holds which role, effective permissions. */
 export function createRoles(deps: {
   store: RoleStore;
-  /** Writes entries in one go: one user's, or a deleted role's batch of holders'. */
-  appendLogs: AppendLogs;
+  /** Moves the log entries a change wrote into users' documents to the log: one user's, or a deleted role's batch of holders'. */
+  pendingLogs: Pick<PendingLogMover, "settle">;
   accessChanged?: AccessChanged;
   now?: () => Date;
 }) {
@@ -154,8 +154,9 @@ export function createRoles(deps: {
   async function deleteRole(id: string, actor: string): Promise<void> {
     if (!(await deps.store.delete(id))) throw roleNotFound(id);
     // Each batch of holders the role is taken from gets its entries in one write, not one round trip per holder.
-    await deps.store.pullRoleFromUsers(id, now(), (userIds) =>
-      deps.appendLogs(userIds.map((userId) => entryOf(userId, UserLogEvent.ROLES_REMOVED, actor, [id]))),
+    const entry = pendingLog(UserLogEvent.ROLES_REMOVED, actor, { roleIds: [id] }, now());
+    await deps.store.pullRoleFromUsers(id, entry.time, entry, (userIds) =>
+      deps.pendingLogs.settle(userIds.map((userId) => ({ userId, entries: [entry] }))),
     );
   }
 
@@ -168,14 +169,15 @@ export function createRoles(deps: {
     if (adding.length === 0) return rolesOf(held);
     // Copies must not keep answering with the permissions from before.
     return publishingAccess(deps.accessChanged, userId, async () => {
-      const after = await deps.store.addUserRoles(userId, adding, maxRolesPerUser, now());
+      const entry = pendingLog(UserLogEvent.ROLES_ASSIGNED, actor, { roleIds: adding }, now());
+      const after = await deps.store.addUserRoles(userId, adding, maxRolesPerUser, entry.time, [entry]);
       if (after === null) {
         if ((await deps.store.userRoleIds(userId)) === null) throw userNotFound(userId);
         throw failedPrecondition("ROLE_LIMIT_REACHED", `a user holds at most ${maxRolesPerUser} roles`, {
           user_id: userId,
         });
       }
-      await log(userId, UserLogEvent.ROLES_ASSIGNED, actor, adding);
+      await deps.pendingLogs.settle([{ userId, entries: [entry] }]);
       return rolesOf(after);
     });
   }
@@ -187,9 +189,11 @@ export function createRoles(deps: {
   }
 
   async function removeChecked(userId: string, ids: string[], actor: string): Promise<RoleRecord[]> {
-    const change = await deps.store.removeUserRoles(userId, ids, now());
+    const time = now();
+    const removed = pendingLog(UserLogEvent.ROLES_REMOVED, actor, {}, time);
+    const change = await deps.store.removeUserRoles(userId, ids, time, { removed });
     if (change === null) throw userNotFound(userId);
-    await logChange(userId, change, actor);
+    await deps.pendingLogs.settle([{ userId, entries: change.logs }]);
     return rolesOf(change.after);
   }
 
@@ -199,9 +203,12 @@ export function createRoles(deps: {
     await heldRoleIds(userId);
     await requireRoles(ids);
     return publishingAccess(deps.accessChanged, userId, async () => {
-      const change = await deps.store.replaceUserRoles(userId, ids, now());
+      const time = now();
+      const assigned = pendingLog(UserLogEvent.ROLES_ASSIGNED, actor, {}, time);
+      const removed = pendingLog(UserLogEvent.ROLES_REMOVED, actor, {}, time);
+      const change = await deps.store.replaceUserRoles(userId, ids, time, { assigned, removed });
       if (change === null) throw userNotFound(userId);
-      await logChange(userId, change, actor);
+      await deps.pendingLogs.settle([{ userId, entries: change.logs }]);
       return rolesOf(change.after);
     });
   }
@@ -307,21 +314,6 @@ export function createRoles(deps: {
   /** Held roles that still exist, ordered by name. */
   function rolesOf(ids: string[]): Promise<RoleRecord[]> {
     return ids.length === 0 ? Promise.resolve([]) : deps.store.findByIds(ids);
-  }
-
-  async function logChange(userId: string, change: UserRolesChange, actor: string): Promise<void> {
-    const added = change.after.filter((id) => !change.before.includes(id));
-    const removed = change.before.filter((id) => !change.after.includes(id));
-    if (added.length > 0) await log(userId, UserLogEvent.ROLES_ASSIGNED, actor, added);
-    if (removed.length > 0) await log(userId, UserLogEvent.ROLES_REMOVED, actor, removed);
-  }
-
-  function entryOf(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): NewUserLog {
-    return { userId, eventType: event, actor, result: UserLogResult.SUCCESS, payload: { roleIds } };
-  }
-
-  function log(userId: string, event: UserLogEvent, actor: string, roleIds: string[]): Promise<void> {
-    return deps.appendLogs([entryOf(userId, event, actor, roleIds)]);
   }
 
   return {

@@ -17,6 +17,22 @@ export interface NewUserLog {
   requestId?: string;
 }
 
+/**
+ * An entry written into the user's document in the same write as the change it records, so the
+ * change is never stored without it; it is moved to the log right after (see pending-logs.ts). Its
+ * user is the document's.
+ */
+export interface PendingUserLog {
+  /** Random: the log stores the entry under request id `${id}_${userId}`, so moving it twice stores it once. */
+  id: string;
+  eventType: UserLogEvent;
+  actor: string;
+  result: UserLogResult;
+  payload: Record<string, unknown>;
+  /** When the change was written. */
+  time: Date;
+}
+
 /** Appends one entry to a user's audit trail. */
 export type AppendLog = (entry: NewUserLog) => Promise<void>;
 

@@ -1,4 +1,6 @@
+import type { PendingLogStore } from "./pending-logs.js";
 import type { StoredPassword } from "./password-hashes.js";
+import type { PendingUserLog } from "./user-logs.js";
 
 /** A linked external identity. */
 export interface IdentityRecord {
@@ -54,6 +56,8 @@ export interface UserPatch {
   unset?: (keyof Omit<UserRecord, "id">)[];
   /** Counters to raise atomically. */
   inc?: Partial<Record<"tokenEpoch", number>>;
+  /** Log entries of the change, written in the same write (see PendingUserLog). */
+  logs?: PendingUserLog[];
 }
 
 /** A user as a request names it: by id, or by an identifier in its normalised (lower-cased) form. */
@@ -73,8 +77,9 @@ export interface AttemptRule {
  * about users implements it. Unique-index violations surface as
  * ALREADY_EXISTS naming the field.
  */
-export interface UserStore {
-  insert(user: UserRecord): Promise<void>;
+export interface UserStore extends PendingLogStore {
+  /** Stores a new user with the entries that log its creation pending in it (see PendingUserLog). */
+  insert(user: UserRecord, logs: PendingUserLog[]): Promise<void>;
   findById(id: string): Promise<UserRecord | null>;
   findByIdentifier(kind: IdentifierKind, value: string): Promise<UserRecord | null>;
   findByResetCode(hash: string): Promise<UserRecord | null>;
@@ -88,14 +93,26 @@ export interface UserStore {
    * or null when the attempt is refused or no such user exists.
    */
   admitAttempt(who: UserSelector, rule: AttemptRule): Promise<UserRecord | null>;
-  /** Locks the user until `lockUntil` and clears the count, if the count has reached `threshold`; whether it did. */
-  lockIfExhausted(id: string, threshold: number, lockUntil: Date): Promise<boolean>;
+  /**
+   * Locks the user until `lockUntil` and clears the count, if the count has reached `threshold`,
+   * writing `logs` with the lock; whether it did.
+   */
+  lockIfExhausted(id: string, threshold: number, lockUntil: Date, logs: PendingUserLog[]): Promise<boolean>;
   /** Atomically takes a valid reset code and applies `patch`; null when the code is unknown, used or expired. */
   consumeResetCode(hash: string, now: Date, patch: UserPatch): Promise<UserRecord | null>;
-  /** Re-links an identity the user already has (same target and provider id): only details and time change. */
-  replaceIdentity(id: string, identity: IdentityRecord, now: Date): Promise<UserRecord | null>;
+  /**
+   * Re-links an identity the user already has (same target and provider id): only details and time
+   * change. Each identity change writes `logs` with it.
+   */
+  replaceIdentity(id: string, identity: IdentityRecord, now: Date, logs: PendingUserLog[]): Promise<UserRecord | null>;
   /** Adds an identity unless the user already has one of that target or has `maxIdentities`. */
-  pushIdentity(id: string, identity: IdentityRecord, maxIdentities: number, now: Date): Promise<UserRecord | null>;
-  pullIdentity(id: string, target: string, now: Date): Promise<UserRecord | null>;
+  pushIdentity(
+    id: string,
+    identity: IdentityRecord,
+    maxIdentities: number,
+    now: Date,
+    logs: PendingUserLog[],
+  ): Promise<UserRecord | null>;
+  pullIdentity(id: string, target: string, now: Date, logs: PendingUserLog[]): Promise<UserRecord | null>;
   delete(id: string): Promise<boolean>;
 }

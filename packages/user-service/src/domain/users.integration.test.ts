@@ -13,9 +13,11 @@ import { createPasswordChanges, type PasswordChanges } from "./password-changes.
 import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher } from "./password-hashes.js";
 import { createPasswordSignIn, type PasswordSignIn } from "./password-sign-in.js";
+import { createPendingLogMover, pendingLog } from "./pending-logs.js";
 import { createTokenCleanupWorker } from "./token-cleanup.js";
 import { createUserLogBook, type UserLogBook, type UserLogStore } from "./user-logs.js";
 import type { UserStore } from "./user-store.js";
+import type { UserDocument } from "../storage/user-document.js";
 import { createUsers, type Users } from "./users.js";
 import { userInput as input } from "../testing.js";
 
@@ -52,12 +54,17 @@ beforeAll(async () => {
   const credentials = createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } });
   const limits = { maxBytes: 1024, maxDepth: 4 };
   const appendLog = logs.append;
+  const pendingLogs = createPendingLogMover({
+    store,
+    appendLogs: logs.appendMany,
+    logger: createLogger("test", "fatal"),
+  });
   users = createUsers({
     store,
-    appendLog,
+    pendingLogs,
     credentials,
     customDataLimits: limits,
-    enqueueTokenCleanup: (id) => cleanups.enqueue(id),
+    tokenCleanup: cleanups,
     now,
   });
   signIn = {
@@ -66,6 +73,7 @@ beforeAll(async () => {
       store,
       hasher,
       appendLog,
+      pendingLogs,
       lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 },
       now,
     }),
@@ -74,12 +82,13 @@ beforeAll(async () => {
       store,
       credentials,
       appendLog,
+      pendingLogs,
       resetCodeTtlMs: 3_600_000,
       resetThrottle: unlimited,
       now,
     }),
   };
-  identities = createIdentities({ users, store, appendLog, limits, now });
+  identities = createIdentities({ users, store, pendingLogs, limits, now });
 }, 30_000);
 
 /** Resolves once the clock has moved past `ms`: log times have millisecond resolution, and a watch includes its first millisecond. */
@@ -224,6 +233,7 @@ describe("users against MongoDB", () => {
         if (!up) throw new Error("token-service unavailable");
         deleted.push(id);
       },
+      appendLogs: logs.appendMany,
       logger: createLogger("test", "fatal"),
       maxBackoffMs: 1,
     });
@@ -348,5 +358,134 @@ describe("users against MongoDB", () => {
       "USERNAME_TAKEN",
     );
     expect(await testDb.db.collection("users").countDocuments({ usernameKey: { $regex: `^${name}` } })).toBe(2);
+  });
+});
+
+describe("log entries written with their changes", () => {
+  /** Use cases whose log storage fails while `down.now` is set, and the mover and cleanup worker that settle what they leave. */
+  function withFlakyLog() {
+    const down = { now: false };
+    const repository = createUserLogRepository(testDb.db);
+    const failing = <A extends unknown[], R>(write: (...args: A) => Promise<R>) =>
+      ((...args: A) => (down.now ? Promise.reject(new Error("user_logs unavailable")) : write(...args))) as (
+        ...args: A
+      ) => Promise<R>;
+    const book = createUserLogBook({
+      ...repository,
+      append: failing(repository.append),
+      appendAll: failing(repository.appendAll),
+    });
+    const logger = createLogger("test", "fatal");
+    // Entries carry the use cases' clock; the sweep takes every one written before now.
+    const mover = createPendingLogMover({
+      store,
+      appendLogs: book.appendMany,
+      logger,
+      graceMs: 0,
+      now: () => new Date(now().getTime() + 1),
+    });
+    const flakyUsers = createUsers({
+      store,
+      pendingLogs: mover,
+      credentials: createPasswordCredentials({
+        hasher: createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }),
+        policy: { minLength: 8, maxLength: 64 },
+      }),
+      customDataLimits: { maxBytes: 1024, maxDepth: 4 },
+      tokenCleanup: cleanups,
+      now,
+    });
+    const worker = createTokenCleanupWorker({
+      queue: cleanups,
+      userExists: async (id) => (await store.findById(id)) !== null,
+      deleteTokens: () => Promise.resolve(),
+      appendLogs: book.appendMany,
+      logger,
+    });
+    return { down, mover, users: flakyUsers, worker };
+  }
+
+  const eventsOf = async (userId: string) =>
+    (await logs.list({ userId }, 50, "")).logs.map((l) => l.eventType).reverse();
+  const pendingOf = async (userId: string) =>
+    (await testDb.db.collection<UserDocument>("users").findOne({ _id: userId }))?.pendingLogs;
+
+  it("when the log cannot be written after a suspension then the call succeeds and the sweep logs it once", async () => {
+    const { down, mover, users: flaky } = withFlakyLog();
+    const user = await flaky.create(input(), "key:admin");
+    down.now = true;
+    // Before entries were written with their change, this failed after suspending, and its retry, finding the
+    // user suspended already, logged nothing: the suspension was never logged.
+    await flaky.setSuspended(user.id, true, "key:admin", "fraud");
+    await flaky.setSuspended(user.id, true, "key:admin", "fraud");
+    expect((await store.findById(user.id))?.suspended).toBe(true);
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED]);
+    expect((await pendingOf(user.id))?.map((e) => e.eventType)).toEqual([UserLogEvent.USER_SUSPENDED]);
+    expect(await mover.sweep().catch((err: unknown) => String(err))).toMatch(/user_logs unavailable/);
+    down.now = false;
+    expect(await mover.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await mover.sweep()).toBe(0);
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED, UserLogEvent.USER_SUSPENDED]);
+    const [suspended] = (await logs.list({ userId: user.id, events: [UserLogEvent.USER_SUSPENDED] }, 5, "")).logs;
+    expect(suspended).toMatchObject({ actor: "key:admin", payload: { reason: "fraud" } });
+    expect(await pendingOf(user.id)).toBeUndefined();
+  });
+
+  it("when the log cannot be written after a deletion then the cleanup task logs the deletion once", async () => {
+    const { down, worker, users: flaky } = withFlakyLog();
+    const user = await flaky.create(input(), "key:admin");
+    down.now = true;
+    await flaky.delete(user.id, "key:admin");
+    expect(await store.findById(user.id)).toBeNull();
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED]);
+    expect(await worker.drain()).toBe(0);
+    down.now = false;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await worker.drain()).toBe(1);
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED, UserLogEvent.USER_DELETED]);
+    expect(await cleanups.count()).toBe(0);
+  });
+
+  it("when a deletion finds no user then its entry is dropped and the cleanup logs nothing", async () => {
+    const { worker, users: flaky } = withFlakyLog();
+    const user = await flaky.create(input(), "key:admin");
+    await flaky.delete(user.id, "key:admin");
+    await worker.drain();
+    expect(await failure(() => users.delete("no-such-user", "key:admin"))).toMatchObject({ reason: "USER_NOT_FOUND" });
+    await testDb.db.collection("token_cleanups").updateMany({}, { $set: { nextAttemptTime: new Date(0) } });
+    await worker.drain();
+    expect(await eventsOf("no-such-user")).toEqual([]);
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED, UserLogEvent.USER_DELETED]);
+  });
+
+  it("when a call died before deleting and a later call deletes then the deletion is logged once, as the later call's", async () => {
+    const { worker, users: flaky } = withFlakyLog();
+    const user = await flaky.create(input(), "key:admin");
+    // The earlier call stored its task and entry, then died before deleting.
+    await cleanups.enqueue(user.id, pendingLog(UserLogEvent.USER_DELETED, "key:first", {}, now()));
+    await flaky.delete(user.id, "key:second");
+    await worker.drain();
+    const deleted = (await logs.list({ userId: user.id, events: [UserLogEvent.USER_DELETED] }, 5, "")).logs;
+    expect(deleted.map((l) => l.actor)).toEqual(["key:second"]);
+  });
+
+  it("when a change's writer dies before moving its entry then the sweep moves it only once it has waited the grace", async () => {
+    const user = await users.create(input(), "key:admin");
+    const entry = pendingLog(UserLogEvent.USER_UPDATED, "key:admin", { paths: ["name"] }, new Date());
+    // The change and its entry, stored in one write by a writer that never got to move the entry.
+    await store.patch(user.id, { set: { name: "Ada", updateTime: new Date() }, logs: [entry] });
+    let at = Date.now();
+    const mover = createPendingLogMover({
+      store,
+      appendLogs: logs.appendMany,
+      logger: createLogger("test", "fatal"),
+      graceMs: 10_000,
+      now: () => new Date(at),
+    });
+    expect(await mover.sweep()).toBe(0);
+    at += 10_001;
+    expect(await mover.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await eventsOf(user.id)).toEqual([UserLogEvent.USER_CREATED, UserLogEvent.USER_UPDATED]);
+    expect(await pendingOf(user.id)).toBeUndefined();
   });
 });

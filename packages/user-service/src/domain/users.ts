@@ -1,12 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { UserLogEvent, UserLogResult } from "@roster/client/contract";
+import { UserLogEvent } from "@roster/client/contract";
 import { DomainError, isDomainError, notFound } from "@roster/runtime/domain-error";
 import { settleBounded } from "../lib/settle-bounded.js";
 import { checkCustomData, mergePatch, type CustomDataLimits, type JsonRecord } from "./custom-data.js";
 import { normaliseEmail, normalisePhone, normaliseUsername } from "./identifiers.js";
 import { checkProfile, mergeProfile, profileOf, type ProfileClaims, type ProfileInput } from "./profile.js";
 import type { PasswordCredential, PasswordCredentials } from "./password-credentials.js";
-import type { AppendLog } from "./user-logs.js";
+import { pendingLog, type PendingLogMover } from "./pending-logs.js";
+import type { TokenCleanupQueue } from "./token-cleanup.js";
+import type { PendingUserLog } from "./user-logs.js";
 import { userFieldPaths, userFieldsOf, type UserFieldPath, type UserFieldsInput } from "./user-fields.js";
 import type { IdentifierKind, UserPatch, UserRecord, UserStore } from "./user-store.js";
 import { publishingAccess, type AccessChanged } from "./access-feed.js";
@@ -69,11 +71,12 @@ const userNotFound = (id: string) => notFound("USER_NOT_FOUND", "no user with th
 
 export interface UsersDeps {
   store: UserStore;
-  appendLog: AppendLog;
+  /** Moves the log entries a change wrote into the user's document (or a deletion into its cleanup task) to the log. */
+  pendingLogs: Pick<PendingLogMover, "settle" | "record">;
   credentials: PasswordCredentials;
   customDataLimits: CustomDataLimits;
-  /** Enqueues the durable cleanup of a deleted user's tokens. */
-  enqueueTokenCleanup(userId: string): Promise<void>;
+  /** The durable cleanup of a deleted user's tokens, which holds the deletion's log entry. */
+  tokenCleanup: Pick<TokenCleanupQueue, "enqueue" | "release" | "dropLog">;
   /** Publishes a change of a user's access (suspension, deletion, username) to token-service's copies. */
   accessChanged?: AccessChanged;
   now?: () => Date;
@@ -84,8 +87,7 @@ export function createUsers(deps: UsersDeps) {
   const { store, customDataLimits: limits } = deps;
   const now = deps.now ?? (() => new Date());
 
-  const log = (userId: string, eventType: UserLogEvent, actor: string, payload: Record<string, unknown>) =>
-    deps.appendLog({ userId, eventType, actor, result: UserLogResult.SUCCESS, payload });
+  const settle = (userId: string, entries: PendingUserLog[]) => deps.pendingLogs.settle([{ userId, entries }]);
 
   /** A new user from validated input, its password hashed; nothing is written. */
   async function prepare(input: CreateUserInput): Promise<UserRecord> {
@@ -113,8 +115,9 @@ export function createUsers(deps: UsersDeps) {
   }
 
   async function insertNew(user: UserRecord, actor: string): Promise<UserRecord> {
-    await store.insert(user);
-    await log(user.id, UserLogEvent.USER_CREATED, actor, { hasPassword: user.password !== undefined });
+    const entry = pendingLog(UserLogEvent.USER_CREATED, actor, { hasPassword: user.password !== undefined }, now());
+    await store.insert(user, [entry]);
+    await settle(user.id, [entry]);
     return user;
   }
 
@@ -137,9 +140,10 @@ export function createUsers(deps: UsersDeps) {
     event: UserLogEvent,
     payload: Record<string, unknown>,
   ): Promise<UserRecord> {
-    const user = await store.patch(id, patch);
+    const entry = pendingLog(event, actor, payload, now());
+    const user = await store.patch(id, { ...patch, logs: [entry] });
     if (user === null) throw userNotFound(id);
-    await log(id, event, actor, payload);
+    await settle(id, [entry]);
     return user;
   }
 
@@ -176,18 +180,27 @@ export function createUsers(deps: UsersDeps) {
       set.customData = values.customData;
     }
     set.updateTime = now();
-    const user = await store.patch(id, { set, unset }).catch((err: unknown) => {
+    const entry = pendingLog(UserLogEvent.USER_UPDATED, actor, { paths: [...paths] }, set.updateTime);
+    const user = await store.patch(id, { set, unset, logs: [entry] }).catch((err: unknown) => {
       throw underPrefix(err, "user.");
     });
     if (user === null) throw userNotFound(id);
-    await log(id, UserLogEvent.USER_UPDATED, actor, { paths: [...paths] });
+    await settle(id, [entry]);
     return user;
   }
 
   async function deleteFound(id: string, actor: string): Promise<void> {
-    await deps.enqueueTokenCleanup(id);
-    if (!(await store.delete(id))) throw userNotFound(id);
-    await log(id, UserLogEvent.USER_DELETED, actor, {});
+    // The user's document goes, so its cleanup task holds the entry (or an earlier call's, whose deletion may have
+    // happened, until this one's is known to have).
+    const entry = pendingLog(UserLogEvent.USER_DELETED, actor, {}, now());
+    await deps.tokenCleanup.enqueue(id, entry);
+    if (!(await store.delete(id))) {
+      await deps.tokenCleanup.dropLog(id, entry.id);
+      throw userNotFound(id);
+    }
+    await deps.pendingLogs.record(id, [entry]);
+    // If this fails, the task runs once its grace is over, holding an entry of the deletion.
+    await deps.tokenCleanup.release(id, entry).catch(() => undefined);
   }
 
   async function setFoundSuspended(
@@ -278,8 +291,10 @@ export function createUsers(deps: UsersDeps) {
 
     /**
      * Deletes the user; role assignments live on the user, so they go with
-     * it. The token cleanup is enqueued first: if the process dies between
-     * the two writes, the worker sees the user still exists and drops the task.
+     * it. The token cleanup, holding the deletion's log entry, is enqueued
+     * first and due only after a grace the deletion makes due at once: if the
+     * process dies between the writes, the worker sees whether the user is
+     * gone, then logs the deletion and deletes its tokens, or drops the task.
      */
     async delete(id: string, actor: string): Promise<void> {
       await get(id);

@@ -26,6 +26,8 @@ export const userIndexes: CollectionIndexes = {
       partialFilterExpression: whenString("identities.target"),
     },
     { name: "resetCode_hash", key: { "resetCode.hash": 1 }, partialFilterExpression: whenString("resetCode.hash") },
+    // Sparse: only users with log entries still to move to `user_logs` (see pending-logs.ts).
+    { name: "pendingLogs_time", key: { "pendingLogs.time": 1 }, sparse: true },
   ],
 };
 

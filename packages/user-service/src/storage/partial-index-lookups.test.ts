@@ -42,7 +42,7 @@ const ada: UserRecord = toUserRecord(
 
 describe("reads through indexes partial on strings", () => {
   beforeAll(async () => {
-    await store.insert(ada);
+    await store.insert(ada, []);
     // Others without the keys, so that a collection scan and an index read differ.
     await db
       .collection("users")

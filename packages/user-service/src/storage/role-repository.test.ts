@@ -1,11 +1,13 @@
 import { UserLogEvent } from "@roster/client";
-import { ensureIndexes } from "@roster/runtime";
+import { createLogger, ensureIndexes } from "@roster/runtime";
 import { isDomainError } from "@roster/runtime/domain-error";
 import { maxCountedMatches } from "@roster/runtime/page-token";
 import type { CommandStartedEvent } from "mongodb";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createRoles, type Roles } from "../domain/roles.js";
+import { createPendingLogMover } from "../domain/pending-logs.js";
 import type { NewUserLog } from "../domain/user-logs.js";
+import { createUserRepository } from "./user-repository.js";
 import { roleIndexes } from "./role-indexes.js";
 import { createRoleRepository } from "./role-repository.js";
 import { useBackend } from "@roster/mongo-double/testing";
@@ -38,10 +40,15 @@ beforeAll(async () => {
   await ensureIndexes(testDb.db, roleIndexes);
   roles = createRoles({
     store: createRoleRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
-    appendLogs: async (entries) => {
-      appends.push(entries.length);
-      logs.push(...entries);
-    },
+    pendingLogs: createPendingLogMover({
+      store: createUserRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
+      appendLogs: async (entries) => {
+        appends.push(entries.length);
+        // The request id is random; what the entry says is what these tests check.
+        logs.push(...entries.map(({ requestId: _, ...entry }) => entry));
+      },
+      logger: createLogger("test", "fatal"),
+    }),
   });
 });
 

@@ -10,7 +10,8 @@ import {
 } from "../domain/role-store.js";
 import { escapeRegex } from "../domain/search-regex.js";
 import { toUserRecord, type UserDocument } from "./user-document.js";
-import { usersCollection } from "./user-repository.js";
+import { usersCollection, withLogs } from "./user-repository.js";
+import type { PendingUserLog } from "../domain/user-logs.js";
 
 export const rolesCollection = "roles";
 
@@ -51,6 +52,17 @@ const inMongoStringOrder = (a: string, b: string): number => Buffer.compare(Buff
  * The `roles` collection, and the `roleIds` of users: the only code that speaks Mongo about roles.
  * `lookupTimeoutMs` bounds the reads of a caller's access as a whole (see createBatchedLookup).
  */
+/** The roles a user holds, in an update pipeline. */
+const held = { $ifNull: ["$roleIds", []] };
+
+/** Whether the element at hand is one of `roleIds`, in an update pipeline. */
+const among = (roleIds: string[]) => ({ $in: ["$$this", { $literal: roleIds }] });
+
+/** A log entry whose `payload.roleIds` the pipeline works out. */
+const entryWithRoles = (entry: PendingUserLog, roleIds: unknown) => ({
+  $mergeObjects: [{ $literal: { ...entry, payload: {} } }, { payload: { roleIds } }],
+});
+
 export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number }): RoleStore {
   const roleDocs = db.collection<RoleDocument>(rolesCollection);
   const userDocs = db.collection<UserDocument>(usersCollection);
@@ -75,6 +87,36 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
     };
   };
   const roleOrNull = (doc: RoleDocument | null) => (doc === null ? null : toRoleRecord(doc));
+
+  /**
+   * Sets the user's roles to `after` (an expression over the roles held) in one write with log
+   * entries whose role ids are worked out from the roles held at that moment, so concurrent changes
+   * cannot make an entry tell of a change that did not happen.
+   */
+  async function changeRoles(
+    userId: string,
+    after: unknown,
+    now: Date,
+    entries: { entry: PendingUserLog; roleIds: unknown }[],
+  ): Promise<UserRolesChange | null> {
+    const written = entries.map(({ entry, roleIds }) => entryWithRoles(entry, roleIds));
+    const user = await userDocs.findOneAndUpdate(
+      { _id: userId },
+      [
+        {
+          $set: {
+            roleIds: after,
+            updateTime: { $literal: now },
+            pendingLogs: { $concatArrays: [{ $ifNull: ["$pendingLogs", []] }, written] },
+          },
+        },
+      ],
+      { returnDocument: "after", projection: { roleIds: 1, pendingLogs: 1 } },
+    );
+    if (user === null) return null;
+    const ids = new Set(entries.map(({ entry }) => entry.id));
+    return { after: user.roleIds, logs: (user.pendingLogs ?? []).filter((e) => ids.has(e.id)) };
+  }
   return {
     async insert(role) {
       const { id, ...fields } = role;
@@ -155,33 +197,28 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
      * requires room for every added role, so concurrent assignments cannot
      * overshoot. Null when the user is gone or out of room.
      */
-    async addUserRoles(userId, roleIds, max, now) {
+    async addUserRoles(userId, roleIds, max, now, logs) {
       const user = await userDocs.findOneAndUpdate(
         { _id: userId, [`roleIds.${max - roleIds.length}`]: { $exists: false } } as Filter<UserDocument>,
-        { $addToSet: { roleIds: { $each: roleIds } }, $set: { updateTime: now } },
+        withLogs({ $addToSet: { roleIds: { $each: roleIds } }, $set: { updateTime: now } }, logs),
         { returnDocument: "after", projection: { roleIds: 1 } },
       );
       return user === null ? null : user.roleIds;
     },
 
-    async removeUserRoles(userId, roleIds, now): Promise<UserRolesChange | null> {
-      const before = await userDocs.findOneAndUpdate(
-        { _id: userId },
-        { $pull: { roleIds: { $in: roleIds } }, $set: { updateTime: now } },
-        { returnDocument: "before", projection: { roleIds: 1 } },
-      );
-      if (before === null) return null;
-      const removing = new Set(roleIds);
-      return { before: before.roleIds, after: before.roleIds.filter((id) => !removing.has(id)) };
+    async removeUserRoles(userId, roleIds, now, { removed }) {
+      const kept = { $filter: { input: held, cond: { $not: [among(roleIds)] } } };
+      const taken = { $filter: { input: held, cond: among(roleIds) } };
+      return changeRoles(userId, kept, now, [{ entry: removed, roleIds: taken }]);
     },
 
-    async replaceUserRoles(userId, roleIds, now) {
-      const before = await userDocs.findOneAndUpdate(
-        { _id: userId },
-        { $set: { roleIds, updateTime: now } },
-        { returnDocument: "before", projection: { roleIds: 1 } },
-      );
-      return before === null ? null : { before: before.roleIds, after: roleIds };
+    async replaceUserRoles(userId, roleIds, now, { assigned, removed }) {
+      const added = { $filter: { input: { $literal: roleIds }, cond: { $not: [{ $in: ["$$this", held] }] } } };
+      const dropped = { $filter: { input: held, cond: { $not: [among(roleIds)] } } };
+      return changeRoles(userId, { $literal: roleIds }, now, [
+        { entry: assigned, roleIds: added },
+        { entry: removed, roleIds: dropped },
+      ]);
     },
 
     /** Users holding a role, by id, after `afterId`; served by the `roleIds, _id` index. */
@@ -189,14 +226,16 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
       const filter: Filter<UserDocument> =
         afterId === undefined ? { roleIds: roleId } : { roleIds: roleId, _id: { $gt: afterId } };
       const [users, total] = await Promise.all([
-        userDocs.find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0 } }).toArray(),
+        userDocs
+          .find(filter, { sort: { _id: 1 }, limit, projection: { grams: 0, searchKeys: 0, pendingLogs: 0 } })
+          .toArray(),
         countUpTo === undefined ? undefined : userDocs.countDocuments({ roleIds: roleId }, { limit: countUpTo }),
       ]);
       return { users: users.map(toUserRecord), total };
     },
 
     /** Takes a role away from every user that holds it, a batch at a time; calls `removed` with each batch's user ids. */
-    async pullRoleFromUsers(roleId, now, removed) {
+    async pullRoleFromUsers(roleId, now, entry, removed) {
       const batchSize = 500;
       for (;;) {
         const batch = await userDocs
@@ -204,8 +243,15 @@ export function createRoleRepository(db: Db, options: { lookupTimeoutMs: number 
           .toArray();
         if (batch.length === 0) return;
         const ids = batch.map((u) => u._id);
-        await userDocs.updateMany({ _id: { $in: ids } }, { $pull: { roleIds: roleId }, $set: { updateTime: now } });
-        await removed(ids);
+        await userDocs.updateMany(
+          { _id: { $in: ids }, roleIds: roleId },
+          withLogs({ $pull: { roleIds: roleId }, $set: { updateTime: now } }, [entry]),
+        );
+        // Only the holders this write took it from: one that lost it meanwhile got no entry.
+        const changed = await userDocs
+          .find({ _id: { $in: ids }, "pendingLogs.id": entry.id }, { projection: { _id: 1 } })
+          .toArray();
+        await removed(changed.map((u) => u._id));
       }
     },
   };

@@ -1,6 +1,7 @@
 import type { ShownUser } from "../domain/search.js";
 import { searchKeysOf } from "../domain/search-keys.js";
 import { trigramsOf } from "../domain/trigrams.js";
+import type { PendingUserLog } from "../domain/user-logs.js";
 import type { IdentifierKind, UserPatch, UserRecord } from "../domain/user-store.js";
 
 /**
@@ -32,6 +33,11 @@ export interface UserDocument extends Omit<UserRecord, "id" | "tokenEpoch"> {
    * until the start-up backfill reaches them.
    */
   searchKeys?: string[];
+  /**
+   * Log entries written with the changes they record and not yet moved to `user_logs`, oldest
+   * first; absent when there are none (sparse index on `pendingLogs.time`: the sweep's lookup).
+   */
+  pendingLogs?: PendingUserLog[];
 }
 
 /** The stored field each identifier kind is looked up by. */

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createPasswordCredentials } from "../domain/password-credentials.js";
 import { createPasswordHasher } from "../domain/password-hashes.js";
 import { createUsers, type Users } from "../domain/users.js";
-import { userInput as input } from "../testing.js";
+import { unloggedChanges, userInput as input } from "../testing.js";
 import { userServiceIndexes } from "./indexes.js";
 import type { UserDocument } from "./user-document.js";
 import { createUserRepository } from "./user-repository.js";
@@ -18,10 +18,9 @@ beforeAll(async () => {
   const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
   users = createUsers({
     store: createUserRepository(testDb.db, { lookupTimeoutMs: 5_000 }),
-    appendLog: () => Promise.resolve(),
     credentials: createPasswordCredentials({ hasher, policy: { minLength: 8, maxLength: 64 } }),
     customDataLimits: { maxBytes: 1024, maxDepth: 4 },
-    enqueueTokenCleanup: () => Promise.resolve(),
+    ...unloggedChanges,
   });
 }, 30_000);
 

@@ -1,6 +1,7 @@
 import type { Db, Filter, UpdateFilter } from "mongodb";
 import { createBatchedLookup, duplicateKeyOf } from "@roster/runtime";
 import { alreadyExists } from "@roster/runtime/domain-error";
+import type { PendingUserLog } from "../domain/user-logs.js";
 import type { IdentifierKind, UserPatch, UserSelector, UserStore } from "../domain/user-store.js";
 import {
   changesSearchSources,
@@ -36,20 +37,49 @@ function mapDuplicate(err: unknown): never {
   throw alreadyExists(reason, message, field);
 }
 
-/** Reads of one user (GetUser and every change) leave out the search-only trigrams and keys. */
-const oneUser = { projection: { grams: 0, searchKeys: 0 } } as const;
+/** Reads of one user (GetUser and every change) leave out the search-only trigrams and keys, and pending log entries. */
+const oneUser = { projection: { grams: 0, searchKeys: 0, pendingLogs: 0 } } as const;
 
 const recordOrNull = (doc: UserDocument | null) => (doc === null ? null : toUserRecord(doc));
 
+/** The `$push` that appends a change's log entries to the user's pending ones, in the change's own write. */
+function pendingPush(logs: readonly PendingUserLog[] | undefined) {
+  return logs === undefined || logs.length === 0 ? {} : { pendingLogs: { $each: [...logs] } };
+}
+
+/** `update`, also appending a change's log entries to the user's pending ones when there are any. */
+export function withLogs(update: UpdateFilter<UserDocument>, logs: readonly PendingUserLog[] | undefined) {
+  const push = pendingPush(logs);
+  if ("pendingLogs" in push) update.$push = push;
+  return update;
+}
+
 function updateOf(
   changes: { set: Partial<UserDocument>; unset: string[] },
-  inc?: UserPatch["inc"],
+  patch: Pick<UserPatch, "inc" | "logs">,
 ): UpdateFilter<UserDocument> {
   const update: UpdateFilter<UserDocument> = { $set: changes.set };
   if (changes.unset.length > 0)
     update.$unset = Object.fromEntries(changes.unset.map((k) => [k, ""])) as UpdateFilter<UserDocument>["$unset"];
-  if (inc !== undefined) update.$inc = inc;
-  return update;
+  if (patch.inc !== undefined) update.$inc = patch.inc;
+  return withLogs(update, patch.logs);
+}
+
+/**
+ * Keeps the pending entries other than `ids`, and removes the field once none is left (so the
+ * sweep's sparse index holds only users with entries to move).
+ */
+function clearingPending(ids: readonly string[]) {
+  return [
+    {
+      $set: {
+        pendingLogs: {
+          $filter: { input: "$pendingLogs", cond: { $not: [{ $in: ["$$this.id", { $literal: ids }] }] } },
+        },
+      },
+    },
+    { $set: { pendingLogs: { $cond: [{ $eq: [{ $size: "$pendingLogs" }, 0] }, "$$REMOVE", "$pendingLogs"] } } },
+  ];
 }
 
 /**
@@ -69,8 +99,9 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
   ) as Record<IdentifierKind, (value: string) => Promise<UserDocument | null>>;
   const sources = { projection: Object.fromEntries(searchSources.map((f) => [f, 1])) };
   return {
-    async insert(user) {
-      await users.insertOne(toUserDocument(user)).catch(mapDuplicate);
+    async insert(user, logs) {
+      const doc = toUserDocument(user);
+      await users.insertOne(logs.length === 0 ? doc : { ...doc, pendingLogs: logs }).catch(mapDuplicate);
     },
 
     async findById(id) {
@@ -92,7 +123,7 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
         current = await users.findOne({ _id: id }, sources);
         if (current === null) return null;
       }
-      const update = updateOf(storedChanges(patch, current ?? undefined), patch.inc);
+      const update = updateOf(storedChanges(patch, current ?? undefined), patch);
       return recordOrNull(
         await users.findOneAndUpdate({ _id: id }, update, { returnDocument: "after", ...oneUser }).catch(mapDuplicate),
       );
@@ -129,10 +160,10 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
       return recordOrNull(admitted);
     },
 
-    async lockIfExhausted(id, threshold, lockUntil) {
+    async lockIfExhausted(id, threshold, lockUntil, logs) {
       const result = await users.updateOne(
         { _id: id, "failedAttempts.count": { $gte: threshold } },
-        { $set: { lockUntil, failedAttempts: { count: 0 } } },
+        withLogs({ $set: { lockUntil, failedAttempts: { count: 0 } } }, logs),
       );
       return result.modifiedCount === 1;
     },
@@ -141,22 +172,22 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
       const { set } = storedChanges(patch);
       const consumed = await users.findOneAndUpdate(
         { "resetCode.hash": stringKey(hash), "resetCode.expireTime": { $gt: now } },
-        { $set: set, $unset: { resetCode: "", lockUntil: "" } },
+        withLogs({ $set: set, $unset: { resetCode: "", lockUntil: "" } }, patch.logs),
         { returnDocument: "after", ...oneUser },
       );
       return recordOrNull(consumed);
     },
 
-    async replaceIdentity(id, identity, now) {
+    async replaceIdentity(id, identity, now, logs) {
       const updated = await users.findOneAndUpdate(
         { _id: id, identities: { $elemMatch: { target: identity.target, providerUserId: identity.providerUserId } } },
-        { $set: { "identities.$": identity, updateTime: now } },
+        withLogs({ $set: { "identities.$": identity, updateTime: now } }, logs),
         { returnDocument: "after", ...oneUser },
       );
       return recordOrNull(updated);
     },
 
-    async pushIdentity(id, identity, maxIdentities, now) {
+    async pushIdentity(id, identity, maxIdentities, now, logs) {
       const updated = await users
         .findOneAndUpdate(
           {
@@ -164,17 +195,17 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
             "identities.target": { $ne: identity.target },
             [`identities.${maxIdentities - 1}`]: { $exists: false },
           } as Filter<UserDocument>,
-          { $push: { identities: identity }, $set: { updateTime: now } },
+          { $push: { identities: identity, ...pendingPush(logs) }, $set: { updateTime: now } },
           { returnDocument: "after", ...oneUser },
         )
         .catch(mapDuplicate);
       return recordOrNull(updated);
     },
 
-    async pullIdentity(id, target, now) {
+    async pullIdentity(id, target, now, logs) {
       const updated = await users.findOneAndUpdate(
         { _id: id, "identities.target": target },
-        { $pull: { identities: { target } }, $set: { updateTime: now } },
+        withLogs({ $pull: { identities: { target } }, $set: { updateTime: now } }, logs),
         { returnDocument: "after", ...oneUser },
       );
       return recordOrNull(updated);
@@ -182,6 +213,17 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
 
     async delete(id) {
       return (await users.deleteOne({ _id: id })).deletedCount === 1;
+    },
+
+    async clearPendingLogs(userId, ids) {
+      await users.updateOne({ _id: userId, "pendingLogs.id": { $in: [...ids] } }, clearingPending(ids));
+    },
+
+    async pendingLogsBefore(cutoff, limit) {
+      const due = await users
+        .find({ "pendingLogs.time": { $lt: cutoff } }, { projection: { pendingLogs: 1 }, limit })
+        .toArray();
+      return due.map((doc) => ({ userId: doc._id, entries: doc.pendingLogs ?? [] }));
     },
   };
 }
