@@ -469,6 +469,19 @@ describe("log entries written with their changes", () => {
     expect(deleted.map((l) => l.actor)).toEqual(["key:second"]);
   });
 
+  it("when a worker runs between a deletion's task and the deletion then it leaves the task to the deletion", async () => {
+    const { worker, users: flaky } = withFlakyLog();
+    const user = await flaky.create(input(), "key:admin");
+    await testDb.db.collection("token_cleanups").deleteMany({});
+    await cleanups.enqueue(user.id, pendingLog(UserLogEvent.USER_DELETED, "key:admin", {}, now()));
+    // Due at once, the task would be dropped here as its user still exists, and the deletion would follow untold.
+    expect(await worker.drain()).toBe(0);
+    expect(await cleanups.count()).toBe(1);
+    await flaky.delete(user.id, "key:admin");
+    expect(await worker.drain()).toBe(1);
+    expect(await cleanups.count()).toBe(0);
+  });
+
   it("when a change's writer dies before moving its entry then the sweep moves it only once it has waited the grace", async () => {
     const user = await users.create(input(), "key:admin");
     const entry = pendingLog(UserLogEvent.USER_UPDATED, "key:admin", { paths: ["name"] }, new Date());
