@@ -247,6 +247,33 @@ describe("exchange grants", () => {
   });
 });
 
+describe("PAT changes in the user's log", () => {
+  it("when a PAT is renamed and its expiry extended then each change is logged with its paths, name and expiry, and a refused rename with none", async () => {
+    const userId = await userWithPermissions(clients, []);
+    const pat = await newPat(clients, userId);
+    const otherName = uniqueName("pat-");
+    await clients.tokens.createPersonalAccessToken({ userId, name: otherName });
+    const update = (personalAccessToken: object, paths: string[]) =>
+      clients.tokens.updatePersonalAccessToken({
+        personalAccessToken: { userId, id: pat.id, ...personalAccessToken },
+        updateMask: { paths },
+      });
+    await update({ name: "renamed" }, ["name"]);
+    const expireTime = { seconds: BigInt(Math.floor(Date.now() / 1000) + 86_400 * 365) };
+    await update({ expireTime }, ["expire_time"]);
+    expect(await outcome(() => update({ name: otherName }, ["name"]))).toBe("6/TOKEN_NAME_TAKEN");
+    const updates = await deliveredLogs(clients, userId, (l) => l.event === UserLogEvent.PAT_UPDATED, 2);
+    const expiry = new Date(Number(expireTime.seconds) * 1000).toISOString();
+    expect(updates.map((l) => l.payload).reverse()).toEqual([
+      { token_id: pat.id, paths: "name", name: "renamed" },
+      { token_id: pat.id, paths: "expire_time", expire_time: expiry },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const logged = (await clients.users.listUserLogs({ userId, events: [UserLogEvent.PAT_UPDATED] })).userLogs;
+    expect(logged).toHaveLength(2);
+  });
+});
+
 describe("documented errors", () => {
   it("when a user reaches the configured cap then the next create is RESOURCE_EXHAUSTED TOKEN_LIMIT_REACHED", async () => {
     const capped = clientsOf(extras.shortLived);

@@ -15,6 +15,7 @@ import { batchAccessReads } from "./access-batches.js";
 
 const logEvents: Record<PatLogEvent, UserLogEvent> = {
   "pat-created": UserLogEvent.PAT_CREATED,
+  "pat-updated": UserLogEvent.PAT_UPDATED,
   "pat-revoked": UserLogEvent.PAT_REVOKED,
   "pat-exchanged": UserLogEvent.PAT_EXCHANGED,
 };

@@ -19,7 +19,8 @@ function setup(options: { maxTokens?: number } = {}) {
     update: unused,
     delete: unused,
     deleteAllForUser: unused,
-    creationEntryIds: unused,
+    changeEntryIds: unused,
+    keepsChangeEntry: unused,
     exists: unused,
     holdsTokenCreatedBy: unused,
     async findBySecretHash(hash) {

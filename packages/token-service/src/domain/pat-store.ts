@@ -23,26 +23,34 @@ export interface PatStore {
    * Inserts a token unless its user already holds `cap` (false then), however
    * many inserts race, on however many instances. Throws ALREADY_EXISTS
    * `TOKEN_NAME_TAKEN` when the user has a token of that name. The token keeps
-   * `creationEntryId`, the id of its creation's audit entry (see `creationEntryIds`).
+   * `creationEntryId`, the id of its creation's audit entry (see `changeEntryIds`).
    */
   insertWithinCap(record: PatRecord, cap: number, creationEntryId: string): Promise<boolean>;
   findBySecretHash(secretHash: string): Promise<PatRecord | undefined>;
   countForUser(userId: string): Promise<number>;
   listForUser(userId: string, after: PatCursor | undefined, limit: number): Promise<PatRecord[]>;
-  /** Applies the changes to the user's token; undefined when there is none with that id. Name clashes throw as `insert`. */
+  /**
+   * Applies the changes to the user's token; undefined when there is none with that id. Name clashes
+   * throw as `insert`. The token keeps `entryId`, the id of the change's audit entry, with those of
+   * its latest changes (see `changeEntryIds`).
+   */
   update(
     userId: string,
     id: string,
     changes: { name?: string; expireTime?: Date | null },
+    entryId: string,
   ): Promise<PatRecord | undefined>;
   /** Deletes the user's token; the deleted record, or undefined when there was none. */
   delete(userId: string, id: string): Promise<PatRecord | undefined>;
   deleteAllForUser(userId: string): Promise<number>;
   /**
-   * The ids of the creation audit entries the user's token `id` keeps, or all of the user's tokens
-   * when `id` is undefined (tokens stored before they kept one have none).
+   * The ids of the audit entries of their creation and latest changes that the user's token `id`
+   * keeps, or all of the user's tokens when `id` is undefined (tokens stored before they kept them
+   * have none).
    */
-  creationEntryIds(userId: string, id: string | undefined): Promise<string[]>;
+  changeEntryIds(userId: string, id: string | undefined): Promise<string[]>;
+  /** Whether the user's token `id` keeps `entryId` among the audit entries of its latest changes. */
+  keepsChangeEntry(userId: string, id: string, entryId: string): Promise<boolean>;
   /** Whether the user has the token with this id. */
   exists(userId: string, id: string): Promise<boolean>;
   /** Whether the user has a token created at or before `at` (by its creator's clock). */

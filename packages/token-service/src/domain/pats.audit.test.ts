@@ -120,6 +120,30 @@ describe("PAT audit entries when the instance that wrote them dies", () => {
     await deliverAfterTheHold();
     expect(events()).toEqual([`pat-created ${record.id}`, `pat-revoked ${record.id}`]);
   });
+
+  it("when a token is renamed and then revoked before the rename's entry is delivered then PAT_UPDATED still reaches the log, between the others", async () => {
+    const { record } = await dyingInstance().create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    tick();
+    const rename = { userId: "u1", id: record.id, paths: ["name"], name: "deploy", expireTime: undefined };
+    await dyingInstance().update(rename);
+    tick();
+    await dyingInstance().delete({ userId: "u1", id: record.id });
+    await deliverAfterTheHold();
+    expect(events()).toEqual([`pat-created ${record.id}`, `pat-updated ${record.id}`, `pat-revoked ${record.id}`]);
+    expect([...delivered.values()][1]?.payload).toMatchObject({ paths: "name", name: "deploy" });
+  });
+
+  it("when an update failed with its outcome open and changed nothing then no PAT_UPDATED reaches the log", async () => {
+    const { record } = await dyingInstance().create({ userId: "u1", name: "ci", expireTime: undefined, scopes: [] });
+    const lostConnection: PatStore = {
+      ...createPatRepository(mongo.db),
+      update: () => Promise.reject(new Error("connection closed before the update was sent")),
+    };
+    const rename = { userId: "u1", id: record.id, paths: ["name"], name: "deploy", expireTime: undefined };
+    await expect(dyingInstance(lostConnection).update(rename)).rejects.toThrow();
+    await deliverAfterTheHold();
+    expect(events()).toEqual([`pat-created ${record.id}`]);
+  });
 });
 
 describe("PAT audit entries of an instance that stays up", () => {

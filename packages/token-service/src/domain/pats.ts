@@ -36,6 +36,9 @@ function futureExpiry(field: string, expireTime: Date | undefined, now: Date): D
   return expireTime;
 }
 
+/** The update-mask path of a stored change. */
+const changedPath = (field: string) => (field === "expireTime" ? "expire_time" : field);
+
 const tokenNotFound = () => notFound("TOKEN_NOT_FOUND", "the user has no personal access token with this id");
 
 /**
@@ -58,14 +61,15 @@ export function createPatManagement(deps: PatManagementDeps) {
   };
 
   /**
-   * Before tokens are deleted: their creations happened, which delivery tells of a pending creation
-   * entry only while its token exists (see patChangeHappened). Without this, a creation whose writer
-   * died before confirming its entry would be dropped from the log once its token was revoked.
+   * Before tokens are deleted: their creations and kept changes happened, which delivery tells of a
+   * pending entry only while its token exists (see patChangeHappened). Without this, a creation or
+   * change whose writer died before confirming its entry would be dropped from the log once its
+   * token was revoked.
    * A token created after the read, while its user's tokens are all being deleted, is left to its
    * creator, which is still running and confirms its entry itself unless it dies in that window too.
    */
-  const creationsHappened = async (userId: string, id: string | undefined) =>
-    deps.audit.markHappened(await deps.store.creationEntryIds(userId, id));
+  const changesHappened = async (userId: string, id: string | undefined) =>
+    deps.audit.markHappened(await deps.store.changeEntryIds(userId, id));
 
   return {
     async create(input: { userId: string; name: string; expireTime: Date | undefined; scopes: readonly string[] }) {
@@ -150,7 +154,23 @@ export function createPatManagement(deps: PatManagementDeps) {
             "INVALID_UPDATE_MASK",
           );
       }
-      const record = await publishing(userId, () => deps.store.update(userId, id, changes));
+      // What the change sets, so the entry is whole even if its writer dies before the change returns.
+      const payload: Record<string, string> = { token_id: id, paths: Object.keys(changes).map(changedPath).join(",") };
+      if (changes.name !== undefined) payload.name = changes.name;
+      if (changes.expireTime !== undefined) payload.expire_time = changes.expireTime?.toISOString() ?? "";
+      const entry = { userId, event: "pat-updated" as const, success: true, payload };
+      let nameTaken: unknown;
+      const record = await publishing(userId, () =>
+        deps.audit.around(entry, (entryId) =>
+          deps.store.update(userId, id, changes, entryId).catch((err: unknown) => {
+            // Refused by the unique index, so nothing changed: its entry goes now (see create).
+            if (!isDomainError(err) || err.kind !== "already-exists") throw err;
+            nameTaken = err;
+            return undefined;
+          }),
+        ),
+      );
+      if (nameTaken !== undefined) throw nameTaken;
       if (record === undefined) throw tokenNotFound();
       return record;
     },
@@ -163,7 +183,7 @@ export function createPatManagement(deps: PatManagementDeps) {
         deps.audit.around(
           entry,
           async () => {
-            await creationsHappened(userId, id);
+            await changesHappened(userId, id);
             return deps.store.delete(userId, id);
           },
           (deleted) => ({ name: deleted.name }),
@@ -176,7 +196,7 @@ export function createPatManagement(deps: PatManagementDeps) {
       const userId = requireId("user_id", input.userId);
       const entry = { userId, event: "pat-revoked" as const, success: true, payload: { reason: "USER_DELETED" } };
       const deleteAll = async () => {
-        await creationsHappened(userId, undefined);
+        await changesHappened(userId, undefined);
         const count = await deps.store.deleteAllForUser(userId);
         return count > 0 ? count : undefined;
       };
@@ -191,7 +211,8 @@ export type PatManagement = ReturnType<typeof createPatManagement>;
  * Whether the change a pending audit entry records happened, judged from the
  * tokens as they are now, and so only from what no later change can undo: a
  * created token exists (a revocation confirms the creation before removing the
- * token, see `markHappened`), a revoked one does not (ids are never reused),
+ * token, see `markHappened`), an updated one keeps the entry's id among those
+ * of its latest changes (confirmed likewise before removal), a revoked one does not exist (ids are never reused),
  * and a user whose tokens were all deleted holds none created by the time of
  * the entry (a token created since is not one it deleted). That last judgement
  * goes by the clocks of the instances involved: a token whose creator's clock
@@ -199,8 +220,9 @@ export type PatManagement = ReturnType<typeof createPatManagement>;
  * can still make a deletion that happened look as if it had not.
  */
 export function patChangeHappened(store: PatStore): (entry: OutboxEntry) => Promise<boolean> {
-  return async ({ userId, event, payload, createTime }) => {
+  return async ({ id, userId, event, payload, createTime }) => {
     if (typeof payload.token_id !== "string") return !(await store.holdsTokenCreatedBy(userId, createTime));
+    if (event === "pat-updated") return store.keepsChangeEntry(userId, payload.token_id, id);
     const exists = await store.exists(userId, payload.token_id);
     return event === "pat-created" ? exists : !exists;
   };

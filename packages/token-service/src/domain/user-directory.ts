@@ -14,7 +14,7 @@ export interface UserAccess extends UserSummary {
   permissions: string[];
 }
 
-export type PatLogEvent = "pat-created" | "pat-revoked" | "pat-exchanged";
+export type PatLogEvent = "pat-created" | "pat-updated" | "pat-revoked" | "pat-exchanged";
 
 export interface PatLogEntry {
   userId: string;

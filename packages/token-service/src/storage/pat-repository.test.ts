@@ -246,7 +246,7 @@ describe("PAT repository: the cost of a create", () => {
   });
 });
 
-describe("PAT repository: creation entries", () => {
+describe("PAT repository: change entries", () => {
   it("when tokens keep their creation entries' ids then one token's, or all of its user's, are read, and never another user's", async () => {
     const store = createPatRepository(db);
     const [first, second, others] = [record("u1"), record("u1"), record("u2")];
@@ -254,10 +254,22 @@ describe("PAT repository: creation entries", () => {
     await store.insertWithinCap(second, 10, "aud_2");
     await store.insertWithinCap(others, 10, "aud_3");
     await tokens().insertOne(legacy("u1"));
-    expect(await store.creationEntryIds("u1", first.id)).toEqual(["aud_1"]);
-    expect((await store.creationEntryIds("u1", undefined)).sort()).toEqual(["aud_1", "aud_2"]);
-    expect(await store.creationEntryIds("u1", others.id)).toEqual([]);
-    expect(await store.creationEntryIds("u2", undefined)).toEqual(["aud_3"]);
+    expect(await store.changeEntryIds("u1", first.id)).toEqual(["aud_1"]);
+    expect((await store.changeEntryIds("u1", undefined)).sort()).toEqual(["aud_1", "aud_2"]);
+    expect(await store.changeEntryIds("u1", others.id)).toEqual([]);
+    expect(await store.changeEntryIds("u2", undefined)).toEqual(["aud_3"]);
+  });
+
+  it("when a token is updated then it keeps the ids of its latest 20 updates' entries, after its creation's", async () => {
+    const store = createPatRepository(db);
+    const token = record("u7");
+    await store.insertWithinCap(token, 10, "aud_c");
+    for (let i = 0; i < 22; i++) await store.update("u7", token.id, { name: `n${i}` }, `aud_u${i}`);
+    const kept = Array.from({ length: 20 }, (_, i) => `aud_u${i + 2}`);
+    expect(await store.changeEntryIds("u7", token.id)).toEqual(["aud_c", ...kept]);
+    expect(await store.keepsChangeEntry("u7", token.id, "aud_u21")).toBe(true);
+    expect(await store.keepsChangeEntry("u7", token.id, "aud_u1")).toBe(false);
+    expect(await store.keepsChangeEntry("u8", token.id, "aud_u21")).toBe(false);
   });
 });
 

@@ -16,9 +16,17 @@ interface PatDocument extends Omit<PatRecord, "id" | "expireTime" | "lastUseTime
   lastUseTime: Date | null;
   /** The token's place under its user's cap (see pat-slots.ts); absent on tokens stored before slots existed. */
   slot?: number;
-  /** Its creation's audit entry (see PatStore.creationEntryIds); absent on tokens stored before tokens kept it. */
+  /** Its creation's audit entry (see PatStore.changeEntryIds); absent on tokens stored before tokens kept it. */
   creationEntryId?: string;
+  /** The audit entries of its latest renames and expiry changes, oldest first (see PatStore.changeEntryIds). */
+  updateEntryIds?: string[];
 }
+
+/**
+ * How many update entries a token keeps: a pending one is judged within a minute of its write, so
+ * only a token changed more often than this in a minute can lose one before it is judged.
+ */
+const keptUpdateEntries = 20;
 
 function toRecord(doc: PatDocument): PatRecord {
   return {
@@ -138,12 +146,16 @@ export function createPatRepository(db: Db): PatStore {
       const docs = await pats.find(filter).sort({ createTime: -1, _id: -1 }).limit(limit).toArray();
       return docs.map(toRecord);
     },
-    async update(userId, id, changes) {
+    async update(userId, id, changes, entryId) {
       const set: Partial<PatDocument> = {};
       if (changes.name !== undefined) set.name = changes.name;
       if (changes.expireTime !== undefined) set.expireTime = changes.expireTime;
       try {
-        const doc = await pats.findOneAndUpdate({ _id: id, userId }, { $set: set }, { returnDocument: "after" });
+        const doc = await pats.findOneAndUpdate(
+          { _id: id, userId },
+          { $set: set, $push: { updateEntryIds: { $each: [entryId], $slice: -keptUpdateEntries } } },
+          { returnDocument: "after" },
+        );
         return doc === null ? undefined : toRecord(doc);
       } catch (err) {
         throw nameTaken(err);
@@ -156,11 +168,21 @@ export function createPatRepository(db: Db): PatStore {
     async deleteAllForUser(userId) {
       return (await pats.deleteMany({ userId })).deletedCount;
     },
-    async creationEntryIds(userId, id) {
-      const filter: Filter<PatDocument> = { userId, creationEntryId: { $type: "string" } };
+    async changeEntryIds(userId, id) {
+      const filter: Filter<PatDocument> = {
+        userId,
+        $or: [{ creationEntryId: { $type: "string" } }, { updateEntryIds: { $type: "array" } }],
+      };
       if (id !== undefined) filter._id = id;
-      const docs = await pats.find(filter, { projection: { _id: 0, creationEntryId: 1 } }).toArray();
-      return docs.flatMap((doc) => (doc.creationEntryId === undefined ? [] : [doc.creationEntryId]));
+      const projection = { _id: 0, creationEntryId: 1, updateEntryIds: 1 };
+      const docs = await pats.find(filter, { projection }).toArray();
+      return docs.flatMap((doc) => [
+        ...(doc.creationEntryId === undefined ? [] : [doc.creationEntryId]),
+        ...(doc.updateEntryIds ?? []),
+      ]);
+    },
+    async keepsChangeEntry(userId, id, entryId) {
+      return (await pats.countDocuments({ _id: id, userId, updateEntryIds: entryId }, { limit: 1 })) > 0;
     },
     async exists(userId, id) {
       return (await pats.countDocuments({ _id: id, userId }, { limit: 1 })) > 0;
