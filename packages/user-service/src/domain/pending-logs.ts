@@ -12,8 +12,11 @@ export interface PendingLogs {
 
 /** What moving pending entries needs from the storage of users. */
 export interface PendingLogStore {
-  /** Drops these entries (by id) from the user's pending entries; nothing when the user or they are gone. */
-  clearPendingLogs(userId: string, ids: readonly string[]): Promise<void>;
+  /**
+   * Drops the entries with these ids from these users' pending entries, in one write (entry ids are
+   * random, so an id names one change's entries only); nothing where they are gone.
+   */
+  clearPendingLogs(userIds: readonly string[], ids: readonly string[]): Promise<void>;
   /** Up to `limit` users holding an entry written before `cutoff`, each with all of its pending entries. */
   pendingLogsBefore(cutoff: Date, limit: number): Promise<PendingLogs[]>;
 }
@@ -68,13 +71,10 @@ export function createPendingLogMover(deps: PendingLogMoverDeps) {
   async function move(batch: readonly PendingLogs[]): Promise<void> {
     const entries = batch.flatMap(({ userId, entries }) => entries.flatMap((e) => logEntryOf(userId, e) ?? []));
     if (entries.length > 0) await deps.appendLogs(entries);
-    await Promise.all(
-      batch.map(({ userId, entries }) =>
-        deps.store.clearPendingLogs(
-          userId,
-          entries.map((e) => e.id),
-        ),
-      ),
+    const ids = new Set(batch.flatMap(({ entries }) => entries.map((e) => e.id)));
+    await deps.store.clearPendingLogs(
+      batch.map(({ userId }) => userId),
+      [...ids],
     );
   }
 

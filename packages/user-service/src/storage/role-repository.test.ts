@@ -302,6 +302,8 @@ describe("user roles", () => {
     expect(new Set(logs.map((l) => l.eventType))).toEqual(new Set([UserLogEvent.ROLES_REMOVED]));
     // One write per batch of holders the role is taken from (500 at most).
     expect(appends).toEqual([500, 500, 200]);
+    // And every holder's entry left its document once it was in the log.
+    expect(await testDb.db.collection("users").countDocuments({ pendingLogs: { $exists: true } })).toBe(0);
   });
 
   it("when listing a user's roles in pages then they come by name with a total", async () => {

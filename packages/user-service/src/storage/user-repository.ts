@@ -215,8 +215,8 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
       return (await users.deleteOne({ _id: id })).deletedCount === 1;
     },
 
-    async clearPendingLogs(userId, ids) {
-      await users.updateOne({ _id: userId, "pendingLogs.id": { $in: [...ids] } }, clearingPending(ids));
+    async clearPendingLogs(userIds, ids) {
+      await users.updateMany({ _id: { $in: [...userIds] }, "pendingLogs.id": { $in: [...ids] } }, clearingPending(ids));
     },
 
     async pendingLogsBefore(cutoff, limit) {
