@@ -16,6 +16,20 @@ export const bsonTypeName = (value: unknown): string | undefined =>
 export const isPlainObject = (value: unknown): value is Doc =>
   value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype;
 
+/**
+ * Sets a field of a document being built. A field named `__proto__` is a field like any other in
+ * BSON (mongod keeps it), but assigning it would set the object's prototype instead, dropping the
+ * field and making the document inherit its value.
+ */
+export function setField(target: Doc, key: string, value: unknown): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
+}
+
+/** A field the document itself holds: never one inherited from its prototype, as `__proto__` would be. */
+export const ownField = (doc: Doc, key: string): unknown => (Object.hasOwn(doc, key) ? doc[key] : undefined);
+
 const isInt32 = (n: number): boolean => Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX && !Object.is(n, -0);
 
 /** True for every BSON number: plain numbers and the int32/int64/double/decimal wrappers. */
@@ -59,7 +73,7 @@ export function fromWire(value: unknown): unknown {
   }
   if (!isPlainObject(value)) return value;
   const out: Doc = {};
-  for (const key of Object.keys(value)) out[key] = fromWire(value[key]);
+  for (const key of Object.keys(value)) setField(out, key, fromWire(value[key]));
   return out;
 }
 
@@ -98,7 +112,7 @@ export function clonePlain<T>(value: T): T {
   if (value instanceof Date) return new Date(value.getTime()) as T;
   if (!isPlainObject(value)) return value;
   const out: Doc = {};
-  for (const key of Object.keys(value)) out[key] = clonePlain(value[key]);
+  for (const key of Object.keys(value)) setField(out, key, clonePlain(value[key]));
   return out as T;
 }
 

@@ -1,5 +1,5 @@
 import { badValue } from "./errors.js";
-import { isPlainObject } from "./bson-values.js";
+import { isPlainObject, setField } from "./bson-values.js";
 
 /** A collation as given in a command or an index spec. */
 export interface Collation {
@@ -37,6 +37,6 @@ export function foldDeep(value: unknown, fold: Fold): unknown {
   if (Array.isArray(value)) return value.map((item) => foldDeep(item, fold));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) out[key] = foldDeep(value[key], fold);
+  for (const key of Object.keys(value)) setField(out, key, foldDeep(value[key], fold));
   return out;
 }

@@ -1,4 +1,4 @@
-import { isNumeric, toNumber, type Doc } from "./bson-values.js";
+import { isNumeric, setField, toNumber, type Doc } from "./bson-values.js";
 
 /** A projection that keeps or drops whole top-level fields; `key` is the same for every projection that keeps the same. */
 export interface PlainProjection {
@@ -36,7 +36,7 @@ export function plainProjection(projection: Doc): PlainProjection | undefined {
     key: JSON.stringify([keepId, mode ?? null, [...fields].sort()]),
     apply: (doc) => {
       const out: Doc = {};
-      for (const field of Object.keys(doc)) if (keep(field)) out[field] = doc[field];
+      for (const field of Object.keys(doc)) if (keep(field)) setField(out, field, doc[field]);
       return out;
     },
   };

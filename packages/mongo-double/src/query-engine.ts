@@ -12,7 +12,7 @@ import { Lazy, type Iterator } from "mingo/lazy";
 import { Query } from "mingo/query";
 import type { Options } from "mingo/types";
 import { foldDeep, foldFor, sortCollation, type Fold } from "./collation.js";
-import { isNumeric, isPlainObject, toNumber, toView, type Doc } from "./bson-values.js";
+import { isNumeric, isPlainObject, setField, toNumber, toView, type Doc } from "./bson-values.js";
 import { badValue, CommandError, toCommandError } from "./errors.js";
 import { projectPlainFields } from "./plain-projection.js";
 import { simpleMatcher } from "./simple-filter.js";
@@ -210,9 +210,10 @@ function inDocumentOrder(projected: unknown, source: unknown, computed: Readonly
   if (!isPlainObject(projected) || !isPlainObject(source)) return projected;
   const out: Doc = {};
   for (const key of Object.keys(source)) {
-    if (key in projected && !computed.has(key)) out[key] = inDocumentOrder(projected[key], source[key]);
+    if (Object.hasOwn(projected, key) && !computed.has(key))
+      setField(out, key, inDocumentOrder(projected[key], source[key]));
   }
-  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
+  for (const key of Object.keys(projected)) if (!Object.hasOwn(out, key)) setField(out, key, projected[key]);
   return out;
 }
 

@@ -1,4 +1,4 @@
-import { clonePlain, isPlainObject, type Doc } from "./bson-values.js";
+import { clonePlain, isPlainObject, ownField, setField, type Doc } from "./bson-values.js";
 
 /**
  * A `$set` of plain paths (no positional or `$` parts) through documents, with or without an
@@ -24,14 +24,14 @@ export function setPlainFields(doc: Doc, modifier: Doc): Doc | undefined {
   for (const parts of paths) {
     let current = result;
     for (const part of parts.slice(0, -1)) {
-      const next = current[part];
-      if (next === undefined) current[part] = {};
+      const next = ownField(current, part);
+      if (next === undefined) setField(current, part, {});
       else if (!isPlainObject(next)) return undefined;
-      else if (!copied.has(next)) current[part] = { ...next };
+      else if (!copied.has(next)) setField(current, part, { ...next });
       current = current[part] as Doc;
       copied.add(current);
     }
-    current[parts[parts.length - 1]!] = clonePlain(fields[parts.join(".")]);
+    setField(current, parts[parts.length - 1]!, clonePlain(fields[parts.join(".")]));
   }
   return result;
 }

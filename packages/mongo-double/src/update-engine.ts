@@ -8,6 +8,8 @@ import {
   isNumeric,
   isPlainObject,
   numberOfType,
+  ownField,
+  setField,
   toNumber,
   toView,
   type Doc,
@@ -38,13 +40,13 @@ function setPath(doc: Doc, path: string, value: unknown): void {
   const parts = path.split(".");
   let current: Record<string, unknown> | unknown[] = doc;
   for (const part of parts.slice(0, -1)) {
-    const next: unknown = Array.isArray(current) ? current[Number(part)] : current[part];
+    const next: unknown = Array.isArray(current) ? current[Number(part)] : ownField(current, part);
     if (!isPlainObject(next) && !Array.isArray(next)) return;
     current = next;
   }
   const last = parts[parts.length - 1]!;
   if (Array.isArray(current)) current[Number(last)] = value;
-  else current[last] = value;
+  else setField(current, last, value);
 }
 
 /**
@@ -61,7 +63,7 @@ function restoreTypes(result: unknown, old: unknown): unknown {
   if (isPlainObject(result)) {
     const out: Doc = {};
     for (const key of Object.keys(result))
-      out[key] = restoreTypes(result[key], isPlainObject(old) ? old[key] : undefined);
+      setField(out, key, restoreTypes(result[key], isPlainObject(old) ? ownField(old, key) : undefined));
     return out;
   }
   return result;
@@ -300,8 +302,8 @@ function assignPath(doc: Doc, path: string, value: unknown): void {
   const parts = path.split(".");
   let current = doc;
   for (const part of parts.slice(0, -1)) {
-    if (!isPlainObject(current[part])) current[part] = {};
+    if (!isPlainObject(ownField(current, part))) setField(current, part, {});
     current = current[part] as Doc;
   }
-  current[parts[parts.length - 1]!] = value;
+  setField(current, parts[parts.length - 1]!, value);
 }
