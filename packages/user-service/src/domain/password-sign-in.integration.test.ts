@@ -7,7 +7,7 @@ import { userServiceIndexes } from "../storage/indexes.js";
 import { createUserLogRepository } from "../storage/user-log-repository.js";
 import { createUserRepository } from "../storage/user-repository.js";
 import { createPasswordChanges, type PasswordChanges } from "./password-changes.js";
-import { createPendingLogMover } from "./pending-logs.js";
+import { createPendingLogMover, pendingLog } from "./pending-logs.js";
 import { createPasswordCredentials } from "./password-credentials.js";
 import { createPasswordHasher, type Argon2Cost, type PasswordHasher, type StoredPassword } from "./password-hashes.js";
 import { createPasswordSignIn, type LockoutPolicy, type PasswordSignIn } from "./password-sign-in.js";
@@ -215,7 +215,8 @@ describe("lockout windows and unfinished attempts", () => {
       windowStartCutoff: new Date(clock.getTime() - lockout.windowMs),
       threshold: lockout.threshold,
     };
-    expect((await store.admitAttempt({ id: user.id }, rule))?.failedAttempts.count).toBe(3);
+    const attempt = pendingLog(UserLogEvent.SIGN_IN_FAILED, "key:admin", {}, clock);
+    expect((await store.admitAttempt({ id: user.id }, rule, attempt))?.user.failedAttempts.count).toBe(3);
     const plain = newSignIn(createPasswordHasher(cheap), lockout);
     const refused = await plain.verify({ id: user.id }, secret, "key:admin").catch((err: unknown) => err);
     const windowEnd = (await users.get(user.id)).failedAttempts.windowStart!.getTime() + lockout.windowMs;

@@ -4,7 +4,7 @@ import type { PasswordHasher } from "./password-hashes.js";
 import { pendingLog, type PendingLogMover } from "./pending-logs.js";
 import { positionalLog, type AppendLog } from "./user-logs.js";
 import { normaliseIdentifier, type Identifier, type Users } from "./users.js";
-import type { UserPatch, UserRecord, UserSelector, UserStore } from "./user-store.js";
+import type { AdmittedAttempt, UserPatch, UserRecord, UserSelector, UserStore } from "./user-store.js";
 
 export interface LockoutPolicy {
   threshold: number;
@@ -62,22 +62,16 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
    * The attempt that filled the window locks the user when it fails, unless a
    * success has cleared the count meanwhile; the earlier ones need not check.
    */
-  async function fail(user: UserRecord, time: Date, actor: string): Promise<void> {
+  async function fail({ user, attempt }: AdmittedAttempt, time: Date, actor: string): Promise<void> {
     const count = user.failedAttempts.count;
     const lockUntil = new Date(time.getTime() + lockout.durationMs);
-    const reason = user.password === undefined ? "NO_PASSWORD" : "INVALID_CREDENTIALS";
+    const entries = [attempt];
     if (count >= lockout.threshold) {
-      // The lock is written with both entries, this failure's first.
-      const entries = [
-        { ...pendingLog(UserLogEvent.SIGN_IN_FAILED, actor, { reason }, time), result: UserLogResult.FAILURE },
-        pendingLog(UserLogEvent.USER_LOCKED, actor, { failures: count, lockExpireTime: lockUntil.toISOString() }, time),
-      ];
-      if (await store.lockIfExhausted(user.id, lockout.threshold, lockUntil, entries)) {
-        await deps.pendingLogs.settle([{ userId: user.id, entries }]);
-        return;
-      }
+      const locked = { failures: count, lockExpireTime: lockUntil.toISOString() };
+      const lock = pendingLog(UserLogEvent.USER_LOCKED, actor, locked, time);
+      if (await store.lockIfExhausted(user.id, lockout.threshold, lockUntil, [lock])) entries.push(lock);
     }
-    await log(user.id, UserLogEvent.SIGN_IN_FAILED, UserLogResult.FAILURE, actor, { reason });
+    await deps.pendingLogs.settle([{ userId: user.id, entries }]);
   }
 
   function lockedError(until: Date): DomainError {
@@ -99,20 +93,25 @@ export function createPasswordSignIn(deps: PasswordSignInDeps) {
       if (password.length === 0 || password.length > 1024) throw invalidField("password", "must be 1-1024 characters");
       const who: UserSelector = "id" in target ? { id: target.id } : normaliseIdentifier(target);
       const time = now();
-      const admitted = await store.admitAttempt(who, {
+      const failed = { ...pendingLog(UserLogEvent.SIGN_IN_FAILED, actor, {}, time), result: UserLogResult.FAILURE };
+      const rule = {
         now: time,
         windowStartCutoff: new Date(time.getTime() - lockout.windowMs),
         threshold: lockout.threshold,
-      });
-      if (admitted === null) return refuse(who, password, time, actor);
+      };
+      const admission = await store.admitAttempt(who, rule, failed);
+      if (admission === null) return refuse(who, password, time, actor);
+      const admitted = admission.user;
       const { ok, rehash } = await hasher.verify(admitted.password, password);
       if (!ok) {
-        await fail(admitted, time, actor);
+        await fail(admission, time, actor);
         throw invalidPassword();
       }
       const set: UserPatch["set"] = { lastSignInTime: time, failedAttempts: { count: 0 } };
       if (rehash) set.password = { ...(await hasher.hash(password)), setTime: time };
-      return users.patchLogged(admitted.id, { set, unset: ["lockUntil"] }, actor, UserLogEvent.SIGN_IN_SUCCEEDED, {
+      // The success's entry takes the place of the attempt's, written as failed when it was admitted.
+      const patch: UserPatch = { set, unset: ["lockUntil"], replacesLog: admission.attempt.id };
+      return users.patchLogged(admitted.id, patch, actor, UserLogEvent.SIGN_IN_SUCCEEDED, {
         ...(rehash && admitted.password !== undefined ? { rehashedFrom: admitted.password.algorithm } : {}),
       });
     },

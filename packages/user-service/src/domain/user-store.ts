@@ -58,6 +58,17 @@ export interface UserPatch {
   inc?: Partial<Record<"tokenEpoch", number>>;
   /** Log entries of the change, written in the same write (see PendingUserLog). */
   logs?: PendingUserLog[];
+  /**
+   * The id of a pending entry the one entry of `logs` takes the place of (a password attempt's,
+   * logged as failed unless it succeeds); when that entry is gone, `logs` are appended.
+   */
+  replacesLog?: string;
+}
+
+/** A password attempt admitted, and the entry that logs it as failed unless it succeeds. */
+export interface AdmittedAttempt {
+  user: UserRecord;
+  attempt: PendingUserLog;
 }
 
 /** A user as a request names it: by id, or by an identifier in its normalised (lower-cased) form. */
@@ -89,10 +100,14 @@ export interface UserStore extends PendingLogStore {
    * Counts a password attempt in the same write that admits it, so that
    * concurrent attempts cannot pass one check together: the user must be
    * unsuspended and unlocked, and the current window below the threshold
-   * (an ended window starts anew at 1). Returns the user after the count,
-   * or null when the attempt is refused or no such user exists.
+   * (an ended window starts anew at 1). The same write stores `attempt`, a
+   * SIGN_IN_FAILED entry, with its reason (`NO_PASSWORD` or
+   * `INVALID_CREDENTIALS`) worked out from the user: an admitted attempt is
+   * logged as failed unless its check succeeds. Returns the user after the
+   * count with the entry as written, or null when the attempt is refused or
+   * no such user exists.
    */
-  admitAttempt(who: UserSelector, rule: AttemptRule): Promise<UserRecord | null>;
+  admitAttempt(who: UserSelector, rule: AttemptRule, attempt: PendingUserLog): Promise<AdmittedAttempt | null>;
   /**
    * Locks the user until `lockUntil` and clears the count, if the count has reached `threshold`,
    * writing `logs` with the lock; whether it did.

@@ -482,6 +482,37 @@ describe("log entries written with their changes", () => {
     expect(await cleanups.count()).toBe(0);
   });
 
+  it("when a password check throws or its instance dies then the admitted attempt is logged as failed, as it counts", async () => {
+    const { mover } = withFlakyLog();
+    const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    const user = await users.create(input({ credential: { kind: "password", password: "orchid-lantern-9" } }), "k");
+    const broken = createPasswordSignIn({
+      users,
+      store,
+      hasher: { ...hasher, verify: () => Promise.reject(new Error("the argon2 pool is gone")) },
+      appendLog: logs.append,
+      pendingLogs: mover,
+      lockout: { threshold: 3, windowMs: 60_000, durationMs: 300_000 },
+      now,
+    });
+    await expect(broken.verify({ id: user.id }, "orchid-lantern-9", "key:admin")).rejects.toThrow("argon2 pool");
+    // Counted as failed in the write that admitted it; before, its entry was written only once the check answered.
+    expect((await store.findById(user.id))?.failedAttempts.count).toBe(1);
+    expect(await mover.sweep()).toBe(1);
+    const failed = (await logs.list({ userId: user.id, events: [UserLogEvent.SIGN_IN_FAILED] }, 5, "")).logs;
+    expect(failed.map((l) => [l.result, l.payload])).toEqual([
+      [UserLogResult.FAILURE, { reason: "INVALID_CREDENTIALS" }],
+    ]);
+    // A check that succeeds puts its entry in the attempt's place: no failure is logged for it.
+    await signIn.verify({ id: user.id }, "orchid-lantern-9", "key:admin");
+    expect(await eventsOf(user.id)).toEqual([
+      UserLogEvent.USER_CREATED,
+      UserLogEvent.SIGN_IN_FAILED,
+      UserLogEvent.SIGN_IN_SUCCEEDED,
+    ]);
+    expect(await pendingOf(user.id)).toBeUndefined();
+  });
+
   it("when a change's writer dies before moving its entry then the sweep moves it only once it has waited the grace", async () => {
     const user = await users.create(input(), "key:admin");
     const entry = pendingLog(UserLogEvent.USER_UPDATED, "key:admin", { paths: ["name"] }, new Date());

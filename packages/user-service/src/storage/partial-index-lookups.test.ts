@@ -3,6 +3,7 @@ import { ensureIndexes } from "@roster/runtime";
 import { useBackend } from "@roster/mongo-double/testing";
 import type { CommandStartedEvent, Db } from "mongodb";
 import { beforeAll, describe, expect, it } from "vitest";
+import { pendingLog } from "../domain/pending-logs.js";
 import type { UserRecord, UserStore } from "../domain/user-store.js";
 import { explainedReads, stagesOf, userDocument } from "../testing.js";
 import { userServiceIndexes } from "./indexes.js";
@@ -80,7 +81,10 @@ describe("reads through indexes partial on strings", () => {
 
   it("when a password attempt names the user by email then its admission reads the email's unique index", async () => {
     const rule = { now: time, windowStartCutoff: new Date(time.getTime() - 60_000), threshold: 5 };
-    const plans = await plansOf("users", () => store.admitAttempt({ kind: "email", value: "ada@example.com" }, rule));
+    const attempt = pendingLog(UserLogEvent.SIGN_IN_FAILED, "key:admin", {}, time);
+    const plans = await plansOf("users", () =>
+      store.admitAttempt({ kind: "email", value: "ada@example.com" }, rule, attempt),
+    );
     expect(plans).toEqual([["FETCH", "IXSCAN emailKey_unique"]]);
   });
 

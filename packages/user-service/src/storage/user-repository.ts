@@ -124,12 +124,24 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
         if (current === null) return null;
       }
       const update = updateOf(storedChanges(patch, current ?? undefined), patch);
+      const [log] = patch.logs ?? [];
+      if (patch.replacesLog !== undefined && log !== undefined) {
+        const { $push: _appended, ...others } = update;
+        const replaced = await users
+          .findOneAndUpdate(
+            { _id: id, "pendingLogs.id": patch.replacesLog },
+            { ...others, $set: { ...others.$set, "pendingLogs.$[replaced]": log } },
+            { returnDocument: "after", arrayFilters: [{ "replaced.id": patch.replacesLog }], ...oneUser },
+          )
+          .catch(mapDuplicate);
+        if (replaced !== null) return toUserRecord(replaced);
+      }
       return recordOrNull(
         await users.findOneAndUpdate({ _id: id }, update, { returnDocument: "after", ...oneUser }).catch(mapDuplicate),
       );
     },
 
-    async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }) {
+    async admitAttempt(who: UserSelector, { now, windowStartCutoff, threshold }, attempt) {
       const selector = "id" in who ? { _id: who.id } : { [identifierFields[who.kind]]: stringKey(who.value) };
       const inWindow = { $gt: ["$failedAttempts.windowStart", windowStartCutoff] };
       const admitted = await users.findOneAndUpdate(
@@ -152,12 +164,38 @@ export function createUserRepository(db: Db, options: { lookupTimeoutMs: number 
                   { count: 1, windowStart: now },
                 ],
               },
+              pendingLogs: {
+                $concatArrays: [
+                  { $ifNull: ["$pendingLogs", []] },
+                  [
+                    {
+                      $mergeObjects: [
+                        { $literal: { ...attempt, payload: {} } },
+                        {
+                          payload: {
+                            reason: {
+                              $cond: [
+                                { $eq: [{ $type: "$password" }, "missing"] },
+                                "NO_PASSWORD",
+                                "INVALID_CREDENTIALS",
+                              ],
+                            },
+                          },
+                        },
+                      ],
+                    },
+                  ],
+                ],
+              },
             },
           },
         ],
-        { returnDocument: "after", ...oneUser },
+        // The entry as written is read back; the search-only fields are not.
+        { returnDocument: "after", projection: { grams: 0, searchKeys: 0 } },
       );
-      return recordOrNull(admitted);
+      if (admitted === null) return null;
+      const written = admitted.pendingLogs?.find((entry) => entry.id === attempt.id);
+      return { user: toUserRecord(admitted), attempt: written ?? attempt };
     },
 
     async lockIfExhausted(id, threshold, lockUntil, logs) {
